@@ -1,0 +1,3 @@
+from halyk_desk.cli import main
+
+raise SystemExit(main())

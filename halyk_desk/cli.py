@@ -1,0 +1,44 @@
+"""Command line: the same services as the window, headless.
+
+Each group of commands lives in its own module under `halyk_desk.commands` with a
+`register(subparsers)` function that adds its parsers and sets `func(args) -> exit code`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# One line per command module; order is the order of `--help`.
+COMMAND_MODULES = [
+    "halyk_desk.commands.sandbox",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="halyk-desk",
+        description="Halyk Desk: back office for Halyk ePay. Without a command, opens the window.",
+    )
+    parser.add_argument("--home", metavar="DIR", help="keep config, database and logs in DIR "
+                        "(default: the platform's folders; also HALYK_DESK_HOME)")
+    parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite in the data "
+                        "folder; also HALYK_DESK_DB), e.g. postgresql+psycopg://user@host/halyk")
+    parser.add_argument("--profile", metavar="NAME", help="bank profile to use (default: the last used)")
+    parser.add_argument("--operator", metavar="NAME", help="who is acting (default: the OS user)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from halyk_desk.ui.app import run_window
+
+        return run_window(args)
+    return int(args.func(args) or 0)

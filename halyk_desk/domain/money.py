@@ -1,0 +1,171 @@
+"""Money as an integer count of the minor unit (tiyn for KZT), never float.
+
+Decimal appears only at the edges: bank JSON, typed input and Excel. Conversion from Decimal
+rounds once, ROUND_HALF_UP; typed input with more than two decimals is refused instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+DEFAULT_CURRENCY = "KZT"
+#: Larger than any card payment a shop takes (one trillion tenge); bigger input is a typo.
+MAX_MINOR = 100_000_000_000_000
+SYMBOLS = {"KZT": "₸", "USD": "$", "EUR": "€", "RUB": "₽"}
+_CENT = Decimal("0.01")
+# Grouping characters people and spreadsheets put into numbers: space, no-break and thin spaces, apostrophe.
+_GROUPING = " \u00a0\u202f\u2009'’"
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+class MoneyError(ValueError):
+    """Input that is not an amount of money; the message says what was wrong and what to type."""
+
+
+def _check_currency(currency: str) -> str:
+    code = (currency or DEFAULT_CURRENCY).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise MoneyError(f"Unknown currency code {currency!r}: use a three-letter code such as KZT or USD.")
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in minor units (tiyn) with its ISO currency code."""
+
+    minor: int
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        if type(self.minor) is not int:  # bool and float are refused on purpose
+            raise TypeError(f"Money needs an int count of minor units, not {type(self.minor).__name__}")
+        if abs(self.minor) > MAX_MINOR:
+            raise MoneyError(f"{self.minor} tiyn is beyond any real payment; check the amount.")
+        object.__setattr__(self, "currency", _check_currency(self.currency))
+
+    # --- construction -------------------------------------------------------------------------
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def from_decimal(cls, value: Decimal | int | str, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Major units (tenge) → Money, rounding once half-up to the tiyn. For bank replies."""
+        if isinstance(value, float):
+            raise TypeError("floats are refused: parse JSON with parse_float=Decimal")
+        try:
+            dec = Decimal(value)
+        except (InvalidOperation, ValueError) as exc:
+            raise MoneyError(f"{value!r} is not a number.") from exc
+        if not dec.is_finite():
+            raise MoneyError(f"{value!r} is not a finite amount.")
+        if abs(dec) > Decimal(MAX_MINOR) / 100:
+            raise MoneyError(f"{value} is beyond any real payment; check the amount.")
+        return cls(int((dec * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str = DEFAULT_CURRENCY, *, allow_zero: bool = True) -> Money:
+        """Typed or imported text → Money.
+
+        Accepts "1 234,50", "1234.5", "1 234,50 ₸", "KZT 1,234.50", "1'234.50". Refuses negatives,
+        more than two decimals, NaN/infinity, and absurd sizes, each with a message saying what to type.
+        """
+        if text is None:
+            raise MoneyError("No amount given: type an amount such as 1 234,50.")
+        raw = str(text).strip()
+        if not raw:
+            raise MoneyError("The amount is empty: type an amount such as 1 234,50.")
+        s = raw
+        for sym in (*SYMBOLS.values(), "тг", "тенге", "tg"):
+            s = s.replace(sym, "")
+        if s.strip().lstrip("+-").lower() in {"nan", "inf", "infinity"}:
+            raise MoneyError(f"{raw!r} is not an amount: type digits such as 1 234,50.")
+        code = re.search(r"[A-Za-z]{3}", s)
+        if code and code.group(0).upper() != currency.upper():
+            raise MoneyError(f"{raw!r} is in {code.group(0).upper()}, but this amount is in {currency}.")
+        s = re.sub(r"[A-Za-z]{3}", "", s).strip()
+        for ch in _GROUPING:
+            s = s.replace(ch, "")
+        # Both separators: the last one is the decimal separator, the other groups thousands.
+        if "," in s and "." in s:
+            dec_sep = "," if s.rfind(",") > s.rfind(".") else "."
+            s = s.replace("." if dec_sep == "," else ",", "")
+        elif s.count(",") > 1 or s.count(".") > 1:
+            sep = "," if s.count(",") > 1 else "."
+            s = s.replace(sep, "")  # "1,234,567" or "1.234.567": grouping only
+        if not _NUMBER.match(s):
+            raise MoneyError(f"{raw!r} is not an amount: type digits with an optional comma, such as 1 234,50.")
+        s = s.replace(",", ".")
+        if s.startswith("-"):
+            raise MoneyError(f"{raw!r} is negative: amounts are typed without a sign.")
+        s = s.lstrip("+")
+        if "." in s and len(s.split(".", 1)[1]) > 2:
+            raise MoneyError(f"{raw!r} has more than two decimals: tiyn are the smallest unit (e.g. 12,34).")
+        dec = Decimal(s)
+        if dec * 100 > MAX_MINOR:
+            raise MoneyError(f"{raw!r} is beyond any real payment; check the amount.")
+        money = cls(int(dec * 100), currency)
+        if not allow_zero and money.minor == 0:
+            raise MoneyError("The amount must be more than zero.")
+        return money
+
+    # --- arithmetic and comparison (same currency only) -------------------------------------
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise MoneyError(f"Cannot combine {self.currency} with {other.currency}.")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor <= other.minor
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor > other.minor
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor >= other.minor
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    # --- output -----------------------------------------------------------------------------
+    def to_decimal(self) -> Decimal:
+        """Major units with exactly two decimals, e.g. Decimal('1500.00')."""
+        return (Decimal(self.minor) / 100).quantize(_CENT)
+
+    def to_json(self) -> str:
+        """The decimal string used in --json output and the bank's query strings: "1500.00"."""
+        return str(self.to_decimal())
+
+    def format(self, locale: str = "ru") -> str:
+        """For people: "1 234 567,89 ₸" in ru/kk (no-break spaces), "KZT 1,234,567.89" in en."""
+        sign = "-" if self.minor < 0 else ""
+        whole, cents = divmod(abs(self.minor), 100)
+        if locale.lower().startswith("en"):
+            return f"{sign}{self.currency} {whole:,}.{cents:02d}"
+        grouped = f"{whole:,}".replace(",", "\u00a0")
+        symbol = SYMBOLS.get(self.currency, self.currency)
+        return f"{sign}{grouped},{cents:02d}\u00a0{symbol}"
+
+    def __str__(self) -> str:
+        return self.format("ru")

@@ -1,0 +1,63 @@
+"""The bank's statusName mapped to one canonical state per payment (design.md, "State")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    HELD = "held"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    RELEASED = "released"
+    FAILED = "failed"
+    NEEDS_REVIEW = "needs_review"
+    # Order-level states: the bank has no payment for the order (102), or it was never read.
+    NOT_FOUND = "not_found"
+    UNKNOWN = "unknown"
+
+
+#: States the bank will not change by itself; a sync need not read them again.
+FINAL_STATES = frozenset({State.REFUNDED, State.RELEASED, State.FAILED})
+
+#: A 3-D Secure step older than this is a failed payment, not one in progress.
+THREE_DS_PATIENCE = timedelta(hours=1)
+
+_BY_STATUS = {
+    "NEW": State.PENDING,
+    "FINGERPRINT": State.PENDING,
+    "AUTH": State.HELD,
+    "CHARGE": State.CAPTURED,
+    "REFUND": State.REFUNDED,
+    "CANCEL": State.RELEASED,
+    "CANCEL_OLD": State.RELEASED,
+    "FAILED": State.FAILED,
+    "REJECT": State.FAILED,
+}
+
+
+def canonical_state(
+    status_name: str | None,
+    *,
+    refunded_minor: int = 0,
+    created_at: datetime | None = None,
+    now: datetime | None = None,
+) -> State:
+    """One canonical state for what the bank says. Anything unrecognised needs review, never "paid".
+
+    `refunded_minor` is the bank's payoutAmount in tiyn: a CHARGE with refunds is partially refunded.
+    A "3D" status is pending while young and failed once older than THREE_DS_PATIENCE.
+    VERIFIED (a zero-amount card check) is not a payment for an order, so a person should look at it.
+    """
+    name = (status_name or "").strip().upper()
+    if name == "3D":
+        if created_at is None or now is None or now - created_at < THREE_DS_PATIENCE:
+            return State.PENDING
+        return State.FAILED
+    state = _BY_STATUS.get(name, State.NEEDS_REVIEW)
+    if state is State.CAPTURED and refunded_minor > 0:
+        return State.PARTIALLY_REFUNDED
+    return state
