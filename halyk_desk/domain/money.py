@@ -17,6 +17,7 @@ SYMBOLS = {"KZT": "₸", "USD": "$", "EUR": "€", "RUB": "₽"}
 _CENT = Decimal("0.01")
 # Grouping characters people and spreadsheets put into numbers: space, no-break and thin spaces, apostrophe.
 _GROUPING = " \u00a0\u202f\u2009'’"
+_CODE = re.compile(r"^([A-Z]{3})\s*|\s*([A-Z]{3})$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
@@ -82,10 +83,14 @@ class Money:
             s = s.replace(sym, "")
         if s.strip().lstrip("+-").lower() in {"nan", "inf", "infinity"}:
             raise MoneyError(f"{raw!r} is not an amount: type digits such as 1 234,50.")
-        code = re.search(r"[A-Za-z]{3}", s)
-        if code and code.group(0).upper() != currency.upper():
-            raise MoneyError(f"{raw!r} is in {code.group(0).upper()}, but this amount is in {currency}.")
-        s = re.sub(r"[A-Za-z]{3}", "", s).strip()
+        # A currency code may lead or trail the number ("KZT 1,234.50", "12.30 USD").
+        code = _CODE.search(s.strip())
+        if code:
+            found = code.group(1) or code.group(2)
+            if found != currency.upper():
+                raise MoneyError(f"{raw!r} is in {found}, but this amount is in {currency}.")
+            s = _CODE.sub("", s.strip())
+        s = s.strip()
         for ch in _GROUPING:
             s = s.replace(ch, "")
         # Both separators: the last one is the decimal separator, the other groups thousands.
