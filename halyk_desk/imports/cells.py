@@ -1,0 +1,156 @@
+"""One cell of an order file -> one order field. Each parser raises ValueError with a message that
+quotes the value and says what to type instead; the reader adds the row and the column."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, tzinfo
+from decimal import Decimal
+
+from halyk_desk.domain import Money, MoneyError, as_utc, normalize_invoice_id
+from halyk_desk.domain.money import SYMBOLS
+
+#: What a CSV field or an XLSX cell can hold (openpyxl gives numbers, dates and booleans as such).
+Cell = str | int | float | bool | datetime | date | time | None
+
+KNOWN_CURRENCIES = frozenset(SYMBOLS)
+_CURRENCY_WORDS = {
+    **{symbol: code for code, symbol in SYMBOLS.items()},
+    "тг": "KZT", "тенге": "KZT", "руб": "RUB", "рубль": "RUB", "рубли": "RUB",
+}  # fmt: skip
+_YES = frozenset({"да", "д", "y", "yes", "true", "1", "истина", "оплачен", "оплачено"})
+_NO = frozenset({"нет", "н", "n", "no", "false", "0", "ложь", "не оплачен", "не оплачено"})
+
+# Group separators people type: spaces of all kinds and apostrophes, or "," / "." when repeated.
+_SEPARATORS = " \u00a0\u202f\u2009'’.,"
+_PLAIN = re.compile(r"\d*(?:[.,]\d*)?")
+_GROUPED = re.compile(
+    r"\d{1,3}(?P<g>[ \u00a0\u202f\u2009'’.,])\d{3}(?:(?P=g)\d{3})*(?P<d>[.,]\d{0,2})?"
+)
+_DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?")
+_DATE_HINT = "write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00"
+
+
+def cell_text(value: Cell) -> str:
+    """The cell as the user would read it, for error messages and text fields."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
+def _blank(value: Cell) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _exact_decimal(value: float) -> Decimal:
+    # The shortest repr of the float is what Excel showed the user; never float arithmetic.
+    return Decimal(str(value))
+
+
+def parse_invoice_id(value: Cell) -> str:
+    if isinstance(value, bool):
+        raise ValueError(f"{cell_text(value)!r} is not an order number: type 6 to 15 digits.")
+    if isinstance(value, float):
+        number = _exact_decimal(value)
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(f"{cell_text(value)!r} is not an order number: type 6 to 15 digits.")
+        value = int(number)
+    return normalize_invoice_id(value)
+
+
+def _check_grouping(text: str) -> None:
+    """Refuse misplaced group separators ("12,3,4") that Money.parse would silently drop."""
+    core = "".join(ch for ch in text if ch.isdigit() or ch in _SEPARATORS).strip()
+    if _PLAIN.fullmatch(core):
+        return
+    grouped = _GROUPED.fullmatch(core)
+    if grouped and not (grouped["d"] and grouped["d"][0] == grouped["g"]):
+        return
+    raise MoneyError(
+        f"{text!r} is not an amount: type digits with an optional comma, such as 15990,00 "
+        "or 15 990,00 (thousands grouped by three)."
+    )
+
+
+def parse_amount(value: Cell, currency: str) -> Money:
+    if isinstance(value, bool | datetime | date | time):
+        raise MoneyError(f"{cell_text(value)!r} is not an amount: type digits such as 15990,00.")
+    if isinstance(value, int):
+        return Money.parse(str(value), currency)
+    if isinstance(value, float):
+        return Money.parse(format(_exact_decimal(value), "f"), currency)
+    text = value or ""
+    _check_grouping(text)
+    return Money.parse(text, currency)
+
+
+def parse_currency(value: Cell, default: str) -> str:
+    if _blank(value):
+        return default
+    text = cell_text(value).strip()
+    code = _CURRENCY_WORDS.get(text.casefold(), text.upper())
+    if code not in KNOWN_CURRENCIES | {default}:
+        raise ValueError(
+            f"Unknown currency code {text!r}: use {', '.join(sorted(KNOWN_CURRENCIES))} "
+            "or leave it empty for " + default + "."
+        )
+    return code
+
+
+def parse_created(value: Cell, tz: tzinfo) -> datetime:
+    """A creation date -> UTC. Dates without an offset are local time in `tz`."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.min)
+    elif _blank(value):
+        raise ValueError(f"The date is empty: {_DATE_HINT}.")
+    elif not isinstance(value, str):
+        raise ValueError(
+            f"{cell_text(value)!r} is a number, not a date: format the column as a date in Excel "
+            f"or {_DATE_HINT}."
+        )
+    else:
+        moment = _parse_date_text(value.strip())
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=tz)
+    return as_utc(moment)
+
+
+def _parse_date_text(text: str) -> datetime:
+    problem = f"{text!r} is not a date: {_DATE_HINT}."
+    try:
+        if match := _DMY.fullmatch(text):
+            day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
+            return datetime(year, month, day, hour, minute, second)
+        if _ISO.fullmatch(text):
+            return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(problem) from None
+    raise ValueError(problem)
+
+
+def parse_paid(value: Cell) -> bool | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = " ".join(cell_text(value).casefold().split())
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError(f"{cell_text(value)!r} is not yes or no: write Да or Нет (or leave it empty).")
+
+
+def parse_text(value: Cell) -> str | None:
+    text = cell_text(value).strip()
+    return text or None
+

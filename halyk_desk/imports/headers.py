@@ -1,0 +1,138 @@
+"""Which column holds which order field: Russian or English header names, or the user's mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from halyk_desk.imports.errors import ImportFailed, RowError
+from halyk_desk.imports.model import FIELDS, REQUIRED
+
+# Names recognised for each field, best first: when several columns match one field (a Bitrix
+# export can carry both ID and Номер заказа) the earlier name wins and the user is told.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "invoice_id": (
+        "invoiceId", "invoice_id", "Номер заказа", "Номер счёта", "ID", "Номер", "Order ID",
+    ),
+    "amount": ("Сумма", "Amount", "Сумма заказа", "Сумма к оплате", "Total"),
+    "currency": ("Валюта", "Currency"),
+    "created_at": ("Дата создания", "Created", "Created at", "Дата заказа", "Дата", "Date"),
+    "customer": ("Покупатель", "Customer", "ФИО", "Клиент"),
+    "shop_paid": ("Оплачен", "Paid", "Оплачено"),
+    "shop_status": ("Статус", "Status", "Статус заказа"),
+}
+
+TITLES = {
+    "invoice_id": "the order number (invoiceId)",
+    "amount": "the amount",
+    "currency": "the currency",
+    "created_at": "the creation date",
+    "customer": "the customer",
+    "shop_paid": "paid or not",
+    "shop_status": "the shop's status",
+}
+
+
+def header_key(text: object) -> str:
+    """A header name compared without case, spaces, punctuation or the ё/е difference."""
+    folded = str(text if text is not None else "").casefold().replace("ё", "е")
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+_ALIAS_KEYS = {name: tuple(map(header_key, aliases)) for name, aliases in ALIASES.items()}
+_KNOWN_KEYS = frozenset(key for keys in _ALIAS_KEYS.values() for key in keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The outcome: field -> column index, plus notes for the import report."""
+
+    index: dict[str, int]
+    warnings: list[str]
+
+
+class ColumnResolver:
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self.mapping = mapping
+        self._mapped_keys = frozenset(header_key(header) for header in mapping.values())
+
+    def score(self, cells: Sequence[object]) -> int:
+        """How many cells look like header names we know: finds the header row and the delimiter."""
+        keys = {header_key(cell) for cell in cells if isinstance(cell, str)}
+        return len(keys & (_KNOWN_KEYS | self._mapped_keys))
+
+    def resolve(self, headers: list[str]) -> Columns:
+        keys = [header_key(header) for header in headers]
+        listing = ", ".join(repr(h) for h in headers if h) or "(none)"
+        errors: list[str] = []
+        warnings: list[str] = []
+        index: dict[str, int] = {}
+
+        def where(hits: list[int]) -> str:
+            return ", ".join(get_column_letter(i + 1) for i in hits)
+
+        for name, wanted in self.mapping.items():
+            hits = [i for i, key in enumerate(keys) if key == header_key(wanted)]
+            if not hits:
+                errors.append(
+                    f"The mapping names column {wanted!r} for {name}, but the file has no such "
+                    f"column. The file's columns are: {listing}."
+                )
+            elif len(hits) > 1:
+                errors.append(
+                    f"Column {wanted!r} appears {len(hits)} times (columns {where(hits)}): "
+                    "give each column its own name."
+                )
+            elif hits[0] in index.values():
+                other = next(f for f, i in index.items() if i == hits[0])
+                errors.append(f"The mapping gives column {wanted!r} to both {other} and {name}.")
+            else:
+                index[name] = hits[0]
+
+        for name in FIELDS:
+            if name in self.mapping:
+                continue
+            matches = [
+                [i for i, key in enumerate(keys) if key == alias and i not in index.values()]
+                for alias in _ALIAS_KEYS[name]
+            ]
+            matches = [hits for hits in matches if hits]
+            if not matches:
+                continue
+            best = matches[0]
+            if len(best) > 1:
+                errors.append(
+                    f"Column {headers[best[0]]!r} appears {len(best)} times "
+                    f"(columns {where(best)}): give each column its own name."
+                )
+                continue
+            index[name] = best[0]
+            others = [headers[hits[0]] for hits in matches[1:]]
+            if others:
+                warnings.append(
+                    f"Took column {headers[best[0]]!r} for {TITLES[name]}; "
+                    f"{', '.join(map(repr, others))} could also be it. If that is wrong, use "
+                    f"--mapping '{json.dumps({name: others[0]}, ensure_ascii=False)}'."
+                )
+
+        missing = [name for name in REQUIRED if name not in index and name not in self.mapping]
+        if missing:
+            errors.append(
+                "The file has no column for "
+                + " and ".join(
+                    f"{TITLES[name]} (named e.g. {', '.join(ALIASES[name][:4])})"
+                    for name in missing
+                )
+                + f". The file's columns are: {listing}. Rename the column in the file or map it, "
+                f"e.g. --mapping '{json.dumps({missing[0]: 'Column name'})}'."
+            )
+        if errors:
+            raise ImportFailed(RowError(None, None, None, message) for message in errors)
+
+        ignored = [h for i, h in enumerate(headers) if keys[i] and i not in index.values()]
+        if ignored:
+            warnings.append(f"Columns ignored: {', '.join(ignored)}.")
+        return Columns(index, warnings)

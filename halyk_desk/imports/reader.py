@@ -1,0 +1,182 @@
+"""read_orders: an order file -> validated OrderRows, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
+from pathlib import Path
+from typing import TypeVar
+
+from halyk_desk.domain import ALMATY, DEFAULT_CURRENCY
+from halyk_desk.imports.cells import (
+    Cell,
+    cell_text,
+    parse_amount,
+    parse_created,
+    parse_currency,
+    parse_invoice_id,
+    parse_paid,
+    parse_text,
+)
+from halyk_desk.imports.errors import ImportFailed, RowError, file_error
+from halyk_desk.imports.headers import ColumnResolver
+from halyk_desk.imports.model import FIELDS, ImportReport, Mapping, OrderRow
+from halyk_desk.imports.sources import read_table
+
+T = TypeVar("T")
+_HEADER_SEARCH = 10  # a title or a blank line or two may come before the header row
+
+
+def read_orders(
+    path: Path | str,
+    *,
+    mapping: Mapping | dict[str, str] | None = None,
+    default_currency: str = DEFAULT_CURRENCY,
+    tz: tzinfo = ALMATY,
+) -> ImportReport:
+    """Read every order in a CSV or XLSX file, or raise ImportFailed listing every problem in it.
+
+    Dates without an offset are local time in `tz`; a row without a currency is in
+    `default_currency`. Nothing is returned unless every row is valid.
+    """
+    path = Path(path)
+    try:
+        return _read(path, Mapping.of(mapping), default_currency, tz)
+    except ImportFailed as failed:
+        raise ImportFailed(failed.errors, path.name) from None
+
+
+def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> ImportReport:
+    resolver = ColumnResolver(mapping.columns)
+    table = read_table(path, resolver.score)
+    if not table.rows:
+        raise file_error("The file has no rows: export the orders again, with the header row.")
+    header_at = _find_header(table.rows, resolver.score)
+    header_row, header_cells = table.rows[header_at]
+    headers = [cell_text(cell).strip() for cell in header_cells]
+    columns = resolver.resolve(headers)
+    body = table.rows[header_at + 1 :]
+    if not body:
+        raise file_error(f"The file has a header (row {header_row}) but no orders below it.")
+
+    warnings = list(columns.warnings)
+    if header_at:
+        skipped = ", ".join(str(number) for number, _ in table.rows[:header_at])
+        warnings.append(f"Row(s) {skipped} above the header (row {header_row}) were skipped.")
+    if "created_at" not in columns.index:
+        warnings.append("The file has no creation date column: orders are imported without dates.")
+    id_column = columns.index["invoice_id"]
+    ids = (cells[id_column] for _, cells in body if id_column < len(cells))
+    if any(isinstance(value, int | float) for value in ids):
+        warnings.append(
+            f"Column {headers[id_column]!r} holds numbers: Excel drops leading zeros from them. "
+            "If the shop's order numbers start with 0, format the column as Text and export again."
+        )
+
+    errors: list[RowError] = []
+    rows: list[OrderRow] = []
+    seen: dict[str, list[int]] = {}  # order number -> the rows it is on
+    for number, cells in body:
+        if table.format == "csv" and len(cells) > len(headers) and any(
+            cell.strip() for cell in cells[len(headers) :] if isinstance(cell, str)
+        ):
+            errors.append(RowError(
+                number, None, None,
+                f"this row has {len(cells)} values but the header has {len(headers)} columns: a "
+                f"value probably contains the separator {table.delimiter!r}; put that value in "
+                'double quotes ("...") or save the file with another separator.',
+            ))
+            continue
+        invoice_id, row = _parse_row(
+            number, cells, columns.index, headers, default_currency, tz, errors
+        )
+        if invoice_id is not None:
+            seen.setdefault(invoice_id, []).append(number)
+        if row is not None:
+            rows.append(row)
+
+    errors += _duplicates(seen, headers[id_column])
+    if errors:
+        order = {name: i for i, name in enumerate(headers)}
+        errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
+        raise ImportFailed(errors)
+    return ImportReport(
+        rows=rows,
+        source_file=path.name,
+        format=table.format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        columns={name: headers[i] for name, i in sorted(columns.index.items(), key=_field_order)},
+        warnings=warnings,
+    )
+
+
+def _field_order(item: tuple[str, int]) -> int:
+    return FIELDS.index(item[0])
+
+
+def _find_header(
+    rows: list[tuple[int, tuple[Cell, ...]]], score: Callable[[Sequence[Cell]], int]
+) -> int:
+    """The first row with the most recognised header names among the first few; else the first."""
+    scores = [score(cells) for _, cells in rows[:_HEADER_SEARCH]]
+    best = max(scores)
+    return scores.index(best) if best else 0
+
+
+def _parse_row(
+    number: int,
+    cells: tuple[Cell, ...],
+    index: dict[str, int],
+    headers: list[str],
+    default_currency: str,
+    tz: tzinfo,
+    errors: list[RowError],
+) -> tuple[str | None, OrderRow | None]:
+    """One data row -> its order number (when readable) and its OrderRow, or None with every
+    problem in the row added to `errors`."""
+    found = len(errors)
+
+    def field(name: str, parse: Callable[..., T], *args: object, fallback: T) -> T:
+        if name not in index:
+            return fallback
+        value = cells[index[name]] if index[name] < len(cells) else None
+        try:
+            return parse(value, *args)
+        except ValueError as exc:
+            errors.append(RowError(number, headers[index[name]], cell_text(value), str(exc)))
+            return fallback
+
+    # A bad currency is reported, and the amount is still checked as if in the default currency.
+    currency = field("currency", parse_currency, default_currency, fallback=default_currency)
+    invoice_id = field("invoice_id", parse_invoice_id, fallback=None)
+    amount = field("amount", parse_amount, currency, fallback=None)
+    created_at = field("created_at", parse_created, tz, fallback=None)
+    customer = field("customer", parse_text, fallback=None)
+    shop_paid = field("shop_paid", parse_paid, fallback=None)
+    shop_status = field("shop_status", parse_text, fallback=None)
+    if len(errors) > found or invoice_id is None or amount is None:
+        return invoice_id, None
+    return invoice_id, OrderRow(
+        invoice_id=invoice_id,
+        amount=amount,
+        created_at=created_at,
+        customer=customer,
+        shop_paid=shop_paid,
+        shop_status=shop_status,
+        source_row=number,
+    )
+
+
+def _duplicates(where: dict[str, list[int]], column: str) -> list[RowError]:
+    """Every row of an order number that appears more than once, each naming the others."""
+    return [
+        RowError(
+            number, column, invoice_id,
+            f"Order number {invoice_id} appears {len(numbers)} times in the file (rows "
+            f"{', '.join(map(str, numbers))}): keep one row per order.",
+        )
+        for invoice_id, numbers in where.items() if len(numbers) > 1
+        for number in numbers
+    ]
