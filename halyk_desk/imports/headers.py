@@ -42,7 +42,8 @@ def header_key(text: object) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
-_ALIAS_KEYS = {name: tuple(map(header_key, aliases)) for name, aliases in ALIASES.items()}
+# invoiceId and invoice_id compare equal: keep each key once, in order.
+_ALIAS_KEYS = {name: tuple(dict.fromkeys(map(header_key, n))) for name, n in ALIASES.items()}
 _KNOWN_KEYS = frozenset(key for keys in _ALIAS_KEYS.values() for key in keys)
 
 
