@@ -1,0 +1,523 @@
+"""The ePay client: one object per bank profile, shared by worker threads.
+
+Reads (status, the operations list, the token) are retried with bounded backoff when the bank is
+unavailable. Money operations (confirm, cancel, refund) are sent once: the bank promises no
+idempotency, so a lost answer is reported as OutcomeUnknown and the caller reads the status.
+The one exception is a 401, which means the bank did nothing: a fresh token, one repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from halyk_desk import __version__
+from halyk_desk.domain import Money, as_utc, normalize_invoice_id
+from halyk_desk.epay import errors
+from halyk_desk.epay.models import FieldError, OperationRecord, PaymentStatus
+from halyk_desk.epay.profile import EpayProfile
+from halyk_desk.epay.token import TokenCache, parse_expires_in
+
+log = logging.getLogger("halyk_desk.epay")
+
+T = TypeVar("T")
+
+SCOPE = "webapi usermanagement email_send verification statement statistics payment"
+#: Longest pause between two attempts of a read, whatever `backoff` and the attempt number.
+MAX_BACKOFF = 5.0
+#: Looked up by test_connection when no real order number is given: well-formed, never issued.
+PROBE_INVOICE = "000000"
+
+READ_STATUS_HINT = (
+    "The bank may have done it: read the payment's status before doing anything else to it."
+)
+TRY_LATER_HINT = "Nothing was done; try again in a minute."
+REFUSED_HINT = (
+    "Nothing was done: read the payment's status, correct the request, or see the bank's cabinet."
+)
+
+# Failures that happen before the request leaves this machine: the bank cannot have seen it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures after it may have left: no answer, a dropped connection, a garbled reply.
+_NO_ANSWER = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What is being done, for messages and logs."""
+
+    operation: str
+    invoice_id: str | None = None
+    transaction_id: str | None = None
+
+    def __str__(self) -> str:
+        return errors.subject(self.operation, self.invoice_id, self.transaction_id)
+
+    def fail(self, cls: type[errors.EpayError], message: str, hint: str) -> errors.EpayError:
+        return cls(
+            message,
+            operation=self.operation,
+            invoice_id=self.invoice_id,
+            transaction_id=self.transaction_id,
+            hint=hint,
+        )
+
+    def unreachable(self, exc: httpx.TransportError) -> errors.EpayError:
+        return self.fail(errors.TransientError, _describe_failure(exc) + ".", TRY_LATER_HINT)
+
+    def refused(self, code: str | None, message: str) -> errors.EpayError:
+        """The error for a bank's no: busy (try later), unknown invoice, or a refusal."""
+        if code in errors.RETRYABLE_CODES:
+            meaning = errors.RESULT_MEANINGS[code]
+            return self.fail(errors.TransientError, f"{meaning} (code {code}).", TRY_LATER_HINT)
+        cls = errors.InvoiceNotFound if code == "102" else errors.BankRefused
+        return cls(
+            code,
+            message,
+            operation=self.operation,
+            invoice_id=self.invoice_id,
+            transaction_id=self.transaction_id,
+            hint=errors.RESULT_HINTS.get(code or "", REFUSED_HINT),
+        )
+
+
+def _describe_failure(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer in time ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect to the bank"
+    return f"the connection was dropped ({type(exc).__name__})"
+
+
+def _describe_body(resp: httpx.Response) -> str:
+    text = resp.text.lstrip()
+    if not text:
+        return "an empty body"
+    if text[:1] == "<" or "html" in resp.headers.get("content-type", ""):
+        return "an HTML page"
+    return "text that is not JSON"
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not an amount")
+
+
+def _load_json(text: str) -> Any:
+    """Bank JSON with exact decimals: no float ever holds an amount."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def _amount_param(amount: Money) -> str:
+    """Tenge as the bank's examples write them: "300", or "300.50" when there are tiyn."""
+    if amount.minor <= 0:
+        raise ValueError(f"The amount must be more than zero, not {amount}.")
+    whole, cents = divmod(amount.minor, 100)
+    return f"{whole}.{cents:02d}" if cents else str(whole)
+
+
+def _bank_time(moment: datetime) -> str:
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _count(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+class EpayClient:
+    """Talks to one profile's bank endpoints. Thread-safe: share one instance among workers."""
+
+    def __init__(
+        self,
+        profile: EpayProfile,
+        *,
+        timeout: float = 10.0,
+        max_connections: int = 32,
+        get_retries: int = 3,
+        backoff: float = 0.2,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.profile = profile
+        self._retries = max(0, get_retries)
+        self._backoff = max(0.0, backoff)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": f"halyk-desk/{__version__}"},
+        )
+        self._tokens = TokenCache(self._fetch_token, clock)
+
+    def __repr__(self) -> str:
+        return f"EpayClient(profile={self.profile.name!r}, api={self.profile.api_url!r})"
+
+    def __enter__(self) -> EpayClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- public operations --------------------------------------------------------------------
+    def get_token(self) -> str:
+        """The current bearer token, fetched or renewed when needed (retried like a read)."""
+        return self._retrying(_Call("token request"), self._tokens.get)
+
+    def get_status(self, invoice_id: str) -> PaymentStatus:
+        """The payment for one order number; errors.InvoiceNotFound when the bank has none."""
+        invoice_id = normalize_invoice_id(invoice_id)
+        call = _Call("status check", invoice_id)
+        url = self.profile.api(f"check-status/payment/transaction/{quote(invoice_id, safe='')}")
+        reply = self._read(call, "GET", url)
+        if not isinstance(reply, dict) or "resultCode" not in reply:
+            raise call.fail(
+                errors.MalformedReply,
+                "the bank's reply has no resultCode.",
+                "Try again later; if it persists, check the profile's API address.",
+            )
+        try:
+            return PaymentStatus.from_reply(reply, invoice_id)
+        except FieldError as exc:
+            raise call.fail(
+                errors.MalformedReply, f"{exc}.", "Try again later; if it persists, tell support."
+            ) from exc
+
+    def confirm(
+        self, transaction_id: str, amount: Money | None = None, *, invoice_id: str | None = None
+    ) -> None:
+        """Debit a hold: all of it, or `amount` of it (partial confirmation)."""
+        params = {"amount": _amount_param(amount)} if amount is not None else {}
+        self._move(_Call("confirm", invoice_id, transaction_id), "charge", params)
+
+    def cancel(self, transaction_id: str, *, invoice_id: str | None = None) -> None:
+        """Release a hold in full."""
+        self._move(_Call("cancel", invoice_id, transaction_id), "cancel", {})
+
+    def refund(
+        self,
+        transaction_id: str,
+        amount: Money | None,
+        external_id: str,
+        *,
+        invoice_id: str | None = None,
+    ) -> None:
+        """Return `amount` (None: everything left) under our own refund id `external_id`."""
+        if not external_id.strip():
+            raise ValueError("A refund needs our own refund id (externalID).")
+        params = {"externalID": external_id}
+        if amount is not None:
+            params = {"amount": _amount_param(amount), **params}
+        self._move(_Call("refund", invoice_id, transaction_id), "refund", params)
+
+    def iter_operations(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        page_size: int = 100,
+        invoice_ids: Iterable[str] | None = None,
+    ) -> Iterator[OperationRecord]:
+        """Every payment created in [start, end], page after page, oldest first.
+
+        Arguments are checked now; the bank is asked page by page as the records are consumed.
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if as_utc(end) < as_utc(start):
+            raise ValueError("The period ends before it starts.")
+        search: list[dict[str, Any]] = [
+            {
+                "name": "created_date",
+                "method": "between",
+                "searchParameter": [_bank_time(start), _bank_time(end)],
+            }
+        ]
+        if invoice_ids is not None:
+            wanted = [normalize_invoice_id(i) for i in invoice_ids]
+            if not wanted:
+                return iter(())
+            search.append({"name": "invoice_id", "method": "in", "searchParameter": wanted})
+        return self._operations(search, page_size)
+
+    def _operations(
+        self, search: list[dict[str, Any]], page_size: int
+    ) -> Iterator[OperationRecord]:
+        call = _Call("operations list")
+        url = self.profile.api("operations")
+        # Oldest first: payments created while we page land at the end instead of shifting pages.
+        order = [{"field": "created_date", "typeOrder": "ASC"}]
+        seen: set[str] = set()
+        yielded = 0
+        page = 1
+        while True:
+            body = {
+                "paging": {"page": page, "size": page_size},
+                "searchParameters": search,
+                "orderParameters": order,
+            }
+            records, total = self._page(call, self._read(call, "POST", url, json=body))
+            fresh = 0
+            for raw in records:
+                try:
+                    record = OperationRecord.from_record(raw)
+                except FieldError as exc:
+                    raise call.fail(
+                        errors.MalformedReply, f"{exc}.", "Try again later; if it persists, "
+                        "tell support."
+                    ) from exc
+                # A bank that ignores paging would send the same page forever: stop on repeats.
+                if record.transaction_id is not None:
+                    if record.transaction_id in seen:
+                        continue
+                    seen.add(record.transaction_id)
+                fresh += 1
+                yielded += 1
+                yield record
+            log.debug("%s: page %d gave %d new records", call, page, fresh)
+            if not fresh:
+                return
+            if total is not None:
+                if yielded >= total:
+                    return
+            elif len(records) < page_size:
+                return
+            page += 1
+
+    def test_connection(self, invoice_id: str | None = None) -> str:
+        """Fetch a token and read one status; a sentence for a person, or an EpayError."""
+        self.get_token()
+        probe = normalize_invoice_id(invoice_id or PROBE_INVOICE)
+        try:
+            status = self.get_status(probe)
+        except errors.InvoiceNotFound:
+            found = f"the status lookup works (order {probe} is not known to the bank)"
+        else:
+            found = f"order {probe} is {status.status_name} ({status.state.value})"
+        host = urlsplit(self.profile.api_url).netloc
+        return f"Connected to {self.profile.name} at {host}: the bank issued a token and {found}."
+
+    # --- token ---------------------------------------------------------------------------------
+    def _fetch_token(self) -> tuple[str, float]:
+        call = _Call("token request")
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.profile.client_id,
+            "client_secret": self.profile.secret,
+            "terminal": self.profile.terminal_id,
+            "scope": SCOPE,
+        }
+        try:
+            resp = self._http.post(self.profile.oauth_url, data=form)
+        except _NO_ANSWER as exc:
+            raise call.unreachable(exc) from exc
+        self._log_reply(resp)
+        if resp.status_code >= 500:
+            raise call.fail(
+                errors.TransientError,
+                f"the token service answered HTTP {resp.status_code} with {_describe_body(resp)}.",
+                TRY_LATER_HINT,
+            )
+        if resp.status_code >= 400:
+            raise call.fail(
+                errors.AuthenticationFailed,
+                f"the bank refused the credentials (HTTP {resp.status_code}).",
+                f"Check the client id, secret and terminal of profile {self.profile.name!r}.",
+            )
+        try:
+            reply = _load_json(resp.text)
+            token = reply["access_token"]
+            if not isinstance(token, str) or not token:
+                raise ValueError("empty access_token")
+            lifetime = parse_expires_in(reply["expires_in"])
+        except (ValueError, KeyError, TypeError):
+            # The message describes the reply's shape only: the body itself may hold a token.
+            raise call.fail(
+                errors.MalformedReply,
+                f"the token service answered HTTP {resp.status_code} with {_describe_body(resp)} "
+                "that lacks a usable access_token/expires_in.",
+                "Check the profile's token address.",
+            ) from None
+        log.info("Token issued for profile %r, valid %.0f s", self.profile.name, lifetime)
+        return token, lifetime
+
+    # --- requests ------------------------------------------------------------------------------
+    def _log_reply(self, resp: httpx.Response) -> None:
+        # Path only: the query of a refund is harmless, but nothing else of a request is logged.
+        log.debug(
+            "%s %s -> HTTP %d in %.0f ms",
+            resp.request.method,
+            resp.request.url.path,
+            resp.status_code,
+            resp.elapsed.total_seconds() * 1000,
+        )
+
+    def _request(self, method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
+        resp = self._http.request(
+            method, url, headers={"Authorization": f"Bearer {token}"}, **kwargs
+        )
+        self._log_reply(resp)
+        return resp
+
+    def _send(self, call: _Call, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One authorised request; on a 401 (the bank did nothing) one fresh token, one repeat."""
+        token = self._tokens.get()
+        resp = self._request(method, url, token, **kwargs)
+        if resp.status_code != 401:
+            return resp
+        log.info("%s: the bank refused the token (HTTP 401); renewing it and repeating once", call)
+        resp = self._request(method, url, self._tokens.renew(token), **kwargs)
+        if resp.status_code == 401:
+            raise call.fail(
+                errors.AuthenticationFailed,
+                "the bank refused a freshly issued token (HTTP 401 twice); nothing was done.",
+                f"Check that the terminal and client id of profile {self.profile.name!r} belong "
+                "together.",
+            )
+        return resp
+
+    def _verdict(self, call: _Call, resp: httpx.Response, *, need_json: bool) -> Any:
+        """The reply's JSON (None when empty) if the bank said yes; else the matching error.
+
+        Expects 401 and 5xx to be handled by the caller. Every reply is read as JSON whatever its
+        status: refusals come as HTTP 400 {code, message} or as a resultCode other than "100".
+        """
+        try:
+            body = _load_json(resp.text) if resp.text.strip() else None
+            readable = True
+        except ValueError:
+            body, readable = None, False
+        if resp.status_code >= 400:
+            code = message = None
+            if isinstance(body, dict):
+                code = body.get("resultCode", body.get("code"))
+                message = body.get("resultMessage", body.get("message"))
+            raise call.refused(
+                None if code is None else str(code),
+                str(message or f"HTTP {resp.status_code} without an explanation"),
+            )
+        if not readable:
+            if not need_json:
+                return None  # a money operation's success body is undocumented
+            raise call.fail(
+                errors.MalformedReply,
+                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)} "
+                "instead of JSON.",
+                "Try again later; if it persists, check the profile's API address.",
+            )
+        if isinstance(body, dict) and body.get("resultCode") is not None:
+            code = str(body["resultCode"]).strip()
+            if code != "100":
+                raise call.refused(code, str(body.get("resultMessage") or ""))
+        return body
+
+    def _read_once(self, call: _Call, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            resp = self._send(call, method, url, **kwargs)
+        except _NO_ANSWER as exc:
+            raise call.unreachable(exc) from exc
+        if resp.status_code >= 500:
+            raise call.fail(
+                errors.TransientError,
+                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)}.",
+                TRY_LATER_HINT,
+            )
+        return self._verdict(call, resp, need_json=True)
+
+    def _read(self, call: _Call, method: str, url: str, **kwargs: Any) -> Any:
+        """A request that changes nothing at the bank, retried while the failure is transient."""
+        return self._retrying(call, lambda: self._read_once(call, method, url, **kwargs))
+
+    def _retrying(self, call: _Call, attempt: Callable[[], T]) -> T:
+        attempts = self._retries + 1
+        number = 1
+        while True:
+            try:
+                return attempt()
+            except errors.TransientError as exc:
+                if number == attempts:
+                    raise call.fail(
+                        errors.TransientError,
+                        f"{exc.detail.rstrip('.')}; gave up after {attempts} attempts.",
+                        "Try again in a few minutes; if it persists, check the connection "
+                        "and the bank's status.",
+                    ) from exc
+                delay = min(MAX_BACKOFF, self._backoff * 2 ** (number - 1))
+                delay *= random.uniform(0.5, 1.0)  # spread out threads that failed together
+                log.warning(
+                    "%s: %s Attempt %d of %d, next in %.2f s.",
+                    call, exc.detail, number, attempts, delay,
+                )
+                time.sleep(delay)
+                number += 1
+
+    def _move(self, call: _Call, action: str, params: dict[str, str]) -> None:
+        """Send a money operation exactly once."""
+        tx = (call.transaction_id or "").strip()
+        if not tx:
+            raise ValueError(f"{call}: the bank's transaction id is missing.")
+        url = self.profile.api(f"operation/{quote(tx, safe='')}/{action}")
+        self.get_token()  # token trouble is retried here, while nothing has been sent
+        try:
+            resp = self._send(call, "POST", url, params=params)
+        except _NOT_SENT as exc:
+            raise call.unreachable(exc) from exc
+        except _NO_ANSWER as exc:
+            log.warning("%s: outcome unknown, %s", call, _describe_failure(exc))
+            raise call.fail(
+                errors.OutcomeUnknown, _describe_failure(exc) + " after sending.", READ_STATUS_HINT
+            ) from exc
+        if resp.status_code >= 500:
+            log.warning("%s: outcome unknown, HTTP %d", call, resp.status_code)
+            raise call.fail(
+                errors.OutcomeUnknown,
+                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)}.",
+                READ_STATUS_HINT,
+            )
+        self._verdict(call, resp, need_json=False)
+        log.info("%s: accepted by the bank", call)
+
+    def _page(self, call: _Call, reply: Any) -> tuple[list[dict[str, Any]], int | None]:
+        """The records of one /operations page and the total the bank announced, if any."""
+        if reply is None:
+            return [], 0  # the bank answers an empty 200 when nothing matches
+        if isinstance(reply, list):
+            records, total = reply, None
+        elif isinstance(reply, dict):
+            records = reply.get("records")
+            total = _count(reply.get("totalCount"))
+            if records is None:
+                # An unknown shape that may hold records must not read as "no payments".
+                if total or any(isinstance(v, list) for v in reply.values()):
+                    raise call.fail(
+                        errors.MalformedReply,
+                        "the bank's list has no records field.",
+                        "Tell support: the operations list changed shape.",
+                    )
+                return [], total
+        else:
+            records, total = None, None
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise call.fail(
+                errors.MalformedReply,
+                "the bank's list is not a list of records.",
+                "Tell support: the operations list changed shape.",
+            )
+        return records, total
+

@@ -1,0 +1,120 @@
+"""What can go wrong talking to ePay, as a few classes a caller can act on.
+
+For a money operation (confirm, cancel, refund) the class says what the bank did:
+  BankRefused, TransientError, AuthenticationFailed — nothing was done; the request may be
+      corrected or tried again later;
+  OutcomeUnknown, MalformedReply — the bank may have done it: read the payment's status before
+      doing anything else to it.
+Messages name the operation, the payment and what to do; they never carry the secret or a token.
+"""
+
+from __future__ import annotations
+
+#: resultCode meanings from epay-api.md; the codes arrive as strings.
+RESULT_MEANINGS = {
+    "101": "the bank rejected the request",
+    "102": "the bank has no payment with this invoiceId",
+    "103": "the bank reported an internal error",
+    "104": "the token carries no terminal",
+    "106": "the payment belongs to another terminal",
+    "107": "another operation on this payment is in progress at the bank",
+    "109": "the terminal does not belong to this client id",
+}
+
+#: What a person should do about each refusal code.
+RESULT_HINTS = {
+    "101": "Read the payment's status in the bank's cabinet; the bank will not accept this "
+    "request.",
+    "102": "Check the order number; the customer may not have paid, or paid under another number.",
+    "103": "Try again in a few minutes.",
+    "104": "Check the terminal id in the profile settings.",
+    "106": "Check that this order was paid through this profile's terminal.",
+    "107": "Wait a minute and try again.",
+    "109": "The client id and terminal in the profile do not belong together; copy both from the "
+    "bank's merchant cabinet.",
+}
+
+#: Codes that mean "try again later": the bank did nothing this time.
+RETRYABLE_CODES = frozenset({"103", "107"})
+
+
+def subject(operation: str, invoice_id: str | None, transaction_id: str | None) -> str:
+    """"Refund for invoice 000123456"; names the bank's transaction when the invoice is unknown."""
+    if invoice_id:
+        text = f"{operation} for invoice {invoice_id}"
+    elif transaction_id:
+        text = f"{operation} of transaction {transaction_id}"
+    else:
+        text = operation
+    return text[:1].upper() + text[1:]
+
+
+class EpayError(Exception):
+    """Base of every ePay failure. `operation` is e.g. "status check", `hint` what to do next."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        invoice_id: str | None = None,
+        transaction_id: str | None = None,
+        hint: str = "",
+    ) -> None:
+        self.operation = operation
+        self.invoice_id = invoice_id
+        self.transaction_id = transaction_id
+        self.hint = hint
+        self.detail = message
+        text = f"{subject(operation, invoice_id, transaction_id)}: {message} {hint}"
+        super().__init__(text.strip())
+
+
+class BankRefused(EpayError):
+    """The bank answered and said no (HTTP 400 {code, message} or a resultCode other than 100)."""
+
+    def __init__(
+        self,
+        code: str | None,
+        bank_message: str,
+        *,
+        operation: str,
+        invoice_id: str | None = None,
+        transaction_id: str | None = None,
+        hint: str = "",
+    ) -> None:
+        self.code = code
+        self.bank_message = bank_message
+        meaning = RESULT_MEANINGS.get(code or "")
+        said = f"the bank refused (code {code}): {bank_message}" if code else (
+            f"the bank refused: {bank_message}"
+        )
+        if meaning:
+            said += f" — {meaning}"
+        super().__init__(
+            said + ".",
+            operation=operation,
+            invoice_id=invoice_id,
+            transaction_id=transaction_id,
+            hint=hint or RESULT_HINTS.get(code or "", ""),
+        )
+
+
+class InvoiceNotFound(BankRefused):
+    """resultCode 102: the bank knows no payment for this invoiceId."""
+
+
+class TransientError(EpayError):
+    """The bank was unavailable or busy and did nothing; trying again later is safe."""
+
+
+class OutcomeUnknown(EpayError):
+    """A money operation was sent but no answer came back: the bank may or may not have done it."""
+
+
+class AuthenticationFailed(EpayError):
+    """The token endpoint refused the credentials, or the API refused a fresh token."""
+
+
+class MalformedReply(EpayError):
+    """The bank's reply could not be read (HTML, not JSON, fields missing or garbled)."""
