@@ -176,6 +176,7 @@ class SandboxBank:
         status: str = "CHARGE",
         created_at: datetime | None = None,
         refunded: Money | None = None,
+        refunded_at: datetime | None = None,
         charged: Money | None = None,
         card_mask: str = "440043...1234",
         card_type: str = "VISA",
@@ -193,7 +194,7 @@ class SandboxBank:
         """Record a payment as if a customer had just paid; returns the bank's transaction id.
 
         `charged` below `amount` is a hold that was partly confirmed; `refunded` is what was
-        returned so far (a CHARGE refunded in full becomes REFUND). Any other status string is
+        returned so far, at `refunded_at` (a CHARGE refunded in full becomes REFUND). Any status is
         stored as given, so unknown statuses can be served too.
         """
         status = status.strip().upper()
@@ -239,7 +240,7 @@ class SandboxBank:
                 reason=reason,
                 reason_code=reason_code,
                 secure=secure,
-                payout_at=when if refunded_minor else None,
+                payout_at=as_utc(refunded_at or when) if refunded_minor else None,
             )
             self._put(payment)
             return payment.id
