@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, tzinfo
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from halyk_desk.domain import Money, MoneyError, as_utc, normalize_invoice_id
 from halyk_desk.domain.money import SYMBOLS
@@ -29,6 +29,7 @@ _GROUPED = re.compile(
 )
 _DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?")
+_EXCEL_DIGITS = Context(prec=15)
 _DATE_HINT = "write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00"
 
 
@@ -47,16 +48,17 @@ def _blank(value: Cell) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _exact_decimal(value: float) -> Decimal:
-    # The shortest repr of the float is what Excel showed the user; never float arithmetic.
-    return Decimal(str(value))
+def _excel_decimal(value: float) -> Decimal:
+    """An XLSX number as the user saw it in Excel, which shows at most 15 significant digits:
+    a formula's 17908.800000000003 is 17908.8, while a typed 15990.123 stays as it is."""
+    return _EXCEL_DIGITS.plus(Decimal(str(value))).normalize()
 
 
 def parse_invoice_id(value: Cell) -> str:
     if isinstance(value, bool):
         raise ValueError(f"{cell_text(value)!r} is not an order number: type 6 to 15 digits.")
     if isinstance(value, float):
-        number = _exact_decimal(value)
+        number = _excel_decimal(value)
         if not number.is_finite() or number != number.to_integral_value():
             raise ValueError(f"{cell_text(value)!r} is not an order number: type 6 to 15 digits.")
         value = int(number)
@@ -83,7 +85,7 @@ def parse_amount(value: Cell, currency: str) -> Money:
     if isinstance(value, int):
         return Money.parse(str(value), currency)
     if isinstance(value, float):
-        return Money.parse(format(_exact_decimal(value), "f"), currency)
+        return Money.parse(format(_excel_decimal(value), "f"), currency)
     text = value or ""
     _check_grouping(text)
     return Money.parse(text, currency)

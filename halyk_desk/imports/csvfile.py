@@ -53,6 +53,8 @@ def pick_delimiter(text: str, header_score: Callable[[Sequence[str]], int]) -> s
 
 
 def read_csv(text: str, encoding: str, header_score: Callable[[Sequence[str]], int]) -> Table:
+    if not text.strip("".join(DELIMITERS) + '" \r\n'):
+        return Table("csv", encoding, None, None, [])  # only separators: any would split it "right"
     delimiter = pick_delimiter(text, header_score)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows = []

@@ -71,6 +71,8 @@ class ColumnResolver:
         errors: list[str] = []
         warnings: list[str] = []
         index: dict[str, int] = {}
+        # Fields the mapping decides, or already reported: not to be called missing as well.
+        settled = set(self.mapping)
 
         def where(hits: list[int]) -> str:
             return ", ".join(get_column_letter(i + 1) for i in hits)
@@ -94,7 +96,7 @@ class ColumnResolver:
                 index[name] = hits[0]
 
         for name in FIELDS:
-            if name in self.mapping:
+            if name in settled:
                 continue
             matches = [
                 [i for i, key in enumerate(keys) if key == alias and i not in index.values()]
@@ -109,6 +111,7 @@ class ColumnResolver:
                     f"Column {headers[best[0]]!r} appears {len(best)} times "
                     f"(columns {where(best)}): give each column its own name."
                 )
+                settled.add(name)
                 continue
             index[name] = best[0]
             others = [headers[hits[0]] for hits in matches[1:]]
@@ -119,7 +122,7 @@ class ColumnResolver:
                     f"--mapping '{json.dumps({name: others[0]}, ensure_ascii=False)}'."
                 )
 
-        missing = [name for name in REQUIRED if name not in index and name not in self.mapping]
+        missing = [name for name in REQUIRED if name not in index and name not in settled]
         if missing:
             errors.append(
                 "The file has no column for "
