@@ -1,0 +1,53 @@
+"""Where Halyk Desk keeps its files.
+
+By default the platform's own folders (platformdirs, app name "HalykDesk"). `--home DIR` or
+HALYK_DESK_HOME puts config, data, logs and cache under one folder instead: a portable install,
+a second shop on the same machine, or a test that must not touch the real home.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+APP_NAME = "HalykDesk"
+HOME_ENV = "HALYK_DESK_HOME"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+    cache_dir: Path
+
+    def create(self) -> None:
+        for folder in (self.config_dir, self.data_dir, self.log_dir, self.cache_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def resolve_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
+    """The folders to use, created if missing. `home` wins over HALYK_DESK_HOME, which wins over
+    the platform's folders."""
+    chosen = home if home else os.environ.get(HOME_ENV) or None
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        paths = AppPaths(
+            config_dir=root / "config",
+            data_dir=root / "data",
+            log_dir=root / "logs",
+            cache_dir=root / "cache",
+        )
+    else:
+        dirs = PlatformDirs(APP_NAME, appauthor=False)
+        paths = AppPaths(
+            config_dir=Path(dirs.user_config_dir),
+            data_dir=Path(dirs.user_data_dir),
+            log_dir=Path(dirs.user_log_dir),
+            cache_dir=Path(dirs.user_cache_dir),
+        )
+    paths.create()
+    return paths

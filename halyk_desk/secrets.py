@@ -1,0 +1,120 @@
+"""Client secrets of bank profiles: in the OS keyring, or else in a visible fallback file.
+
+Secrets never go into the database, the settings or a log. Where the machine has no usable keyring
+(a server, a minimal Linux desktop, keyring's fail/null backends, or a backend that errors), the
+secret goes to config_dir/secrets.json, readable only by the user (mode 0600), and the caller gets
+a message saying so and where the file is, to show it loudly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+
+from halyk_desk.jsonfile import read_json_object, write_json_atomic
+
+SERVICE = "halyk-desk"
+FALLBACK_FILE = "secrets.json"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SecretSaved:
+    """Where a secret went. `warning` is set when it went to the fallback file; show it."""
+
+    location: str
+    warning: str | None = None
+
+
+def usable_backend(backend: KeyringBackend) -> bool:
+    """False for keyring's stand-ins that store nothing (fail, null) and for an empty chain."""
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return False
+    if isinstance(backend, chainer.ChainerBackend):
+        return any(usable_backend(b) for b in backend.backends)
+    return True
+
+
+class SecretStore:
+    def __init__(self, config_dir: Path, backend: KeyringBackend | None = None) -> None:
+        self.fallback_path = config_dir / FALLBACK_FILE
+        self._backend = backend
+
+    @property
+    def backend(self) -> KeyringBackend:
+        return self._backend if self._backend is not None else keyring.get_keyring()
+
+    def _fallback_warning(self, profile: str, why: str) -> str:
+        return (
+            f"No usable system keyring ({why}): the client secret of profile {profile!r} is stored "
+            f"in {self.fallback_path}, readable only by your user account. Keep this file private "
+            f"and out of backups you share; install a keyring (e.g. GNOME Keyring or KWallet) to "
+            f"keep secrets there instead."
+        )
+
+    def set(self, profile: str, secret: str) -> SecretSaved:
+        backend = self.backend
+        if usable_backend(backend):
+            try:
+                backend.set_password(SERVICE, profile, secret)
+            except Exception as exc:  # backends raise their own (D-Bus, Win32...) errors
+                why = f"{type(backend).__name__} failed: {type(exc).__name__}"
+            else:
+                self._drop_from_file(profile)
+                return SecretSaved(location=f"system keyring ({type(backend).__name__})")
+        else:
+            why = f"keyring backend is {type(backend).__module__}.{type(backend).__name__}"
+        stored = self._read_file()
+        stored[profile] = secret
+        write_json_atomic(self.fallback_path, stored, mode=0o600)
+        warning = self._fallback_warning(profile, why)
+        log.warning("%s", warning)
+        return SecretSaved(location=str(self.fallback_path), warning=warning)
+
+    def get(self, profile: str) -> str | None:
+        backend = self.backend
+        if usable_backend(backend):
+            try:
+                secret = backend.get_password(SERVICE, profile)
+            except Exception as exc:  # backends raise their own (D-Bus, Win32...) errors
+                log.warning("Reading profile %r from the keyring failed (%s); trying %s",
+                            profile, type(exc).__name__, self.fallback_path)
+            else:
+                if secret is not None:
+                    return secret
+        return self._read_file().get(profile)
+
+    def location(self, profile: str) -> str | None:
+        """Where the secret of `profile` is kept (for `profile list`), None when there is none."""
+        backend = self.backend
+        if usable_backend(backend):
+            try:
+                if backend.get_password(SERVICE, profile) is not None:
+                    return "keyring"
+            except Exception:  # a broken keyring has nothing for us
+                pass
+        return str(self.fallback_path) if profile in self._read_file() else None
+
+    def delete(self, profile: str) -> None:
+        backend = self.backend
+        if usable_backend(backend):
+            # Not there, or a broken keyring: nothing to delete there.
+            with contextlib.suppress(Exception):
+                backend.delete_password(SERVICE, profile)
+        self._drop_from_file(profile)
+
+    def _read_file(self) -> dict[str, str]:
+        data = read_json_object(self.fallback_path, "secrets file") or {}
+        return {str(k): str(v) for k, v in data.items()}
+
+    def _drop_from_file(self, profile: str) -> None:
+        stored = self._read_file()
+        if stored.pop(profile, None) is not None:
+            write_json_atomic(self.fallback_path, stored, mode=0o600)

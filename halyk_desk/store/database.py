@@ -1,0 +1,78 @@
+"""The Store: one database (a SQLite file or PostgreSQL), migrated on open, and its transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from halyk_desk.paths import AppPaths
+from halyk_desk.store import migrate
+from halyk_desk.store.engine import WRITE_OPTION, create_store_engine, normalize_url
+
+DB_FILE = "halyk-desk.sqlite3"
+DB_ENV = "HALYK_DESK_DB"
+
+
+def default_url(paths: AppPaths) -> URL:
+    return URL.create("sqlite", database=str(paths.data_dir / DB_FILE))
+
+
+@dataclass
+class Store:
+    engine: Engine
+    #: The copy taken before this open migrated an older SQLite file; None when none was needed.
+    backup_path: Path | None = None
+
+    @classmethod
+    def open(cls, url: str | URL | None, paths: AppPaths) -> Store:
+        """Open (and create or migrate) the database at `url`, default the SQLite file in the
+        data folder. Pending migrations run now, after a backup of an existing SQLite file."""
+        resolved = normalize_url(url) if url else default_url(paths)
+        if resolved.get_backend_name() == "sqlite":
+            if not resolved.database or resolved.database == ":memory:":
+                raise ValueError("The store needs a SQLite file, not an in-memory database.")
+            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+        backup = migrate.upgrade(resolved)
+        return cls(create_store_engine(resolved), backup)
+
+    def __post_init__(self) -> None:
+        self._writer = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database's address for people: no password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        Writers take SQLite's write lock at the start (others wait up to the busy timeout);
+        `readonly=True` (lists, the window's models) reads a snapshot without taking it.
+        """
+        factory = self._reader if readonly else self._writer
+        with factory() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

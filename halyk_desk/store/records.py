@@ -1,0 +1,173 @@
+"""Plain data going in and out of the store: the layers above never see SQLAlchemy objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from halyk_desk.domain import DEFAULT_CURRENCY, State
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    name: str
+    #: sandbox | halyk-test | custom
+    kind: str
+    oauth_url: str | None = None
+    api_url: str | None = None
+    client_id: str | None = None
+    terminal_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One order of the shop; amounts in minor units, times aware."""
+
+    invoice_id: str
+    amount_minor: int
+    created_at: datetime
+    currency: str = DEFAULT_CURRENCY
+    customer: str | None = None
+    shop_status: str | None = None
+    shop_paid: bool | None = None
+    source_file: str | None = None
+    source_row: int | None = None
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """What the bank says about the payment for one invoiceId, as the store keeps it."""
+
+    invoice_id: str
+    state: State
+    currency: str = DEFAULT_CURRENCY
+    transaction_id: str | None = None
+    #: statusName as the bank gave it (None when the bank has no payment: state not_found).
+    bank_status: str | None = None
+    original_minor: int = 0
+    held_minor: int = 0
+    captured_minor: int = 0
+    refunded_minor: int = 0
+    remaining_minor: int = 0
+    card_mask: str | None = None
+    card_type: str | None = None
+    reference: str | None = None
+    approval_code: str | None = None
+    created_at: datetime | None = None
+    last_read_at: datetime | None = None
+    read_error: str | None = None
+    raw_reply: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedPayment:
+    """The outcome of save_payment: the row's id, and whether anything the bank says changed."""
+
+    payment_id: int
+    changed: bool
+    state_changed: bool
+    old_state: State | None
+
+
+@dataclass(frozen=True)
+class StatusChangeRecord:
+    at: datetime
+    old_state: State | None
+    new_state: State
+    old_bank_status: str | None
+    new_bank_status: str | None
+    sync_run_id: int | None
+
+
+@dataclass(frozen=True)
+class SyncRunRecord:
+    id: int
+    profile: str
+    started_at: datetime
+    finished_at: datetime | None
+    #: running | finished | cancelled | failed (a run killed midway stays "running")
+    status: str
+    date_from: datetime | None
+    date_to: datetime | None
+    include_final: bool
+    total: int
+    read_count: int
+    changed_count: int
+    not_found_count: int
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    """What the payments list shows. Dates bound the order's created_at: [date_from, date_to)."""
+
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    #: Only these states; State.UNKNOWN also matches orders never read.
+    states: frozenset[State] | None = None
+    #: invoiceId or RRN prefix, card mask prefix or last four digits, customer name prefix.
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One order with the bank's picture of its payment (None fields when never read)."""
+
+    order_id: int
+    invoice_id: str
+    created_at: datetime
+    amount_minor: int
+    currency: str
+    customer: str | None
+    shop_status: str | None
+    shop_paid: bool | None
+    #: State.UNKNOWN for an order whose payment was never read.
+    state: State
+    payment_id: int | None
+    transaction_id: str | None
+    bank_status: str | None
+    bank_currency: str | None
+    original_minor: int | None
+    held_minor: int | None
+    captured_minor: int | None
+    refunded_minor: int | None
+    remaining_minor: int | None
+    card_mask: str | None
+    card_type: str | None
+    reference: str | None
+    approval_code: str | None
+    paid_at: datetime | None
+    last_read_at: datetime | None
+    read_error: str | None
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    """A held payment with how long it has been held and how long it may still be."""
+
+    payment_id: int
+    invoice_id: str
+    transaction_id: str | None
+    customer: str | None
+    currency: str
+    held_minor: int
+    held_since: datetime
+    age: timedelta
+    expires_at: datetime
+    time_left: timedelta
+    #: Held at least `warn_days`: confirm or release soon.
+    warn: bool
+    #: Past `expire_days`: the bank will release it (or has); it can no longer be confirmed.
+    expired: bool
+

@@ -1,0 +1,530 @@
+"""The queries the services need, in and out as plain records (halyk_desk.store.records).
+
+Every function takes an open Session from `Store.session()` and never commits: the caller's
+transaction decides what is all or nothing (an import of a whole file, one sync read...).
+Profiles are named by their name; an unknown name raises UnknownProfile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, union, update
+from sqlalchemy.orm import Session
+
+from halyk_desk.domain import FINAL_STATES, State, normalize_invoice_id, utc_now
+from halyk_desk.domain.timeutil import as_utc
+from halyk_desk.store.models import Order, Payment, Profile, StatusChange, SyncRun
+from halyk_desk.store.records import (
+    HoldRow,
+    OrderRecord,
+    PaymentFilter,
+    PaymentRecord,
+    PaymentRow,
+    ProfileRecord,
+    SavedPayment,
+    StatusChangeRecord,
+    SyncRunRecord,
+    UpsertResult,
+)
+
+#: Rows per statement for bulk work: far below every database's limit on bound parameters.
+CHUNK = 500
+SYNC_RUN_ENDINGS = frozenset({"finished", "cancelled", "failed"})
+
+T = TypeVar("T")
+
+
+class UnknownProfile(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"There is no profile named {name!r}; `halyk-desk profile list` shows "
+                         "the profiles there are.")
+        self.name = name
+
+
+def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as an index range (the columns compare binary, see
+    types.code_string). U+10FFFF is the largest code point, so it bounds every continuation."""
+    return and_(column >= prefix, column < prefix + "\U0010ffff")
+
+
+# --- profiles -------------------------------------------------------------------------------------
+
+def profile_id(session: Session, name: str) -> int:
+    found = session.scalar(select(Profile.id).where(Profile.name == name))
+    if found is None:
+        raise UnknownProfile(name)
+    return found
+
+
+def _profile_record(row: Profile) -> ProfileRecord:
+    return ProfileRecord(name=row.name, kind=row.kind, oauth_url=row.oauth_url,
+                         api_url=row.api_url, client_id=row.client_id, terminal_id=row.terminal_id)
+
+
+def save_profile(session: Session, record: ProfileRecord) -> None:
+    """Add the profile, or replace the addresses and ids of the one with that name."""
+    row = session.scalar(select(Profile).where(Profile.name == record.name))
+    if row is None:
+        row = Profile(name=record.name, created_at=utc_now())
+        session.add(row)
+    for name in ("kind", "oauth_url", "api_url", "client_id", "terminal_id"):
+        setattr(row, name, getattr(record, name))
+    session.flush()
+
+
+def get_profile(session: Session, name: str) -> ProfileRecord | None:
+    row = session.scalar(select(Profile).where(Profile.name == name))
+    return None if row is None else _profile_record(row)
+
+
+def list_profiles(session: Session) -> list[ProfileRecord]:
+    return [_profile_record(row) for row in session.scalars(select(Profile).order_by(Profile.name))]
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+#: What an order says; a re-import with the same values changes nothing (not even its source).
+_ORDER_VALUES = ("amount_minor", "currency", "created_at", "customer", "shop_status", "shop_paid")
+
+
+def _order_values(record: OrderRecord) -> dict[str, Any]:
+    customer = record.customer.strip() if record.customer else None
+    return {
+        "invoice_id": normalize_invoice_id(record.invoice_id),
+        "amount_minor": record.amount_minor,
+        "currency": record.currency.strip().upper(),
+        "created_at": as_utc(record.created_at),
+        "customer": customer or None,
+        "customer_key": customer.casefold() if customer else None,
+        "shop_status": record.shop_status,
+        "shop_paid": record.shop_paid,
+        "source_file": record.source_file,
+        "source_row": record.source_row,
+    }
+
+
+def upsert_orders(
+    session: Session, profile: str, rows: Iterable[OrderRecord], *, now: datetime | None = None
+) -> UpsertResult:
+    """Insert new orders and update changed ones, in bulk. An invoiceId twice in `rows` raises
+    ValueError; so does an invalid one (InvoiceIdError). Whether a failure keeps the rows written
+    before it is the caller's transaction's business (an import rolls the whole file back)."""
+    pid = profile_id(session, profile)
+    stamp = now or utc_now()
+    seen: set[str] = set()
+    inserted = updated = unchanged = 0
+    for chunk in _chunks(rows):
+        values = [_order_values(r) for r in chunk]
+        for v in values:
+            if v["invoice_id"] in seen:
+                raise ValueError(f"invoiceId {v['invoice_id']} is given twice")
+            seen.add(v["invoice_id"])
+        existing = {
+            row.invoice_id: row
+            for row in session.execute(
+                select(Order.id, Order.invoice_id, *(getattr(Order, n) for n in _ORDER_VALUES))
+                .where(Order.profile_id == pid,
+                       Order.invoice_id.in_([v["invoice_id"] for v in values]))
+            )
+        }
+        new, changed = [], []
+        for v in values:
+            old = existing.get(v["invoice_id"])
+            if old is None:
+                new.append({**v, "profile_id": pid, "imported_at": stamp})
+            elif any(getattr(old, n) != v[n] for n in _ORDER_VALUES):
+                changed.append({**v, "id": old.id, "imported_at": stamp})
+            else:
+                unchanged += 1
+        if new:
+            session.execute(insert(Order), new)
+        if changed:
+            session.execute(update(Order), changed)
+        inserted += len(new)
+        updated += len(changed)
+    return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
+
+
+def get_orders(
+    session: Session, profile: str, invoice_ids: Iterable[str]
+) -> dict[str, OrderRecord]:
+    """The stored orders among `invoice_ids`, by invoiceId (for an import to spot conflicts)."""
+    pid = profile_id(session, profile)
+    found: dict[str, OrderRecord] = {}
+    for chunk in _chunks(invoice_ids):
+        for row in session.scalars(
+            select(Order).where(Order.profile_id == pid, Order.invoice_id.in_(chunk))
+        ):
+            found[row.invoice_id] = OrderRecord(
+                invoice_id=row.invoice_id, amount_minor=row.amount_minor,
+                created_at=row.created_at, currency=row.currency, customer=row.customer,
+                shop_status=row.shop_status, shop_paid=row.shop_paid,
+                source_file=row.source_file, source_row=row.source_row,
+            )
+    return found
+
+
+def count_orders(session: Session, profile: str) -> int:
+    pid = profile_id(session, profile)
+    return session.scalar(select(func.count()).where(Order.profile_id == pid)) or 0
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+_PAYMENT_FIELDS = tuple(f.name for f in fields(PaymentRecord) if f.name != "invoice_id")
+#: Fields that are the bank's picture; the others say when and how it was read.
+_BANK_FIELDS = tuple(
+    n for n in _PAYMENT_FIELDS if n not in ("last_read_at", "read_error", "raw_reply")
+)
+
+
+def _card_last4(mask: str | None) -> str | None:
+    digits = "".join(ch for ch in (mask or "")[-4:] if ch.isdigit())
+    return digits if len(digits) == 4 else None
+
+
+def _payment_record(row: Payment) -> PaymentRecord:
+    values = {n: getattr(row, n) for n in _PAYMENT_FIELDS}
+    values["state"] = State(row.state)
+    return PaymentRecord(invoice_id=row.invoice_id, **values)
+
+
+def _select_payment(session: Session, pid: int, invoice_id: str) -> Payment | None:
+    return session.scalar(
+        select(Payment).where(Payment.profile_id == pid, Payment.invoice_id == invoice_id)
+    )
+
+
+def get_payment(session: Session, profile: str, invoice_id: str) -> PaymentRecord | None:
+    row = _select_payment(session, profile_id(session, profile), invoice_id)
+    return None if row is None else _payment_record(row)
+
+
+def record_status_change(
+    session: Session,
+    payment_id: int,
+    *,
+    at: datetime,
+    old_state: State | None,
+    new_state: State,
+    old_bank_status: str | None,
+    new_bank_status: str | None,
+    sync_run_id: int | None = None,
+) -> None:
+    session.add(StatusChange(
+        payment_id=payment_id, at=at, old_state=old_state and old_state.value,
+        new_state=new_state.value, old_bank_status=old_bank_status,
+        new_bank_status=new_bank_status, sync_run_id=sync_run_id,
+    ))
+
+
+def save_payment(
+    session: Session, profile: str, record: PaymentRecord, *, sync_run_id: int | None = None
+) -> SavedPayment:
+    """Store what the bank said about one invoiceId. A new state or bank status (including the
+    first one seen) goes to the status history, at record.last_read_at (default now)."""
+    pid = profile_id(session, profile)
+    invoice_id = normalize_invoice_id(record.invoice_id)
+    values = {n: getattr(record, n) for n in _PAYMENT_FIELDS}
+    values["state"] = record.state.value
+    values["card_last4"] = _card_last4(record.card_mask)
+    row = _select_payment(session, pid, invoice_id)
+    if row is None:
+        row = Payment(profile_id=pid, invoice_id=invoice_id)
+        session.add(row)
+        old_state, old_status, changed = None, None, True
+    else:
+        old_state, old_status = State(row.state), row.bank_status
+        changed = any(getattr(row, n) != values[n] for n in _BANK_FIELDS)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.flush()
+    state_changed = old_state is not record.state or old_status != record.bank_status
+    if state_changed:
+        record_status_change(
+            session, row.id, at=record.last_read_at or utc_now(), old_state=old_state,
+            new_state=record.state, old_bank_status=old_status,
+            new_bank_status=record.bank_status, sync_run_id=sync_run_id,
+        )
+    return SavedPayment(payment_id=row.id, changed=changed, state_changed=state_changed,
+                        old_state=old_state)
+
+
+def mark_read_error(session: Session, profile: str, invoice_id: str, error: str) -> None:
+    """A read of this invoiceId failed: keep what was known, note why. An order never read before
+    gets a payment row in state unknown, so the window can show the error."""
+    pid = profile_id(session, profile)
+    row = _select_payment(session, pid, invoice_id)
+    if row is None:
+        currency = session.scalar(
+            select(Order.currency).where(Order.profile_id == pid, Order.invoice_id == invoice_id)
+        )
+        row = Payment(profile_id=pid, invoice_id=invoice_id, state=State.UNKNOWN.value,
+                      currency=currency or "KZT", original_minor=0, held_minor=0,
+                      captured_minor=0, refunded_minor=0, remaining_minor=0)
+        session.add(row)
+    row.read_error = error[:500]
+    session.flush()
+
+
+def status_history(session: Session, profile: str, invoice_id: str) -> list[StatusChangeRecord]:
+    pid = profile_id(session, profile)
+    rows = session.scalars(
+        select(StatusChange)
+        .join(Payment, Payment.id == StatusChange.payment_id)
+        .where(Payment.profile_id == pid, Payment.invoice_id == invoice_id)
+        .order_by(StatusChange.at, StatusChange.id)
+    )
+    return [
+        StatusChangeRecord(
+            at=r.at, old_state=State(r.old_state) if r.old_state else None,
+            new_state=State(r.new_state), old_bank_status=r.old_bank_status,
+            new_bank_status=r.new_bank_status, sync_run_id=r.sync_run_id,
+        )
+        for r in rows
+    ]
+
+
+# --- sync runs ------------------------------------------------------------------------------------
+
+def start_sync_run(
+    session: Session,
+    profile: str,
+    *,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    include_final: bool = False,
+    total: int = 0,
+    at: datetime | None = None,
+) -> int:
+    run = SyncRun(profile_id=profile_id(session, profile), started_at=at or utc_now(),
+                  status="running", date_from=date_from, date_to=date_to,
+                  include_final=include_final, total=total, read_count=0, changed_count=0,
+                  not_found_count=0, errors={})
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_sync_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    read_count: int,
+    changed_count: int,
+    not_found_count: int,
+    errors: dict[str, int],
+    at: datetime | None = None,
+) -> None:
+    if status not in SYNC_RUN_ENDINGS:
+        raise ValueError(f"a sync run ends {' or '.join(sorted(SYNC_RUN_ENDINGS))}, not {status!r}")
+    run = session.get(SyncRun, run_id)
+    if run is None:
+        raise LookupError(f"no sync run {run_id}")
+    run.status = status
+    run.finished_at = at or utc_now()
+    run.read_count = read_count
+    run.changed_count = changed_count
+    run.not_found_count = not_found_count
+    run.errors = dict(errors)
+    session.flush()
+
+
+def last_sync_run(session: Session, profile: str) -> SyncRunRecord | None:
+    row = session.scalar(
+        select(SyncRun).where(SyncRun.profile_id == profile_id(session, profile))
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1)
+    )
+    if row is None:
+        return None
+    return SyncRunRecord(
+        id=row.id, profile=profile, started_at=row.started_at, finished_at=row.finished_at,
+        status=row.status, date_from=row.date_from, date_to=row.date_to,
+        include_final=row.include_final, total=row.total, read_count=row.read_count,
+        changed_count=row.changed_count, not_found_count=row.not_found_count,
+        errors={str(k): int(v) for k, v in (row.errors or {}).items()},
+    )
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+_PAYMENT_JOIN = and_(Payment.profile_id == Order.profile_id, Payment.invoice_id == Order.invoice_id)
+#: An order never read has no payment row: its state is unknown.
+STATE = func.coalesce(Payment.state, State.UNKNOWN.value)
+
+
+def _in_range(pid: int, date_from: datetime | None, date_to: datetime | None) -> list[Any]:
+    conditions: list[Any] = [Order.profile_id == pid]
+    if date_from is not None:
+        conditions.append(Order.created_at >= date_from)
+    if date_to is not None:
+        conditions.append(Order.created_at < date_to)
+    return conditions
+
+
+def orders_needing_sync(
+    session: Session,
+    profile: str,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    include_final: bool = False,
+) -> list[str]:
+    """invoiceIds of orders created in [date_from, date_to) whose payment should be read: all of
+    them with `include_final`, else those never read or not in a final state. Oldest first."""
+    pid = profile_id(session, profile)
+    query = (
+        select(Order.invoice_id).outerjoin(Payment, _PAYMENT_JOIN)
+        .where(*_in_range(pid, date_from, date_to))
+        .order_by(Order.created_at, Order.invoice_id)
+    )
+    if not include_final:
+        query = query.where(or_(Payment.id.is_(None),
+                                Payment.state.not_in([s.value for s in FINAL_STATES])))
+    return list(session.scalars(query))
+
+
+def _search(pid: int, text: str) -> ColumnElement[bool]:
+    """Orders whose invoiceId, customer, RRN or card mask start with `text`, or whose card ends
+    with it (four digits). Each branch is one index range; their union drives the query, so a
+    search stays fast on a million orders."""
+    key = text.casefold()
+    branches = [
+        select(Order.id).where(Order.profile_id == pid, _prefix(Order.invoice_id, text)),
+        select(Order.id).where(Order.profile_id == pid, _prefix(Order.customer_key, key)),
+        select(Order.id).join(Payment, _PAYMENT_JOIN)
+        .where(Payment.profile_id == pid, _prefix(Payment.reference, text)),
+        select(Order.id).join(Payment, _PAYMENT_JOIN)
+        .where(Payment.profile_id == pid, _prefix(Payment.card_mask, text)),
+    ]
+    if len(text) == 4 and text.isdigit():
+        branches.append(select(Order.id).join(Payment, _PAYMENT_JOIN)
+                        .where(Payment.profile_id == pid, Payment.card_last4 == text))
+    return Order.id.in_(union(*branches))
+
+
+def _filtered(query: Any, pid: int, filters: PaymentFilter) -> Any:
+    query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
+    if filters.states is not None:
+        query = query.where(STATE.in_([s.value for s in filters.states]))
+    search = (filters.search or "").strip()
+    if search:
+        query = query.where(_search(pid, search))
+    return query
+
+
+#: Columns the payments list can be sorted by; nullable ones sort their blanks last.
+SORT_KEYS: dict[str, Any] = {
+    "created_at": Order.created_at,
+    "invoice_id": Order.invoice_id,
+    "amount": Order.amount_minor,
+    "currency": Order.currency,
+    "customer": Order.customer_key,
+    "shop_status": Order.shop_status,
+    "state": STATE,
+    "bank_status": Payment.bank_status,
+    "transaction_id": Payment.transaction_id,
+    "held": Payment.held_minor,
+    "captured": Payment.captured_minor,
+    "refunded": Payment.refunded_minor,
+    "remaining": Payment.remaining_minor,
+    "card_mask": Payment.card_mask,
+    "reference": Payment.reference,
+    "paid_at": Payment.created_at,
+    "last_read_at": Payment.last_read_at,
+}
+_NOT_NULL_SORTS = frozenset({"created_at", "invoice_id", "amount", "currency", "state"})
+
+_ROW_COLUMNS = (
+    Order.id.label("order_id"), Order.invoice_id, Order.created_at, Order.amount_minor,
+    Order.currency, Order.customer, Order.shop_status, Order.shop_paid, STATE.label("state"),
+    Payment.id.label("payment_id"), Payment.transaction_id, Payment.bank_status,
+    Payment.currency.label("bank_currency"), Payment.original_minor, Payment.held_minor,
+    Payment.captured_minor, Payment.refunded_minor, Payment.remaining_minor, Payment.card_mask,
+    Payment.card_type, Payment.reference, Payment.approval_code,
+    Payment.created_at.label("paid_at"), Payment.last_read_at, Payment.read_error,
+)
+
+
+def list_payments(
+    session: Session,
+    profile: str,
+    filters: PaymentFilter | None = None,
+    *,
+    sort: str = "created_at",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int | None = 200,
+) -> list[PaymentRow]:
+    """Orders with their bank picture: filtered, sorted (by a SORT_KEYS name) and paged by the
+    database. Ties break on the order's id, so pages never overlap or skip."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+    pid = profile_id(session, profile)
+    column = SORT_KEYS[sort]
+    key = column.desc() if descending else column.asc()
+    if sort not in _NOT_NULL_SORTS:
+        key = key.nulls_last()
+    tiebreak = Order.id.desc() if descending else Order.id.asc()
+    query = _filtered(
+        select(*_ROW_COLUMNS).select_from(Order).outerjoin(Payment, _PAYMENT_JOIN), pid,
+        filters or PaymentFilter(),
+    ).order_by(key, tiebreak).offset(offset).limit(limit)
+    rows = []
+    for row in session.execute(query).mappings():
+        values = dict(row)
+        values["state"] = State(values["state"])
+        rows.append(PaymentRow(**values))
+    return rows
+
+
+def count_payments(session: Session, profile: str, filters: PaymentFilter | None = None) -> int:
+    filters = filters or PaymentFilter()
+    pid = profile_id(session, profile)
+    query = select(func.count()).select_from(Order)
+    if filters.states is not None:  # only the state needs the payment; skip the join otherwise
+        query = query.outerjoin(Payment, _PAYMENT_JOIN)
+    return session.scalar(_filtered(query, pid, filters)) or 0
+
+
+def list_holds(
+    session: Session, profile: str, *, now: datetime, warn_days: int, expire_days: int
+) -> list[HoldRow]:
+    """Every held payment, the one expiring first first. A hold is counted from the bank's
+    createdDate (the order's date when the bank gave none)."""
+    pid = profile_id(session, profile)
+    now = as_utc(now)
+    held_since = func.coalesce(Payment.created_at, Order.created_at, Payment.last_read_at)
+    rows = session.execute(
+        select(Payment.id, Payment.invoice_id, Payment.transaction_id, Order.customer,
+               Payment.currency, Payment.held_minor, Payment.created_at, Order.created_at,
+               Payment.last_read_at)
+        .select_from(Payment).outerjoin(Order, _PAYMENT_JOIN)
+        .where(Payment.profile_id == pid, Payment.state == State.HELD.value)
+        .order_by(held_since, Payment.id)
+    )
+    holds = []
+    for (pay_id, invoice_id, transaction_id, customer, currency, held, paid_at, ordered_at,
+         read_at) in rows:
+        since = paid_at or ordered_at or read_at or now
+        age = now - since
+        expires_at = since + timedelta(days=expire_days)
+        holds.append(HoldRow(
+            payment_id=pay_id, invoice_id=invoice_id, transaction_id=transaction_id,
+            customer=customer, currency=currency, held_minor=held, held_since=since, age=age,
+            expires_at=expires_at, time_left=expires_at - now,
+            warn=age >= timedelta(days=warn_days), expired=now >= expires_at,
+        ))
+    return holds
+
