@@ -1,0 +1,89 @@
+"""The reconciliation categories: stable keys (for --json and stored marks) and Russian titles.
+
+What each one counts and sums (a category's "sum" is always in the report's currency):
+- matched: orders paired with a payment of theirs whose amount and status agree;
+  sum = order amounts.
+- amount_mismatch: the bank's amount (captured, or held for a hold) differs from the order's by more
+  than the tolerance; sum = absolute differences.
+- status_mismatch: the shop says paid and the bank did not capture; the bank captured and the shop
+  says unpaid or cancelled; the bank holds money for an order the shop cancelled. Sum = the money in
+  question (the bank's amount when it took money, else the order's).
+- missing_at_bank: an order that expects money (not cancelled, not marked unpaid) with no payment
+  that took money; sum = order amounts.
+- unknown_to_shop: a payment that took money (or whose status is unknown) that no order claims;
+  sum = the bank's amounts.
+- duplicate_payments: each further payment holding money for an order that already has one;
+  sum = those payments' amounts.
+- holds_awaiting / holds_expiring / holds_expired: held payments by time left; sum = held amounts.
+- partially_refunded / refunded: payments by refund state; sum = refunded amounts.
+- fee: payments for which the bank gives a payout; sum = captured − payout.
+- currency_mismatch: an order and its payment in different currencies, or either in a currency that
+  is not the report's; sum = the report-currency amounts of the orders concerned.
+- unresolved_operations: journal operations not yet settled with the bank; sum = their amounts.
+"""
+
+from __future__ import annotations
+
+MATCHED = "matched"
+AMOUNT_MISMATCH = "amount_mismatch"
+STATUS_MISMATCH = "status_mismatch"
+MISSING_AT_BANK = "missing_at_bank"
+UNKNOWN_TO_SHOP = "unknown_to_shop"
+DUPLICATE_PAYMENTS = "duplicate_payments"
+HOLDS_AWAITING = "holds_awaiting"
+HOLDS_EXPIRING = "holds_expiring"
+HOLDS_EXPIRED = "holds_expired"
+PARTIALLY_REFUNDED = "partially_refunded"
+REFUNDED = "refunded"
+FEE = "fee"
+CURRENCY_MISMATCH = "currency_mismatch"
+UNRESOLVED_OPERATIONS = "unresolved_operations"
+
+#: Every category, in the order reports show them.
+CATEGORIES: tuple[str, ...] = (
+    MATCHED,
+    AMOUNT_MISMATCH,
+    STATUS_MISMATCH,
+    MISSING_AT_BANK,
+    UNKNOWN_TO_SHOP,
+    DUPLICATE_PAYMENTS,
+    HOLDS_AWAITING,
+    HOLDS_EXPIRING,
+    HOLDS_EXPIRED,
+    PARTIALLY_REFUNDED,
+    REFUNDED,
+    FEE,
+    CURRENCY_MISMATCH,
+    UNRESOLVED_OPERATIONS,
+)
+
+#: Categories that list discrepancy items someone should look at (and may mark resolved); the
+#: others are counted only, their payments are in the Payments, Holds and Refunds lists.
+ATTENTION: frozenset[str] = frozenset({
+    AMOUNT_MISMATCH,
+    STATUS_MISMATCH,
+    MISSING_AT_BANK,
+    UNKNOWN_TO_SHOP,
+    DUPLICATE_PAYMENTS,
+    HOLDS_EXPIRING,
+    HOLDS_EXPIRED,
+    CURRENCY_MISMATCH,
+    UNRESOLVED_OPERATIONS,
+})
+
+TITLES: dict[str, str] = {
+    MATCHED: "Совпадает",
+    AMOUNT_MISMATCH: "Расхождение суммы",
+    STATUS_MISMATCH: "Расхождение статуса",
+    MISSING_AT_BANK: "Нет оплаты в банке",
+    UNKNOWN_TO_SHOP: "Платёж неизвестен магазину",
+    DUPLICATE_PAYMENTS: "Несколько платежей по заказу",
+    HOLDS_AWAITING: "Блокировки, ожидают подтверждения",
+    HOLDS_EXPIRING: "Блокировки, скоро истекают",
+    HOLDS_EXPIRED: "Блокировки, срок истёк",
+    PARTIALLY_REFUNDED: "Частичный возврат",
+    REFUNDED: "Возврат",
+    FEE: "Комиссия банка",
+    CURRENCY_MISMATCH: "Расхождение валюты",
+    UNRESOLVED_OPERATIONS: "Незавершённые операции",
+}
