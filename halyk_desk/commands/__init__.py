@@ -1,0 +1,1 @@
+"""Command-line commands; each module has `register(subparsers)` (see halyk_desk.cli)."""

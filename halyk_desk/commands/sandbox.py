@@ -1,0 +1,239 @@
+"""`halyk-desk sandbox serve`: run the sandbox bank (an ePay emulator) until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from halyk_desk.domain import utc_now
+from halyk_desk.sandbox import (
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    TEST_TERMINAL,
+    SandboxBank,
+    SandboxServer,
+)
+from halyk_desk.sandbox.demo import planted_counts, seed_demo, write_bitrix_csv
+from halyk_desk.sandbox.faults import FaultError, check_kind, check_rate
+
+DEFAULT_PORT = 8765
+DEFAULT_ORDERS = "sandbox-demo-orders.csv"
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser(
+        "sandbox", help="the sandbox bank: Halyk ePay emulated on this computer",
+        description="The sandbox bank: a faithful Halyk ePay emulator for trying the program, "
+        "for tests and for benchmarks. It never talks to the real bank.",
+    )
+    actions = group.add_subparsers(dest="sandbox_action", metavar="ACTION", required=True)
+    serve = actions.add_parser(
+        "serve", help="serve the sandbox bank over HTTP until Ctrl-C",
+        description="Serve the ePay token endpoint at /oauth2/token and the API at / on one port. "
+        "It accepts the bank's published test merchant unless given other credentials.",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this computer only)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                       help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--seed", type=int, default=0,
+                       help="seed for demo data and fault draws: same seed, same run (default 0)")
+    serve.add_argument("--demo", action="store_true",
+                       help="fill the bank with a month of demo payments and write the shop's "
+                       "order export beside them")
+    serve.add_argument("--orders-out", type=Path, metavar="PATH",
+                       help=f"where --demo writes the shop's 1C-Bitrix order CSV "
+                       f"(default ./{DEFAULT_ORDERS})")
+    serve.add_argument("--state", type=Path, metavar="PATH",
+                       help="keep the bank in this JSON file: loaded at start, saved at exit")
+    serve.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="N",
+                       help="delay every reply by N milliseconds (default 0)")
+    serve.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND:RATE",
+                       help="inject a fault into that share of requests, e.g. http5xx:0.1; "
+                       "repeatable. Kinds: latency, http5xx, html502, drop, lost_reply, slow, "
+                       "busy107, token_expiry")
+    serve.add_argument("--token-ttl", type=_positive_int, default=7200, metavar="S",
+                       help="token lifetime in seconds (default 7200)")
+    serve.add_argument("--slow-seconds", type=_positive_float, default=30.0, metavar="S",
+                       help="how long the 'slow' fault holds a reply (default 30)")
+    serve.add_argument("--client-id", default=TEST_CLIENT_ID,
+                       help="merchant client id to accept (default: the bank's test merchant)")
+    serve.add_argument("--client-secret", default=TEST_CLIENT_SECRET,
+                       help="merchant secret to accept (default: the bank's published test secret)")
+    serve.add_argument("--terminal", default=TEST_TERMINAL,
+                       help="the merchant's terminal id (default: the test merchant's)")
+    serve.set_defaults(func=serve_command)
+
+
+# --- argument checks: argparse shows these messages and exits with status 2 -------------------
+def _port(text: str) -> int:
+    value = _int(text, "port")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is out of range: use 0 to 65535")
+    return value
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text, "the value")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be more than zero")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative: give 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than zero")
+    return value
+
+
+def _fault(text: str) -> tuple[str, float]:
+    kind, sep, rate_text = text.partition(":")
+    try:
+        check_kind(kind.strip())
+        if not sep:
+            raise FaultError(f"{text!r} has no rate: write KIND:RATE, e.g. {kind.strip()}:0.1")
+        rate = check_rate(_float(rate_text))
+    except (FaultError, argparse.ArgumentTypeError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return kind.strip(), rate
+
+
+# --- serving ----------------------------------------------------------------------------------
+def serve_command(args: argparse.Namespace) -> int:
+    say = _printer(sys.stdout)
+    credentials = {
+        "client_id": args.client_id, "client_secret": args.client_secret,
+        "terminal": args.terminal, "token_ttl": args.token_ttl, "seed": args.seed,
+    }
+    if args.state is not None and args.state.exists():
+        try:
+            bank = SandboxBank.load(args.state, **credentials)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"Cannot read the sandbox state {args.state}: {exc}. Move it away or give "
+                  "another --state.", file=sys.stderr)
+            return 1
+        loaded = len(bank.payments())
+    else:
+        bank, loaded = SandboxBank(**credentials), 0
+    notes = [f"  payments: {loaded}, loaded from {args.state}"] if loaded else []
+    if args.demo:
+        notes += _seed(args, bank, loaded)
+
+    server = SandboxServer(
+        bank, host=args.host, port=args.port, latency_ms=args.latency_ms,
+        faults=dict(args.fault), slow_seconds=args.slow_seconds,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"Cannot listen on {args.host} port {args.port}: {exc.strerror or exc}. "
+              "Choose another --port (0 picks a free one).", file=sys.stderr)
+        return 1
+    try:
+        say(f"Sandbox bank (Halyk ePay emulator) listening on {server.base_url}")
+        if args.host not in LOOPBACK:
+            say(f"  warning: {args.host} may be reachable from other computers")
+        say(f"  token endpoint: {server.oauth_url}")
+        say(f"  API base:       {server.api_url}")
+        secret = ("the bank's published test secret" if args.client_secret == TEST_CLIENT_SECRET
+                  else "as given by --client-secret")
+        say(f"  client id: {args.client_id}   terminal: {args.terminal}   secret: {secret}")
+        for line in notes:
+            say(line)
+        if args.latency_ms:
+            say(f"  latency: {args.latency_ms:g} ms on every reply")
+        for kind, rate in args.fault:
+            say(f"  fault: {kind} on {rate:.0%} of requests")
+        say("Press Ctrl-C to stop.")
+        with _sigterm_as_interrupt():
+            _wait_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if args.state is not None:
+            bank.save(args.state)
+            say(f"Saved the sandbox bank to {args.state}")
+    say("Sandbox bank stopped.")
+    return 0
+
+
+def _seed(args: argparse.Namespace, bank: SandboxBank, loaded: int) -> list[str]:
+    """Fill an empty bank with demo payments and write the shop's CSV; lines to tell the user."""
+    if loaded:
+        return ["  demo: the saved bank already has payments, so no new demo data was made"]
+    orders = seed_demo(bank, now=utc_now(), seed=args.seed)
+    target = (args.orders_out or Path(DEFAULT_ORDERS)).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows = write_bitrix_csv(target, orders)
+    planted = ", ".join(f"{kind} {n}" for kind, n in sorted(planted_counts(orders).items()))
+    if args.state is not None:
+        bank.save(args.state)  # the CSV and the saved bank belong together from the start
+    return [
+        f"  payments: {len(bank.payments())} demo payments over the last 30 days",
+        f"  shop orders: {rows} rows written to {target}",
+        f"  planted discrepancies: {planted}",
+    ]
+
+
+def _printer(stream: Any) -> Any:
+    def say(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    return say
+
+
+def _wait_forever() -> None:
+    # Short waits keep Ctrl-C responsive on every platform.
+    never = threading.Event()
+    while not never.wait(0.5):
+        pass
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Let `kill` stop the sandbox as cleanly as Ctrl-C does (state saved, port freed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
