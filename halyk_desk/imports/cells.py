@@ -22,7 +22,7 @@ _YES = frozenset({"да", "д", "y", "yes", "true", "1", "истина", "опл
 _NO = frozenset({"нет", "н", "n", "no", "false", "0", "ложь", "не оплачен", "не оплачено"})
 
 # Group separators people type: spaces of all kinds and apostrophes, or "," / "." when repeated.
-_SEPARATORS = " \u00a0\u202f\u2009'’.,"
+_NOT_NUMBER = re.compile(r"[^\d \u00a0\u202f\u2009'’.,]")
 _PLAIN = re.compile(r"\d*(?:[.,]\d*)?")
 _GROUPED = re.compile(
     r"\d{1,3}(?P<g>[ \u00a0\u202f\u2009'’.,])\d{3}(?:(?P=g)\d{3})*(?P<d>[.,]\d{0,2})?"
@@ -67,7 +67,7 @@ def parse_invoice_id(value: Cell) -> str:
 
 def _check_grouping(text: str) -> None:
     """Refuse misplaced group separators ("12,3,4") that Money.parse would silently drop."""
-    core = "".join(ch for ch in text if ch.isdigit() or ch in _SEPARATORS).strip()
+    core = _NOT_NUMBER.sub("", text).strip()
     if _PLAIN.fullmatch(core):
         return
     grouped = _GROUPED.fullmatch(core)
