@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from halyk_desk.epay import EpayClient, EpayProfile
@@ -47,10 +48,14 @@ def count(bank: SandboxBank, method: str, fragment: str) -> int:
 class CannedBank:
     """A real HTTP server on 127.0.0.1 giving fixed replies the sandbox never gives on purpose
     (odd shapes a real bank or proxy might produce). `replies` maps a path prefix to
-    (status, content type, body); the token endpoint always issues "canned-token"."""
+    (status, content type, body); the token endpoint gives `token_reply`, "canned-token" unless
+    changed."""
 
     def __init__(self) -> None:
         self.replies: dict[str, tuple[int, str, str]] = {}
+        self.token_reply = (200, "application/json", json.dumps(
+            {"access_token": "canned-token", "expires_in": 7200}
+        ))
         self.bodies: list[tuple[str, str]] = []  # (path, request body) of every API request
         canned = self
 
@@ -64,9 +69,7 @@ class CannedBank:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 if self.path.startswith("/oauth2/token"):
-                    status, ctype, text = 200, "application/json", json.dumps(
-                        {"access_token": "canned-token", "expires_in": 7200}
-                    )
+                    status, ctype, text = canned.token_reply
                 else:
                     canned.bodies.append((self.path, body))
                     status, ctype, text = next(
@@ -85,7 +88,9 @@ class CannedBank:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def reply(
@@ -103,3 +108,20 @@ class CannedBank:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class FakeClock:
+    """One made-up time for both sides: the bank's datetime clock and the client's monotonic one."""
+
+    def __init__(self) -> None:
+        self.start = datetime.now(UTC)
+        self.elapsed = 0.0
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.elapsed)
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def advance(self, seconds: float) -> None:
+        self.elapsed += seconds
