@@ -204,7 +204,6 @@ class _Run:
         self.tz = settings.tz
         self.currency = settings.currency
         self.now = settings.now
-        self.today = business_day_of(settings.now, settings.tz)
         self.tolerance = settings.amount_tolerance.minor
         self.expire_after = timedelta(days=settings.hold_expire_days)
         self.warn_after = timedelta(days=settings.hold_warn_days)
@@ -365,8 +364,7 @@ class _Run:
         if self.now >= expires:
             self._flag(cats, HOLDS_EXPIRED, key, day, order, p, held,
                        wording.hold_expired(p.held, expires, self.tz), bank=held)
-        elif (self.now >= p.created_at + self.warn_after
-              or business_day_of(expires, self.tz) == self.today):
+        elif self.now >= p.created_at + self.warn_after:
             self._flag(cats, HOLDS_EXPIRING, key, day, order, p, held,
                        wording.hold_expiring(p.held, expires, self.tz, self.now), bank=held)
         else:

@@ -114,9 +114,9 @@ class ReconcileSettings:
 
     `currency` is the report's currency: every sum is in it, and an order or payment in another one
     is reported under currency_mismatch instead of being compared. A hold expires
-    `hold_expire_days` after it was made; from `hold_warn_days` on (or on its last business day)
-    it is "expiring". `match_window` bounds the amount-and-time fallback for orders without an
-    invoiceId or RRN.
+    `hold_expire_days` after it was made and is "expiring" from `hold_warn_days` on (whole days,
+    warn < expire, so a hold that expires within a day is always among them). `match_window`
+    bounds the amount-and-time fallback for orders without an invoiceId or RRN.
     """
 
     tz: ZoneInfo = ALMATY
