@@ -191,3 +191,20 @@ def test_import_failed_survives_pickling_for_worker_processes(files):
     copy = pickle.loads(pickle.dumps(failure))
     assert copy.errors == failure.errors
     assert str(copy) == str(failure)
+
+
+def test_a_truncated_or_damaged_workbook(files):
+    good = files.xlsx({"Sheet1": [["ID", "Сумма"], ["123456", 1]]}).read_bytes()
+    [error] = _failure(files.raw(good[: len(good) // 2], ".xlsx")).errors
+    assert "damaged" in error.message
+
+    with zipfile.ZipFile(io.BytesIO(good)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row r='1'><c r='A1'"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    [error] = _failure(files.raw(buffer.getvalue(), ".xlsx")).errors
+    assert "damaged" in error.message
+    assert "save it again as XLSX" in error.message
