@@ -25,6 +25,7 @@ from halyk_desk.imports.sources import read_table
 
 T = TypeVar("T")
 _HEADER_SEARCH = 10  # a title or a blank line or two may come before the header row
+_SEPARATOR_NAMES = {";": "a semicolon", ",": "a comma", "\t": "a tab"}
 
 
 def read_orders(
@@ -76,6 +77,7 @@ def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> Im
     errors: list[RowError] = []
     rows: list[OrderRow] = []
     seen: dict[str, list[int]] = {}  # order number -> the rows it is on
+    separator = _SEPARATOR_NAMES.get(table.delimiter or "", "the separator")
     for number, cells in body:
         if table.format == "csv" and len(cells) > len(headers) and any(
             cell.strip() for cell in cells[len(headers) :] if isinstance(cell, str)
@@ -83,7 +85,7 @@ def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> Im
             errors.append(RowError(
                 number, None, None,
                 f"this row has {len(cells)} values but the header has {len(headers)} columns: a "
-                f"value probably contains the separator {table.delimiter!r}; put that value in "
+                f"value probably contains the separator ({separator}); put that value in "
                 'double quotes ("...") or save the file with another separator.',
             ))
             continue

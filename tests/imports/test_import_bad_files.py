@@ -176,7 +176,7 @@ def test_unquoted_decimal_commas_in_a_comma_separated_file(files):
     [error] = _failure(path).errors
     assert (error.row, error.column) == (3, None)
     assert "4 values but the header has 3 columns" in error.message
-    assert "separator ','" in error.message
+    assert "contains the separator (a comma)" in error.message
 
 
 def test_an_unclosed_quote_names_the_row(files):
