@@ -1,0 +1,93 @@
+"""Text a person reads: money in ₸, times in Asia/Almaty, durations like "2 д 4 ч", counted nouns.
+
+Every phrase goes through QCoreApplication.translate so the translation files of issue 6 can
+replace it; the Russian source text is what the window shows until then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QCoreApplication
+
+from halyk_desk.domain import ALMATY, Money
+
+DATE_TIME_FORMAT = "%d.%m.%Y %H:%M"
+DATE_FORMAT = "%d.%m.%Y"
+
+# Russian plural forms of the counted phrases, chosen by the number until a .qm file supplies them
+# (Qt's own %n plurals need a translation file even for the source language).
+_RU_FORMS = {
+    "%n платежей": ("%n платёж", "%n платежа", "%n платежей"),
+    "%n блокировок": ("%n блокировка", "%n блокировки", "%n блокировок"),
+}
+
+
+def tr(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
+
+
+def grouped(n: int) -> str:
+    """1234567 → "1 234 567" with no-break spaces, as Russian writes numbers."""
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def count_text(context: str, source: str, n: int) -> str:
+    """A counted phrase such as "%n платежей" for n, in the right plural form."""
+    translated = QCoreApplication.translate(context, source, None, n)
+    untranslated = source.replace("%n", str(n))
+    if translated == untranslated and source in _RU_FORMS:
+        translated = _ru_form(_RU_FORMS[source], n).replace("%n", str(n))
+    return translated.replace(str(n), grouped(n), 1)
+
+
+def _ru_form(forms: tuple[str, str, str], n: int) -> str:
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def money_text(amount: Money | None) -> str:
+    return "" if amount is None else amount.format("ru")
+
+
+def money_plain(amount: Money | None) -> str:
+    """An amount a Russian spreadsheet reads as a number: "1234,50" (no grouping, no symbol)."""
+    if amount is None:
+        return ""
+    return str(amount.to_decimal()).replace(".", ",")
+
+
+def local_time_text(moment: datetime | None, fmt: str = DATE_TIME_FORMAT) -> str:
+    """A UTC moment as Almaty wall-clock time, the time zone every accountant here reads."""
+    return "" if moment is None else moment.astimezone(ALMATY).strftime(fmt)
+
+
+def epoch_seconds(moment: datetime | None) -> int:
+    """An integer to sort times by; missing times sort first."""
+    return -(2**62) if moment is None else int(moment.timestamp())
+
+
+def duration_text(span: timedelta) -> str:
+    """Days and hours ("2 д 4 ч"), hours and minutes under a day, minutes under an hour."""
+    minutes = max(0, int(span.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return tr("Duration", "{days} д {hours} ч").format(days=days, hours=hours)
+    if hours:
+        return tr("Duration", "{hours} ч {minutes} мин").format(hours=hours, minutes=mins)
+    return tr("Duration", "{minutes} мин").format(minutes=mins)
+
+
+def eta_text(seconds: float | None) -> str:
+    """Time left of a running task, "1:05" or "1:02:05"; a dash while it cannot be estimated."""
+    if seconds is None:
+        return "—"
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    mins, secs = divmod(rest, 60)
+    return f"{hours}:{mins:02d}:{secs:02d}" if hours else f"{mins}:{secs:02d}"

@@ -1,0 +1,137 @@
+"""HoldsView: two-stage payments awaiting confirmation, the ones about to expire first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from halyk_desk.domain import Money, utc_now
+from halyk_desk.domain.timeutil import business_day_of
+from halyk_desk.services import payments as payment_service
+from halyk_desk.services.payments import HoldRow
+from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.holds_model import TIME_LEFT_COLUMN, HoldsModel
+from halyk_desk.ui.roles import RowRole, SortRole
+from halyk_desk.ui.signals import emit
+from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
+from halyk_desk.ui.tasks import run_task
+
+_COLUMN_WIDTHS = (120, 220, 130, 130, 90, 100, 130)
+
+
+class HoldsView(QWidget):
+    """The Holds tab. The action buttons of issue 4 go into `actions_bar`."""
+
+    #: The holds are in (count); for the tab title and tests.
+    loaded = Signal(int)
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("holdsView")
+        self._ctx = ctx
+        self.model = HoldsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SortRole)
+
+        self.summary_label = QLabel(self)
+        self.summary_label.setObjectName("holdsSummary")
+        #: Confirm / release buttons (issue 4) are added here, next to the summary.
+        self.actions_bar = QHBoxLayout()
+
+        self.table = QTableView(self)
+        self.table.setObjectName("holdsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(_COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(TIME_LEFT_COLUMN, Qt.SortOrder.AscendingOrder)
+
+        top = QHBoxLayout()
+        top.addWidget(self.summary_label, 1)
+        top.addLayout(self.actions_bar)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self._legend())
+
+    def _legend(self) -> QLabel:
+        def chip(colour: Any, text: str) -> str:
+            return (
+                f'<span style="background:{colour.name()}; color:{INK.name()};">'
+                f"&nbsp;{text}&nbsp;</span>"
+            )
+
+        legend = QLabel(self)
+        legend.setObjectName("holdsLegend")
+        legend.setText(
+            chip(HOLD_WARN_BACKGROUND, self.tr("истекает сегодня или пора подтвердить"))
+            + "&nbsp;&nbsp;"
+            + chip(HOLD_EXPIRED_BACKGROUND, self.tr("истекла — подтвердить уже нельзя"))
+        )
+        return legend
+
+    def start(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        ctx = self._ctx
+        run_task(lambda: payment_service.list_holds(ctx), self._arrived, owner=self)
+
+    def visible_holds(self) -> list[HoldRow]:
+        """The holds in the order the table shows them."""
+        return [self.proxy.index(row, 0).data(RowRole) for row in range(self.proxy.rowCount())]
+
+    def _arrived(self, holds: list[HoldRow] | None, error: BaseException | None) -> None:
+        if error is not None or holds is None:
+            self.summary_label.setText(
+                self.tr("Не удалось прочитать блокировки: {error}").format(error=error)
+            )
+            self.summary_label.setStyleSheet("color: #b00020;")
+            return
+        self.model.set_holds(holds, business_day_of(utc_now()))
+        self.summary_label.setStyleSheet("")
+        self.summary_label.setText(self._summary(holds))
+        emit(self.loaded, len(holds))
+
+    def _summary(self, holds: list[HoldRow]) -> str:
+        if not holds:
+            return self.tr("Блокировок, ожидающих подтверждения, нет.")
+        parts = [fmt.count_text("HoldsView", "%n блокировок", len(holds))]
+        by_currency: dict[str, Money] = {}
+        for hold in holds:
+            currency = hold.amount.currency
+            by_currency[currency] = by_currency.get(currency, Money.zero(currency)) + hold.amount
+        parts.append(
+            self.tr("на сумму {amount}").format(
+                amount=" + ".join(fmt.money_text(total) for total in by_currency.values())
+            )
+        )
+        attention = sum(
+            1 for hold in holds if not hold.expired and self.model.needs_attention(hold)
+        )
+        expired = sum(1 for hold in holds if hold.expired)
+        if attention:
+            parts.append(self.tr("пора подтвердить: {n}").format(n=attention))
+        if expired:
+            parts.append(self.tr("истекли: {n}").format(n=expired))
+        return " · ".join(parts)

@@ -1,0 +1,370 @@
+"""PaymentsModel: a thin Qt adapter over services.payments that stays quick with a million orders.
+
+The database does all the work: it counts, filters and sorts (sort() asks it, never Python), and
+the model keeps only blocks of rows (BLOCK_SIZE each) near what the view shows, fetched on a
+worker thread when the view first asks for a row that is not there. A block that arrives after
+the filter or sort changed is dropped (the generation counter), so stale rows never appear.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from halyk_desk.services import payments as payment_service
+from halyk_desk.services.payments import PaymentFilter, PaymentRow
+from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.roles import RowRole, SortRole
+from halyk_desk.ui.signals import emit
+from halyk_desk.ui.state_look import INK, state_background, state_label
+from halyk_desk.ui.tasks import run_task
+
+#: Rows per database query: one indexed LIMIT query, small enough to be instant.
+BLOCK_SIZE = 200
+#: Blocks kept in memory (least recently used go first): 50 × 200 rows.
+MAX_BLOCKS = 50
+#: Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly.
+MAX_QUEUED = 6
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str  # Russian source text, translated when shown
+    sort_key: str | None  # the service's sort key; None: the database has no index for it
+    display: Callable[[PaymentRow], str]
+    sort_value: Callable[[PaymentRow], Any]
+    copy: Callable[[PaymentRow], str]
+    money: bool = False
+
+
+def _money(attr: str, title: str, sort_key: str | None, *, blank_zero: bool = False) -> Column:
+    """A money column; `blank_zero` leaves a zero empty, so real captures and refunds stand out."""
+
+    def display(row: PaymentRow) -> str:
+        amount = getattr(row, attr)
+        return "" if blank_zero and not amount else fmt.money_text(amount)
+
+    return Column(
+        title,
+        sort_key,
+        display,
+        lambda row: getattr(row, attr).minor,
+        lambda row: fmt.money_plain(getattr(row, attr)),
+        money=True,
+    )
+
+
+def _plain(attr: str, title: str, sort_key: str | None) -> Column:
+    def get(row: PaymentRow) -> str:
+        return getattr(row, attr) or ""
+
+    return Column(title, sort_key, get, get, get)
+
+
+COLUMNS: tuple[Column, ...] = (
+    _plain("invoice_id", QT_TRANSLATE_NOOP("PaymentsModel", "Номер заказа"), "invoice_id"),
+    Column(
+        QT_TRANSLATE_NOOP("PaymentsModel", "Создан"),
+        "created_at",
+        lambda row: fmt.local_time_text(row.created_at),
+        lambda row: fmt.epoch_seconds(row.created_at),
+        lambda row: fmt.local_time_text(row.created_at),
+    ),
+    _plain("customer", QT_TRANSLATE_NOOP("PaymentsModel", "Покупатель"), "customer"),
+    _money("amount", QT_TRANSLATE_NOOP("PaymentsModel", "Сумма"), "amount"),
+    _money("captured", QT_TRANSLATE_NOOP("PaymentsModel", "Списано"), None, blank_zero=True),
+    _money("refunded", QT_TRANSLATE_NOOP("PaymentsModel", "Возвращено"), None, blank_zero=True),
+    Column(
+        QT_TRANSLATE_NOOP("PaymentsModel", "Состояние"),
+        "state",
+        lambda row: state_label(row.state),
+        lambda row: row.state,
+        lambda row: state_label(row.state),
+    ),
+    _plain("bank_status", QT_TRANSLATE_NOOP("PaymentsModel", "Статус банка"), None),
+    _plain("card_mask", QT_TRANSLATE_NOOP("PaymentsModel", "Карта"), "card_mask"),
+    _plain("reference", QT_TRANSLATE_NOOP("PaymentsModel", "RRN"), "reference"),
+    _plain("shop_status", QT_TRANSLATE_NOOP("PaymentsModel", "Статус в магазине"), None),
+)
+
+PLACEHOLDER = "…"
+
+
+def column_of(sort_key: str) -> int:
+    return next(i for i, col in enumerate(COLUMNS) if col.sort_key == sort_key)
+
+
+class PaymentsModel(QAbstractTableModel):
+    """Rows of services.payments.list_payments, in blocks, counted and sorted by the database."""
+
+    #: A new filter or sort is being applied (the old rows stay until it is done).
+    loading = Signal()
+    #: The count for the current filter is known and the first block is in.
+    loaded = Signal(int)
+    #: A query failed; the message says what happened.
+    failed = Signal(str)
+
+    def __init__(self, ctx: Any, parent: Any = None, *, block_size: int = BLOCK_SIZE) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._block_size = block_size
+        self._filter = PaymentFilter()
+        self._sort = "created_at"
+        self._descending = True
+        self._total = 0
+        self._blocks: OrderedDict[int, list[PaymentRow]] = OrderedDict()
+        self._queue: list[int] = []
+        self._fetching: int | None = None
+        self._dropped = False
+        self._generation = 0
+        self._ready = False
+
+    # --- what the view asks -----------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else self._total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return QCoreApplication.translate("PaymentsModel", COLUMNS[section].title)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if COLUMNS[section].money else _LEFT
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.row_at(index.row())
+        column = COLUMNS[index.column()]
+        if row is None:
+            return PLACEHOLDER if role == Qt.ItemDataRole.DisplayRole else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.display(row)
+        if role == SortRole:
+            return column.sort_value(row)
+        if role == RowRole:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if column.money else _LEFT
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return state_background(row.state)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            # Dark text on every tint, also under a dark system theme.
+            return INK if state_background(row.state) is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == column_of("state"):
+            return row.bank_status or ""
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Ask the database for another order; columns it has no index for are left as they are."""
+        if not 0 <= column < len(COLUMNS) or COLUMNS[column].sort_key is None:
+            return
+        self._sort = COLUMNS[column].sort_key
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self._reload(recount=False)
+
+    # --- what the view sets -----------------------------------------------------------------
+    @property
+    def filter(self) -> PaymentFilter:
+        return self._filter
+
+    @property
+    def sort_order(self) -> tuple[str, bool]:
+        return self._sort, self._descending
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def ready(self) -> bool:
+        """False until the first count and block are in."""
+        return self._ready
+
+    def set_filter(self, flt: PaymentFilter) -> None:
+        if flt != self._filter or not self._ready:
+            self._filter = flt
+            self._reload(recount=True)
+
+    def refresh(self) -> None:
+        """Read again after the data changed (a sync, an import); keeps the scroll position."""
+        self._reload(recount=True, keep_position=True)
+
+    def row_at(self, row: int) -> PaymentRow | None:
+        """The row if its block is in memory; otherwise None, and the block is fetched."""
+        if not 0 <= row < self._total:
+            return None
+        number, offset = divmod(row, self._block_size)
+        block = self._blocks.get(number)
+        if block is None:
+            self._request(number)
+            return None
+        self._blocks.move_to_end(number)
+        return block[offset] if offset < len(block) else None
+
+    def fetch_rows(
+        self,
+        rows: Iterable[int],
+        on_done: Callable[[list[PaymentRow] | None, BaseException | None], None],
+    ) -> None:
+        """The given rows, in order, fetched from the database on a worker (for copying)."""
+        wanted = sorted(set(rows))
+        flt, sort, descending = self._filter, self._sort, self._descending
+        ctx = self._ctx
+
+        def job() -> list[PaymentRow]:
+            found: dict[int, PaymentRow] = {}
+            for start, stop in _runs(wanted):
+                got = payment_service.list_payments(
+                    ctx, flt, sort=sort, descending=descending, offset=start, limit=stop - start
+                )
+                found.update(zip(range(start, start + len(got)), got, strict=False))
+            return [found[r] for r in wanted if r in found]
+
+        run_task(job, on_done, owner=self)
+
+    # --- loading ------------------------------------------------------------------------------
+    def _reload(self, *, recount: bool, keep_position: bool = False) -> None:
+        self._generation += 1
+        generation = self._generation
+        self._queue.clear()
+        flt, sort, descending = self._filter, self._sort, self._descending
+        ctx, size, known_total = self._ctx, self._block_size, self._total
+
+        def job() -> tuple[int, list[PaymentRow]]:
+            total = payment_service.count_payments(ctx, flt) if recount else known_total
+            rows = payment_service.list_payments(
+                ctx, flt, sort=sort, descending=descending, offset=0, limit=size
+            )
+            return total, rows
+
+        emit(self.loading)
+        run_task(
+            job,
+            lambda result, error: self._loaded(generation, keep_position, result, error),
+            owner=self,
+        )
+
+    def _loaded(
+        self,
+        generation: int,
+        keep_position: bool,
+        result: tuple[int, list[PaymentRow]] | None,
+        error: BaseException | None,
+    ) -> None:
+        if generation != self._generation:
+            return  # a newer filter or sort was asked for meanwhile
+        if error is not None or result is None:
+            emit(self.failed, _message(error))
+            return
+        total, rows = result
+        if keep_position and self._ready and total == self._total:
+            self._blocks = OrderedDict({0: rows})
+            self._repaint_all()
+        else:
+            self.beginResetModel()
+            self._total = total
+            self._blocks = OrderedDict({0: rows})
+            self.endResetModel()
+        self._ready = True
+        emit(self.loaded, total)
+
+    def _request(self, number: int) -> None:
+        if number == self._fetching or number in self._queue:
+            return
+        self._queue.append(number)
+        if len(self._queue) > MAX_QUEUED:
+            self._queue.pop(0)
+            self._dropped = True
+        self._pump()
+
+    def _pump(self) -> None:
+        if self._fetching is not None or not self._queue:
+            return
+        number = self._queue.pop()  # newest first: what the user looks at now
+        self._fetching = number
+        generation = self._generation
+        flt, sort, descending = self._filter, self._sort, self._descending
+        ctx, size = self._ctx, self._block_size
+
+        def job() -> list[PaymentRow]:
+            return payment_service.list_payments(
+                ctx, flt, sort=sort, descending=descending, offset=number * size, limit=size
+            )
+
+        run_task(
+            job,
+            lambda rows, error: self._block_arrived(generation, number, rows, error),
+            owner=self,
+        )
+
+    def _block_arrived(
+        self,
+        generation: int,
+        number: int,
+        rows: list[PaymentRow] | None,
+        error: BaseException | None,
+    ) -> None:
+        self._fetching = None
+        if generation == self._generation:
+            if error is not None or rows is None:
+                emit(self.failed, _message(error))
+                self._queue.clear()
+                return
+            self._blocks[number] = rows
+            while len(self._blocks) > MAX_BLOCKS:
+                self._blocks.popitem(last=False)
+            first = number * self._block_size
+            last = min(first + self._block_size, self._total) - 1
+            if last >= first:
+                emit(self.dataChanged, self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+            if not self._queue and self._dropped:
+                # Dropped blocks may still be on screen: a repaint asks for them again.
+                self._dropped = False
+                self._repaint_all()
+        self._pump()
+
+    def _repaint_all(self) -> None:
+        if self._total:
+            emit(self.dataChanged, self.index(0, 0), self.index(self._total - 1, len(COLUMNS) - 1))
+
+
+def _runs(rows: list[int], limit: int = 1000) -> Iterable[tuple[int, int]]:
+    """Sorted row numbers as [start, stop) ranges of at most `limit` rows."""
+    start = prev = None
+    for row in rows:
+        if start is None:
+            start = prev = row
+        elif row == prev + 1 and row - start < limit:
+            prev = row
+        else:
+            yield start, prev + 1
+            start = prev = row
+    if start is not None:
+        yield start, prev + 1
+
+
+def _message(error: BaseException | None) -> str:
+    if error is None:
+        return ""
+    return str(error) or type(error).__name__

@@ -1,0 +1,302 @@
+"""PaymentsView: every order with its bank picture — search, period, states, detail pane, copy."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from halyk_desk.domain import utc_now
+from halyk_desk.domain.timeutil import business_day_of
+from halyk_desk.services.payments import PaymentFilter, PaymentRow
+from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.payment_detail import PaymentDetailPane
+from halyk_desk.ui.payments_model import COLUMNS, PaymentsModel, column_of
+from halyk_desk.ui.roles import RowRole
+from halyk_desk.ui.signals import emit
+from halyk_desk.ui.state_filter import StateFilterButton
+
+#: Pause after the last keystroke before the database is asked.
+SEARCH_DEBOUNCE_MS = 250
+#: Copying more rows than this is a job for the export, not the clipboard.
+COPY_LIMIT = 50_000
+#: Starting period when "all dates" is switched off.
+DEFAULT_PERIOD_DAYS = 30
+
+_COLUMN_WIDTHS = (110, 125, 190, 115, 115, 115, 140, 95, 130, 110, 120)
+
+
+class PaymentsTable(QTableView):
+    """The table itself; Ctrl+C copies whole rows (with a header), not one cell as Qt would."""
+
+    copy_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            emit(self.copy_requested)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+class PaymentsView(QWidget):
+    """The Payments tab."""
+
+    #: A short note for the status bar ("Скопировано 3 строки").
+    message = Signal(str)
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paymentsView")
+        self.model = PaymentsModel(ctx, self)
+
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setObjectName("search")
+        self.search_edit.setPlaceholderText(
+            self.tr("Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)")
+        )
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(320)
+
+        today = business_day_of(utc_now())
+        self.all_dates_check = QCheckBox(self.tr("Все даты"), self)
+        self.all_dates_check.setObjectName("allDates")
+        self.all_dates_check.setChecked(True)
+        self.date_from_edit = self._date_edit(
+            today - timedelta(days=DEFAULT_PERIOD_DAYS), "dateFrom"
+        )
+        self.date_to_edit = self._date_edit(today, "dateTo")
+        self.state_filter = StateFilterButton(self)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("paymentsCount")
+
+        self.table = PaymentsTable(self)
+        self.table.setObjectName("paymentsTable")
+        self.table.setModel(self.model)
+        self._setup_table()
+
+        self.detail = PaymentDetailPane(ctx, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 380])
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search_edit, 2)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel(self.tr("Период:"), self))
+        bar.addWidget(self.all_dates_check)
+        bar.addWidget(self.date_from_edit)
+        bar.addWidget(QLabel("—", self))
+        bar.addWidget(self.date_to_edit)
+        bar.addSpacing(12)
+        bar.addWidget(self.state_filter)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search_edit.textChanged.connect(self._debounce.start)
+        self.date_from_edit.dateChanged.connect(self._dates_changed)
+        self.date_to_edit.dateChanged.connect(self._dates_changed)
+        self.all_dates_check.toggled.connect(self._all_dates_toggled)
+        self.state_filter.changed.connect(self.apply_filter)
+        self.model.loading.connect(self._loading)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._failed)
+        self.table.copy_requested.connect(self.copy_selection)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
+        self._all_dates_toggled(True)
+
+    # --- setup ----------------------------------------------------------------------------------
+    def _date_edit(self, day: date, name: str) -> QDateEdit:
+        edit = QDateEdit(_qdate(day), self)
+        edit.setObjectName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd.MM.yyyy")
+        return edit
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.setCornerButtonEnabled(False)
+        rows = table.verticalHeader()
+        rows.setVisible(False)
+        # Fixed row heights: Qt then never measures a million rows.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setHighlightSections(False)
+        for column, width in enumerate(_COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(column_of("created_at"), Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._sort_clicked)
+        copy_action = QAction(self.tr("Копировать строки"), table)
+        copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy_action.triggered.connect(self.copy_selection)
+        table.addAction(copy_action)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+
+    # --- filter -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """First load; the window calls it once it is shown."""
+        self.apply_filter()
+
+    def refresh(self) -> None:
+        """The data changed underneath (sync, import): read again, keep the place."""
+        self.model.refresh()
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def current_filter(self) -> PaymentFilter:
+        all_dates = self.all_dates_check.isChecked()
+        return PaymentFilter(
+            text=self.search_edit.text().strip(),
+            date_from=None if all_dates else _pydate(self.date_from_edit.date()),
+            date_to=None if all_dates else _pydate(self.date_to_edit.date()),
+            states=self.state_filter.selected(),
+        )
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        self.model.set_filter(self.current_filter())
+
+    def _all_dates_toggled(self, checked: bool) -> None:
+        self.date_from_edit.setEnabled(not checked)
+        self.date_to_edit.setEnabled(not checked)
+        if self.model.ready:
+            self.apply_filter()
+
+    def _dates_changed(self) -> None:
+        # Keep the period the right way round: moving one end past the other drags it along.
+        start, end = self.date_from_edit.date(), self.date_to_edit.date()
+        if start > end:
+            if self.sender() is self.date_from_edit:
+                self.date_to_edit.setDate(start)
+            else:
+                self.date_from_edit.setDate(end)
+        self._debounce.start()
+
+    def _sort_clicked(self, column: int, order: Qt.SortOrder) -> None:
+        header = self.table.horizontalHeader()
+        if COLUMNS[column].sort_key is None:
+            # No index behind this column: put the arrow back where the rows really are sorted.
+            sort_key, descending = self.model.sort_order
+            header.blockSignals(True)
+            header.setSortIndicator(
+                column_of(sort_key),
+                Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
+            )
+            header.blockSignals(False)
+            emit(self.message, self.tr("По этой колонке список не сортируется."))
+            return
+        self.model.sort(column, order)
+
+    def _loading(self) -> None:
+        self.count_label.setText(self.tr("Загрузка…"))
+        self.count_label.setStyleSheet("")
+
+    def _loaded(self, total: int) -> None:
+        self.count_label.setText(fmt.count_text("PaymentsView", "%n платежей", total))
+        self.count_label.setStyleSheet("")
+        self.detail.reload()
+
+    def _failed(self, message: str) -> None:
+        self.count_label.setText(self.tr("Ошибка чтения: {message}").format(message=message))
+        self.count_label.setStyleSheet("color: #b00020;")
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row: PaymentRow | None = current.data(RowRole) if current.isValid() else None
+        if row is not None and row.invoice_id != self.detail.invoice_id:
+            self.detail.show_payment(row.invoice_id)
+
+    # --- copy -------------------------------------------------------------------------------
+    def selected_rows(self) -> list[int]:
+        return sorted(index.row() for index in self.table.selectionModel().selectedRows())
+
+    def select_rows(self, rows: list[int]) -> None:
+        """Select whole rows (tests and, later, the holds actions)."""
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in rows:
+            selection.select(self.model.index(row, 0), flags)
+        if rows:
+            selection.setCurrentIndex(self.model.index(rows[0], 0), flags)
+
+    def copy_selection(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        if len(rows) > COPY_LIMIT:
+            text = self.tr("Выделено строк: {n} — это больше, чем {limit} для буфера обмена.")
+            emit(self.message, text.format(n=fmt.grouped(len(rows)), limit=fmt.grouped(COPY_LIMIT)))
+            return
+        loaded = [self.model.row_at(row) for row in rows]
+        if all(row is not None for row in loaded):
+            self._put_on_clipboard([row for row in loaded if row is not None])
+        else:
+            self.model.fetch_rows(rows, self._fetched_for_copy)
+
+    def _fetched_for_copy(self, rows: list[PaymentRow] | None, error: BaseException | None) -> None:
+        if error is not None or rows is None:
+            self._failed(str(error))
+            return
+        self._put_on_clipboard(rows)
+
+    def _put_on_clipboard(self, rows: list[PaymentRow]) -> None:
+        header = [
+            self.model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+            for c in range(len(COLUMNS))
+        ]
+        lines = ["\t".join(header)]
+        lines += ["\t".join(_cell(column.copy(row)) for column in COLUMNS) for row in rows]
+        QGuiApplication.clipboard().setText("\r\n".join(lines) + "\r\n")
+        emit(self.message, fmt.count_text("PaymentsView", "Скопировано строк: %n", len(rows)))
+
+
+def _cell(text: str) -> str:
+    """Tabs and line breaks inside a value would break the columns of a spreadsheet paste."""
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
