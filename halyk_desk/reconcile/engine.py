@@ -11,8 +11,10 @@ orders from outside the period may be passed too: they claim their payments, and
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -105,15 +107,28 @@ def reconcile(
             for op in operations
             if op.transaction_id not in known
         )))
-    run = _Run(period_from, period_to, settings, marks)
-    matching = match_orders(orders, payments, settings.match_window)
-    for order, first, more in matching.pairs:
-        run.order_line(order, first, more)
-    for payment in matching.unclaimed:
-        run.unclaimed_line(payment)
-    for operation in open_operations:
-        run.open_operation(operation)
-    return run.result()
+    with _collector_paused():
+        run = _Run(period_from, period_to, settings, marks)
+        matching = match_orders(orders, payments, settings.match_window)
+        run.order_lines(matching.pairs)
+        for payment in matching.unclaimed:
+            run.unclaimed_line(payment)
+        for operation in open_operations:
+            run.open_operation(operation)
+        return run.result()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The run allocates only acyclic objects; pausing the cyclic collector spares it rescanning
+    millions of live input records on every generation-2 pass (a third of the run's time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check(period_from: date, period_to: date, settings: ReconcileSettings) -> None:
@@ -224,6 +239,54 @@ class _Run:
         self.d_captured, self.d_refunded, self.d_matched = [0] * n, [0] * n, [0] * n
 
     # --- lines -------------------------------------------------------------------------------
+    def order_lines(
+        self, pairs: Iterable[tuple[ShopOrder, BankPayment | None, list[BankPayment] | None]]
+    ) -> None:
+        """Every order line; the common case (one capture, same amount, shop not saying unpaid or
+        cancelled, no payout given) is settled inline, everything else by `order_line`."""
+        start, end, starts, days = self.start, self.end, self.starts, self.days
+        cur, tolerance, captured_state = self.currency, self.tolerance, State.CAPTURED
+        d_orders, d_ordered, d_payments = self.d_orders, self.d_ordered, self.d_payments
+        d_captured, d_matched = self.d_captured, self.d_matched
+        append = self.pairs.append
+        only_matched = (MATCHED,)
+        orders = ordered = matched = matched_sum = captured = 0
+        for order, p, more in pairs:
+            moment = order.created_at
+            if moment < start or moment >= end:
+                continue
+            if (
+                p is None or more is not None or p.state is not captured_state
+                or p.payout_amount is not None or order.shop_paid is False
+                or (order.shop_status and _is_cancelled(order.shop_status))
+            ):
+                self.order_line(order, p, more)
+                continue
+            amount, took = order.amount, p.captured
+            om = amount.minor
+            if (amount.currency != cur or took.currency != cur
+                    or abs(took.minor - om) > tolerance):
+                self.order_line(order, p, more)
+                continue
+            i = bisect_right(starts, moment) - 1
+            orders += 1
+            ordered += om
+            matched += 1
+            matched_sum += om
+            captured += took.minor
+            d_orders[i] += 1
+            d_ordered[i] += om
+            d_matched[i] += 1
+            d_payments[i] += 1
+            d_captured[i] += took.minor
+            append(Pair(days[i], order, p, only_matched))
+        self.orders += orders
+        self.orders_expecting += orders
+        self.ordered += ordered
+        self.captured += captured
+        self.count[MATCHED] += matched
+        self.total[MATCHED] += matched_sum
+
     def _day_index(self, moment: datetime) -> int | None:
         if self.start <= moment < self.end:
             return bisect_right(self.starts, moment) - 1
