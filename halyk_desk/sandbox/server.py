@@ -73,7 +73,7 @@ class SandboxServer:
             self.port = httpd.server_address[1]
             self._httpd = httpd
             self._thread = threading.Thread(
-                target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
                 name=f"sandbox-bank:{self.port}", daemon=True,
             )
             self._thread.start()
