@@ -43,8 +43,11 @@ def pick_delimiter(text: str, header_score: Callable[[Sequence[str]], int]) -> s
     decimal commas, and csv.Sniffer guesses badly on Cyrillic text."""
 
     def rank(delimiter: str) -> tuple[int, int]:
-        records = [r for r in islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
-                                     _SNIFF_RECORDS) if not is_empty_row(r)]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            records = [r for r in islice(reader, _SNIFF_RECORDS) if not is_empty_row(r)]
+        except csv.Error:  # e.g. a field over csv's size limit: not this delimiter
+            return (-1, 0)
         if not records:
             return (0, 0)
         return (max(header_score(r) for r in records), len(records[0]))

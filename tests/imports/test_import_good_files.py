@@ -253,3 +253,23 @@ def test_when_two_columns_could_be_the_order_number_the_user_is_told(files):
 def test_a_csv_saved_under_an_excel_name_is_read_by_its_content(files):
     path = files.raw("ID;Сумма\r\n123456;10\r\n".encode("cp1251"), ".xls")
     assert isinstance(read_orders(path), ImportReport)
+
+
+def test_every_value_in_quotes(files):
+    text = '"ID","Сумма","Покупатель"\r\n"123456","15990,00","Ким; Ли"\r\n"123457","1","Ан, Бо"\r\n'
+    report = read_orders(files.raw(text.encode("utf-8-sig")))
+    assert report.delimiter == ","
+    assert [(r.invoice_id, r.amount, r.customer) for r in report.rows] == [
+        ("123456", Money(1_599_000), "Ким; Ли"), ("123457", Money(100), "Ан, Бо")
+    ]
+
+
+def test_a_quote_that_opens_only_under_a_wrong_delimiter_does_not_derail_sniffing(files):
+    # Split at ';' the unquoted value opens a quote that never closes and swallows the file,
+    # beyond the csv module's field size limit.
+    lines = ["ID\tСумма\tПокупатель", '100000\t1\tТОО Ли;"Ким']
+    lines += [f"{100001 + i}\t2\t{'Покупатель ' * 5}" for i in range(3000)]
+    report = read_orders(files.raw("\r\n".join(lines).encode()))
+    assert report.delimiter == "\t"
+    assert report.rows[0].customer == 'ТОО Ли;"Ким'
+    assert len(report.rows) == 3001
