@@ -100,12 +100,17 @@ def _describe_failure(exc: httpx.TransportError) -> str:
 
 
 def _describe_body(resp: httpx.Response) -> str:
+    """What kind of body came back, never its content (it might hold a token)."""
     text = resp.text.lstrip()
     if not text:
         return "an empty body"
     if text[:1] == "<" or "html" in resp.headers.get("content-type", ""):
         return "an HTML page"
-    return "text that is not JSON"
+    try:
+        _load_json(text)
+    except ValueError:
+        return "text that is not JSON"
+    return "a JSON body"
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -328,7 +333,7 @@ class EpayClient:
         except _NO_ANSWER as exc:
             raise call.unreachable(exc) from exc
         self._log_reply(resp)
-        if resp.status_code >= 500:
+        if resp.status_code >= 500 or resp.status_code == 429:
             raise call.fail(
                 errors.TransientError,
                 f"the token service answered HTTP {resp.status_code} with {_describe_body(resp)}.",
@@ -403,6 +408,10 @@ class EpayClient:
             readable = True
         except ValueError:
             body, readable = None, False
+        if resp.status_code == 429:
+            raise call.fail(
+                errors.TransientError, "the bank asked us to slow down (HTTP 429).", TRY_LATER_HINT
+            )
         if resp.status_code >= 400:
             code = message = None
             if isinstance(body, dict):
@@ -411,6 +420,12 @@ class EpayClient:
             raise call.refused(
                 None if code is None else str(code),
                 str(message or f"HTTP {resp.status_code} without an explanation"),
+            )
+        if not resp.is_success:  # a redirect or other oddity: not an answer from the API itself
+            raise call.fail(
+                errors.MalformedReply,
+                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)}.",
+                "Check the profile's API address (scheme, host and path).",
             )
         if not readable:
             if not need_json:

@@ -86,8 +86,9 @@ class BankRefused(EpayError):
         self.code = code
         self.bank_message = bank_message
         meaning = RESULT_MEANINGS.get(code or "")
-        said = f"the bank refused (code {code}): {bank_message}" if code else (
-            f"the bank refused: {bank_message}"
+        quoted = bank_message.strip().rstrip(".")
+        said = f"the bank refused (code {code}): {quoted}" if code else (
+            f"the bank refused: {quoted}"
         )
         if meaning:
             said += f" — {meaning}"

@@ -225,3 +225,24 @@ def test_an_unrecognised_list_is_malformed_never_an_empty_day(canned, canned_cli
                  "application/json")
     with pytest.raises(errors.MalformedReply):
         list(canned_client.iter_operations(*PERIOD))
+
+
+def test_a_redirect_on_a_money_operation_is_never_taken_for_success(canned, canned_client):
+    canned.reply("/operation/", 301, "<html>Moved</html>", "text/html")
+    with pytest.raises(errors.MalformedReply) as caught:
+        canned_client.cancel("tx-1")
+    assert "HTTP 301" in str(caught.value) and "address" in caught.value.hint
+
+
+def test_a_rate_limited_read_is_retried_and_a_rate_limited_money_operation_is_not(
+    canned, canned_client
+):
+    canned.reply(STATUS, 429, "")
+    canned.reply("/operation/", 429, "")
+    with pytest.raises(errors.TransientError):
+        canned_client.get_status("205218074")
+    with pytest.raises(errors.TransientError):
+        canned_client.cancel("tx-1")
+    assert [path.split("/")[1] for path, _ in canned.bodies] == [
+        "check-status", "check-status", "operation"
+    ]
