@@ -112,6 +112,8 @@ def parse_created(value: Cell, tz: tzinfo) -> datetime:
         moment = datetime.combine(value, time.min)
     elif _blank(value):
         raise ValueError(f"The date is empty: {_DATE_HINT}.")
+    elif isinstance(value, bool | time):
+        raise ValueError(f"{cell_text(value)!r} is not a date: {_DATE_HINT}.")
     elif not isinstance(value, str):
         raise ValueError(
             f"{cell_text(value)!r} is a number, not a date: format the column as a date in Excel "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -141,3 +141,13 @@ def test_formula_noise_beyond_excels_15_digits_is_what_excel_shows(files):
     path = files.xlsx({"Sheet1": [["ID", "Сумма"], ["123456", 0.25], ["123457", 17908.75]]})
     _with_stored_numbers(path, {"0.25": "0.30000000000000004", "17908.75": "17908.800000000003"})
     assert [row.amount for row in read_orders(path).rows] == [Money(30), Money(1_790_880)]
+
+
+@pytest.mark.parametrize(("value", "fragment"), [(True, "'TRUE' is not a date"),
+                                                  (time(14, 3), "'14:03:00' is not a date")])
+def test_a_date_cell_holding_a_boolean_or_a_time_is_refused(files, value, fragment):
+    path = files.xlsx({"Sheet1": [["ID", "Сумма", "Дата"], ["123456", 1, value]]})
+    with pytest.raises(ImportFailed) as failed:
+        read_orders(path)
+    [error] = failed.value.errors
+    assert error.message.startswith(fragment)
