@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
         description="The sandbox bank: a faithful Halyk ePay emulator for trying the program, "
         "for tests and for benchmarks. It never talks to the real bank.",
     )
-    actions = group.add_subparsers(dest="sandbox_action", metavar="ACTION", required=True)
+    actions = group.add_subparsers(dest="sandbox_action", required=True)
     serve = actions.add_parser(
         "serve", help="serve the sandbox bank over HTTP until Ctrl-C",
         description="Serve the ePay token endpoint at /oauth2/token and the API at / on one port. "
