@@ -13,7 +13,7 @@ class InvoiceIdError(ValueError):
 
 
 def normalize_invoice_id(value: object) -> str:
-    """An invoiceId as the bank wants it: 6–15 digits, leading zeros kept, surrounding blanks dropped."""
+    """An invoiceId as the bank wants it: 6–15 digits, leading zeros kept, blanks dropped."""
     text = str(value if value is not None else "").strip()
     if not _INVOICE.fullmatch(text):
         raise InvoiceIdError(

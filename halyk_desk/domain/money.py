@@ -15,8 +15,12 @@ DEFAULT_CURRENCY = "KZT"
 MAX_MINOR = 100_000_000_000_000
 SYMBOLS = {"KZT": "₸", "USD": "$", "EUR": "€", "RUB": "₽"}
 _CENT = Decimal("0.01")
-# Grouping characters people and spreadsheets put into numbers: space, no-break and thin spaces, apostrophe.
+# What people and spreadsheets group thousands with: spaces (plain, no-break, thin), apostrophes.
 _GROUPING = " \u00a0\u202f\u2009'’"
+_GROUPING_HINT = (
+    "{raw!r} is not an amount: thousands are grouped by three (1 234 567,89); "
+    "type digits with an optional comma, such as 1 234,50."
+)
 _CODE = re.compile(r"^([A-Z]{3})\s*|\s*([A-Z]{3})$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
@@ -28,7 +32,9 @@ class MoneyError(ValueError):
 def _check_currency(currency: str) -> str:
     code = (currency or DEFAULT_CURRENCY).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise MoneyError(f"Unknown currency code {currency!r}: use a three-letter code such as KZT or USD.")
+        raise MoneyError(
+            f"Unknown currency code {currency!r}: use a three-letter code such as KZT or USD."
+        )
     return code
 
 
@@ -41,7 +47,9 @@ class Money:
 
     def __post_init__(self) -> None:
         if type(self.minor) is not int:  # bool and float are refused on purpose
-            raise TypeError(f"Money needs an int count of minor units, not {type(self.minor).__name__}")
+            raise TypeError(
+                f"Money needs an int count of minor units, not {type(self.minor).__name__}"
+            )
         if abs(self.minor) > MAX_MINOR:
             raise MoneyError(f"{self.minor} tiyn is beyond any real payment; check the amount.")
         object.__setattr__(self, "currency", _check_currency(self.currency))
@@ -67,11 +75,13 @@ class Money:
         return cls(int((dec * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency)
 
     @classmethod
-    def parse(cls, text: str, currency: str = DEFAULT_CURRENCY, *, allow_zero: bool = True) -> Money:
+    def parse(
+        cls, text: str, currency: str = DEFAULT_CURRENCY, *, allow_zero: bool = True
+    ) -> Money:
         """Typed or imported text → Money.
 
         Accepts "1 234,50", "1234.5", "1 234,50 ₸", "KZT 1,234.50", "1'234.50". Refuses negatives,
-        more than two decimals, NaN/infinity, and absurd sizes, each with a message saying what to type.
+        more than two decimals, NaN/infinity and absurd sizes, with a message saying what to type.
         """
         if text is None:
             raise MoneyError("No amount given: type an amount such as 1 234,50.")
@@ -91,23 +101,34 @@ class Money:
                 raise MoneyError(f"{raw!r} is in {found}, but this amount is in {currency}.")
             s = _CODE.sub("", s.strip())
         s = s.strip()
-        for ch in _GROUPING:
-            s = s.replace(ch, "")
+        spaced = re.match(rf"[+-]?(\d[\d{_GROUPING}]*)", s)
+        if spaced and re.search(f"[{_GROUPING}]", spaced.group(1)):
+            if not re.fullmatch(rf"\d{{1,3}}([{_GROUPING}]\d{{3}})+", spaced.group(1)):
+                raise MoneyError(_GROUPING_HINT.format(raw=raw))
+            s = re.sub(f"[{_GROUPING}]", "", s)
         # Both separators: the last one is the decimal separator, the other groups thousands.
+        group_sep = None
         if "," in s and "." in s:
-            dec_sep = "," if s.rfind(",") > s.rfind(".") else "."
-            s = s.replace("." if dec_sep == "," else ",", "")
+            group_sep = "." if s.rfind(",") > s.rfind(".") else ","
         elif s.count(",") > 1 or s.count(".") > 1:
-            sep = "," if s.count(",") > 1 else "."
-            s = s.replace(sep, "")  # "1,234,567" or "1.234.567": grouping only
+            group_sep = "," if s.count(",") > 1 else "."  # "1,234,567" or "1.234.567"
+        if group_sep is not None:
+            whole = s.lstrip("+-").split("," if group_sep == "." else ".")[0]
+            if not re.fullmatch(rf"\d{{1,3}}(\{group_sep}\d{{3}})+", whole):
+                raise MoneyError(_GROUPING_HINT.format(raw=raw))
+            s = s.replace(group_sep, "")
         if not _NUMBER.match(s):
-            raise MoneyError(f"{raw!r} is not an amount: type digits with an optional comma, such as 1 234,50.")
+            raise MoneyError(
+                f"{raw!r} is not an amount: type digits with an optional comma, such as 1 234,50."
+            )
         s = s.replace(",", ".")
         if s.startswith("-"):
             raise MoneyError(f"{raw!r} is negative: amounts are typed without a sign.")
         s = s.lstrip("+")
         if "." in s and len(s.split(".", 1)[1]) > 2:
-            raise MoneyError(f"{raw!r} has more than two decimals: tiyn are the smallest unit (e.g. 12,34).")
+            raise MoneyError(
+                f"{raw!r} has more than two decimals: tiyn are the smallest unit (e.g. 12,34)."
+            )
         dec = Decimal(s)
         if dec * 100 > MAX_MINOR:
             raise MoneyError(f"{raw!r} is beyond any real payment; check the amount.")

@@ -16,7 +16,7 @@ REFUNDABLE = frozenset({State.CAPTURED, State.PARTIALLY_REFUNDED})
 
 
 class RuleViolation(ValueError):
-    """An operation the rules forbid; nothing was sent. `code` is stable for scripts and translations."""
+    """An operation the rules forbid; nothing was sent. `code` is stable for scripts."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -100,7 +100,8 @@ def check_refund(
                 "this payment cannot be refunded further through the bank.",
             )
         raise RuleViolation(
-            "below_minimum", f"A refund must be at least {minimum}; allowed: {minimum} to {remaining}."
+            "below_minimum",
+            f"A refund must be at least {minimum}; allowed: {minimum} to {remaining}.",
         )
     if refund > remaining:
         raise RuleViolation(

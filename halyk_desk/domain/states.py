@@ -48,9 +48,9 @@ def canonical_state(
 ) -> State:
     """One canonical state for what the bank says. Anything unrecognised needs review, never "paid".
 
-    `refunded_minor` is the bank's payoutAmount in tiyn: a CHARGE with refunds is partially refunded.
+    `refunded_minor` is the bank's payoutAmount in tiyn: a CHARGE with refunds is partly refunded.
     A "3D" status is pending while young and failed once older than THREE_DS_PATIENCE.
-    VERIFIED (a zero-amount card check) is not a payment for an order, so a person should look at it.
+    VERIFIED (a zero-amount card check) is no payment for an order, so a person should look.
     """
     name = (status_name or "").strip().upper()
     if name == "3D":

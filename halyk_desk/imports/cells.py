@@ -22,11 +22,6 @@ _YES = frozenset({"да", "д", "y", "yes", "true", "1", "истина", "опл
 _NO = frozenset({"нет", "н", "n", "no", "false", "0", "ложь", "не оплачен", "не оплачено"})
 
 # Group separators people type: spaces of all kinds and apostrophes, or "," / "." when repeated.
-_NOT_NUMBER = re.compile(r"[^\d \u00a0\u202f\u2009'’.,]")
-_PLAIN = re.compile(r"\d*(?:[.,]\d*)?")
-_GROUPED = re.compile(
-    r"\d{1,3}(?P<g>[ \u00a0\u202f\u2009'’.,])\d{3}(?:(?P=g)\d{3})*(?P<d>[.,]\d{0,2})?"
-)
 _DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?")
 _EXCEL_DIGITS = Context(prec=15)
@@ -65,20 +60,6 @@ def parse_invoice_id(value: Cell) -> str:
     return normalize_invoice_id(value)
 
 
-def _check_grouping(text: str) -> None:
-    """Refuse misplaced group separators ("12,3,4") that Money.parse would silently drop."""
-    core = _NOT_NUMBER.sub("", text).strip()
-    if _PLAIN.fullmatch(core):
-        return
-    grouped = _GROUPED.fullmatch(core)
-    if grouped and not (grouped["d"] and grouped["d"][0] == grouped["g"]):
-        return
-    raise MoneyError(
-        f"{text!r} is not an amount: type digits with an optional comma, such as 15990,00 "
-        "or 15 990,00 (thousands grouped by three)."
-    )
-
-
 def parse_amount(value: Cell, currency: str) -> Money:
     if isinstance(value, bool | datetime | date | time):
         raise MoneyError(f"{cell_text(value)!r} is not an amount: type digits such as 15990,00.")
@@ -86,9 +67,7 @@ def parse_amount(value: Cell, currency: str) -> Money:
         return Money.parse(str(value), currency)
     if isinstance(value, float):
         return Money.parse(format(_excel_decimal(value), "f"), currency)
-    text = value or ""
-    _check_grouping(text)
-    return Money.parse(text, currency)
+    return Money.parse(value or "", currency)
 
 
 def parse_currency(value: Cell, default: str) -> str:

@@ -114,3 +114,11 @@ def test_json_decimal_round_trips_without_float(minor):
 def test_from_decimal_is_within_half_a_tiyn(value):
     money = Money.from_decimal(value)
     assert abs(Decimal(money.minor) - value * 100) <= Decimal("0.5")
+
+
+@pytest.mark.parametrize(
+    "text", ["12,3,4", "1,234,50", "12 3,4", "1 23 456", "1.23.456,00", "1234,567.00"]
+)
+def test_parse_refuses_misplaced_grouping(text):
+    with pytest.raises(MoneyError, match="grouped by three"):
+        Money.parse(text)
