@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,14 +28,22 @@ class Reply:
 
 
 def encode(value: Any) -> str:
-    """JSON text in which Decimal amounts stay exact numbers with their two decimals (12.20)."""
+    """JSON text in which Decimal amounts stay exact numbers with their two decimals (12.20).
+
+    The C encoder writes each Decimal as a NUL-fenced string, then the fences and quotes go:
+    one fast pass instead of a hand-written encoder (NUL never occurs in bank data).
+    """
+    text = json.dumps(value, ensure_ascii=False, default=_fence)
+    return _FENCED.sub(r"\1", text)
+
+
+def _fence(value: object) -> str:
     if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))}: {encode(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(encode(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+        return f"\0{value:f}\0"
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_FENCED = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
 
 
 def json_reply(status: int, value: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -47,6 +57,12 @@ def tenge(minor: int) -> Decimal:
 def bank_time(moment: datetime) -> str:
     """Kazakhstan local time with its offset, as the bank writes it."""
     return moment.astimezone(ALMATY).isoformat(timespec="microseconds")
+
+
+@functools.cache
+def _status_id(status: str) -> str:
+    """A stable id per status name, as the bank's statusID is."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"epay-status:{status}"))
 
 
 def status_transaction(payment: SandboxPayment, terminal: str) -> dict[str, Any]:
@@ -74,7 +90,7 @@ def status_transaction(payment: SandboxPayment, terminal: str) -> dict[str, Any]
         "secure": payment.secure,
         "reason": payment.reason,
         "reasonCode": payment.reason_code,
-        "statusID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"epay-status:{payment.status}")),
+        "statusID": _status_id(payment.status),
         "statusName": payment.status,
         "name": payment.name,
         "email": payment.email,
