@@ -10,6 +10,7 @@ is concurrency ÷ L reads per second (16 threads at 50 ms: 320/s); the target is
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 from datetime import timedelta
@@ -93,6 +94,9 @@ def main() -> int:
 
     print(f"EpayClient status reads against the in-process sandbox ({args.payments} payments, "
           f"{args.seconds:g} s per cell)")
+    # Client and sandbox share one process (one GIL) and this machine's cores: say how busy it was.
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} at the end of the run")
     print(f"{'latency':>8} {'threads':>8} {'reads/s':>9} {'ideal/s':>8} {'of ideal':>9}")
     verdict = 0
     for latency_ms, threads, rate in rows:

@@ -155,6 +155,9 @@ class EpayClient:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`timeout` applies to each request (connect, send, wait, read); a read that fails
+        transiently is tried again up to `get_retries` more times, pausing `backoff` seconds and
+        doubling (with jitter, at most MAX_BACKOFF). `clock` times the token's lifetime."""
         self.profile = profile
         self._retries = max(0, get_retries)
         self._backoff = max(0.0, backoff)
