@@ -1,0 +1,269 @@
+"""The audit log: append-only, each entry chained to the one before by a hash.
+
+An entry's hash is sha256 over its predecessor's hash and the canonical JSON of what it says
+(time, operator, action, subject, profile, details). Changing an entry changes its hash; removing
+or moving one breaks the link of the entry after it. `verify` walks the chain and names the first
+entry that was altered, removed or reordered. Removing the newest entries leaves a shorter chain
+that still holds together: `verify` reports the last entry it saw so a person can compare.
+
+Entries are written in the caller's transaction (what happened and its record commit together).
+Appends are serialised: SQLite writers take the write lock at BEGIN, PostgreSQL takes an
+advisory lock; the unique prev_hash refuses a fork even if that were bypassed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from halyk_desk.domain import as_utc, utc_now
+from halyk_desk.store.journal_models import AuditEntry
+
+#: prev_hash of the first entry.
+GENESIS = "0" * 64
+#: Any constant: serialises appends on one PostgreSQL database.
+PG_AUDIT_LOCK = 0x41554454  # "AUDT"
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    at: datetime
+    operator: str
+    action: str
+    subject: str
+    profile: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the Audit tab and `audit list` show; every field narrows, None means any."""
+
+    operator: str | None = None
+    #: An action or its family: "refund" matches "refund.intent", "refund.done"...
+    action: str | None = None
+    #: [date_from, date_to) in UTC.
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    invoice_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    #: Entries that were read.
+    checked: int
+    #: The newest entry seen (compare it with what you expect: removing the newest is invisible).
+    last_seq: int | None = None
+    last_at: datetime | None = None
+    #: altered | removed | reordered
+    kind: str | None = None
+    #: The entry the problem is named by.
+    seq: int | None = None
+    message: str = ""
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(
+    prev_hash: str,
+    *,
+    at: datetime,
+    operator: str,
+    action: str,
+    subject: str,
+    profile: str | None,
+    details: Mapping[str, Any],
+) -> str:
+    body = canonical_json({
+        "at": as_utc(at).isoformat(timespec="microseconds"),
+        "operator": operator,
+        "action": action,
+        "subject": subject,
+        "profile": profile,
+        "details": dict(details),
+    })
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _recomputed(row: AuditEntry) -> str:
+    return entry_hash(row.prev_hash, at=row.at, operator=row.operator, action=row.action,
+                      subject=row.subject, profile=row.profile, details=row.details)
+
+
+def _record(row: AuditEntry) -> AuditRecord:
+    return AuditRecord(seq=row.seq, at=row.at, operator=row.operator, action=row.action,
+                       subject=row.subject, profile=row.profile, details=dict(row.details),
+                       prev_hash=row.prev_hash, hash=row.hash)
+
+
+def append(
+    session: Session,
+    *,
+    operator: str,
+    action: str,
+    subject: str,
+    details: Mapping[str, Any] | None = None,
+    profile: str | None = None,
+    at: datetime | None = None,
+) -> AuditRecord:
+    """Add one entry at the end of the chain, in the caller's transaction.
+
+    `details` must be plain JSON (text, integers, booleans, lists, objects): money as
+    Money.to_json() text or integer tiyn, never float, so that the hash reads back the same.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    moment = as_utc(at or utc_now())
+    body = dict(details or {})
+    # The round trip through JSON is what the database gives back: hash exactly that.
+    body = json.loads(canonical_json(body))
+    row = AuditEntry(
+        seq=seq, at=moment, operator=operator, action=action, subject=subject, profile=profile,
+        details=body, prev_hash=prev,
+        hash=entry_hash(prev, at=moment, operator=operator, action=action, subject=subject,
+                        profile=profile, details=body),
+    )
+    session.add(row)
+    session.flush()
+    return _record(row)
+
+
+def record_setting_change(
+    session: Session, *, operator: str, key: str, old: Any, new: Any
+) -> AuditRecord:
+    """For the settings dialog: who changed which setting from what to what."""
+    return append(session, operator=operator, action="setting.change", subject=f"setting:{key}",
+                  details={"key": key, "old": old, "new": new})
+
+
+def record_status_change(
+    session: Session,
+    *,
+    operator: str,
+    profile: str,
+    invoice_id: str,
+    old_state: str | None,
+    new_state: str,
+    old_bank_status: str | None,
+    new_bank_status: str | None,
+) -> AuditRecord:
+    """For every reader of the bank's status (sync, the journal): a payment's state changed."""
+    return append(
+        session, operator=operator, action="payment.status", subject=invoice_id, profile=profile,
+        details={"old_state": old_state, "new_state": new_state,
+                 "old_bank_status": old_bank_status, "new_bank_status": new_bank_status},
+    )
+
+
+def list_entries(
+    session: Session, flt: AuditFilter | None = None, *, offset: int = 0, limit: int | None = 500
+) -> list[AuditRecord]:
+    """Entries matching `flt`, newest first."""
+    flt = flt or AuditFilter()
+    query = select(AuditEntry)
+    if flt.operator:
+        query = query.where(AuditEntry.operator == flt.operator)
+    if flt.action:
+        query = query.where(
+            (AuditEntry.action == flt.action) | AuditEntry.action.startswith(flt.action + ".")
+        )
+    if flt.date_from is not None:
+        query = query.where(AuditEntry.at >= as_utc(flt.date_from))
+    if flt.date_to is not None:
+        query = query.where(AuditEntry.at < as_utc(flt.date_to))
+    if flt.invoice_id:
+        query = query.where(AuditEntry.subject == flt.invoice_id)
+    query = query.order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
+    return [_record(row) for row in session.scalars(query)]
+
+
+def distinct_values(session: Session) -> tuple[list[str], list[str]]:
+    """Operators and actions that occur in the log, for the Audit tab's filter lists."""
+    def values(column: Any) -> list[str]:
+        return list(session.scalars(select(column).distinct().order_by(column)))
+
+    return values(AuditEntry.operator), values(AuditEntry.action)
+
+
+def _holder_of(session: Session, digest: str) -> int | None:
+    """The seq of the entry whose hash is `digest`, wherever it now stands."""
+    return session.scalar(select(AuditEntry.seq).where(AuditEntry.hash == digest))
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain oldest first; stop at the first entry that does not fit."""
+    expected_prev, prev_seq = GENESIS, 0
+    checked, last_at = 0, None
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    for row in rows:
+        if _recomputed(row) != row.hash:
+            return VerifyResult(
+                ok=False, checked=checked, last_seq=prev_seq or None, last_at=last_at,
+                kind="altered", seq=row.seq,
+                message=f"Audit entry #{row.seq} ({row.action}, {row.subject}) was altered: "
+                "its content no longer matches its hash.",
+            )
+        if row.prev_hash != expected_prev:
+            return _broken_link(session, row, prev_seq, checked, last_at)
+        checked += 1
+        expected_prev, prev_seq, last_at = row.hash, row.seq, row.at
+    return VerifyResult(ok=True, checked=checked, last_seq=prev_seq or None, last_at=last_at,
+                        message=(
+        f"The audit log is intact: {checked} entries"
+        + (f", the newest #{prev_seq} at {last_at.isoformat()}." if last_at else ".")
+    ))
+
+
+def _broken_link(
+    session: Session, row: AuditEntry, prev_seq: int, checked: int, last_at: datetime | None
+) -> VerifyResult:
+    """Entry `row` does not follow the entry before it: say whether one was removed, moved, or
+    altered and its hash recomputed to hide it."""
+    holder = _holder_of(session, row.prev_hash)
+
+    def result(kind: str, seq: int, message: str) -> VerifyResult:
+        return VerifyResult(ok=False, checked=checked, last_seq=prev_seq or None,
+                            last_at=last_at, kind=kind, seq=seq, message=message)
+
+    if holder is None:
+        if prev_seq and row.seq == prev_seq + 1:
+            return result(
+                "altered", prev_seq,
+                f"Audit entry #{prev_seq} was altered and its hash recomputed: entry #{row.seq} "
+                "was chained to a different entry before it (or an entry between them was "
+                "removed).",
+            )
+        missing = prev_seq + 1
+        return result(
+            "removed", missing,
+            f"Audit entry #{missing} was removed: entry #{row.seq} was chained to an entry "
+            "that is no longer in the log.",
+        )
+    if holder > row.seq:
+        return result(
+            "reordered", row.seq,
+            f"Audit entry #{row.seq} is out of order: it was written after entry #{holder}, "
+            "which now stands later in the log.",
+        )
+    return result(
+        "reordered", prev_seq,
+        f"Audit entry #{prev_seq} is out of place: entry #{row.seq} was written right after "
+        f"entry #{holder}, not after #{prev_seq}.",
+    )

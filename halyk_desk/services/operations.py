@@ -1,0 +1,829 @@
+"""Money movement as a journal: confirm, cancel and refund that never move money twice.
+
+Each operation goes through these steps (design.md, "Money movement is a journal, not a call"):
+
+1. Permissions, then any unresolved operation on the payment is resolved from the bank's status.
+2. The bank's status is read and the rules are checked against it (nothing written if they fail).
+3. The intent (operator, action, amount, reason, a fresh externalID) is inserted and committed
+   with its audit entry. A partial unique index allows one unresolved operation per payment, so
+   a second window, process or person is refused here, before anything is sent.
+4. The status is read again now that the payment is ours, the rules re-checked, and that picture
+   kept as the operation's "before"; the operation becomes `sent` (committed) and only then is
+   the request made, exactly once.
+5. A 200 is confirmed by reading the status (done); a refusal is `refused` with the bank's
+   message; no answer (timeout, dropped connection, 5xx) is `unknown` — never failed, never
+   repeated. A crash leaves `intent` or `sent`.
+
+Resolution settles `sent` and `unknown` operations by comparing the bank's status with the
+"before" picture: confirm expects CHARGE, cancel expects CANCEL, a refund of X expects
+payoutAmount to have grown by X. Seen: done. Not seen: the operation stays unknown for
+SETTLE_GRACE after it was sent (the bank may still be working on a request that lost its
+answer), then becomes `refused` with "the bank did not do it", which frees the payment. An
+`intent` is never sent after a crash (the request is only made after `sent` is committed), so
+once older than the grace it is closed as not sent. Every change of an operation's status is a
+conditional UPDATE from the status it was read in, so a resolver and the process that sent the
+request can never both settle it.
+
+Refunds above settings.refund_approval_threshold wait as `pending_approval` (holding the
+payment) until a different manager approves (then steps 4-5 run) or rejects them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from halyk_desk.domain import (
+    MIN_REFUND,
+    Money,
+    RuleViolation,
+    State,
+    check_cancel,
+    check_confirm,
+    check_refund,
+    new_external_id,
+    normalize_invoice_id,
+    utc_now,
+)
+from halyk_desk.epay import EpayClient, PaymentStatus
+from halyk_desk.epay.errors import (
+    AuthenticationFailed,
+    BankRefused,
+    EpayError,
+    MalformedReply,
+    OutcomeUnknown,
+    TransientError,
+)
+from halyk_desk.services import audit
+from halyk_desk.services.bank import open_bank
+from halyk_desk.services.operators import APPROVE, MOVE_MONEY, NotAllowed, require_in
+from halyk_desk.services.sync import payment_record
+from halyk_desk.store import repository
+from halyk_desk.store.journal_models import UNRESOLVED, MoneyOperation
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
+
+#: How long an operation that lost its answer stays unknown although the bank's status shows no
+#: change: a request still queued at the bank may yet be applied. Also covers clock differences
+#: between the computers sharing one PostgreSQL database.
+SETTLE_GRACE = timedelta(minutes=3)
+
+CONFIRM, CANCEL, REFUND = "confirm", "cancel", "refund"
+#: Result of an operation as the CLI and the window report it, with the CLI's exit code.
+RESULT_EXIT = {
+    "done": 0,
+    "error": 1,
+    "refused": 3,
+    "not_allowed": 4,
+    "unknown": 5,
+    "pending_approval": 6,
+}
+#: The journal's status → the result a person is told.
+_RESULT_OF_STATUS = {
+    "done": "done",
+    "refused": "refused",
+    "rejected": "not_allowed",
+    "pending_approval": "pending_approval",
+    "intent": "unknown",
+    "sent": "unknown",
+    "unknown": "unknown",
+}
+#: Reasons that mean "something else" and need the operator's own words.
+OTHER_REASONS = frozenset({"другое", "басқа", "other"})
+_CURRENCY_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})(?![A-Za-z])")
+
+
+# --- records --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason from the managed list (settings "reasons"), and the operator's own words."""
+
+    code: str
+    text: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text}" if self.text else self.code
+
+
+class ReasonError(ValueError):
+    """The reason is missing or not from the list; the message lists what is allowed."""
+
+
+@dataclass(frozen=True)
+class OperationRow:
+    """One journal entry, as the window and the CLI show it."""
+
+    id: int
+    profile: str
+    invoice_id: str
+    transaction_id: str
+    action: str
+    amount: Money
+    reason: Reason
+    note: str | None
+    operator: str
+    external_id: str
+    status: str
+    bank_message: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    resolved_at: datetime | None
+    approved_by: str | None
+    approval_at: datetime | None
+    rejected_by: str | None
+    rejected_reason: str | None
+    before_status: str | None
+    before_refunded_minor: int | None
+
+    @property
+    def unresolved(self) -> bool:
+        return self.status in UNRESOLVED
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one request. `result` is done | refused | not_allowed | unknown |
+    pending_approval | error (another failure: nothing was done, or see the message)."""
+
+    invoice_id: str
+    action: str
+    amount: Money | None
+    result: str
+    message: str
+    operation_id: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return RESULT_EXIT[self.result]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "invoice_id": self.invoice_id,
+            "action": self.action,
+            "amount": self.amount.to_json() if self.amount is not None else None,
+            "result": self.result,
+            "message": self.message,
+            "operation_id": self.operation_id,
+        }
+
+
+@dataclass(frozen=True)
+class ActionLimits:
+    """What may be done to a payment, from the store's last picture of it (for dialogs and
+    prompts; every operation checks again against the bank before sending)."""
+
+    invoice_id: str
+    state: State
+    currency: str
+    #: The whole hold (what a confirm may take at most), None when confirm is not allowed.
+    max_confirm: Money | None
+    #: The hold released by a cancel, None when cancel is not allowed.
+    cancel_amount: Money | None
+    #: All that may still be refunded, None when refund is not allowed.
+    max_refund: Money | None
+    min_refund: Money
+    #: Refunds above this wait for a second manager.
+    approval_threshold: Money
+    #: Why each action is not allowed now (confirm/cancel/refund → message).
+    why_not: dict[str, str]
+    #: The operation holding the payment, if any: the money buttons stay disabled.
+    blocked_by: OperationRow | None
+
+    def allowed(self, action: str) -> bool:
+        return self.blocked_by is None and action not in self.why_not
+
+
+@dataclass(frozen=True)
+class _Effect:
+    #: done | not_done | unclear
+    verdict: str
+    message: str
+
+
+# --- reasons and amounts --------------------------------------------------------------------------
+
+def is_other(code: str) -> bool:
+    return code.strip().casefold() in OTHER_REASONS
+
+
+def check_reason(reasons: list[str], code: str, text: str | None = None) -> Reason:
+    """The reason `code` from the list `reasons` (case-insensitive), with `text` required for
+    "Другое"; ReasonError otherwise."""
+    text = (text or "").strip() or None
+    wanted = (code or "").strip().casefold()
+    if not wanted:
+        raise ReasonError("A reason is required: choose one of " + ", ".join(reasons) + ".")
+    listed = next((r for r in reasons if r.strip().casefold() == wanted), None)
+    if listed is None:
+        raise ReasonError(f"{code!r} is not one of the reasons: " + ", ".join(reasons) + ".")
+    if is_other(listed) and not text:
+        raise ReasonError(f"The reason {listed!r} needs a few words saying what it is.")
+    if text is not None and len(text) > 500:
+        raise ReasonError("The reason's text is too long: at most 500 characters.")
+    return Reason(listed, text)
+
+
+def reason_from_words(reasons: list[str], words: str) -> Reason:
+    """The CLI's --reason: a reason from the list, or any other words as "Другое: words"."""
+    words = (words or "").strip()
+    if any(r.strip().casefold() == words.casefold() for r in reasons):
+        return check_reason(reasons, words)
+    other = next((r for r in reasons if is_other(r)), None)
+    if other is None or not words:
+        return check_reason(reasons, words)  # raises, listing the reasons there are
+    return check_reason(reasons, other, words)
+
+
+def parse_amount(text: str, currency: str) -> Money:
+    """Typed amount → Money; in the currency it names ("12.30 USD"), else in `currency`. A
+    currency other than the payment's is then refused by the rules, with a message."""
+    named = _CURRENCY_CODE.search(text or "")
+    return Money.parse(text, named.group(1).upper() if named else currency, allow_zero=False)
+
+
+# --- reading the journal --------------------------------------------------------------------------
+
+def _row(op: MoneyOperation, profile: str) -> OperationRow:
+    return OperationRow(
+        id=op.id, profile=profile, invoice_id=op.invoice_id, transaction_id=op.transaction_id,
+        action=op.action, amount=Money(op.amount_minor, op.currency),
+        reason=Reason(op.reason_code, op.reason_text), note=op.note, operator=op.operator,
+        external_id=op.external_id, status=op.status, bank_message=op.bank_message,
+        created_at=op.created_at, sent_at=op.sent_at, resolved_at=op.resolved_at,
+        approved_by=op.approved_by, approval_at=op.approval_at, rejected_by=op.rejected_by,
+        rejected_reason=op.rejected_reason, before_status=op.before_status,
+        before_refunded_minor=op.before_refunded_minor,
+    )
+
+
+def _load(session: Session, op_id: int, profile: str) -> OperationRow:
+    op = session.get(MoneyOperation, op_id)
+    assert op is not None, f"operation {op_id} vanished from the journal"
+    return _row(op, profile)
+
+
+def _select(
+    session: Session, profile: str, *, invoice_id: str | None = None,
+    statuses: Iterable[str] | None = None, limit: int | None = None,
+) -> list[OperationRow]:
+    query = select(MoneyOperation).where(
+        MoneyOperation.profile_id == repository.profile_id(session, profile)
+    )
+    if invoice_id is not None:
+        query = query.where(MoneyOperation.invoice_id == invoice_id)
+    if statuses is not None:
+        query = query.where(MoneyOperation.status.in_(list(statuses)))
+    query = query.order_by(MoneyOperation.id.desc()).limit(limit)
+    return [_row(op, profile) for op in session.scalars(query)]
+
+
+def list_operations(
+    ctx: AppContext, *, invoice_id: str | None = None, statuses: Iterable[str] | None = None,
+    limit: int | None = 500,
+) -> list[OperationRow]:
+    """Journal entries of the current profile, newest first."""
+    with ctx.store.session(readonly=True) as session:
+        return _select(session, ctx.profile.name, invoice_id=invoice_id, statuses=statuses,
+                       limit=limit)
+
+
+def unresolved_by_invoice(ctx: AppContext) -> dict[str, OperationRow]:
+    """Each payment held by an unresolved operation (pending approval, being sent, unknown)."""
+    return {op.invoice_id: op for op in list_operations(ctx, statuses=UNRESOLVED, limit=None)}
+
+
+def pending_approvals(ctx: AppContext) -> list[OperationRow]:
+    return list_operations(ctx, statuses=("pending_approval",), limit=None)
+
+
+def get_operation(ctx: AppContext, operation_id: int) -> OperationRow | None:
+    with ctx.store.session(readonly=True) as session:
+        op = session.get(MoneyOperation, operation_id)
+        if op is None or op.profile_id != repository.profile_id(session, ctx.profile.name):
+            return None
+        return _row(op, ctx.profile.name)
+
+
+def payment_currency(ctx: AppContext, invoice_id: str) -> str:
+    """The payment's currency as last read (KZT for one never read): typed amounts are in it."""
+    with ctx.store.session(readonly=True) as session:
+        found = repository.get_payment(session, ctx.profile.name, invoice_id)
+    return found.currency if found is not None else "KZT"
+
+
+def busy_message(op: OperationRow) -> str:
+    what = {
+        "pending_approval": f"a {op.action} of {op.amount} by {op.operator} waits for a second "
+        f"manager's approval (`halyk-desk approve {op.id}` or `reject {op.id}`)",
+        "intent": f"a {op.action} of {op.amount} by {op.operator} is being sent",
+        "sent": f"a {op.action} of {op.amount} by {op.operator} was sent and its answer is awaited",
+        "unknown": f"the outcome of a {op.action} of {op.amount} by {op.operator} is not known "
+        "yet; it is settled from the bank's status (`halyk-desk resolve`)",
+    }.get(op.status, f"operation #{op.id} is {op.status}")
+    return f"Another operation on this payment is in progress (#{op.id}): {what}. Nothing was sent."
+
+
+def action_limits(ctx: AppContext, invoice_id: str, *, now: datetime | None = None) -> ActionLimits:
+    """What each action may do to the payment, by the rules, from the store's picture."""
+    invoice_id = normalize_invoice_id(invoice_id)
+    with ctx.store.session(readonly=True) as session:
+        picture = repository.get_payment(session, ctx.profile.name, invoice_id)
+        blockers = _select(session, ctx.profile.name, invoice_id=invoice_id, statuses=UNRESOLVED)
+    currency = picture.currency if picture is not None else "KZT"
+    state = picture.state if picture is not None else State.UNKNOWN
+    why_not: dict[str, str] = {}
+    limits: dict[str, Money | None] = {CONFIRM: None, CANCEL: None, REFUND: None}
+    if picture is None or picture.transaction_id is None:
+        for action in limits:
+            why_not[action] = "The bank has no payment for this order yet: sync it first."
+    else:
+        held = Money(picture.held_minor, currency)
+        captured = Money(picture.captured_minor, currency)
+        refunded = Money(picture.refunded_minor, currency)
+        expires_at = _expires(ctx, picture.created_at)
+        checks: dict[str, Callable[[], Money]] = {
+            CONFIRM: lambda: check_confirm(state, held, expires_at=expires_at,
+                                           now=now or utc_now()),
+            CANCEL: lambda: _check_cancel(state, held),
+            REFUND: lambda: check_refund(state, captured, refunded),
+        }
+        for action, check in checks.items():
+            try:
+                limits[action] = check()
+            except RuleViolation as violation:
+                why_not[action] = violation.message
+    return ActionLimits(
+        invoice_id=invoice_id, state=state, currency=currency, max_confirm=limits[CONFIRM],
+        cancel_amount=limits[CANCEL], max_refund=limits[REFUND],
+        min_refund=Money(MIN_REFUND.minor, currency),
+        approval_threshold=Money(ctx.settings["refund_approval_threshold"], currency),
+        why_not=why_not, blocked_by=blockers[0] if blockers else None,
+    )
+
+
+def _expires(ctx: AppContext, held_since: datetime | None) -> datetime | None:
+    if held_since is None:
+        return None
+    return held_since + timedelta(days=ctx.settings["hold_expire_days"])
+
+
+def _check_cancel(state: State, held: Money, amount: Money | None = None) -> Money:
+    check_cancel(state)
+    if amount is not None and amount != held:
+        raise RuleViolation("cancel_in_full",
+                            f"A hold is always released in full: {held}, not {amount}.")
+    return held
+
+
+# --- what the bank's status says about an operation ----------------------------------------------
+
+_CAPTURED = frozenset({State.CAPTURED, State.PARTIALLY_REFUNDED, State.REFUNDED})
+
+
+def effect_of(op: OperationRow, status: PaymentStatus) -> _Effect:
+    """Did the bank do `op`, judging by its status now and the picture before `op` was sent?"""
+    now = f"the bank's status is {status.status_name}"
+    if status.transaction_id != op.transaction_id:
+        return _Effect("unclear", f"{now} for another transaction ({status.transaction_id})")
+    if op.action == CONFIRM:
+        if status.state in _CAPTURED:
+            return _Effect("done", f"{now}: {status.captured} captured")
+        if status.state in (State.HELD, State.RELEASED):
+            return _Effect("not_done", f"{now}: nothing was captured")
+        return _Effect("unclear", now)
+    if op.action == CANCEL:
+        if status.state is State.RELEASED:
+            return _Effect("done", f"{now}: the hold is released")
+        if status.state is State.HELD or status.state in _CAPTURED:
+            return _Effect("not_done", f"{now}: the hold was not released")
+        return _Effect("unclear", now)
+    if op.before_refunded_minor is None or status.state not in _CAPTURED:
+        return _Effect("unclear", now)
+    grown = Money(status.refunded.minor - op.before_refunded_minor, status.currency)
+    said = f"{now}, refunded so far {status.refunded} (before this refund: " \
+           f"{Money(op.before_refunded_minor, status.currency)})"
+    if grown.minor == op.amount.minor:
+        return _Effect("done", said)
+    if grown.minor > op.amount.minor:
+        # Ours and someone else's (the bank's cabinet): calling it done never refunds twice.
+        return _Effect("done", f"{said}; more than this refund: check the bank's cabinet")
+    return _Effect("not_done", said)
+
+
+# --- the desk: one client, one operator, one profile ---------------------------------------------
+
+class _Desk:
+    def __init__(self, ctx: AppContext, client: EpayClient, grace: timedelta | None) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.client = client
+        self.profile = ctx.profile.name
+        self.operator = ctx.operator
+        self.grace = SETTLE_GRACE if grace is None else grace
+
+    # --- the bank's picture ---------------------------------------------------------------------
+    def read(self, invoice_id: str) -> PaymentStatus:
+        """The bank's status, kept in the store (and a change of state in the audit log)."""
+        status = self.client.get_status(invoice_id)
+        at = utc_now()
+        with self.store.session() as session:
+            old = repository.get_payment(session, self.profile, invoice_id)
+            saved = repository.save_payment(session, self.profile,
+                                            payment_record(status, invoice_id, at))
+            if saved.state_changed and old is not None:
+                audit.record_status_change(
+                    session, operator=self.operator, profile=self.profile, invoice_id=invoice_id,
+                    old_state=old.state.value, new_state=status.state.value,
+                    old_bank_status=old.bank_status, new_bank_status=status.status_name,
+                )
+        return status
+
+    def check(self, action: str, status: PaymentStatus, amount: Money | None) -> Money:
+        if action == CONFIRM:
+            return check_confirm(status.state, status.held, amount,
+                                 expires_at=_expires(self.ctx, status.created_at), now=utc_now())
+        if action == CANCEL:
+            return _check_cancel(status.state, status.held, amount)
+        return check_refund(status.state, status.captured, status.refunded, amount)
+
+    # --- the journal ----------------------------------------------------------------------------
+    def _load(self, session: Session, op_id: int) -> OperationRow:
+        return _load(session, op_id, self.profile)
+
+    def unresolved(self, invoice_id: str | None = None) -> list[OperationRow]:
+        with self.store.session(readonly=True) as session:
+            return _select(session, self.profile, invoice_id=invoice_id, statuses=UNRESOLVED)
+
+    def claim(
+        self, action: str, status: PaymentStatus, amount: Money, reason: Reason,
+        note: str | None, *, pending: bool,
+    ) -> int | OperationRow:
+        """Insert the operation (intent, or a request for approval) with its audit entry and
+        commit: the operation's id, or the operation that holds the payment already."""
+        invoice_id = status.invoice_id
+        try:
+            with self.store.session() as session:
+                op = MoneyOperation(
+                    profile_id=repository.profile_id(session, self.profile),
+                    invoice_id=invoice_id, transaction_id=status.transaction_id, action=action,
+                    amount_minor=amount.minor, currency=amount.currency, reason_code=reason.code,
+                    reason_text=reason.text, note=note, operator=self.operator,
+                    external_id=new_external_id(),
+                    status="pending_approval" if pending else "intent", created_at=utc_now(),
+                )
+                session.add(op)
+                session.flush()
+                audit.append(
+                    session, operator=self.operator, profile=self.profile, subject=invoice_id,
+                    action=f"{action}.{'requested' if pending else 'intent'}",
+                    details={"operation_id": op.id, "amount": amount.to_json(),
+                             "currency": amount.currency, "reason": reason.code,
+                             "reason_text": reason.text, "note": note,
+                             "external_id": op.external_id,
+                             "transaction_id": status.transaction_id},
+                )
+                return op.id
+        except IntegrityError:
+            holders = self.unresolved(invoice_id)
+            if not holders:
+                raise
+            return holders[0]
+
+    def move(
+        self, op: OperationRow, to: str, message: str | None, *, result: str | None = None,
+        **values: Any,
+    ) -> Outcome:
+        """Change `op`'s status from the one it was read in to `to`, with its audit entry;
+        if another process settled it meanwhile, report what that one found."""
+        now = utc_now()
+        changes: dict[str, Any] = {"status": to, **values}
+        if message is not None:
+            changes["bank_message"] = message[:1000]
+        if to not in UNRESOLVED:
+            changes["resolved_at"] = now
+        with self.store.session() as session:
+            moved = session.execute(
+                update(MoneyOperation)
+                .where(MoneyOperation.id == op.id, MoneyOperation.status == op.status)
+                .values(**changes)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved:
+                audit.append(
+                    session, operator=self.operator, profile=self.profile, subject=op.invoice_id,
+                    action=f"{op.action}.{to}",
+                    details={"operation_id": op.id, "from": op.status, "message": message,
+                             "amount": op.amount.to_json()},
+                )
+                current = replace(op, status=to, bank_message=message)
+            else:
+                current = self._load(session, op.id)
+        if not moved:
+            return self.outcome(current)
+        return self.outcome(current, result=result, message=message)
+
+    def outcome(
+        self, op: OperationRow, *, result: str | None = None, message: str | None = None
+    ) -> Outcome:
+        return Outcome(
+            invoice_id=op.invoice_id, action=op.action, amount=op.amount,
+            result=result or _RESULT_OF_STATUS[op.status],
+            message=message or op.bank_message or op.status, operation_id=op.id,
+        )
+
+    # --- sending ----------------------------------------------------------------------------------
+    def send(self, op: OperationRow) -> Outcome:
+        """Steps 4 and 5 for an operation in `intent` that this process claimed."""
+        try:
+            fresh = self.read(op.invoice_id)
+            self.check(op.action, fresh, op.amount)
+            if fresh.transaction_id != op.transaction_id:
+                raise RuleViolation("transaction_changed", "The bank now shows another "
+                                    f"transaction ({fresh.transaction_id}) for this order.")
+        except RuleViolation as violation:
+            return self.move(op, "refused", f"Not sent: {violation.message}",
+                             result="not_allowed")
+        except EpayError as exc:
+            return self.move(op, "refused", f"Not sent: the payment's status could not be read. "
+                             f"{exc}", result="error")
+        sent = replace(op, status="sent", before_status=fresh.status_name,
+                       before_refunded_minor=fresh.refunded.minor)
+        with self.store.session() as session:
+            claimed = session.execute(
+                update(MoneyOperation)
+                .where(MoneyOperation.id == op.id, MoneyOperation.status == "intent")
+                .values(status="sent", sent_at=utc_now(), before_status=fresh.status_name,
+                        before_held_minor=fresh.held.minor,
+                        before_captured_minor=fresh.captured.minor,
+                        before_refunded_minor=fresh.refunded.minor)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                return self.outcome(self._load(session, op.id))
+        try:
+            self._request(op)
+        except BankRefused as exc:
+            return self.move(sent, "refused", exc.bank_message or str(exc), result="refused")
+        except (TransientError, AuthenticationFailed) as exc:
+            return self.move(sent, "refused", f"Not done: {exc}", result="error")
+        except (OutcomeUnknown, MalformedReply) as exc:
+            return self.move(sent, "unknown", f"{exc} It is settled from the bank's status on the "
+                             "next sync or `halyk-desk resolve`; nothing is repeated.")
+        accepted = "The bank accepted it"
+        try:
+            after = self.read(op.invoice_id)
+        except EpayError as exc:
+            return self.move(sent, "unknown", f"{accepted}, but its status could not be read to "
+                             f"confirm it ({exc}); it is settled on the next sync.")
+        effect = effect_of(sent, after)
+        if effect.verdict == "done":
+            return self.move(sent, "done", f"{accepted}: {effect.message}.")
+        return self.move(sent, "unknown", f"{accepted}, but {effect.message}; it is settled from "
+                         "the bank's status on the next sync.")
+
+    def _request(self, op: OperationRow) -> None:
+        if op.action == CONFIRM:
+            self.client.confirm(op.transaction_id, op.amount, invoice_id=op.invoice_id)
+        elif op.action == CANCEL:
+            self.client.cancel(op.transaction_id, invoice_id=op.invoice_id)
+        else:
+            self.client.refund(op.transaction_id, op.amount, op.external_id,
+                               invoice_id=op.invoice_id)
+
+    # --- resolving ----------------------------------------------------------------------------
+    def settle(self, op: OperationRow, status: PaymentStatus | None = None) -> Outcome:
+        """Resolve one unresolved operation if the bank's status allows (see the module doc)."""
+        now = utc_now()
+        if op.status == "pending_approval":
+            return self.outcome(op, message=busy_message(op))
+        if op.status == "intent":
+            started = max(op.created_at, op.approval_at or op.created_at)
+            if now - started < self.grace:
+                return self.outcome(op, message=busy_message(op))
+            return self.move(op, "refused", "Not sent: the program stopped before sending it; "
+                             "nothing reached the bank.")
+        try:
+            status = status or self.read(op.invoice_id)
+        except EpayError as exc:
+            return self.outcome(op, message=f"Still unknown: the bank's status could not be read "
+                                f"({exc}).")
+        effect = effect_of(op, status)
+        if effect.verdict == "done":
+            return self.move(op, "done", f"Settled from the bank's status: {effect.message}.")
+        if effect.verdict == "not_done":
+            settle_at = (op.sent_at or op.created_at) + self.grace
+            if now >= settle_at:
+                return self.move(op, "refused", f"The bank did not do it: {effect.message}.")
+            return self.outcome(op, message=f"Still unknown: {effect.message}; if that does not "
+                                f"change it is settled as not done after "
+                                f"{settle_at.strftime('%H:%M:%S')} UTC.")
+        return self.outcome(op, message=f"Still unknown: {effect.message}; a person should look "
+                            "at the payment in the bank's cabinet.")
+
+    def resolve(self, invoice_id: str | None = None) -> list[Outcome]:
+        return [self.settle(op) for op in self.unresolved(invoice_id)
+                if op.status != "pending_approval"]
+
+    # --- the whole operation --------------------------------------------------------------------
+    def execute(
+        self, action: str, invoice_id: str, amount: Money | None, reason: Reason,
+        note: str | None,
+    ) -> Outcome:
+        def refuse(message: str, result: str = "not_allowed", op_id: int | None = None) -> Outcome:
+            return Outcome(invoice_id, action, amount, result, message, op_id)
+
+        try:
+            with self.store.session() as session:
+                require_in(session, self.operator, MOVE_MONEY)
+        except NotAllowed as exc:
+            return refuse(exc.message)
+        self.resolve(invoice_id)
+        blockers = self.unresolved(invoice_id)
+        if blockers:
+            return refuse(busy_message(blockers[0]), op_id=blockers[0].id)
+        try:
+            status = self.read(invoice_id)
+            amount = self.check(action, status, amount)
+        except RuleViolation as violation:
+            return refuse(f"{violation.message} Nothing was sent.")
+        except EpayError as exc:
+            return refuse(f"{exc} Nothing was sent.", "error")
+        threshold = self.ctx.settings["refund_approval_threshold"]
+        pending = action == REFUND and amount.minor > threshold
+        claimed = self.claim(action, status, amount, reason, note, pending=pending)
+        if isinstance(claimed, OperationRow):
+            return refuse(busy_message(claimed), op_id=claimed.id)
+        if pending:
+            limit = Money(threshold, amount.currency)
+            return Outcome(invoice_id, action, amount, "pending_approval",
+                           f"Refunds above {limit} need a second manager: request #{claimed} "
+                           "waits for approval (`halyk-desk approvals`). Nothing was sent yet.",
+                           claimed)
+        with self.store.session(readonly=True) as session:
+            op = self._load(session, claimed)
+        return self.send(op)
+
+
+@contextmanager
+def _desk(
+    ctx: AppContext, client: EpayClient | None, grace: timedelta | None
+) -> Iterator[_Desk]:
+    with nullcontext(client) if client is not None else open_bank(ctx) as epay:
+        yield _Desk(ctx, epay, grace)
+
+
+# --- the use cases ----------------------------------------------------------------------------
+
+def confirm(
+    ctx: AppContext, invoice_id: str, *, reason: Reason, amount: Money | None = None,
+    note: str | None = None, client: EpayClient | None = None,
+    settle_grace: timedelta | None = None,
+) -> Outcome:
+    """Debit a hold: all of it, or `amount` of it. `client` replaces the profile's bank."""
+    return _execute(ctx, CONFIRM, invoice_id, amount, reason, note, client, settle_grace)
+
+
+def cancel(
+    ctx: AppContext, invoice_id: str, *, reason: Reason, note: str | None = None,
+    client: EpayClient | None = None, settle_grace: timedelta | None = None,
+) -> Outcome:
+    """Release a hold in full."""
+    return _execute(ctx, CANCEL, invoice_id, None, reason, note, client, settle_grace)
+
+
+def refund(
+    ctx: AppContext, invoice_id: str, *, reason: Reason, amount: Money | None = None,
+    note: str | None = None, client: EpayClient | None = None,
+    settle_grace: timedelta | None = None,
+) -> Outcome:
+    """Return `amount` (None: all that remains) to the customer; above the approval threshold
+    the refund waits for a second manager."""
+    return _execute(ctx, REFUND, invoice_id, amount, reason, note, client, settle_grace)
+
+
+def _execute(
+    ctx: AppContext, action: str, invoice_id: str, amount: Money | None, reason: Reason,
+    note: str | None, client: EpayClient | None, grace: timedelta | None,
+) -> Outcome:
+    invoice_id = normalize_invoice_id(invoice_id)
+    note = (note or "").strip() or None
+    with _desk(ctx, client, grace) as desk:
+        return desk.execute(action, invoice_id, amount, reason, note)
+
+
+def bulk(
+    ctx: AppContext, action: str, invoice_ids: list[str], *, reason: Reason,
+    client: EpayClient | None = None, settle_grace: timedelta | None = None,
+    progress: Callable[[int, Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Confirm or release several holds in full, one after another: one outcome per payment."""
+    if action not in (CONFIRM, CANCEL):
+        raise ValueError("Only holds are confirmed or released in bulk.")
+    outcomes = []
+    with _desk(ctx, client, settle_grace) as desk:
+        for number, invoice_id in enumerate(invoice_ids, 1):
+            outcome = desk.execute(action, normalize_invoice_id(invoice_id), None, reason, None)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(number, outcome)
+    return outcomes
+
+
+def resolve_unresolved(
+    ctx: AppContext, invoice_id: str | None = None, *, client: EpayClient | None = None,
+    settle_grace: timedelta | None = None,
+) -> list[Outcome]:
+    """Settle from the bank's status every operation whose outcome is not known (of one payment,
+    or all): at start, on sync, and by `halyk-desk resolve`. Requests waiting for approval are
+    left alone. Does not contact the bank when nothing is unresolved."""
+    if invoice_id is not None:
+        invoice_id = normalize_invoice_id(invoice_id)
+    with ctx.store.session(readonly=True) as session:
+        waiting = [op for op in _select(session, ctx.profile.name, invoice_id=invoice_id,
+                                        statuses=UNRESOLVED) if op.status != "pending_approval"]
+    if not waiting:
+        return []
+    with _desk(ctx, client, settle_grace) as desk:
+        return desk.resolve(invoice_id)
+
+
+def approve(
+    ctx: AppContext, operation_id: int, *, client: EpayClient | None = None,
+    settle_grace: timedelta | None = None,
+) -> Outcome:
+    """A second manager approves a waiting refund; it is then checked again and sent."""
+    op = get_operation(ctx, operation_id)
+    if op is None:
+        raise LookupError(f"There is no operation #{operation_id} in profile "
+                          f"{ctx.profile.name!r}; `halyk-desk approvals` lists those waiting.")
+    desk_op = op
+
+    def refuse(message: str) -> Outcome:
+        return Outcome(op.invoice_id, op.action, op.amount, "not_allowed", message, op.id)
+
+    with ctx.store.session() as session:
+        try:
+            actor = require_in(session, ctx.operator, APPROVE)
+        except NotAllowed as exc:
+            return refuse(exc.message)
+        if op.status != "pending_approval":
+            return refuse(f"Operation #{op.id} does not wait for approval: it is {op.status}.")
+        if actor.name == op.operator:
+            return refuse(f"Operation #{op.id} was requested by {op.operator}: a different "
+                          "manager must approve it.")
+        now = utc_now()
+        moved = session.execute(
+            update(MoneyOperation)
+            .where(MoneyOperation.id == op.id, MoneyOperation.status == "pending_approval")
+            .values(status="intent", approved_by=actor.name, approval_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not moved:
+            return refuse(f"Operation #{op.id} was approved or rejected by someone else just now.")
+        audit.append(session, operator=actor.name, profile=ctx.profile.name,
+                     subject=op.invoice_id, action=f"{op.action}.approved",
+                     details={"operation_id": op.id, "amount": op.amount.to_json(),
+                              "requested_by": op.operator})
+        desk_op = replace(op, status="intent", approved_by=actor.name, approval_at=now)
+    with _desk(ctx, client, settle_grace) as desk:
+        return desk.send(desk_op)
+
+
+def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
+    """A manager turns down a waiting refund (or its requester withdraws it); nothing is sent."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonError("Say why the request is rejected (--reason).")
+    op = get_operation(ctx, operation_id)
+    if op is None:
+        raise LookupError(f"There is no operation #{operation_id} in profile "
+                          f"{ctx.profile.name!r}; `halyk-desk approvals` lists those waiting.")
+    with ctx.store.session() as session:
+        actor = require_in(session, ctx.operator, APPROVE)
+        if op.status != "pending_approval":
+            raise NotAllowed(f"Operation #{op.id} does not wait for approval: it is {op.status}.")
+        moved = session.execute(
+            update(MoneyOperation)
+            .where(MoneyOperation.id == op.id, MoneyOperation.status == "pending_approval")
+            .values(status="rejected", rejected_by=actor.name, rejected_reason=reason[:500],
+                    resolved_at=utc_now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not moved:
+            raise NotAllowed(f"Operation #{op.id} was approved or rejected by someone else just "
+                             "now.")
+        audit.append(session, operator=actor.name, profile=ctx.profile.name,
+                     subject=op.invoice_id, action=f"{op.action}.rejected",
+                     details={"operation_id": op.id, "amount": op.amount.to_json(),
+                              "requested_by": op.operator, "reason": reason})
+        return _load(session, op.id, ctx.profile.name)

@@ -1,0 +1,98 @@
+"""Shared pieces of the money movement tests: the sandbox bank, a context, payments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from halyk_desk.domain import Money
+from halyk_desk.epay import EpayClient, EpayProfile
+from halyk_desk.paths import AppPaths
+from halyk_desk.sandbox import (
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    TEST_TERMINAL,
+    SandboxBank,
+    SandboxServer,
+)
+from halyk_desk.services import operations
+from halyk_desk.services.operations import Reason
+from halyk_desk.settings import Settings
+from halyk_desk.store import Store, repository
+from halyk_desk.store.records import ProfileRecord
+
+PROFILE = "shop"
+#: Short enough for fast fault tests; the sandbox's "slow" fault answers well after it.
+TIMEOUT = 0.5
+SLOW_SECONDS = 1.5
+#: In these tests the sandbox applies an operation before it answers, or never: an unanswered
+#: request cannot be applied later, so resolution need not wait.
+NO_GRACE = timedelta(0)
+REASON = Reason("Просьба покупателя")
+
+
+@dataclass
+class Ctx:
+    """What the services need of an AppContext."""
+
+    paths: AppPaths
+    settings: Settings
+    store: Store
+    profile: ProfileRecord
+    operator: str
+
+    def as_(self, operator: str) -> Ctx:
+        return replace(self, operator=operator)
+
+
+def sandbox_profile(server: SandboxServer) -> EpayProfile:
+    return EpayProfile(name=PROFILE, oauth_url=server.oauth_url, api_url=server.api_url,
+                       client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL,
+                       secret=TEST_CLIENT_SECRET)
+
+
+def make_client(server: SandboxServer, **options: object) -> EpayClient:
+    settings: dict[str, object] = {"timeout": TIMEOUT, "backoff": 0.0, "get_retries": 2}
+    settings.update(options)
+    return EpayClient(sandbox_profile(server), **settings)  # type: ignore[arg-type]
+
+
+def posts(bank: SandboxBank) -> list[str]:
+    """Paths of the money requests the bank received."""
+    return [path for method, path in bank.requests if method == "POST" and "/operation/" in path]
+
+
+
+def register_profile(store: Store, server: SandboxServer | None = None) -> ProfileRecord:
+    record = ProfileRecord(
+        name=PROFILE, kind="custom",
+        oauth_url=server.oauth_url if server else "http://127.0.0.1:9/oauth2/token",
+        api_url=server.api_url if server else "http://127.0.0.1:9",
+        client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL,
+    )
+    with store.session() as session:
+        repository.save_profile(session, record)
+    return record
+
+
+def hold(bank: SandboxBank, invoice_id: str, tenge: int, **kwargs: object) -> str:
+    return bank.add_payment(invoice_id, Money(tenge * 100), status="AUTH", **kwargs)
+
+
+def paid(bank: SandboxBank, invoice_id: str, tenge: int, **kwargs: object) -> str:
+    return bank.add_payment(invoice_id, Money(tenge * 100), status="CHARGE", **kwargs)
+
+
+def journal(ctx: Ctx, invoice_id: str | None = None) -> list[operations.OperationRow]:
+    return operations.list_operations(ctx, invoice_id=invoice_id)
+
+
+def picture(ctx: Ctx, invoice_id: str):
+    """The store's picture of the payment."""
+    with ctx.store.session(readonly=True) as session:
+        return repository.get_payment(session, PROFILE, invoice_id)
+
+
+def executed(bank: SandboxBank, action: str | None = None) -> list[str]:
+    """Actions the bank applied, optionally of one kind."""
+    return [op.action for op in bank.operations if action is None or op.action == action]
