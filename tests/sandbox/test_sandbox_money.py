@@ -9,7 +9,7 @@ import pytest
 from sandbox_helpers import NOW, get_token, operate
 
 from halyk_desk.domain import Money
-from halyk_desk.sandbox import RefusalCode, SandboxBank
+from halyk_desk.sandbox import RefusalCode, SandboxBank, SandboxServer
 
 INVOICE = "000555001"
 
@@ -108,8 +108,6 @@ def test_a_hold_past_its_lifetime_cannot_be_charged(http, server, bank, clock):
 
 
 def test_hold_lifetime_is_configurable(http, clock):
-    from halyk_desk.sandbox import SandboxServer
-
     bank = SandboxBank(clock=clock, hold_lifetime=timedelta(days=30))
     tx = bank.add_payment(INVOICE, Money(50000), status="AUTH", created_at=NOW - timedelta(days=20))
     with SandboxServer(bank) as srv:

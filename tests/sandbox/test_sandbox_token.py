@@ -16,7 +16,13 @@ from sandbox_helpers import (
 )
 
 from halyk_desk.domain import Money
-from halyk_desk.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RefusalCode, SandboxBank
+from halyk_desk.sandbox import (
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    RefusalCode,
+    SandboxBank,
+    SandboxServer,
+)
 
 INVOICE = "000123456"
 
@@ -36,8 +42,6 @@ def test_expires_in_comes_as_a_number_and_as_a_string(http, server):
 
 
 def test_token_ttl_is_configurable(http, clock):
-    from halyk_desk.sandbox import SandboxServer
-
     with SandboxServer(SandboxBank(clock=clock, token_ttl=300)) as srv:
         assert http.post(srv.oauth_url, data=token_form()).json()["expires_in"] == 300
 
@@ -61,8 +65,6 @@ def test_missing_or_unknown_grant_type_is_400(http, server, grant):
 
 
 def test_other_credentials_replace_the_test_merchant(http, clock):
-    from halyk_desk.sandbox import SandboxServer
-
     bank = SandboxBank(clock=clock, client_id="shop", client_secret="s3cret-value",
                        terminal="11111111-2222-4333-8444-555555555555")
     with SandboxServer(bank) as srv:
