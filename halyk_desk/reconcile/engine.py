@@ -491,9 +491,7 @@ class _Run:
         return ReconcileResult(
             period_from=self.period_from,
             period_to=self.period_to,
-            time_zone=self.tz.key,
-            currency=cur,
-            now=self.now,
+            settings=self.settings,
             categories={
                 key: CategoryTotal(self.count[key], Money(self.total[key], cur), resolved[key])
                 for key in CATEGORIES

@@ -9,7 +9,13 @@ from typing import Any, NamedTuple
 
 from halyk_desk.domain import Money
 from halyk_desk.reconcile.categories import CATEGORIES
-from halyk_desk.reconcile.model import BankPayment, OpenOperation, ResolvedMark, ShopOrder
+from halyk_desk.reconcile.model import (
+    BankPayment,
+    OpenOperation,
+    ReconcileSettings,
+    ResolvedMark,
+    ShopOrder,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +88,7 @@ class ReconcileResult:
 
     period_from: date
     period_to: date
-    time_zone: str
-    currency: str
-    now: datetime
+    settings: ReconcileSettings
     categories: dict[str, CategoryTotal]
     discrepancies: tuple[Discrepancy, ...]
     pairs: tuple[Pair, ...]
@@ -99,6 +103,18 @@ class ReconcileResult:
     @property
     def net(self) -> Money:
         return self.captured - self.refunded
+
+    @property
+    def time_zone(self) -> str:
+        return self.settings.tz.key
+
+    @property
+    def currency(self) -> str:
+        return self.settings.currency
+
+    @property
+    def now(self) -> datetime:
+        return self.settings.now
 
 
 def to_json(result: ReconcileResult) -> dict[str, Any]:
