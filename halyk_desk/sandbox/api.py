@@ -36,7 +36,7 @@ _RESULT_MESSAGES = {
     "109": "Terminal does not belong to this client",
 }
 _ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("token", "POST", re.compile(r"/oauth2/token")),
+    ("token", "POST", re.compile(re.escape(TOKEN_PATH))),
     ("status", "GET", re.compile(r"/check-status/payment/transaction/(?P<invoice>[^/]+)")),
     ("money", "POST", re.compile(r"/operation/(?P<tx>[^/]+)/(?P<action>charge|cancel|refund)")),
     ("operations", "POST", re.compile(r"/operations")),
@@ -60,7 +60,7 @@ class BadRequest(Exception):
     pass
 
 
-def endpoint_of(method: str, path: str) -> str | None:
+def endpoint_of(path: str) -> str | None:
     """The endpoint family of a path (for fault matching); None if it is not the bank's."""
     for name, _, pattern in _ROUTES:
         if pattern.fullmatch(path):

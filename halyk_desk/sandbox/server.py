@@ -139,7 +139,7 @@ class SandboxServer:
     def _serve(self, request: Request) -> Reply | None:
         """The reply to send, or None to close the connection without one."""
         self.bank.record_request(request.method, request.path)
-        endpoint = endpoint_of(request.method, request.path)
+        endpoint = endpoint_of(request.path)
         draw = self.faults.draw(endpoint, request.path) if endpoint else Draw()
         delay = self.latency_ms + (self.spike_ms if draw.spike else 0)
         if delay > 0 and self._stopping.wait(delay / 1000):
