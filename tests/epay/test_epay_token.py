@@ -36,6 +36,18 @@ def test_threads_starting_together_share_one_token_request(bank, client):
     assert count(bank, "POST", TOKEN) == 1
 
 
+def test_threads_hit_by_one_revoked_token_renew_it_once(bank, server, client):
+    for n in range(16):
+        bank.add_payment(f"0004200{n:02d}", Money(1000 + n), status="CHARGE")
+    client.get_token()
+    # The fault revokes the token every thread holds; each gets a 401, one renewal serves all.
+    server.set_fault("token_expiry", times=1, match=STATUS)
+    with ThreadPoolExecutor(16) as pool:
+        found = list(pool.map(lambda n: client.get_status(f"0004200{n % 16:02d}"), range(64)))
+    assert len(found) == 64
+    assert count(bank, "POST", TOKEN) == 2
+
+
 @pytest.fixture
 def clock():
     return FakeClock()
