@@ -51,10 +51,10 @@ def _application() -> QApplication:
     return app
 
 
-def run_window(args: Any) -> int:
+def run_window(args: Any, *, notifier: Notifier | None = None) -> int:
     """`halyk-desk` without a command: the window until it is closed; 1 when it cannot start."""
     app = _application()
-    window = build_window(args, MessageBoxNotifier())
+    window = build_window(args, notifier or MessageBoxNotifier())
     if window is None:
         return 1
     window.show()

@@ -120,10 +120,10 @@ class PaymentsModel(QAbstractTableModel):
     #: A query failed; the message says what happened.
     failed = Signal(str)
 
-    def __init__(self, ctx: Any, parent: Any = None, *, block_size: int = BLOCK_SIZE) -> None:
+    def __init__(self, ctx: Any, parent: Any = None, *, block_size: int | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
-        self._block_size = block_size
+        self._block_size = block_size or BLOCK_SIZE
         self._filter = PaymentFilter()
         self._sort = "created_at"
         self._descending = True
