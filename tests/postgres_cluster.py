@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for the suite, from Debian's binaries (apt-get install postgresql).
+"""A throwaway PostgreSQL cluster for the suite, from Debian's binaries (package postgresql).
 
 initdb refuses to run as root, so as root the cluster belongs to the `postgres` user the package
 creates, and its commands run through runuser (or su). It listens on 127.0.0.1 on a free port, keeps

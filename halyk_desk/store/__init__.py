@@ -2,10 +2,17 @@
 
 Open it with `Store.open(url, paths)`; work in `with store.session() as session:` blocks calling
 `halyk_desk.store.repository`, which speaks in plain records (halyk_desk.store.records).
+
+Every module of models is imported here, so that Base.metadata (what the migrations and the schema
+test compare against) holds every table whenever the store is used. A new module of models is
+added to this list.
 """
 
+from halyk_desk.store import journal_models, models
 from halyk_desk.store.database import DB_ENV, DB_FILE, Store
 from halyk_desk.store.migrate import SchemaError
 from halyk_desk.store.repository import UnknownProfile
 
-__all__ = ["DB_ENV", "DB_FILE", "SchemaError", "Store", "UnknownProfile"]
+MODEL_MODULES = (models, journal_models)
+
+__all__ = ["DB_ENV", "DB_FILE", "MODEL_MODULES", "SchemaError", "Store", "UnknownProfile"]

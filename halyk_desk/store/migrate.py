@@ -22,6 +22,7 @@ Adding a migration (for example the journal, audit or reconciliation tables):
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -69,23 +70,26 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def backup_sqlite(connection: Connection, database: Path, revision: str) -> Path:
+def backup_sqlite(database: Path, revision: str) -> Path:
     """Copy the database with SQLite's backup API (consistent even in WAL mode, unlike copying the
-    file) to a new file next to it, named for the time and the revision it holds."""
-    import sqlite3
+    file) to a new file next to it, named for the time and the revision it holds.
 
+    It reads through a connection of its own: the migration's connection holds the write lock
+    (so nobody changes the file meanwhile), and SQLite will not back up from a writing connection.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = database.with_name(f"{database.name}.backup-{stamp}-rev{revision}")
     counter = 1
     while target.exists():
         counter += 1
         target = database.with_name(f"{database.name}.backup-{stamp}-{counter}-rev{revision}")
-    source = connection.connection.dbapi_connection
+    source = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
     destination = sqlite3.connect(target)
     try:
-        source.backup(destination)  # type: ignore[union-attr]
+        source.backup(destination)
     finally:
         destination.close()
+        source.close()
     return target
 
 
@@ -117,7 +121,7 @@ def upgrade(url: str | URL, target: str = "head") -> Path | None:
                     )
                 backup = None
                 if conn.dialect.name == "sqlite" and current is not None and url.database:
-                    backup = backup_sqlite(conn, Path(url.database), current)
+                    backup = backup_sqlite(Path(url.database), current)
                 command.upgrade(alembic_config(conn), target)
                 if conn.dialect.name == "sqlite":
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
