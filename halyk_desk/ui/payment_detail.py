@@ -24,7 +24,7 @@ from halyk_desk.ui.state_look import INK, state_background, state_label
 from halyk_desk.ui.tasks import run_task
 
 
-def _read_only_table(headers: list[str], parent: QWidget) -> QTableWidget:
+def _read_only_table(headers: list[str], parent: QWidget | None) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -52,6 +52,7 @@ class PaymentDetailPane(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.title_label.setFont(font)
+        self.title_label.setWordWrap(True)
         self.state_label = QLabel(self)
         self.state_label.setObjectName("detailState")
         self.state_label.setMargin(3)
@@ -69,7 +70,7 @@ class PaymentDetailPane(QWidget):
             ("last_read", self.tr("Прочитано у банка")),
             ("read_error", self.tr("Ошибка чтения")),
         ):
-            value = QLabel(self)
+            value = QLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._summary.addRow(title + ":", value)
             self._summary_values[key] = value
@@ -78,11 +79,11 @@ class PaymentDetailPane(QWidget):
         self.actions_row = QHBoxLayout()
 
         self.bank_fields_table = _read_only_table(
-            [self.tr("Поле банка"), self.tr("Значение")], self
+            [self.tr("Поле банка"), self.tr("Значение")], None
         )
         self.bank_fields_table.setObjectName("bankFields")
         self.history_table = _read_only_table(
-            [self.tr("Когда"), self.tr("Состояние"), self.tr("Статус банка")], self
+            [self.tr("Когда"), self.tr("Состояние"), self.tr("Статус банка")], None
         )
         self.history_table.setObjectName("statusHistory")
 
@@ -90,14 +91,20 @@ class PaymentDetailPane(QWidget):
         head.addWidget(self.title_label)
         head.addWidget(self.state_label)
         head.addStretch(1)
+        #: Everything below the title; hidden while no payment is shown.
+        self.body = QWidget(self)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(self._summary)
+        body.addLayout(self.actions_row)
+        body.addWidget(QLabel(self.tr("Данные банка"), self.body))
+        body.addWidget(self.bank_fields_table, 3)
+        body.addWidget(QLabel(self.tr("История статусов"), self.body))
+        body.addWidget(self.history_table, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        layout.addLayout(self._summary)
-        layout.addLayout(self.actions_row)
-        layout.addWidget(QLabel(self.tr("Данные банка"), self))
-        layout.addWidget(self.bank_fields_table, 3)
-        layout.addWidget(QLabel(self.tr("История статусов"), self))
-        layout.addWidget(self.history_table, 2)
+        layout.addWidget(self.body, 1)
+        layout.addStretch(0)
         self._show_nothing()
 
     @property
@@ -159,6 +166,8 @@ class PaymentDetailPane(QWidget):
         }
         for key, text in values.items():
             self._summary_values[key].setText(text)
+        self._summary.setRowVisible(self._summary_values["read_error"], bool(row.read_error))
+        self.body.setVisible(True)
         self._fill(self.bank_fields_table, [[name, value] for name, value in detail.bank_fields])
         self._fill(
             self.history_table,
@@ -177,13 +186,9 @@ class PaymentDetailPane(QWidget):
     def _show_nothing(self, message: str | None = None) -> None:
         self._detail = None
         self.title_label.setText(message or self.tr("Выберите платёж в списке"))
-        self.title_label.setWordWrap(True)
         self.state_label.setText("")
         self.state_label.setStyleSheet("")
-        for value in self._summary_values.values():
-            value.setText("")
-        self._fill(self.bank_fields_table, [])
-        self._fill(self.history_table, [])
+        self.body.setVisible(False)
 
     @staticmethod
     def _fill(table: QTableWidget, rows: list[list[str]]) -> None:

@@ -38,7 +38,7 @@ COPY_LIMIT = 50_000
 #: Starting period when "all dates" is switched off.
 DEFAULT_PERIOD_DAYS = 30
 
-_COLUMN_WIDTHS = (110, 125, 190, 115, 115, 115, 140, 95, 130, 110, 120)
+_COLUMN_WIDTHS = (100, 118, 180, 110, 110, 110, 135, 90, 120, 110, 120)
 
 
 class PaymentsTable(QTableView):
@@ -104,7 +104,7 @@ class PaymentsView(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([900, 380])
+        self.splitter.setSizes([960, 360])
 
         bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 2)
@@ -134,6 +134,8 @@ class PaymentsView(QWidget):
         self.model.loading.connect(self._loading)
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(self._failed)
+        # A new filter or sort clears the selection; the pane follows.
+        self.model.modelReset.connect(lambda: self.detail.show_payment(None))
         self.table.copy_requested.connect(self.copy_selection)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -53,6 +53,10 @@ class SyncPanel(QWidget):
         self.progress_bar.setMaximumWidth(260)
         self.rate_label = QLabel(self)
         self.rate_label.setObjectName("syncRate")
+        # Room for the longest text, so the status bar never cuts the ETA off.
+        self.rate_label.setMinimumWidth(
+            self.rate_label.fontMetrics().horizontalAdvance("9999,9/с · осталось 00:00:00")
+        )
         self.cancel_button = QPushButton(self.tr("Отмена"), self)
         self.cancel_button.setObjectName("syncCancel")
         self.sync_button = QPushButton(self.tr("Синхронизировать"), self)
