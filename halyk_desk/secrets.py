@@ -4,6 +4,9 @@ Secrets never go into the database, the settings or a log. Where the machine has
 (a server, a minimal Linux desktop, keyring's fail/null backends, or a backend that errors), the
 secret goes to config_dir/secrets.json, readable only by the user (mode 0600), and the caller gets
 a message saying so and where the file is, to show it loudly.
+
+The one secret that ships with the program is the bank's public test merchant's, which the bank
+publishes for everyone (docs/epay-api.md): the built-in `halyk-test` profile needs no keyring.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from halyk_desk.jsonfile import read_json_object, write_json_atomic
 
 SERVICE = "halyk-desk"
 FALLBACK_FILE = "secrets.json"
+#: Secrets the bank itself publishes, by built-in profile name.
+PUBLISHED = {"halyk-test": "yF587AV9Ms94qN2QShFzVR3vFnWkhjbAK3sG"}
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,10 @@ class SecretStore:
         )
 
     def set(self, profile: str, secret: str) -> SecretSaved:
+        if profile in PUBLISHED:
+            raise ValueError(f"Profile {profile!r} is built in; its secret cannot be changed.")
+        if not secret:
+            raise ValueError(f"The client secret of profile {profile!r} is empty.")
         backend = self.backend
         if usable_backend(backend):
             try:
@@ -79,6 +88,8 @@ class SecretStore:
         return SecretSaved(location=str(self.fallback_path), warning=warning)
 
     def get(self, profile: str) -> str | None:
+        if profile in PUBLISHED:
+            return PUBLISHED[profile]
         backend = self.backend
         if usable_backend(backend):
             try:
@@ -93,6 +104,8 @@ class SecretStore:
 
     def location(self, profile: str) -> str | None:
         """Where the secret of `profile` is kept (for `profile list`), None when there is none."""
+        if profile in PUBLISHED:
+            return "published by the bank"
         backend = self.backend
         if usable_backend(backend):
             try:

@@ -14,6 +14,8 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, union, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import FINAL_STATES, State, normalize_invoice_id, utc_now
@@ -81,6 +83,19 @@ def save_profile(session: Session, record: ProfileRecord) -> None:
     for name in ("kind", "oauth_url", "api_url", "client_id", "terminal_id"):
         setattr(row, name, getattr(record, name))
     session.flush()
+
+
+def ensure_profile(session: Session, record: ProfileRecord) -> None:
+    """Add the profile unless one with that name exists (which is left as it is). Safe when two
+    programs do it at once on one PostgreSQL database."""
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(Profile)
+        .values(name=record.name, kind=record.kind, oauth_url=record.oauth_url,
+                api_url=record.api_url, client_id=record.client_id,
+                terminal_id=record.terminal_id, created_at=utc_now())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
 
 
 def get_profile(session: Session, name: str) -> ProfileRecord | None:

@@ -1,0 +1,122 @@
+"""Bank profiles: the built-in ones, adding one with its secret, and testing the connection.
+
+A profile (addresses, client id, terminal) lives in the store, shared by everyone on a team
+database; its client secret lives on each machine (halyk_desk.secrets), never in the store.
+Built in: `sandbox` (the default: the sandbox bank in this process, demo data, no credentials) and
+`halyk-test` (the bank's public test merchant, published credentials).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from halyk_desk.secrets import SecretSaved, SecretStore
+from halyk_desk.services.bank import open_bank
+from halyk_desk.store import Store, repository
+from halyk_desk.store.records import ProfileRecord
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
+
+SANDBOX = ProfileRecord(name="sandbox", kind="sandbox")
+HALYK_TEST = ProfileRecord(
+    name="halyk-test",
+    kind="halyk-test",
+    oauth_url="https://test-epay-oauth.epayment.kz/oauth2/token",
+    api_url="https://test-epay-api.epayment.kz",
+    client_id="test",
+    terminal_id="67e34d63-102f-4bd1-898e-370781d0074d",
+)
+BUILTIN = {p.name: p for p in (SANDBOX, HALYK_TEST)}
+DEFAULT_PROFILE = SANDBOX.name
+_NAME = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be saved as given; the message says what to type instead."""
+
+
+def ensure_builtin(store: Store) -> None:
+    with store.session() as session:
+        for record in BUILTIN.values():
+            repository.ensure_profile(session, record)
+
+
+def _url(name: str, label: str, value: str, example: str | None) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProfileError(f"Profile {name!r}: the {label} {value!r} is not an http(s) address "
+                           f"such as {example}.")
+    return value
+
+
+def custom_profile(
+    name: str, *, oauth_url: str, api_url: str, client_id: str, terminal_id: str
+) -> ProfileRecord:
+    """A checked custom profile: name of lowercase letters, digits, - and _; http(s) addresses;
+    the terminal a UUID (kept in its canonical form)."""
+    if not _NAME.fullmatch(name):
+        raise ProfileError(f"Profile name {name!r} is not allowed: use 1 to 64 lowercase latin "
+                           "letters, digits, '-' or '_', e.g. shop-main.")
+    if name in BUILTIN:
+        raise ProfileError(f"{name!r} is a built-in profile; choose another name for yours.")
+    if not client_id.strip():
+        raise ProfileError(f"Profile {name!r}: the client id is empty; copy it from the bank's "
+                           "merchant cabinet.")
+    try:
+        terminal = str(uuid.UUID(terminal_id.strip()))
+    except ValueError:
+        raise ProfileError(f"Profile {name!r}: the terminal {terminal_id!r} is not a UUID; it "
+                           "looks like 67e34d63-102f-4bd1-898e-370781d0074d (from the bank's "
+                           "merchant cabinet).") from None
+    return ProfileRecord(
+        name=name, kind="custom",
+        oauth_url=_url(name, "token address", oauth_url, HALYK_TEST.oauth_url),
+        api_url=_url(name, "API address", api_url, HALYK_TEST.api_url),
+        client_id=client_id.strip(), terminal_id=terminal,
+    )
+
+
+def save_custom(store: Store, secrets: SecretStore, record: ProfileRecord,
+                secret: str) -> SecretSaved:
+    """Store the profile (replacing one of that name) and its secret. The secret is saved first:
+    a profile is never left in the store without one."""
+    if not secret.strip():
+        raise ProfileError(f"Profile {record.name!r}: the client secret is empty.")
+    saved = secrets.set(record.name, secret.strip())
+    with store.session() as session:
+        repository.save_profile(session, record)
+    return saved
+
+
+def list_all(store: Store) -> list[ProfileRecord]:
+    with store.session(readonly=True) as session:
+        return repository.list_profiles(session)
+
+
+def get(store: Store, name: str) -> ProfileRecord:
+    """The profile called `name`, or UnknownProfile."""
+    with store.session(readonly=True) as session:
+        record = repository.get_profile(session, name)
+    if record is None:
+        raise repository.UnknownProfile(name)
+    return record
+
+
+def secret_location(secrets: SecretStore, record: ProfileRecord) -> str:
+    if record.kind == SANDBOX.kind:
+        return "not needed (sandbox)"
+    return secrets.location(record.name) or "MISSING: add it with `halyk-desk profile add`"
+
+
+def test_connection(ctx: AppContext, record: ProfileRecord, *, timeout: float = 10.0) -> str:
+    """Get a token and read one status through `record`'s bank; a sentence for a person.
+
+    Raises an EpayError (what the bank or the network did) or BankSetupError (no secret...)."""
+    with open_bank(replace(ctx, profile=record), timeout=timeout) as client:
+        return client.test_connection()
