@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ _WIDTHS = {MONEY: 18, MOMENT: 17, DAY: 11, COUNT: 10, HOURS: 10, PERCENT: 10}
 _MAX_WIDTH = 80
 
 
+@cache
 def money_format(currency: str) -> str:
     symbol = SYMBOLS.get(currency, currency)
     return f'#,##0.00 "{symbol}"'
@@ -94,10 +96,11 @@ class Cells:
     def text(
         self, ws: WriteOnlyWorksheet, value: object, bold: bool = False
     ) -> WriteOnlyCell | None:
+        """A cell of its own (headers, the summary); table rows use `column`."""
         if value is None or value == "":
             return None
         cell = self.cell(ws, clean_text(value), bold=bold)
-        cell.data_type = "s"  # "=..." typed by a customer is a name, not a formula
+        cell.data_type = "s"  # "=..." is a name, not a formula
         return cell
 
     def money(self, ws: WriteOnlyWorksheet, value: Money | None) -> WriteOnlyCell | None:
@@ -120,14 +123,51 @@ class Cells:
     def hours(self, ws: WriteOnlyWorksheet, value: Decimal | None) -> WriteOnlyCell | None:
         return None if value is None else self.cell(ws, value, HOURS_FORMAT)
 
-    def plain(self, ws: WriteOnlyWorksheet, value: Any) -> Any:
-        return value
+    def column(self, ws: WriteOnlyWorksheet, kind: str) -> Callable[[Any], Any]:
+        """What to append for each value of one column of a big table.
 
-    def by_kind(self, kind: str) -> Callable[[WriteOnlyWorksheet, Any], Any]:
-        return {
-            TEXT: self.text, MONEY: self.money, MOMENT: self.moment, DAY: self.day,
-            PERCENT: self.percent, COUNT: self.plain, HOURS: self.hours,
-        }[kind]
+        A write-only sheet serialises a row while it is appended, so each column keeps one
+        styled cell per format and refills it row after row: creating a styled cell per value
+        would cost more than writing it. Text goes in as plain strings.
+        """
+        if kind == TEXT:
+            return lambda v: _text_value(ws, v)
+        if kind == COUNT:
+            return _same
+        reused: dict[str, WriteOnlyCell] = {}
+
+        def styled(value: Any, number_format: str) -> WriteOnlyCell:
+            cell = reused.get(number_format)
+            if cell is None:
+                cell = reused[number_format] = self.cell(ws, None, number_format)
+            cell.value = value
+            return cell
+
+        tz = self.tz
+        if kind == MONEY:
+            return lambda v: (None if v is None
+                              else styled(money_number(v), money_format(v.currency)))
+        if kind == MOMENT:
+            return lambda v: (None if v is None
+                              else styled(v.astimezone(tz).replace(tzinfo=None), MOMENT_FORMAT))
+        number_format = {DAY: DATE_FORMAT, HOURS: HOURS_FORMAT, PERCENT: PERCENT_FORMAT}[kind]
+        return lambda v: None if v is None else styled(v, number_format)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _text_value(ws: WriteOnlyWorksheet, value: object) -> str | WriteOnlyCell | None:
+    """Text as a plain string, which needs no cell object, unless it would read as a formula."""
+    if value is None or value == "":
+        return None
+    text = clean_text(value)
+    if text.startswith("="):  # typed by a customer: a name, not a formula
+        cell = WriteOnlyCell(ws, text)
+        cell.data_type = "s"
+        return cell
+    return text
 
 
 def _text_width(value: object) -> int:
@@ -166,7 +206,7 @@ def write_table(
 
     ws.append([cells.text(ws, t, bold=True) for t in titles])
     getters = [c.get for c in columns]
-    writers = [cells.by_kind(c.kind) for c in columns]
+    writers = [cells.column(ws, c.kind) for c in columns]
     money_totals: dict[str, list[int]] = {currency: [0] * len(columns)}
     count_totals = [0] * len(columns)
     summed = [(n, c.kind == MONEY) for n, c in enumerate(columns) if c.total]
@@ -180,7 +220,7 @@ def write_table(
                 money_totals.setdefault(value.currency, [0] * len(columns))[n] += value.minor
             else:
                 count_totals[n] += value
-        ws.append([write(ws, value) for write, value in zip(writers, raw, strict=True)])
+        ws.append([write(value) for write, value in zip(writers, raw, strict=True)])
         tick()
 
     ws.append([])
