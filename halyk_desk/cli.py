@@ -13,6 +13,7 @@ import sys
 # One line per command module; order is the order of `--help`.
 COMMAND_MODULES = [
     "halyk_desk.commands.sandbox",
+    "halyk_desk.commands.profile",
 ]
 
 

@@ -83,9 +83,8 @@ class SecretStore:
         stored = self._read_file()
         stored[profile] = secret
         write_json_atomic(self.fallback_path, stored, mode=0o600)
-        warning = self._fallback_warning(profile, why)
-        log.warning("%s", warning)
-        return SecretSaved(location=str(self.fallback_path), warning=warning)
+        return SecretSaved(location=str(self.fallback_path),
+                           warning=self._fallback_warning(profile, why))
 
     def get(self, profile: str) -> str | None:
         if profile in PUBLISHED:

@@ -9,10 +9,18 @@ added to this list.
 """
 
 from halyk_desk.store import journal_models, models
-from halyk_desk.store.database import DB_ENV, DB_FILE, Store
+from halyk_desk.store.database import DB_ENV, DB_FILE, Store, StoreUnavailable
 from halyk_desk.store.migrate import SchemaError
 from halyk_desk.store.repository import UnknownProfile
 
 MODEL_MODULES = (models, journal_models)
 
-__all__ = ["DB_ENV", "DB_FILE", "MODEL_MODULES", "SchemaError", "Store", "UnknownProfile"]
+__all__ = [
+    "DB_ENV",
+    "DB_FILE",
+    "MODEL_MODULES",
+    "SchemaError",
+    "Store",
+    "StoreUnavailable",
+    "UnknownProfile",
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from halyk_desk.paths import AppPaths
@@ -17,6 +18,10 @@ from halyk_desk.store.engine import WRITE_OPTION, create_store_engine, normalize
 
 DB_FILE = "halyk-desk.sqlite3"
 DB_ENV = "HALYK_DESK_DB"
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or opened; the message says which and what to check."""
 
 
 def default_url(paths: AppPaths) -> URL:
@@ -38,7 +43,14 @@ class Store:
             if not resolved.database or resolved.database == ":memory:":
                 raise ValueError("The store needs a SQLite file, not an in-memory database.")
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
-        backup = migrate.upgrade(resolved)
+        try:
+            backup = migrate.upgrade(resolved)
+        except OperationalError as exc:
+            shown = resolved.render_as_string(hide_password=True)
+            raise StoreUnavailable(
+                f"Cannot open the database {shown}: {str(exc.orig).strip()}. Check the address "
+                f"(--db or {DB_ENV}), that the server is running, and the user's rights."
+            ) from exc
         return cls(create_store_engine(resolved), backup)
 
     def __post_init__(self) -> None:
