@@ -18,13 +18,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import as_utc, utc_now
 from halyk_desk.store.journal_models import AuditEntry
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
 
 #: prev_hash of the first entry.
 GENESIS = "0" * 64
@@ -267,3 +270,22 @@ def _broken_link(
         f"Audit entry #{prev_seq} is out of place: entry #{row.seq} was written right after "
         f"entry #{holder}, not after #{prev_seq}.",
     )
+
+
+# --- for the window and the CLI: the same, with the context --------------------------------------
+
+def entries(
+    ctx: AppContext, flt: AuditFilter | None = None, *, limit: int | None = 1000
+) -> list[AuditRecord]:
+    with ctx.store.session(readonly=True) as session:
+        return list_entries(session, flt, limit=limit)
+
+
+def filter_values(ctx: AppContext) -> tuple[list[str], list[str]]:
+    with ctx.store.session(readonly=True) as session:
+        return distinct_values(session)
+
+
+def verify_log(ctx: AppContext) -> VerifyResult:
+    with ctx.store.session(readonly=True) as session:
+        return verify(session)

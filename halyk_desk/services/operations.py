@@ -30,6 +30,7 @@ payment) until a different manager approves (then steps 4-5 run) or rejects them
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -65,12 +66,14 @@ from halyk_desk.epay.errors import (
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.operators import APPROVE, MOVE_MONEY, NotAllowed, require_in
-from halyk_desk.services.sync import payment_record
+from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
 from halyk_desk.store import repository
 from halyk_desk.store.journal_models import UNRESOLVED, MoneyOperation
 
 if TYPE_CHECKING:
     from halyk_desk.services.context import AppContext
+
+log = logging.getLogger(__name__)
 
 #: How long an operation that lost its answer stays unknown although the bank's status shows no
 #: change: a request still queued at the bank may yet be applied. Also covers clock differences
@@ -185,6 +188,11 @@ class ActionLimits:
     invoice_id: str
     state: State
     currency: str
+    held: Money
+    captured: Money
+    refunded: Money
+    #: When the hold can no longer be confirmed (settings hold_expire_days), if known.
+    expires_at: datetime | None
     #: The whole hold (what a confirm may take at most), None when confirm is not allowed.
     max_confirm: Money | None
     #: The hold released by a cancel, None when cancel is not allowed.
@@ -341,16 +349,17 @@ def action_limits(ctx: AppContext, invoice_id: str, *, now: datetime | None = No
         blockers = _select(session, ctx.profile.name, invoice_id=invoice_id, statuses=UNRESOLVED)
     currency = picture.currency if picture is not None else "KZT"
     state = picture.state if picture is not None else State.UNKNOWN
+    held, captured, refunded = (
+        Money(getattr(picture, f"{name}_minor") if picture is not None else 0, currency)
+        for name in ("held", "captured", "refunded")
+    )
+    expires_at = _expires(ctx, picture.created_at) if picture is not None else None
     why_not: dict[str, str] = {}
     limits: dict[str, Money | None] = {CONFIRM: None, CANCEL: None, REFUND: None}
     if picture is None or picture.transaction_id is None:
         for action in limits:
             why_not[action] = "The bank has no payment for this order yet: sync it first."
     else:
-        held = Money(picture.held_minor, currency)
-        captured = Money(picture.captured_minor, currency)
-        refunded = Money(picture.refunded_minor, currency)
-        expires_at = _expires(ctx, picture.created_at)
         checks: dict[str, Callable[[], Money]] = {
             CONFIRM: lambda: check_confirm(state, held, expires_at=expires_at,
                                            now=now or utc_now()),
@@ -363,7 +372,8 @@ def action_limits(ctx: AppContext, invoice_id: str, *, now: datetime | None = No
             except RuleViolation as violation:
                 why_not[action] = violation.message
     return ActionLimits(
-        invoice_id=invoice_id, state=state, currency=currency, max_confirm=limits[CONFIRM],
+        invoice_id=invoice_id, state=state, currency=currency, held=held, captured=captured,
+        refunded=refunded, expires_at=expires_at, max_confirm=limits[CONFIRM],
         cancel_amount=limits[CANCEL], max_refund=limits[REFUND],
         min_refund=Money(MIN_REFUND.minor, currency),
         approval_threshold=Money(ctx.settings["refund_approval_threshold"], currency),
@@ -755,6 +765,18 @@ def resolve_unresolved(
         return []
     with _desk(ctx, client, settle_grace) as desk:
         return desk.resolve(invoice_id)
+
+
+def sync_and_resolve(ctx: AppContext, **sync_options: Any) -> SyncSummary:
+    """services.sync.sync_statuses, then the unresolved operations settled from the bank's status
+    (an UNKNOWN is resolved on the next sync). A failure to settle is logged; the sync's summary
+    is returned either way and the operations stay unresolved until the next try."""
+    summary = sync_statuses(ctx, **sync_options)
+    try:
+        resolve_unresolved(ctx, client=sync_options.get("client"))
+    except Exception:  # the sync itself worked; the journal is settled next time
+        log.warning("Settling unresolved operations after the sync failed", exc_info=True)
+    return summary
 
 
 def approve(
