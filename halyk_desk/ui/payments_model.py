@@ -46,39 +46,44 @@ Index = QModelIndex | QPersistentModelIndex
 @dataclass(frozen=True)
 class Column:
     title: str  # Russian source text, translated when shown
-    sort_key: str | None  # the service's sort key; None: the database has no index for it
+    key: str  # the PaymentRow field, and the service's sort key of the same name
     display: Callable[[PaymentRow], str]
     sort_value: Callable[[PaymentRow], Any]
     copy: Callable[[PaymentRow], str]
     money: bool = False
 
+    @property
+    def sortable(self) -> bool:
+        """Only what the database sorts on an index; the rest would be a full scan each time."""
+        return self.key in payment_service.SORT_KEYS
 
-def _money(attr: str, title: str, sort_key: str | None, *, blank_zero: bool = False) -> Column:
+
+def _money(key: str, title: str, *, blank_zero: bool = False) -> Column:
     """A money column; `blank_zero` leaves a zero empty, so real captures and refunds stand out."""
 
     def display(row: PaymentRow) -> str:
-        amount = getattr(row, attr)
+        amount = getattr(row, key)
         return "" if blank_zero and not amount else fmt.money_text(amount)
 
     return Column(
         title,
-        sort_key,
+        key,
         display,
-        lambda row: getattr(row, attr).minor,
-        lambda row: fmt.money_plain(getattr(row, attr)),
+        lambda row: getattr(row, key).minor,
+        lambda row: fmt.money_plain(getattr(row, key)),
         money=True,
     )
 
 
-def _plain(attr: str, title: str, sort_key: str | None) -> Column:
+def _plain(key: str, title: str) -> Column:
     def get(row: PaymentRow) -> str:
-        return getattr(row, attr) or ""
+        return getattr(row, key) or ""
 
-    return Column(title, sort_key, get, get, get)
+    return Column(title, key, get, get, get)
 
 
 COLUMNS: tuple[Column, ...] = (
-    _plain("invoice_id", QT_TRANSLATE_NOOP("PaymentsModel", "Номер заказа"), "invoice_id"),
+    _plain("invoice_id", QT_TRANSLATE_NOOP("PaymentsModel", "Номер заказа")),
     Column(
         QT_TRANSLATE_NOOP("PaymentsModel", "Создан"),
         "created_at",
@@ -86,28 +91,28 @@ COLUMNS: tuple[Column, ...] = (
         lambda row: fmt.epoch_seconds(row.created_at),
         lambda row: fmt.local_time_text(row.created_at),
     ),
-    _plain("customer", QT_TRANSLATE_NOOP("PaymentsModel", "Покупатель"), "customer"),
-    _money("amount", QT_TRANSLATE_NOOP("PaymentsModel", "Сумма"), "amount"),
-    _money("captured", QT_TRANSLATE_NOOP("PaymentsModel", "Списано"), None, blank_zero=True),
-    _money("refunded", QT_TRANSLATE_NOOP("PaymentsModel", "Возвращено"), None, blank_zero=True),
+    _plain("customer", QT_TRANSLATE_NOOP("PaymentsModel", "Покупатель")),
+    _money("amount", QT_TRANSLATE_NOOP("PaymentsModel", "Сумма")),
+    _money("captured", QT_TRANSLATE_NOOP("PaymentsModel", "Списано"), blank_zero=True),
+    _money("refunded", QT_TRANSLATE_NOOP("PaymentsModel", "Возвращено"), blank_zero=True),
     Column(
         QT_TRANSLATE_NOOP("PaymentsModel", "Состояние"),
         "state",
         lambda row: state_label(row.state),
-        lambda row: row.state,
+        lambda row: str(row.state),
         lambda row: state_label(row.state),
     ),
-    _plain("bank_status", QT_TRANSLATE_NOOP("PaymentsModel", "Статус банка"), None),
-    _plain("card_mask", QT_TRANSLATE_NOOP("PaymentsModel", "Карта"), "card_mask"),
-    _plain("reference", QT_TRANSLATE_NOOP("PaymentsModel", "RRN"), "reference"),
-    _plain("shop_status", QT_TRANSLATE_NOOP("PaymentsModel", "Статус в магазине"), None),
+    _plain("bank_status", QT_TRANSLATE_NOOP("PaymentsModel", "Статус банка")),
+    _plain("card_mask", QT_TRANSLATE_NOOP("PaymentsModel", "Карта")),
+    _plain("reference", QT_TRANSLATE_NOOP("PaymentsModel", "RRN")),
+    _plain("shop_status", QT_TRANSLATE_NOOP("PaymentsModel", "Статус в магазине")),
 )
 
 PLACEHOLDER = "…"
 
 
-def column_of(sort_key: str) -> int:
-    return next(i for i, col in enumerate(COLUMNS) if col.sort_key == sort_key)
+def column_of(key: str) -> int:
+    return next(i for i, col in enumerate(COLUMNS) if col.key == key)
 
 
 class PaymentsModel(QAbstractTableModel):
@@ -177,9 +182,9 @@ class PaymentsModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Ask the database for another order; columns it has no index for are left as they are."""
-        if not 0 <= column < len(COLUMNS) or COLUMNS[column].sort_key is None:
+        if not 0 <= column < len(COLUMNS) or not COLUMNS[column].sortable:
             return
-        self._sort = COLUMNS[column].sort_key
+        self._sort = COLUMNS[column].key
         self._descending = order == Qt.SortOrder.DescendingOrder
         self._reload(recount=False)
 

@@ -223,7 +223,7 @@ class PaymentsView(QWidget):
 
     def _sort_clicked(self, column: int, order: Qt.SortOrder) -> None:
         header = self.table.horizontalHeader()
-        if COLUMNS[column].sort_key is None:
+        if not COLUMNS[column].sortable:
             # No index behind this column: put the arrow back where the rows really are sorted.
             sort_key, descending = self.model.sort_order
             header.blockSignals(True)
