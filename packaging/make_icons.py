@@ -77,9 +77,9 @@ def dib_bytes(image) -> bytes:
     argb = image.convertToFormat(QImage.Format.Format_ARGB32)
     width, height = argb.width(), argb.height()
     # Format_ARGB32 is stored as B, G, R, A bytes on little-endian machines, as a DIB wants.
-    row_bytes = width * 4
-    raw = bytes(argb.constBits())[: argb.bytesPerLine() * height]
-    rows = [raw[y * argb.bytesPerLine(): y * argb.bytesPerLine() + row_bytes] for y in range(height)]
+    row_bytes, stride = width * 4, argb.bytesPerLine()
+    raw = bytes(argb.constBits())[: stride * height]
+    rows = [raw[y * stride: y * stride + row_bytes] for y in range(height)]
     if sys.byteorder != "little":
         rows = [_argb_words_to_bgra(row) for row in rows]
     pixels = b"".join(reversed(rows))

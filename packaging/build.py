@@ -1,0 +1,184 @@
+"""Build the one-folder program with PyInstaller into dist/halyk-desk/, then smoke-test it.
+
+    python packaging/build.py               # build and smoke-test
+    python packaging/build.py --installer   # ... then the Windows installer (Windows, Inno Setup 6)
+
+Runs PyInstaller from the project's .venv, creating it and installing the `packaging` extra there
+when PyInstaller is missing. The smoke test starts the built program offscreen on a new temporary
+data folder: `--help` must work, and the window must open, load the sandbox's demo data, sync with
+the sandbox bank and close with exit code 0 (HALYK_DESK_PROBE=sync, see window_probe.py).
+Anything else fails the build with the program's output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bundle
+
+ROOT = bundle.ROOT
+HERE = Path(__file__).resolve().parent
+SPEC = HERE / "halyk-desk.spec"
+ISS = HERE / "windows" / "halyk-desk.iss"
+DIST = ROOT / "dist"
+WORK = ROOT / "build" / "pyinstaller"
+OUTPUT = DIST / bundle.NAME
+WINDOWS = sys.platform == "win32"
+#: Seconds the smoke test gives the program: a first start seeds the demo data and syncs it.
+SMOKE_TIMEOUT_S = 300
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def venv_python() -> Path:
+    venv = ROOT / ".venv"
+    return venv / ("Scripts/python.exe" if WINDOWS else "bin/python")
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    print("+ " + " ".join(str(part) for part in command), flush=True)
+    return subprocess.run([str(part) for part in command], text=True, **kwargs)
+
+
+def ensure_pyinstaller() -> Path:
+    """The venv's Python, with PyInstaller installed (the `packaging` extra) if it was missing."""
+    python = venv_python()
+    if not python.exists() and run([sys.executable, "-m", "venv", ROOT / ".venv"]).returncode:
+        raise BuildError("could not create .venv (Debian/Ubuntu: apt-get install python3-venv)")
+    has_it = run([python, "-c", "import PyInstaller"], capture_output=True).returncode == 0
+    if not has_it:
+        print("PyInstaller is missing: installing the packaging extra into .venv", flush=True)
+        if run([python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[packaging]"]).returncode:
+            raise BuildError("pip could not install the packaging extra (see above)")
+    return python
+
+
+def build(python: Path) -> float:
+    """Run PyInstaller on the spec from scratch; seconds it took."""
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    started = time.monotonic()
+    result = run([python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+                  "--distpath", DIST, "--workpath", WORK, SPEC], cwd=ROOT)
+    if result.returncode != 0:
+        raise BuildError(f"PyInstaller failed (exit code {result.returncode}, see above)")
+    return time.monotonic() - started
+
+
+def program(cli: bool = False) -> Path:
+    """The built executable; on Windows the console one for command-line checks."""
+    name = bundle.NAME + ("-cli" if cli and WINDOWS else "")
+    return OUTPUT / (name + (".exe" if WINDOWS else ""))
+
+
+def smoke_environment(home: Path, probe: str | None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HALYK_DESK_")}
+    env.update(QT_QPA_PLATFORM="offscreen", HALYK_DESK_HOME=str(home))
+    if probe:
+        env.update(HALYK_DESK_PROBE=probe, HALYK_DESK_PROBE_TIMEOUT=str(SMOKE_TIMEOUT_S - 30))
+    return env
+
+
+def check_run(what: str, command: list[Path | str], env: dict[str, str], *,
+              stdout_has: list[str], stderr_has: tuple[str, ...] = (), code: int = 0) -> None:
+    """Run the built program; BuildError with its output unless it exits with `code` and says
+    what it should (`stderr_has` is matched without regard to case)."""
+    try:
+        result = run(command, env=env, capture_output=True, timeout=SMOKE_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        raise BuildError(f"{what}: still running after {SMOKE_TIMEOUT_S} s") from exc
+    missing = [text for text in stdout_has if text not in result.stdout]
+    missing += [text for text in stderr_has if text.lower() not in result.stderr.lower()]
+    if result.returncode != code or missing or "Traceback" in result.stderr:
+        raise BuildError(
+            f"{what}: exit code {result.returncode} (expected {code})"
+            + (f", output lacks {missing}" if missing else "")
+            + f"\n--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        )
+    print(f"ok: {what}", flush=True)
+
+
+def smoke_test() -> None:
+    version = bundle.version()
+    with tempfile.TemporaryDirectory(prefix="halyk-desk-smoke-") as temp:
+        home = Path(temp)
+        check_run("--help", [program(cli=True), "--help"], smoke_environment(home, None),
+                  stdout_has=["halyk-desk", "sandbox"])
+        check_run("first start: window, demo data, sync", [program()],
+                  smoke_environment(home, "sync"),
+                  stdout_has=[f"probe: version {version}", "probe: shown", "probe: settled",
+                              "probe: ok"])
+        for made in ("data/sandbox/bank.json", "data/sandbox/demo-orders.csv"):
+            if not (home / made).is_file():
+                raise BuildError(f"first start made no {made} in the data folder")
+        check_run("second start on the same data", [program()], smoke_environment(home, "shown"),
+                  stdout_has=["probe: shown", "probe: ok"])
+        # Nothing listens on port 1: the bundled PostgreSQL driver must get as far as being
+        # refused, and the program must say so and exit 1 (a missing driver says something else).
+        check_run("PostgreSQL driver reaches the network",
+                  [program(), "--db", "postgresql+psycopg://halyk@127.0.0.1:1/halyk"],
+                  smoke_environment(home, "shown"),
+                  stdout_has=["probe: no window"], stderr_has=("refused",), code=1)
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def find_iscc() -> Path | None:
+    found = shutil.which("ISCC") or shutil.which("iscc")
+    if found:
+        return Path(found)
+    for base in (os.environ.get("PROGRAMFILES(X86)"), os.environ.get("PROGRAMFILES")):
+        if base and (Path(base) / "Inno Setup 6" / "ISCC.exe").exists():
+            return Path(base) / "Inno Setup 6" / "ISCC.exe"
+    return None
+
+
+def build_installer() -> Path:
+    """dist/HalykDesk-<version>-setup.exe from the one-folder build (Windows with Inno Setup 6)."""
+    iscc = find_iscc()
+    if not WINDOWS or iscc is None:
+        raise BuildError("the installer is built on Windows with Inno Setup 6 (ISCC.exe) installed")
+    result = run(iscc_command(iscc))
+    if result.returncode != 0:
+        raise BuildError(f"Inno Setup failed (exit code {result.returncode}, see above)")
+    return DIST / f"HalykDesk-{bundle.version()}-setup.exe"
+
+
+def iscc_command(iscc: Path) -> list[str]:
+    """The compiler's command: the version from halyk_desk/__init__.py, the build it packs."""
+    return [str(iscc), f"/DAppVersion={bundle.version()}", f"/DDistDir={OUTPUT}", str(ISS)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-smoke", action="store_true", help="build only, skip the smoke test")
+    parser.add_argument("--installer", action="store_true",
+                        help="also build the Windows installer (Windows with Inno Setup 6)")
+    args = parser.parse_args(argv)
+    try:
+        python = ensure_pyinstaller()
+        seconds = build(python)
+        size_mb = folder_size(OUTPUT) / 1e6
+        print(f"built {OUTPUT.relative_to(ROOT)} in {seconds:.0f} s: {size_mb:.0f} MB", flush=True)
+        if not args.no_smoke:
+            smoke_test()
+        if args.installer:
+            print(f"installer: {build_installer()}", flush=True)
+    except BuildError as exc:
+        print(f"BUILD FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
