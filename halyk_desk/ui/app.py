@@ -35,7 +35,7 @@ def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
     except Exception as exc:  # any failure here ends the start; the message says what to fix
         notifier.error(None, _tr("Halyk Desk не запустился"), startup_error_text(exc))
         return None
-    return MainWindow(ctx, notifier=notifier)
+    return MainWindow(ctx, notifier=notifier, owns_context=True)
 
 
 def _application() -> QApplication:

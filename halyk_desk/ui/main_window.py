@@ -21,18 +21,25 @@ SANDBOX_BADGE_STYLE = (
     "QLabel { background: #ff8f00; color: #111111; font-weight: bold;"
     " border-radius: 3px; padding: 1px 8px; }"
 )
-#: Seconds the window waits for background work to stop when it closes.
+#: How long (ms) the window waits for background work to stop when it closes.
 CLOSE_WAIT_MS = 15_000
 
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, ctx: Any, *, notifier: Notifier | None = None, sync: SyncFunc | None = None
+        self,
+        ctx: Any,
+        *,
+        notifier: Notifier | None = None,
+        sync: SyncFunc | None = None,
+        owns_context: bool = False,
     ) -> None:
-        """`sync` replaces what the Sync button runs (tests bind it to a slow sandbox)."""
+        """`sync` replaces what the Sync button runs (tests bind it to a slow sandbox);
+        with `owns_context` the window closes the context (its store) when it closes."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.ctx = ctx
+        self._owns_context = owns_context
         self.notifier: Notifier = notifier or MessageBoxNotifier()
         sandbox = is_sandbox(ctx)
         title = self.tr("Halyk Desk — {profile}").format(profile=ctx.profile.name)
@@ -128,4 +135,7 @@ class MainWindow(QMainWindow):
         # Stop a running sync cleanly (what it read is kept) before the store goes away.
         tasks.cancel_all()
         tasks.wait_for_tasks(CLOSE_WAIT_MS)
+        if self._owns_context:
+            self.ctx.close()
+            self._owns_context = False
         super().closeEvent(event)

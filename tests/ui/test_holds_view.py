@@ -1,0 +1,61 @@
+"""The Holds tab: held payments by time left, urgent ones highlighted, expired ones marked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from halyk_desk.domain import ALMATY, utc_now
+from halyk_desk.services.payments import list_holds
+from halyk_desk.ui.holds_model import HOLD_COLUMNS, TIME_LEFT_COLUMN
+from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND
+
+
+def _column(title: str) -> int:
+    return next(i for i, column in enumerate(HOLD_COLUMNS) if column.title == title)
+
+
+def test_holds_are_sorted_by_time_left(synced_window):
+    view = synced_window.holds_view
+    shown = view.visible_holds()
+    assert len(shown) == len(list_holds(synced_window.ctx)) > 1
+    lefts = [hold.time_left for hold in shown]
+    assert lefts == sorted(lefts)
+    assert (
+        synced_window.tabs.tabText(synced_window.tabs.indexOf(view)) == f"Блокировки ({len(shown)})"
+    )
+
+
+def test_urgent_and_expired_holds_stand_out(synced_window):
+    view = synced_window.holds_view
+    today = utc_now().astimezone(ALMATY).date()
+    proxy = view.proxy
+    kinds = set()
+    for row, hold in enumerate(view.visible_holds()):
+        background = proxy.index(row, 0).data(Qt.ItemDataRole.BackgroundRole)
+        left = proxy.index(row, TIME_LEFT_COLUMN).data()
+        if hold.expired:
+            kinds.add("expired")
+            assert background == HOLD_EXPIRED_BACKGROUND and left == "истекла"
+        elif hold.warn or hold.expires_at.astimezone(ALMATY).date() == today:
+            kinds.add("urgent")
+            assert background == HOLD_WARN_BACKGROUND and left != "истекла"
+        else:
+            kinds.add("calm")
+            assert background is None and left != "истекла"
+    assert {"urgent", "calm"} <= kinds, "the demo month has holds of several ages"
+    assert "пора подтвердить" in view.summary_label.text()
+
+
+def test_hold_row_shows_amount_age_and_expiry(synced_window):
+    view = synced_window.holds_view
+    hold = view.visible_holds()[0]
+    cells = [view.proxy.index(0, c).data() for c in range(len(HOLD_COLUMNS))]
+    assert cells[_column("Номер заказа")] == hold.invoice_id
+    assert cells[_column("Сумма")] == hold.amount.format("ru")
+    assert cells[_column("Сумма")].endswith("₸")
+    assert cells[_column("Истекает")] == hold.expires_at.astimezone(ALMATY).strftime(
+        "%d.%m.%Y %H:%M"
+    )
+    days, hours = divmod(int(hold.age.total_seconds()) // 3600, 24)
+    if days:
+        assert cells[_column("Возраст")] == f"{days} д {hours} ч"
