@@ -25,7 +25,8 @@ def test_first_run_opens_on_the_sandbox_with_demo_data_and_the_badge(qtbot, make
     count = view.count_label.text()
     assert "".join(ch for ch in count if ch.isdigit()) == str(total) and "плат" in count
     assert window.sync_panel.sync_button.isEnabled()
-    assert window.sync_panel.last_sync_label.text() == "Синхронизации ещё не было"
+    last_sync = window.sync_panel.last_sync_label
+    qtbot.waitUntil(lambda: last_sync.text() == "Синхронизации ещё не было", timeout=10_000)
 
 
 def test_a_bad_database_url_is_explained_and_the_start_fails(make_args, notifier):

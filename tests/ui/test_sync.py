@@ -48,7 +48,8 @@ def test_f5_syncs_with_progress_and_says_what_happened(qtbot, window):
     # The views read again: no order is left unread, and the held ones are on the Holds tab.
     qtbot.waitUntil(lambda: panel.last_sync_label.text().startswith("Синхронизация: "))
     assert count_payments(ctx, PaymentFilter(states=frozenset({State.UNKNOWN.value}))) == 0
-    qtbot.waitUntil(lambda: window.payments_view.model.row_at(0).state != State.UNKNOWN)
+    model = window.payments_view.model
+    qtbot.waitUntil(lambda: getattr(model.row_at(0), "state", State.UNKNOWN) != State.UNKNOWN)
     assert last_sync(ctx).status == "finished"
 
 
