@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = [
     "halyk_desk.commands.sandbox",
     "halyk_desk.commands.profile",
+    "halyk_desk.commands.money",
 ]
 
 

@@ -54,6 +54,9 @@ _COLUMNS = (
 )
 
 
+Index = QModelIndex | QPersistentModelIndex
+
+
 def tr(text: str) -> str:
     return QCoreApplication.translate(_CONTEXT, text)
 
@@ -70,10 +73,10 @@ class AuditModel(QAbstractTableModel):
         self.entries = entries
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.entries)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(_COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
@@ -81,7 +84,7 @@ class AuditModel(QAbstractTableModel):
             return tr(_COLUMNS[section])
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+    def data(self, index: Index, role: int = 0) -> Any:
         if not index.isValid():
             return None
         entry = self.entries[index.row()]

@@ -1,0 +1,344 @@
+"""Money commands: confirm, cancel, refund; resolve; approvals; operators; the audit log.
+
+Exit codes of confirm, cancel, refund and approve (issue 4):
+  0 done and confirmed by the bank's status     4 not allowed (a rule or a permission; nothing sent)
+  1 any other failure                           5 outcome unknown (sent, no answer; resolved later)
+  2 usage error                                 6 waiting for a second manager's approval
+  3 refused by the bank (its message shown)
+With --json they print {"invoice_id", "action", "amount", "result", "message", "operation_id"},
+result being done | refused | not_allowed | unknown | pending_approval (| error for exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
+from halyk_desk.domain.timeutil import ALMATY, business_day_bounds
+from halyk_desk.services import audit, operations, operators
+from halyk_desk.services.context import open_context
+from halyk_desk.services.operations import Outcome, ReasonError
+from halyk_desk.services.operators import NotAllowed
+from halyk_desk.store.journal_models import ROLES
+
+USAGE, FAILED, NOT_ALLOWED, UNKNOWN = 2, 1, 4, 5
+_HEADLINES = {
+    "done": "Done",
+    "refused": "Refused by the bank",
+    "not_allowed": "Not allowed",
+    "unknown": "Outcome unknown",
+    "pending_approval": "Waiting for approval",
+    "error": "Failed",
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def register(subparsers: Any) -> None:
+    def money(name: str, help_text: str, *, amount: bool, note: bool) -> None:
+        cmd = subparsers.add_parser(name, help=help_text, description=help_text + ". " + EXITS,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        cmd.add_argument("invoice", metavar="INVOICE", help="the order's invoiceId")
+        if amount:
+            cmd.add_argument("--amount", metavar="A",
+                             help="amount in the payment's currency, e.g. 1200,50 "
+                             "(default: the most allowed)")
+        cmd.add_argument("--reason", required=True, metavar="R",
+                         help="a reason from the list in the settings, or your own words")
+        if note:
+            cmd.add_argument("--note", metavar="TEXT", help="a note kept with the refund")
+        _yes_json(cmd)
+        cmd.set_defaults(func=lambda args: _run(args, _money_command(name)))
+
+    money("confirm", "confirm (debit) a hold, all of it or --amount", amount=True, note=False)
+    money("cancel", "release a hold in full", amount=False, note=False)
+    money("refund", "refund a captured payment, all that remains or --amount", amount=True,
+          note=True)
+
+    resolve = subparsers.add_parser(
+        "resolve", help="settle operations whose outcome is unknown from the bank's status",
+        description="Read the bank's status of every payment with an operation whose outcome "
+        "is unknown (or of INVOICE only) and settle it: done, or not done. Exit 0 when nothing "
+        "is left unknown, 5 when something still is.")
+    resolve.add_argument("invoice", metavar="INVOICE", nargs="?")
+    resolve.add_argument("--json", action="store_true", help="print a JSON list of outcomes")
+    resolve.set_defaults(func=lambda args: _run(args, _resolve))
+
+    approvals = subparsers.add_parser("approvals", help="refunds waiting for a second manager")
+    approvals.add_argument("--json", action="store_true")
+    approvals.set_defaults(func=lambda args: _run(args, _approvals))
+
+    approve = subparsers.add_parser(
+        "approve", help="approve a waiting refund (another manager's); it is then sent",
+        description="Approve refund request ID, made by another manager; it is checked again and "
+        "sent. " + EXITS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    approve.add_argument("id", type=int, metavar="ID")
+    _yes_json(approve)
+    approve.set_defaults(func=lambda args: _run(args, _approve))
+
+    reject = subparsers.add_parser("reject", help="reject a waiting refund; nothing is sent")
+    reject.add_argument("id", type=int, metavar="ID")
+    reject.add_argument("--reason", required=True, metavar="R")
+    reject.add_argument("--json", action="store_true")
+    reject.set_defaults(func=lambda args: _run(args, _reject))
+
+    operator = subparsers.add_parser("operator", help="operators and their roles")
+    actions = operator.add_subparsers(dest="operator_action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add an operator, or change one's role (admins only)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.set_defaults(func=lambda args: _run(args, _operator_add))
+    disable = actions.add_parser("disable", help="take away an operator's rights (admins only)")
+    disable.add_argument("name", metavar="NAME")
+    disable.set_defaults(func=lambda args: _run(args, _operator_disable))
+    listing = actions.add_parser("list", help="list the operators")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=lambda args: _run(args, _operator_list))
+
+    log = subparsers.add_parser("audit", help="the audit log: verify it, list it")
+    log_actions = log.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
+    verify = log_actions.add_parser(
+        "verify", help="check the hash chain; names the first entry altered, removed or "
+        "reordered and exits 1")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=lambda args: _run(args, _audit_verify))
+    show = log_actions.add_parser("list", help="list entries, newest first")
+    show.add_argument("--operator", dest="who", metavar="NAME")
+    show.add_argument("--action", metavar="ACTION", help="e.g. refund, refund.done, operator")
+    show.add_argument("--invoice", metavar="INVOICE")
+    show.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                      help="first business day (Asia/Almaty)")
+    show.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
+                      help="last business day, included")
+    show.add_argument("--limit", type=int, default=100, metavar="N")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=lambda args: _run(args, _audit_list))
+
+
+EXITS = ("Exit codes: 0 done (confirmed by the bank's status), 2 usage, 3 refused by the bank, "
+         "4 not allowed (nothing sent), 5 outcome unknown (resolved later), 6 waiting for a "
+         "second manager's approval, 1 other failure.")
+
+
+def _yes_json(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--yes", action="store_true", help="do it without asking")
+    cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-11-01") from None
+
+
+# --- running a command --------------------------------------------------------------------------
+
+@contextmanager
+def _context(args: argparse.Namespace) -> Iterator[Any]:
+    ctx = open_context(args)
+    try:
+        yield ctx
+    finally:
+        close = getattr(ctx, "close", None)
+        if close is not None:
+            close()
+
+
+def _run(args: argparse.Namespace, command: Callable[[argparse.Namespace, Any], int]) -> int:
+    try:
+        with _context(args) as ctx:
+            return command(args, ctx)
+    except (UsageError, ReasonError, InvoiceIdError, MoneyError) as exc:
+        print(f"halyk-desk: {exc}", file=sys.stderr)
+        return USAGE
+    except NotAllowed as exc:
+        print(f"Not allowed: {exc.message}", file=sys.stderr)
+        return NOT_ALLOWED
+    except (LookupError, ValueError, OSError, RuntimeError) as exc:
+        print(f"halyk-desk: {exc}", file=sys.stderr)
+        return FAILED
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+def _report(args: argparse.Namespace, outcome: Outcome) -> int:
+    if args.json:
+        _print_json(outcome.to_json())
+    else:
+        number = f" (operation #{outcome.operation_id})" if outcome.operation_id else ""
+        amount = f" {outcome.amount}" if outcome.amount is not None else ""
+        print(f"{_HEADLINES[outcome.result]}: {outcome.action}{amount} for order "
+              f"{outcome.invoice_id}{number}. {outcome.message}")
+    return outcome.exit_code
+
+
+def _ask(args: argparse.Namespace, question: str) -> bool:
+    """--yes, or a yes typed at a terminal; without a terminal the command needs --yes."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} — not asked without a terminal: add --yes.")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes", "д", "да")
+
+
+def _money_command(action: str) -> Callable[[argparse.Namespace, Any], int]:
+    def command(args: argparse.Namespace, ctx: Any) -> int:
+        invoice_id = normalize_invoice_id(args.invoice)
+        reason = operations.reason_from_words(ctx.settings["reasons"], args.reason)
+        amount_text = getattr(args, "amount", None)
+        amount = None
+        if amount_text is not None:
+            amount = operations.parse_amount(amount_text,
+                                             operations.payment_currency(ctx, invoice_id))
+        if not _ask(args, _question(ctx, action, invoice_id, amount, reason)):
+            print("Nothing was sent.")
+            return FAILED
+        run = {"confirm": operations.confirm, "refund": operations.refund}
+        if action in run:
+            outcome = run[action](ctx, invoice_id, reason=reason, amount=amount,
+                                  note=getattr(args, "note", None))
+        else:
+            outcome = operations.cancel(ctx, invoice_id, reason=reason)
+        return _report(args, outcome)
+
+    return command
+
+
+def _question(ctx: Any, action: str, invoice_id: str, amount: Any, reason: Any) -> str:
+    limits = operations.action_limits(ctx, invoice_id)
+    if action == "confirm":
+        what = f"Confirm {amount or limits.max_confirm or 'the whole hold'}"
+    elif action == "cancel":
+        what = "Release the hold" + (f" of {limits.cancel_amount}" if limits.cancel_amount else "")
+    else:
+        what = f"Refund {amount or limits.max_refund or 'all that remains'}"
+    return f"{what} for order {invoice_id} (reason: {reason}) as {ctx.operator}?"
+
+
+def _resolve(args: argparse.Namespace, ctx: Any) -> int:
+    outcomes = operations.resolve_unresolved(ctx, args.invoice)
+    if args.json:
+        _print_json([o.to_json() for o in outcomes])
+    elif not outcomes:
+        print("Nothing to resolve: every operation's outcome is known.")
+    for outcome in [] if args.json else outcomes:
+        _report_line(outcome)
+    return UNKNOWN if any(o.result == "unknown" for o in outcomes) else 0
+
+
+def _report_line(outcome: Outcome) -> None:
+    print(f"#{outcome.operation_id} {outcome.action} {outcome.amount} for order "
+          f"{outcome.invoice_id}: {_HEADLINES[outcome.result]}. {outcome.message}")
+
+
+def _op_json(op: operations.OperationRow) -> dict[str, Any]:
+    return {
+        "id": op.id, "invoice_id": op.invoice_id, "action": op.action,
+        "amount": op.amount.to_json(), "currency": op.amount.currency, "status": op.status,
+        "operator": op.operator, "reason": op.reason.code, "reason_text": op.reason.text,
+        "note": op.note, "created_at": op.created_at.isoformat(),
+    }
+
+
+def _approvals(args: argparse.Namespace, ctx: Any) -> int:
+    operators.require(ctx, operators.READ)
+    waiting = operations.pending_approvals(ctx)
+    if args.json:
+        _print_json([_op_json(op) for op in waiting])
+        return 0
+    if not waiting:
+        print("No refunds wait for approval.")
+    for op in waiting:
+        when = op.created_at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M")
+        print(f"#{op.id}  {op.action} {op.amount} for order {op.invoice_id}, asked by "
+              f"{op.operator} at {when} (Almaty), reason: {op.reason}"
+              + (f", note: {op.note}" if op.note else ""))
+    return 0
+
+
+def _approve(args: argparse.Namespace, ctx: Any) -> int:
+    op = operations.get_operation(ctx, args.id)
+    if op is None:
+        raise LookupError(f"There is no operation #{args.id}; `halyk-desk approvals` lists "
+                          "those waiting.")
+    if not _ask(args, f"Approve and send the {op.action} of {op.amount} for order "
+                f"{op.invoice_id} asked by {op.operator}?"):
+        print("Nothing was sent.")
+        return FAILED
+    return _report(args, operations.approve(ctx, args.id))
+
+
+def _reject(args: argparse.Namespace, ctx: Any) -> int:
+    op = operations.reject(ctx, args.id, args.reason)
+    if args.json:
+        _print_json(_op_json(op))
+    else:
+        print(f"Rejected #{op.id}: the {op.action} of {op.amount} for order {op.invoice_id} "
+              "will not be sent.")
+    return 0
+
+
+def _operator_add(args: argparse.Namespace, ctx: Any) -> int:
+    info = operators.add_operator(ctx, args.name, args.role)
+    print(f"Operator {info.name} is {info.role}.")
+    return 0
+
+
+def _operator_disable(args: argparse.Namespace, ctx: Any) -> int:
+    info = operators.disable_operator(ctx, args.name)
+    print(f"Operator {info.name} is disabled.")
+    return 0
+
+
+def _operator_list(args: argparse.Namespace, ctx: Any) -> int:
+    operators.require(ctx, operators.READ)
+    people = operators.list_operators(ctx)
+    if args.json:
+        _print_json([{"name": p.name, "role": p.role, "active": p.active,
+                      "created_by": p.created_by} for p in people])
+        return 0
+    for p in people:
+        print(f"{p.name:<24} {p.role:<11} {'active' if p.active else 'disabled'}")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace, ctx: Any) -> int:
+    operators.require(ctx, operators.READ)
+    result = audit.verify_log(ctx)
+    if args.json:
+        _print_json({"ok": result.ok, "checked": result.checked, "last_seq": result.last_seq,
+                     "kind": result.kind, "seq": result.seq, "message": result.message})
+    else:
+        print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else FAILED
+
+
+def _audit_list(args: argparse.Namespace, ctx: Any) -> int:
+    operators.require(ctx, operators.READ)
+    start = business_day_bounds(args.date_from)[0] if args.date_from else None
+    end = business_day_bounds(args.date_to)[1] if args.date_to else None
+    invoice = normalize_invoice_id(args.invoice) if args.invoice else None
+    flt = audit.AuditFilter(operator=args.who, action=args.action, date_from=start,
+                            date_to=end, invoice_id=invoice)
+    entries = audit.entries(ctx, flt, limit=args.limit)
+    if args.json:
+        _print_json([{"seq": e.seq, "at": e.at.isoformat(), "operator": e.operator,
+                      "action": e.action, "subject": e.subject, "profile": e.profile,
+                      "details": e.details} for e in entries])
+        return 0
+    for e in entries:
+        when = e.at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M:%S")
+        details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
+        print(f"#{e.seq:<6} {when}  {e.operator:<16} {e.action:<20} {e.subject:<16} {details}")
+    return 0

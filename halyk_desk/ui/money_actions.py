@@ -1,0 +1,364 @@
+"""The money buttons of the window: on the Holds tab and in the payment detail pane.
+
+They open the dialogs of operation_dialogs, run the operation on a worker and say what became of
+it. A payment with an unresolved operation (waiting for approval, being sent, outcome unknown)
+keeps its buttons disabled, and the operation is shown beside them. `open_dialog` shows a dialog
+(non-blocking `open()`); tests replace it to fill and accept dialogs without a modal window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from halyk_desk.services import operations, operators
+from halyk_desk.services.operations import ActionLimits, OperationRow, Outcome
+from halyk_desk.services.payments import HoldRow
+from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.audit_view import AuditView
+from halyk_desk.ui.notify import Notifier
+from halyk_desk.ui.operation_dialogs import (
+    DIALOGS,
+    BulkHoldsDialog,
+    BulkRequest,
+    OperationRequest,
+    action_title,
+    outcome_text,
+    result_title,
+)
+from halyk_desk.ui.roles import RowRole
+from halyk_desk.ui.signals import emit
+from halyk_desk.ui.tasks import run_task
+
+_CONTEXT = "MoneyActions"
+OpenDialog = Callable[[QDialog], None]
+BUSY_STYLE = "color: #8a4b00;"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CONTEXT, text)
+
+
+def status_text(op: OperationRow) -> str:
+    """ "возврат 300,00 ₸ (anna) — результат неизвестен, уточняется у банка" """
+    what = {
+        "pending_approval": tr("ждёт одобрения второго менеджера"),
+        "intent": tr("отправляется"),
+        "sent": tr("отправлено, ждём ответа банка"),
+        "unknown": tr("результат неизвестен, уточняется у банка"),
+    }.get(op.status, op.status)
+    return tr("{action} {amount} ({operator}) — {what}").format(
+        action=action_title(op.action).lower(), amount=fmt.money_text(op.amount),
+        operator=op.operator, what=what)
+
+
+def _open(dialog: QDialog) -> None:
+    """Window-modal without blocking: the answer arrives through the dialog's signals."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+
+
+def _can_move_money(ctx: Any) -> bool:
+    who = operators.current(ctx)
+    return who is not None and who.can(operators.MOVE_MONEY)
+
+
+class MoneyActions(QObject):
+    """What both sets of buttons share: the dialogs, running operations, the results."""
+
+    #: An operation ended (any result): the views should read again.
+    changed = Signal()
+
+    def __init__(self, ctx: Any, notifier: Notifier, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.notifier = notifier
+        self.open_dialog: OpenDialog = _open
+        self.last_outcomes: list[Outcome] = []
+
+    def ask(self, limits: ActionLimits, action: str, parent: QWidget) -> QDialog:
+        dialog = DIALOGS[action](limits, self.ctx.settings["reasons"], self.ctx.operator, parent)
+        dialog.accepted.connect(lambda: self.run(dialog.request(), parent))
+        self.open_dialog(dialog)
+        return dialog
+
+    def run(self, request: OperationRequest, parent: QWidget) -> None:
+        ctx = self.ctx
+        common = {"reason": request.reason}
+
+        def operate() -> Outcome:
+            if request.action == operations.CANCEL:
+                return operations.cancel(ctx, request.invoice_id, **common)
+            run = operations.confirm if request.action == operations.CONFIRM else (
+                operations.refund)
+            return run(ctx, request.invoice_id, amount=request.amount, note=request.note,
+                       **common)
+
+        run_task(operate, lambda outcome, error: self._done(outcome, error, parent), owner=parent)
+
+    def _done(self, outcome: Outcome | None, error: BaseException | None, parent: QWidget) -> None:
+        if error is not None or outcome is None:
+            self.notifier.error(parent, tr("Операция не выполнена"),
+                                tr("Операция не выполнена: {error}").format(error=error))
+        else:
+            self.last_outcomes = [outcome]
+            title = result_title(outcome.result)
+            if outcome.result in ("done", "pending_approval", "unknown"):
+                self.notifier.info(parent, title, outcome_text(outcome))
+            else:
+                self.notifier.error(parent, title, outcome_text(outcome))
+        emit(self.changed)
+
+    def ask_bulk(
+        self, action: str, holds: list[HoldRow], blocked: dict[str, str], parent: QWidget
+    ) -> BulkHoldsDialog:
+        dialog = BulkHoldsDialog(action, holds, self.ctx.settings["reasons"], self.ctx.operator,
+                                 blocked, parent)
+        dialog.submitted.connect(lambda request: self.run_bulk(request, dialog))
+        self.open_dialog(dialog)
+        return dialog
+
+    def run_bulk(self, request: BulkRequest, dialog: BulkHoldsDialog) -> None:
+        ctx = self.ctx
+
+        def operate() -> list[Outcome]:
+            return operations.bulk(ctx, request.action, list(request.invoice_ids),
+                                   reason=request.reason)
+
+        def done(outcomes: list[Outcome] | None, error: BaseException | None) -> None:
+            if outcomes is not None:
+                self.last_outcomes = outcomes
+            if shiboken6.isValid(dialog):  # the operator may have closed it meanwhile
+                if error is not None or outcomes is None:
+                    dialog.show_failure(error)
+                else:
+                    dialog.show_results(outcomes)
+            emit(self.changed)
+
+        run_task(operate, done, owner=self)
+
+
+class HoldActions(QWidget):
+    """"Подтвердить…" and "Отменить блокировку…" for the holds selected on the Holds tab."""
+
+    def __init__(self, money: MoneyActions, holds_view: Any) -> None:
+        super().__init__(holds_view)
+        self.setObjectName("holdActions")
+        self.money = money
+        self.view = holds_view
+        self.unresolved: dict[str, OperationRow] = {}
+        self.allowed = False
+        self.confirm_button = QPushButton(tr("Подтвердить…"), self)
+        self.confirm_button.setObjectName("confirmHolds")
+        self.cancel_button = QPushButton(tr("Отменить блокировку…"), self)
+        self.cancel_button.setObjectName("releaseHolds")
+        self.busy_label = QLabel(self)
+        self.busy_label.setObjectName("pendingOperations")
+        self.busy_label.setStyleSheet(BUSY_STYLE)
+        self.busy_label.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.busy_label, 1)
+        layout.addWidget(self.confirm_button)
+        layout.addWidget(self.cancel_button)
+        holds_view.actions_bar.addWidget(self)
+
+        self.confirm_button.clicked.connect(lambda: self.act(operations.CONFIRM))
+        self.cancel_button.clicked.connect(lambda: self.act(operations.CANCEL))
+        holds_view.table.selectionModel().selectionChanged.connect(self._update)
+        holds_view.loaded.connect(lambda _count: self.refresh())
+        self._update()
+
+    def refresh(self) -> None:
+        """Read who may act and which payments are held by an operation."""
+        ctx = self.money.ctx
+        run_task(lambda: (_can_move_money(ctx), operations.unresolved_by_invoice(ctx)),
+                 self._arrived, owner=self)
+
+    def _arrived(self, result: Any, error: BaseException | None) -> None:
+        if error is not None or result is None:
+            self.busy_label.setText(tr("Не удалось прочитать операции: {error}").format(
+                error=error))
+            return
+        self.allowed, self.unresolved = result
+        holds = {h.invoice_id for h in self.view.visible_holds()}
+        busy = [op for invoice, op in sorted(self.unresolved.items()) if invoice in holds]
+        self.busy_label.setText("; ".join(
+            tr("Заказ {invoice}: {status}").format(invoice=op.invoice_id,
+                                                   status=status_text(op)) for op in busy))
+        self._update()
+
+    def selected(self) -> list[HoldRow]:
+        rows = self.view.table.selectionModel().selectedRows()
+        return [index.data(RowRole) for index in sorted(rows, key=QModelIndex.row)]
+
+    def _update(self) -> None:
+        chosen = self.selected()
+        free = [h for h in chosen if h.invoice_id not in self.unresolved]
+        can_confirm = [h for h in free if not h.expired]
+        self.confirm_button.setEnabled(self.allowed and bool(can_confirm))
+        self.cancel_button.setEnabled(self.allowed and bool(free))
+        tip = "" if self.allowed else tr("Подтверждать и отменять блокировки может менеджер.")
+        if self.allowed and chosen and not free:
+            tip = tr("По выбранным платежам уже идёт операция: дождитесь её результата.")
+        for button in (self.confirm_button, self.cancel_button):
+            button.setToolTip(tip)
+
+    def act(self, action: str) -> None:
+        chosen = self.selected()
+        if not chosen:
+            return
+        if len(chosen) == 1:
+            ctx, invoice_id = self.money.ctx, chosen[0].invoice_id
+            run_task(lambda: operations.action_limits(ctx, invoice_id),
+                     lambda limits, error: self._limits(limits, error, action), owner=self)
+            return
+        blocked = {invoice: tr("пропущена: {status}").format(status=status_text(op))
+                   for invoice, op in self.unresolved.items()}
+        self.money.ask_bulk(action, chosen, blocked, self.window())
+
+    def _limits(self, limits: ActionLimits | None, error: Any, action: str) -> None:
+        if error is not None or limits is None:
+            self.money.notifier.error(self.window(), action_title(action), str(error))
+        elif not limits.allowed(action):
+            why = (status_text(limits.blocked_by) if limits.blocked_by
+                   else limits.why_not.get(action, ""))
+            self.money.notifier.error(self.window(), action_title(action), why)
+        else:
+            self.money.ask(limits, action, self.window())
+
+
+class PaymentActions(QWidget):
+    """Confirm, release and refund buttons of the payment shown in the detail pane, and its
+    unresolved operation."""
+
+    def __init__(self, money: MoneyActions, detail_pane: Any) -> None:
+        super().__init__(detail_pane)
+        self.setObjectName("paymentActions")
+        self.money = money
+        self.invoice_id: str | None = None
+        self.limits: ActionLimits | None = None
+        self.allowed = False
+        self.buttons: dict[str, QPushButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.busy_label = QLabel(self)
+        self.busy_label.setObjectName("paymentOperation")
+        self.busy_label.setStyleSheet(BUSY_STYLE)
+        self.busy_label.setWordWrap(True)
+        for action, text in ((operations.CONFIRM, tr("Подтвердить…")),
+                             (operations.CANCEL, tr("Отменить блокировку…")),
+                             (operations.REFUND, tr("Возврат…"))):
+            button = QPushButton(text, self)
+            button.setObjectName(f"{action}Payment")
+            button.clicked.connect(lambda _checked=False, a=action: self.act(a))
+            layout.addWidget(button)
+            self.buttons[action] = button
+        layout.addWidget(self.busy_label, 1)
+        detail_pane.actions_row.addWidget(self)
+        self.show_payment(None)
+
+    def show_payment(self, invoice_id: str | None) -> None:
+        self.invoice_id = invoice_id
+        self.limits = None
+        self._update()
+        if invoice_id is None:
+            return
+        ctx = self.money.ctx
+        run_task(lambda: (_can_move_money(ctx), operations.action_limits(ctx, invoice_id)),
+                 lambda result, error: self._arrived(invoice_id, result, error), owner=self)
+
+    def reload(self) -> None:
+        self.show_payment(self.invoice_id)
+
+    def _arrived(self, invoice_id: str, result: Any, error: BaseException | None) -> None:
+        if invoice_id != self.invoice_id:
+            return
+        if error is not None or result is None:
+            self.busy_label.setText(tr("Не удалось прочитать: {error}").format(error=error))
+            return
+        self.allowed, self.limits = result
+        self._update()
+
+    def _update(self) -> None:
+        limits = self.limits
+        blocked = limits.blocked_by if limits is not None else None
+        self.busy_label.setText(status_text(blocked) if blocked else "")
+        for action, button in self.buttons.items():
+            button.setEnabled(self.allowed and limits is not None and limits.allowed(action))
+            if limits is None:
+                button.setToolTip("")
+            elif not self.allowed:
+                button.setToolTip(tr("Операции с деньгами выполняет менеджер."))
+            elif blocked is not None:
+                button.setToolTip(tr("Дождитесь результата текущей операции."))
+            else:
+                button.setToolTip(limits.why_not.get(action, ""))
+
+    def act(self, action: str) -> None:
+        if self.limits is not None and self.limits.allowed(action):
+            self.money.ask(self.limits, action, self.window())
+
+
+class MoneyMovement(QObject):
+    """Everything issue 4 adds to the window, installed by `install`."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.money = MoneyActions(window.ctx, window.notifier, self)
+        self.holds = HoldActions(self.money, window.holds_view)
+        self.payment = PaymentActions(self.money, window.payments_view.detail)
+        self.audit_view = AuditView(window.ctx, window)
+        window.add_tab(self.audit_view, tr("Аудит"))
+        table = window.payments_view.table
+        table.selectionModel().currentRowChanged.connect(self._current_payment)
+        table.model().modelReset.connect(lambda: self.payment.show_payment(None))
+        self.money.changed.connect(self.refresh_views)
+        window.sync_panel.finished.connect(lambda _summary: self.resolve())
+
+    @property
+    def open_dialog(self) -> OpenDialog:
+        return self.money.open_dialog
+
+    @open_dialog.setter
+    def open_dialog(self, opener: OpenDialog) -> None:
+        self.money.open_dialog = opener
+
+    def _current_payment(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = current.data(RowRole) if current.isValid() else None
+        self.payment.show_payment(row.invoice_id if row is not None else None)
+
+    def start(self) -> None:
+        """At start: settle what a previous run left unresolved, then show the journal."""
+        self.audit_view.start()
+        self.resolve()
+
+    def resolve(self) -> None:
+        ctx = self.window.ctx
+        run_task(lambda: operations.resolve_unresolved(ctx), self._resolved, owner=self.window)
+
+    def _resolved(self, outcomes: list[Outcome] | None, error: BaseException | None) -> None:
+        if error is not None:
+            self.window.show_message(tr("Не удалось уточнить результат операций у банка: "
+                                        "{error}").format(error=error))
+        elif outcomes:
+            settled = sum(1 for o in outcomes if o.result != "unknown")
+            self.window.show_message(tr("Уточнено у банка операций: {settled} из {total}.")
+                                     .format(settled=settled, total=len(outcomes)))
+        self.refresh_views()
+
+    def refresh_views(self) -> None:
+        self.window.holds_view.refresh()
+        self.window.payments_view.refresh()
+        self.payment.reload()
+        self.audit_view.refresh()
+
+
+def install(window: Any) -> MoneyMovement:
+    """Add the money buttons, the Audit tab and resolution at start and after each sync."""
+    return MoneyMovement(window)
