@@ -22,10 +22,16 @@ from pathlib import Path
 import psycopg
 
 SUPERUSER = "halyk"
+#: Where initdb and pg_ctl are, when not in Debian's place (a folder without them: no PostgreSQL).
+BINDIR_ENV = "HALYK_DESK_PG_BINDIR"
 
 
 def find_bindir() -> Path | None:
-    """The newest Debian PostgreSQL bin folder, else one on PATH; None when there is none."""
+    """$HALYK_DESK_PG_BINDIR, else the newest Debian PostgreSQL bin folder, else one on PATH;
+    None when there is none."""
+    if BINDIR_ENV in os.environ:
+        chosen = Path(os.environ[BINDIR_ENV])
+        return chosen if (chosen / "initdb").exists() else None
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
                    key=lambda p: int(re.search(r"/(\d+)/bin/", p).group(1)))  # type: ignore[union-attr]
     if found:
