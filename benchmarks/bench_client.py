@@ -13,6 +13,7 @@ import argparse
 import os
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from halyk_desk.domain import Money, utc_now
@@ -39,17 +40,24 @@ def seed_bank(payments: int) -> tuple[SandboxBank, list[str]]:
     return bank, invoices
 
 
-def reads_per_second(
-    client: EpayClient, invoices: list[str], threads: int, seconds: float
-) -> float:
+@dataclass(frozen=True)
+class Cell:
+    reads_per_second: float
+    client_cpu_ms: float  # per read, in the client's threads (httpx and parsing)
+    sandbox_cpu_ms: float  # per read, everything else in the process: the sandbox's threads
+
+
+def measure(client: EpayClient, invoices: list[str], threads: int, seconds: float) -> Cell:
     """Every thread reads statuses back to back until the deadline; completed reads ÷ time."""
     counts = [0] * threads
+    cpu = [0.0] * threads
     failures: list[BaseException] = []
     start = threading.Barrier(threads + 1)
     deadline = 0.0
 
     def work(slot: int) -> None:
         start.wait()
+        began = time.thread_time()
         n = slot
         try:
             while time.perf_counter() < deadline:
@@ -58,19 +66,23 @@ def reads_per_second(
                 n += threads
         except BaseException as exc:  # reported after the run instead of dying silently
             failures.append(exc)
+        cpu[slot] = time.thread_time() - began
 
     workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
+    process_cpu = time.process_time()
     began = time.perf_counter()
     deadline = began + seconds
     start.wait()
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - began
+    process_cpu = time.process_time() - process_cpu
     if failures:
         raise RuntimeError(f"{len(failures)} reads failed, first: {failures[0]}")
-    return sum(counts) / elapsed
+    reads = max(1, sum(counts))
+    return Cell(reads / elapsed, sum(cpu) / reads * 1000, (process_cpu - sum(cpu)) / reads * 1000)
 
 
 def main() -> int:
@@ -88,26 +100,31 @@ def main() -> int:
             for latency_ms in (0, 50):
                 server.latency_ms = latency_ms
                 for threads in (1, 16):
-                    reads_per_second(client, invoices, threads, 0.3)  # warm: token, connections
-                    rate = reads_per_second(client, invoices, threads, args.seconds)
-                    rows.append((latency_ms, threads, rate))
+                    measure(client, invoices, threads, 0.3)  # warm up: token, connections
+                    rows.append((latency_ms, threads, measure(client, invoices, threads,
+                                                              args.seconds)))
 
     print(f"EpayClient status reads against the in-process sandbox ({args.payments} payments, "
           f"{args.seconds:g} s per cell)")
     # Client and sandbox share one process (one GIL) and this machine's cores: say how busy it was.
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} CPUs, load average {load} at the end of the run")
-    print(f"{'latency':>8} {'threads':>8} {'reads/s':>9} {'ideal/s':>8} {'of ideal':>9}")
+    print(f"{'latency':>8} {'threads':>8} {'reads/s':>9} {'ideal/s':>8} {'of ideal':>9}"
+          f" {'client CPU':>11} {'sandbox CPU':>12}")
     verdict = 0
-    for latency_ms, threads, rate in rows:
+    for latency_ms, threads, cell in rows:
+        cpu = f" {cell.client_cpu_ms:>8.2f} ms {cell.sandbox_cpu_ms:>9.2f} ms"
         if latency_ms:
             ideal = threads / (latency_ms / 1000)
-            share = rate / ideal
-            print(f"{latency_ms:>6} ms {threads:>8} {rate:>9.1f} {ideal:>8.0f} {share:>8.1%}")
+            share = cell.reads_per_second / ideal
+            print(f"{latency_ms:>6} ms {threads:>8} {cell.reads_per_second:>9.1f} {ideal:>8.0f}"
+                  f" {share:>8.1%}{cpu}")
             if threads == 16 and share < TARGET:
                 verdict = 1
         else:
-            print(f"{latency_ms:>6} ms {threads:>8} {rate:>9.1f} {'—':>8} {'—':>9}")
+            print(f"{latency_ms:>6} ms {threads:>8} {cell.reads_per_second:>9.1f} {'—':>8}"
+                  f" {'—':>9}{cpu}")
+    print("CPU columns: CPU time per read in this process (one GIL), client threads vs the rest.")
     print(f"target: 16 threads at 50 ms reach {TARGET:.0%} of the ideal 320 reads/s — "
           + ("met" if verdict == 0 else "NOT met"))
     return verdict
