@@ -1,0 +1,116 @@
+"""The bank a profile talks to: the real ePay (addresses and secret from the profile), or for the
+`sandbox` profile the sandbox bank started in this process on a free loopback port.
+
+The sandbox keeps its books in data_dir/sandbox/bank.json between runs. The first time it is used
+the books are filled with a month of demo payments, and the shop's matching order export is written
+beside them (data_dir/sandbox/demo-orders.csv) for services.demo to import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from halyk_desk.domain import utc_now
+from halyk_desk.epay import EpayClient, EpayProfile
+from halyk_desk.sandbox import (
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    TEST_TERMINAL,
+    SandboxBank,
+    SandboxServer,
+)
+from halyk_desk.sandbox.demo import seed_demo, write_bitrix_csv
+from halyk_desk.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
+
+SANDBOX_KIND = "sandbox"
+SANDBOX_FOLDER = "sandbox"
+BANK_FILE = "bank.json"
+DEMO_ORDERS_FILE = "demo-orders.csv"
+#: Same demo data on every machine: screenshots, the guide and support talk about the same orders.
+DEMO_SEED = 42
+
+
+class BankSetupError(RuntimeError):
+    """The profile cannot reach a bank yet (no secret, no address); the message says what to do."""
+
+
+def sandbox_folder(ctx: AppContext) -> Path:
+    return ctx.paths.data_dir / SANDBOX_FOLDER
+
+
+def demo_orders_path(ctx: AppContext) -> Path:
+    return sandbox_folder(ctx) / DEMO_ORDERS_FILE
+
+
+def is_sandbox(ctx: AppContext) -> bool:
+    return ctx.profile.kind == SANDBOX_KIND
+
+
+def sandbox_books_exist(ctx: AppContext) -> bool:
+    return (sandbox_folder(ctx) / BANK_FILE).exists()
+
+
+def load_sandbox_bank(ctx: AppContext) -> SandboxBank:
+    """The sandbox's books as saved last time; on first use, new books with demo payments (saved
+    at once, with the shop's order export beside them, so the two always belong together)."""
+    folder = sandbox_folder(ctx)
+    books = folder / BANK_FILE
+    if books.exists():
+        return SandboxBank.load(books)
+    bank = SandboxBank()
+    orders = seed_demo(bank, now=utc_now(), seed=DEMO_SEED)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bitrix_csv(demo_orders_path(ctx), orders)
+    bank.save(books)
+    return bank
+
+
+def _profile_for(ctx: AppContext) -> EpayProfile:
+    profile = ctx.profile
+    secret = SecretStore(ctx.paths.config_dir).get(profile.name)
+    if not (profile.oauth_url and profile.api_url and profile.client_id and profile.terminal_id):
+        raise BankSetupError(
+            f"Profile {profile.name!r} lacks the bank's addresses or ids: set them with "
+            f"`halyk-desk profile add {profile.name} --oauth-url URL --api-url URL "
+            "--client-id ID --terminal UUID --secret-stdin`."
+        )
+    if not secret:
+        raise BankSetupError(
+            f"No client secret is stored for profile {profile.name!r}: add it with "
+            f"`halyk-desk profile add {profile.name} ... --secret-stdin`."
+        )
+    return EpayProfile(
+        name=profile.name, oauth_url=profile.oauth_url, api_url=profile.api_url,
+        client_id=profile.client_id, terminal_id=profile.terminal_id, secret=secret,
+    )
+
+
+@contextmanager
+def open_bank(ctx: AppContext, **client_options: Any) -> Iterator[EpayClient]:
+    """An EpayClient for the context's profile, closed on exit. `client_options` go to
+    EpayClient (timeout, get_retries, max_connections...).
+
+    For the sandbox profile the sandbox bank runs in this process while the block runs, and its
+    books are saved back (atomically) when the block ends, however it ends.
+    """
+    if not is_sandbox(ctx):
+        with EpayClient(_profile_for(ctx), **client_options) as client:
+            yield client
+        return
+    bank = load_sandbox_bank(ctx)
+    try:
+        with SandboxServer(bank) as server:
+            profile = EpayProfile(
+                name=ctx.profile.name, oauth_url=server.oauth_url, api_url=server.api_url,
+                client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL, secret=TEST_CLIENT_SECRET,
+            )
+            with EpayClient(profile, **client_options) as client:
+                yield client
+    finally:
+        bank.save(sandbox_folder(ctx) / BANK_FILE)

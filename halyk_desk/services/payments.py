@@ -1,0 +1,266 @@
+"""Payments and holds as people and scripts see them: the shop's orders with the bank's picture.
+
+Plain dataclasses out (money as Money, times UTC-aware, states as domain.State values); the window's
+models and the CLI's lists are thin layers over these. Filtering, sorting and paging happen in the
+database (store.repository), so the lists stay quick on a million orders.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from halyk_desk.domain import Money, State, utc_now
+from halyk_desk.domain.timeutil import business_day_bounds
+from halyk_desk.store import records, repository
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
+
+#: What list_payments can sort by (each on an index).
+SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference")
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    """What to show. `text` searches invoiceId, RRN, card mask (or its last four digits) and
+    customer; dates are business days, both included, in the business time zone; `states` holds
+    State values, empty for all."""
+
+    text: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    states: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One order with the bank's picture of its payment. `amount` is the order's amount; captured
+    and refunded are the bank's (zero until read). `state` is State.UNKNOWN for an order never
+    read and State.NOT_FOUND when the bank has no payment for it."""
+
+    invoice_id: str
+    transaction_id: str | None
+    state: State
+    bank_status: str | None
+    amount: Money
+    captured: Money
+    refunded: Money
+    currency: str
+    created_at: datetime
+    customer: str | None
+    card_mask: str | None
+    reference: str | None
+    shop_status: str | None
+    last_read_at: datetime | None
+    read_error: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    old_state: State | None
+    new_state: State
+    old_bank_status: str | None
+    new_bank_status: str | None
+
+
+@dataclass(frozen=True)
+class PaymentDetail:
+    row: PaymentRow
+    #: The bank's transaction fields as it sent them (name, value), for the detail pane.
+    bank_fields: list[tuple[str, str]]
+    history: list[HistoryEntry]
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    """A held payment: how long it has been held and how long it may still be confirmed."""
+
+    invoice_id: str
+    transaction_id: str | None
+    amount: Money
+    created_at: datetime
+    age: timedelta
+    expires_at: datetime
+    time_left: timedelta
+    #: Held for at least the warning period (settings hold_warn_days): confirm or release soon.
+    warn: bool
+    #: Past the hold lifetime (settings hold_expire_days): it can no longer be confirmed.
+    expired: bool
+    customer: str | None
+
+
+@dataclass(frozen=True)
+class SyncRunInfo:
+    started_at: datetime
+    finished_at: datetime | None
+    #: running | finished | cancelled | failed (a run that was killed stays "running")
+    status: str
+    total: int
+    read: int
+    changed: int
+    not_found: int
+    errors_by_kind: dict[str, int]
+
+
+def business_range(
+    ctx: AppContext, date_from: date | None, date_to: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """[start, end) in UTC of the business days date_from..date_to (both included)."""
+    tz = ZoneInfo(ctx.settings["business_tz"])
+    start = business_day_bounds(date_from, tz)[0] if date_from is not None else None
+    end = business_day_bounds(date_to, tz)[1] if date_to is not None else None
+    return start, end
+
+
+def _store_filter(ctx: AppContext, flt: PaymentFilter) -> records.PaymentFilter:
+    start, end = business_range(ctx, flt.date_from, flt.date_to)
+    return records.PaymentFilter(
+        date_from=start,
+        date_to=end,
+        states=frozenset(State(s) for s in flt.states) if flt.states else None,
+        search=flt.text.strip() or None,
+    )
+
+
+def _row(row: records.PaymentRow) -> PaymentRow:
+    currency = row.currency
+
+    def money(minor: int | None) -> Money:
+        return Money(minor or 0, row.bank_currency or currency)
+
+    return PaymentRow(
+        invoice_id=row.invoice_id,
+        transaction_id=row.transaction_id,
+        state=row.state,
+        bank_status=row.bank_status,
+        amount=Money(row.amount_minor, currency),
+        captured=money(row.captured_minor),
+        refunded=money(row.refunded_minor),
+        currency=currency,
+        created_at=row.created_at,
+        customer=row.customer,
+        card_mask=row.card_mask,
+        reference=row.reference,
+        shop_status=row.shop_status,
+        last_read_at=row.last_read_at,
+        read_error=row.read_error,
+    )
+
+
+def count_payments(ctx: AppContext, flt: PaymentFilter) -> int:
+    with ctx.store.session(readonly=True) as session:
+        return repository.count_payments(session, ctx.profile.name, _store_filter(ctx, flt))
+
+
+def list_payments(
+    ctx: AppContext,
+    flt: PaymentFilter,
+    *,
+    sort: str = "created_at",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int | None = 200,
+) -> list[PaymentRow]:
+    """One page of the filtered list; `limit=None` for all of it (the CLI)."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+    with ctx.store.session(readonly=True) as session:
+        rows = repository.list_payments(
+            session, ctx.profile.name, _store_filter(ctx, flt), sort=sort,
+            descending=descending, offset=offset, limit=limit,
+        )
+    return [_row(r) for r in rows]
+
+
+def _bank_fields(raw_reply: str | None, card_mask: str | None) -> list[tuple[str, str]]:
+    if not raw_reply:
+        return []
+    try:
+        reply = json.loads(raw_reply, parse_float=Decimal)  # amounts as the bank wrote them
+    except ValueError:
+        return [("reply", raw_reply)]
+    transaction = reply.get("transaction") if isinstance(reply, dict) else None
+    fields = transaction if isinstance(transaction, dict) else reply
+    if not isinstance(fields, dict):
+        return [("reply", raw_reply)]
+    shown = []
+    for name, value in fields.items():
+        if name == "cardMask":
+            value = card_mask  # the masked form we keep, never a number the bank spelled out
+        shown.append((str(name), _field_text(value)))
+    return shown
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def payment_detail(ctx: AppContext, invoice_id: str) -> PaymentDetail:
+    """The order's row, the bank's fields from its last reply, and the status history.
+    LookupError when the profile has no such order."""
+    profile = ctx.profile.name
+    with ctx.store.session(readonly=True) as session:
+        # The search is a prefix match on several columns: keep the exact order only.
+        candidates = repository.list_payments(
+            session, profile, records.PaymentFilter(search=invoice_id), limit=None
+        )
+        found = next((r for r in candidates if r.invoice_id == invoice_id), None)
+        if found is None:
+            raise LookupError(f"There is no order {invoice_id} in profile {profile!r}.")
+        payment = repository.get_payment(session, profile, invoice_id)
+        history = repository.status_history(session, profile, invoice_id)
+    row = _row(found)
+    return PaymentDetail(
+        row=row,
+        bank_fields=_bank_fields(payment.raw_reply if payment else None, row.card_mask),
+        history=[
+            HistoryEntry(h.at, h.old_state, h.new_state, h.old_bank_status, h.new_bank_status)
+            for h in history
+        ],
+    )
+
+
+def list_holds(ctx: AppContext, *, now: datetime | None = None) -> list[HoldRow]:
+    """Every held payment, the one with the least time left first."""
+    moment = now or utc_now()
+    with ctx.store.session(readonly=True) as session:
+        holds = repository.list_holds(
+            session, ctx.profile.name, now=moment,
+            warn_days=ctx.settings["hold_warn_days"],
+            expire_days=ctx.settings["hold_expire_days"],
+        )
+    rows = [
+        HoldRow(
+            invoice_id=h.invoice_id, transaction_id=h.transaction_id,
+            amount=Money(h.held_minor, h.currency), created_at=h.held_since, age=h.age,
+            expires_at=h.expires_at, time_left=h.time_left, warn=h.warn, expired=h.expired,
+            customer=h.customer,
+        )
+        for h in holds
+    ]
+    rows.sort(key=lambda h: (h.time_left, h.invoice_id))
+    return rows
+
+
+def last_sync(ctx: AppContext) -> SyncRunInfo | None:
+    with ctx.store.session(readonly=True) as session:
+        run = repository.last_sync_run(session, ctx.profile.name)
+    if run is None:
+        return None
+    return SyncRunInfo(
+        started_at=run.started_at, finished_at=run.finished_at, status=run.status,
+        total=run.total, read=run.read_count, changed=run.changed_count,
+        not_found=run.not_found_count, errors_by_kind=dict(run.errors),
+    )

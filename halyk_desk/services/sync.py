@@ -1,0 +1,333 @@
+"""Sync: read the bank's status of every order that still needs it, and keep what the bank says.
+
+Incremental: a payment in a final state (domain.FINAL_STATES) is not read again unless asked
+(`include_final`). Reads run on a small thread pool sharing one EpayClient (which retries reads on
+transient failures by itself, so this layer does not add a second round of retries: a payment that
+still fails is counted, its error kept on its row, and the next sync reads it again). Every result
+goes through one writer — the calling thread — which commits small batches in short transactions:
+SQLite has one writer at a time, and a sync killed at any moment leaves only whole rows behind, so
+the next sync simply carries on with what is left.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from halyk_desk.domain import State, utc_now
+from halyk_desk.epay import EpayClient, PaymentStatus
+from halyk_desk.epay.errors import InvoiceNotFound
+from halyk_desk.services.bank import open_bank
+from halyk_desk.services.payment_batch import save_payments
+from halyk_desk.services.payments import business_range
+from halyk_desk.store import repository
+from halyk_desk.store.records import PaymentRecord
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+#: Results written per transaction at most, and how long the writer gathers them: short
+#: transactions, few commits. A sync killed meanwhile loses at most this window's reads.
+WRITE_BATCH = 200
+WRITE_WINDOW = 0.25
+#: Progress is reported at most this often (seconds), and once at the end.
+PROGRESS_EVERY = 0.1
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    done: int
+    total: int
+    rate_per_s: float
+    #: Seconds left at the current rate; None until there is a rate.
+    eta_s: float | None
+    changed: int
+    errors: int
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    #: Orders whose status was read (not_found included).
+    read: int
+    #: Payments whose picture at the bank changed (a first read counts).
+    changed: int
+    not_found: int
+    #: Reads that failed, by kind of failure (the error's class name).
+    errors_by_kind: dict[str, int]
+    #: Stopped by the caller before every order was read; what was read is kept.
+    cancelled: bool
+    run_id: int
+    #: Orders that needed reading when the sync started.
+    total: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(self.errors_by_kind.values())
+
+
+@dataclass(frozen=True)
+class _Result:
+    invoice_id: str
+    at: datetime
+    status: PaymentStatus | None = None
+    error: Exception | None = None
+
+    @property
+    def not_found(self) -> bool:
+        return isinstance(self.error, InvoiceNotFound)
+
+
+def reply_text(value: Any) -> str:
+    """The bank's reply as JSON text again, amounts exactly as the bank wrote them (the client
+    parsed them as Decimal, which the json module cannot write)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k), ensure_ascii=False)}: {reply_text(v)}"
+                 for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(reply_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def payment_record(status: PaymentStatus, invoice_id: str, at: datetime) -> PaymentRecord:
+    return PaymentRecord(
+        invoice_id=invoice_id,
+        state=status.state,
+        currency=status.currency,
+        transaction_id=status.transaction_id,
+        bank_status=status.status_name,
+        original_minor=status.original.minor,
+        held_minor=status.held.minor,
+        captured_minor=status.captured.minor,
+        refunded_minor=status.refunded.minor,
+        remaining_minor=status.remaining.minor,
+        card_mask=status.card_mask,
+        card_type=status.card_type,
+        reference=status.reference,
+        approval_code=status.approval_code,
+        created_at=status.created_at,
+        last_read_at=at,
+        raw_reply=reply_text(status.raw),
+    )
+
+
+def _error_kind(error: BaseException) -> str:
+    return type(error).__name__
+
+
+class _Tally:
+    """Counts of one run, kept by the writer thread only."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.read = 0
+        self.changed = 0
+        self.not_found = 0
+        self.errors: Counter[str] = Counter()
+        self.started = time.monotonic()
+
+    @property
+    def done(self) -> int:
+        return self.read + sum(self.errors.values())
+
+    def progress(self) -> SyncProgress:
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = self.total - self.done
+        return SyncProgress(
+            done=self.done, total=self.total, rate_per_s=rate,
+            eta_s=left / rate if rate > 0 else None, changed=self.changed,
+            errors=sum(self.errors.values()),
+        )
+
+
+class _Run:
+    """One sync run: reader threads feed a queue, the calling thread writes what they read."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client: EpayClient,
+        invoice_ids: list[str],
+        run_id: int,
+        tally: _Tally,
+        workers: int,
+        cancel: threading.Event,
+        progress: Callable[[SyncProgress], None] | None,
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.run_id = run_id
+        self.tally = tally
+        self.workers = workers
+        self.cancel = cancel
+        self.progress = progress
+        self.results: queue.Queue[_Result] = queue.Queue()
+        self._todo: Iterator[str] = iter(invoice_ids)
+        self._todo_lock = threading.Lock()
+        #: Set when the writer fails: readers stop taking new orders.
+        self._abort = threading.Event()
+
+    # --- readers ------------------------------------------------------------------------------
+    def _next(self) -> str | None:
+        if self.cancel.is_set() or self._abort.is_set():
+            return None
+        with self._todo_lock:
+            return next(self._todo, None)
+
+    def _reader(self) -> None:
+        while (invoice_id := self._next()) is not None:
+            try:
+                status = self.client.get_status(invoice_id)
+            except Exception as exc:  # counted and kept on the row; the next sync tries again
+                if not isinstance(exc, InvoiceNotFound):
+                    log.warning("Status of %s not read: %s", invoice_id, exc,
+                                exc_info=not hasattr(exc, "operation"))
+                self.results.put(_Result(invoice_id, utc_now(), error=exc))
+            else:
+                self.results.put(_Result(invoice_id, utc_now(), status=status))
+
+    # --- the writer ---------------------------------------------------------------------------
+    def run(self) -> None:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="sync-read") as pool:
+            readers = [pool.submit(self._reader) for _ in range(self.workers)]
+            try:
+                self._write_until_done(readers)
+            except BaseException:
+                self._abort.set()  # in-flight reads finish, then the pool shuts down
+                raise
+
+    def _write_until_done(self, readers: list[Future[None]]) -> None:
+        reported = 0.0
+        while True:
+            batch = self._take(timeout=PROGRESS_EVERY)
+            if batch:
+                self._write(batch)
+            elif all(r.done() for r in readers) and self.results.empty():
+                break
+            now = time.monotonic()
+            if self.progress is not None and now - reported >= PROGRESS_EVERY:
+                self.progress(self.tally.progress())
+                reported = now
+        for reader in readers:
+            reader.result()  # a reader that died of a bug says so here
+        if self.progress is not None:
+            self.progress(self.tally.progress())
+
+    def _take(self, timeout: float) -> list[_Result]:
+        """The next batch: what arrives within WRITE_WINDOW of its first result (up to
+        WRITE_BATCH), or nothing after `timeout`. Fewer, larger transactions cost less CPU."""
+        try:
+            batch = [self.results.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + WRITE_WINDOW
+        while len(batch) < WRITE_BATCH:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                batch.append(self.results.get(timeout=left))
+            except queue.Empty:
+                break
+        return batch
+
+    def _write(self, batch: list[_Result]) -> None:
+        profile = self.ctx.profile.name
+        reads: list[PaymentRecord] = []
+        failed = [r for r in batch if r.status is None and not r.not_found]
+        for result in batch:
+            if result.status is not None:
+                reads.append(payment_record(result.status, result.invoice_id, result.at))
+            elif result.not_found:
+                reads.append(PaymentRecord(
+                    invoice_id=result.invoice_id, state=State.NOT_FOUND, last_read_at=result.at
+                ))
+        with self.ctx.store.session() as session:
+            saved = save_payments(session, profile, reads, sync_run_id=self.run_id)
+            for result in failed:
+                repository.mark_read_error(
+                    session, profile, result.invoice_id,
+                    f"{_error_kind(result.error)}: {result.error}",
+                )
+        # Counted once committed: the summary never claims what the store does not hold.
+        self.tally.read += len(reads)
+        self.tally.changed += sum(s.changed for s in saved)
+        self.tally.not_found += sum(r.state is State.NOT_FOUND for r in reads)
+        self.tally.errors.update(_error_kind(r.error) for r in failed)
+
+
+def sync_statuses(
+    ctx: AppContext,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    include_final: bool = False,
+    concurrency: int | None = None,
+    progress: Callable[[SyncProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    client: EpayClient | None = None,
+) -> SyncSummary:
+    """Read the bank's status of the orders created in the business days date_from..date_to
+    (both included; None = no bound) that still need it, `concurrency` at a time (default:
+    settings sync_concurrency). `progress` is called from this thread; setting `cancel` stops
+    taking new orders, lets the reads in flight finish and keeps everything read. `client`
+    replaces the profile's bank (tests, benchmarks). Bank-wide failures (credentials refused, bank
+    unreachable) raise the client's error before anything is read; the run is recorded as failed.
+    """
+    workers = concurrency if concurrency is not None else ctx.settings["sync_concurrency"]
+    if workers < 1:
+        raise ValueError("concurrency must be at least 1")
+    cancel = cancel or threading.Event()
+    profile = ctx.profile.name
+    start, end = business_range(ctx, date_from, date_to)
+    with ctx.store.session(readonly=True) as session:
+        invoice_ids = repository.orders_needing_sync(session, profile, start, end, include_final)
+    with ctx.store.session() as session:
+        run_id = repository.start_sync_run(
+            session, profile, date_from=start, date_to=end, include_final=include_final,
+            total=len(invoice_ids),
+        )
+    tally = _Tally(len(invoice_ids))
+    status = "failed"
+    try:
+        if invoice_ids and not cancel.is_set():
+            bank = nullcontext(client) if client is not None else open_bank(
+                ctx, max_connections=max(workers, 10)
+            )
+            with bank as epay:
+                epay.get_token()  # wrong credentials or no bank: one clear error, not N
+                _Run(ctx, epay, invoice_ids, run_id, tally, workers, cancel, progress).run()
+        elif progress is not None:
+            progress(tally.progress())
+        status = "cancelled" if tally.done < tally.total else "finished"
+    except KeyboardInterrupt:
+        status = "cancelled"
+        raise
+    finally:
+        with ctx.store.session() as session:
+            repository.finish_sync_run(
+                session, run_id, status=status, read_count=tally.read,
+                changed_count=tally.changed, not_found_count=tally.not_found,
+                errors=dict(tally.errors),
+            )
+    return SyncSummary(
+        read=tally.read, changed=tally.changed, not_found=tally.not_found,
+        errors_by_kind=dict(tally.errors), cancelled=status == "cancelled", run_id=run_id,
+        total=tally.total,
+    )
