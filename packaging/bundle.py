@@ -11,7 +11,7 @@ import ast
 import re
 import tomllib
 from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "halyk_desk"
@@ -36,8 +36,22 @@ HIDDEN_PACKAGES = (
 DATA_PACKAGES = ("tzdata",)
 #: Packages found through their installed metadata: keyring lists its backends as entry points.
 METADATA = ("keyring", "psycopg", "psycopg-binary")
-#: Pulled in by the test tools or optional paths, never needed by the program.
-EXCLUDES = ("tkinter", "_tkinter", "pytest", "_pytest", "pytestqt", "hypothesis", "IPython")
+#: Pulled in by the test tools or optional paths, never needed by the program (Mako highlights
+#: template errors with Pygments when it is there; it is only there for the tests).
+EXCLUDES = ("tkinter", "_tkinter", "pytest", "_pytest", "pytestqt", "hypothesis", "IPython",
+            "pygments")
+#: Qt's own translations (standard dialogs' buttons) kept: the program's languages.
+QT_LANGUAGES = ("ru", "kk", "en")
+
+
+def keep_data(destination: str) -> bool:
+    """False for Qt's translations of languages the program does not speak (some 7 MB)."""
+    path = PurePosixPath(destination.replace("\\", "/"))
+    if path.suffix != ".qm" or "PySide6" not in path.parts:
+        return True
+    # qt_ru.qm, qtbase_ru.qm, qt_help_ru.qm, qtbase_zh_CN.qm
+    match = re.search(r"_([a-z]{2,3})(?:_[A-Z]{2})?$", path.stem)
+    return match is None or match.group(1) in QT_LANGUAGES
 
 
 def version() -> str:

@@ -13,7 +13,10 @@ from halyk_desk.cli import main
 
 
 def run() -> int:
-    probe = window_probe.probe_from_environment()
+    try:
+        probe = window_probe.probe_from_environment()
+    except ValueError as exc:
+        raise SystemExit(f"halyk-desk: {exc}") from None
     if probe is not None:
         probe.install()
     code = main()

@@ -83,3 +83,19 @@ def test_spec_uses_bundle_lists_and_the_launcher():
                if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     assert "launcher.py" in strings
     assert (PACKAGING / "launcher.py").is_file()
+
+
+def test_qt_translations_are_kept_for_the_programs_languages_only():
+    keep = bundle.keep_data
+    for kept in ("PySide6/Qt/translations/qtbase_ru.qm", "PySide6/Qt/translations/qt_kk.qm",
+                 "PySide6\\Qt\\translations\\qtbase_en.qm", "PySide6/Qt/lib/libQt6Core.so.6"):
+        assert keep(kept), kept
+    for dropped in ("PySide6/Qt/translations/qtbase_de.qm",
+                    "PySide6/Qt/translations/qtbase_zh_CN.qm"):
+        assert not keep(dropped), dropped
+    # The program's own translations are never filtered, whatever their language.
+    assert keep("halyk_desk/translations/halyk_desk_de.qm")
+
+
+def test_test_tools_stay_out_of_the_bundle():
+    assert {"pytest", "hypothesis", "pygments", "tkinter"} <= set(bundle.EXCLUDES)
