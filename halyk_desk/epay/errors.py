@@ -39,7 +39,7 @@ RETRYABLE_CODES = frozenset({"103", "107"})
 
 
 def subject(operation: str, invoice_id: str | None, transaction_id: str | None) -> str:
-    """"Refund for invoice 000123456"; names the bank's transaction when the invoice is unknown."""
+    """E.g. "Refund for invoice 000123456"; names the transaction when the invoice is unknown."""
     if invoice_id:
         text = f"{operation} for invoice {invoice_id}"
     elif transaction_id:
