@@ -1,0 +1,117 @@
+"""Screenshots of the real window for the README, made offscreen so they can be remade any time.
+
+    .venv/bin/python packaging/screenshots.py [--out docs/screenshots]
+
+Starts Halyk Desk the way `halyk-desk` does, on a new temporary data folder: the sandbox bank's
+demo data are made, the window loads them and syncs once (F5), then every tab is shown in turn
+(its first row chosen where a detail pane shows it) and saved as <tab>.png, named after the tab's
+view: payments.png, holds.png, ... The run fails, writing nothing, if the window reports an error
+on the way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import window_probe
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "docs" / "screenshots"
+#: Seconds a tab may take to load what it shows.
+SETTLE_TIMEOUT_S = 60
+
+
+def tab_file_name(view: object) -> str:
+    """PaymentsView -> payments.png, HoldsView -> holds.png, ReconciliationView -> ..."""
+    name = re.sub(r"(View|Tab|Widget)$", "", type(view).__name__) or type(view).__name__
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower() + ".png"
+
+
+def settle(timeout_s: float = SETTLE_TIMEOUT_S) -> None:
+    """Let the window finish its background work (a tab's first load, a detail pane's read)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from halyk_desk.ui import tasks
+
+    deadline = time.monotonic() + timeout_s
+    idle = 0
+    while idle < window_probe.IDLE_POLLS:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the window was still busy after {timeout_s:g} s")
+        QCoreApplication.processEvents()
+        QCoreApplication.sendPostedEvents()
+        idle = 0 if tasks.pool().activeThreadCount() else idle + 1
+        time.sleep(window_probe.POLL_MS / 1000)
+
+
+def choose_first_row(view: object) -> None:
+    """In a tab with a detail pane beside its table (a splitter), select the first row so the
+    pane shows something. Other tabs keep their rows unselected: the highlight would hide the
+    first row's own colour."""
+    from PySide6.QtWidgets import QAbstractItemView, QSplitter
+
+    if not view.findChildren(QSplitter):  # type: ignore[attr-defined]
+        return
+    tables = view.findChildren(QAbstractItemView)  # type: ignore[attr-defined]
+    tables = [table for table in tables if table.model() is not None and table.isVisible()]
+    if tables and tables[0].model().rowCount() > 0:
+        table = tables[0]
+        table.setCurrentIndex(table.model().index(0, 0))
+        table.selectRow(0)
+
+
+def shoot(window: object, out: Path) -> list[Path]:
+    tabs = window.tabs  # type: ignore[attr-defined]
+    pictures = []
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        view = tabs.widget(index)
+        settle()
+        choose_first_row(view)
+        settle()
+        image = window.grab().toImage()  # type: ignore[attr-defined]
+        pictures.append((out / tab_file_name(view), image))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, image in pictures:
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"folder for the PNGs (default {DEFAULT_OUT.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    for name in [key for key in os.environ if key.startswith("HALYK_DESK_")]:
+        del os.environ[name]
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="halyk-screens-") as home:
+        os.environ["HALYK_DESK_HOME"] = home
+        probe = window_probe.Probe(
+            "sync", on_ready=lambda window: written.extend(shoot(window, args.out.resolve()))
+        )
+        probe.install()
+        from halyk_desk.cli import main as halyk_desk
+
+        code = halyk_desk([])
+    if code or probe.failed or not written:
+        print("screenshots: the window did not get through its start; nothing written",
+              file=sys.stderr)
+        return code or 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
