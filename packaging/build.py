@@ -1,22 +1,25 @@
 """Build the one-folder program with PyInstaller into dist/halyk-desk/, then smoke-test it.
 
-    python packaging/build.py               # build and smoke-test
+    python packaging/build.py               # build and smoke-test (on Linux, then the archive)
     python packaging/build.py --installer   # ... then the Windows installer (Windows, Inno Setup 6)
 
 Runs PyInstaller from the project's .venv, creating it and installing the `packaging` extra there
 when PyInstaller is missing. The smoke test starts the built program offscreen on a new temporary
 data folder: `--help` must work, and the window must open, load the sandbox's demo data, sync with
 the sandbox bank and close with exit code 0 (HALYK_DESK_PROBE=sync, see window_probe.py).
-Anything else fails the build with the program's output.
+Anything else fails the build with the program's output. On Linux the result is then packed as
+dist/halyk-desk-<version>-linux-<machine>.tar.gz with install.sh, the menu entry and the icons.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -129,6 +132,33 @@ def smoke_test() -> None:
                   stdout_has=["probe: no window"], stderr_has=("refused",), code=1)
 
 
+def linux_archive_name() -> str:
+    return f"{bundle.NAME}-{bundle.version()}-linux-{platform.machine()}"
+
+
+def stage_linux(app_folder: Path, target: Path) -> Path:
+    """The Linux archive's contents in `target`: the program's folder, install.sh, the menu entry
+    and the icons (the layout install.sh expects beside itself)."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copytree(app_folder, target / bundle.NAME, symlinks=True)
+    for name in ("install.sh", "halyk-desk.desktop"):
+        shutil.copy2(HERE / "linux" / name, target / name)
+    shutil.copytree(bundle.ICONS, target / "icons",
+                    ignore=shutil.ignore_patterns("*.ico"))
+    return target
+
+
+def make_linux_archive() -> Path:
+    """dist/halyk-desk-<version>-linux-<machine>.tar.gz: unpack, run ./install.sh."""
+    name = linux_archive_name()
+    staged = stage_linux(OUTPUT, WORK / name)
+    archive = DIST / f"{name}.tar.gz"
+    with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
+        tar.add(staged, arcname=name)
+    return archive
+
+
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
@@ -172,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {OUTPUT.relative_to(ROOT)} in {seconds:.0f} s: {size_mb:.0f} MB", flush=True)
         if not args.no_smoke:
             smoke_test()
+        if sys.platform.startswith("linux"):
+            archive = make_linux_archive()
+            print(f"archive: {archive.relative_to(ROOT)} ({archive.stat().st_size / 1e6:.0f} MB)",
+                  flush=True)
         if args.installer:
             print(f"installer: {build_installer()}", flush=True)
     except BuildError as exc:
