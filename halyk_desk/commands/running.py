@@ -1,0 +1,78 @@
+"""Pieces shared by the orders, sync and list commands: date arguments, opening the context, and
+turning what stops a command into a message and an exit code (never a traceback)."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from halyk_desk.jsonfile import JsonFileError
+from halyk_desk.services.context import AppContext, open_context
+from halyk_desk.store import SchemaError, StoreUnavailable, UnknownProfile
+
+#: Exit codes shared by these commands (each command's --help says which it uses).
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+
+DATE_HELP = "a business day: 2026-11-01 or 01.11.2026"
+
+
+def date_arg(text: str) -> date:
+    """--from/--to: ISO (2026-11-01) or the way Russian screens write it (01.11.2026)."""
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d.%m.%Y").date()):
+        try:
+            return parse(text.strip())
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date: write 2026-11-01 or 01.11.2026")
+
+
+def range_problem(args: argparse.Namespace) -> str | None:
+    """Why --from/--to make no period, or None."""
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        return f"--from {args.date_from} is after --to {args.date_to}: no day is in between."
+    return None
+
+
+def say_error(message: str) -> None:
+    print(f"halyk-desk: {message}", file=sys.stderr)
+
+
+def with_context(
+    command: Callable[[argparse.Namespace, AppContext], int],
+) -> Callable[[argparse.Namespace], int]:
+    """Run `command` with the context of the global options; an unknown profile is a usage error
+    (2), unusable settings or database a failure (1), each with its message."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            ctx = open_context(args)
+        except UnknownProfile as exc:
+            say_error(str(exc))
+            return USAGE
+        except (JsonFileError, SchemaError, StoreUnavailable) as exc:
+            say_error(str(exc))
+            return FAILED
+        with ctx:
+            try:
+                return command(args, ctx)
+            except BrokenPipeError:
+                # The reader went away (`... | head`): stop quietly, as other tools do.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return FAILED
+
+    return run
+
+
+def exit_codes_epilog(*lines: str) -> str:
+    return "exit codes:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def parser_kwargs() -> dict[str, Any]:
+    """Keep the epilog's lines as written."""
+    return {"formatter_class": argparse.RawDescriptionHelpFormatter}

@@ -1,0 +1,209 @@
+"""`halyk-desk sync`: read every order's payment status from the bank, with progress and Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from halyk_desk.commands.running import (
+    DATE_HELP,
+    FAILED,
+    INTERRUPTED,
+    OK,
+    USAGE,
+    date_arg,
+    exit_codes_epilog,
+    parser_kwargs,
+    range_problem,
+    say_error,
+    with_context,
+)
+from halyk_desk.epay.errors import EpayError
+from halyk_desk.services.bank import BankSetupError
+from halyk_desk.services.context import AppContext
+from halyk_desk.services.demo import ensure_demo
+from halyk_desk.services.payments import PaymentFilter, count_payments
+from halyk_desk.services.sync import SyncProgress, SyncSummary, sync_statuses
+
+MAX_CONCURRENCY = 64
+#: Without a terminal, one progress line per this many seconds (and one at the end).
+PLAIN_EVERY = 2.0
+BAR_WIDTH = 24
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "sync", help="read every order's payment status from the bank",
+        description="Read the bank's status of each order created in the period that still "
+        "needs it. Payments in a final state (refunded, released, failed) are not read again "
+        "unless --all. Progress goes to standard error (a bar at a terminal, a line every few "
+        "seconds otherwise); the summary to standard output. Ctrl-C stops cleanly: reads in "
+        "flight finish, everything read is kept, and the next sync carries on (Ctrl-C twice "
+        "quits at once; what was written stays written).",
+        epilog=exit_codes_epilog(
+            "0    every status was read",
+            "1    some statuses could not be read (the summary counts them by kind; the next "
+            "sync tries them again), or the sync could not start (bank, profile, database)",
+            "2    usage error",
+            "130  stopped by Ctrl-C (or SIGTERM) before the end; the summary says what was read",
+        ),
+        **parser_kwargs(),
+    )
+    parser.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE",
+                        help=f"first day of orders to read, {DATE_HELP} (default: the first)")
+    parser.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE",
+                        help="last day of orders to read, included (default: the last)")
+    parser.add_argument("--all", dest="include_final", action="store_true",
+                        help="read payments in a final state again too")
+    parser.add_argument("--concurrency", type=_concurrency, metavar="N",
+                        help="status reads at once, 1 to "
+                        f"{MAX_CONCURRENCY} (default: the sync_concurrency setting, 8)")
+    parser.set_defaults(func=sync_command)
+
+
+def _concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"give 1 to {MAX_CONCURRENCY}, not {value}")
+    return value
+
+
+def duration(seconds: float) -> str:
+    """0:07, 12:34, 1:02:03."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class ProgressPrinter:
+    """The sync's progress on `stream`: a bar redrawn in place at a terminal, else plain lines."""
+
+    def __init__(
+        self, stream: TextIO, *, tty: bool, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stream = stream
+        self.tty = tty
+        self.clock = clock
+        self._last_line = float("-inf")
+        self._last_done = -1
+        self._drawn = 0  # width of the bar on screen, to blank it out
+
+    @staticmethod
+    def figures(p: SyncProgress) -> str:
+        share = p.done / p.total if p.total else 1.0
+        eta = duration(p.eta_s) if p.eta_s is not None else "?"
+        return f"{p.done}/{p.total} {share:4.0%}  {p.rate_per_s:.1f}/s  ETA {eta}"
+
+    def __call__(self, progress: SyncProgress) -> None:
+        if progress.total == 0:
+            return  # nothing to read: the summary says so
+        if self.tty:
+            share = progress.done / progress.total if progress.total else 1.0
+            filled = round(BAR_WIDTH * share)
+            line = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {self.figures(progress)}"
+            self.stream.write("\r" + line.ljust(self._drawn))
+            self._drawn = len(line)
+            self.stream.flush()
+            return
+        now = self.clock()
+        finished = progress.done == progress.total
+        if progress.done != self._last_done and (now - self._last_line >= PLAIN_EVERY or finished):
+            self._last_line, self._last_done = now, progress.done
+            print(f"sync: {self.figures(progress)}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = 0
+
+    def note(self, text: str) -> None:
+        self.close()
+        print(text, file=self.stream, flush=True)
+
+
+@contextlib.contextmanager
+def stop_on_signals(cancel: threading.Event, notice: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C (and SIGTERM) set `cancel` for a clean stop; a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        notice()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def summary_lines(summary: SyncSummary, seconds: float) -> list[str]:
+    if summary.cancelled:
+        head = (f"Sync stopped: read {summary.read} of {summary.total} payments; everything read "
+                "is kept and the next sync reads the rest.")
+    else:
+        head = f"Sync finished: read {summary.read} of {summary.total} payments in " \
+               f"{duration(seconds)}."
+    lines = [head, f"  changed: {summary.changed}   not found: {summary.not_found}   "
+                   f"errors: {summary.errors}"]
+    if summary.errors:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.errors_by_kind.items()))
+        lines.append(f"  errors by kind: {kinds} (each is noted on its payment; the next sync "
+                     "tries them again)")
+    return lines
+
+
+@with_context
+def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    ensure_demo(ctx)  # the sandbox's first run shows demo data, as the window does
+    problem = range_problem(args)
+    if problem:
+        say_error(problem)
+        return USAGE
+    printer = ProgressPrinter(sys.stderr, tty=sys.stderr.isatty())
+    cancel = threading.Event()
+    started = time.monotonic()
+    try:
+        with stop_on_signals(cancel, lambda: printer.note(
+            "Stopping: waiting for the reads in flight (Ctrl-C again to quit at once)..."
+        )):
+            summary = sync_statuses(
+                ctx, date_from=args.date_from, date_to=args.date_to,
+                include_final=args.include_final, concurrency=args.concurrency,
+                progress=printer, cancel=cancel,
+            )
+    except KeyboardInterrupt:
+        printer.close()
+        say_error("sync interrupted; everything written so far is kept, the next sync carries on.")
+        return INTERRUPTED
+    except (EpayError, BankSetupError) as exc:
+        printer.close()
+        say_error(f"sync failed: {exc}")
+        return FAILED
+    printer.close()
+    for line in summary_lines(summary, time.monotonic() - started):
+        print(line)
+    if summary.total == 0 and not summary.cancelled:
+        in_range = count_payments(ctx, PaymentFilter(date_from=args.date_from,
+                                                     date_to=args.date_to))
+        print("  Every order in range is in a final state (--all reads them again)." if in_range
+              else "  There are no orders in range: import them with `halyk-desk orders import`.")
+    if summary.cancelled:
+        return INTERRUPTED
+    return FAILED if summary.errors else OK
