@@ -14,6 +14,9 @@ import sys
 COMMAND_MODULES = [
     "halyk_desk.commands.sandbox",
     "halyk_desk.commands.profile",
+    "halyk_desk.commands.orders",
+    "halyk_desk.commands.sync",
+    "halyk_desk.commands.lists",
     "halyk_desk.commands.money",
 ]
 
