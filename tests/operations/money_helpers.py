@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -15,6 +20,7 @@ from halyk_desk.sandbox import (
     SandboxBank,
     SandboxServer,
 )
+from halyk_desk.secrets import SecretStore
 from halyk_desk.services import operations
 from halyk_desk.services.operations import Reason
 from halyk_desk.settings import Settings
@@ -96,3 +102,35 @@ def picture(ctx: Ctx, invoice_id: str):
 def executed(bank: SandboxBank, action: str | None = None) -> list[str]:
     """Actions the bank applied, optionally of one kind."""
     return [op.action for op in bank.operations if action is None or op.action == action]
+
+
+def cli_argv(store_url: str, operator: str, *args: str) -> list[str]:
+    """`python -m halyk_desk --db URL --profile shop --operator NAME ...` as a child process."""
+    return [sys.executable, "-m", "halyk_desk", "--db", store_url, "--profile", PROFILE,
+            "--operator", operator, *args]
+
+
+def start_cli(store_url: str, operator: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(cli_argv(store_url, operator, *args), env=env, text=True,
+                            encoding="utf-8", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+def store_secret(paths: AppPaths) -> None:
+    """The profile's secret where child processes find it (the suite's keyring stores nothing,
+    so the visible fallback file)."""
+    SecretStore(paths.config_dir).set(PROFILE, TEST_CLIENT_SECRET)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Poll for something another thread or process does; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
