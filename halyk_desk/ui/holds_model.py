@@ -25,6 +25,7 @@ from halyk_desk.domain import ALMATY
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
+from halyk_desk.ui.signals import qt_value
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -118,6 +119,7 @@ class HoldsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HOLD_COLUMNS)
 
+    @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HOLD_COLUMNS):
             return None
@@ -127,6 +129,7 @@ class HoldsModel(QAbstractTableModel):
             return _RIGHT if HOLD_COLUMNS[section].right else _LEFT
         return None
 
+    @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None

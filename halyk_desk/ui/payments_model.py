@@ -27,7 +27,7 @@ from halyk_desk.services import payments as payment_service
 from halyk_desk.services.payments import PaymentFilter, PaymentRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
-from halyk_desk.ui.signals import emit
+from halyk_desk.ui.signals import emit, qt_value
 from halyk_desk.ui.state_look import INK, state_background, state_label
 from halyk_desk.ui.tasks import run_task
 
@@ -147,6 +147,7 @@ class PaymentsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
+    @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
@@ -156,6 +157,7 @@ class PaymentsModel(QAbstractTableModel):
             return _RIGHT if COLUMNS[section].money else _LEFT
         return None
 
+    @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
