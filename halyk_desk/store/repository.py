@@ -7,7 +7,7 @@ Profiles are named by their name; an unknown name raises UnknownProfile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import islice
@@ -163,7 +163,7 @@ def upsert_orders(
             else:
                 unchanged += 1
         if new:
-            session.execute(insert(Order), new)
+            session.execute(insert(Order.__table__), new)
         if changed:
             session.execute(update(Order), changed)
         inserted += len(new)
@@ -410,10 +410,9 @@ def orders_needing_sync(
     return list(session.scalars(query))
 
 
-def _search(pid: int, text: str) -> ColumnElement[bool]:
-    """Orders whose invoiceId, customer, RRN or card mask start with `text`, or whose card ends
-    with it (four digits). Each branch is one index range; their union drives the query, so a
-    search stays fast on a million orders."""
+def _search_hits(pid: int, text: str) -> Any:
+    """Ids of the orders whose invoiceId, customer, RRN or card mask start with `text`, or whose
+    card ends with it (four digits). Each branch is one index range."""
     key = text.casefold()
     branches = [
         select(Order.id).where(Order.profile_id == pid, _prefix(Order.invoice_id, text)),
@@ -426,27 +425,48 @@ def _search(pid: int, text: str) -> ColumnElement[bool]:
     if len(text) == 4 and text.isdigit():
         branches.append(select(Order.id).join(Payment, _PAYMENT_JOIN)
                         .where(Payment.profile_id == pid, Payment.card_last4 == text))
-    return Order.id.in_(union(*branches))
+    return union(*branches).subquery("hits")
 
 
-def _filtered(query: Any, pid: int, filters: PaymentFilter) -> Any:
-    query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
-    if filters.states is not None:
-        query = query.where(STATE.in_([s.value for s in filters.states]))
+def _state_condition(states: frozenset[State]) -> ColumnElement[bool]:
+    values = [s.value for s in states]
+    if State.UNKNOWN in states:
+        return or_(Payment.id.is_(None), Payment.state.in_(values))
+    # On the payment's own column (not STATE) so that the index on (profile_id, state) serves.
+    return Payment.state.in_(values)
+
+
+def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
+            with_payment: bool) -> Any:
+    """SELECT `columns` FROM the orders that pass `filters`, joined to their payments when
+    `with_payment` or the filters need it.
+
+    A search starts FROM its hits (few, found on indexes) and looks the orders up by id: were it
+    a condition on the orders instead, SQLite would walk the whole date index testing each order.
+    """
     search = (filters.search or "").strip()
     if search:
-        query = query.where(_search(pid, search))
+        hits = _search_hits(pid, search)
+        query = select(*columns).select_from(hits).join(Order, Order.id == hits.c.id)
+    else:
+        query = select(*columns).select_from(Order)
+    if with_payment or filters.states is not None:
+        query = query.outerjoin(Payment, _PAYMENT_JOIN)
+    query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
+    if filters.states is not None:
+        query = query.where(_state_condition(filters.states))
     return query
 
 
-#: Columns the payments list can be sorted by; nullable ones sort their blanks last.
-SORT_KEYS: dict[str, Any] = {
+_ORDER_SORTS: dict[str, Any] = {
     "created_at": Order.created_at,
     "invoice_id": Order.invoice_id,
     "amount": Order.amount_minor,
     "currency": Order.currency,
     "customer": Order.customer_key,
     "shop_status": Order.shop_status,
+}
+_PAYMENT_SORTS: dict[str, Any] = {
     "state": STATE,
     "bank_status": Payment.bank_status,
     "transaction_id": Payment.transaction_id,
@@ -459,6 +479,8 @@ SORT_KEYS: dict[str, Any] = {
     "paid_at": Payment.created_at,
     "last_read_at": Payment.last_read_at,
 }
+#: Columns the payments list can be sorted by; nullable ones sort their blanks last.
+SORT_KEYS: dict[str, Any] = {**_ORDER_SORTS, **_PAYMENT_SORTS}
 _NOT_NULL_SORTS = frozenset({"created_at", "invoice_id", "amount", "currency", "state"})
 
 _ROW_COLUMNS = (
@@ -491,11 +513,17 @@ def list_payments(
     key = column.desc() if descending else column.asc()
     if sort not in _NOT_NULL_SORTS:
         key = key.nulls_last()
-    tiebreak = Order.id.desc() if descending else Order.id.asc()
-    query = _filtered(
-        select(*_ROW_COLUMNS).select_from(Order).outerjoin(Payment, _PAYMENT_JOIN), pid,
-        filters or PaymentFilter(),
-    ).order_by(key, tiebreak).offset(offset).limit(limit)
+    order = (key, Order.id.desc() if descending else Order.id.asc())
+    # First the page's ids, on as few tables as the filters and the sort need (deep pages skip
+    # rows on an index alone), then the full rows for just those ids.
+    page = (
+        _orders([Order.id], pid, filters or PaymentFilter(), with_payment=sort in _PAYMENT_SORTS)
+        .order_by(*order).offset(offset).limit(limit).subquery("page")
+    )
+    query = (
+        select(*_ROW_COLUMNS).select_from(page).join(Order, Order.id == page.c.id)
+        .outerjoin(Payment, _PAYMENT_JOIN).order_by(*order)
+    )
     rows = []
     for row in session.execute(query).mappings():
         values = dict(row)
@@ -505,12 +533,9 @@ def list_payments(
 
 
 def count_payments(session: Session, profile: str, filters: PaymentFilter | None = None) -> int:
-    filters = filters or PaymentFilter()
     pid = profile_id(session, profile)
-    query = select(func.count()).select_from(Order)
-    if filters.states is not None:  # only the state needs the payment; skip the join otherwise
-        query = query.outerjoin(Payment, _PAYMENT_JOIN)
-    return session.scalar(_filtered(query, pid, filters)) or 0
+    query = _orders([func.count()], pid, filters or PaymentFilter(), with_payment=False)
+    return session.scalar(query) or 0
 
 
 def list_holds(
