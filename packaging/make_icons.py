@@ -30,11 +30,12 @@ def png_path(size: int) -> Path:
 
 
 def _gui_app() -> object:
-    """QSvgRenderer and QImage need a QGuiApplication; offscreen, so no display is required."""
+    """QSvgRenderer needs a Qt application; offscreen, so no display is required. A full
+    QApplication, so that widgets can still be made in the same process (the test suite)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
-    return QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    return QApplication.instance() or QApplication([sys.argv[0]])
 
 
 def render(size: int, svg: Path = SVG):  # -> QImage (PySide6 imported lazily, see _gui_app)

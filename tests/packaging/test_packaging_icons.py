@@ -46,14 +46,14 @@ def test_png_of_each_size_is_square(size):
 
 
 @pytest.mark.parametrize("size", [16, 48, 256])
-def test_committed_png_still_matches_the_svg(size):
+def test_committed_png_still_matches_the_svg(qapp, size):
     """Fails when the SVG was changed without running packaging/make_icons.py. Compared with a
     small tolerance: another Qt version may antialias an edge a shade differently."""
     committed = QImage(str(make_icons.png_path(size)))
     assert mean_difference(committed, make_icons.render(size)) < 2.0
 
 
-def test_png_is_mostly_green_with_a_white_sign_and_transparent_corners():
+def test_png_is_mostly_green_with_a_white_sign_and_transparent_corners(qapp):
     image = QImage(str(make_icons.png_path(256)))
     assert image.pixelColor(0, 0).alpha() == 0
     face = image.pixelColor(40, 200)
@@ -73,7 +73,7 @@ def test_ico_holds_every_windows_size_matching_the_pngs():
             assert (header_size, width, height) == (40, size, 2 * size)  # image and mask
 
 
-def test_qt_reads_each_ico_image_as_the_icon_drawn_at_that_size():
+def test_qt_reads_each_ico_image_as_the_icon_drawn_at_that_size(qapp):
     """An independent reader (Qt's ico plugin) sees the right pixels, right side up."""
     reader = QImageReader(str(make_icons.ICO))
     assert reader.imageCount() == len(make_icons.ICO_SIZES)
