@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from halyk_desk import __version__
+
 # One line per command module; order is the order of `--help`.
 COMMAND_MODULES = [
     "halyk_desk.commands.sandbox",
@@ -26,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="halyk-desk",
         description="Halyk Desk: back office for Halyk ePay. Without a command, opens the window.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--home", metavar="DIR", help="keep config, database and logs in DIR "
                         "(default: the platform's folders; also HALYK_DESK_HOME)")
     parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite in the data "
