@@ -10,7 +10,7 @@ Adding a migration (for example the journal, audit or reconciliation tables):
  2. Run  `.venv/bin/python -m halyk_desk.store.migrate new "journal of money operations"`.
     It builds a scratch SQLite database at the current head, compares it with the models and writes
     halyk_desk/store/migrations/versions/<NNNN>_<slug>.py holding the difference, with the next
-    four-digit revision id after the current head.
+    four-digit revision id after the current head (and runs `ruff check --fix` on it).
  3. Read the generated file and finish it by hand: a NOT NULL column added to an existing table
     needs a server_default (or a data step), renames come out as drop + add, and PostgreSQL-only
     details (partial indexes, COLLATE "C" via with_variant) must be spelled out. On SQLite the
@@ -22,7 +22,9 @@ Adding a migration (for example the journal, audit or reconciliation tables):
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -149,7 +151,11 @@ def new_revision(message: str) -> Path:
         finally:
             engine.dispose()
     assert script is not None and not isinstance(script, list)
-    return Path(script.path)
+    written = Path(script.path)
+    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff:  # drop the unused imports of the template, sort the rest
+        subprocess.run([ruff, "check", "--fix", "--quiet", str(written)], check=False)
+    return written
 
 
 def main(argv: list[str]) -> int:

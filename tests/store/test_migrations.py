@@ -3,6 +3,7 @@ file is copied before it is upgraded."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -118,3 +119,20 @@ def test_plain_postgresql_urls_mean_psycopg_3():
     assert normalize_url("postgres://u@h/db").drivername == "postgresql+psycopg"
     with pytest.raises(ValueError, match="Unsupported database 'mysql'"):
         normalize_url("mysql://u@h/db")
+
+
+def test_the_new_revision_tool_writes_the_next_revision(tmp_path, monkeypatch):
+    """`python -m halyk_desk.store.migrate new MESSAGE`, on a copy of the migrations: with the
+    models and the migrations in step it writes an empty next revision that follows the head."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS", copy)
+    head = migrate.head_revision()
+
+    assert migrate.main(["new", "nothing yet"]) == 0
+    expected = f"{int(head) + 1:04d}"
+    written = copy / "versions" / f"{expected}_nothing_yet.py"
+    source = written.read_text()
+    assert f"revision = '{expected}'" in source and f"down_revision = '{head}'" in source
+    assert "op." not in source, "models and migrations agree, so there is nothing to do"
+    assert migrate.head_revision() == expected
