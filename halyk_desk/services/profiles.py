@@ -41,9 +41,15 @@ class ProfileError(ValueError):
 
 
 def ensure_builtin(store: Store) -> None:
-    with store.session() as session:
-        for record in BUILTIN.values():
-            repository.ensure_profile(session, record)
+    """Add the built-in profiles a store lacks. Only a new store is written to: every start
+    checks, and a check must not wait for the write lock while a sync is writing."""
+    with store.session(readonly=True) as session:
+        have = {p.name for p in repository.list_profiles(session)}
+    missing = [record for name, record in BUILTIN.items() if name not in have]
+    if missing:
+        with store.session() as session:
+            for record in missing:
+                repository.ensure_profile(session, record)
 
 
 def _url(name: str, label: str, value: str, example: str | None) -> str:
