@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import stat
 import sys
 from types import SimpleNamespace
@@ -209,3 +210,16 @@ def test_the_context_opens_on_the_last_profile_as_the_os_user(monkeypatch, capsy
         assert ctx.secret() == "yF587AV9Ms94qN2QShFzVR3vFnWkhjbAK3sG"
     with pytest.raises(UnknownProfile):
         open_context(_args(profile="ghost"))
+
+
+def test_the_context_opens_while_another_program_holds_the_write_lock(app_paths):
+    """A sync writing in another process must not keep the window or a command from starting."""
+    open_context(_args()).close()
+    writer = sqlite3.connect(app_paths.data_dir / "halyk-desk.sqlite3", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with open_context(_args()) as ctx:
+            assert ctx.profile.name == "sandbox"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

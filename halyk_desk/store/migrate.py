@@ -99,8 +99,10 @@ def upgrade(url: str | URL, target: str = "head") -> Path | None:
     """Bring the database at `url` to `target`; returns the backup taken first, if one was.
 
     Runs on a connection of its own: SQLite foreign keys are off meanwhile (batch mode drops and
-    recreates tables) and checked before the commit; the write lock is held from the start, so two
-    programs opening a new database at once do not both create it.
+    recreates tables) and checked before the commit. A database already at `target` is only read
+    (a start must not wait for a running sync's write lock); otherwise the migration holds the
+    write lock (SQLite) or an advisory lock (PostgreSQL) from its first look at the revision, so
+    two programs opening a new database at once do not both create it.
     """
     url = make_url(url) if isinstance(url, str) else url
     engine = create_store_engine(url, foreign_keys=False, pooled=False)
@@ -108,6 +110,9 @@ def upgrade(url: str | URL, target: str = "head") -> Path | None:
     wanted = known[-1] if target == "head" else target
     try:
         with engine.connect() as conn:
+            with conn.begin():
+                if current_revision(conn) == wanted:
+                    return None
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 if conn.dialect.name == "postgresql":
