@@ -35,6 +35,8 @@ from halyk_desk.ui.state_filter import StateFilterButton
 SEARCH_DEBOUNCE_MS = 250
 #: Copying more rows than this is a job for the export, not the clipboard.
 COPY_LIMIT = 50_000
+#: Ctrl+A selects the whole list only up to this many rows.
+SELECT_ALL_LIMIT = 10_000
 #: Starting period when "all dates" is switched off.
 DEFAULT_PERIOD_DAYS = 30
 
@@ -42,9 +44,14 @@ _COLUMN_WIDTHS = (100, 118, 180, 110, 110, 110, 135, 90, 120, 110, 120)
 
 
 class PaymentsTable(QTableView):
-    """The table itself; Ctrl+C copies whole rows (with a header), not one cell as Qt would."""
+    """The table itself; Ctrl+C copies whole rows (with a header), not one cell as Qt would.
+
+    Qt's selection costs about 0.1 ms per selected row, so Ctrl+A on a million rows would freeze
+    the window for minutes: above SELECT_ALL_LIMIT rows it is refused with a word why.
+    """
 
     copy_requested = Signal()
+    select_all_refused = Signal(int)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):
@@ -52,6 +59,13 @@ class PaymentsTable(QTableView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def selectAll(self) -> None:
+        rows = self.model().rowCount()
+        if rows > SELECT_ALL_LIMIT:
+            emit(self.select_all_refused, rows)
+            return
+        super().selectAll()
 
 
 def _qdate(day: date) -> QDate:
@@ -137,6 +151,7 @@ class PaymentsView(QWidget):
         # A new filter or sort clears the selection; the pane follows.
         self.model.modelReset.connect(lambda: self.detail.show_payment(None))
         self.table.copy_requested.connect(self.copy_selection)
+        self.table.select_all_refused.connect(self._select_all_refused)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
@@ -256,7 +271,16 @@ class PaymentsView(QWidget):
 
     # --- copy -------------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:
-        return sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        # From the selection's ranges: Qt's selectedRows() checks every cell of every row.
+        ranges = self.table.selectionModel().selection()
+        return sorted({row for r in ranges for row in range(r.top(), r.bottom() + 1)})
+
+    def _select_all_refused(self, rows: int) -> None:
+        text = self.tr(
+            "В списке {n} строк: выделить все можно, когда их не больше {limit}. "
+            "Сузьте список поиском, периодом или состоянием."
+        )
+        emit(self.message, text.format(n=fmt.grouped(rows), limit=fmt.grouped(SELECT_ALL_LIMIT)))
 
     def select_rows(self, rows: list[int]) -> None:
         """Select whole rows (tests and, later, the holds actions)."""

@@ -68,7 +68,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def qt_value(method: F) -> F:
-    """For overrides whose value goes to Qt as a QVariant: data(), headerData()."""
+    """For overrides whose value goes to Qt as a QVariant: data(), headerData(). (A direct call
+    from Python that returns None leaves None one reference richer, which does no harm.)"""
     if not _DATA_STEALS_NONE:
         return method
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication
 
 from halyk_desk.domain import ALMATY, State
 from halyk_desk.services.payments import PaymentFilter, count_payments, list_payments
-from halyk_desk.ui import payments_model
+from halyk_desk.ui import payments_model, payments_view
 from halyk_desk.ui.payments_model import COLUMNS, column_of
 from halyk_desk.ui.roles import RowRole, SortRole
 from halyk_desk.ui.state_look import state_background
@@ -212,3 +212,17 @@ def test_count_label_follows_the_filter(qtbot, synced_window, state):
         view.state_filter.set_selected(frozenset({state.value}))
     n = count_payments(synced_window.ctx, PaymentFilter(states=frozenset({state.value})))
     assert view.count_label.text().startswith(f"{n} платеж")
+
+
+def test_select_all_is_refused_on_a_list_too_long_to_select(qtbot, synced_window, monkeypatch):
+    view = synced_window.payments_view
+    total = view.model.rowCount()
+    view.table.setFocus()
+    monkeypatch.setattr(payments_view, "SELECT_ALL_LIMIT", total - 1)
+    qtbot.keyClick(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert view.selected_rows() == []
+    assert "Сузьте список" in synced_window.message_label.text()
+
+    monkeypatch.setattr(payments_view, "SELECT_ALL_LIMIT", total)
+    qtbot.keyClick(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert view.selected_rows() == list(range(total))
