@@ -13,7 +13,6 @@ from PySide6.QtCore import QCoreApplication
 from halyk_desk.domain import ALMATY, Money
 
 DATE_TIME_FORMAT = "%d.%m.%Y %H:%M"
-DATE_FORMAT = "%d.%m.%Y"
 
 # Russian plural forms of the counted phrases, chosen by the number until a .qm file supplies them
 # (Qt's own %n plurals need a translation file even for the source language).
