@@ -121,7 +121,7 @@ def _order_values(record: OrderRecord) -> dict[str, Any]:
         "currency": record.currency.strip().upper(),
         "created_at": as_utc(record.created_at),
         "customer": customer or None,
-        "customer_key": customer.casefold() if customer else None,
+        "customer_key": customer.casefold()[:255] if customer else None,
         "shop_status": record.shop_status,
         "shop_paid": record.shop_paid,
         "source_file": record.source_file,
