@@ -14,17 +14,14 @@ from halyk_desk.ui.main_window import MainWindow
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("App", text)
-
-
 def startup_error_text(error: BaseException) -> str:
     """What went wrong when opening the data, and what to do about it."""
-    return _tr(
+    return QCoreApplication.translate(
+        "App",
         "Не удалось открыть данные Halyk Desk:\n{error}\n\n"
         "Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек "
         "в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере "
-        "PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова."
+        "PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.",
     ).format(error=error)
 
 
@@ -33,7 +30,11 @@ def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
     try:
         ctx = open_context(args)
     except Exception as exc:  # any failure here ends the start; the message says what to fix
-        notifier.error(None, _tr("Halyk Desk не запустился"), startup_error_text(exc))
+        notifier.error(
+            None,
+            QCoreApplication.translate("App", "Halyk Desk не запустился"),
+            startup_error_text(exc),
+        )
         return None
     return MainWindow(ctx, notifier=notifier, owns_context=True)
 

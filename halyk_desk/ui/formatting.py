@@ -1,7 +1,7 @@
 """Text a person reads: money in ₸, times in Asia/Almaty, durations like "2 д 4 ч", counted nouns.
 
-Every phrase goes through QCoreApplication.translate so the translation files of issue 6 can
-replace it; the Russian source text is what the window shows until then.
+Every phrase goes through QCoreApplication.translate with literal text, so pyside6-lupdate finds it
+for the translation files of issue 6; the Russian source text is what the window shows until then.
 """
 
 from __future__ import annotations
@@ -22,22 +22,25 @@ _RU_FORMS = {
 }
 
 
-def tr(context: str, text: str) -> str:
-    return QCoreApplication.translate(context, text)
-
-
 def grouped(n: int) -> str:
     """1234567 → "1 234 567" with no-break spaces, as Russian writes numbers."""
     return f"{n:,}".replace(",", "\u00a0")
 
 
+def counted(text: str, n: int) -> str:
+    """A counted phrase already through tr()/translate() with n, e.g.
+    counted(self.tr("%n платежей", "", n), n): the Russian plural form while no translation file
+    gives one, and the number grouped ("1 000 000 платежей")."""
+    for source, forms in _RU_FORMS.items():
+        if text == source.replace("%n", str(n)):
+            text = _ru_form(forms, n).replace("%n", str(n))
+            break
+    return text.replace(str(n), grouped(n), 1)
+
+
 def count_text(context: str, source: str, n: int) -> str:
-    """A counted phrase such as "%n платежей" for n, in the right plural form."""
-    translated = QCoreApplication.translate(context, source, None, n)
-    untranslated = source.replace("%n", str(n))
-    if translated == untranslated and source in _RU_FORMS:
-        translated = _ru_form(_RU_FORMS[source], n).replace("%n", str(n))
-    return translated.replace(str(n), grouped(n), 1)
+    """counted() for a phrase named by its context and source text."""
+    return counted(QCoreApplication.translate(context, source, None, n), n)
 
 
 def _ru_form(forms: tuple[str, str, str], n: int) -> str:
@@ -76,10 +79,12 @@ def duration_text(span: timedelta) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return tr("Duration", "{days} д {hours} ч").format(days=days, hours=hours)
+        text = QCoreApplication.translate("Duration", "{days} д {hours} ч")
+        return text.format(days=days, hours=hours)
     if hours:
-        return tr("Duration", "{hours} ч {minutes} мин").format(hours=hours, minutes=mins)
-    return tr("Duration", "{minutes} мин").format(minutes=mins)
+        text = QCoreApplication.translate("Duration", "{hours} ч {minutes} мин")
+        return text.format(hours=hours, minutes=mins)
+    return QCoreApplication.translate("Duration", "{minutes} мин").format(minutes=mins)
 
 
 def eta_text(seconds: float | None) -> str:

@@ -116,7 +116,7 @@ class HoldsView(QWidget):
     def _summary(self, holds: list[HoldRow]) -> str:
         if not holds:
             return self.tr("Блокировок, ожидающих подтверждения, нет.")
-        parts = [fmt.count_text("HoldsView", "%n блокировок", len(holds))]
+        parts = [fmt.counted(self.tr("%n блокировок", "", len(holds)), len(holds))]
         by_currency: dict[str, Money] = {}
         for hold in holds:
             currency = hold.amount.currency

@@ -256,7 +256,7 @@ class PaymentsView(QWidget):
         self.count_label.setStyleSheet("")
 
     def _loaded(self, total: int) -> None:
-        self.count_label.setText(fmt.count_text("PaymentsView", "%n платежей", total))
+        self.count_label.setText(fmt.counted(self.tr("%n платежей", "", total), total))
         self.count_label.setStyleSheet("")
         self.detail.reload()
 
@@ -320,7 +320,8 @@ class PaymentsView(QWidget):
         lines = ["\t".join(header)]
         lines += ["\t".join(_cell(column.copy(row)) for column in COLUMNS) for row in rows]
         QGuiApplication.clipboard().setText("\r\n".join(lines) + "\r\n")
-        emit(self.message, fmt.count_text("PaymentsView", "Скопировано строк: %n", len(rows)))
+        copied = fmt.counted(self.tr("Скопировано строк: %n", "", len(rows)), len(rows))
+        emit(self.message, copied)
 
 
 def _cell(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from halyk_desk.services import payments as payment_service
@@ -166,14 +166,14 @@ class SyncPanel(QWidget):
 
 def summary_text(summary: SyncSummary) -> str:
     """ "Синхронизация завершена: прочитано 120, изменилось 15, нет в банке 3, ошибок 2 (...)"."""
-
-    def tr(text: str) -> str:
-        return fmt.tr("SyncPanel", text)
-
     errors = sum(summary.errors_by_kind.values())
-    head = tr("Синхронизация остановлена") if summary.cancelled else tr("Синхронизация завершена")
-    text = tr(
-        "{head}: прочитано {read}, изменилось {changed}, нет в банке {not_found}, ошибок {errors}"
+    if summary.cancelled:
+        head = QCoreApplication.translate("SyncPanel", "Синхронизация остановлена")
+    else:
+        head = QCoreApplication.translate("SyncPanel", "Синхронизация завершена")
+    text = QCoreApplication.translate(
+        "SyncPanel",
+        "{head}: прочитано {read}, изменилось {changed}, нет в банке {not_found}, ошибок {errors}",
     ).format(
         head=head,
         read=fmt.grouped(summary.read),
@@ -185,5 +185,7 @@ def summary_text(summary: SyncSummary) -> str:
         kinds = ", ".join(f"{kind}: {n}" for kind, n in sorted(summary.errors_by_kind.items()))
         text += f" ({kinds})"
     if summary.cancelled:
-        text += tr("; остальное прочитает следующая синхронизация")
+        text += QCoreApplication.translate(
+            "SyncPanel", "; остальное прочитает следующая синхронизация"
+        )
     return text + "."
