@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 
 from halyk_desk.services import payments as payment_service
 from halyk_desk.services.payments import PaymentFilter, PaymentRow
@@ -115,6 +116,44 @@ def column_of(key: str) -> int:
     return next(i for i, col in enumerate(COLUMNS) if col.key == key)
 
 
+class _Shown(NamedTuple):
+    """A row as painted: its text per column and its colours, worked out once per fetch (on the
+    worker), because Qt asks data() several times per cell on every repaint."""
+
+    row: PaymentRow
+    cells: tuple[str, ...]
+    background: QColor | None
+    foreground: QColor | None
+
+
+def _shown(rows: list[PaymentRow]) -> list[_Shown]:
+    shown = []
+    for row in rows:
+        background = state_background(row.state)
+        # Dark text on every tint, also under a dark system theme.
+        foreground = INK if background is not None else None
+        cells = tuple(column.display(row) for column in COLUMNS)
+        shown.append(_Shown(row, cells, background, foreground))
+    return shown
+
+
+_D = Qt.ItemDataRole
+#: Roles data() answers; Qt asks for a dozen others on every paint, answered at once with None.
+_ROLES = frozenset(
+    {
+        _D.DisplayRole,
+        _D.TextAlignmentRole,
+        _D.BackgroundRole,
+        _D.ForegroundRole,
+        _D.ToolTipRole,
+        SortRole,
+        RowRole,
+    }
+)
+_ALIGNMENTS = tuple(_RIGHT if column.money else _LEFT for column in COLUMNS)
+_STATE_COLUMN = column_of("state")
+
+
 class PaymentsModel(QAbstractTableModel):
     """Rows of services.payments.list_payments, in blocks, counted and sorted by the database."""
 
@@ -133,7 +172,7 @@ class PaymentsModel(QAbstractTableModel):
         self._sort = "created_at"
         self._descending = True
         self._total = 0
-        self._blocks: OrderedDict[int, list[PaymentRow]] = OrderedDict()
+        self._blocks: OrderedDict[int, list[_Shown]] = OrderedDict()
         self._queue: list[int] = []
         self._fetching: int | None = None
         self._dropped = False
@@ -159,27 +198,26 @@ class PaymentsModel(QAbstractTableModel):
 
     @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():
             return None
-        row = self.row_at(index.row())
-        column = COLUMNS[index.column()]
-        if row is None:
-            return PLACEHOLDER if role == Qt.ItemDataRole.DisplayRole else None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.display(row)
+        shown = self._shown_at(index.row())
+        column = index.column()
+        if shown is None:
+            return PLACEHOLDER if role == _D.DisplayRole else None
+        if role == _D.DisplayRole:
+            return shown.cells[column]
+        if role == _D.BackgroundRole:
+            return shown.background
+        if role == _D.ForegroundRole:
+            return shown.foreground
+        if role == _D.TextAlignmentRole:
+            return _ALIGNMENTS[column]
         if role == SortRole:
-            return column.sort_value(row)
+            return COLUMNS[column].sort_value(shown.row)
         if role == RowRole:
-            return row
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column.money else _LEFT
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return state_background(row.state)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            # Dark text on every tint, also under a dark system theme.
-            return INK if state_background(row.state) is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == column_of("state"):
-            return row.bank_status or ""
+            return shown.row
+        if column == _STATE_COLUMN:  # the tooltip: the bank's own word for the state
+            return shown.row.bank_status or ""
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -219,6 +257,10 @@ class PaymentsModel(QAbstractTableModel):
 
     def row_at(self, row: int) -> PaymentRow | None:
         """The row if its block is in memory; otherwise None, and the block is fetched."""
+        shown = self._shown_at(row)
+        return None if shown is None else shown.row
+
+    def _shown_at(self, row: int) -> _Shown | None:
         if not 0 <= row < self._total:
             return None
         number, offset = divmod(row, self._block_size)
@@ -258,12 +300,12 @@ class PaymentsModel(QAbstractTableModel):
         flt, sort, descending = self._filter, self._sort, self._descending
         ctx, size, known_total = self._ctx, self._block_size, self._total
 
-        def job() -> tuple[int, list[PaymentRow]]:
+        def job() -> tuple[int, list[_Shown]]:
             total = payment_service.count_payments(ctx, flt) if recount else known_total
             rows = payment_service.list_payments(
                 ctx, flt, sort=sort, descending=descending, offset=0, limit=size
             )
-            return total, rows
+            return total, _shown(rows)
 
         emit(self.loading)
         run_task(
@@ -276,7 +318,7 @@ class PaymentsModel(QAbstractTableModel):
         self,
         generation: int,
         keep_position: bool,
-        result: tuple[int, list[PaymentRow]] | None,
+        result: tuple[int, list[_Shown]] | None,
         error: BaseException | None,
     ) -> None:
         if generation != self._generation:
@@ -314,9 +356,11 @@ class PaymentsModel(QAbstractTableModel):
         flt, sort, descending = self._filter, self._sort, self._descending
         ctx, size = self._ctx, self._block_size
 
-        def job() -> list[PaymentRow]:
-            return payment_service.list_payments(
-                ctx, flt, sort=sort, descending=descending, offset=number * size, limit=size
+        def job() -> list[_Shown]:
+            return _shown(
+                payment_service.list_payments(
+                    ctx, flt, sort=sort, descending=descending, offset=number * size, limit=size
+                )
             )
 
         run_task(
@@ -329,7 +373,7 @@ class PaymentsModel(QAbstractTableModel):
         self,
         generation: int,
         number: int,
-        rows: list[PaymentRow] | None,
+        rows: list[_Shown] | None,
         error: BaseException | None,
     ) -> None:
         self._fetching = None
