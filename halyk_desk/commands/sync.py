@@ -133,8 +133,9 @@ class ProgressPrinter:
 
 
 @contextlib.contextmanager
-def stop_on_signals(cancel: threading.Event, notice: Callable[[], None]) -> Iterator[None]:
-    """Ctrl-C (and SIGTERM) set `cancel` for a clean stop; a second one interrupts at once."""
+def stop_on_signals(cancel: threading.Event) -> Iterator[None]:
+    """Ctrl-C (and SIGTERM) set `cancel` for a clean stop; a second one interrupts at once.
+    The handler only sets the event: printing from it could re-enter a write to the terminal."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -143,7 +144,6 @@ def stop_on_signals(cancel: threading.Event, notice: Callable[[], None]) -> Iter
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        notice()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -178,15 +178,23 @@ def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
         return USAGE
     printer = ProgressPrinter(sys.stderr, tty=sys.stderr.isatty())
     cancel = threading.Event()
+    stopping = False
+
+    def progress(report: SyncProgress) -> None:
+        nonlocal stopping
+        if cancel.is_set() and not stopping:
+            stopping = True
+            printer.note("Stopping: waiting for the reads in flight (Ctrl-C again to quit at "
+                         "once)...")
+        printer(report)
+
     started = time.monotonic()
     try:
-        with stop_on_signals(cancel, lambda: printer.note(
-            "Stopping: waiting for the reads in flight (Ctrl-C again to quit at once)..."
-        )):
+        with stop_on_signals(cancel):
             summary = sync_statuses(
                 ctx, date_from=args.date_from, date_to=args.date_to,
                 include_final=args.include_final, concurrency=args.concurrency,
-                progress=printer, cancel=cancel,
+                progress=progress, cancel=cancel,
             )
     except KeyboardInterrupt:
         printer.close()

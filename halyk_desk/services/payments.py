@@ -130,9 +130,11 @@ def _store_filter(ctx: AppContext, flt: PaymentFilter) -> records.PaymentFilter:
 
 def _row(row: records.PaymentRow) -> PaymentRow:
     currency = row.currency
+    # The bank's amounts are in the bank's currency; nothing read yet is zero in the order's.
+    bank_currency = (row.bank_currency if row.bank_status else None) or currency
 
     def money(minor: int | None) -> Money:
-        return Money(minor or 0, row.bank_currency or currency)
+        return Money(minor or 0, bank_currency)
 
     return PaymentRow(
         invoice_id=row.invoice_id,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from halyk_desk.domain import State, utc_now
 from halyk_desk.epay import EpayClient, PaymentStatus
-from halyk_desk.epay.errors import InvoiceNotFound
+from halyk_desk.epay.errors import EpayError, InvoiceNotFound
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.payment_batch import save_payments
 from halyk_desk.services.payments import business_range
@@ -195,9 +195,10 @@ class _Run:
             try:
                 status = self.client.get_status(invoice_id)
             except Exception as exc:  # counted and kept on the row; the next sync tries again
-                if not isinstance(exc, InvoiceNotFound):
-                    log.warning("Status of %s not read: %s", invoice_id, exc,
-                                exc_info=not hasattr(exc, "operation"))
+                if not isinstance(exc, EpayError):  # a bug, not the bank: keep the traceback
+                    log.error("Status of %s not read", invoice_id, exc_info=exc)
+                elif not isinstance(exc, InvoiceNotFound):
+                    log.info("Status of %s not read: %s", invoice_id, exc)
                 self.results.put(_Result(invoice_id, utc_now(), error=exc))
             else:
                 self.results.put(_Result(invoice_id, utc_now(), status=status))
@@ -272,6 +273,14 @@ class _Run:
         self.tally.errors.update(_error_kind(r.error) for r in failed)
 
 
+def _finish(ctx: AppContext, run_id: int, tally: _Tally, status: str) -> None:
+    with ctx.store.session() as session:
+        repository.finish_sync_run(
+            session, run_id, status=status, read_count=tally.read, changed_count=tally.changed,
+            not_found_count=tally.not_found, errors=dict(tally.errors),
+        )
+
+
 def sync_statuses(
     ctx: AppContext,
     *,
@@ -304,7 +313,6 @@ def sync_statuses(
             total=len(invoice_ids),
         )
     tally = _Tally(len(invoice_ids))
-    status = "failed"
     try:
         if invoice_ids and not cancel.is_set():
             bank = nullcontext(client) if client is not None else open_bank(
@@ -315,17 +323,15 @@ def sync_statuses(
                 _Run(ctx, epay, invoice_ids, run_id, tally, workers, cancel, progress).run()
         elif progress is not None:
             progress(tally.progress())
-        status = "cancelled" if tally.done < tally.total else "finished"
-    except KeyboardInterrupt:
-        status = "cancelled"
+    except BaseException as exc:
+        try:
+            _finish(ctx, run_id, tally,
+                    "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed")
+        except Exception:  # the store may be what failed: the first error is the one to show
+            log.exception("Could not record the end of sync run %s", run_id)
         raise
-    finally:
-        with ctx.store.session() as session:
-            repository.finish_sync_run(
-                session, run_id, status=status, read_count=tally.read,
-                changed_count=tally.changed, not_found_count=tally.not_found,
-                errors=dict(tally.errors),
-            )
+    status = "cancelled" if tally.done < tally.total else "finished"
+    _finish(ctx, run_id, tally, status)
     return SyncSummary(
         read=tally.read, changed=tally.changed, not_found=tally.not_found,
         errors_by_kind=dict(tally.errors), cancelled=status == "cancelled", run_id=run_id,
