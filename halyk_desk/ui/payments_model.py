@@ -174,9 +174,13 @@ class PaymentsModel(QAbstractTableModel):
         self._total = 0
         self._blocks: OrderedDict[int, list[_Shown]] = OrderedDict()
         self._queue: list[int] = []
-        self._fetching: int | None = None
+        #: The block being fetched, with the generation it was asked for: (generation, number).
+        self._fetching: tuple[int, int] | None = None
         self._dropped = False
         self._generation = 0
+        #: The generation whose count and first block are in; older than _generation while a new
+        #: filter or sort is being loaded (the old rows stay on screen, no blocks are fetched).
+        self._applied = 0
         self._ready = False
 
     # --- what the view asks -----------------------------------------------------------------
@@ -327,6 +331,7 @@ class PaymentsModel(QAbstractTableModel):
             emit(self.failed, _message(error))
             return
         total, rows = result
+        self._applied = generation
         if keep_position and self._ready and total == self._total:
             self._blocks = OrderedDict({0: rows})
             self._repaint_all()
@@ -339,7 +344,10 @@ class PaymentsModel(QAbstractTableModel):
         emit(self.loaded, total)
 
     def _request(self, number: int) -> None:
-        if number == self._fetching or number in self._queue:
+        if self._applied != self._generation:
+            return  # a new filter or sort is on its way; its rows will be asked for then
+        # A fetch for an older filter does not count: its rows will be dropped.
+        if self._fetching == (self._generation, number) or number in self._queue:
             return
         self._queue.append(number)
         if len(self._queue) > MAX_QUEUED:
@@ -351,7 +359,7 @@ class PaymentsModel(QAbstractTableModel):
         if self._fetching is not None or not self._queue:
             return
         number = self._queue.pop()  # newest first: what the user looks at now
-        self._fetching = number
+        self._fetching = (self._generation, number)
         generation = self._generation
         flt, sort, descending = self._filter, self._sort, self._descending
         ctx, size = self._ctx, self._block_size
