@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import Qt
 
-from halyk_desk.domain import ALMATY, utc_now
-from halyk_desk.services.payments import list_holds
-from halyk_desk.ui.holds_model import HOLD_COLUMNS, TIME_LEFT_COLUMN
+from halyk_desk.domain import ALMATY, Money, utc_now
+from halyk_desk.services.payments import HoldRow, list_holds
+from halyk_desk.ui.holds_model import HOLD_COLUMNS, TIME_LEFT_COLUMN, HoldsModel
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND
 
 
@@ -59,3 +61,41 @@ def test_hold_row_shows_amount_age_and_expiry(synced_window):
     days, hours = divmod(int(hold.age.total_seconds()) // 3600, 24)
     if days:
         assert cells[_column("Возраст")] == f"{days} д {hours} ч"
+
+
+def test_an_expired_hold_is_marked_and_one_expiring_today_is_highlighted(qapp):
+    now = utc_now()
+    today = now.astimezone(ALMATY).date()
+
+    def hold(invoice: str, age: timedelta, lifetime: timedelta = timedelta(days=7)) -> HoldRow:
+        created = now - age
+        return HoldRow(
+            invoice_id=invoice,
+            transaction_id=None,
+            amount=Money(150_000),
+            created_at=created,
+            age=age,
+            expires_at=created + lifetime,
+            time_left=created + lifetime - now,
+            warn=age >= timedelta(days=5),
+            expired=created + lifetime <= now,
+            customer=None,
+        )
+
+    expired = hold("000000001", timedelta(days=8))
+    young_but_today = hold("000000002", timedelta(hours=1), lifetime=timedelta(minutes=90))
+    calm = hold("000000003", timedelta(days=1))
+    model = HoldsModel()
+    model.set_holds([expired, young_but_today, calm], today)
+
+    def cell(row: int, role=Qt.ItemDataRole.DisplayRole):
+        return model.index(row, TIME_LEFT_COLUMN).data(role)
+
+    assert cell(0) == "истекла"
+    assert cell(0, Qt.ItemDataRole.BackgroundRole) == HOLD_EXPIRED_BACKGROUND
+    assert "нельзя" in cell(0, Qt.ItemDataRole.ToolTipRole)
+    if young_but_today.expires_at.astimezone(ALMATY).date() == today:  # not just before midnight
+        assert cell(1, Qt.ItemDataRole.BackgroundRole) == HOLD_WARN_BACKGROUND
+        assert cell(1) == "30 мин"
+    assert cell(2, Qt.ItemDataRole.BackgroundRole) is None
+    assert cell(2) == "6 д 0 ч"
