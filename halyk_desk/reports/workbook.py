@@ -1,23 +1,33 @@
 """The reconciliation workbook: Сводка, Расхождения, Платежи, Блокировки, Возвраты и операции,
 По дням.
 
-Written to a temporary file beside the target and moved into place, so the path holds either the
-previous file or a complete new one; a cancelled or failed export leaves nothing behind.
+openpyxl (write-only) makes the package, the styles and the summary; the five tables are streamed
+as worksheet XML by reports.xlsx into a scratch folder and take the place of openpyxl's empty
+sheets when the package is zipped. The result goes to a temporary file beside the target and is
+moved into place, so the path holds either the previous file or a complete new one; a cancelled
+or failed export leaves nothing behind, there or in the scratch folder.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import threading
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
+from halyk_desk.domain import Money
 from halyk_desk.reconcile import CATEGORIES, TITLES, Pair, ReconcileResult
 from halyk_desk.reports.sheets import (
     DAILY_COLUMNS,
@@ -28,7 +38,16 @@ from halyk_desk.reports.sheets import (
     hold_columns,
     is_hold,
 )
-from halyk_desk.reports.xlsx import Cells, write_table
+from halyk_desk.reports.xlsx import (
+    DATE_FORMAT,
+    MOMENT_FORMAT,
+    PERCENT_FORMAT,
+    Column,
+    Styles,
+    clean_text,
+    money_format,
+    stream_table,
+)
 
 #: How often (in rows) progress is reported and a cancel request is noticed.
 _TICK_ROWS = 1000
@@ -94,32 +113,22 @@ def write_reconciliation_workbook(
     lines = result.pairs if payments is None else payments
     held = [p for p in lines if is_hold(p)] if holds is None else holds
     operations = list(refunds_and_operations)
-    ticker = _Ticker(
-        len(CATEGORIES) + len(result.discrepancies) + len(lines) + len(held) + len(operations)
-        + len(result.daily),
-        progress, cancel,
-    )
+    expire_after = timedelta(days=result.settings.hold_expire_days)
+    tables: list[tuple[str, Sequence[Column[Any]], Sequence[Any]]] = [
+        ("Расхождения", DISCREPANCY_COLUMNS, result.discrepancies),
+        ("Платежи", PAYMENT_COLUMNS, lines),
+        ("Блокировки", hold_columns(expire_after, result.now), held),
+        ("Возвраты и операции", OPERATION_COLUMNS, operations),
+        ("По дням", DAILY_COLUMNS, result.daily),
+    ]
+    ticker = _Ticker(len(CATEGORIES) + sum(len(rows) for _, _, rows in tables), progress, cancel)
     ticker.check()
     temporary = _reserve_beside(target)
-    wb = Workbook(write_only=True)
     try:
-        cells = Cells(wb, tz)
-        cur = result.currency
-        _write_summary(cells, result, meta, tz, ticker)
-        write_table(cells, "Расхождения", DISCREPANCY_COLUMNS, result.discrepancies,
-                    currency=cur, tick=ticker)
-        write_table(cells, "Платежи", PAYMENT_COLUMNS, lines, currency=cur, tick=ticker)
-        expire_after = timedelta(days=result.settings.hold_expire_days)
-        write_table(cells, "Блокировки", hold_columns(expire_after, result.now), held,
-                    currency=cur, tick=ticker)
-        write_table(cells, "Возвраты и операции", OPERATION_COLUMNS, operations,
-                    currency=cur, tick=ticker)
-        write_table(cells, "По дням", DAILY_COLUMNS, result.daily, currency=cur, tick=ticker)
-        ticker.check()
-        wb.save(temporary)
+        with tempfile.TemporaryDirectory(prefix="halyk-desk-export-") as work:
+            _write(Path(work), temporary, result, meta, tz, tables, ticker)
         os.replace(temporary, target)
     except BaseException as exc:
-        _discard(wb)
         temporary.unlink(missing_ok=True)
         if isinstance(exc, OSError) and not isinstance(exc, ExportError):
             raise _cannot_write(target, exc) from None
@@ -129,41 +138,95 @@ def write_reconciliation_workbook(
     return target
 
 
-def _write_summary(cells: Cells, result: ReconcileResult, meta: ReportMeta, tz: ZoneInfo,
+def _write(
+    work: Path, temporary: Path, result: ReconcileResult, meta: ReportMeta, tz: ZoneInfo,
+    tables: list[tuple[str, Sequence[Column[Any]], Sequence[Any]]], ticker: _Ticker,
+) -> None:
+    """openpyxl makes the package: styles, the summary, and an empty sheet per table; each table
+    is streamed into a file of its own, which then takes the place of its empty sheet.
+
+    The openpyxl workbook stays in memory (it is small) until it is saved, so stopping earlier
+    leaves nothing of it anywhere.
+    """
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Сводка"
+    styles = Styles(summary)
+    streamed = []
+    for n, (title, columns, rows) in enumerate(tables):
+        sheet = work / f"table{n}.xml"
+        with open(sheet, "w", encoding="utf-8", newline="", buffering=1 << 20) as out:
+            ref = stream_table(out, columns, rows, styles=styles, tz=tz,
+                               currency=result.currency, tick=ticker)
+        placeholder = wb.create_sheet(title)
+        placeholder.auto_filter.ref = ref  # the workbook part names the filter range too
+        streamed.append((placeholder, sheet))
+    _write_summary(summary, result, meta, tz, ticker)
+    ticker.check()
+    package = work / "package.xlsx"
+    wb.save(package)
+    # a sheet's part name is settled when the package is saved
+    parts = {placeholder.path.lstrip("/"): sheet for placeholder, sheet in streamed}
+    with zipfile.ZipFile(package) as source, \
+            zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as final:
+        for info in source.infolist():
+            if info.filename in parts:
+                final.write(parts[info.filename], info.filename)
+            else:
+                final.writestr(info, source.read(info.filename))
+
+
+def _write_summary(ws: Worksheet, result: ReconcileResult, meta: ReportMeta, tz: ZoneInfo,
                    tick: Callable[[], None]) -> None:
-    ws = cells.wb.create_sheet("Сводка")
     for letter, width in zip("ABCDE", (44, 28, 14, 20, 10), strict=True):
         ws.column_dimensions[letter].width = width
+    row = 0
 
-    def pair(label: str, value: object) -> None:
-        ws.append([cells.text(ws, label, bold=True), value])
+    def line(*values: object, bold: bool = False) -> None:
+        """One row; a (value, number format) pair gives a formatted cell."""
+        nonlocal row
+        row += 1
+        for column, value in enumerate(values, 1):
+            number_format = None
+            if isinstance(value, tuple):
+                value, number_format = value
+            if value is None:
+                continue
+            cell = ws.cell(row, column, clean_text(value) if isinstance(value, str) else value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # "=..." is a name, not a formula
+            if number_format:
+                cell.number_format = number_format
+            if bold or (column == 1 and len(values) == 2):
+                cell.font = Font(bold=True)
 
-    ws.append([cells.text(ws, "Сверка платежей Halyk ePay", bold=True)])
-    ws.append([])
-    pair("Период с", cells.day(ws, result.period_from))
-    pair("Период по", cells.day(ws, result.period_to))
-    pair("Часовой пояс", cells.text(ws, f"{tz.key} — даты и время в книге по этому поясу"))
-    pair("Профиль", cells.text(ws, meta.profile))
-    pair("Терминал", cells.text(ws, meta.terminal))
-    pair("Сформировано", cells.moment(ws, meta.generated_at))
-    pair("Сформировал", cells.text(ws, meta.generated_by))
-    pair("Валюта сверки", cells.text(ws, result.currency))
-    ws.append([])
-    pair("Заказов в периоде", result.orders)
-    pair("Из них ожидают оплаты", result.orders_expecting_payment)
-    pair("Заказано", cells.money(ws, result.ordered))
-    pair("Списано", cells.money(ws, result.captured))
-    pair("Возвращено", cells.money(ws, result.refunded))
-    pair("Чистыми (списано − возвращено)", cells.money(ws, result.net))
-    pair("Доля совпадений", cells.percent(ws, result.match_rate)
-         if result.match_rate is not None else cells.text(ws, "нет заказов, ожидающих оплаты"))
-    ws.append([])
-    ws.append([cells.text(ws, title, bold=True)
-               for title in ("Категория", "Код", "Количество", "Сумма", "Решено")])
+    def money(value: Money) -> tuple[Decimal, str]:
+        return value.to_decimal(), money_format(value.currency)
+
+    line("Сверка платежей Halyk ePay", bold=True)
+    row += 1
+    line("Период с", (result.period_from, DATE_FORMAT))
+    line("Период по", (result.period_to, DATE_FORMAT))
+    line("Часовой пояс", f"{tz.key} — даты и время в книге по этому поясу")
+    line("Профиль", meta.profile)
+    line("Терминал", meta.terminal)
+    line("Сформировано", (meta.generated_at.astimezone(tz).replace(tzinfo=None), MOMENT_FORMAT))
+    line("Сформировал", meta.generated_by)
+    line("Валюта сверки", result.currency)
+    row += 1
+    line("Заказов в периоде", result.orders)
+    line("Из них ожидают оплаты", result.orders_expecting_payment)
+    line("Заказано", money(result.ordered))
+    line("Списано", money(result.captured))
+    line("Возвращено", money(result.refunded))
+    line("Чистыми (списано − возвращено)", money(result.net))
+    line("Доля совпадений", (result.match_rate, PERCENT_FORMAT) if result.match_rate is not None
+         else "нет заказов, ожидающих оплаты")
+    row += 1
+    line("Категория", "Код", "Количество", "Сумма", "Решено", bold=True)
     for key in CATEGORIES:
         total = result.categories[key]
-        ws.append([cells.text(ws, TITLES[key]), cells.text(ws, key), total.count,
-                   cells.money(ws, total.sum), total.resolved])
+        line(TITLES[key], key, total.count, money(total.sum), total.resolved)
         tick()
 
 
@@ -208,21 +271,3 @@ def _cannot_write(target: Path, exc: OSError) -> ExportError:
     else:
         advice = "Free some disk space or choose another folder, and export again."
     return ExportError(f"Cannot write the workbook to {target}: {reason}. {advice}")
-
-
-def _discard(wb: Workbook) -> None:
-    """Drop the sheets openpyxl has been streaming into its own temporary files.
-
-    openpyxl removes those files only when it saves, or at interpreter exit; a cancelled export
-    must not leave them behind (reaching into `_rows`/`_writer` is the only way to close them).
-    """
-    for ws in wb.worksheets:
-        writer = getattr(ws, "_writer", None)
-        if writer is None:
-            continue
-        rows = getattr(ws, "_rows", None)
-        if rows is not None:
-            rows.close()
-        writer.close()
-        if os.path.exists(writer.out):
-            writer.cleanup()
