@@ -1,11 +1,12 @@
 """The reconciliation workbook: Сводка, Расхождения, Платежи, Блокировки, Возвраты и операции,
 По дням.
 
-openpyxl (write-only) makes the package, the styles and the summary; the five tables are streamed
-as worksheet XML by reports.xlsx into a scratch folder and take the place of openpyxl's empty
-sheets when the package is zipped. The result goes to a temporary file beside the target and is
-moved into place, so the path holds either the previous file or a complete new one; a cancelled
-or failed export leaves nothing behind, there or in the scratch folder.
+openpyxl makes the package, the styles and the summary (a small in-memory workbook); the five
+tables are streamed as worksheet XML by reports.xlsx into a scratch folder beside the target and
+take the place of openpyxl's empty sheets when the package is zipped, so memory stays flat however
+many rows there are. The result goes to a temporary file beside the target and is moved into
+place: the path holds either the previous file or a complete new one, and a cancelled or failed
+export leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def write_reconciliation_workbook(
     ticker.check()
     temporary = _reserve_beside(target)
     try:
-        with tempfile.TemporaryDirectory(prefix="halyk-desk-export-") as work:
+        # scratch beside the target: the same disk as the workbook, not a RAM-backed /tmp
+        with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as work:
             _write(Path(work), temporary, result, meta, tz, tables, ticker)
         os.replace(temporary, target)
     except BaseException as exc:
