@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from halyk_desk.services import demo as demo_service
 from halyk_desk.services.bank import is_sandbox
-from halyk_desk.ui import tasks
+from halyk_desk.ui import money_actions, tasks
 from halyk_desk.ui.holds_view import HoldsView
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 from halyk_desk.ui.payments_view import PaymentsView
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self.sync_panel.finished.connect(self._synced)
         self.payments_view.message.connect(self.show_message)
         self.holds_view.loaded.connect(self._holds_loaded)
+        #: Money buttons, the Audit tab, resolution of unknown operations (issue 4).
+        self.money_movement = money_actions.install(self)
         self.resize(1400, 820)
 
     def add_tab(self, view: QWidget, title: str) -> int:
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
     def _load(self) -> None:
         self.payments_view.start()
         self.holds_view.start()
+        self.money_movement.start()
         self.sync_panel.refresh_last_sync()
 
     def _synced(self, _summary: object) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from halyk_desk.services import operations, operators
 from halyk_desk.services.operations import ActionLimits, OperationRow, Outcome
@@ -156,16 +156,18 @@ class HoldActions(QWidget):
         self.confirm_button.setObjectName("confirmHolds")
         self.cancel_button = QPushButton(tr("Отменить блокировку…"), self)
         self.cancel_button.setObjectName("releaseHolds")
-        self.busy_label = QLabel(self)
+        #: The holds with an unresolved operation, in a line of its own above the table.
+        self.busy_label = QLabel(holds_view)
         self.busy_label.setObjectName("pendingOperations")
         self.busy_label.setStyleSheet(BUSY_STYLE)
         self.busy_label.setWordWrap(True)
+        self.busy_label.setVisible(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.busy_label, 1)
         layout.addWidget(self.confirm_button)
         layout.addWidget(self.cancel_button)
         holds_view.actions_bar.addWidget(self)
+        holds_view.layout().insertWidget(1, self.busy_label)
 
         self.confirm_button.clicked.connect(lambda: self.act(operations.CONFIRM))
         self.cancel_button.clicked.connect(lambda: self.act(operations.CANCEL))
@@ -187,9 +189,10 @@ class HoldActions(QWidget):
         self.allowed, self.unresolved = result
         holds = {h.invoice_id for h in self.view.visible_holds()}
         busy = [op for invoice, op in sorted(self.unresolved.items()) if invoice in holds]
-        self.busy_label.setText("; ".join(
-            tr("Заказ {invoice}: {status}").format(invoice=op.invoice_id,
+        self.busy_label.setText(tr("Операции в процессе — ") + "; ".join(
+            tr("заказ {invoice}: {status}").format(invoice=op.invoice_id,
                                                    status=status_text(op)) for op in busy))
+        self.busy_label.setVisible(bool(busy))
         self._update()
 
     def selected(self) -> list[HoldRow]:
@@ -244,8 +247,7 @@ class PaymentActions(QWidget):
         self.limits: ActionLimits | None = None
         self.allowed = False
         self.buttons: dict[str, QPushButton] = {}
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         self.busy_label = QLabel(self)
         self.busy_label.setObjectName("paymentOperation")
         self.busy_label.setStyleSheet(BUSY_STYLE)
@@ -256,9 +258,13 @@ class PaymentActions(QWidget):
             button = QPushButton(text, self)
             button.setObjectName(f"{action}Payment")
             button.clicked.connect(lambda _checked=False, a=action: self.act(a))
-            layout.addWidget(button)
+            row.addWidget(button)
             self.buttons[action] = button
-        layout.addWidget(self.busy_label, 1)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.busy_label)
         detail_pane.actions_row.addWidget(self)
         self.show_payment(None)
 
@@ -287,7 +293,9 @@ class PaymentActions(QWidget):
     def _update(self) -> None:
         limits = self.limits
         blocked = limits.blocked_by if limits is not None else None
-        self.busy_label.setText(status_text(blocked) if blocked else "")
+        self.busy_label.setText(tr("Операция в процессе: {status}").format(
+            status=status_text(blocked)) if blocked else "")
+        self.busy_label.setVisible(blocked is not None)
         for action, button in self.buttons.items():
             button.setEnabled(self.allowed and limits is not None and limits.allowed(action))
             if limits is None:

@@ -42,6 +42,7 @@ from halyk_desk.services.operations import (
     ReasonError,
     check_reason,
     is_other,
+    parse_amount,
 )
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
@@ -272,8 +273,7 @@ class OperationDialog(QDialog):
     # --- validation -------------------------------------------------------------------------
     def amount(self) -> Money:
         """The amount typed, checked by the rules; MoneyError or RuleViolation otherwise."""
-        text = self.amount_edit.text()
-        return self._check_amount(Money.parse(text, self.limits.currency, allow_zero=False))
+        return self._check_amount(parse_amount(self.amount_edit.text(), self.limits.currency))
 
     def problem(self) -> str | None:
         """Why the request cannot be sent as it is, or None."""
