@@ -362,6 +362,7 @@ def _convert(soffice: str, source: Path, out: Path, target: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_the_workbook_and_reads_its_numbers(workbook, tmp_path):
     soffice = _soffice()
     *_, path = workbook
