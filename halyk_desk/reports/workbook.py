@@ -52,6 +52,8 @@ from halyk_desk.reports.xlsx import (
 
 #: How often (in rows) progress is reported and a cancel request is noticed.
 _TICK_ROWS = 1000
+#: Rows a sheet holds in Excel and LibreOffice, less the header, the blank row and the totals.
+MAX_TABLE_ROWS = 1_048_576 - 10
 
 
 class ExportError(OSError):
@@ -122,6 +124,13 @@ def write_reconciliation_workbook(
         ("Возвраты и операции", OPERATION_COLUMNS, operations),
         ("По дням", DAILY_COLUMNS, result.daily),
     ]
+    for title, _, rows in tables:
+        if len(rows) > MAX_TABLE_ROWS:
+            raise ExportError(
+                f"Cannot write the workbook to {target}: the sheet «{title}» would have "
+                f"{_grouped(len(rows))} rows and a spreadsheet holds at most "
+                f"{_grouped(MAX_TABLE_ROWS)}. Export a shorter period."
+            )
     ticker = _Ticker(len(CATEGORIES) + sum(len(rows) for _, _, rows in tables), progress, cancel)
     ticker.check()
     temporary = _reserve_beside(target)
@@ -230,6 +239,10 @@ def _write_summary(ws: Worksheet, result: ReconcileResult, meta: ReportMeta, tz:
         total = result.categories[key]
         line(TITLES[key], key, total.count, money(total.sum), total.resolved)
         tick()
+
+
+def _grouped(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
 
 
 def _reserve_beside(target: Path) -> Path:

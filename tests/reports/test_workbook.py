@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -454,6 +455,24 @@ def test_an_unwritable_path_is_named_with_what_to_do_and_nothing_is_written(
     assert str(target) in message and words in message
     assert sorted(tmp_path.rglob("*")) == before
     assert list(private_tempdir.iterdir()) == []
+
+
+class TooManyLines(Sequence):
+    """More payment lines than a sheet can hold; none of them is ever read."""
+
+    def __len__(self) -> int:
+        return 1_048_576
+
+    def __getitem__(self, index):
+        raise AssertionError("the export must refuse before reading any line")
+
+
+def test_more_lines_than_a_sheet_holds_are_refused_before_writing(tmp_path, private_tempdir):
+    target = tmp_path / "month.xlsx"
+    with pytest.raises(ExportError, match=r"«Платежи» would have 1 048 576 rows.*shorter period"):
+        write_reconciliation_workbook(target, small_case(), META, payments=TooManyLines(),
+                                      holds=[])
+    assert list(tmp_path.iterdir()) == [private_tempdir]
 
 
 def test_a_failure_while_saving_is_reported_and_cleaned_up(tmp_path, private_tempdir, monkeypatch):
