@@ -18,7 +18,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from halyk_desk.domain import FINAL_STATES, State, normalize_invoice_id, utc_now
+from halyk_desk.domain import (
+    DEFAULT_CURRENCY,
+    FINAL_STATES,
+    State,
+    normalize_invoice_id,
+    utc_now,
+)
 from halyk_desk.domain.timeutil import as_utc
 from halyk_desk.store.models import Order, Payment, Profile, StatusChange, SyncRun
 from halyk_desk.store.records import (
@@ -60,6 +66,11 @@ def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
+def _dialect_insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT, which both our databases speak."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 # --- profiles -------------------------------------------------------------------------------------
 
 def profile_id(session: Session, name: str) -> int:
@@ -88,9 +99,8 @@ def save_profile(session: Session, record: ProfileRecord) -> None:
 def ensure_profile(session: Session, record: ProfileRecord) -> None:
     """Add the profile unless one with that name exists (which is left as it is). Safe when two
     programs do it at once on one PostgreSQL database."""
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        dialect_insert(Profile)
+        _dialect_insert(session)(Profile)
         .values(name=record.name, kind=record.kind, oauth_url=record.oauth_url,
                 api_url=record.api_url, client_id=record.client_id,
                 terminal_id=record.terminal_id, created_at=utc_now())
@@ -221,6 +231,34 @@ def _select_payment(session: Session, pid: int, invoice_id: str) -> Payment | No
     )
 
 
+def _locked_payment(session: Session, pid: int, invoice_id: str,
+                    new_values: dict[str, Any]) -> tuple[Payment, bool]:
+    """The payment row for writing, locked until the transaction ends (PostgreSQL; a SQLite writer
+    holds the whole file). Without one, a row of `new_values` is inserted, and True says so.
+
+    Two programs reading the same invoice on one database may both find no row: the second
+    insert then does nothing and that program updates the first one's row instead of failing.
+    """
+    def locked() -> Payment | None:
+        return session.scalar(
+            select(Payment).where(Payment.profile_id == pid, Payment.invoice_id == invoice_id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+
+    row = locked()
+    if row is not None:
+        return row, False
+    inserted = session.scalar(
+        _dialect_insert(session)(Payment)
+        .values(profile_id=pid, invoice_id=invoice_id, **new_values)
+        .on_conflict_do_nothing(index_elements=["profile_id", "invoice_id"])
+        .returning(Payment.id)
+    ) is not None
+    row = locked()
+    assert row is not None
+    return row, inserted
+
+
 def get_payment(session: Session, profile: str, invoice_id: str) -> PaymentRecord | None:
     row = _select_payment(session, profile_id(session, profile), invoice_id)
     return None if row is None else _payment_record(row)
@@ -254,17 +292,15 @@ def save_payment(
     values = {n: getattr(record, n) for n in _PAYMENT_FIELDS}
     values["state"] = record.state.value
     values["card_last4"] = _card_last4(record.card_mask)
-    row = _select_payment(session, pid, invoice_id)
-    if row is None:
-        row = Payment(profile_id=pid, invoice_id=invoice_id)
-        session.add(row)
+    row, inserted = _locked_payment(session, pid, invoice_id, values)
+    if inserted:
         old_state, old_status, changed = None, None, True
     else:
         old_state, old_status = State(row.state), row.bank_status
         changed = any(getattr(row, n) != values[n] for n in _BANK_FIELDS)
-    for name, value in values.items():
-        setattr(row, name, value)
-    session.flush()
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.flush()
     state_changed = old_state is not record.state or old_status != record.bank_status
     if state_changed:
         record_status_change(
@@ -280,15 +316,14 @@ def mark_read_error(session: Session, profile: str, invoice_id: str, error: str)
     """A read of this invoiceId failed: keep what was known, note why. An order never read before
     gets a payment row in state unknown, so the window can show the error."""
     pid = profile_id(session, profile)
-    row = _select_payment(session, pid, invoice_id)
-    if row is None:
-        currency = session.scalar(
-            select(Order.currency).where(Order.profile_id == pid, Order.invoice_id == invoice_id)
-        )
-        row = Payment(profile_id=pid, invoice_id=invoice_id, state=State.UNKNOWN.value,
-                      currency=currency or "KZT", original_minor=0, held_minor=0,
-                      captured_minor=0, refunded_minor=0, remaining_minor=0)
-        session.add(row)
+    currency = session.scalar(
+        select(Order.currency).where(Order.profile_id == pid, Order.invoice_id == invoice_id)
+    )
+    row, _ = _locked_payment(session, pid, invoice_id, {
+        "state": State.UNKNOWN.value, "currency": currency or DEFAULT_CURRENCY,
+        "original_minor": 0, "held_minor": 0, "captured_minor": 0, "refunded_minor": 0,
+        "remaining_minor": 0,
+    })
     row.read_error = error[:500]
     session.flush()
 

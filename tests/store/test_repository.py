@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from halyk_desk.domain import InvoiceIdError, State
-from halyk_desk.store import UnknownProfile, repository
+from halyk_desk.store import Store, UnknownProfile, repository
 from halyk_desk.store.models import Order, Payment, Profile
 from halyk_desk.store.records import (
     OrderRecord,
@@ -350,3 +352,50 @@ def test_holds_show_age_expiry_and_warnings(store, shop):
         timedelta(days=1), timedelta(days=6), 700_00, "Анна")
     assert fresh.expires_at == now + timedelta(days=6)
     assert holds[0].time_left == -timedelta(days=1)
+
+
+@pytest.mark.postgres
+def test_two_sessions_saving_the_same_new_payment_at_once_do_not_collide(pg_module_url,
+                                                                          app_paths):
+    """Two programs read the same invoice on one PostgreSQL database: the second one's insert
+    waits for the first, then updates that row instead of failing on the unique key."""
+    with Store.open(pg_module_url, app_paths) as store:
+        with store.session() as session:
+            for table in ("status_history", "payments", "orders", "sync_runs"):
+                session.execute(text(f"DELETE FROM {table}"))
+            repository.ensure_profile(session, ProfileRecord(name="race", kind="custom"))
+        add_orders(store, "race", order("000000001"))
+        record = payment("000000001", State.HELD, held_minor=1_500_00)
+        outcome: dict[str, object] = {}
+        first_saved, first_may_commit = threading.Event(), threading.Event()
+
+        def first() -> None:
+            with store.session() as session:
+                outcome["first"] = repository.save_payment(session, "race", record)
+                first_saved.set()
+                first_may_commit.wait(30)
+
+        def second() -> None:
+            try:
+                outcome["second"] = save(store, "race", record)
+            except Exception as exc:  # the failure this test is about
+                outcome["second"] = exc
+
+        one = threading.Thread(target=first)
+        one.start()
+        assert first_saved.wait(30)
+        two = threading.Thread(target=second)
+        two.start()
+        with store.engine.connect() as watcher:  # until the second waits on the first's row
+            while not watcher.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()")):
+                assert two.is_alive(), outcome
+                watcher.rollback()
+        first_may_commit.set()
+        one.join(30)
+        two.join(30)
+        assert outcome["first"].changed and not outcome["second"].changed, outcome
+        with store.session(readonly=True) as session:
+            history = repository.status_history(session, "race", "000000001")
+        assert [(h.old_state, h.new_state) for h in history] == [(None, State.HELD)]
