@@ -13,6 +13,7 @@ Usage:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,20 @@ def _language(value: Any) -> str | None:
     return None if value in LANGUAGES else f"must be one of {', '.join(LANGUAGES)}"
 
 
+_DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
+
+
+def _database_url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a database address, or empty for the SQLite file in the data folder"
+    if value and not value.startswith(_DATABASE_SCHEMES):
+        return ("must be a SQLite file (sqlite:///path/halyk-desk.sqlite3) or a PostgreSQL "
+                "address (postgresql://user@host/halyk)")
+    if re.match(r"postgres[^:]*://[^/@]*:[^/@]*@", value):
+        return "must not hold a password: the password is kept in the keyring"
+    return None
+
+
 @dataclass(frozen=True)
 class Option:
     key: str
@@ -100,6 +115,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("reasons", list(DEFAULT_REASONS), "Reasons offered for confirm, cancel and refund",
            _reasons),
     Option("language", "auto", "Language of the window (auto: the system's)", _language),
+    Option("database_url", "",
+           "Database (empty: the SQLite file in the data folder); used from the next start",
+           _database_url),
 )
 _BY_KEY = {option.key: option for option in OPTIONS}
 

@@ -56,6 +56,7 @@ def test_defaults_without_a_file(app_paths):
         "amount_tolerance": 0,
         "reasons": list(DEFAULT_REASONS),
         "language": "auto",
+        "database_url": "",
     }
     assert "Просьба покупателя" in settings["reasons"] and "Другое" in settings["reasons"]
     assert all(option.title for option in OPTIONS)

@@ -5,8 +5,8 @@
             repository.list_payments(session, ctx.profile.name, ...)
 
 Where things come from: --home or HALYK_DESK_HOME (folders), --db or HALYK_DESK_DB (database,
-default the SQLite file in the data folder), --profile (else the last used, else `sandbox`),
---operator (else the operating system's user name).
+else the settings' database_url, else the SQLite file in the data folder), --profile (else the
+last used, else `sandbox`), --operator (else the operating system's user name).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Self
 from halyk_desk.paths import AppPaths, resolve_paths
 from halyk_desk.secrets import SecretStore
 from halyk_desk.services import profiles
+from halyk_desk.services.settings_service import configured_database
 from halyk_desk.settings import Settings
 from halyk_desk.store import DB_ENV, Store
 from halyk_desk.store.records import ProfileRecord
@@ -68,7 +69,10 @@ def _arg(args: Any, name: str) -> Any:
 def open_workspace(args: Any) -> Workspace:
     paths = resolve_paths(_arg(args, "home"))
     settings = Settings.load(paths.config_dir)
-    store = Store.open(_arg(args, "db") or os.environ.get(DB_ENV) or None, paths)
+    # --db, then HALYK_DESK_DB, then the settings (the dialog's Database page), then the default.
+    url = _arg(args, "db") or os.environ.get(DB_ENV) or configured_database(
+        settings, SecretStore(paths.config_dir))
+    store = Store.open(url, paths)
     try:
         profiles.ensure_builtin(store)
     except BaseException:

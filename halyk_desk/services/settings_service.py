@@ -1,0 +1,325 @@
+"""Changing settings and profiles, as the settings dialog does: checked, permitted, audited, saved.
+
+Settings (halyk_desk.settings) are saved atomically, and every change lands in the audit log in
+the same step: the log's entries are written in a transaction that commits only once the file has
+been replaced. Changing them needs the admin's `settings` permission (enforced here, whatever the
+window greys out), except the language, which is each person's own.
+
+The database address is a setting (used from the next start); its password, like a profile's
+client secret, lives in the keyring (halyk_desk.secrets), never in the settings file.
+
+Connection tests report what happened as data (a ConnectionCheck, a DatabaseCheck); the window
+words them in its language.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+
+from halyk_desk.epay import EpayClient, EpayProfile, errors
+from halyk_desk.secrets import SecretSaved, SecretStore
+from halyk_desk.services import audit, operators, profiles
+from halyk_desk.services.bank import BankSetupError, open_bank
+from halyk_desk.settings import Settings, SettingsError, option
+from halyk_desk.store import migrate, repository
+from halyk_desk.store.engine import create_store_engine, normalize_url
+from halyk_desk.store.records import ProfileRecord
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
+
+#: Settings anyone may change for themselves; the rest need an admin.
+PERSONAL = frozenset({"language"})
+#: The keyring entry of the database password (a name no profile can have).
+DATABASE_SECRET = "@database"
+#: Seconds a connection test waits for an answer.
+TEST_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    key: str
+    old: Any
+    new: Any
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+def problems(values: dict[str, Any]) -> dict[str, str]:
+    """Each value that its option refuses, with the option's reason (in English, for logs and
+    the CLI; the dialog says it in the window's language)."""
+    found = {}
+    for key, value in values.items():
+        problem = option(key).check(value)
+        if problem:
+            found[key] = problem
+    days = ("hold_warn_days", "hold_expire_days")
+    if not found and set(days) <= values.keys() and values[days[0]] >= values[days[1]]:
+        found["hold_warn_days"] = "must be fewer days than the hold's expiry"
+    return found
+
+
+def changes(settings: Settings, values: dict[str, Any]) -> list[SettingChange]:
+    return [SettingChange(key, settings[key], value) for key, value in values.items()
+            if settings[key] != value]
+
+
+def needs_admin(found: list[SettingChange]) -> bool:
+    return any(change.key not in PERSONAL for change in found)
+
+
+def save_settings(ctx: AppContext, values: dict[str, Any]) -> list[SettingChange]:
+    """Apply `values` (setting key -> new value) to ctx.settings and save the file; returns what
+    changed. Nothing is changed when a value is refused (SettingsError), the operator may not
+    (operators.NotAllowed), or the file cannot be written (OSError)."""
+    refused = problems(values)
+    if refused:
+        key, problem = next(iter(refused.items()))
+        raise SettingsError(ctx.settings.path, f"{option(key).title}: {problem}.")
+    found = changes(ctx.settings, values)
+    if not found:
+        return []
+    settings = ctx.settings
+    with ctx.store.session() as session:
+        if needs_admin(found):
+            operators.require_in(session, ctx.operator, operators.SETTINGS)
+        for change in found:
+            audit.record_setting_change(session, operator=ctx.operator, key=change.key,
+                                        old=change.old, new=change.new)
+        for change in found:
+            settings.set(change.key, change.new)
+        try:
+            settings.save()
+        except BaseException:
+            for change in found:  # the file still holds the old values; so must the program
+                settings.set(change.key, change.old)
+            raise
+    return found
+
+
+def may_change_settings(ctx: AppContext) -> bool:
+    who = operators.current(ctx)
+    return who is not None and who.can(operators.SETTINGS)
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    record: ProfileRecord
+    #: "keyring", a file path, "published", "sandbox" or None when no secret is stored.
+    secret_where: str | None
+
+
+def list_profiles(ctx: AppContext) -> list[ProfileInfo]:
+    secrets = ctx.secrets
+    found = []
+    for record in profiles.list_all(ctx.store):
+        if record.kind == profiles.SANDBOX.kind:
+            where: str | None = "sandbox"
+        elif record.name in profiles.BUILTIN:
+            where = "published"
+        else:
+            where = secrets.location(record.name)
+        found.append(ProfileInfo(record, where))
+    return found
+
+
+def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None) -> SecretSaved | None:
+    """Add or change a custom profile; `secret` None keeps the one stored (there must be one).
+    Returns where a new secret went (its `warning` set when that is the fallback file).
+    ProfileError (with what to type) when a field is not right."""
+    checked = profiles.custom_profile(
+        record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
+        client_id=record.client_id or "", terminal_id=record.terminal_id or "")
+    secret = (secret or "").strip() or None
+    with ctx.store.session() as session:
+        operators.require_in(session, ctx.operator, operators.SETTINGS)
+        if secret is None and ctx.secrets.get(checked.name) is None:
+            raise profiles.ProfileError(f"Profile {checked.name!r}: the client secret is empty.")
+        # The secret first: a profile is never left in the store without one.
+        saved = ctx.secrets.set(checked.name, secret) if secret else None
+        repository.save_profile(session, checked)
+        audit.append(session, operator=ctx.operator, action="profile.save",
+                     subject=f"profile:{checked.name}",
+                     details={"oauth_url": checked.oauth_url, "api_url": checked.api_url,
+                              "client_id": checked.client_id, "terminal_id": checked.terminal_id,
+                              "secret_changed": saved is not None})
+    return saved
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """The outcome of a connection test. `kind`: ok | setup (something to fill in) | auth (the
+    bank refused the credentials) | unreachable (no answer, or the bank is down) | refused (the
+    bank answered with an error) | reply (the answer made no sense). `detail` is the technical
+    text (English, as the client wrote it), for support."""
+
+    kind: str
+    host: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
+
+
+def _kind(exc: BaseException) -> str:
+    if isinstance(exc, BankSetupError | ValueError):
+        return "setup"
+    if isinstance(exc, errors.AuthenticationFailed):
+        return "auth"
+    if isinstance(exc, errors.TransientError | errors.OutcomeUnknown):
+        return "unreachable"
+    if isinstance(exc, errors.MalformedReply):
+        return "reply"
+    if isinstance(exc, errors.EpayError):
+        return "refused"
+    raise exc
+
+
+def test_profile(ctx: AppContext, record: ProfileRecord, secret: str | None = None,
+                 *, timeout: float = TEST_TIMEOUT_S) -> ConnectionCheck:
+    """Get a token and read one status through `record` as typed (not yet saved): with `secret`
+    when one was typed, else the one stored. The sandbox profile tests the in-process sandbox."""
+    host = urlsplit(record.api_url or "").netloc or record.name
+    try:
+        if secret:
+            profile = EpayProfile(name=record.name, oauth_url=record.oauth_url or "",
+                                  api_url=record.api_url or "", client_id=record.client_id or "",
+                                  terminal_id=record.terminal_id or "", secret=secret.strip())
+            with EpayClient(profile, timeout=timeout) as client:
+                detail = client.test_connection()
+        else:
+            with open_bank(replace(ctx, profile=record), timeout=timeout) as client:
+                detail = client.test_connection()
+                host = urlsplit(client.profile.api_url).netloc
+    except Exception as exc:  # sorted into what a person can act on; anything else re-raised
+        return ConnectionCheck(_kind(exc), host, str(exc))
+    return ConnectionCheck("ok", host, detail)
+
+
+# --- the database -----------------------------------------------------------------------------
+
+def configured_database(settings: Settings, secrets: SecretStore) -> URL | None:
+    """The database of the settings with its password from the keyring; None for the default
+    SQLite file in the data folder."""
+    address = settings["database_url"]
+    if not address:
+        return None
+    url = normalize_url(address)
+    password = secrets.get(DATABASE_SECRET) if url.get_backend_name() == "postgresql" else None
+    return url.set(password=password) if password else url
+
+
+def save_database(ctx: AppContext, address: str, password: str | None) -> SecretSaved | None:
+    """Set the database used from the next start (empty: the SQLite file in the data folder).
+    `password` None keeps the stored one; "" removes it."""
+    saved = None
+    if password:
+        operators.require(ctx, operators.SETTINGS)
+        saved = ctx.secrets.set(DATABASE_SECRET, password)
+    elif password == "":
+        operators.require(ctx, operators.SETTINGS)
+        ctx.secrets.delete(DATABASE_SECRET)
+    save_settings(ctx, {"database_url": address})
+    return saved
+
+
+@dataclass(frozen=True)
+class DatabaseCheck:
+    """What a database test found. `schema`: current | older (upgraded at the next start, after a
+    backup for SQLite) | newer (written by a newer Halyk Desk) | empty (made at the next start)
+    | absent (a SQLite file that does not exist yet; its folder is writable)."""
+
+    backend: str
+    address: str
+    schema: str
+    server: str | None = None
+
+
+class DatabaseCheckError(RuntimeError):
+    """The database cannot be used as given; the message is the driver's, without a password."""
+
+
+def _schema(revision: str | None) -> str:
+    if revision is None:
+        return "empty"
+    known = migrate.revisions()
+    if revision == known[-1]:
+        return "current"
+    return "older" if revision in known else "newer"
+
+
+def _address(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _check_sqlite(url: URL) -> DatabaseCheck:
+    path = Path(url.database or "")
+    if not url.database or url.database == ":memory:":
+        raise DatabaseCheckError("A SQLite database needs a file name.")
+    if not path.exists():
+        folder = next((p for p in path.parents if p.exists()), None)
+        if folder is None or not folder.is_dir() or not _writable(folder):
+            raise DatabaseCheckError(f"The folder {path.parent} cannot be created or written.")
+        return DatabaseCheck("sqlite", str(path), "absent")
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = (connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                        if "alembic_version" in tables else None)
+            server = "SQLite " + sqlite3.sqlite_version
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise DatabaseCheckError(f"{path}: {exc}") from exc
+    return DatabaseCheck("sqlite", str(path), _schema(revision[0] if revision else None), server)
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
+def check_database(address: str, password: str | None = None, *,
+                   stored_password: str | None = None) -> DatabaseCheck:
+    """Connect to the database at `address` (a PostgreSQL password from `password`, else
+    `stored_password`) and say what is there; nothing is written. DatabaseCheckError when it
+    cannot be used."""
+    try:
+        url = normalize_url(address.strip())
+    except Exception as exc:  # make_url's and normalize_url's errors alike
+        raise DatabaseCheckError(str(exc)) from exc
+    if url.get_backend_name() == "sqlite":
+        return _check_sqlite(url)
+    secret = password or stored_password
+    if secret and not url.password:
+        url = url.set(password=secret)
+    url = url.update_query_dict({"connect_timeout": str(int(TEST_TIMEOUT_S))})
+    engine = create_store_engine(url, pooled=False)
+    try:
+        with engine.connect() as connection:
+            server = str(connection.execute(text("SHOW server_version")).scalar())
+            revision = migrate.current_revision(connection)
+    except Exception as exc:  # the driver's OperationalError and kin: shown as they are
+        original = getattr(exc, "orig", None) or exc
+        raise DatabaseCheckError(str(original).strip()) from exc
+    finally:
+        engine.dispose()
+    return DatabaseCheck("postgresql", _address(url.set(query={})), _schema(revision),
+                         "PostgreSQL " + server)
+
+
+def database_address(url: str | URL) -> str:
+    """An address to show: never the password."""
+    return _address(make_url(url) if isinstance(url, str) else url)

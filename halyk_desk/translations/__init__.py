@@ -1,0 +1,1 @@
+"""Compiled translations of the window (*.qm), made by packaging/i18n.py; package data."""
