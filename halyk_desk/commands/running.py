@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -73,6 +75,21 @@ def exit_codes_epilog(*lines: str) -> str:
     return "exit codes:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal as usual; lines that start with a space (the list of
+    exit codes) each kept on their own, wrapped under their text."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = []
+        for line in text.splitlines():
+            item = re.match(r"\s+\S+\s+", line)
+            if item is None:
+                lines.append(super()._fill_text(line, width, indent))
+            else:
+                lines.append(textwrap.fill(line, width, initial_indent=indent,
+                                           subsequent_indent=indent + " " * item.end()))
+        return "\n".join(lines)
+
+
 def parser_kwargs() -> dict[str, Any]:
-    """Keep the epilog's lines as written."""
-    return {"formatter_class": argparse.RawDescriptionHelpFormatter}
+    return {"formatter_class": HelpFormatter}
