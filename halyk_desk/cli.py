@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the platform's folders; also HALYK_DESK_HOME)")
     parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite in the data "
                         "folder; also HALYK_DESK_DB), e.g. postgresql+psycopg://user@host/halyk")
-    parser.add_argument("--profile", metavar="NAME", help="bank profile to use (default: the last used)")
+    parser.add_argument(
+        "--profile", metavar="NAME", help="bank profile to use (default: the last used)"
+    )
     parser.add_argument("--operator", metavar="NAME", help="who is acting (default: the OS user)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
