@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import pytest
+
 from halyk_desk.domain import Money
 from halyk_desk.epay import EpayClient, EpayProfile
 from halyk_desk.paths import AppPaths
@@ -134,3 +136,13 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.01)
+
+
+@pytest.fixture(name="store_url")
+def sqlite_store_url(app_paths: AppPaths) -> str:
+    """Imported by test modules whose subject lives in the services, not the database (rules,
+    permissions, the CLI's output): SQLite only. The journal's database guarantees are tested on
+    both databases (test_races, test_faults, test_resolution, test_crash, test_audit)."""
+    url = f"sqlite:///{app_paths.data_dir / 'halyk-desk.sqlite3'}"
+    Store.open(url, app_paths).close()
+    return url

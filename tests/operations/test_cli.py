@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from money_helpers import PROFILE, executed, hold, journal, paid, posts
+from money_helpers import (
+    PROFILE,
+    executed,
+    hold,
+    journal,
+    paid,
+    posts,
+    sqlite_store_url,  # noqa: F401 (fixture: SQLite only)
+)
 
 from halyk_desk import cli
 from halyk_desk.sandbox import TEST_CLIENT_SECRET, Refusal, RefusalCode

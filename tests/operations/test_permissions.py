@@ -4,7 +4,16 @@ who may, and nothing is sent or written. Large refunds wait for a second manager
 from __future__ import annotations
 
 import pytest
-from money_helpers import REASON, Ctx, hold, journal, paid, posts, register_profile
+from money_helpers import (
+    REASON,
+    Ctx,
+    hold,
+    journal,
+    paid,
+    posts,
+    register_profile,
+    sqlite_store_url,  # noqa: F401 (fixture: SQLite only)
+)
 
 from halyk_desk.domain import Money
 from halyk_desk.services import audit, operations, operators

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from money_helpers import REASON, hold, journal, paid, picture, posts
+from money_helpers import (
+    REASON,
+    hold,
+    journal,
+    paid,
+    picture,
+    posts,
+    sqlite_store_url,  # noqa: F401 (fixture: SQLite only)
+)
 
 from halyk_desk.domain import Money, State, utc_now
 from halyk_desk.services import operations
