@@ -26,6 +26,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
+
 from halyk_desk.domain import State, utc_now
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import EpayError, InvoiceNotFound
@@ -33,7 +35,7 @@ from halyk_desk.services.bank import open_bank
 from halyk_desk.services.payment_batch import save_payments
 from halyk_desk.services.payments import business_range
 from halyk_desk.store import repository
-from halyk_desk.store.records import PaymentRecord
+from halyk_desk.store.records import PaymentRecord, SavedPayment
 
 if TYPE_CHECKING:
     from halyk_desk.services.context import AppContext
@@ -255,7 +257,6 @@ class _Run:
         return batch
 
     def _write(self, batch: list[_Result]) -> None:
-        profile = self.ctx.profile.name
         reads: list[PaymentRecord] = []
         failed = [r for r in batch if r.status is None and not r.not_found]
         for result in batch:
@@ -265,6 +266,21 @@ class _Run:
                 reads.append(PaymentRecord(
                     invoice_id=result.invoice_id, state=State.NOT_FOUND, last_read_at=result.at
                 ))
+        try:
+            saved = self._store(reads, failed)
+        except IntegrityError:
+            # Another sync (a second window, a team mate) stored one of these payments first:
+            # written again, the batch sees that row and updates it.
+            saved = self._store(reads, failed)
+        # Counted once committed: the summary never claims what the store does not hold.
+        self.tally.read += len(reads)
+        self.tally.changed += sum(s.changed for s in saved)
+        self.tally.not_found += sum(r.state is State.NOT_FOUND for r in reads)
+        self.tally.errors.update(_error_kind(r.error) for r in failed)
+
+
+    def _store(self, reads: list[PaymentRecord], failed: list[_Result]) -> list[SavedPayment]:
+        profile = self.ctx.profile.name
         with self.ctx.store.session() as session:
             saved = save_payments(session, profile, reads, sync_run_id=self.run_id)
             for result in failed:
@@ -272,11 +288,7 @@ class _Run:
                     session, profile, result.invoice_id,
                     f"{_error_kind(result.error)}: {result.error}",
                 )
-        # Counted once committed: the summary never claims what the store does not hold.
-        self.tally.read += len(reads)
-        self.tally.changed += sum(s.changed for s in saved)
-        self.tally.not_found += sum(r.state is State.NOT_FOUND for r in reads)
-        self.tally.errors.update(_error_kind(r.error) for r in failed)
+        return saved
 
 
 def _finish(ctx: AppContext, run_id: int, tally: _Tally, status: str) -> None:

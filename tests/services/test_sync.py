@@ -4,6 +4,7 @@ incremental rule, faults, cancellation and the run record."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from sync_helpers import (
     RETRIES,
     add_orders,
     history,
+    make_client,
     make_ctx,
     payment,
     status_reads,
@@ -20,8 +22,8 @@ from sync_helpers import (
 from halyk_desk.domain import Money, State
 from halyk_desk.epay.errors import AuthenticationFailed
 from halyk_desk.services.payments import last_sync
-from halyk_desk.services.sync import SyncProgress, sync_statuses
-from halyk_desk.store import repository
+from halyk_desk.services.sync import SyncProgress, SyncSummary, sync_statuses
+from halyk_desk.store import Store, repository
 
 #: One payment of each kind, and an order the bank has no payment for.
 MIX = ["AUTH", "CHARGE", "PARTIAL", "REFUND", "CANCEL", "FAILED", "NEW", None]
@@ -250,3 +252,30 @@ def test_many_readers_share_one_writer_without_lock_errors(ctx, bank, client):
         rows = repository.list_payments(session, PROFILE, limit=None)
     assert sorted(r.invoice_id for r in rows if r.last_read_at) == sorted(invoices)
     assert sum(r.held_minor or 0 for r in rows) == 25 * Money(1000_00).minor
+
+
+def test_two_syncs_at_once_store_each_payment_once(ctx, bank, server, store_url):
+    """Two windows (or a window and a script) on one database: both finish, each payment is one
+    row with one history entry."""
+    invoices = add_orders(ctx, bank, ["AUTH", "CHARGE"] * 20)
+    server.latency_ms = 10
+    with Store.open(store_url, ctx.paths) as other_store:
+        other = replace(ctx, store=other_store)
+        results: list[SyncSummary] = []
+        start = threading.Barrier(2)
+
+        def sync(context) -> None:
+            start.wait()
+            with make_client(server) as own:
+                results.append(sync_statuses(context, client=own, concurrency=4))
+
+        threads = [threading.Thread(target=sync, args=(c,)) for c in (ctx, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert [(r.read, r.errors_by_kind) for r in results] == [(40, {}), (40, {})]
+    assert all(len(history(ctx, inv)) == 1 for inv in invoices)
+    with ctx.store.session(readonly=True) as session:
+        assert len(repository.list_payments(session, PROFILE, limit=None)) == 40
