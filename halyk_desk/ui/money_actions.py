@@ -30,6 +30,7 @@ from halyk_desk.ui.operation_dialogs import (
     outcome_text,
     result_title,
 )
+from halyk_desk.ui.operations_view import OperationsView
 from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
@@ -105,13 +106,17 @@ class MoneyActions(QObject):
             self.notifier.error(parent, tr("Операция не выполнена"),
                                 tr("Операция не выполнена: {error}").format(error=error))
         else:
-            self.last_outcomes = [outcome]
-            title = result_title(outcome.result)
-            if outcome.result in ("done", "pending_approval", "unknown"):
-                self.notifier.info(parent, title, outcome_text(outcome))
-            else:
-                self.notifier.error(parent, title, outcome_text(outcome))
+            self.report(outcome, parent)
         emit(self.changed)
+
+    def report(self, outcome: Outcome, parent: QWidget) -> None:
+        """Tell the operator what became of an operation: good news as information."""
+        self.last_outcomes = [outcome]
+        title = result_title(outcome.result)
+        if outcome.result in ("done", "pending_approval", "unknown"):
+            self.notifier.info(parent, title, outcome_text(outcome))
+        else:
+            self.notifier.error(parent, title, outcome_text(outcome))
 
     def ask_bulk(
         self, action: str, holds: list[HoldRow], blocked: dict[str, str], parent: QWidget
@@ -321,12 +326,15 @@ class MoneyMovement(QObject):
         self.money = MoneyActions(window.ctx, window.notifier, self)
         self.holds = HoldActions(self.money, window.holds_view)
         self.payment = PaymentActions(self.money, window.payments_view.detail)
+        self.operations_view = OperationsView(self.money, window)
+        window.add_tab(self.operations_view, tr("Операции"))
         self.audit_view = AuditView(window.ctx, window)
         window.add_tab(self.audit_view, tr("Аудит"))
         table = window.payments_view.table
         table.selectionModel().currentRowChanged.connect(self._current_payment)
         table.model().modelReset.connect(lambda: self.payment.show_payment(None))
         self.money.changed.connect(self.refresh_views)
+        self.operations_view.changed.connect(self.refresh_views)
         window.sync_panel.finished.connect(lambda _summary: self.resolve())
 
     @property
@@ -344,6 +352,7 @@ class MoneyMovement(QObject):
     def start(self) -> None:
         """At start: settle what a previous run left unresolved, then show the journal."""
         self.audit_view.start()
+        self.operations_view.start()
         self.resolve()
 
     def resolve(self) -> None:
@@ -364,9 +373,11 @@ class MoneyMovement(QObject):
         self.window.holds_view.refresh()
         self.window.payments_view.refresh()
         self.payment.reload()
+        self.operations_view.refresh()
         self.audit_view.refresh()
 
 
 def install(window: Any) -> MoneyMovement:
-    """Add the money buttons, the Audit tab and resolution at start and after each sync."""
+    """Add the money buttons, the Operations and Audit tabs, and resolution at start and after
+    each sync."""
     return MoneyMovement(window)

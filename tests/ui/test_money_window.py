@@ -11,12 +11,13 @@ from PySide6.QtCore import Qt
 from sqlalchemy import update
 
 from halyk_desk.domain import utc_now
-from halyk_desk.services import operations
+from halyk_desk.services import operations, operators
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.operations import Reason, _Desk
 from halyk_desk.services.payments import PaymentFilter, list_holds, list_payments
 from halyk_desk.store.journal_models import MoneyOperation
 from halyk_desk.ui.operation_dialogs import BulkHoldsDialog, ConfirmDialog, RefundDialog
+from halyk_desk.ui.operations_view import ApproveDialog, RejectDialog
 
 SHOTS = Path("/tmp/shots")
 
@@ -204,3 +205,70 @@ def test_the_audit_tab_filters_and_verifies(qtbot, synced_window, dialogs):
     win.tabs.setCurrentWidget(view)
     SHOTS.mkdir(exist_ok=True)
     win.grab().save(str(SHOTS / "audit-tab.png"))
+
+
+@pytest.fixture
+def waiting_refund(synced_ctx):
+    """A refund above the approval threshold, asked by manager anna; it waits."""
+    operators.add_operator(synced_ctx, "anna", "manager")  # the OS user became the admin
+    synced_ctx.settings.set("refund_approval_threshold", 100_00)
+    captured = next(r for r in list_payments(synced_ctx, PaymentFilter(), limit=None)
+                    if r.state.value == "captured" and r.captured.minor > 100_00)
+    outcome = operations.refund(synced_ctx.as_("anna"), captured.invoice_id,
+                                reason=Reason("Двойная оплата"))
+    assert outcome.result == "pending_approval"
+    return outcome
+
+
+def operations_tab(qtbot, win, operation_id: int):
+    view = win.money_movement.operations_view
+    win.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: any(op.id == operation_id for op in view.model.rows),
+                    timeout=10_000)
+    view.table.selectRow(next(i for i, op in enumerate(view.model.rows)
+                              if op.id == operation_id))
+    return view
+
+
+def test_a_second_manager_approves_in_the_operations_tab(
+        qtbot, synced_ctx, open_window, waiting_refund, notifier):
+    win = open_window(synced_ctx)
+    shown: list = []
+    win.money_movement.open_dialog = shown.append
+    view = operations_tab(qtbot, win, waiting_refund.operation_id)
+    assert "ждёт одобрения" in view.model.index(0, 5).data()
+    assert view.approve_button.isEnabled() and view.reject_button.isEnabled()
+    SHOTS.mkdir(exist_ok=True)
+    win.grab().save(str(SHOTS / "operations-tab.png"))
+    view.approve_button.click()
+    [dialog] = shown
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, ApproveDialog)
+    assert "Запросил: anna" in dialog.summary_label.text()
+    dialog.show()
+    dialog.grab().save(str(SHOTS / "approve-dialog.png"))
+    with qtbot.waitSignal(view.changed, timeout=30_000):
+        dialog.accept()
+    assert notifier.infos[-1][0] == "Выполнено", notifier.infos + notifier.errors
+    [op] = operations.list_operations(synced_ctx)
+    assert (op.status, op.approved_by) == ("done", win.ctx.operator)
+
+
+def test_the_requester_cannot_approve_but_may_withdraw(
+        qtbot, synced_ctx, open_window, waiting_refund):
+    win = open_window(synced_ctx.as_("anna"))
+    shown: list = []
+    win.money_movement.open_dialog = shown.append
+    view = operations_tab(qtbot, win, waiting_refund.operation_id)
+    assert not view.approve_button.isEnabled()
+    assert "другой менеджер" in view.approve_button.toolTip()
+    view.reject_button.click()
+    [dialog] = shown
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, RejectDialog) and not dialog.ok_button.isEnabled()
+    dialog.reason_edit.setText("ошибся суммой")
+    with qtbot.waitSignal(view.changed, timeout=30_000):
+        dialog.accept()
+    [op] = operations.list_operations(synced_ctx)
+    assert (op.status, op.rejected_by, op.rejected_reason) == ("rejected", "anna",
+                                                               "ошибся суммой")
