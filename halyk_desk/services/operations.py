@@ -475,12 +475,11 @@ class _Desk:
             return _select(session, self.profile, invoice_id=invoice_id, statuses=UNRESOLVED)
 
     def claim(
-        self, action: str, status: PaymentStatus, amount: Money, reason: Reason,
-        note: str | None, *, pending: bool,
+        self, action: str, invoice_id: str, status: PaymentStatus, amount: Money,
+        reason: Reason, note: str | None, *, pending: bool,
     ) -> int | OperationRow:
         """Insert the operation (intent, or a request for approval) with its audit entry and
         commit: the operation's id, or the operation that holds the payment already."""
-        invoice_id = status.invoice_id
         try:
             with self.store.session() as session:
                 op = MoneyOperation(
@@ -510,13 +509,12 @@ class _Desk:
             return holders[0]
 
     def move(
-        self, op: OperationRow, to: str, message: str | None, *, result: str | None = None,
-        **values: Any,
+        self, op: OperationRow, to: str, message: str | None, *, result: str | None = None
     ) -> Outcome:
         """Change `op`'s status from the one it was read in to `to`, with its audit entry;
         if another process settled it meanwhile, report what that one found."""
         now = utc_now()
-        changes: dict[str, Any] = {"status": to, **values}
+        changes: dict[str, Any] = {"status": to}
         if message is not None:
             changes["bank_message"] = message[:1000]
         if to not in UNRESOLVED:
@@ -670,7 +668,7 @@ class _Desk:
             return refuse(f"{exc} Nothing was sent.", "error")
         threshold = self.ctx.settings["refund_approval_threshold"]
         pending = action == REFUND and amount.minor > threshold
-        claimed = self.claim(action, status, amount, reason, note, pending=pending)
+        claimed = self.claim(action, invoice_id, status, amount, reason, note, pending=pending)
         if isinstance(claimed, OperationRow):
             return refuse(busy_message(claimed), op_id=claimed.id)
         if pending:

@@ -100,8 +100,8 @@ def test_the_database_lets_one_claim_win(ctx, bank, client, store_url):
         desks = [_Desk(c, client, None) for c in (ctx, *others)]
         status = desks[0].read("000701")
         for _ in range(10):
-            claims = race(*[lambda d=d: d.claim("refund", status, Money(10_00), REASON, None,
-                                                pending=False) for d in desks])
+            claims = race(*[lambda d=d: d.claim("refund", "000701", status, Money(10_00),
+                                                REASON, None, pending=False) for d in desks])
             winners = [c for c in claims if isinstance(c, int)]
             assert len(winners) == 1
             assert all(c.id == winners[0] for c in claims if not isinstance(c, int))

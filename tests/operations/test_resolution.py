@@ -70,7 +70,7 @@ def test_an_intent_never_sent_is_closed_once_old_and_the_payment_freed(ctx, bank
     hold(bank, "000401", 1000)
     desk = _Desk(ctx, client, None)
     status = desk.read("000401")
-    op_id = desk.claim("confirm", status, Money(1000_00), REASON, None, pending=False)
+    op_id = desk.claim("confirm", "000401", status, Money(1000_00), REASON, None, pending=False)
     assert isinstance(op_id, int)  # ...and here the program died
 
     blocked = operations.confirm(ctx.as_("boris"), "000401", reason=REASON, client=client)

@@ -97,8 +97,8 @@ def leave_unknown(ctx, invoice_id: str) -> None:
     with open_bank(ctx) as client:
         desk = _Desk(ctx, client, None)
         status = desk.read(invoice_id)
-        op_id = desk.claim("confirm", status, status.held, Reason("Нет в наличии"), None,
-                           pending=False)
+        op_id = desk.claim("confirm", invoice_id, status, status.held,
+                           Reason("Нет в наличии"), None, pending=False)
     with ctx.store.session() as session:
         session.execute(update(MoneyOperation).where(MoneyOperation.id == op_id)
                         .values(status="unknown", sent_at=utc_now()))
