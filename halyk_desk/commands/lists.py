@@ -45,8 +45,9 @@ HELD_STATUS = "AUTH"
 STATES = [s.value for s in State]
 
 PAYMENT_FIELDS = (
-    "invoice_id, transaction_id, state, bank_status, amount, captured, refunded, currency, "
-    "created_at, customer, card_mask, reference, shop_status, last_read_at, read_error"
+    "invoice_id, transaction_id, state, bank_status (statusName as the bank gave it), amount "
+    "(the order's), captured and refunded (the bank's), currency, created_at (the order's), "
+    "customer, card_mask, reference (RRN), shop_status, last_read_at, read_error"
 )
 HOLD_FIELDS = (
     "invoice_id, transaction_id, state (held), bank_status (AUTH), amount (held), captured, "
