@@ -130,9 +130,15 @@ class MoneyActions(QObject):
     def run_bulk(self, request: BulkRequest, dialog: BulkHoldsDialog) -> None:
         ctx = self.ctx
 
-        def operate() -> list[Outcome]:
+        def operate(progress: Callable[[Outcome], None]) -> list[Outcome]:
             return operations.bulk(ctx, request.action, list(request.invoice_ids),
-                                   reason=request.reason)
+                                   reason=request.reason,
+                                   progress=lambda _number, outcome: progress(outcome))
+
+        def arrived(outcome: Outcome) -> None:
+            # Progress is coalesced, so some rows may only fill in with the final results.
+            if shiboken6.isValid(dialog):
+                dialog.show_result(outcome)
 
         def done(outcomes: list[Outcome] | None, error: BaseException | None) -> None:
             if outcomes is not None:
@@ -144,7 +150,7 @@ class MoneyActions(QObject):
                     dialog.show_results(outcomes)
             emit(self.changed)
 
-        run_task(operate, done, owner=self)
+        run_task(operate, done, progress=arrived, owner=self)
 
 
 class HoldActions(QWidget):
