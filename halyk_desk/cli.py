@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "halyk_desk.commands.sync",
     "halyk_desk.commands.lists",
     "halyk_desk.commands.money",
+    "halyk_desk.commands.reconcile",
 ]
 
 
