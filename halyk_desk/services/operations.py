@@ -558,12 +558,15 @@ class _Desk:
             if fresh.transaction_id != op.transaction_id:
                 raise RuleViolation("transaction_changed", "The bank now shows another "
                                     f"transaction ({fresh.transaction_id}) for this order.")
+            # A token now, while nothing has left: once `sent` is committed the request must
+            # follow at once, or a resolver could call it not done before it reaches the bank.
+            self.client.get_token()
         except RuleViolation as violation:
             return self.move(op, "refused", f"Not sent: {violation.message}",
                              result="not_allowed")
         except EpayError as exc:
-            return self.move(op, "refused", f"Not sent: the payment's status could not be read. "
-                             f"{exc}", result="error")
+            return self.move(op, "refused", f"Not sent: the bank could not be reached. {exc}",
+                             result="error")
         sent = replace(op, status="sent", before_status=fresh.status_name,
                        before_refunded_minor=fresh.refunded.minor)
         with self.store.session() as session:

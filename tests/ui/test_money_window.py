@@ -267,6 +267,8 @@ def test_the_requester_cannot_approve_but_may_withdraw(
     qtbot.addWidget(dialog)
     assert isinstance(dialog, RejectDialog) and not dialog.ok_button.isEnabled()
     dialog.reason_edit.setText("ошибся суммой")
+    dialog.show()
+    dialog.grab().save(str(SHOTS / "reject-dialog.png"))
     with qtbot.waitSignal(view.changed, timeout=30_000):
         dialog.accept()
     [op] = operations.list_operations(synced_ctx)
