@@ -25,11 +25,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from halyk_desk.epay import EpayClient, EpayProfile, errors
+from halyk_desk.paths import AppPaths
 from halyk_desk.secrets import SecretSaved, SecretStore
 from halyk_desk.services import audit, operators, profiles
 from halyk_desk.services.bank import BankSetupError, open_bank
 from halyk_desk.settings import Settings, SettingsError, option
-from halyk_desk.store import migrate, repository
+from halyk_desk.store import DB_FILE, migrate, repository
 from halyk_desk.store.engine import create_store_engine, normalize_url
 from halyk_desk.store.records import ProfileRecord
 
@@ -220,18 +221,45 @@ def configured_database(settings: Settings, secrets: SecretStore) -> URL | None:
     return url.set(password=password) if password else url
 
 
-def save_database(ctx: AppContext, address: str, password: str | None) -> SecretSaved | None:
-    """Set the database used from the next start (empty: the SQLite file in the data folder).
-    `password` None keeps the stored one; "" removes it."""
-    saved = None
-    if password:
-        operators.require(ctx, operators.SETTINGS)
-        saved = ctx.secrets.set(DATABASE_SECRET, password)
-    elif password == "":
-        operators.require(ctx, operators.SETTINGS)
+def default_database_file(paths: AppPaths) -> Path:
+    """The SQLite file used when no database is set."""
+    return paths.data_dir / DB_FILE
+
+
+def sqlite_address(path: str | Path) -> str:
+    return "sqlite:///" + str(Path(path).expanduser())
+
+
+def split_password(address: str) -> tuple[str, str | None]:
+    """A PostgreSQL address as typed, without its password, and the password (None when there
+    was none): the address goes to the settings, the password to the keyring."""
+    address = address.strip()
+    if not address.startswith("postgres"):
+        return address, None
+    try:
+        url = make_url(address)
+    except Exception:  # not an address at all: the option's check says what to type
+        return address, None
+    if url.password is None:
+        return address, None
+    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
+                      url.query)
+    return bare.render_as_string(hide_password=False), str(url.password)
+
+
+def save_database_password(ctx: AppContext, password: str | None) -> SecretSaved | None:
+    """Keep the database password in the keyring (None leaves it as it is, "" removes it)."""
+    if password is None:
+        return None
+    operators.require(ctx, operators.SETTINGS)
+    if password == "":
         ctx.secrets.delete(DATABASE_SECRET)
-    save_settings(ctx, {"database_url": address})
-    return saved
+        return None
+    return ctx.secrets.set(DATABASE_SECRET, password)
+
+
+def stored_database_password(ctx: AppContext) -> str | None:
+    return ctx.secrets.get(DATABASE_SECRET)
 
 
 @dataclass(frozen=True)

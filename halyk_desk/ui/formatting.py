@@ -1,7 +1,8 @@
 """Text a person reads: money in ₸, times in Asia/Almaty, durations like "2 д 4 ч", counted nouns.
 
 Every phrase goes through QCoreApplication.translate with literal text, so pyside6-lupdate finds it
-for the translation files of issue 6; the Russian source text is what the window shows until then.
+for the translation files (packaging/i18n.py). Numbers, money and dates follow the window's
+language (ui.i18n): "1 234,50 ₸" in Russian and Kazakh, "KZT 1,234.50" in English.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QCoreApplication
 
 from halyk_desk.domain import ALMATY, Money
-
-DATE_TIME_FORMAT = "%d.%m.%Y %H:%M"
+from halyk_desk.ui import i18n
 
 # Russian plural forms of the counted phrases, chosen by the number until a .qm file supplies them
 # (Qt's own %n plurals need a translation file even for the source language).
@@ -23,8 +23,8 @@ _RU_FORMS = {
 
 
 def grouped(n: int) -> str:
-    """1234567 → "1 234 567" with no-break spaces, as Russian writes numbers."""
-    return f"{n:,}".replace(",", "\u00a0")
+    """1234567 → "1 234 567" with no-break spaces in Russian and Kazakh, "1,234,567" in English."""
+    return f"{n:,}".replace(",", "," if i18n.current() == "en" else "\u00a0")
 
 
 def counted(text: str, n: int) -> str:
@@ -53,19 +53,24 @@ def _ru_form(forms: tuple[str, str, str], n: int) -> str:
 
 
 def money_text(amount: Money | None) -> str:
-    return "" if amount is None else amount.format("ru")
+    return "" if amount is None else amount.format(i18n.current())
 
 
 def money_plain(amount: Money | None) -> str:
-    """An amount a Russian spreadsheet reads as a number: "1234,50" (no grouping, no symbol)."""
+    """An amount a spreadsheet in the window's language reads as a number: "1234,50" in Russian
+    and Kazakh, "1234.50" in English (no grouping, no symbol)."""
     if amount is None:
         return ""
-    return str(amount.to_decimal()).replace(".", ",")
+    text = str(amount.to_decimal())
+    return text if i18n.current() == "en" else text.replace(".", ",")
 
 
-def local_time_text(moment: datetime | None, fmt: str = DATE_TIME_FORMAT) -> str:
-    """A UTC moment as Almaty wall-clock time, the time zone every accountant here reads."""
-    return "" if moment is None else moment.astimezone(ALMATY).strftime(fmt)
+def local_time_text(moment: datetime | None, fmt: str | None = None) -> str:
+    """A UTC moment as Almaty wall-clock time, the time zone every accountant here reads; as
+    digits in the window's language unless `fmt` (strftime) says otherwise."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ALMATY).strftime(fmt or i18n.date_time_format())
 
 
 def epoch_seconds(moment: datetime | None) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -96,6 +97,18 @@ class HoldsView(QWidget):
     def refresh(self) -> None:
         ctx = self._ctx
         run_task(lambda: payment_service.list_holds(ctx), self._arrived, owner=self)
+
+    def select_holds(self, wanted: Callable[[HoldRow], bool]) -> int:
+        """Select the holds `wanted` picks (the dashboard's click-through); how many."""
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        rows = [n for n, hold in enumerate(self.visible_holds()) if wanted(hold)]
+        for row in rows:
+            selection.select(self.proxy.index(row, 0), flags)
+        if rows:
+            self.table.scrollTo(self.proxy.index(rows[0], 0))
+        return len(rows)
 
     def visible_holds(self) -> list[HoldRow]:
         """The holds in the order the table shows them."""

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from halyk_desk.services import demo as demo_service
 from halyk_desk.services.bank import is_sandbox
-from halyk_desk.ui import money_actions, tasks
+from halyk_desk.ui import dashboard_view, layout_state, menus, money_actions, table_menus, tasks
 from halyk_desk.ui.holds_view import HoldsView
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 from halyk_desk.ui.payments_view import PaymentsView
@@ -87,7 +87,12 @@ class MainWindow(QMainWindow):
         self.holds_view.loaded.connect(self._holds_loaded)
         #: Money buttons, the Audit tab, resolution of unknown operations (issue 4).
         self.money_movement = money_actions.install(self)
+        #: The dashboard (first tab), menus, context menus, the remembered layout (issue 6).
+        self.dashboard = dashboard_view.install(self)
+        self.menus = menus.install(self)
+        self.table_menus = table_menus.install(self)
         self.resize(1400, 820)
+        self.layout_state = layout_state.install(self)
 
     def add_tab(self, view: QWidget, title: str) -> int:
         """Later issues add Audit, Reconciliation and a Dashboard the same way."""
@@ -123,6 +128,7 @@ class MainWindow(QMainWindow):
         self.payments_view.start()
         self.holds_view.start()
         self.money_movement.start()
+        self.dashboard.start()
         self.sync_panel.refresh_last_sync()
 
     def _synced(self, _summary: object) -> None:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -86,6 +86,8 @@ class PaymentsView(QWidget):
         super().__init__(parent)
         self.setObjectName("paymentsView")
         self.model = PaymentsModel(ctx, self)
+        #: An order to select once the list has loaded (show_invoice).
+        self._select_when_loaded: str | None = None
 
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("search")
@@ -114,6 +116,7 @@ class PaymentsView(QWidget):
 
         self.detail = PaymentDetailPane(ctx, self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("paymentsSplitter")
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
@@ -152,9 +155,6 @@ class PaymentsView(QWidget):
         self.model.modelReset.connect(lambda: self.detail.show_payment(None))
         self.table.copy_requested.connect(self.copy_selection)
         self.table.select_all_refused.connect(self._select_all_refused)
-        find = QShortcut(QKeySequence.StandardKey.Find, self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.focus_search)
         self._all_dates_toggled(True)
 
     # --- setup ----------------------------------------------------------------------------------
@@ -220,6 +220,31 @@ class PaymentsView(QWidget):
         self._debounce.stop()
         self.model.set_filter(self.current_filter())
 
+    def show_filter(self, flt: PaymentFilter) -> None:
+        """Set the search, period and states to `flt` and load (the dashboard's click-through)."""
+        fields = (self.search_edit, self.all_dates_check, self.date_from_edit,
+                  self.date_to_edit, self.state_filter)
+        for field in fields:
+            field.blockSignals(True)
+        self.search_edit.setText(flt.text)
+        all_dates = flt.date_from is None and flt.date_to is None
+        self.all_dates_check.setChecked(all_dates)
+        if flt.date_from is not None:
+            self.date_from_edit.setDate(_qdate(flt.date_from))
+        if flt.date_to is not None:
+            self.date_to_edit.setDate(_qdate(flt.date_to))
+        self.state_filter.set_selected(frozenset(flt.states))
+        for field in fields:
+            field.blockSignals(False)
+        self.date_from_edit.setEnabled(not all_dates)
+        self.date_to_edit.setEnabled(not all_dates)
+        self.apply_filter()
+
+    def show_invoice(self, invoice_id: str) -> None:
+        """Find one order over all dates and states, and select it (its detail pane opens)."""
+        self._select_when_loaded = invoice_id
+        self.show_filter(PaymentFilter(text=invoice_id))
+
     def _all_dates_toggled(self, checked: bool) -> None:
         self.date_from_edit.setEnabled(not checked)
         self.date_to_edit.setEnabled(not checked)
@@ -259,6 +284,11 @@ class PaymentsView(QWidget):
         self.count_label.setText(fmt.counted(self.tr("%n платежей", "", total), total))
         self.count_label.setStyleSheet("")
         self.detail.reload()
+        wanted, self._select_when_loaded = self._select_when_loaded, None
+        if wanted is not None:
+            rows = [n for n in range(min(total, 50))
+                    if (row := self.model.row_at(n)) is not None and row.invoice_id == wanted]
+            self.select_rows(rows[:1])
 
     def _failed(self, message: str) -> None:
         self.count_label.setText(self.tr("Ошибка чтения: {message}").format(message=message))

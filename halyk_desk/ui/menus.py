@@ -1,0 +1,119 @@
+"""The menu bar and the window-wide shortcuts.
+
+    Файл:    Синхронизировать (F5), Экспорт… (Ctrl+E), Настройки… (Ctrl+,), Выход (Ctrl+Q)
+    Правка:  Найти платёж (Ctrl+F)
+    Справка: О программе
+
+Ctrl+E exports what the open tab shows: a tab that can export has an `export()` method (the
+reconciliation tab its workbook); on other tabs the action is disabled and its tooltip says where
+to go. Dialogs are opened through `open_dialog` (window-modal, not blocking), which tests replace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog
+
+from halyk_desk.ui.about import AboutDialog
+from halyk_desk.ui.settings_dialog import SettingsDialog, restart_note
+
+OpenDialog = Callable[[QDialog], None]
+
+
+def open_window_modal(dialog: QDialog) -> None:
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+
+
+class WindowMenus(QObject):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.open_dialog: OpenDialog = open_window_modal
+        bar = window.menuBar()
+
+        file_menu = bar.addMenu(self.tr("&Файл"))
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(window.sync_action)
+        self.export_action = self._action(self.tr("&Экспорт…"), "Ctrl+E", self.export)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        self.settings_action = self._action(self.tr("&Настройки…"), "Ctrl+,", self.open_settings)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        self.quit_action = self._action(self.tr("В&ыход"), "Ctrl+Q", window.close)
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu(self.tr("&Правка"))
+        edit_menu.setObjectName("editMenu")
+        self.find_action = self._action(self.tr("&Найти платёж"), "Ctrl+F", self.find)
+        edit_menu.addAction(self.find_action)
+
+        help_menu = bar.addMenu(self.tr("&Справка"))
+        help_menu.setObjectName("helpMenu")
+        self.about_action = self._action(self.tr("&О программе"), "", self.open_about)
+        help_menu.addAction(self.about_action)
+
+        window.tabs.currentChanged.connect(self._tab_changed)
+        self._tab_changed()
+
+    def _action(self, text: str, keys: str, slot: Callable[[], Any]) -> QAction:
+        action = QAction(text, self.window)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.window.addAction(action)
+        return action
+
+    # --- actions ------------------------------------------------------------------------------
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.window.ctx, self.window)
+        dialog.saved.connect(self._settings_saved)
+        self.open_dialog(dialog)
+        dialog.load()
+        return dialog
+
+    def _settings_saved(self, changes: list[Any], warning: str) -> None:
+        self.window.show_message(restart_note(changes))
+        if warning:
+            self.window.notifier.info(self.window, self.tr("Пароль базы данных"), warning)
+        # Hold days, the time zone and reasons change what the tabs show: read them again.
+        tabs = self.window.tabs
+        for index in range(tabs.count()):
+            refresh = getattr(tabs.widget(index), "refresh", None)
+            if callable(refresh):
+                refresh()
+
+    def open_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.window.ctx, self.window)
+        self.open_dialog(dialog)
+        return dialog
+
+    def find(self) -> None:
+        window = self.window
+        window.tabs.setCurrentWidget(window.payments_view)
+        window.payments_view.focus_search()
+
+    def _exporter(self) -> Callable[[], Any] | None:
+        export = getattr(self.window.tabs.currentWidget(), "export", None)
+        return export if callable(export) else None
+
+    def export(self) -> None:
+        exporter = self._exporter()
+        if exporter is not None:
+            exporter()
+
+    def _tab_changed(self, _index: int = -1) -> None:
+        can = self._exporter() is not None
+        self.export_action.setEnabled(can)
+        self.export_action.setToolTip("" if can else self.tr(
+            "Выгружать в Excel можно со вкладки, которая это умеет, например со сверки."))
+
+
+def install(window: Any) -> WindowMenus:
+    return WindowMenus(window)
