@@ -28,8 +28,9 @@ from halyk_desk.epay.errors import EpayError
 from halyk_desk.services.bank import BankSetupError
 from halyk_desk.services.context import AppContext
 from halyk_desk.services.demo import ensure_demo
+from halyk_desk.services.operations import sync_and_resolve
 from halyk_desk.services.payments import PaymentFilter, count_payments
-from halyk_desk.services.sync import SyncProgress, SyncSummary, sync_statuses
+from halyk_desk.services.sync import SyncProgress, SyncSummary
 
 MAX_CONCURRENCY = 64
 #: Without a terminal, one progress line per this many seconds (and one at the end).
@@ -191,7 +192,8 @@ def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
     started = time.monotonic()
     try:
         with stop_on_signals(cancel):
-            summary = sync_statuses(
+            # Settles operations whose outcome was unknown, as the README promises.
+            summary = sync_and_resolve(
                 ctx, date_from=args.date_from, date_to=args.date_to,
                 include_final=args.include_final, concurrency=args.concurrency,
                 progress=progress, cancel=cancel,

@@ -8,10 +8,11 @@ beside them (data_dir/sandbox/demo-orders.csv) for services.demo to import.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from halyk_desk.domain import utc_now
 from halyk_desk.epay import EpayClient, EpayProfile
@@ -91,26 +92,54 @@ def _profile_for(ctx: AppContext) -> EpayProfile:
     )
 
 
+class _SharedSandbox:
+    """One sandbox bank per books file in this process, however many blocks use it at once.
+
+    The window reads statuses while a manager confirms a hold: both must talk to the same books,
+    or the second to save would erase what the first did. Books are saved after every use.
+    """
+
+    _lock = threading.Lock()
+    _running: ClassVar[dict[Path, tuple[SandboxServer, list[int]]]] = {}
+
+    @classmethod
+    @contextmanager
+    def use(cls, ctx: AppContext) -> Iterator[SandboxServer]:
+        books = (sandbox_folder(ctx) / BANK_FILE).resolve()
+        with cls._lock:
+            if books not in cls._running:
+                server = SandboxServer(load_sandbox_bank(ctx))
+                server.start()
+                cls._running[books] = (server, [0])
+            server, users = cls._running[books]
+            users[0] += 1
+        try:
+            yield server
+        finally:
+            with cls._lock:
+                server.bank.save(books)
+                users[0] -= 1
+                if users[0] == 0:
+                    server.stop()
+                    del cls._running[books]
+
+
 @contextmanager
 def open_bank(ctx: AppContext, **client_options: Any) -> Iterator[EpayClient]:
     """An EpayClient for the context's profile, closed on exit. `client_options` go to
     EpayClient (timeout, get_retries, max_connections...).
 
-    For the sandbox profile the sandbox bank runs in this process while the block runs, and its
-    books are saved back (atomically) when the block ends, however it ends.
+    For the sandbox profile the sandbox bank runs in this process while any block uses it, and
+    its books are saved back (atomically) when each block ends, however it ends.
     """
     if not is_sandbox(ctx):
         with EpayClient(_profile_for(ctx), **client_options) as client:
             yield client
         return
-    bank = load_sandbox_bank(ctx)
-    try:
-        with SandboxServer(bank) as server:
-            profile = EpayProfile(
-                name=ctx.profile.name, oauth_url=server.oauth_url, api_url=server.api_url,
-                client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL, secret=TEST_CLIENT_SECRET,
-            )
-            with EpayClient(profile, **client_options) as client:
-                yield client
-    finally:
-        bank.save(sandbox_folder(ctx) / BANK_FILE)
+    with _SharedSandbox.use(ctx) as server:
+        profile = EpayProfile(
+            name=ctx.profile.name, oauth_url=server.oauth_url, api_url=server.api_url,
+            client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL, secret=TEST_CLIENT_SECRET,
+        )
+        with EpayClient(profile, **client_options) as client:
+            yield client

@@ -85,7 +85,8 @@ def save_payments(
                 "sync_run_id": sync_run_id,
             })
         saved.append(SavedPayment(payment_id=pay_id, changed=changed,
-                                  state_changed=state_changed, old_state=old_state))
+                                  state_changed=state_changed, old_state=old_state,
+                                  old_bank_status=old_status))
     if updates:
         session.execute(update(Payment), updates)
     if history:

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from halyk_desk.domain import State, utc_now
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import EpayError, InvoiceNotFound
+from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.payment_batch import save_payments
 from halyk_desk.services.payments import business_range
@@ -283,6 +284,15 @@ class _Run:
         profile = self.ctx.profile.name
         with self.ctx.store.session() as session:
             saved = save_payments(session, profile, reads, sync_run_id=self.run_id)
+            for record, outcome in zip(reads, saved, strict=True):
+                # A first picture is not a change; every later change of state is audited.
+                if outcome.state_changed and outcome.old_state is not None:
+                    audit.record_status_change(
+                        session, operator=self.ctx.operator, profile=profile,
+                        invoice_id=record.invoice_id, old_state=outcome.old_state.value,
+                        new_state=record.state.value, old_bank_status=outcome.old_bank_status,
+                        new_bank_status=record.bank_status,
+                    )
             for result in failed:
                 repository.mark_read_error(
                     session, profile, result.invoice_id,

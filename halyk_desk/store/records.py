@@ -74,6 +74,7 @@ class SavedPayment:
     changed: bool
     state_changed: bool
     old_state: State | None
+    old_bank_status: str | None = None
 
 
 @dataclass(frozen=True)

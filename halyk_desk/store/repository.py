@@ -309,7 +309,7 @@ def save_payment(
             new_bank_status=record.bank_status, sync_run_id=sync_run_id,
         )
     return SavedPayment(payment_id=row.id, changed=changed, state_changed=state_changed,
-                        old_state=old_state)
+                        old_state=old_state, old_bank_status=old_status)
 
 
 def mark_read_error(session: Session, profile: str, invoice_id: str, error: str) -> None:

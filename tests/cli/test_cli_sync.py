@@ -4,6 +4,7 @@ with SIGKILL leaves the store consistent and the next one carries on."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import signal
 import subprocess
@@ -36,6 +37,22 @@ def test_sync_prints_progress_lines_and_a_summary(capsys, store_url, shop, bank)
     assert code == 0 and out.startswith("Sync finished: read 4 of 4 payments")
     code, out, _ = run(capsys, store_url, "sync", "--all")
     assert code == 0 and "read 7 of 7" in out
+
+
+def test_sync_settles_an_operation_whose_reply_was_lost(capsys, store_url, shop, bank, server):
+    [held] = add_orders(shop, bank, ["AUTH"], created=utc_now())
+    run(capsys, store_url, "sync")
+    server.set_fault("lost_reply", 1.0, times=1, match="/charge")
+
+    code, out, _ = run(capsys, store_url, "confirm", held, "--reason", "Отгружен", "--yes",
+                       "--json")
+    assert code == 5 and json.loads(out)["result"] == "unknown"
+
+    code, _, _ = run(capsys, store_url, "sync")
+
+    assert code == 0
+    assert [op.action for op in bank.operations] == ["charge"]  # sent once, never repeated
+    assert scalar(shop, "SELECT status FROM money_operations") == "done"
 
 
 def test_read_errors_are_summed_by_kind_and_exit_1(capsys, store_url, shop, bank, server):

@@ -64,6 +64,20 @@ def test_the_sandbox_keeps_its_books_between_runs(sandbox_ctx):
         assert client.get_status(hold.invoice_id).status_name == "CHARGE"
 
 
+def test_blocks_open_at_once_share_one_sandbox_and_lose_nothing(sandbox_ctx):
+    ensure_demo(sandbox_ctx)
+    sync_statuses(sandbox_ctx)
+    first, second = list_holds(sandbox_ctx)[-2:]
+
+    with open_bank(sandbox_ctx) as outer:  # e.g. a sync in the window...
+        with open_bank(sandbox_ctx) as inner:  # ...while a manager confirms a hold
+            inner.confirm(first.transaction_id)
+        outer.cancel(second.transaction_id)
+    with open_bank(sandbox_ctx) as client:
+        assert client.get_status(first.invoice_id).status_name == "CHARGE"
+        assert client.get_status(second.invoice_id).status_name == "CANCEL"
+
+
 def test_other_profiles_get_no_demo(ctx):
     assert ensure_demo(ctx) is False
     assert not sandbox_folder(ctx).exists()

@@ -21,6 +21,7 @@ from sync_helpers import (
 
 from halyk_desk.domain import Money, State
 from halyk_desk.epay.errors import AuthenticationFailed
+from halyk_desk.services import audit
 from halyk_desk.services.payments import last_sync
 from halyk_desk.services.sync import SyncProgress, SyncSummary, sync_statuses
 from halyk_desk.store import Store, repository
@@ -99,6 +100,21 @@ def test_a_change_at_the_bank_lands_in_the_history(ctx, bank, client):
     assert payment(ctx, held).captured_minor == 600_00
     assert history(ctx, paid)[-1].new_state is State.PARTIALLY_REFUNDED
     assert payment(ctx, paid).refunded_minor == 100_00
+
+
+def test_a_change_of_state_is_audited_but_a_first_picture_is_not(ctx, bank, client):
+    held, _paid = add_orders(ctx, bank, ["AUTH", "CHARGE"])
+    sync_statuses(ctx, client=client)
+    assert audit.entries(ctx, audit.AuditFilter(action="payment.status")) == []
+
+    bank.charge(bank.get(held).id)
+    sync_statuses(ctx, client=client)
+
+    [entry] = audit.entries(ctx, audit.AuditFilter(action="payment.status"))
+    assert (entry.subject, entry.operator) == (held, ctx.operator)
+    assert entry.details == {"old_state": "held", "new_state": "captured",
+                             "old_bank_status": "AUTH", "new_bank_status": "CHARGE"}
+    assert audit.verify_log(ctx).ok
 
 
 def test_dates_bound_the_orders_read_by_business_day(ctx, bank, client):
