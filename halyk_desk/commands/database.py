@@ -1,0 +1,202 @@
+"""`halyk-desk db info | backup | copy`: the admin's database tools (services.database_admin).
+
+They need no bank profile: they work on the database of the global options (--home, --db or
+HALYK_DESK_DB, else the settings, else the SQLite file in the data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from halyk_desk.commands.running import (
+    FAILED,
+    OK,
+    USAGE,
+    exit_codes_epilog,
+    parser_kwargs,
+    say_error,
+)
+from halyk_desk.jsonfile import JsonFileError
+from halyk_desk.services import database_admin as admin
+from halyk_desk.services.context import Workspace, open_workspace
+from halyk_desk.store import DB_ENV, SchemaError, StoreUnavailable
+
+RESTORE_HELP = (
+    "Restoring a SQLite backup: close Halyk Desk everywhere it uses that file, keep the current "
+    "file aside (rename it, together with its -wal and -shm files if there are any), copy the "
+    "backup to the database's place under its name (`halyk-desk db info` shows the place), and "
+    "start the program. A PostgreSQL dump is restored by the database's administrator with "
+    "pg_restore into a new, empty database."
+)
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser(
+        "db", help="the database: info, backup, copy to another (e.g. PostgreSQL)",
+        description="The database Halyk Desk works in: what is in it, backups, and moving "
+        "everything to another database (a team shares one PostgreSQL database). "
+        f"Which database: --db URL, else {DB_ENV}, else the settings, else the SQLite file in "
+        "the data folder.", **parser_kwargs())
+    actions = group.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+
+    info = actions.add_parser(
+        "info", help="address, schema, rows per table, file size, last backups",
+        description="Show the database in use: its address (password hidden), the server, the "
+        "schema revision against this program's, the rows of each table, the SQLite file's size "
+        "and the newest backups.",
+        epilog=exit_codes_epilog("0 shown", "1 the database could not be opened"),
+        **parser_kwargs())
+    info.add_argument("--json", action="store_true", help="print a JSON object")
+    info.set_defaults(func=_opened(_info))
+
+    backup = actions.add_parser(
+        "backup", help="a checked copy of the database (may run while the window is open)",
+        description="Back up the database. SQLite: a consistent copy made while the program may "
+        "be running, checked with SQLite's integrity check. PostgreSQL: pg_dump in its custom "
+        "format (needs the PostgreSQL client tools; the password is passed in the environment, "
+        "never on the command line). The copy is written under a temporary name and only "
+        "renamed into place when it is complete and checked. Without PATH it goes to the data "
+        "folder's backups folder as halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump for PostgreSQL; "
+        "the time in UTC). " + RESTORE_HELP,
+        epilog=exit_codes_epilog("0 backed up and checked", "1 no backup was made (the message "
+                                 "says why); nothing was left behind", "2 usage error"),
+        **parser_kwargs())
+    backup.add_argument("path", nargs="?", type=Path, metavar="PATH",
+                        help="the file to write (replaced if it exists), or a folder to write a "
+                        "dated file in")
+    backup.add_argument("--keep", type=_positive, metavar="N",
+                        help="then delete all but the newest N dated backups in that folder "
+                        "(only files named halyk-desk-YYYYmmdd-HHMMSS.*)")
+    backup.add_argument("--json", action="store_true", help="print a JSON object")
+    backup.set_defaults(func=_opened(_backup))
+
+    copy = actions.add_parser(
+        "copy", help="copy everything into another, empty database (e.g. PostgreSQL)",
+        description="Copy every table of the database in use into another, empty database, "
+        "for example from this computer's SQLite file to the team's PostgreSQL database. The "
+        "target gets this program's schema first; the copy is one transaction that is committed "
+        "only after the row counts and the audit log's hash chain are checked there, so on any "
+        "error the target is left without rows. A target that already holds rows is refused. "
+        "Close Halyk Desk everywhere first: the database in use is locked against changes while "
+        "it is read. The database in use is not changed.",
+        epilog=exit_codes_epilog("0 copied and checked", "1 nothing was copied (the message "
+                                 "says why and what to do)", "2 usage error"),
+        **parser_kwargs())
+    copy.add_argument("--to", required=True, metavar="URL",
+                      help="the target, e.g. postgresql://halyk:PASSWORD@server/halyk or "
+                      "sqlite:///path/other.sqlite3")
+    copy.set_defaults(func=_opened(_copy))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of backups, 1 or more")
+    return value
+
+
+def _opened(command: Callable[[argparse.Namespace, Workspace], int]
+            ) -> Callable[[argparse.Namespace], int]:
+    """Run `command` with the workspace (no profile needed); what stops it is a message and an
+    exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            workspace = open_workspace(args)
+        except (JsonFileError, SchemaError, StoreUnavailable) as exc:
+            say_error(str(exc))
+            return FAILED
+        with workspace:
+            try:
+                return command(args, workspace)
+            except (admin.BackupError, admin.CopyError, SchemaError, StoreUnavailable) as exc:
+                say_error(str(exc))
+                return FAILED
+            except ValueError as exc:  # a target address that is no database address
+                say_error(str(exc))
+                return USAGE
+
+    return run
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError("unreachable")
+
+
+def _when(found: admin.BackupFile | None) -> str:
+    if found is None:
+        return "none"
+    return f"{found.path} ({found.at:%Y-%m-%d %H:%M} UTC, {_size(found.size)})"
+
+
+def _info(args: argparse.Namespace, workspace: Workspace) -> int:
+    info = admin.database_info(workspace.store, workspace.paths)
+    if args.json:
+        document = {
+            "address": info.address, "dialect": info.dialect, "server": info.server,
+            "revision": info.revision, "head": info.head, "counts": info.counts,
+            "file_size": info.file_size,
+            "last_backup": str(info.last_backup.path) if info.last_backup else None,
+            "last_upgrade_copy": (str(info.last_upgrade_copy.path)
+                                  if info.last_upgrade_copy else None),
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return OK
+    state = "current" if info.schema_current else "differs from this program's"
+    print(f"Database:  {info.address}")
+    print(f"Server:    {info.server}")
+    print(f"Schema:    revision {info.revision}, this program's {info.head} ({state})")
+    if info.file_size is not None:
+        print(f"File size: {_size(info.file_size)}")
+    print("Rows:")
+    width = max(len(name) for name in info.counts)
+    for name, count in sorted(info.counts.items()):
+        print(f"  {name:<{width}}  {count:>10}")
+    print(f"Last backup:               {_when(info.last_backup)}")
+    if info.dialect == "sqlite":
+        print(f"Last copy before upgrade:  {_when(info.last_upgrade_copy)}")
+    return OK
+
+
+def _backup(args: argparse.Namespace, workspace: Workspace) -> int:
+    made = admin.backup(workspace.store, workspace.paths, args.path, keep=args.keep)
+    if args.json:
+        print(json.dumps({"path": str(made.path), "size": made.size,
+                          "verified_by": made.verified_by,
+                          "pruned": [str(p) for p in made.pruned]}, indent=2))
+        return OK
+    checked = (f"checked with {made.verified_by}" if made.verified_by
+               else "not checked: pg_restore is not installed")
+    print(f"Backed up {workspace.store.url} to {made.path} ({_size(made.size)}; {checked}).")
+    for path in made.pruned:
+        print(f"Deleted older backup {path}")
+    return OK
+
+
+def _copy(args: argparse.Namespace, workspace: Workspace) -> int:
+    def progress(table: str, copied: int, total: int) -> None:
+        if copied == total:
+            print(f"  {table}: {total} rows", file=sys.stderr, flush=True)
+
+    print(f"Copying {workspace.store.url} to {admin.address(args.to)} ...", file=sys.stderr,
+          flush=True)
+    result = admin.copy_database(workspace.store, args.to, workspace.paths, progress=progress)
+    print(f"Copied {sum(result.counts.values())} rows in {len(result.counts)} tables to "
+          f"{result.target}; row counts match, {result.audit.message}")
+    for line in admin.next_steps(result.target):
+        print(line)
+    return OK

@@ -1,0 +1,52 @@
+"""`halyk-desk db info`: what the admin sees about the database in use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from admin_helpers import halyk, ok
+
+from halyk_desk.paths import AppPaths
+from halyk_desk.store import migrate
+
+
+def test_info_of_the_shops_sqlite_file(shop: Path, app_paths: AppPaths) -> None:
+    out = ok("db", "info")
+    head = migrate.head_revision()
+    assert f"Database:  sqlite:///{shop}" in out
+    assert f"Schema:    revision {head}, this program's {head} (current)" in out
+    assert "File size: " in out
+    rows = dict(line.split() for line in out.splitlines() if line.startswith("  "))
+    assert int(rows["orders"]) > 100 and int(rows["audit_log"]) > 5
+    assert rows["money_operations"] == "3" and rows["discrepancy_marks"] == "1"
+    assert "Last backup:               none" in out
+
+    made = json.loads(ok("db", "backup", "--json"))
+    document = json.loads(ok("db", "info", "--json"))
+    assert document["last_backup"] == made["path"]
+    assert document["counts"]["operators"] == 2
+    assert document["file_size"] == sum(
+        p.stat().st_size for p in (shop, Path(f"{shop}-wal")) if p.exists())
+
+
+@pytest.mark.postgres
+def test_info_of_postgresql_hides_the_password(pg_cluster, app_paths: AppPaths) -> None:
+    # The test server trusts local connections, so any password opens it; it must not show.
+    url = pg_cluster.create_database("info").replace("halyk@", "halyk:Sekr3t-pw@")
+    code, out, err = halyk("--db", url, "db", "info")
+    assert code == 0, err
+    assert "Sekr3t-pw" not in out + err
+    assert "postgresql+psycopg://halyk:***@127.0.0.1:" in out
+    assert "Server:    PostgreSQL " in out
+    assert "File size" not in out and "Last copy before upgrade" not in out
+    rows = dict(line.split() for line in out.splitlines() if line.startswith("  "))
+    assert rows["profiles"] == "2" and rows["orders"] == "0"  # the built-in profiles only
+
+
+def test_info_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    code, _out, err = halyk("--db", "postgresql://nobody@127.0.0.1:1/none", "db", "info")
+    assert code == 1
+    assert "Cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/none" in err
+    assert "Traceback" not in err
