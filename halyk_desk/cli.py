@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "halyk_desk.commands.lists",
     "halyk_desk.commands.money",
     "halyk_desk.commands.reconcile",
+    "halyk_desk.commands.database",
 ]
 
 
