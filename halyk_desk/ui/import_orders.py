@@ -1,0 +1,96 @@
+"""Файл → Импорт заказов…: the shop's export (1C-Bitrix CSV, any CSV, XLSX) loaded from the window.
+
+The import is the same service as `halyk-desk orders import`: all or nothing, every error listed
+with its row number. It runs on a worker; the lists are refreshed when it is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from halyk_desk.ui import tasks
+
+#: How many of a refused file's errors the message lists; the rest are counted.
+SHOWN_ERRORS = 25
+
+ChooseFile = Callable[[QWidget], str | None]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("OrdersImporter", text)
+
+
+def choose_orders_file(parent: QWidget) -> str | None:
+    """The real file dialog (tests inject their own chooser instead)."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent, tr("Импорт заказов магазина"), "",
+        tr("Выгрузка заказов (*.csv *.txt *.xlsx);;Все файлы (*)"),
+    )
+    return path or None
+
+
+def refused_text(error: Any) -> str:
+    """What the accountant reads when a file is refused: every problem, or the first ones."""
+    problems = [str(problem) for problem in error.errors]
+    lines = [tr("Ничего не загружено: исправьте файл и загрузите его снова."), ""]
+    lines += problems[:SHOWN_ERRORS]
+    if len(problems) > SHOWN_ERRORS:
+        lines.append(tr("…и ещё {count}. Полный список: halyk-desk orders import {file}").format(
+            count=len(problems) - SHOWN_ERRORS, file=error.source_file or ""))
+    return "\n".join(lines)
+
+
+def done_text(summary: Any) -> str:
+    text = tr("Файл {file}: новых заказов — {added}, без изменений — {unchanged}, "
+              "обновлено — {updated}.").format(file=summary.source_file, added=summary.added,
+                                              unchanged=summary.unchanged,
+                                              updated=summary.updated)
+    if summary.warnings:
+        text += "\n\n" + "\n".join(summary.warnings)
+    return text
+
+
+class OrdersImporter(QObject):
+    """Asks for a file, imports it in the background, says what happened, refreshes the lists."""
+
+    def __init__(self, window: Any, *, choose_file: ChooseFile = choose_orders_file) -> None:
+        super().__init__(window)
+        self.window = window
+        self.choose_file = choose_file
+        self.task: tasks.Task | None = None
+
+    def run(self) -> None:
+        if self.task is not None and self.task.running:
+            return  # one import at a time
+        path = self.choose_file(self.window)
+        if not path:
+            return
+        from halyk_desk.services.orders import import_orders
+
+        ctx = self.window.ctx
+        self.window.show_message(tr("Загружаю заказы из {file}…").format(file=Path(path).name))
+        self.task = tasks.run_task(lambda: import_orders(ctx, Path(path)), self._done,
+                                   owner=self.window)
+
+    def _done(self, summary: Any, error: BaseException | None) -> None:
+        from halyk_desk.imports import ImportFailed
+
+        notifier = self.window.notifier
+        if isinstance(error, ImportFailed):
+            self.window.show_message(tr("Заказы не загружены: в файле есть ошибки."))
+            notifier.error(self.window, tr("Заказы не загружены"), refused_text(error))
+            return
+        if error is not None:
+            self.window.show_message(tr("Заказы не загружены."))
+            notifier.error(self.window, tr("Заказы не загружены"),
+                           tr("Не удалось загрузить файл: {error}").format(error=error))
+            return
+        self.window.show_message(done_text(summary).split("\n", 1)[0])
+        notifier.info(self.window, tr("Заказы загружены"), done_text(summary))
+        self.window.payments_view.refresh()
+        self.window.holds_view.refresh()
