@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        # The window, with every option at its default. Building the parser would import every
+        # command module (and through them SQLAlchemy, httpx...) before the window could appear.
+        from halyk_desk.ui.app import run_window
+
+        return run_window(argparse.Namespace(home=None, db=None, profile=None, operator=None,
+                                             command=None))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -11,8 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import PlatformDirs
-
 APP_NAME = "HalykDesk"
 HOME_ENV = "HALYK_DESK_HOME"
 
@@ -42,6 +40,9 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
             cache_dir=root / "cache",
         )
     else:
+        # Imported only when needed: the window reads its paths before it appears.
+        from platformdirs import PlatformDirs
+
         dirs = PlatformDirs(APP_NAME, appauthor=False)
         paths = AppPaths(
             config_dir=Path(dirs.user_config_dir),

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from halyk_desk.jsonfile import JsonFileError, read_json_object, write_json_atomic
 
@@ -53,6 +52,9 @@ def _non_negative_int(value: Any) -> str | None:
 
 
 def _time_zone(value: Any) -> str | None:
+    # Imported here: the window reads the settings before it appears, and zoneinfo costs time.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     if not isinstance(value, str) or not value:
         return "must be a time zone name such as Asia/Almaty"
     try:

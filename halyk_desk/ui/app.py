@@ -1,34 +1,76 @@
-"""Starting the window: the Qt application, the context (settings, store, profile), MainWindow."""
+"""Starting the window: the Qt application, the language, the window's frame, then the data.
+
+The frame paints first: nothing imported here reads data (no services, SQLAlchemy or httpx), so
+the window appears about as fast as an empty Qt window does. The settings are read at once (they
+choose the language, and a broken settings file stops the start with a message); the store and
+the profile are opened on a worker, and the tabs are built when they arrive (see main_window).
+"""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from halyk_desk import __version__
-from halyk_desk.services.context import open_context
+from halyk_desk.paths import resolve_paths
+from halyk_desk.settings import Settings
+from halyk_desk.ui import i18n
 from halyk_desk.ui.main_window import MainWindow
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 
+DESKTOP_FILE_NAME = "halyk-desk"
+ICON_FILE = "halyk-desk.svg"
 
-def startup_error_text(error: BaseException) -> str:
+#: The translators of this run: Qt does not keep them alive by itself.
+_language: i18n.Installed | None = None
+
+
+def icon_path() -> Path | None:
+    """The program's icon: beside the program in a PyInstaller bundle, in resources/icons of the
+    source tree otherwise; None when neither has it (an installed wheel)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    root = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
+    path = root / "resources" / "icons" / ICON_FILE
+    return path if path.is_file() else None
+
+
+def startup_error_text(error: BaseException, settings_file: Path | None = None) -> str:
     """What went wrong when opening the data, and what to do about it."""
-    return QCoreApplication.translate(
+    text = QCoreApplication.translate(
         "App",
         "Не удалось открыть данные Halyk Desk:\n{error}\n\n"
         "Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек "
         "в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере "
         "PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.",
     ).format(error=error)
+    if settings_file is not None:
+        text += "\n\n" + QCoreApplication.translate(
+            "App",
+            "Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не "
+            "нужна, удалите строку database_url из файла {path}: программа откроет свою базу "
+            "на этом компьютере.",
+        ).format(path=settings_file)
+    return text
+
+
+def _arg(args: Any, name: str) -> Any:
+    return getattr(args, name, None) or None
+
+
+def _settings(args: Any) -> Settings:
+    return Settings.load(resolve_paths(_arg(args, "home")).config_dir)
 
 
 def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
-    """The main window for these command-line arguments, or None after telling the user why not."""
+    """The main window for these command-line arguments, already opening its data in the
+    background; None, after telling the user why, when the settings cannot be read."""
     try:
-        ctx = open_context(args)
+        settings = _settings(args)
     except Exception as exc:  # any failure here ends the start; the message says what to fix
         notifier.error(
             None,
@@ -36,7 +78,16 @@ def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
             startup_error_text(exc),
         )
         return None
-    return MainWindow(ctx, notifier=notifier, owns_context=True)
+
+    def open_data() -> Any:
+        from halyk_desk.services.context import open_context
+
+        return open_context(args)
+
+    window = MainWindow(notifier=notifier)
+    window.settings_file = settings.path if settings["database_url"] else None
+    window.open_in_background(open_data)
+    return window
 
 
 def _application() -> QApplication:
@@ -47,17 +98,36 @@ def _application() -> QApplication:
     app.setApplicationName("Halyk Desk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Halyk Desk")
-    # Russian month names and number forms until issue 6 makes the language a setting.
-    QLocale.setDefault(QLocale(QLocale.Language.Russian, QLocale.Country.Kazakhstan))
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    icon = icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+def install_language(args: Any) -> i18n.Installed:
+    """The language of the settings (or the system's), for the rest of this run."""
+    global _language
+    try:
+        setting = _settings(args)["language"]
+    except Exception:  # build_window reports a broken settings file; the language can wait
+        setting = "auto"
+    if _language is not None:
+        i18n.uninstall(_language)
+    _language = i18n.install(i18n.resolve_language(setting))
+    return _language
 
 
 def run_window(args: Any, *, notifier: Notifier | None = None) -> int:
     """`halyk-desk` without a command: the window until it is closed; 1 when it cannot start."""
     app = _application()
+    install_language(args)
     window = build_window(args, notifier or MessageBoxNotifier())
     if window is None:
         return 1
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    failures: list[BaseException] = []
+    window.failed.connect(failures.append)
     window.show()
-    window.start()
-    return app.exec()
+    code = app.exec()
+    return 1 if failures else code

@@ -1,20 +1,30 @@
-"""MainWindow: the tabs (Payments, Holds; more to come) and a status bar with profile and sync."""
+"""MainWindow: the tabs (Сводка, Платежи, Блокировки, Операции, Аудит) and a status bar with
+profile and sync.
+
+The window is built in two steps so that it appears at once: the frame (title, menus, status line)
+needs nothing but Qt, and `attach(ctx)` builds the tabs once the data are open. Everything that
+reads data (the services and the views over them, which pull in SQLAlchemy, httpx and the rest) is
+imported in `attach`, so the frame paints before those imports start. `MainWindow(ctx)` does both
+steps at once; `open_in_background` opens the data on a worker first (the program's start).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
 
-from halyk_desk.services import demo as demo_service
-from halyk_desk.services.bank import is_sandbox
-from halyk_desk.ui import dashboard_view, layout_state, menus, money_actions, table_menus, tasks
-from halyk_desk.ui.holds_view import HoldsView
+from halyk_desk.ui import menus, tasks
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
-from halyk_desk.ui.payments_view import PaymentsView
-from halyk_desk.ui.sync_panel import SyncFunc, SyncPanel
+from halyk_desk.ui.signals import emit
+
+if TYPE_CHECKING:
+    from halyk_desk.ui.sync_panel import SyncFunc
 
 #: The sandbox badge: black on orange, a contrast of about 9:1.
 SANDBOX_BADGE_STYLE = (
@@ -23,33 +33,165 @@ SANDBOX_BADGE_STYLE = (
 )
 #: How long (ms) the window waits for background work to stop when it closes.
 CLOSE_WAIT_MS = 15_000
+#: What `attach` imports, loaded on the worker that opens the data so that the GUI thread does
+#: not wait for them.
+ATTACH_MODULES = (
+    "halyk_desk.services.bank",
+    "halyk_desk.services.demo",
+    "halyk_desk.ui.payments_view",
+    "halyk_desk.ui.holds_view",
+    "halyk_desk.ui.sync_panel",
+    "halyk_desk.ui.money_actions",
+    "halyk_desk.ui.dashboard_view",
+    "halyk_desk.ui.table_menus",
+    "halyk_desk.ui.layout_state",
+)
+
+
+class _FirstPaint(QObject):
+    """Calls `then` once, right after the watched widget has painted itself for the first time
+    (or at once if it is closed without ever painting)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then: Callable[[], None] | None = then
+        widget.installEventFilter(self)
+
+    def fire(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.fire)
+        return False
 
 
 class MainWindow(QMainWindow):
+    #: The data are open and every tab is built.
+    ready = Signal()
+    #: The data could not be opened (the exception); the user has been told, the window closes.
+    failed = Signal(object)
+
     def __init__(
         self,
-        ctx: Any,
+        ctx: Any = None,
         *,
         notifier: Notifier | None = None,
         sync: SyncFunc | None = None,
         owns_context: bool = False,
     ) -> None:
         """`sync` replaces what the Sync button runs (tests bind it to a slow sandbox);
-        with `owns_context` the window closes the context (its store) when it closes."""
+        with `owns_context` the window closes the context (its store) when it closes. Without
+        `ctx`, only the frame is built: see open_in_background."""
         super().__init__()
         self.setObjectName("mainWindow")
-        self.ctx = ctx
+        self.ctx: Any = None
         self._owns_context = owns_context
+        self._sync = sync
         self.notifier: Notifier = notifier or MessageBoxNotifier()
+        #: Why the data could not be opened, when they could not.
+        self.start_error: BaseException | None = None
+        #: The settings file, when its database_url chose the database (named in start errors).
+        self.settings_file: Path | None = None
+        self._opening: dict[str, Any] | None = None
+        self.setWindowTitle(self.tr("Halyk Desk"))
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tabs")
+        self.tabs.setDocumentMode(True)
+        self.opening_label = QLabel(self.tr("Открываю данные…"), self)
+        self.opening_label.setObjectName("opening")
+        self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.opening_label)
+
+        # A label rather than showMessage(): temporary messages would hide the badge.
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("statusMessage")
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.opening_bar = QProgressBar(self)
+        self.opening_bar.setRange(0, 0)  # busy: opening a database has no measurable steps
+        self.opening_bar.setMaximumWidth(160)
+        self.opening_bar.setTextVisible(False)
+        self.statusBar().addWidget(self.message_label, 1)
+        self.statusBar().addPermanentWidget(self.opening_bar)
+
+        self.sync_action = QAction(self.tr("Синхронизировать"), self)
+        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.sync_action.setEnabled(False)
+        self.addAction(self.sync_action)
+        #: Menus and shortcuts; what needs the data waits for `ready` (issue 6).
+        self.menus = menus.install(self)
+        self.resize(1400, 820)
+        if ctx is not None:
+            self.attach(ctx)
+
+    def open_in_background(self, open_context: Callable[[], Any]) -> None:
+        """Once the frame has painted, open the data with `open_context()` on a worker
+        (importing what the tabs need there too), then build the tabs and start loading. A
+        failure is told through the notifier, the window closes and `failed` is emitted."""
+        self.show_message(self.tr("Открываю данные…"))
+        box: dict[str, Any] = {}
+        self._opening = box
+        # Not before the first paint: the worker's imports would compete with it for the GIL.
+        self._first_paint = _FirstPaint(self, lambda: self._open(box, open_context))
+
+    def _open(self, box: dict[str, Any], open_context: Callable[[], Any]) -> None:
+        if self._opening is not box:
+            return  # closed before it painted
+
+        def job() -> Any:
+            try:
+                for name in ATTACH_MODULES:
+                    importlib.import_module(name)
+                box["ctx"] = open_context()
+            except BaseException as exc:
+                box["error"] = exc
+                raise
+            return box["ctx"]
+
+        def done(ctx: Any, error: BaseException | None) -> None:
+            if self._opening is not box:
+                return  # closed meanwhile: closeEvent dealt with it
+            self._opening = None
+            if error is not None:
+                self._open_failed(error)
+                return
+            self._owns_context = True
+            self.attach(ctx)
+            self.start()
+
+        tasks.run_task(job, done, owner=self)
+
+    def _open_failed(self, error: BaseException, *, closing: bool = False) -> None:
+        from halyk_desk.ui.app import startup_error_text
+
+        self.start_error = error
+        self.opening_bar.setVisible(False)
+        self.show_message(str(error))
+        self.notifier.error(self, self.tr("Halyk Desk не запустился"),
+                            startup_error_text(error, self.settings_file))
+        emit(self.failed, error)
+        if not closing:
+            self.close()
+
+    def attach(self, ctx: Any) -> None:
+        """Build the tabs and the status bar over the open data."""
+        from halyk_desk.services.bank import is_sandbox
+        from halyk_desk.ui import dashboard_view, layout_state, money_actions, table_menus
+        from halyk_desk.ui.holds_view import HoldsView
+        from halyk_desk.ui.payments_view import PaymentsView
+        from halyk_desk.ui.sync_panel import SyncPanel
+
+        self.ctx = ctx
         sandbox = is_sandbox(ctx)
         title = self.tr("Halyk Desk — {profile}").format(profile=ctx.profile.name)
         if sandbox:
             title += self.tr(" [ПЕСОЧНИЦА]")
         self.setWindowTitle(title)
 
-        self.tabs = QTabWidget(self)
-        self.tabs.setObjectName("tabs")
-        self.tabs.setDocumentMode(True)
         self.payments_view = PaymentsView(ctx, self)
         self.holds_view = HoldsView(ctx, self)
         self.add_tab(self.payments_view, self.tr("Платежи"))
@@ -57,6 +199,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         bar = self.statusBar()
+        self.opening_bar.setVisible(False)
         self.sandbox_badge = QLabel(self.tr("ПЕСОЧНИЦА / SANDBOX"), self)
         self.sandbox_badge.setObjectName("sandboxBadge")
         self.sandbox_badge.setStyleSheet(SANDBOX_BADGE_STYLE)
@@ -66,20 +209,13 @@ class MainWindow(QMainWindow):
         self.sandbox_badge.setVisible(sandbox)
         self.profile_label = QLabel(self.tr("Профиль: {name}").format(name=ctx.profile.name), self)
         self.profile_label.setObjectName("profileLabel")
-        # A label rather than showMessage(): temporary messages would hide the badge.
-        self.message_label = QLabel(self)
-        self.message_label.setObjectName("statusMessage")
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sync_panel = SyncPanel(ctx, self.notifier, self, sync=sync)
-        bar.addWidget(self.sandbox_badge)
-        bar.addWidget(self.profile_label)
-        bar.addWidget(self.message_label, 1)
+        self.sync_panel = SyncPanel(ctx, self.notifier, self, sync=self._sync)
+        bar.insertWidget(0, self.sandbox_badge)
+        bar.insertWidget(1, self.profile_label)
         bar.addPermanentWidget(self.sync_panel)
 
-        self.sync_action = QAction(self.tr("Синхронизировать"), self)
-        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.sync_action.triggered.connect(self.sync_panel.start_sync)
-        self.addAction(self.sync_action)
+        self.sync_action.setEnabled(True)
 
         self.sync_panel.message.connect(self.show_message)
         self.sync_panel.finished.connect(self._synced)
@@ -87,12 +223,12 @@ class MainWindow(QMainWindow):
         self.holds_view.loaded.connect(self._holds_loaded)
         #: Money buttons, the Audit tab, resolution of unknown operations (issue 4).
         self.money_movement = money_actions.install(self)
-        #: The dashboard (first tab), menus, context menus, the remembered layout (issue 6).
+        #: The dashboard (first tab), context menus, the remembered layout (issue 6).
         self.dashboard = dashboard_view.install(self)
-        self.menus = menus.install(self)
         self.table_menus = table_menus.install(self)
-        self.resize(1400, 820)
         self.layout_state = layout_state.install(self)
+        self.menus.attached()
+        emit(self.ready)
 
     def add_tab(self, view: QWidget, title: str) -> int:
         """Later issues add Audit, Reconciliation and a Dashboard the same way."""
@@ -100,6 +236,9 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """After show(): on the sandbox profile make sure the demo data exists, then load."""
+        from halyk_desk.services import demo as demo_service
+        from halyk_desk.services.bank import is_sandbox
+
         if not is_sandbox(self.ctx):
             self._load()
             return
@@ -144,7 +283,14 @@ class MainWindow(QMainWindow):
         # Stop a running sync cleanly (what it read is kept) before the store goes away.
         tasks.cancel_all()
         tasks.wait_for_tasks(CLOSE_WAIT_MS)
-        if self._owns_context:
+        opening, self._opening = self._opening, None
+        if opening is not None:
+            # Closed while the data were being opened: close what was opened, or say why not.
+            if "ctx" in opening:
+                opening["ctx"].close()
+            elif "error" in opening:
+                self._open_failed(opening["error"], closing=True)
+        if self._owns_context and self.ctx is not None:
             self.ctx.close()
             self._owns_context = False
         super().closeEvent(event)

@@ -7,6 +7,10 @@
 Ctrl+E exports what the open tab shows: a tab that can export has an `export()` method (the
 reconciliation tab its workbook); on other tabs the action is disabled and its tooltip says where
 to go. Dialogs are opened through `open_dialog` (window-modal, not blocking), which tests replace.
+
+The menus are part of the window's frame, shown before the data are open (see main_window): this
+module imports only Qt, and the dialogs when they are asked for; the actions that need the data
+are enabled by `attached()`.
 """
 
 from __future__ import annotations
@@ -17,9 +21,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog
-
-from halyk_desk.ui.about import AboutDialog
-from halyk_desk.ui.settings_dialog import SettingsDialog, restart_note
 
 OpenDialog = Callable[[QDialog], None]
 
@@ -58,7 +59,16 @@ class WindowMenus(QObject):
         self.about_action = self._action(self.tr("&О программе"), "", self.open_about)
         help_menu.addAction(self.about_action)
 
+        self._needs_data = (self.export_action, self.settings_action, self.find_action,
+                            self.about_action)
+        for action in self._needs_data:
+            action.setEnabled(False)
         window.tabs.currentChanged.connect(self._tab_changed)
+
+    def attached(self) -> None:
+        """The window's data are open: everything may be used."""
+        for action in self._needs_data:
+            action.setEnabled(True)
         self._tab_changed()
 
     def _action(self, text: str, keys: str, slot: Callable[[], Any]) -> QAction:
@@ -71,7 +81,9 @@ class WindowMenus(QObject):
         return action
 
     # --- actions ------------------------------------------------------------------------------
-    def open_settings(self) -> SettingsDialog:
+    def open_settings(self) -> QDialog:
+        from halyk_desk.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.window.ctx, self.window)
         dialog.saved.connect(self._settings_saved)
         self.open_dialog(dialog)
@@ -79,6 +91,8 @@ class WindowMenus(QObject):
         return dialog
 
     def _settings_saved(self, changes: list[Any], warning: str) -> None:
+        from halyk_desk.ui.settings_dialog import restart_note
+
         self.window.show_message(restart_note(changes))
         if warning:
             self.window.notifier.info(self.window, self.tr("Пароль базы данных"), warning)
@@ -89,7 +103,9 @@ class WindowMenus(QObject):
             if callable(refresh):
                 refresh()
 
-    def open_about(self) -> AboutDialog:
+    def open_about(self) -> QDialog:
+        from halyk_desk.ui.about import AboutDialog
+
         dialog = AboutDialog(self.window.ctx, self.window)
         self.open_dialog(dialog)
         return dialog
@@ -109,7 +125,7 @@ class WindowMenus(QObject):
             exporter()
 
     def _tab_changed(self, _index: int = -1) -> None:
-        can = self._exporter() is not None
+        can = self.window.ctx is not None and self._exporter() is not None
         self.export_action.setEnabled(can)
         self.export_action.setToolTip("" if can else self.tr(
             "Выгружать в Excel можно со вкладки, которая это умеет, например со сверки."))
