@@ -190,13 +190,18 @@ def _backup(args: argparse.Namespace, workspace: Workspace) -> int:
 def _copy(args: argparse.Namespace, workspace: Workspace) -> int:
     def progress(table: str, copied: int, total: int) -> None:
         if copied == total:
-            print(f"  {table}: {total} rows", file=sys.stderr, flush=True)
+            print(f"  {table}: {total} row{'s' if total != 1 else ''}", file=sys.stderr,
+                  flush=True)
 
     print(f"Copying {workspace.store.url} to {admin.address(args.to)} ...", file=sys.stderr,
           flush=True)
     result = admin.copy_database(workspace.store, args.to, workspace.paths, progress=progress)
     print(f"Copied {sum(result.counts.values())} rows in {len(result.counts)} tables to "
-          f"{result.target}; row counts match, {result.audit.message}")
+          f"{result.target}. The row counts match. {result.audit.message}")
+    if not result.audit.ok:
+        print("WARNING: the audit log was already broken in the database copied from, and was "
+              "copied as it is (the evidence kept). `halyk-desk audit verify` on either database "
+              "says the same.", file=sys.stderr)
     for line in admin.next_steps(result.target):
         print(line)
     return OK

@@ -381,7 +381,8 @@ def _refuse_rows(conn: Connection, shown: str) -> None:
     filled = {t.name: n for t in tables()
               if (n := int(conn.scalar(select(func.count()).select_from(t)) or 0))}
     if filled:
-        listing = ", ".join(f"{name} ({n} rows)" for name, n in filled.items())
+        listing = ", ".join(f"{name} ({n} row{'s' if n != 1 else ''})"
+                            for name, n in filled.items())
         raise CopyError(f"The target {shown} is not empty: {listing}. Nothing was copied. Copy "
                         "into a new, empty database (see the admin guide), or remove that one "
                         "first if it holds nothing you need.")
@@ -469,12 +470,18 @@ def _chain(result: audit.VerifyResult) -> tuple[object, ...]:
 
 def next_steps(target: str) -> list[str]:
     """How to work with the copy from now on, for `target` as shown (no password)."""
-    return [
-        "Close Halyk Desk on every computer, then point each one at the new database:",
-        "  in the window: Settings > Database, address " + target + " (the password is kept in "
-        "the keyring); or",
-        f"  for one command: halyk-desk --db '{target}' ...; or",
-        f"  for every start: set the environment variable {DB_ENV}='{target}'.",
-        "Put the password in place of *** (or in the user's pgpass file) where you type it.",
-        "The old database is left as it was: keep it as a backup, but do not work in it.",
+    postgres = target.startswith("postgres")
+    bare = target.replace(":***@", "@")
+    steps = [
+        "Next: close Halyk Desk on every computer, then point each one at the new database:",
+        f"  in the window: Файл > Настройки > База данных (File > Settings > Database): {bare}"
+        + (", with the password (kept in the system keyring);" if postgres else ";"),
+        f"  or for every start: set the environment variable {DB_ENV}='{target}';",
+        f"  or for one command: halyk-desk --db '{target}' ...",
     ]
+    if postgres:
+        steps.append("Where the address shows ***, type the password (or keep it in the user's "
+                     "pgpass file and leave it out of the address).")
+    steps.append("The old database is left as it was: keep it as a backup, but work in the new "
+                 "one only.")
+    return steps
