@@ -32,7 +32,7 @@ from halyk_desk.domain import utc_now
 from halyk_desk.paths import AppPaths
 from halyk_desk.services import audit
 from halyk_desk.store import DB_ENV, Store, migrate
-from halyk_desk.store.engine import WRITE_OPTION, normalize_url
+from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, normalize_url
 from halyk_desk.store.models import Base
 
 #: Where `backup` puts files it names itself, under the data folder.
@@ -246,7 +246,8 @@ def _sqlite_copy(database: Path, scratch: Path) -> str:
     connections never make it start over or mix two states), make the copy one self-contained
     file (journal_mode DELETE) and check it."""
     try:
-        source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True,
+                                 timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise BackupError(f"Cannot read {database}: {exc}.") from exc
     try:
@@ -344,9 +345,18 @@ def copy_database(source: Store, target_url: str | URL, paths: AppPaths, *,
     shown = address(url)
     if same_database(source.engine.url, url):
         raise CopyError(f"{shown} is the database in use: give the address of another one.")
-    with Store.open(url, paths) as target, _reading(source) as src, \
-            target.engine.connect() as dst:
-        dst = dst.execution_options(**{WRITE_OPTION: True})
+    with Store.open(url, paths) as target:
+        try:
+            return _copy(source, target, shown, batch, progress)
+        except DBAPIError as exc:  # a lock not granted, a connection lost...
+            raise CopyError(f"Nothing was copied to {shown}: {_reason(exc)}. If a database is "
+                            "busy, close Halyk Desk everywhere and copy again.") from exc
+
+
+def _copy(source: Store, target: Store, shown: str, batch: int,
+          progress: CopyProgress | None) -> CopyResult:
+    with _reading(source) as src, target.engine.connect() as dst:
+        dst.execution_options(**{WRITE_OPTION: True})
         with src.begin():
             if source.dialect == "postgresql":
                 _lock(src, "SHARE")  # before the first read: the snapshot comes after the locks
@@ -394,7 +404,7 @@ def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batc
     if progress:
         progress(table.name, 0, total)
     query = select(table).order_by(*table.primary_key.columns)
-    rows = src.execution_options(stream_results=True, yield_per=batch).execute(query)
+    rows = src.execute(query.execution_options(yield_per=batch))
     copied = 0
     for part in rows.mappings().partitions(batch):
         chunk = [dict(row) for row in part]
