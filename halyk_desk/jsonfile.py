@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +50,8 @@ def write_json_atomic(path: Path, data: Any, *, mode: int = 0o644) -> None:
     """Replace `path` with `data` as JSON. `mode` applies from the first byte written, so a secret
     file is never readable by others, not even for a moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: the window reads settings before it appears, and needs no writing
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp_name, mode)

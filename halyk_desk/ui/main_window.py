@@ -4,7 +4,8 @@ profile and sync.
 The window is built in two steps so that it appears at once: the frame (title, menus, status line)
 needs nothing but Qt, and `attach(ctx)` builds the tabs once the data are open. Everything that
 reads data (the services and the views over them, which pull in SQLAlchemy, httpx and the rest) is
-imported in `attach`, so the frame paints before those imports start. `MainWindow(ctx)` does both
+imported in `attach`, so the frame paints before those imports start (the worker pool and the
+signal helpers too: their ctypes work can wait until the frame is up). `MainWindow(ctx)` does both
 steps at once; `open_in_background` opens the data on a worker first (the program's start).
 """
 
@@ -19,9 +20,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
 
-from halyk_desk.ui import menus, tasks
+from halyk_desk.ui import menus
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
-from halyk_desk.ui.signals import emit
 
 if TYPE_CHECKING:
     from halyk_desk.ui.sync_panel import SyncFunc
@@ -45,6 +45,7 @@ ATTACH_MODULES = (
     "halyk_desk.ui.dashboard_view",
     "halyk_desk.ui.table_menus",
     "halyk_desk.ui.layout_state",
+    "halyk_desk.ui.reconciliation_view",
 )
 
 
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
         self._first_paint = _FirstPaint(self, lambda: self._open(box, open_context))
 
     def _open(self, box: dict[str, Any], open_context: Callable[[], Any]) -> None:
+        from halyk_desk.ui import tasks
+
         if self._opening is not box:
             return  # closed before it painted
 
@@ -167,6 +170,7 @@ class MainWindow(QMainWindow):
 
     def _open_failed(self, error: BaseException, *, closing: bool = False) -> None:
         from halyk_desk.ui.app import startup_error_text
+        from halyk_desk.ui.signals import emit
 
         self.start_error = error
         self.opening_bar.setVisible(False)
@@ -180,9 +184,16 @@ class MainWindow(QMainWindow):
     def attach(self, ctx: Any) -> None:
         """Build the tabs and the status bar over the open data."""
         from halyk_desk.services.bank import is_sandbox
-        from halyk_desk.ui import dashboard_view, layout_state, money_actions, table_menus
+        from halyk_desk.ui import (
+            dashboard_view,
+            layout_state,
+            money_actions,
+            reconciliation_view,
+            table_menus,
+        )
         from halyk_desk.ui.holds_view import HoldsView
         from halyk_desk.ui.payments_view import PaymentsView
+        from halyk_desk.ui.signals import emit
         from halyk_desk.ui.sync_panel import SyncPanel
 
         self.ctx = ctx
@@ -225,6 +236,8 @@ class MainWindow(QMainWindow):
         self.money_movement = money_actions.install(self)
         #: The dashboard (first tab), context menus, the remembered layout (issue 6).
         self.dashboard = dashboard_view.install(self)
+        #: The Сверка tab, feeding the dashboard's open discrepancies (issue 5).
+        self.reconciliation = reconciliation_view.install(self)
         self.table_menus = table_menus.install(self)
         self.layout_state = layout_state.install(self)
         self.menus.attached()
@@ -238,6 +251,7 @@ class MainWindow(QMainWindow):
         """After show(): on the sandbox profile make sure the demo data exists, then load."""
         from halyk_desk.services import demo as demo_service
         from halyk_desk.services.bank import is_sandbox
+        from halyk_desk.ui import tasks
 
         if not is_sandbox(self.ctx):
             self._load()
@@ -280,6 +294,8 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(index, f"{title} ({count})" if count else title)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from halyk_desk.ui import tasks
+
         # Stop a running sync cleanly (what it read is kept) before the store goes away.
         tasks.cancel_all()
         tasks.wait_for_tasks(CLOSE_WAIT_MS)
