@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -21,10 +22,12 @@ from halyk_desk.commands.running import (
     exit_codes_epilog,
     parser_kwargs,
     say_error,
+    with_context,
 )
 from halyk_desk.jsonfile import JsonFileError
 from halyk_desk.services import database_admin as admin
-from halyk_desk.services.context import Workspace, open_workspace
+from halyk_desk.services.context import AppContext, Workspace, open_workspace
+from halyk_desk.services.operators import NotAllowed
 from halyk_desk.store import DB_ENV, SchemaError, StoreUnavailable
 
 RESTORE_HELP = (
@@ -92,6 +95,27 @@ def register(subparsers: Any) -> None:
                       help="the target, e.g. postgresql://halyk:PASSWORD@server/halyk or "
                       "sqlite:///path/other.sqlite3")
     copy.set_defaults(func=_opened(_copy))
+
+    use = actions.add_parser(
+        "use", help="open this database from the next start on this computer (admins)",
+        description="Make a database the one this computer's Halyk Desk opens from its next "
+        "start, as the window's Settings > Database page does: the database is checked first, "
+        "the address goes to the settings and a PostgreSQL password to the system keyring "
+        f"(never to the settings file). --db and {DB_ENV} still win over it when given. Only an "
+        "admin operator may do it; the change is written to the audit log.",
+        epilog=exit_codes_epilog("0 saved: used from the next start", "1 the database cannot be "
+                                 "used (nothing was changed)", "2 usage error",
+                                 "4 the operator is not an admin"),
+        **parser_kwargs())
+    where = use.add_mutually_exclusive_group(required=True)
+    where.add_argument("url", nargs="?", metavar="URL",
+                       help="e.g. postgresql://halyk@server/halyk or sqlite:///path/file.sqlite3")
+    where.add_argument("--default", action="store_true",
+                       help="the SQLite file in this computer's data folder (the first setting)")
+    use.add_argument("--password-stdin", action="store_true",
+                     help="read the PostgreSQL password from standard input (asked for, unshown, "
+                     "at a terminal)")
+    use.set_defaults(func=with_context(_use))
 
 
 def _positive(text: str) -> int:
@@ -204,4 +228,34 @@ def _copy(args: argparse.Namespace, workspace: Workspace) -> int:
               "says the same.", file=sys.stderr)
     for line in admin.next_steps(result.target):
         print(line)
+    return OK
+
+
+NOT_ALLOWED = 4
+
+
+def _use(args: argparse.Namespace, ctx: AppContext) -> int:
+    password = None
+    if args.password_stdin:
+        password = (getpass.getpass("Database password (not shown): ") if sys.stdin.isatty()
+                    else sys.stdin.readline().rstrip("\r\n")) or None
+    try:
+        used = admin.use_database(ctx, None if args.default else args.url, password)
+    except admin.UseError as exc:
+        say_error(str(exc))
+        return FAILED
+    except NotAllowed as exc:
+        say_error(str(exc))
+        return NOT_ALLOWED
+    if used.password_saved is not None and used.password_saved.warning:
+        print(f"WARNING: {used.password_saved.warning}", file=sys.stderr)
+    server = f" ({used.check.server})" if used.check.server else ""
+    print(f"From the next start (of the window or a command) this computer opens "
+          f"{used.address}{server}.")
+    if used.check.schema in ("empty", "absent") and ctx.store.url != used.address:
+        print("It holds no data yet. To move the data of the database used until now there, "
+              f"run: halyk-desk --db '{ctx.store.url}' db copy --to '{used.address}'")
+    if used.check.schema == "older":
+        print("Its schema is older: the next start upgrades it (take `halyk-desk db backup` "
+              "first).")
     return OK

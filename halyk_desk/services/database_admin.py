@@ -8,6 +8,8 @@
   never on the command line), checked with pg_restore --list when that is installed.
 - `copy_database`: every table into an empty database at the latest schema, in one transaction on
   the target that commits only after the row counts and the audit chain check out there.
+- `use_database`: what the settings dialog's Database page does, for the command line: this
+  computer opens that database from the next start (its password in the keyring).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.engine import URL, make_url
@@ -30,10 +33,15 @@ from sqlalchemy.orm import Session
 
 from halyk_desk.domain import utc_now
 from halyk_desk.paths import AppPaths
-from halyk_desk.services import audit
+from halyk_desk.secrets import SecretSaved
+from halyk_desk.services import audit, settings_service
+from halyk_desk.services.settings_service import DatabaseCheck, DatabaseCheckError
 from halyk_desk.store import DB_ENV, Store, migrate
 from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, normalize_url
 from halyk_desk.store.models import Base
+
+if TYPE_CHECKING:
+    from halyk_desk.services.context import AppContext
 
 #: Where `backup` puts files it names itself, under the data folder.
 BACKUP_DIR = "backups"
@@ -55,6 +63,10 @@ class BackupError(RuntimeError):
 
 class CopyError(RuntimeError):
     """Nothing was copied; the message says why and what to do."""
+
+
+class UseError(RuntimeError):
+    """The database was not made this computer's; the message says why."""
 
 
 def tables() -> list[Table]:
@@ -482,16 +494,53 @@ def next_steps(target: str) -> list[str]:
     """How to work with the copy from now on, for `target` as shown (no password)."""
     postgres = target.startswith("postgres")
     bare = target.replace(":***@", "@")
-    steps = [
-        "Next: close Halyk Desk on every computer, then point each one at the new database:",
-        f"  in the window: Файл > Настройки > База данных (File > Settings > Database): {bare}"
-        + (", with the password (kept in the system keyring);" if postgres else ";"),
-        f"  or for every start: set the environment variable {DB_ENV}='{target}';",
-        f"  or for one command: halyk-desk --db '{target}' ...",
+    return [
+        "Next: close Halyk Desk on every computer, then point each one at the new database,",
+        f"  with the command:  halyk-desk db use '{bare}'"
+        + (" --password-stdin" if postgres else ""),
+        "  or in the window:  Файл > Настройки > База данных (File > Settings > Database).",
+        f"  (--db URL for one command, or the environment variable {DB_ENV}, also choose it.)",
+        "The old database is left as it was: keep it as a backup, but work in the new one only.",
     ]
-    if postgres:
-        steps.append("Where the address shows ***, type the password (or keep it in the user's "
-                     "pgpass file and leave it out of the address).")
-    steps.append("The old database is left as it was: keep it as a backup, but work in the new "
-                 "one only.")
-    return steps
+
+
+# --- use ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UseResult:
+    #: What the next start opens (no password): an address, or the default SQLite file's.
+    address: str
+    check: DatabaseCheck
+    #: Where a new password went (its warning set when that is the fallback file).
+    password_saved: SecretSaved | None
+
+
+def use_database(ctx: AppContext, typed: str | None, password: str | None = None) -> UseResult:
+    """Make the database at `typed` (None: the SQLite file in the data folder) the one this
+    computer opens from the next start, as the settings dialog does: checked first (it must be
+    reachable and not written by a newer program), the password to the keyring, the address to
+    the settings, the change audited; admins only (operators.NotAllowed). UseError when the
+    database cannot be used; nothing is changed then."""
+    if typed is None:
+        bare, shown = "", str(settings_service.default_database_file(ctx.paths))
+        target = settings_service.sqlite_address(shown)
+    else:
+        bare, in_address = settings_service.split_password(typed)
+        password = password or in_address
+        refused = settings_service.problems({"database_url": bare})
+        if refused:
+            raise UseError(f"{address(bare) if bare.startswith('postgres') else bare}: "
+                           f"{refused['database_url']}.")
+        target = shown = bare
+    try:
+        check = settings_service.check_database(
+            target, password, stored_password=settings_service.stored_database_password(ctx))
+    except DatabaseCheckError as exc:
+        raise UseError(f"Cannot use {shown}: {exc}. Nothing was changed.") from exc
+    if check.schema == "newer":
+        raise UseError(f"{shown} was written by a newer Halyk Desk: install that version first. "
+                       "Nothing was changed.")
+    postgres = bare.startswith("postgres")
+    saved = settings_service.save_database_password(ctx, password) if postgres else None
+    settings_service.save_settings(ctx, {"database_url": bare})
+    return UseResult(shown, check, saved)

@@ -45,8 +45,7 @@ def test_copy_to_postgresql_moves_everything(shop: Path, target: str,
     assert counts(source, app_paths) == before
     checked = _verify(target, app_paths)
     assert checked.ok and checked.checked == before["audit_log"]
-    shown = target.replace("Sekr3t-pw", "***")
-    assert f"halyk-desk --db '{shown}'" in out and "HALYK_DESK_DB" in out
+    assert f"halyk-desk db use '{target.replace(':Sekr3t-pw', '')}' --password-stdin" in out
 
     # The program works on the copy: new rows take ids after the copied ones (sequences were
     # moved on), and the audit log grows from the copied chain.
@@ -138,7 +137,7 @@ def test_copy_to_another_sqlite_file_keeps_the_audit_chain_as_it_is(
         expected.ok, expected.kind, expected.seq, expected.checked)
     assert found.ok is not tampered
     assert ("WARNING: the audit log was already broken" in err) is tampered
-    assert f"HALYK_DESK_DB='{other}'" in out and "***" not in out
+    assert f"halyk-desk db use '{other}'\n" in out
     # The target keeps its tamper protection whatever happened to the source's.
     conn = sqlite3.connect(tmp_path / "other.sqlite3")
     try:
