@@ -29,6 +29,7 @@ from halyk_desk.services import database_admin as admin
 from halyk_desk.services.context import AppContext, Workspace, open_workspace
 from halyk_desk.services.operators import NotAllowed
 from halyk_desk.store import DB_ENV, SchemaError, StoreUnavailable
+from halyk_desk.store.engine import normalize_url
 
 RESTORE_HELP = (
     "Restoring a SQLite backup: close Halyk Desk everywhere it uses that file, keep the current "
@@ -94,6 +95,9 @@ def register(subparsers: Any) -> None:
     copy.add_argument("--to", required=True, metavar="URL",
                       help="the target, e.g. postgresql://halyk:PASSWORD@server/halyk or "
                       "sqlite:///path/other.sqlite3")
+    copy.add_argument("--password-stdin", action="store_true",
+                      help="read the target's PostgreSQL password from standard input (asked "
+                      "for, unshown, at a terminal) instead of writing it in the URL")
     copy.set_defaults(func=_opened(_copy))
 
     use = actions.add_parser(
@@ -217,9 +221,13 @@ def _copy(args: argparse.Namespace, workspace: Workspace) -> int:
             print(f"  {table}: {total} row{'s' if total != 1 else ''}", file=sys.stderr,
                   flush=True)
 
-    print(f"Copying {workspace.store.url} to {admin.address(args.to)} ...", file=sys.stderr,
+    target = normalize_url(args.to)
+    password = _password(args)
+    if password:
+        target = target.set(password=password)
+    print(f"Copying {workspace.store.url} to {admin.address(target)} ...", file=sys.stderr,
           flush=True)
-    result = admin.copy_database(workspace.store, args.to, workspace.paths, progress=progress)
+    result = admin.copy_database(workspace.store, target, workspace.paths, progress=progress)
     print(f"Copied {sum(result.counts.values())} rows in {len(result.counts)} tables to "
           f"{result.target}. The row counts match. {result.audit.message}")
     if not result.audit.ok:
@@ -234,11 +242,17 @@ def _copy(args: argparse.Namespace, workspace: Workspace) -> int:
 NOT_ALLOWED = 4
 
 
+def _password(args: argparse.Namespace) -> str | None:
+    """The database password of --password-stdin: asked for at a terminal, else the first line."""
+    if not args.password_stdin:
+        return None
+    if sys.stdin.isatty():
+        return getpass.getpass("Database password (not shown): ") or None
+    return sys.stdin.readline().rstrip("\r\n") or None
+
+
 def _use(args: argparse.Namespace, ctx: AppContext) -> int:
-    password = None
-    if args.password_stdin:
-        password = (getpass.getpass("Database password (not shown): ") if sys.stdin.isatty()
-                    else sys.stdin.readline().rstrip("\r\n")) or None
+    password = _password(args)
     try:
         used = admin.use_database(ctx, None if args.default else args.url, password)
     except admin.UseError as exc:

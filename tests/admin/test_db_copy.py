@@ -3,6 +3,7 @@ all or nothing, the audit chain intact, and the program working on the copy afte
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from pathlib import Path
 
@@ -32,20 +33,23 @@ def _verify(url: str, paths: AppPaths) -> audit.VerifyResult:
 
 
 @pytest.mark.postgres
-def test_copy_to_postgresql_moves_everything(shop: Path, target: str,
-                                             app_paths: AppPaths) -> None:
+def test_copy_to_postgresql_moves_everything(shop: Path, target: str, app_paths: AppPaths,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     source = f"sqlite:///{shop}"
     before = counts(source, app_paths)
     assert all(before.values()), before  # the shop has rows in every table
 
-    code, out, err = halyk("db", "copy", "--to", target)
+    bare = target.replace(":Sekr3t-pw", "")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Sekr3t-pw\n"))
+    code, out, err = halyk("db", "copy", "--to", bare, "--password-stdin")
     assert code == 0, err
     assert "Sekr3t-pw" not in out + err
+    assert f"Copying sqlite:///{shop} to {target.replace('Sekr3t-pw', '***')} ..." in err
     assert counts(target, app_paths) == before
     assert counts(source, app_paths) == before
     checked = _verify(target, app_paths)
     assert checked.ok and checked.checked == before["audit_log"]
-    assert f"halyk-desk db use '{target.replace(':Sekr3t-pw', '')}' --password-stdin" in out
+    assert f"halyk-desk db use '{bare}' --password-stdin" in out
 
     # The program works on the copy: new rows take ids after the copied ones (sequences were
     # moved on), and the audit log grows from the copied chain.
