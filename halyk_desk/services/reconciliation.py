@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -69,6 +70,8 @@ MARGIN = timedelta(days=1)
 #: Key prefixes the engine gives discrepancies (reconcile.engine): what `mark_resolved` accepts.
 KEY_PREFIXES = ("invoice:", "order:", "transaction:", "operation:")
 MAX_NOTE = 1000
+#: The recorded summary's list of [category, key] open when the run was made.
+OPEN_KEYS = "open"
 
 #: The journal's statuses as the workbook and the discrepancy messages name them.
 JOURNAL_STATUS_TITLES = {
@@ -142,6 +145,20 @@ class Reconciliation:
     @property
     def open_count(self) -> int:
         return sum(1 for d in self.result.discrepancies if not d.resolved)
+
+    def with_mark(self, mark: ResolvedMark, *, every_category: bool = False) -> Reconciliation:
+        """This run as it reads once `mark` is made (what mark_resolved returns): the window
+        shows and exports it without running again. `every_category`: a mark made without one."""
+        r = self.result
+        items = tuple(
+            replace(d, mark=mark) if d.key == mark.key and (every_category
+                                                             or d.category == mark.category)
+            else d
+            for d in r.discrepancies
+        )
+        resolved = Counter(d.category for d in items if d.resolved)
+        categories = {k: replace(t, resolved=resolved[k]) for k, t in r.categories.items()}
+        return replace(self, result=replace(r, discrepancies=items, categories=categories))
 
     def summary(self) -> dict[str, Any]:
         """What a run's record keeps: the --json document without the discrepancy list."""
@@ -476,10 +493,13 @@ def _marks(session: Session, pid: int) -> list[ResolvedMark]:
     return marks
 
 
-def mark_resolved(ctx: AppContext, key: str, note: str, *, category: str | None = None) -> None:
+def mark_resolved(
+    ctx: AppContext, key: str, note: str, *, category: str | None = None
+) -> ResolvedMark:
     """Mark the discrepancy `key` (e.g. "invoice:000123") resolved with a note, in `category` or,
     without one, in every category it appears in. Later runs show it resolved. A second mark of
-    the same discrepancy replaces the note. Audit-logged; needs the reconcile permission."""
+    the same discrepancy replaces the note. Audit-logged; needs the reconcile permission. Returns
+    the mark (its category "" when made without one)."""
     key = (key or "").strip()
     note = (note or "").strip()
     if not key.startswith(KEY_PREFIXES) or len(key) > 200 or key in KEY_PREFIXES:
@@ -510,6 +530,7 @@ def mark_resolved(ctx: AppContext, key: str, note: str, *, category: str | None 
         audit.append(session, operator=who.name, action="reconcile.mark", subject=key,
                      profile=profile,
                      details={"category": category, "note": note, "old_note": old})
+        return ResolvedMark(row.category, key, note, who.name, row.at)
 
 
 # --- a run ----------------------------------------------------------------------------------------
@@ -597,11 +618,27 @@ def record_run(ctx: AppContext, recon: Reconciliation) -> Reconciliation:
         row = ReconciliationRun(
             profile_id=repository.profile_id(session, recon.profile), date_from=r.period_from,
             date_to=r.period_to, time_zone=r.time_zone, operator=recon.operator, at=recon.at,
-            summary=recon.summary(),
+            summary={**recon.summary(),
+                     OPEN_KEYS: [[d.category, d.key] for d in recon.open_discrepancies]},
         )
         session.add(row)
         session.flush()
         return replace(recon, run_id=row.id)
+
+
+def open_discrepancy_count(ctx: AppContext) -> int:
+    """The discrepancies of the profile's latest run that nobody has marked resolved since (the
+    dashboard's figure); 0 before the first run."""
+    with ctx.store.session(readonly=True) as session:
+        pid = repository.profile_id(session, ctx.profile.name)
+        summary = session.scalar(
+            select(ReconciliationRun.summary).where(ReconciliationRun.profile_id == pid)
+            .order_by(ReconciliationRun.at.desc(), ReconciliationRun.id.desc()).limit(1)
+        )
+        if not summary:
+            return 0
+        marked = {(m.category, m.key) for m in _marks(session, pid)}
+    return sum(1 for category, key in summary.get(OPEN_KEYS, []) if (category, key) not in marked)
 
 
 def list_runs(ctx: AppContext, *, limit: int = 50) -> list[RunRecord]:
