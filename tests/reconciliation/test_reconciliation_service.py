@@ -299,3 +299,20 @@ def test_a_bank_that_cannot_be_read_is_noted_and_the_store_still_reconciles(demo
     assert recon.operations_list.note
     assert Counter(d.category for d in recon.result.discrepancies) == {"missing_at_bank": 2}
 
+
+
+def test_the_open_count_follows_the_latest_run_and_later_marks(demo):
+    ctx, orders = demo
+    assert reconciliation.open_discrepancy_count(ctx) == 0  # no run yet
+    recon = run_reconciliation(ctx, *month(orders))
+    assert reconciliation.open_discrepancy_count(ctx) == recon.open_count > 1
+    first, second = recon.open_discrepancies[:2]
+    mark = mark_resolved(ctx, first.key, "Проверено", category=first.category)
+    mark_resolved(ctx, second.key, "Проверено")  # in every category
+    assert reconciliation.open_discrepancy_count(ctx) == recon.open_count - 2
+
+    shown = recon.with_mark(mark)  # what the window shows without running again
+    assert shown.open_count == recon.open_count - 1
+    assert shown.result.categories[first.category].resolved == 1
+    assert next(d for d in shown.result.discrepancies if d.key == first.key).mark == mark
+    assert run_reconciliation(ctx, *month(orders)).open_count == recon.open_count - 2
