@@ -10,6 +10,7 @@ import argparse
 import functools
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,7 +43,7 @@ RESTORE_HELP = (
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
-        "db", help="the database: info, backup, copy to another (e.g. PostgreSQL)",
+        "db", help="the database: info, backup, copy to another (e.g. PostgreSQL), use",
         description="The database Halyk Desk works in: what is in it, backups, and moving "
         "everything to another database (a team shares one PostgreSQL database). "
         f"Which database: --db URL, else {DB_ENV}, else the settings, else the SQLite file in "
@@ -153,6 +154,10 @@ def _opened(command: Callable[[argparse.Namespace, Workspace], int]
             except ValueError as exc:  # a target address that is no database address
                 say_error(str(exc))
                 return USAGE
+            except BrokenPipeError:
+                # The reader went away (`db info | head`): stop quietly, as other tools do.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return FAILED
 
     return run
 

@@ -100,7 +100,8 @@ class DatabaseInfo:
     counts: dict[str, int]
     #: The SQLite file and its write-ahead log, in bytes; None on PostgreSQL.
     file_size: int | None
-    #: The newest backup `backup` named itself in the data folder's backups folder.
+    #: The newest backup of this kind of database that `backup` named itself in the data
+    #: folder's backups folder.
     last_backup: BackupFile | None
     #: The newest copy taken before the program upgraded the SQLite file.
     last_upgrade_copy: BackupFile | None
@@ -162,8 +163,8 @@ def database_info(store: Store, paths: AppPaths) -> DatabaseInfo:
     return DatabaseInfo(
         address=store.url, dialect=store.dialect, server=server, revision=revision,
         head=migrate.head_revision(), counts=counts, file_size=size,
-        last_backup=next((_file(p) for p in reversed(automatic_backups(backups_folder(paths)))),
-                         None),
+        last_backup=next((_file(p) for p in reversed(automatic_backups(
+            backups_folder(paths), PG_SUFFIX if database is None else SQLITE_SUFFIX))), None),
         last_upgrade_copy=upgrade_copy,
     )
 
@@ -493,7 +494,7 @@ def _chain(result: audit.VerifyResult) -> tuple[object, ...]:
 def next_steps(target: str) -> list[str]:
     """How to work with the copy from now on, for `target` as shown (no password)."""
     postgres = target.startswith("postgres")
-    bare = target.replace(":***@", "@")
+    bare = target.replace(":***@", "@").replace("postgresql+psycopg://", "postgresql://")
     return [
         "Next: close Halyk Desk on every computer, then point each one at the new database,",
         f"  with the command:  halyk-desk db use '{bare}'"
