@@ -49,7 +49,8 @@ def test_copy_to_postgresql_moves_everything(shop: Path, target: str, app_paths:
     assert counts(source, app_paths) == before
     checked = _verify(target, app_paths)
     assert checked.ok and checked.checked == before["audit_log"]
-    assert f"halyk-desk db use '{bare}' --password-stdin" in out
+    simple = bare.replace("postgresql+psycopg://", "postgresql://")
+    assert f"halyk-desk db use '{simple}' --password-stdin" in out
 
     # The program works on the copy: new rows take ids after the copied ones (sequences were
     # moved on), and the audit log grows from the copied chain.
