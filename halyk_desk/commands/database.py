@@ -145,6 +145,9 @@ def _opened(command: Callable[[argparse.Namespace, Workspace], int]
         except (JsonFileError, SchemaError, StoreUnavailable) as exc:
             say_error(str(exc))
             return FAILED
+        except ValueError as exc:  # --db or HALYK_DESK_DB is no database address we know
+            say_error(str(exc))
+            return USAGE
         with workspace:
             try:
                 return command(args, workspace)

@@ -45,8 +45,14 @@ def test_info_of_postgresql_hides_the_password(pg_cluster, app_paths: AppPaths) 
     assert rows["profiles"] == "2" and rows["orders"] == "0"  # the built-in profiles only
 
 
-def test_info_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+def test_info_when_the_database_cannot_be_opened() -> None:
     code, _out, err = halyk("--db", "postgresql://nobody@127.0.0.1:1/none", "db", "info")
     assert code == 1
     assert "Cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/none" in err
     assert "Traceback" not in err
+
+
+def test_info_of_an_address_that_is_no_database() -> None:
+    code, _out, err = halyk("--db", "mysql://shop@server/halyk", "db", "info")
+    assert code == 2
+    assert err.startswith("halyk-desk: Unsupported database 'mysql': use a SQLite file")
