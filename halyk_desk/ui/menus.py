@@ -1,6 +1,7 @@
 """The menu bar and the window-wide shortcuts.
 
-    Файл:    Синхронизировать (F5), Экспорт… (Ctrl+E), Настройки… (Ctrl+,), Выход (Ctrl+Q)
+    Файл:    Синхронизировать (F5), Импорт заказов… (Ctrl+I), Экспорт… (Ctrl+E),
+             Настройки… (Ctrl+,), Выход (Ctrl+Q)
     Правка:  Найти платёж (Ctrl+F)
     Справка: О программе
 
@@ -35,11 +36,14 @@ class WindowMenus(QObject):
         super().__init__(window)
         self.window = window
         self.open_dialog: OpenDialog = open_window_modal
+        self.importer: Any = None  # made on first use: it imports the services
         bar = window.menuBar()
 
         file_menu = bar.addMenu(self.tr("&Файл"))
         file_menu.setObjectName("fileMenu")
         file_menu.addAction(window.sync_action)
+        self.import_action = self._action(self.tr("&Импорт заказов…"), "Ctrl+I", self.import_orders)
+        file_menu.addAction(self.import_action)
         self.export_action = self._action(self.tr("&Экспорт…"), "Ctrl+E", self.export)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -59,8 +63,8 @@ class WindowMenus(QObject):
         self.about_action = self._action(self.tr("&О программе"), "", self.open_about)
         help_menu.addAction(self.about_action)
 
-        self._needs_data = (self.export_action, self.settings_action, self.find_action,
-                            self.about_action)
+        self._needs_data = (self.import_action, self.export_action, self.settings_action,
+                            self.find_action, self.about_action)
         for action in self._needs_data:
             action.setEnabled(False)
         window.tabs.currentChanged.connect(self._tab_changed)
@@ -102,6 +106,13 @@ class WindowMenus(QObject):
             refresh = getattr(tabs.widget(index), "refresh", None)
             if callable(refresh):
                 refresh()
+
+    def import_orders(self) -> None:
+        from halyk_desk.ui.import_orders import OrdersImporter
+
+        if self.importer is None:
+            self.importer = OrdersImporter(self.window)
+        self.importer.run()
 
     def open_about(self) -> QDialog:
         from halyk_desk.ui.about import AboutDialog

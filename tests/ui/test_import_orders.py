@@ -66,3 +66,16 @@ def test_a_long_list_of_errors_is_cut_and_counted(qtbot, window, notifier, tmp_p
 def test_no_file_chosen_does_nothing(window, notifier):
     OrdersImporter(window, choose_file=lambda parent: None).run()
     assert notifier.infos == notifier.errors == []
+
+
+def test_the_file_menu_offers_the_import(qtbot, window, notifier, tmp_path):
+    path = write(tmp_path / "menu.csv", [
+        "900000009;27.11.2026 10:00:00;Иванов Иван;15990,00;KZT;Да;Оплачен\r\n",
+    ])
+    menus = window.menus
+    assert menus.import_action.isEnabled() and menus.import_action.shortcut().toString() == "Ctrl+I"
+    menus.importer = importer(window, path)
+
+    menus.import_action.trigger()
+    qtbot.waitUntil(lambda: bool(notifier.infos), timeout=20_000)
+    assert "новых заказов — 1" in notifier.infos[-1][1]
