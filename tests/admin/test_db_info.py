@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg
 import pytest
 from admin_helpers import halyk, ok
 
@@ -56,3 +57,17 @@ def test_info_of_an_address_that_is_no_database() -> None:
     code, _out, err = halyk("--db", "mysql://shop@server/halyk", "db", "info")
     assert code == 2
     assert err.startswith("halyk-desk: Unsupported database 'mysql': use a SQLite file")
+
+
+@pytest.mark.postgres
+def test_info_when_the_user_may_not_create_the_tables(pg_cluster) -> None:
+    # From PostgreSQL 15 only the database's owner may create tables in its public schema.
+    owned_by_another = pg_cluster.create_database("not_mine")
+    with psycopg.connect(pg_cluster.url("postgres").replace("+psycopg", ""),
+                         autocommit=True) as conn:
+        conn.execute("CREATE ROLE clerk LOGIN")
+    url = owned_by_another.replace("halyk@", "clerk@")
+    code, _out, err = halyk("--db", url, "db", "info")
+    assert code == 1
+    assert err == ("halyk-desk: The database refused to open: permission denied for schema "
+                   "public. Check that its user owns the database (see the admin guide).\n")
