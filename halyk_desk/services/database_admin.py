@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, delete, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -34,11 +34,11 @@ from sqlalchemy.orm import Session
 from halyk_desk.domain import utc_now
 from halyk_desk.paths import AppPaths
 from halyk_desk.secrets import SecretSaved
-from halyk_desk.services import audit, settings_service
+from halyk_desk.services import audit, profiles, settings_service
 from halyk_desk.services.settings_service import DatabaseCheck, DatabaseCheckError
 from halyk_desk.store import DB_ENV, Store, migrate
 from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, normalize_url
-from halyk_desk.store.models import Base
+from halyk_desk.store.models import Base, Profile
 
 if TYPE_CHECKING:
     from halyk_desk.services.context import AppContext
@@ -348,7 +348,8 @@ def copy_database(source: Store, target_url: str | URL, paths: AppPaths, *,
                   batch: int = COPY_BATCH, progress: CopyProgress | None = None) -> CopyResult:
     """Copy every row of `source` into the empty database at `target_url`, keeping primary keys.
 
-    The target is first brought to the program's schema. The copy runs in one transaction on
+    The target is first brought to the program's schema; one that holds anything but the
+    built-in profiles is refused. The copy runs in one transaction on
     the target and commits only when every table's row count equals the source's and the audit
     chain verifies there as it does in the source; on any failure it is rolled back and the target
     holds no rows (CopyError). The source is locked against writers while it is read, so no change
@@ -401,14 +402,22 @@ def _lock(conn: Connection, mode: str) -> None:
 
 
 def _refuse_rows(conn: Connection, shown: str) -> None:
+    """Refuse a target that holds data. A database the program merely opened (a `db info`, a
+    start after `db use`) holds only the built-in profiles: those are removed, as the copy brings
+    its own."""
     filled = {t.name: n for t in tables()
               if (n := int(conn.scalar(select(func.count()).select_from(t)) or 0))}
-    if filled:
-        listing = ", ".join(f"{name} ({n} row{'s' if n != 1 else ''})"
-                            for name, n in filled.items())
-        raise CopyError(f"The target {shown} is not empty: {listing}. Nothing was copied. Copy "
-                        "into a new, empty database (see the admin guide), or remove that one "
-                        "first if it holds nothing you need.")
+    if set(filled) <= {Profile.__tablename__}:
+        builtin = [Profile.name.in_(list(profiles.BUILTIN)),
+                   Profile.kind.in_([p.kind for p in profiles.BUILTIN.values()])]
+        if conn.scalar(select(func.count()).select_from(Profile).where(*builtin)) == filled.get(
+                Profile.__tablename__, 0):
+            conn.execute(delete(Profile).where(*builtin))
+            return
+    listing = ", ".join(f"{name} ({n} row{'s' if n != 1 else ''})" for name, n in filled.items())
+    raise CopyError(f"The target {shown} is not empty: {listing}. Nothing was copied. Copy into "
+                    "a new, empty database (see the admin guide), or remove that one first if "
+                    "it holds nothing you need.")
 
 
 def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batch: int,

@@ -39,6 +39,9 @@ def test_copy_to_postgresql_moves_everything(shop: Path, target: str, app_paths:
     before = counts(source, app_paths)
     assert all(before.values()), before  # the shop has rows in every table
 
+    # The admin first checks that the new database answers: the program makes its tables and
+    # built-in profiles there, which the copy then replaces with the shop's.
+    assert "profiles                      2" in ok("--db", target, "db", "info")
     bare = target.replace(":Sekr3t-pw", "")
     monkeypatch.setattr("sys.stdin", io.StringIO("Sekr3t-pw\n"))
     code, out, err = halyk("db", "copy", "--to", bare, "--password-stdin")
