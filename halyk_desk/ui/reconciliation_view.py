@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from halyk_desk.services.reconciliation import (
     ReconciliationCancelled,
 )
 from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui import i18n
 from halyk_desk.ui.dashboard_view import CARD_STYLE, StatCard
 from halyk_desk.ui.notify import Notifier
 from halyk_desk.ui.payment_detail import PaymentDetailPane
@@ -116,6 +118,7 @@ class MarkDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
             self.tr("Отметить решённым"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Отмена"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -488,7 +491,7 @@ class ReconciliationView(QWidget):
             self.cards[name].set_value(fmt.money_text(amount))
         rate = r.match_rate
         self.cards["match_rate"].set_value(
-            "—" if rate is None else f"{rate * 100:.2f} %".replace(".", ","),
+            "—" if rate is None else percent_text(rate),
             self.tr("совпало {matched} из {expected}").format(
                 matched=fmt.grouped(r.categories["matched"].count),
                 expected=fmt.grouped(r.orders_expecting_payment)))
@@ -658,6 +661,12 @@ class ReconciliationView(QWidget):
                 self.set_period(runs[0].date_from, runs[0].date_to)
             self.run()
         self.resolved_check.setChecked(False)
+
+
+def percent_text(share: Decimal) -> str:
+    """0.9512 → "95,12 %" (the decimal point of the window's language)."""
+    point = i18n.current_locale().decimalPoint()
+    return f"{share * 100:.2f}".replace(".", point) + " %"
 
 
 def _escape(text: str) -> str:

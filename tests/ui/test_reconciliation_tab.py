@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -15,8 +16,9 @@ from halyk_desk.reconcile import ATTENTION, CATEGORIES, TITLES
 from halyk_desk.services import reconciliation as service
 from halyk_desk.services.dashboard import business_today
 from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui import i18n
 from halyk_desk.ui.reconciliation_model import CATEGORY_TITLES, COLUMNS
-from halyk_desk.ui.reconciliation_view import MarkDialog
+from halyk_desk.ui.reconciliation_view import MarkDialog, percent_text
 
 
 def _column(title: str) -> int:
@@ -67,8 +69,8 @@ def test_a_run_shows_the_cards_and_every_discrepancy(ran):
     assert view.cards_box.isVisible() and view.export_button.isEnabled()
     assert view.cards["ordered"].value_label.text() == fmt.money_text(r.ordered)
     assert view.cards["net"].value_label.text() == fmt.money_text(r.net)
-    assert view.cards["match_rate"].value_label.text() == \
-        f"{r.match_rate * 100:.2f} %".replace(".", ",")
+    assert view.cards["match_rate"].value_label.text() == percent_text(r.match_rate)
+    assert percent_text(Decimal("0.9512")) == ("95.12 %" if i18n.current() == "en" else "95,12 %")
     for key in CATEGORIES:
         card = view.category_cards[key]
         assert card.title_label.text() == TITLES[key]
