@@ -89,7 +89,8 @@ def register(subparsers: Any) -> None:
         "for example from this computer's SQLite file to the team's PostgreSQL database. The "
         "target gets this program's schema first; the copy is one transaction that is committed "
         "only after the row counts and the audit log's hash chain are checked there, so on any "
-        "error the target is left without rows. A target that already holds rows is refused. "
+        "error the target is left without rows. A target that holds data (anything but the "
+        "built-in profiles a first start makes) is refused. "
         "Close Halyk Desk everywhere first: the database in use is locked against changes while "
         "it is read. The database in use is not changed.",
         epilog=exit_codes_epilog("0 copied and checked", "1 nothing was copied (the message "
