@@ -6,17 +6,18 @@
     .venv/bin/python packaging/i18n.py check      # list what is untranslated or out of date
 
 The source language is Russian: every tr()/translate() in halyk_desk/ui holds the Russian text.
-`update` extracts them with pyside6-lupdate and merges them into resources/i18n/halyk_desk_<lang>.ts,
-keeping every translation already made (matched by context, text and plural-ness) and dropping
-phrases the code no longer has. Translators then fill in the English and Kazakh files (Qt
-Linguist, `pyside6-linguist`, or any editor); the Russian file only needs the three plural forms of
-each counted phrase. `release` compiles them with pyside6-lrelease into
-halyk_desk/translations/*.qm, which the program loads (halyk_desk/ui/i18n.py) and which a wheel and
-the PyInstaller bundle carry as package data.
+`update` extracts them with pyside6-lupdate and merges them into
+resources/i18n/halyk_desk_<lang>.ts, keeping every translation already made (matched by context,
+text and plural-ness) and dropping phrases the code no longer has. Translators then fill in the
+English and Kazakh files (Qt Linguist, `pyside6-linguist`, or any editor); the Russian file only
+needs the three plural forms of each counted phrase. `release` compiles them with
+pyside6-lrelease into halyk_desk/translations/*.qm, which the program loads (halyk_desk/ui/i18n.py)
+and which a wheel and the PyInstaller bundle carry as package data.
 
 A module that translates through a helper of its own (`def tr(text): return
-QCoreApplication.translate(_CONTEXT, text)`) is understood: lupdate files those phrases under no
-context, and they are moved to the module's `_CONTEXT`, where the program looks them up.
+QCoreApplication.translate(_CONTEXT, text)`, or with the context written out) is understood:
+lupdate files those phrases under no context, and they are moved to that module's context, where
+the program looks them up.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ QM_DIR = ROOT / "halyk_desk" / "translations"
 CATALOG = "halyk_desk"
 SOURCE_LANGUAGE = "ru"
 LANGUAGES = ("ru", "kk", "en")
-_CONTEXT_CONSTANT = re.compile(r'^_CONTEXT\s*=\s*"([^"]+)"', re.MULTILINE)
+#: How a module names the context of its own tr(): `_CONTEXT = "X"`, or a helper that passes a
+#: literal context (`def tr(text): return QCoreApplication.translate("X", text)`).
+_MODULE_CONTEXT = (
+    re.compile(r'^_CONTEXT\s*=\s*"([^"]+)"', re.MULTILINE),
+    re.compile(r'^def _?tr\(.*\n(?:.*\n)*?\s*return QCoreApplication\.translate\(\s*"([^"]+)"',
+               re.MULTILINE),
+)
 
 Key = tuple[str, str, str, bool]
 
@@ -83,11 +90,13 @@ def _key(context: str, message: ET.Element) -> Key:
 
 def _module_context(location: str, ts_file: Path) -> str:
     path = (ts_file.parent / location).resolve()
-    found = _CONTEXT_CONSTANT.search(path.read_text(encoding="utf-8"))
-    if found is None:
-        raise I18nError(f"{path}: a phrase is translated outside a class, and the module sets no "
-                        "_CONTEXT; use QCoreApplication.translate(\"Context\", \"...\") there")
-    return found.group(1)
+    code = path.read_text(encoding="utf-8")
+    for pattern in _MODULE_CONTEXT:
+        found = pattern.search(code)
+        if found is not None:
+            return found.group(1)
+    raise I18nError(f"{path}: a phrase is translated outside a class, and the module sets no "
+                    "_CONTEXT; use QCoreApplication.translate(\"Context\", \"...\") there")
 
 
 def _assign_module_contexts(root: ET.Element, ts_file: Path) -> None:

@@ -34,7 +34,7 @@ PAD = 8
 LEGEND_GAP = 18
 
 
-def _tr(text: str) -> str:
+def tr(text: str) -> str:
     return QCoreApplication.translate(_CONTEXT, text)
 
 
@@ -69,11 +69,11 @@ def short_money(minor: int, currency: str) -> str:
     symbol = SYMBOLS.get(currency, currency)
     tenge = minor / 100
     if abs(tenge) >= 1_000_000:
-        text = _tr("{n} млн {symbol}").format(n=_number(tenge / 1_000_000), symbol=symbol)
+        text = tr("{n} млн {symbol}").format(n=_number(tenge / 1_000_000), symbol=symbol)
     elif abs(tenge) >= 1_000:
-        text = _tr("{n} тыс. {symbol}").format(n=_number(tenge / 1_000), symbol=symbol)
+        text = tr("{n} тыс. {symbol}").format(n=_number(tenge / 1_000), symbol=symbol)
     else:
-        text = _tr("{n} {symbol}").format(n=_number(tenge), symbol=symbol)
+        text = tr("{n} {symbol}").format(n=_number(tenge), symbol=symbol)
     return text
 
 

@@ -343,18 +343,19 @@ class LanguagePage(Page):
 # --- the database -----------------------------------------------------------------------------
 
 def database_check_text(check: DatabaseCheck) -> str:
-    tr = QCoreApplication.translate
+    translate = QCoreApplication.translate
     schema = {
-        "current": tr("DatabasePage", "данные программы на месте, схема текущая."),
-        "older": tr("DatabasePage", "схема старая: при запуске программа её обновит"
-                    " (файл SQLite перед этим копируется)."),
-        "newer": tr("DatabasePage", "её записала более новая версия Halyk Desk: установите "
-                    "её, иначе база не откроется."),
-        "empty": tr("DatabasePage", "база пуста: при запуске программа создаст в ней таблицы."),
-        "absent": tr("DatabasePage", "файла ещё нет: программа создаст его при запуске."),
+        "current": translate("DatabasePage", "данные программы на месте, схема текущая."),
+        "older": translate("DatabasePage", "схема старая: при запуске программа её обновит "
+                           "(файл SQLite перед этим копируется)."),
+        "newer": translate("DatabasePage", "её записала более новая версия Halyk Desk: "
+                           "установите её, иначе база не откроется."),
+        "empty": translate("DatabasePage", "база пуста: при запуске программа создаст в ней "
+                           "таблицы."),
+        "absent": translate("DatabasePage", "файла ещё нет: программа создаст его при запуске."),
     }[check.schema]
     server = f" ({check.server})" if check.server else ""
-    return tr("DatabasePage", "Подключение работает{server}: {schema}").format(
+    return translate("DatabasePage", "Подключение работает{server}: {schema}").format(
         server=server, schema=schema)
 
 

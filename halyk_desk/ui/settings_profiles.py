@@ -48,33 +48,33 @@ _VALID = {"name": "check", "oauth_url": profiles.HALYK_TEST.oauth_url,
           "terminal_id": profiles.HALYK_TEST.terminal_id}
 
 
-def _tr(text: str) -> str:
+def tr(text: str) -> str:
     return QCoreApplication.translate(_CONTEXT, text)
 
 
 def kind_title(kind: str) -> str:
     return {
-        "sandbox": _tr("песочница: учебный банк на этом компьютере"),
-        "halyk-test": _tr("тестовый магазин банка"),
-    }.get(kind, _tr("свой профиль"))
+        "sandbox": tr("песочница: учебный банк на этом компьютере"),
+        "halyk-test": tr("тестовый магазин банка"),
+    }.get(kind, tr("свой профиль"))
 
 
 def secret_text(where: str | None) -> tuple[str, str]:
     """Where the secret is, in words, and the style to show it in."""
     if where == "sandbox":
-        return _tr("не нужен: песочница работает без ключей банка"), ""
+        return tr("не нужен: песочница работает без ключей банка"), ""
     if where == "published":
-        return _tr("опубликован банком для своего тестового магазина"), ""
+        return tr("опубликован банком для своего тестового магазина"), ""
     if where == "keyring":
-        return _tr("в системном хранилище паролей"), OK_STYLE
+        return tr("в системном хранилище паролей"), OK_STYLE
     if where:
-        return _tr("в файле {path}: системного хранилища паролей нет").format(
+        return tr("в файле {path}: системного хранилища паролей нет").format(
             path=where), WARNING_STYLE
-    return _tr("не сохранён: введите секрет, который выдал банк"), PROBLEM_STYLE
+    return tr("не сохранён: введите секрет, который выдал банк"), PROBLEM_STYLE
 
 
 def fallback_text(saved: SecretSaved) -> str:
-    return _tr(
+    return tr(
         "На этом компьютере нет системного хранилища паролей, поэтому секрет сохранён в файле "
         "{path}, который может читать только ваша учётная запись. Не передавайте этот файл и не "
         "кладите его в общие копии; чтобы хранить секреты в хранилище, установите его "
@@ -84,17 +84,17 @@ def fallback_text(saved: SecretSaved) -> str:
 
 def connection_text(check: ConnectionCheck) -> str:
     return {
-        "ok": _tr("Соединение работает: банк ({host}) выдал токен и ответил на запрос статуса."),
-        "setup": _tr("Профиль заполнен не полностью: проверьте адреса, client id, терминал и "
+        "ok": tr("Соединение работает: банк ({host}) выдал токен и ответил на запрос статуса."),
+        "setup": tr("Профиль заполнен не полностью: проверьте адреса, client id, терминал и "
                      "секрет."),
-        "auth": _tr("Банк не принял данные входа: проверьте client id, секрет и терминал — "
+        "auth": tr("Банк не принял данные входа: проверьте client id, секрет и терминал — "
                     "их выдаёт банк в кабинете мерчанта."),
-        "unreachable": _tr("Банк не отвечает по адресу {host}: проверьте адреса и подключение "
+        "unreachable": tr("Банк не отвечает по адресу {host}: проверьте адреса и подключение "
                            "к интернету и повторите через минуту."),
-        "refused": _tr("Банк ответил отказом: проверьте терминал и client id; подробности "
+        "refused": tr("Банк ответил отказом: проверьте терминал и client id; подробности "
                        "ниже."),
-        "reply": _tr("Ответ по адресу {host} не похож на ответ банка: проверьте адрес API."),
-    }.get(check.kind, _tr("Проверка не удалась.")).format(host=check.host)
+        "reply": tr("Ответ по адресу {host} не похож на ответ банка: проверьте адрес API."),
+    }.get(check.kind, tr("Проверка не удалась.")).format(host=check.host)
 
 
 class ProfilesPage(Page):
@@ -330,7 +330,10 @@ class ProfilesPage(Page):
         if self._new and not self.secret_edit.text().strip():
             raise PageError(self.secret_edit, self.tr(
                 "Введите секрет клиента (client secret) из кабинета мерчанта."))
-        return record
+        # In the service's own form (the terminal as a canonical UUID), as it will be saved.
+        return profiles.custom_profile(
+            record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
+            client_id=record.client_id or "", terminal_id=record.terminal_id or "")
 
     def save_profile(self) -> None:
         try:

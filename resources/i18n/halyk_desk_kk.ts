@@ -1,0 +1,2350 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="kk" sourcelanguage="ru">
+    <context>
+        <name>AboutDialog</name>
+        <message>
+            <source>О программе</source>
+            <translation>Бағдарлама туралы</translation>
+        </message>
+        <message>
+            <source>&lt;h2&gt;Halyk Desk {version}&lt;/h2&gt;</source>
+            <translation>&lt;h2&gt;Halyk Desk {version}&lt;/h2&gt;</translation>
+        </message>
+        <message>
+            <source>Бэк-офис магазина для платежей через Halyk ePay: сверка, блокировки, возвраты.</source>
+            <translation>Halyk ePay арқылы төлем қабылдайтын дүкеннің бэк-офисі: салыстыру, бұғаттаулар, қайтарулар.</translation>
+        </message>
+        <message>
+            <source>Версия</source>
+            <translation>Нұсқа</translation>
+        </message>
+        <message>
+            <source>Папка данных</source>
+            <translation>Деректер қалтасы</translation>
+        </message>
+        <message>
+            <source>Настройки</source>
+            <translation>Баптаулар</translation>
+        </message>
+        <message>
+            <source>Журналы</source>
+            <translation>Журналдар</translation>
+        </message>
+        <message>
+            <source>База данных</source>
+            <translation>Деректер базасы</translation>
+        </message>
+        <message>
+            <source>Профиль</source>
+            <translation>Профиль</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <translation>Оператор</translation>
+        </message>
+        <message>
+            <source>Язык</source>
+            <translation>Тіл</translation>
+        </message>
+        <message>
+            <source>Система</source>
+            <translation>Жүйе</translation>
+        </message>
+        <message>
+            <source>Открыть папку данных</source>
+            <translation>Деректер қалтасын ашу</translation>
+        </message>
+        <message>
+            <source>Копировать сведения</source>
+            <translation>Мәліметтерді көшіру</translation>
+        </message>
+        <message>
+            <source>Закрыть</source>
+            <translation>Жабу</translation>
+        </message>
+    </context>
+    <context>
+        <name>App</name>
+        <message>
+            <source>Не удалось открыть данные Halyk Desk:
+{error}
+
+Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
+            <extracomment>The translators of this run: Qt does not keep them alive by itself.</extracomment>
+            <translation>Halyk Desk деректерін ашу мүмкін болмады:
+{error}
+
+Деректер базасының мекенжайын (--db параметрі немесе HALYK_DESK_DB айнымалысы) және бағдарлама қалтасындағы баптаулар файлын (--home параметрі немесе HALYK_DESK_HOME айнымалысы) тексеріңіз. Деректер базасы PostgreSQL серверінде болса, сервердің қолжетімді екенін тексеріңіз. Содан кейін бағдарламаны қайта іске қосыңыз.</translation>
+        </message>
+        <message>
+            <source>Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не нужна, удалите строку database_url из файла {path}: программа откроет свою базу на этом компьютере.</source>
+            <translation>Егер деректер базасы баптауларда таңдалса (Файл → Баптаулар → Деректер базасы) және ол енді қажет болмаса, {path} файлынан database_url жолын өшіріңіз: бағдарлама осы компьютердегі өз базасын ашады.</translation>
+        </message>
+        <message>
+            <source>Halyk Desk не запустился</source>
+            <translation>Halyk Desk іске қосылмады</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditView</name>
+        <message>
+            <source>№</source>
+            <extracomment>How many entries the tab shows at most (newest first); filters narrow it down.</extracomment>
+            <translation>№</translation>
+        </message>
+        <message>
+            <source>Время</source>
+            <translation>Уақыт</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <translation>Оператор</translation>
+        </message>
+        <message>
+            <source>Действие</source>
+            <translation>Әрекет</translation>
+        </message>
+        <message>
+            <source>Заказ / предмет</source>
+            <translation>Тапсырыс / нысан</translation>
+        </message>
+        <message>
+            <source>Подробности</source>
+            <translation>Толығырақ</translation>
+        </message>
+        <message>
+            <source>Номер заказа</source>
+            <translation>Тапсырыс нөмірі</translation>
+        </message>
+        <message>
+            <source>Все даты</source>
+            <translation>Барлық күндер</translation>
+        </message>
+        <message>
+            <source>Проверить целостность</source>
+            <translation>Тұтастығын тексеру</translation>
+        </message>
+        <message>
+            <source>Оператор:</source>
+            <translation>Оператор:</translation>
+        </message>
+        <message>
+            <source>Действие:</source>
+            <translation>Әрекет:</translation>
+        </message>
+        <message>
+            <source>Период:</source>
+            <translation>Кезең:</translation>
+        </message>
+        <message>
+            <source>Все</source>
+            <translation>Барлығы</translation>
+        </message>
+        <message>
+            <source>Ошибка чтения: {error}</source>
+            <translation>Оқу қатесі: {error}</translation>
+        </message>
+        <message>
+            <source>Записей: {n}</source>
+            <translation>Жазбалар: {n}</translation>
+        </message>
+        <message>
+            <source>Проверяю цепочку записей…</source>
+            <translation>Жазбалар тізбегін тексеріп жатырмын…</translation>
+        </message>
+        <message>
+            <source>Проверка не удалась: {error}</source>
+            <translation>Тексеру сәтсіз аяқталды: {error}</translation>
+        </message>
+        <message>
+            <source>Журнал цел: {n} записей, цепочка хешей сходится.</source>
+            <translation>Журнал бүтін: {n} жазба, хеш тізбегі сәйкес келеді.</translation>
+        </message>
+        <message>
+            <source>изменена</source>
+            <translation>өзгертілген</translation>
+        </message>
+        <message>
+            <source>удалена</source>
+            <translation>жойылған</translation>
+        </message>
+        <message>
+            <source>переставлена</source>
+            <translation>орны ауыстырылған</translation>
+        </message>
+        <message>
+            <source>Журнал повреждён: запись №{seq} {kind}. {message}</source>
+            <translation>Журнал бүлінген: №{seq} жазба {kind}. {message}</translation>
+        </message>
+    </context>
+    <context>
+        <name>DailyChart</name>
+        <message>
+            <source>Списано и возвращено по дням</source>
+            <extracomment>A day's bars were clicked.</extracomment>
+            <translation>Күндер бойынша есептен шығарылғаны және қайтарылғаны</translation>
+        </message>
+        <message>
+            <source>За этот период денег не списывали и не возвращали.</source>
+            <translation>Бұл кезеңде ақша есептен шығарылмаған және қайтарылмаған.</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Возвраты</source>
+            <translation>Қайтарулар</translation>
+        </message>
+        <message>
+            <source>по дням оформления платежа, время Алматы</source>
+            <translation>төлем жасалған күн бойынша, Алматы уақыты</translation>
+        </message>
+        <message>
+            <source>{day}: списано {captured}, возвраты {refunded}, платежей {count}. Щёлкните, чтобы открыть их список.</source>
+            <translation>{day}: есептен шығарылды {captured}, қайтарулар {refunded}, төлемдер {count}. Тізімін ашу үшін басыңыз.</translation>
+        </message>
+        <message>
+            <source>{n} млн {symbol}</source>
+            <extracomment>Dark enough for a 4.5:1 contrast on white, apart enough to tell without colour vision. Pixels around the plot, besides the axis labels.</extracomment>
+            <translation>{n} млн {symbol}</translation>
+        </message>
+        <message>
+            <source>{n} тыс. {symbol}</source>
+            <translation>{n} мың {symbol}</translation>
+        </message>
+        <message>
+            <source>{n} {symbol}</source>
+            <translation>{n} {symbol}</translation>
+        </message>
+    </context>
+    <context>
+        <name>DashboardLinks</name>
+        <message>
+            <source>Сводка</source>
+            <translation>Жиынтық</translation>
+        </message>
+    </context>
+    <context>
+        <name>DashboardView</name>
+        <message>
+            <source>7 дней</source>
+            <extracomment>Periods of the dashboard: (key, number of days or a month). Open the Payments tab with this filter. Open the Holds tab with the holds of this bucket (a HoldBucket) selected. Open the journal of operations at the unresolved ones. The figures were read (again); for tests.</extracomment>
+            <translation>7 күн</translation>
+        </message>
+        <message>
+            <source>30 дней</source>
+            <translation>30 күн</translation>
+        </message>
+        <message>
+            <source>90 дней</source>
+            <translation>90 күн</translation>
+        </message>
+        <message>
+            <source>Этот месяц</source>
+            <translation>Осы ай</translation>
+        </message>
+        <message>
+            <source>Прошлый месяц</source>
+            <translation>Өткен ай</translation>
+        </message>
+        <message>
+            <source>Обновить</source>
+            <translation>Жаңарту</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Возвраты</source>
+            <translation>Қайтарулар</translation>
+        </message>
+        <message>
+            <source>Итого за вычетом возвратов</source>
+            <translation>Қайтаруларды шегергендегі жиыны</translation>
+        </message>
+        <message>
+            <source>Оплаченных платежей</source>
+            <translation>Төленген төлемдер</translation>
+        </message>
+        <message>
+            <source>Блокировки по возрасту:</source>
+            <translation>Бұғаттаулар мерзімі бойынша:</translation>
+        </message>
+        <message>
+            <source>Операции в процессе</source>
+            <translation>Орындалып жатқан операциялар</translation>
+        </message>
+        <message>
+            <source>Открытые расхождения</source>
+            <translation>Ашық сәйкессіздіктер</translation>
+        </message>
+        <message>
+            <source>Период:</source>
+            <translation>Кезең:</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать сводку: {error}. Нажмите «Обновить»; если не поможет, проверьте доступ к базе данных.</source>
+            <translation>Жиынтықты оқу мүмкін болмады: {error}. «Жаңарту» батырмасын басыңыз; көмектеспесе, деректер базасына қолжетімділікті тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>обновлено {when} · рабочий день по {zone}</source>
+            <translation>{when} жаңартылды · жұмыс күні {zone} бойынша</translation>
+        </message>
+        <message>
+            <source>Сегодня, {day}:</source>
+            <translation>Бүгін, {day}:</translation>
+        </message>
+        <message>
+            <source>За период {start} – {end}:</source>
+            <translation>{start} – {end} кезеңі:</translation>
+        </message>
+        <message>
+            <source>нет</source>
+            <translation>жоқ</translation>
+        </message>
+        <message>
+            <source>истекли</source>
+            <translation>мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>&lt; {to} д</source>
+            <translation>&lt; {to} к</translation>
+        </message>
+        <message>
+            <source>{start}–{end} д</source>
+            <translation>{start}–{end} к</translation>
+        </message>
+        <message>
+            <source>ждут одобрения: {n}</source>
+            <translation>мақұлдауды күтуде: {n}</translation>
+        </message>
+        <message>
+            <source>отправляются: {n}</source>
+            <translation>жіберілуде: {n}</translation>
+        </message>
+        <message>
+            <source>результат неизвестен: {n}</source>
+            <translation>нәтижесі белгісіз: {n}</translation>
+        </message>
+        <message>
+            <source>Открыть реестр операций</source>
+            <translation>Операциялар тізілімін ашу</translation>
+        </message>
+    </context>
+    <context>
+        <name>DatabasePage</name>
+        <message>
+            <source>данные программы на месте, схема текущая.</source>
+            <translation>бағдарлама деректері орнында, схема өзекті.</translation>
+        </message>
+        <message>
+            <source>схема старая: при запуске программа её обновит (файл SQLite перед этим копируется).</source>
+            <translation>схема ескі: іске қосылғанда бағдарлама оны жаңартады (SQLite файлының алдымен көшірмесі жасалады).</translation>
+        </message>
+        <message>
+            <source>её записала более новая версия Halyk Desk: установите её, иначе база не откроется.</source>
+            <translation>оны Halyk Desk-тің жаңарақ нұсқасы жазған: сол нұсқаны орнатыңыз, әйтпесе база ашылмайды.</translation>
+        </message>
+        <message>
+            <source>база пуста: при запуске программа создаст в ней таблицы.</source>
+            <translation>база бос: іске қосылғанда бағдарлама онда кестелер жасайды.</translation>
+        </message>
+        <message>
+            <source>файла ещё нет: программа создаст его при запуске.</source>
+            <translation>файл әлі жоқ: бағдарлама оны іске қосылғанда жасайды.</translation>
+        </message>
+        <message>
+            <source>Подключение работает{server}: {schema}</source>
+            <translation>Қосылым жұмыс істейді{server}: {schema}</translation>
+        </message>
+        <message>
+            <source>База данных</source>
+            <extracomment>A check finished (True when the database can be used); for tests.</extracomment>
+            <translation>Деректер базасы</translation>
+        </message>
+        <message>
+            <source>Файл SQLite на этом компьютере</source>
+            <translation>Осы компьютердегі SQLite файлы</translation>
+        </message>
+        <message>
+            <source>Сервер PostgreSQL — общая база для команды</source>
+            <translation>PostgreSQL сервері — команда үшін ортақ база</translation>
+        </message>
+        <message>
+            <source>Выбрать…</source>
+            <translation>Таңдау…</translation>
+        </message>
+        <message>
+            <source>оставьте пустым, чтобы не менять</source>
+            <translation>өзгертпеу үшін бос қалдырыңыз</translation>
+        </message>
+        <message>
+            <source>Проверить</source>
+            <translation>Тексеру</translation>
+        </message>
+        <message>
+            <source>Файл:</source>
+            <translation>Файл:</translation>
+        </message>
+        <message>
+            <source>Адрес:</source>
+            <translation>Мекенжай:</translation>
+        </message>
+        <message>
+            <source>Пароль:</source>
+            <translation>Құпиясөз:</translation>
+        </message>
+        <message>
+            <source>Пароль хранится в системном хранилище паролей, а не в файле настроек. Сейчас открыта база: {address}</source>
+            <translation>Құпиясөз баптаулар файлында емес, жүйелік құпиясөздер қоймасында сақталады. Қазір ашық база: {address}</translation>
+        </message>
+        <message>
+            <source>Другая база начнёт работать при следующем запуске программы. Перед переходом на общую базу сделайте резервную копию (см. руководство администратора).</source>
+            <translation>Басқа база бағдарлама келесі рет іске қосылғанда қолданылады. Ортақ базаға көшпес бұрын сақтық көшірме жасаңыз (әкімші нұсқаулығын қараңыз).</translation>
+        </message>
+        <message>
+            <source>Файл базы данных</source>
+            <translation>Деректер базасының файлы</translation>
+        </message>
+        <message>
+            <source>База SQLite (*.sqlite3 *.db);;Все файлы (*)</source>
+            <translation>SQLite базасы (*.sqlite3 *.db);;Барлық файлдар (*)</translation>
+        </message>
+        <message>
+            <source>Введите путь к файлу базы, например {path}</source>
+            <translation>Деректер базасы файлының жолын енгізіңіз, мысалы {path}</translation>
+        </message>
+        <message>
+            <source>Введите адрес сервера PostgreSQL в виде postgresql://пользователь@сервер:5432/база, например postgresql://halyk@192.168.1.10:5432/halyk.</source>
+            <translation>PostgreSQL серверінің мекенжайын postgresql://пайдаланушы@сервер:5432/база түрінде енгізіңіз, мысалы postgresql://halyk@192.168.1.10:5432/halyk.</translation>
+        </message>
+        <message>
+            <source>Подключаюсь…</source>
+            <translation>Қосылып жатырмын…</translation>
+        </message>
+        <message>
+            <source>Не удалось подключиться. Проверьте адрес, что сервер запущен и доступен по сети, имя пользователя и пароль, затем нажмите «Проверить» ещё раз.</source>
+            <translation>Қосылу мүмкін болмады. Мекенжайды, сервердің іске қосылғанын және желі арқылы қолжетімді екенін, пайдаланушы атын және құпиясөзді тексеріп, «Тексеру» батырмасын қайта басыңыз.</translation>
+        </message>
+    </context>
+    <context>
+        <name>Duration</name>
+        <message>
+            <source>{days} д {hours} ч</source>
+            <translation>{days} к {hours} сағ</translation>
+        </message>
+        <message>
+            <source>{hours} ч {minutes} мин</source>
+            <translation>{hours} сағ {minutes} мин</translation>
+        </message>
+        <message>
+            <source>{minutes} мин</source>
+            <translation>{minutes} мин</translation>
+        </message>
+    </context>
+    <context>
+        <name>HoldsModel</name>
+        <message>
+            <source>истекла</source>
+            <translation>мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>Номер заказа</source>
+            <translation>Тапсырыс нөмірі</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Создан</source>
+            <translation>Құрылды</translation>
+        </message>
+        <message>
+            <source>Возраст</source>
+            <translation>Мерзімі</translation>
+        </message>
+        <message>
+            <source>Осталось</source>
+            <translation>Қалды</translation>
+        </message>
+        <message>
+            <source>Истекает</source>
+            <translation>Мерзімі бітеді</translation>
+        </message>
+        <message>
+            <source>Блокировка истекла: подтвердить её уже нельзя.</source>
+            <translation>Бұғаттаудың мерзімі өтті: оны енді растау мүмкін емес.</translation>
+        </message>
+        <message>
+            <source>Скоро истечёт: подтвердите или отмените блокировку.</source>
+            <translation>Мерзімі жақында бітеді: бұғаттауды растаңыз немесе болдырмаңыз.</translation>
+        </message>
+    </context>
+    <context>
+        <name>HoldsTimePage</name>
+        <message>
+            <source>Блокировки и время</source>
+            <extracomment>The page's name in the dialog's list, set by each page.</extracomment>
+            <translation>Бұғаттаулар және уақыт</translation>
+        </message>
+        <message>
+            <source>Предупреждать о блокировке через:</source>
+            <translation>Бұғаттау туралы ескерту мерзімі:</translation>
+        </message>
+        <message>
+            <source>Блокировка истекает через:</source>
+            <translation>Бұғаттау мерзімі бітеді:</translation>
+        </message>
+        <message>
+            <source>Банк снимает блокировку сам, если её не подтвердить вовремя: на вкладке «Блокировки» такие платежи подсвечиваются заранее.</source>
+            <translation>Бұғаттау уақытында расталмаса, банк оны өзі алып тастайды: «Бұғаттаулар» қойындысында мұндай төлемдер алдын ала белгіленеді.</translation>
+        </message>
+        <message>
+            <source>Часовой пояс рабочего дня:</source>
+            <translation>Жұмыс күнінің уақыт белдеуі:</translation>
+        </message>
+        <message>
+            <source>Рабочий день — с полуночи до полуночи в этом поясе; по нему считаются периоды, сверка и сводка. Обычно Asia/Almaty.</source>
+            <translation>Жұмыс күні — осы белдеуде түн ортасынан түн ортасына дейін; кезеңдер, салыстыру және жиынтық сол бойынша есептеледі. Әдетте Asia/Almaty.</translation>
+        </message>
+        <message>
+            <source>Одновременных запросов при синхронизации:</source>
+            <translation>Синхрондау кезіндегі бір мезгілдегі сұраулар:</translation>
+        </message>
+        <message>
+            <source> дн.</source>
+            <translation> күн</translation>
+        </message>
+        <message>
+            <source>Предупреждение должно наступать раньше, чем блокировка истекает: введите меньше {expire} дн.</source>
+            <translation>Ескерту бұғаттау мерзімі біткенге дейін болуы керек: {expire} күннен аз енгізіңіз.</translation>
+        </message>
+        <message>
+            <source>Часовой пояс «{zone}» неизвестен: выберите его из списка, например Asia/Almaty.</source>
+            <translation>«{zone}» уақыт белдеуі белгісіз: тізімнен таңдаңыз, мысалы Asia/Almaty.</translation>
+        </message>
+    </context>
+    <context>
+        <name>HoldsView</name>
+        <message>
+            <source>истекает сегодня или пора подтвердить</source>
+            <extracomment>The holds are in (count); for the tab title and tests. Confirm / release buttons (issue 4) are added here, next to the summary.</extracomment>
+            <translation>бүгін бітеді немесе растау уақыты келді</translation>
+        </message>
+        <message>
+            <source>истекла — подтвердить уже нельзя</source>
+            <translation>мерзімі өтті — енді растау мүмкін емес</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать блокировки: {error}</source>
+            <translation>Бұғаттауларды оқу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Блокировок, ожидающих подтверждения, нет.</source>
+            <translation>Растауды күтетін бұғаттаулар жоқ.</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n блокировок</source>
+            <translation>
+                <numerusform>%n бұғаттау</numerusform>
+                <numerusform>%n бұғаттау</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>на сумму {amount}</source>
+            <translation>жалпы сомасы {amount}</translation>
+        </message>
+        <message>
+            <source>пора подтвердить: {n}</source>
+            <translation>растау уақыты келді: {n}</translation>
+        </message>
+        <message>
+            <source>истекли: {n}</source>
+            <translation>мерзімі өтті: {n}</translation>
+        </message>
+    </context>
+    <context>
+        <name>LanguagePage</name>
+        <message>
+            <source>Язык</source>
+            <translation>Тіл</translation>
+        </message>
+        <message>
+            <source>Как в системе (сейчас: {language})</source>
+            <translation>Жүйедегідей (қазір: {language})</translation>
+        </message>
+        <message>
+            <source>Язык сменится при следующем запуске программы. Суммы, числа и даты пишутся так, как принято в выбранном языке.</source>
+            <translation>Тіл бағдарлама келесі рет іске қосылғанда ауысады. Сомалар, сандар және күндер таңдалған тілде қабылданғандай жазылады.</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>Halyk Desk</source>
+            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them. The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <translation>Halyk Desk</translation>
+        </message>
+        <message>
+            <source>Открываю данные…</source>
+            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6).</extracomment>
+            <translation>Деректерді ашып жатырмын…</translation>
+        </message>
+        <message>
+            <source>Синхронизировать</source>
+            <translation>Синхрондау</translation>
+        </message>
+        <message>
+            <source>Halyk Desk не запустился</source>
+            <translation>Halyk Desk іске қосылмады</translation>
+        </message>
+        <message>
+            <source>Halyk Desk — {profile}</source>
+            <translation>Halyk Desk — {profile}</translation>
+        </message>
+        <message>
+            <source> [ПЕСОЧНИЦА]</source>
+            <translation> [ҚҰМСАЛҒЫШ]</translation>
+        </message>
+        <message>
+            <source>Платежи</source>
+            <translation>Төлемдер</translation>
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <translation>Бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>ПЕСОЧНИЦА / SANDBOX</source>
+            <translation>ҚҰМСАЛҒЫШ / SANDBOX</translation>
+        </message>
+        <message>
+            <source>Учебный банк на этом компьютере: деньги не движутся, данные демонстрационные.</source>
+            <translation>Осы компьютердегі оқу банкі: ақша қозғалмайды, деректер демонстрациялық.</translation>
+        </message>
+        <message>
+            <source>Профиль: {name}</source>
+            <translation>Профиль: {name}</translation>
+        </message>
+        <message>
+            <source>Готовлю демонстрационные данные песочницы…</source>
+            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5).</extracomment>
+            <translation>Құмсалғыштың демо деректерін дайындап жатырмын…</translation>
+        </message>
+        <message>
+            <source>Не удалось подготовить демо-данные: {error}</source>
+            <translation>Демо деректерді дайындау мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Песочница</source>
+            <translation>Құмсалғыш</translation>
+        </message>
+        <message>
+            <source>Демо-данные песочницы загружены.</source>
+            <translation>Құмсалғыштың демо деректері жүктелді.</translation>
+        </message>
+    </context>
+    <context>
+        <name>MarkDialog</name>
+        <message>
+            <source>Отметить расхождение решённым</source>
+            <translation>Сәйкессіздікті шешілді деп белгілеу</translation>
+        </message>
+        <message>
+            <source>Как решено: например, «магазин исправил сумму заказа» или «банк подтвердил возврат»</source>
+            <translation>Қалай шешілді: мысалы, «дүкен тапсырыс сомасын түзетті» немесе «банк қайтаруды растады»</translation>
+        </message>
+        <message>
+            <source>Отметить решённым</source>
+            <translation>Шешілді деп белгілеу</translation>
+        </message>
+        <message>
+            <source>Примечание (обязательно):</source>
+            <translation>Ескертпе (міндетті):</translation>
+        </message>
+    </context>
+    <context>
+        <name>MoneyActions</name>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <translation>екінші менеджердің мақұлдауын күтуде</translation>
+        </message>
+        <message>
+            <source>отправляется</source>
+            <translation>жіберілуде</translation>
+        </message>
+        <message>
+            <source>отправлено, ждём ответа банка</source>
+            <translation>жіберілді, банктің жауабын күтудеміз</translation>
+        </message>
+        <message>
+            <source>результат неизвестен, уточняется у банка</source>
+            <translation>нәтижесі белгісіз, банктен нақтыланып жатыр</translation>
+        </message>
+        <message>
+            <source>{action} {amount} ({operator}) — {what}</source>
+            <translation>{action} {amount} ({operator}) — {what}</translation>
+        </message>
+        <message>
+            <source>Операция не выполнена</source>
+            <extracomment>An operation ended (any result): the views should read again.</extracomment>
+            <translation>Операция орындалмады</translation>
+        </message>
+        <message>
+            <source>Операция не выполнена: {error}</source>
+            <translation>Операция орындалмады: {error}</translation>
+        </message>
+        <message>
+            <source>Подтвердить…</source>
+            <translation>Растау…</translation>
+        </message>
+        <message>
+            <source>Отменить блокировку…</source>
+            <translation>Бұғаттауды болдырмау…</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать операции: {error}</source>
+            <extracomment>The holds with an unresolved operation, in a line of its own above the table.</extracomment>
+            <translation>Операцияларды оқу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Операции в процессе — </source>
+            <translation>Орындалып жатқан операциялар — </translation>
+        </message>
+        <message>
+            <source>заказ {invoice}: {status}</source>
+            <translation>{invoice} тапсырысы: {status}</translation>
+        </message>
+        <message>
+            <source>Подтверждать и отменять блокировки может менеджер.</source>
+            <translation>Бұғаттауларды менеджер растай және болдырмай алады.</translation>
+        </message>
+        <message>
+            <source>По выбранным платежам уже идёт операция: дождитесь её результата.</source>
+            <translation>Таңдалған төлемдер бойынша операция жүріп жатыр: оның нәтижесін күтіңіз.</translation>
+        </message>
+        <message>
+            <source>пропущена: {status}</source>
+            <translation>өткізіп жіберілді: {status}</translation>
+        </message>
+        <message>
+            <source>Возврат…</source>
+            <translation>Қайтару…</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать: {error}</source>
+            <translation>Оқу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Операция в процессе: {status}</source>
+            <translation>Орындалып жатқан операция: {status}</translation>
+        </message>
+        <message>
+            <source>Операции с деньгами выполняет менеджер.</source>
+            <translation>Ақшамен операцияларды менеджер орындайды.</translation>
+        </message>
+        <message>
+            <source>Дождитесь результата текущей операции.</source>
+            <translation>Ағымдағы операцияның нәтижесін күтіңіз.</translation>
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation>Операциялар</translation>
+        </message>
+        <message>
+            <source>Аудит</source>
+            <translation>Аудит</translation>
+        </message>
+        <message>
+            <source>Не удалось уточнить результат операций у банка: {error}</source>
+            <translation>Операциялардың нәтижесін банктен нақтылау мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Уточнено у банка операций: {settled} из {total}.</source>
+            <translation>Банктен нақтыланған операциялар: {total} ішінен {settled}.</translation>
+        </message>
+    </context>
+    <context>
+        <name>OperationDialogs</name>
+        <message>
+            <source>Заказ</source>
+            <translation>Тапсырыс</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Осталось</source>
+            <translation>Қалды</translation>
+        </message>
+        <message>
+            <source>Результат</source>
+            <translation>Нәтиже</translation>
+        </message>
+        <message>
+            <source>Подтвердить списание</source>
+            <translation>Есептен шығаруды растау</translation>
+        </message>
+        <message>
+            <source>Отменить блокировку</source>
+            <translation>Бұғаттауды болдырмау</translation>
+        </message>
+        <message>
+            <source>Возврат</source>
+            <translation>Қайтару</translation>
+        </message>
+        <message>
+            <source>Выполнено</source>
+            <translation>Орындалды</translation>
+        </message>
+        <message>
+            <source>Банк отказал</source>
+            <translation>Банк бас тартты</translation>
+        </message>
+        <message>
+            <source>Не разрешено</source>
+            <translation>Рұқсат етілмеген</translation>
+        </message>
+        <message>
+            <source>Результат неизвестен, уточняется у банка</source>
+            <translation>Нәтижесі белгісіз, банктен нақтыланып жатыр</translation>
+        </message>
+        <message>
+            <source>Ждёт одобрения второго менеджера</source>
+            <translation>Екінші менеджердің мақұлдауын күтуде</translation>
+        </message>
+        <message>
+            <source>Не удалось</source>
+            <translation>Сәтсіз</translation>
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice}.</source>
+            <translation>{result}: {action} {amount}, {invoice} тапсырысы.</translation>
+        </message>
+        <message>
+            <source>Банк не ответил. Программа сама сверит результат со статусом банка; до тех пор действия с этим платежом недоступны. Повторять не нужно.</source>
+            <translation>Банк жауап бермеді. Бағдарлама нәтижені банк мәртебесімен өзі салыстырады; оған дейін бұл төлеммен әрекеттер қолжетімсіз. Қайталаудың қажеті жоқ.</translation>
+        </message>
+        <message>
+            <source>Возврат уйдёт в банк после одобрения другим менеджером.</source>
+            <translation>Қайтару басқа менеджер мақұлдағаннан кейін банкке жіберіледі.</translation>
+        </message>
+        <message>
+            <source>— выберите причину —</source>
+            <translation>— себебін таңдаңыз —</translation>
+        </message>
+        <message>
+            <source>Опишите причину своими словами (обязательно)</source>
+            <translation>Себебін өз сөзіңізбен жазыңыз (міндетті)</translation>
+        </message>
+        <message>
+            <source>Комментарий (необязательно)</source>
+            <translation>Түсініктеме (міндетті емес)</translation>
+        </message>
+        <message>
+            <source>Выберите причину.</source>
+            <translation>Себебін таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>Для причины «{reason}» опишите её своими словами.</source>
+            <translation>«{reason}» себебі үшін оны өз сөзіңізбен жазыңыз.</translation>
+        </message>
+        <message>
+            <source>Сумма должна быть больше нуля.</source>
+            <translation>Сома нөлден үлкен болуы керек.</translation>
+        </message>
+        <message>
+            <source>Можно подтвердить не больше {held}.</source>
+            <translation>{held} сомасынан артық растауға болмайды.</translation>
+        </message>
+        <message>
+            <source>Возврат — не меньше {minimum}.</source>
+            <translation>Қайтару кемінде {minimum} болуы керек.</translation>
+        </message>
+        <message>
+            <source>Можно вернуть не больше {rest}: списано {captured}, уже возвращено {refunded}.</source>
+            <translation>{rest} сомасынан артық қайтаруға болмайды: есептен шығарылды {captured}, қайтарылып қойған {refunded}.</translation>
+        </message>
+        <message>
+            <source>Сумма указывается в валюте платежа ({currency}).</source>
+            <translation>Сома төлем валютасында көрсетіледі ({currency}).</translation>
+        </message>
+        <message>
+            <source>Блокировка истекла: подтвердить её уже нельзя.</source>
+            <translation>Бұғаттаудың мерзімі өтті: оны енді растау мүмкін емес.</translation>
+        </message>
+        <message>
+            <source>{action} — заказ {invoice}</source>
+            <translation>{action} — {invoice} тапсырысы</translation>
+        </message>
+        <message>
+            <source>Сумма, {currency}:</source>
+            <translation>Сома, {currency}:</translation>
+        </message>
+        <message>
+            <source>Причина:</source>
+            <translation>Себебі:</translation>
+        </message>
+        <message>
+            <source>Например, номер акта возврата</source>
+            <translation>Мысалы, қайтару актісінің нөмірі</translation>
+        </message>
+        <message>
+            <source>Примечание:</source>
+            <translation>Ескертпе:</translation>
+        </message>
+        <message>
+            <source>Не выполнять</source>
+            <translation>Орындамау</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice}: заблокировано {held}.</source>
+            <translation>{invoice} тапсырысы: {held} бұғатталған.</translation>
+        </message>
+        <message>
+            <source>Подтвердить</source>
+            <translation>Растау</translation>
+        </message>
+        <message>
+            <source>Будет списано {amount} из заблокированных {held}.</source>
+            <translation>Бұғатталған {held} ішінен {amount} есептен шығарылады.</translation>
+        </message>
+        <message>
+            <source>Остаток {rest} будет разблокирован и вернётся покупателю.</source>
+            <translation>Қалған {rest} бұғаттан шығарылып, сатып алушыға қайтарылады.</translation>
+        </message>
+        <message>
+            <source>Введите сумму цифрами, например 1 234,50.</source>
+            <translation>Соманы цифрлармен енгізіңіз, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>Причина: {reason}. Оператор: {operator}.</source>
+            <translation>Себебі: {reason}. Оператор: {operator}.</translation>
+        </message>
+        <message>
+            <source>Заполните форму: ниже сказано, чего не хватает.</source>
+            <translation>Пішінді толтырыңыз: не жетіспейтіні төменде жазылған.</translation>
+        </message>
+        <message>
+            <source>Блокировка {held} будет снята целиком: деньги снова станут доступны покупателю. Списано не будет ничего.</source>
+            <translation>{held} бұғаттауы толығымен алынады: ақша сатып алушыға қайта қолжетімді болады. Ештеңе есептен шығарылмайды.</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice}: списано {captured}, уже возвращено {refunded}.</source>
+            <translation>{invoice} тапсырысы: есептен шығарылды {captured}, қайтарылып қойған {refunded}.</translation>
+        </message>
+        <message>
+            <source>Вернуть</source>
+            <translation>Қайтару</translation>
+        </message>
+        <message>
+            <source>Покупателю будет возвращено {amount}; после возврата останется {after}.</source>
+            <translation>Сатып алушыға {amount} қайтарылады; қайтарудан кейін {after} қалады.</translation>
+        </message>
+        <message>
+            <source>Возврат больше {limit}: он дождётся одобрения второго менеджера и только потом уйдёт в банк.</source>
+            <translation>Қайтару {limit} сомасынан көп: ол екінші менеджердің мақұлдауын күтеді және содан кейін ғана банкке жіберіледі.</translation>
+        </message>
+        <message>
+            <source>пропущена: блокировка истекла</source>
+            <extracomment>invoiceId → why it is left out (expired, an operation in progress).</extracomment>
+            <translation>өткізіп жіберілді: бұғаттаудың мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>{action}: несколько блокировок</source>
+            <translation>{action}: бірнеше бұғаттау</translation>
+        </message>
+        <message>
+            <source>истекла</source>
+            <translation>мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>Подтвердить все</source>
+            <translation>Барлығын растау</translation>
+        </message>
+        <message>
+            <source>Отменить все</source>
+            <translation>Барлығын болдырмау</translation>
+        </message>
+        <message>
+            <source>Закрыть</source>
+            <translation>Жабу</translation>
+        </message>
+        <message>
+            <source>Будет списано полностью: {count} на сумму {total}.</source>
+            <translation>Толық есептен шығарылады: {count}, жалпы сомасы {total}.</translation>
+        </message>
+        <message>
+            <source>Будут сняты целиком: {count} на сумму {total}; списано не будет ничего.</source>
+            <translation>Толығымен алынады: {count}, жалпы сомасы {total}; ештеңе есептен шығарылмайды.</translation>
+        </message>
+        <message>
+            <source>Пропущено: {n} (см. таблицу).</source>
+            <translation>Өткізіп жіберілді: {n} (кестені қараңыз).</translation>
+        </message>
+        <message>
+            <source>Оператор: {operator}.</source>
+            <translation>Оператор: {operator}.</translation>
+        </message>
+        <message>
+            <source>Нечего выполнять: все выбранные блокировки пропущены.</source>
+            <translation>Орындайтын ештеңе жоқ: таңдалған бұғаттаулардың бәрі өткізіп жіберілді.</translation>
+        </message>
+        <message>
+            <source>Выполняется… {n} операций, по одной.</source>
+            <translation>Орындалуда… {n} операция, бір-бірден.</translation>
+        </message>
+        <message>
+            <source>Готово. </source>
+            <translation>Дайын. </translation>
+        </message>
+        <message>
+            <source>Не удалось выполнить: {error}</source>
+            <translation>Орындау мүмкін болмады: {error}</translation>
+        </message>
+    </context>
+    <context>
+        <name>OperationsView</name>
+        <message>
+            <source>№</source>
+            <translation>№</translation>
+        </message>
+        <message>
+            <source>Создана</source>
+            <translation>Құрылды</translation>
+        </message>
+        <message>
+            <source>Заказ</source>
+            <translation>Тапсырыс</translation>
+        </message>
+        <message>
+            <source>Действие</source>
+            <translation>Әрекет</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <translation>Күйі</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <translation>Оператор</translation>
+        </message>
+        <message>
+            <source>Причина</source>
+            <translation>Себебі</translation>
+        </message>
+        <message>
+            <source>Ответ банка</source>
+            <translation>Банктің жауабы</translation>
+        </message>
+        <message>
+            <source>Нерешённые</source>
+            <extracomment>What the filter offers: title → statuses (None: all).</extracomment>
+            <translation>Шешілмегендер</translation>
+        </message>
+        <message>
+            <source>Ждут одобрения</source>
+            <translation>Мақұлдауды күтуде</translation>
+        </message>
+        <message>
+            <source>Все</source>
+            <translation>Барлығы</translation>
+        </message>
+        <message>
+            <source>Ошибка чтения: {error}</source>
+            <translation>Оқу қатесі: {error}</translation>
+        </message>
+        <message>
+            <source>отправляется</source>
+            <translation>жіберілуде</translation>
+        </message>
+        <message>
+            <source>результат неизвестен, уточняется у банка</source>
+            <translation>нәтижесі белгісіз, банктен нақтыланып жатыр</translation>
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation>Операциялар</translation>
+        </message>
+        <message>
+            <source>ждёт одобрения</source>
+            <translation>мақұлдауды күтуде</translation>
+        </message>
+        <message>
+            <source>отправлено, ждём ответа</source>
+            <translation>жіберілді, жауап күтудеміз</translation>
+        </message>
+        <message>
+            <source>выполнено</source>
+            <translation>орындалды</translation>
+        </message>
+        <message>
+            <source>не выполнено</source>
+            <translation>орындалмады</translation>
+        </message>
+        <message>
+            <source>отклонено</source>
+            <translation>қабылданбады</translation>
+        </message>
+        <message>
+            <source>Одобрить возврат №{id}</source>
+            <translation>№{id} қайтаруды мақұлдау</translation>
+        </message>
+        <message>
+            <source>{action} {amount} по заказу {invoice}.
+Запросил: {requester}, {when}.
+Причина: {reason}.</source>
+            <translation>{invoice} тапсырысы бойынша {action} {amount}.
+Сұраған: {requester}, {when}.
+Себебі: {reason}.</translation>
+        </message>
+        <message>
+            <source>Примечание: {note}.</source>
+            <translation>Ескертпе: {note}.</translation>
+        </message>
+        <message>
+            <source>После одобрения ({approver}) программа ещё раз проверит платёж у банка и отправит возврат.</source>
+            <translation>Мақұлданғаннан кейін ({approver}) бағдарлама төлемді банктен тағы бір рет тексеріп, қайтаруды жібереді.</translation>
+        </message>
+        <message>
+            <source>Одобрить и отправить</source>
+            <translation>Мақұлдау және жіберу</translation>
+        </message>
+        <message>
+            <source>Не сейчас</source>
+            <translation>Қазір емес</translation>
+        </message>
+        <message>
+            <source>Отклонить возврат №{id}</source>
+            <translation>№{id} қайтаруды қабылдамау</translation>
+        </message>
+        <message>
+            <source>{action} {amount} по заказу {invoice} (запросил {requester}) не будет отправлен в банк.</source>
+            <translation>{invoice} тапсырысы бойынша {action} {amount} ({requester} сұраған) банкке жіберілмейді.</translation>
+        </message>
+        <message>
+            <source>Почему (обязательно)</source>
+            <translation>Неліктен (міндетті)</translation>
+        </message>
+        <message>
+            <source>Отклонить</source>
+            <translation>Қабылдамау</translation>
+        </message>
+        <message>
+            <source>Укажите причину отказа.</source>
+            <translation>Бас тарту себебін көрсетіңіз.</translation>
+        </message>
+        <message>
+            <source>Одобрить…</source>
+            <extracomment>Something was approved, rejected or settled: the other views should read again.</extracomment>
+            <translation>Мақұлдау…</translation>
+        </message>
+        <message>
+            <source>Отклонить…</source>
+            <translation>Қабылдамау…</translation>
+        </message>
+        <message>
+            <source>Уточнить у банка</source>
+            <translation>Банктен нақтылау</translation>
+        </message>
+        <message>
+            <source>Прочитать статус у банка и решить операции с неизвестным результатом</source>
+            <translation>Банктен мәртебені оқып, нәтижесі белгісіз операцияларды шешу</translation>
+        </message>
+        <message>
+            <source>Показать:</source>
+            <translation>Көрсету:</translation>
+        </message>
+        <message>
+            <source>Операций: {n}</source>
+            <translation>Операциялар: {n}</translation>
+        </message>
+        <message>
+            <source>Свой запрос одобряет другой менеджер.</source>
+            <translation>Өз сұрауыңызды басқа менеджер мақұлдайды.</translation>
+        </message>
+        <message>
+            <source>Одобряет менеджер.</source>
+            <translation>Менеджер мақұлдайды.</translation>
+        </message>
+    </context>
+    <context>
+        <name>OperatorsPage</name>
+        <message>
+            <source>Операторы</source>
+            <extracomment>The list was read again (after loading or a change); for tests.</extracomment>
+            <translation>Операторлар</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <translation>Оператор</translation>
+        </message>
+        <message>
+            <source>Роль</source>
+            <translation>Рөлі</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <translation>Күйі</translation>
+        </message>
+        <message>
+            <source>имя входа в систему, например anna</source>
+            <translation>жүйеге кіру аты, мысалы anna</translation>
+        </message>
+        <message>
+            <source>Добавить или сменить роль</source>
+            <translation>Қосу немесе рөлін ауыстыру</translation>
+        </message>
+        <message>
+            <source>Отключить</source>
+            <translation>Өшіру</translation>
+        </message>
+        <message>
+            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему (или параметр --operator).</source>
+            <translation>Бухгалтер қарайды, салыстырады және экспорттайды; менеджер сонымен қатар растайды, бұғаттауларды болдырмайды және қайтару жасайды; әкімші сонымен қатар баптаулар мен операторларды өзгертеді. Оператор — жүйеге кіру аты (немесе --operator параметрі).</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать операторов: {error}</source>
+            <translation>Операторларды оқу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>активен</source>
+            <translation>белсенді</translation>
+        </message>
+        <message>
+            <source>отключён</source>
+            <translation>өшірілген</translation>
+        </message>
+        <message>
+            <source>Введите имя оператора — имя входа в систему, от 1 до 64 знаков, например anna.</source>
+            <translation>Оператордың атын енгізіңіз — жүйеге кіру аты, 1-ден 64 таңбаға дейін, мысалы anna.</translation>
+        </message>
+        <message>
+            <source>{name} — единственный администратор: сначала назначьте администратором кого-то ещё.</source>
+            <translation>{name} — жалғыз әкімші: алдымен басқа біреуді әкімші етіп тағайындаңыз.</translation>
+        </message>
+        <message>
+            <source>{name}: роль «{role}» сохранена.</source>
+            <translation>{name}: «{role}» рөлі сақталды.</translation>
+        </message>
+        <message>
+            <source>Выберите оператора в списке.</source>
+            <translation>Тізімнен операторды таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>{name} отключён: войти и действовать он больше не может.</source>
+            <translation>{name} өшірілді: енді кіре алмайды және әрекет ете алмайды.</translation>
+        </message>
+        <message>
+            <source>Менять операторов может только администратор.</source>
+            <translation>Операторларды тек әкімші өзгерте алады.</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrdersImporter</name>
+        <message>
+            <source>Импорт заказов магазина</source>
+            <extracomment>How many of a refused file's errors the message lists; the rest are counted.</extracomment>
+            <translation>Дүкен тапсырыстарын импорттау</translation>
+        </message>
+        <message>
+            <source>Выгрузка заказов (*.csv *.txt *.xlsx);;Все файлы (*)</source>
+            <translation>Тапсырыстар экспорты (*.csv *.txt *.xlsx);;Барлық файлдар (*)</translation>
+        </message>
+        <message>
+            <source>Ничего не загружено: исправьте файл и загрузите его снова.</source>
+            <translation>Ештеңе жүктелмеді: файлды түзетіп, қайта жүктеңіз.</translation>
+        </message>
+        <message>
+            <source>…и ещё {count}. Полный список: halyk-desk orders import {file}</source>
+            <translation>…және тағы {count}. Толық тізім: halyk-desk orders import {file}</translation>
+        </message>
+        <message>
+            <source>Файл {file}: новых заказов — {added}, без изменений — {unchanged}, обновлено — {updated}.</source>
+            <translation>{file} файлы: жаңа тапсырыстар — {added}, өзгеріссіз — {unchanged}, жаңартылды — {updated}.</translation>
+        </message>
+        <message>
+            <source>Загружаю заказы из {file}…</source>
+            <translation>{file} файлынан тапсырыстарды жүктеп жатырмын…</translation>
+        </message>
+        <message>
+            <source>Заказы не загружены: в файле есть ошибки.</source>
+            <translation>Тапсырыстар жүктелмеді: файлда қателер бар.</translation>
+        </message>
+        <message>
+            <source>Заказы не загружены</source>
+            <translation>Тапсырыстар жүктелмеді</translation>
+        </message>
+        <message>
+            <source>Заказы не загружены.</source>
+            <translation>Тапсырыстар жүктелмеді.</translation>
+        </message>
+        <message>
+            <source>Не удалось загрузить файл: {error}</source>
+            <translation>Файлды жүктеу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Заказы загружены</source>
+            <translation>Тапсырыстар жүктелді</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentDetailPane</name>
+        <message>
+            <source>Сумма</source>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <translation>Қайтарылды</translation>
+        </message>
+        <message>
+            <source>Создан</source>
+            <translation>Құрылды</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>Карта</source>
+            <translation>Карта</translation>
+        </message>
+        <message>
+            <source>Транзакция банка</source>
+            <translation>Банк транзакциясы</translation>
+        </message>
+        <message>
+            <source>Прочитано у банка</source>
+            <translation>Банктен оқылды</translation>
+        </message>
+        <message>
+            <source>Ошибка чтения</source>
+            <translation>Оқу қатесі</translation>
+        </message>
+        <message>
+            <source>Поле банка</source>
+            <extracomment>Issue 4 puts confirm / cancel / refund here; empty until then.</extracomment>
+            <translation>Банк өрісі</translation>
+        </message>
+        <message>
+            <source>Значение</source>
+            <translation>Мәні</translation>
+        </message>
+        <message>
+            <source>Когда</source>
+            <translation>Қашан</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <translation>Күйі</translation>
+        </message>
+        <message>
+            <source>Статус банка</source>
+            <translation>Банк мәртебесі</translation>
+        </message>
+        <message>
+            <source>Данные банка</source>
+            <extracomment>Everything below the title; hidden while no payment is shown.</extracomment>
+            <translation>Банк деректері</translation>
+        </message>
+        <message>
+            <source>История статусов</source>
+            <translation>Мәртебелер тарихы</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать платёж {invoice}: {error}</source>
+            <translation>{invoice} төлемін оқу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice}</source>
+            <translation>{invoice} тапсырысы</translation>
+        </message>
+        <message>
+            <source>ещё не читали</source>
+            <translation>әлі оқылмаған</translation>
+        </message>
+        <message>
+            <source>Выберите платёж в списке</source>
+            <translation>Тізімнен төлемді таңдаңыз</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentState</name>
+        <message>
+            <source>в процессе</source>
+            <translation>орындалуда</translation>
+        </message>
+        <message>
+            <source>блокировка (холд)</source>
+            <translation>бұғаттау (холд)</translation>
+        </message>
+        <message>
+            <source>списано</source>
+            <translation>есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>частичный возврат</source>
+            <translation>ішінара қайтару</translation>
+        </message>
+        <message>
+            <source>возврат</source>
+            <translation>қайтарылды</translation>
+        </message>
+        <message>
+            <source>блокировка снята</source>
+            <translation>бұғаттау алынды</translation>
+        </message>
+        <message>
+            <source>отклонён</source>
+            <translation>қабылданбады</translation>
+        </message>
+        <message>
+            <source>требует проверки</source>
+            <translation>тексеруді қажет етеді</translation>
+        </message>
+        <message>
+            <source>нет в банке</source>
+            <translation>банкте жоқ</translation>
+        </message>
+        <message>
+            <source>не проверен</source>
+            <translation>тексерілмеген</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentsModel</name>
+        <message>
+            <source>Номер заказа</source>
+            <extracomment>Rows per database query: one indexed LIMIT query, small enough to be instant. Blocks kept in memory (least recently used go first): 50 × 200 rows. Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly.</extracomment>
+            <translation>Тапсырыс нөмірі</translation>
+        </message>
+        <message>
+            <source>Создан</source>
+            <translation>Құрылды</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <translation>Қайтарылды</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <translation>Күйі</translation>
+        </message>
+        <message>
+            <source>Статус банка</source>
+            <translation>Банк мәртебесі</translation>
+        </message>
+        <message>
+            <source>Карта</source>
+            <translation>Карта</translation>
+        </message>
+        <message>
+            <source>RRN</source>
+            <translation>RRN</translation>
+        </message>
+        <message>
+            <source>Статус в магазине</source>
+            <translation>Дүкендегі мәртебесі</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentsView</name>
+        <message>
+            <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
+            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <translation>Іздеу: тапсырыс нөмірі, RRN, карта, сатып алушы (Ctrl+F)</translation>
+        </message>
+        <message>
+            <source>Все даты</source>
+            <translation>Барлық күндер</translation>
+        </message>
+        <message>
+            <source>Период:</source>
+            <translation>Кезең:</translation>
+        </message>
+        <message>
+            <source>Копировать строки</source>
+            <translation>Жолдарды көшіру</translation>
+        </message>
+        <message>
+            <source>По этой колонке список не сортируется.</source>
+            <translation>Тізім бұл баған бойынша сұрыпталмайды.</translation>
+        </message>
+        <message>
+            <source>Загрузка…</source>
+            <translation>Жүктелуде…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n платежей</source>
+            <translation>
+                <numerusform>%n төлем</numerusform>
+                <numerusform>%n төлем</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Ошибка чтения: {message}</source>
+            <translation>Оқу қатесі: {message}</translation>
+        </message>
+        <message>
+            <source>В списке {n} строк: выделить все можно, когда их не больше {limit}. Сузьте список поиском, периодом или состоянием.</source>
+            <translation>Тізімде {n} жол бар: олардың саны {limit} аспаса ғана барлығын белгілеуге болады. Тізімді іздеу, кезең немесе күй арқылы тарылтыңыз.</translation>
+        </message>
+        <message>
+            <source>Выделено строк: {n} — это больше, чем {limit} для буфера обмена.</source>
+            <translation>Белгіленген жолдар: {n} — бұл алмасу буферіне арналған {limit} шегінен көп.</translation>
+        </message>
+        <message numerus="yes">
+            <source>Скопировано строк: %n</source>
+            <translation>
+                <numerusform>Көшірілген жолдар: %n</numerusform>
+                <numerusform>Көшірілген жолдар: %n</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>ProfilesPage</name>
+        <message>
+            <source>Профили банка</source>
+            <extracomment>A connection test ended (True when it worked); for tests. The list of profiles was read (again). A profile was saved (its name).</extracomment>
+            <translation>Банк профильдері</translation>
+        </message>
+        <message>
+            <source>Новый профиль</source>
+            <translation>Жаңа профиль</translation>
+        </message>
+        <message>
+            <source>Сохранить профиль</source>
+            <translation>Профильді сақтау</translation>
+        </message>
+        <message>
+            <source>Проверить соединение</source>
+            <translation>Қосылымды тексеру</translation>
+        </message>
+        <message>
+            <source>Вид:</source>
+            <translation>Түрі:</translation>
+        </message>
+        <message>
+            <source>Имя:</source>
+            <translation>Аты:</translation>
+        </message>
+        <message>
+            <source>Адрес токенов (OAuth):</source>
+            <translation>Токендер мекенжайы (OAuth):</translation>
+        </message>
+        <message>
+            <source>Адрес API:</source>
+            <translation>API мекенжайы:</translation>
+        </message>
+        <message>
+            <source>Client ID:</source>
+            <translation>Client ID:</translation>
+        </message>
+        <message>
+            <source>Терминал:</source>
+            <translation>Терминал:</translation>
+        </message>
+        <message>
+            <source>Секрет клиента:</source>
+            <translation>Клиент құпиясы:</translation>
+        </message>
+        <message>
+            <source>Где хранится секрет:</source>
+            <translation>Құпия қайда сақталады:</translation>
+        </message>
+        <message>
+            <source>Открывать при запуске:</source>
+            <translation>Іске қосқанда ашу:</translation>
+        </message>
+        <message>
+            <source>Профиль — это адреса банка и данные мерчанта. Сейчас открыт профиль «{name}»; другой откроется при следующем запуске.</source>
+            <translation>Профиль — бұл банк мекенжайлары және мерчант деректері. Қазір «{name}» профилі ашық; басқасы келесі іске қосқанда ашылады.</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать профили: {error}</source>
+            <translation>Профильдерді оқу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>латиница, например shop-main</source>
+            <translation>латын әріптері, мысалы shop-main</translation>
+        </message>
+        <message>
+            <source>из кабинета мерчанта</source>
+            <translation>мерчант кабинетінен</translation>
+        </message>
+        <message>
+            <source>введите секрет</source>
+            <translation>құпияны енгізіңіз</translation>
+        </message>
+        <message>
+            <source>оставьте пустым, чтобы не менять</source>
+            <translation>өзгертпеу үшін бос қалдырыңыз</translation>
+        </message>
+        <message>
+            <source>на этом компьютере, выбирается при запуске</source>
+            <translation>осы компьютерде, іске қосқанда таңдалады</translation>
+        </message>
+        <message>
+            <source>Имя профиля: от 1 до 64 строчных латинских букв, цифр, «-» или «_», например shop-main; имена sandbox и halyk-test заняты.</source>
+            <translation>Профиль аты: 1-ден 64-ке дейін кіші латын әріптері, цифрлар, «-» немесе «_», мысалы shop-main; sandbox және halyk-test аттары бос емес.</translation>
+        </message>
+        <message>
+            <source>Адрес токенов: введите адрес https:// из документации банка, например {url}.</source>
+            <translation>Токендер мекенжайы: банк құжаттамасындағы https:// мекенжайын енгізіңіз, мысалы {url}.</translation>
+        </message>
+        <message>
+            <source>Адрес API: введите адрес https:// из документации банка, например {url}.</source>
+            <translation>API мекенжайы: банк құжаттамасындағы https:// мекенжайын енгізіңіз, мысалы {url}.</translation>
+        </message>
+        <message>
+            <source>Client ID пуст: скопируйте его из кабинета мерчанта банка.</source>
+            <translation>Client ID бос: оны банктің мерчант кабинетінен көшіріңіз.</translation>
+        </message>
+        <message>
+            <source>Терминал — это идентификатор вида 67e34d63-102f-4bd1-898e-370781d0074d из кабинета мерчанта: скопируйте его целиком.</source>
+            <translation>Терминал — мерчант кабинетіндегі 67e34d63-102f-4bd1-898e-370781d0074d түріндегі идентификатор: оны толық көшіріңіз.</translation>
+        </message>
+        <message>
+            <source>Введите секрет клиента (client secret) из кабинета мерчанта.</source>
+            <translation>Мерчант кабинетіндегі клиент құпиясын (client secret) енгізіңіз.</translation>
+        </message>
+        <message>
+            <source>Сохраняю…</source>
+            <translation>Сақтап жатырмын…</translation>
+        </message>
+        <message>
+            <source>Сохранять профили может только администратор.</source>
+            <translation>Профильдерді тек әкімші сақтай алады.</translation>
+        </message>
+        <message>
+            <source>Профиль не сохранён: {error}</source>
+            <translation>Профиль сақталмады: {error}</translation>
+        </message>
+        <message>
+            <source>Профиль «{name}» сохранён.</source>
+            <translation>«{name}» профилі сақталды.</translation>
+        </message>
+        <message>
+            <source>Подключаюсь к банку…</source>
+            <translation>Банкке қосылып жатырмын…</translation>
+        </message>
+        <message>
+            <source>Проверка не удалась: {error}</source>
+            <translation>Тексеру сәтсіз аяқталды: {error}</translation>
+        </message>
+        <message>
+            <source>песочница: учебный банк на этом компьютере</source>
+            <extracomment>A profile every field of which passes profiles.custom_profile: each field is checked by putting it in here, so the rules stay the service's own.</extracomment>
+            <translation>құмсалғыш: осы компьютердегі оқу банкі</translation>
+        </message>
+        <message>
+            <source>тестовый магазин банка</source>
+            <translation>банктің тестілік дүкені</translation>
+        </message>
+        <message>
+            <source>свой профиль</source>
+            <translation>өз профиліңіз</translation>
+        </message>
+        <message>
+            <source>не нужен: песочница работает без ключей банка</source>
+            <translation>қажет емес: құмсалғыш банк кілттерінсіз жұмыс істейді</translation>
+        </message>
+        <message>
+            <source>опубликован банком для своего тестового магазина</source>
+            <translation>банк өзінің тестілік дүкені үшін жариялаған</translation>
+        </message>
+        <message>
+            <source>в системном хранилище паролей</source>
+            <translation>жүйелік құпиясөздер қоймасында</translation>
+        </message>
+        <message>
+            <source>в файле {path}: системного хранилища паролей нет</source>
+            <translation>{path} файлында: жүйелік құпиясөздер қоймасы жоқ</translation>
+        </message>
+        <message>
+            <source>не сохранён: введите секрет, который выдал банк</source>
+            <translation>сақталмаған: банк берген құпияны енгізіңіз</translation>
+        </message>
+        <message>
+            <source>На этом компьютере нет системного хранилища паролей, поэтому секрет сохранён в файле {path}, который может читать только ваша учётная запись. Не передавайте этот файл и не кладите его в общие копии; чтобы хранить секреты в хранилище, установите его (например, GNOME Keyring или KWallet) и сохраните профиль ещё раз.</source>
+            <translation>Бұл компьютерде жүйелік құпиясөздер қоймасы жоқ, сондықтан құпия тек сіздің есептік жазбаңыз оқи алатын {path} файлында сақталды. Бұл файлды ешкімге бермеңіз және ортақ көшірмелерге салмаңыз; құпияларды қоймада сақтау үшін оны орнатыңыз (мысалы, GNOME Keyring немесе KWallet) және профильді қайта сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>Соединение работает: банк ({host}) выдал токен и ответил на запрос статуса.</source>
+            <translation>Қосылым жұмыс істейді: банк ({host}) токен берді және мәртебе сұрауына жауап берді.</translation>
+        </message>
+        <message>
+            <source>Профиль заполнен не полностью: проверьте адреса, client id, терминал и секрет.</source>
+            <translation>Профиль толық толтырылмаған: мекенжайларды, client id, терминалды және құпияны тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Банк не принял данные входа: проверьте client id, секрет и терминал — их выдаёт банк в кабинете мерчанта.</source>
+            <translation>Банк кіру деректерін қабылдамады: client id, құпия және терминалды тексеріңіз — оларды банк мерчант кабинетінде береді.</translation>
+        </message>
+        <message>
+            <source>Банк не отвечает по адресу {host}: проверьте адреса и подключение к интернету и повторите через минуту.</source>
+            <translation>Банк {host} мекенжайы бойынша жауап бермейді: мекенжайларды және интернет байланысын тексеріп, бір минуттан кейін қайталаңыз.</translation>
+        </message>
+        <message>
+            <source>Банк ответил отказом: проверьте терминал и client id; подробности ниже.</source>
+            <translation>Банк бас тартты: терминал мен client id тексеріңіз; толығырақ төменде.</translation>
+        </message>
+        <message>
+            <source>Ответ по адресу {host} не похож на ответ банка: проверьте адрес API.</source>
+            <translation>{host} мекенжайынан келген жауап банктің жауабына ұқсамайды: API мекенжайын тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Проверка не удалась.</source>
+            <translation>Тексеру сәтсіз аяқталды.</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReasonsPage</name>
+        <message>
+            <source>Причины</source>
+            <translation>Себептер</translation>
+        </message>
+        <message>
+            <source>Добавить</source>
+            <translation>Қосу</translation>
+        </message>
+        <message>
+            <source>Удалить</source>
+            <translation>Жою</translation>
+        </message>
+        <message>
+            <source>Выше</source>
+            <translation>Жоғары</translation>
+        </message>
+        <message>
+            <source>Ниже</source>
+            <translation>Төмен</translation>
+        </message>
+        <message>
+            <source>Из этого списка выбирают причину подтверждения, отмены и возврата, в этом порядке. Чтобы изменить текст, дважды щёлкните по нему. Для причины «Другое» оператор пишет пояснение сам.</source>
+            <translation>Растау, болдырмау және қайтару себебі осы тізімнен, осы ретпен таңдалады. Мәтінді өзгерту үшін оны екі рет басыңыз. «Другое» (басқа) себебі үшін оператор түсініктемені өзі жазады.</translation>
+        </message>
+        <message>
+            <source>Новая причина</source>
+            <translation>Жаңа себеп</translation>
+        </message>
+        <message>
+            <source>Нужна хотя бы одна причина: нажмите «Добавить» и введите её, например «Просьба покупателя».</source>
+            <translation>Кем дегенде бір себеп қажет: «Қосу» батырмасын басып, оны енгізіңіз, мысалы «Просьба покупателя» (сатып алушының өтініші).</translation>
+        </message>
+        <message>
+            <source>В строке {row} пустая причина: введите текст или удалите строку.</source>
+            <translation>{row} жолындағы себеп бос: мәтін енгізіңіз немесе жолды жойыңыз.</translation>
+        </message>
+        <message>
+            <source>Причина «{reason}» записана дважды: удалите повтор.</source>
+            <translation>«{reason}» себебі екі рет жазылған: қайталануын жойыңыз.</translation>
+        </message>
+    </context>
+    <context>
+        <name>Reconciliation</name>
+        <message>
+            <source>Совпадает</source>
+            <extracomment>Resolved lines are greyed: they stay in the list, and in the workbook, for the record. The reconciliation's categories in Russian (the engine's TITLES, here so that lupdate finds them; a test keeps both the same).</extracomment>
+            <translation>Сәйкес келеді</translation>
+        </message>
+        <message>
+            <source>Расхождение суммы</source>
+            <translation>Сома сәйкес емес</translation>
+        </message>
+        <message>
+            <source>Расхождение статуса</source>
+            <translation>Мәртебе сәйкес емес</translation>
+        </message>
+        <message>
+            <source>Нет оплаты в банке</source>
+            <translation>Банкте төлем жоқ</translation>
+        </message>
+        <message>
+            <source>Платёж неизвестен магазину</source>
+            <translation>Төлем дүкенге белгісіз</translation>
+        </message>
+        <message>
+            <source>Несколько платежей по заказу</source>
+            <translation>Бір тапсырыс бойынша бірнеше төлем</translation>
+        </message>
+        <message>
+            <source>Блокировки, ожидают подтверждения</source>
+            <translation>Растауды күтетін бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Блокировки, скоро истекают</source>
+            <translation>Мерзімі жақында бітетін бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Блокировки, срок истёк</source>
+            <translation>Мерзімі өткен бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Частичный возврат</source>
+            <translation>Ішінара қайтару</translation>
+        </message>
+        <message>
+            <source>Возврат</source>
+            <translation>Қайтару</translation>
+        </message>
+        <message>
+            <source>Комиссия банка</source>
+            <translation>Банк комиссиясы</translation>
+        </message>
+        <message>
+            <source>Расхождение валюты</source>
+            <translation>Валюта сәйкес емес</translation>
+        </message>
+        <message>
+            <source>Незавершённые операции</source>
+            <translation>Аяқталмаған операциялар</translation>
+        </message>
+        <message>
+            <source>Категория</source>
+            <translation>Санат</translation>
+        </message>
+        <message>
+            <source>День</source>
+            <translation>Күн</translation>
+        </message>
+        <message>
+            <source>Номер заказа</source>
+            <translation>Тапсырыс нөмірі</translation>
+        </message>
+        <message>
+            <source>В магазине</source>
+            <translation>Дүкенде</translation>
+        </message>
+        <message>
+            <source>В банке</source>
+            <translation>Банкте</translation>
+        </message>
+        <message>
+            <source>Разница</source>
+            <translation>Айырма</translation>
+        </message>
+        <message>
+            <source>Что не так</source>
+            <translation>Не дұрыс емес</translation>
+        </message>
+        <message>
+            <source>Решено</source>
+            <translation>Шешілді</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReconciliationTab</name>
+        <message>
+            <source>Сверка</source>
+            <translation>Салыстыру</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReconciliationView</name>
+        <message>
+            <source>Вчера</source>
+            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads).</extracomment>
+            <translation>Кеше</translation>
+        </message>
+        <message>
+            <source>Прошлый месяц</source>
+            <translation>Өткен ай</translation>
+        </message>
+        <message>
+            <source>Реестр операций банка</source>
+            <translation>Банк операцияларының тізілімі</translation>
+        </message>
+        <message>
+            <source>Запросить у банка реестр операций: он показывает платежи, неизвестные магазину, и повторные оплаты одного заказа.</source>
+            <translation>Банктен операциялар тізілімін сұрау: ол дүкенге белгісіз төлемдерді және бір тапсырыстың қайталанған төлемдерін көрсетеді.</translation>
+        </message>
+        <message>
+            <source>Сверить</source>
+            <translation>Салыстыру</translation>
+        </message>
+        <message>
+            <source>Отменить</source>
+            <translation>Болдырмау</translation>
+        </message>
+        <message>
+            <source>Экспорт в Excel…</source>
+            <translation>Excel-ге экспорттау…</translation>
+        </message>
+        <message>
+            <source>Книга Excel со всеми листами сверки (Ctrl+E)</source>
+            <translation>Салыстырудың барлық парақтары бар Excel кітабы (Ctrl+E)</translation>
+        </message>
+        <message>
+            <source>Выберите день или период и нажмите «Сверить»: заказы магазина сравниваются с платежами банка.</source>
+            <translation>Күнді немесе кезеңді таңдап, «Салыстыру» батырмасын басыңыз: дүкен тапсырыстары банк төлемдерімен салыстырылады.</translation>
+        </message>
+        <message>
+            <source>Заказано</source>
+            <translation>Тапсырыс берілді</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <translation>Қайтарылды</translation>
+        </message>
+        <message>
+            <source>Чистыми (списано − возвращено)</source>
+            <translation>Таза (есептен шығарылды − қайтарылды)</translation>
+        </message>
+        <message>
+            <source>Доля совпадений</source>
+            <translation>Сәйкестік үлесі</translation>
+        </message>
+        <message>
+            <source>Все расхождения</source>
+            <translation>Барлық сәйкессіздіктер</translation>
+        </message>
+        <message>
+            <source>Показывать решённые</source>
+            <translation>Шешілгендерді көрсету</translation>
+        </message>
+        <message>
+            <source>Отметить решённым…</source>
+            <translation>Шешілді деп белгілеу…</translation>
+        </message>
+        <message>
+            <source>Показать:</source>
+            <translation>Көрсету:</translation>
+        </message>
+        <message>
+            <source>Период:</source>
+            <translation>Кезең:</translation>
+        </message>
+        <message>
+            <source>Сверяю {period}…</source>
+            <translation>{period} салыстырып жатырмын…</translation>
+        </message>
+        <message>
+            <source>Читаю заказы и платежи</source>
+            <translation>Тапсырыстар мен төлемдерді оқып жатырмын</translation>
+        </message>
+        <message>
+            <source>Читаю реестр операций банка</source>
+            <translation>Банк операцияларының тізілімін оқып жатырмын</translation>
+        </message>
+        <message>
+            <source>Сопоставляю</source>
+            <translation>Сәйкестендіріп жатырмын</translation>
+        </message>
+        <message>
+            <source>Сохраняю результат</source>
+            <translation>Нәтижені сақтап жатырмын</translation>
+        </message>
+        <message>
+            <source>Записываю книгу Excel</source>
+            <translation>Excel кітабын жазып жатырмын</translation>
+        </message>
+        <message>
+            <source>Сверка отменена: ничего не сохранено.</source>
+            <translation>Салыстыру тоқтатылды: ештеңе сақталмады.</translation>
+        </message>
+        <message>
+            <source>За {period} сверять нечего: в базе нет заказов, платежей и операций этих дней. Проверьте даты, загрузите заказы магазина и синхронизируйте (F5).</source>
+            <translation>{period} үшін салыстыратын ештеңе жоқ: базада сол күндердің тапсырыстары, төлемдері және операциялары жоқ. Күндерді тексеріп, дүкен тапсырыстарын жүктеңіз және синхрондаңыз (F5).</translation>
+        </message>
+        <message>
+            <source>Сверка не выполнена: {error}</source>
+            <translation>Салыстыру орындалмады: {error}</translation>
+        </message>
+        <message>
+            <source>Сверка</source>
+            <translation>Салыстыру</translation>
+        </message>
+        <message>
+            <source>реестр операций банка прочитан ({n})</source>
+            <translation>банк операцияларының тізілімі оқылды ({n})</translation>
+        </message>
+        <message>
+            <source>без реестра операций банка</source>
+            <translation>банк операцияларының тізілімінсіз</translation>
+        </message>
+        <message>
+            <source>реестр операций банка недоступен профилю</source>
+            <translation>банк операцияларының тізілімі бұл профильге қолжетімсіз</translation>
+        </message>
+        <message>
+            <source>реестр операций банка не прочитан</source>
+            <translation>банк операцияларының тізілімі оқылмады</translation>
+        </message>
+        <message>
+            <source>Сверка за {period} ({tz}) · выполнена {at}, {who} · {listed}</source>
+            <translation>{period} салыстыруы ({tz}) · орындалды {at}, {who} · {listed}</translation>
+        </message>
+        <message>
+            <source>Платежи {n} заказов ещё не прочитаны из банка: они показаны как «нет оплаты в банке». Синхронизируйте (F5) и сверьте снова.</source>
+            <translation>{n} тапсырыстың төлемдері банктен әлі оқылмаған: олар «банкте төлем жоқ» ретінде көрсетілген. Синхрондап (F5), қайта салыстырыңыз.</translation>
+        </message>
+        <message>
+            <source>Без реестра операций не видны платежи, неизвестные магазину, и повторные оплаты ({why}).</source>
+            <translation>Операциялар тізілімінсіз дүкенге белгісіз төлемдер мен қайталанған төлемдер көрінбейді ({why}).</translation>
+        </message>
+        <message>
+            <source>заказов: {n}</source>
+            <translation>тапсырыстар: {n}</translation>
+        </message>
+        <message>
+            <source>совпало {matched} из {expected}</source>
+            <translation>{expected} ішінен {matched} сәйкес келді</translation>
+        </message>
+        <message>
+            <source>решено: {n}</source>
+            <translation>шешілді: {n}</translation>
+        </message>
+        <message>
+            <source>показано {shown} из {total} · открытых {open}</source>
+            <translation>{total} ішінен {shown} көрсетілді · ашық {open}</translation>
+        </message>
+        <message>
+            <source>Решено: {note} ({by}, {at})</source>
+            <translation>Шешілді: {note} ({by}, {at})</translation>
+        </message>
+        <message>
+            <source>Заказа нет в магазине. Платёж банка: {tx}, {amount}, карта {card}, RRN {rrn}.</source>
+            <translation>Дүкенде мұндай тапсырыс жоқ. Банк төлемі: {tx}, {amount}, карта {card}, RRN {rrn}.</translation>
+        </message>
+        <message>
+            <source>Изменить примечание…</source>
+            <translation>Ескертпені өзгерту…</translation>
+        </message>
+        <message>
+            <source>Отметить решённым</source>
+            <translation>Шешілді деп белгілеу</translation>
+        </message>
+        <message>
+            <source>Не удалось отметить расхождение: {error}</source>
+            <translation>Сәйкессіздікті белгілеу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Экспорт</source>
+            <translation>Экспорт</translation>
+        </message>
+        <message>
+            <source>Сначала выполните сверку: в книгу Excel попадает её результат.</source>
+            <translation>Алдымен салыстыруды орындаңыз: Excel кітабына оның нәтижесі енеді.</translation>
+        </message>
+        <message>
+            <source>Сверка {period}.xlsx</source>
+            <translation>Салыстыру {period}.xlsx</translation>
+        </message>
+        <message>
+            <source>Экспорт отменён: файл не записан.</source>
+            <translation>Экспорт тоқтатылды: файл жазылмады.</translation>
+        </message>
+        <message>
+            <source>Книга Excel не записана: {error}</source>
+            <translation>Excel кітабы жазылмады: {error}</translation>
+        </message>
+        <message>
+            <source>Книга Excel записана: {path}</source>
+            <translation>Excel кітабы жазылды: {path}</translation>
+        </message>
+    </context>
+    <context>
+        <name>RefundsPage</name>
+        <message>
+            <source>Возвраты</source>
+            <translation>Қайтарулар</translation>
+        </message>
+        <message>
+            <source>Второй менеджер одобряет возвраты больше:</source>
+            <translation>Екінші менеджер мына сомадан асатын қайтаруларды мақұлдайды:</translation>
+        </message>
+        <message>
+            <source>Возврат больше этой суммы ждёт, пока другой менеджер его одобрит, и только потом уходит в банк. 0 — одобрять каждый возврат.</source>
+            <translation>Бұл сомадан асатын қайтару басқа менеджер мақұлдағанша күтеді, содан кейін ғана банкке жіберіледі. 0 — әр қайтаруды мақұлдау.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не сумма: введите сумму в тенге цифрами, например 100 000 или 250 000,50.</source>
+            <translation>«{text}» — сома емес: теңгедегі соманы цифрлармен енгізіңіз, мысалы 100 000 немесе 250 000,50.</translation>
+        </message>
+    </context>
+    <context>
+        <name>Roles</name>
+        <message>
+            <source>бухгалтер</source>
+            <extracomment>Longest a hold may be set to last, in days (the bank's own limit is far shorter).</extracomment>
+            <translation>бухгалтер</translation>
+        </message>
+        <message>
+            <source>менеджер</source>
+            <translation>менеджер</translation>
+        </message>
+        <message>
+            <source>администратор</source>
+            <translation>әкімші</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Настройки</source>
+            <extracomment>Settings that take effect only when the program starts again. The settings were saved: the changes (list[SettingChange]) and a warning to show, if any (a password that went to the fallback file). Whether the operator may change the admin-only pages is known; for tests.</extracomment>
+            <translation>Баптаулар</translation>
+        </message>
+        <message>
+            <source>Сохранить</source>
+            <translation>Сақтау</translation>
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation>Болдырмау</translation>
+        </message>
+        <message>
+            <source>Не удалось узнать права оператора: {error}</source>
+            <translation>Оператордың құқықтарын анықтау мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Оператор {name} не зарегистрирован: менять можно только язык. Попросите администратора добавить вас.</source>
+            <translation>{name} операторы тіркелмеген: тек тілді өзгертуге болады. Әкімшіден сізді қосуды сұраңыз.</translation>
+        </message>
+        <message>
+            <source>Вы вошли как {name} (администратор): можно менять всё.</source>
+            <translation>Сіз {name} ретінде кірдіңіз (әкімші): бәрін өзгертуге болады.</translation>
+        </message>
+        <message>
+            <source>Вы вошли как {name}: эти настройки меняет администратор, вам доступны язык и проверка соединения.</source>
+            <translation>Сіз {name} ретінде кірдіңіз: бұл баптауларды әкімші өзгертеді, сізге тіл және қосылымды тексеру қолжетімді.</translation>
+        </message>
+        <message>
+            <source>Эти настройки меняет администратор; ничего не сохранено.</source>
+            <translation>Бұл баптауларды әкімші өзгертеді; ештеңе сақталмады.</translation>
+        </message>
+        <message>
+            <source>Файл настроек не записан ({error}): проверьте, что диск не заполнен и папка доступна для записи, и сохраните снова; ничего не изменено.</source>
+            <translation>Баптаулар файлы жазылмады ({error}): дискінің толмағанын және қалтаға жазуға болатынын тексеріп, қайта сақтаңыз; ештеңе өзгертілмеді.</translation>
+        </message>
+        <message>
+            <source>Настройки не сохранены: {error}</source>
+            <translation>Баптаулар сақталмады: {error}</translation>
+        </message>
+        <message>
+            <source>Настройки сохранены; язык, база данных и профиль при запуске сменятся при следующем запуске программы.</source>
+            <translation>Баптаулар сақталды; тіл, деректер базасы және іске қосқандағы профиль бағдарлама келесі рет іске қосылғанда ауысады.</translation>
+        </message>
+        <message>
+            <source>Настройки сохранены.</source>
+            <translation>Баптаулар сақталды.</translation>
+        </message>
+    </context>
+    <context>
+        <name>StateFilterButton</name>
+        <message>
+            <source>Все состояния</source>
+            <translation>Барлық күйлер</translation>
+        </message>
+        <message>
+            <source>Состояние: все</source>
+            <translation>Күйі: барлығы</translation>
+        </message>
+        <message>
+            <source>Состояние: {state}</source>
+            <translation>Күйі: {state}</translation>
+        </message>
+        <message>
+            <source>Состояний выбрано: {n}</source>
+            <translation>Таңдалған күйлер: {n}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SyncPanel</name>
+        <message>
+            <source>Отмена</source>
+            <extracomment>What the Sync button runs: services.sync.sync_statuses, or the same bound to another bank. A sync ended (finished or cancelled) and wrote what it read: views should read again. The one-line result for the status bar.</extracomment>
+            <translation>Болдырмау</translation>
+        </message>
+        <message>
+            <source>Синхронизировать</source>
+            <translation>Синхрондау</translation>
+        </message>
+        <message>
+            <source>Прочитать у банка состояние платежей (F5)</source>
+            <translation>Банктен төлемдердің күйін оқу (F5)</translation>
+        </message>
+        <message>
+            <source>Подготовка…</source>
+            <translation>Дайындалуда…</translation>
+        </message>
+        <message>
+            <source>Останавливаю…</source>
+            <translation>Тоқтатып жатырмын…</translation>
+        </message>
+        <message>
+            <source>{done} из {total}</source>
+            <translation>{total} ішінен {done}</translation>
+        </message>
+        <message>
+            <source>{rate}/с · осталось {eta}</source>
+            <translation>{rate}/с · {eta} қалды</translation>
+        </message>
+        <message>
+            <source>Синхронизация не удалась: {error}</source>
+            <translation>Синхрондау сәтсіз аяқталды: {error}</translation>
+        </message>
+        <message>
+            <source>Синхронизация</source>
+            <translation>Синхрондау</translation>
+        </message>
+        <message>
+            <source>Время Алматы</source>
+            <translation>Алматы уақыты</translation>
+        </message>
+        <message>
+            <source>Последняя синхронизация: неизвестно</source>
+            <translation>Соңғы синхрондау: белгісіз</translation>
+        </message>
+        <message>
+            <source>Синхронизации ещё не было</source>
+            <translation>Синхрондау әлі болған жоқ</translation>
+        </message>
+        <message>
+            <source>Синхронизация от {when} не завершена</source>
+            <translation>{when} синхрондауы аяқталмаған</translation>
+        </message>
+        <message>
+            <source>Синхронизация: {when} (остановлена)</source>
+            <translation>Синхрондау: {when} (тоқтатылды)</translation>
+        </message>
+        <message>
+            <source>Синхронизация: {when} (с ошибкой)</source>
+            <translation>Синхрондау: {when} (қатемен)</translation>
+        </message>
+        <message>
+            <source>Синхронизация: {when}</source>
+            <translation>Синхрондау: {when}</translation>
+        </message>
+        <message>
+            <source>Синхронизация остановлена</source>
+            <translation>Синхрондау тоқтатылды</translation>
+        </message>
+        <message>
+            <source>Синхронизация завершена</source>
+            <translation>Синхрондау аяқталды</translation>
+        </message>
+        <message>
+            <source>{head}: прочитано {read}, изменилось {changed}, нет в банке {not_found}, ошибок {errors}</source>
+            <translation>{head}: оқылды {read}, өзгерді {changed}, банкте жоқ {not_found}, қателер {errors}</translation>
+        </message>
+        <message>
+            <source>; остальное прочитает следующая синхронизация</source>
+            <translation>; қалғанын келесі синхрондау оқиды</translation>
+        </message>
+    </context>
+    <context>
+        <name>TableMenus</name>
+        <message>
+            <source>Копировать строки</source>
+            <extracomment>The menu last shown (tests trigger its actions instead of clicking a popup).</extracomment>
+            <translation>Жолдарды көшіру</translation>
+        </message>
+        <message>
+            <source>Показать подробности</source>
+            <translation>Толығырақ көрсету</translation>
+        </message>
+        <message>
+            <source>Открыть в платежах</source>
+            <translation>Төлемдерде ашу</translation>
+        </message>
+        <message>
+            <source>Копировать номера заказов</source>
+            <translation>Тапсырыс нөмірлерін көшіру</translation>
+        </message>
+    </context>
+    <context>
+        <name>WindowMenus</name>
+        <message>
+            <source>&amp;Файл</source>
+            <translation>&amp;Файл</translation>
+        </message>
+        <message>
+            <source>&amp;Экспорт…</source>
+            <translation>&amp;Экспорт…</translation>
+        </message>
+        <message>
+            <source>&amp;Настройки…</source>
+            <translation>&amp;Баптаулар…</translation>
+        </message>
+        <message>
+            <source>В&amp;ыход</source>
+            <translation>&amp;Шығу</translation>
+        </message>
+        <message>
+            <source>&amp;Правка</source>
+            <translation>&amp;Түзету</translation>
+        </message>
+        <message>
+            <source>&amp;Найти платёж</source>
+            <translation>Төлемді &amp;табу</translation>
+        </message>
+        <message>
+            <source>&amp;Справка</source>
+            <translation>&amp;Анықтама</translation>
+        </message>
+        <message>
+            <source>&amp;О программе</source>
+            <translation>Бағдарлама &amp;туралы</translation>
+        </message>
+        <message>
+            <source>Пароль базы данных</source>
+            <translation>Деректер базасының құпиясөзі</translation>
+        </message>
+        <message>
+            <source>Выгружать в Excel можно со вкладки, которая это умеет, например со сверки.</source>
+            <translation>Excel-ге мұны істей алатын қойындыдан экспорттауға болады, мысалы салыстырудан.</translation>
+        </message>
+    </context>
+    <context>
+        <name>parent</name>
+        <message>
+            <source>Сохранить сверку в Excel</source>
+            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
+            <translation>Салыстыруды Excel-ге сақтау</translation>
+        </message>
+        <message>
+            <source>Книга Excel (*.xlsx)</source>
+            <translation>Excel кітабы (*.xlsx)</translation>
+        </message>
+    </context>
+</TS>
