@@ -54,12 +54,12 @@ def with_context(
     def run(args: argparse.Namespace) -> int:
         try:
             ctx = open_context(args)
-        except UnknownProfile as exc:
-            say_error(str(exc))
-            return USAGE
         except (JsonFileError, SchemaError, StoreUnavailable) as exc:
             say_error(str(exc))
             return FAILED
+        except (UnknownProfile, ValueError) as exc:  # ValueError: a --db address we cannot use
+            say_error(str(exc))
+            return USAGE
         with ctx:
             try:
                 return command(args, ctx)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from halyk_desk.paths import AppPaths
@@ -45,7 +45,7 @@ class Store:
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             backup = migrate.upgrade(resolved)
-        except OperationalError as exc:
+        except DBAPIError as exc:  # unreachable, refused, or no right to create the tables
             shown = resolved.render_as_string(hide_password=True)
             raise StoreUnavailable(
                 f"Cannot open the database {shown}: {str(exc.orig).strip()}. Check the address "

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import psycopg
 import pytest
 from cli_helpers import add_orders, run
+from postgres_cluster import SUPERUSER
 
 from halyk_desk.domain import utc_now
 
@@ -119,3 +121,25 @@ def test_tables_for_people(capsys, store_url, synced):
 def test_empty_lists(capsys, store_url, shop):
     assert run(capsys, store_url, "holds", "--json")[1] == "[]\n"
     assert run(capsys, store_url, "payments", "--json")[1] == "[]\n"
+
+
+def test_a_database_we_cannot_use_is_a_usage_error_not_a_traceback(capsys):
+    code, out, err = run(capsys, "mysql://shop@server/halyk", "holds")
+    assert code == 2 and out == ""
+    assert err.startswith("halyk-desk: Unsupported database 'mysql'")
+
+
+def test_a_user_without_rights_on_the_database_gets_a_message(capsys, pg_cluster):
+    """A PostgreSQL user who may not create the tables: a failure (1) saying what to check."""
+    url = pg_cluster.create_database("no_rights")
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(host="127.0.0.1", port=pg_cluster.port, user=SUPERUSER,
+                         dbname=database, autocommit=True) as conn:
+        conn.execute("CREATE ROLE visitor LOGIN")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    visitor = f"postgresql+psycopg://visitor@127.0.0.1:{pg_cluster.port}/{database}"
+
+    code, _, err = run(capsys, visitor, "holds")
+
+    assert code == 1 and "Traceback" not in err
+    assert "Cannot open the database" in err and "permission denied" in err
