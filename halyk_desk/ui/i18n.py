@@ -1,11 +1,11 @@
 """The window's language: Russian (the source text), Kazakh or English, through Qt's .qm files.
 
 Which language: the `language` setting, or for `auto` the system's. The users are shops in
-Kazakhstan, where office work is done in Russian whatever the desktop's language, so `auto` means
-Russian on a Russian or Kazakh system and on any system set to Kazakhstan; English only on a system
-in another language and country (a head office abroad, a foreign accountant). Kazakh is always
-available by choosing it in Settings. A change of language applies at the next start: views set
-their texts once when they are built.
+Kazakhstan, where office work is mostly done in Russian, so `auto` means Russian on a Russian or a
+Kazakh system (and on one with no language set at all, such as a bare server); English on a system
+in any other language (a head office abroad, a foreign accountant). Kazakh is chosen in Settings:
+a Kazakh desktop does not imply that the shop's accountants want the program in Kazakh.
+A change of language applies at the next start: views set their texts once, when they are built.
 
 Translations live in halyk_desk/translations/halyk_desk_<lang>.qm (made by packaging/i18n.py from
 resources/i18n/*.ts), inside the package, so they come along in a wheel and in the PyInstaller
@@ -44,12 +44,9 @@ def resolve_language(setting: str, system: QLocale | None = None) -> str:
     if setting in LANGUAGES:
         return setting
     system = system or QLocale.system()
-    if system.language() in (QLocale.Language.Russian, QLocale.Language.Kazakh):
+    if system.language() in (QLocale.Language.Russian, QLocale.Language.Kazakh,
+                             QLocale.Language.C, QLocale.Language.AnyLanguage):
         return "ru"
-    if system.territory() == QLocale.Country.Kazakhstan:
-        return "ru"
-    if system.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
-        return DEFAULT_LANGUAGE  # no language configured at all (a bare server, a container)
     return "en"
 
 

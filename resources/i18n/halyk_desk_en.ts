@@ -667,6 +667,10 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Mark resolved</translation>
         </message>
         <message>
+            <source>Отмена</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
             <source>Примечание (обязательно):</source>
             <translation>Note (required):</translation>
         </message>
@@ -2297,6 +2301,10 @@ Reason: {reason}.</translation>
         <message>
             <source>&amp;Файл</source>
             <translation>&amp;File</translation>
+        </message>
+        <message>
+            <source>&amp;Импорт заказов…</source>
+            <translation>&amp;Import orders…</translation>
         </message>
         <message>
             <source>&amp;Экспорт…</source>

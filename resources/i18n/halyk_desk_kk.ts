@@ -667,6 +667,10 @@
             <translation>Шешілді деп белгілеу</translation>
         </message>
         <message>
+            <source>Отмена</source>
+            <translation>Болдырмау</translation>
+        </message>
+        <message>
             <source>Примечание (обязательно):</source>
             <translation>Ескертпе (міндетті):</translation>
         </message>
@@ -2297,6 +2301,10 @@
         <message>
             <source>&amp;Файл</source>
             <translation>&amp;Файл</translation>
+        </message>
+        <message>
+            <source>&amp;Импорт заказов…</source>
+            <translation>Тапсырыстарды &amp;импорттау…</translation>
         </message>
         <message>
             <source>&amp;Экспорт…</source>

@@ -665,6 +665,10 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Отмена</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Примечание (обязательно):</source>
             <translation type="unfinished" />
         </message>
@@ -2294,6 +2298,10 @@
         <name>WindowMenus</name>
         <message>
             <source>&amp;Файл</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Импорт заказов…</source>
             <translation type="unfinished" />
         </message>
         <message>
