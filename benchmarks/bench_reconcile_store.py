@@ -147,12 +147,10 @@ def main() -> int:
             result = recon.result
             read = {k: min(r[k] for r in reads) for k in ("wall", "cpu")}
             run = {k: min(r[k] for r in runs) for k in ("wall", "cpu")}
-            print(f"  read both ({rows:,} rows)  {read['wall']:7.2f} s wall "
-                  f"{read['cpu']:7.2f} s CPU")
-            print(f"  reconcile                       {run['wall']:7.2f} s wall "
-                  f"{run['cpu']:7.2f} s CPU")
+            for label, figures in ((f"read both ({rows:,} rows)", read), ("reconcile", run)):
+                print(f"  {label:<30} {figures['wall']:7.2f} s wall {figures['cpu']:7.2f} s CPU")
             for clock in ("wall", "cpu"):
-                print(f"  ratio reconcile ÷ read ({clock})  {run[clock] / read[clock]:5.2f}"
+                print(f"  ratio reconcile ÷ read ({clock:<4}) {run[clock] / read[clock]:7.2f}"
                       f"   (target ≤ {TARGET})")
             print(f"  {result.orders:,} orders, match rate {result.match_rate}, "
                   f"{len(result.discrepancies):,} discrepancies")
