@@ -655,12 +655,17 @@ class ReconciliationView(QWidget):
     def show_latest(self) -> None:
         """The dashboard's "open discrepancies": the latest run's period, run again, unresolved
         first; what is on screen already stays when there is one."""
-        if self.recon is None and not self.busy:
-            runs = service.list_runs(self._ctx, limit=1)
-            if runs:
-                self.set_period(runs[0].date_from, runs[0].date_to)
-            self.run()
         self.resolved_check.setChecked(False)
+        if self.recon is not None or self.busy:
+            return
+        ctx = self._ctx
+        run_task(lambda: service.list_runs(ctx, limit=1), self._latest_arrived, owner=self)
+
+    def _latest_arrived(self, runs: list[service.RunRecord] | None, error: Any) -> None:
+        if runs:
+            self.set_period(runs[0].date_from, runs[0].date_to)
+        if self.recon is None and not self.busy:
+            self.run()
 
 
 def percent_text(share: Decimal) -> str:

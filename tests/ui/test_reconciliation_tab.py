@@ -237,3 +237,19 @@ def test_the_dashboard_card_opens_the_open_discrepancies(qtbot, synced_window, r
     qtbot.mouseClick(dashboard.discrepancies_card, Qt.MouseButton.LeftButton)
     assert synced_window.tabs.currentWidget() is view
     assert not view.resolved_check.isChecked()
+
+
+def test_the_dashboard_card_runs_the_latest_period_when_nothing_is_shown(qtbot, synced_window,
+                                                                         view):
+    today = business_today(view._ctx)
+    recorded = service.run_reconciliation(view._ctx, today - timedelta(days=20), today)
+    dashboard = synced_window.dashboard.view
+    dashboard.refresh()
+    qtbot.waitUntil(lambda: dashboard.discrepancies == recorded.open_count, timeout=20_000)
+    synced_window.tabs.setCurrentIndex(0)
+    with qtbot.waitSignal(view.ran, timeout=60_000) as ran:
+        qtbot.mouseClick(dashboard.discrepancies_card, Qt.MouseButton.LeftButton)
+    assert synced_window.tabs.currentWidget() is view
+    assert view.period() == (today - timedelta(days=20), today)
+    assert ran.args[0].open_count == recorded.open_count
+    assert len(view.visible_items()) == recorded.open_count  # the open ones only
