@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QObject, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTableView
 
@@ -19,9 +19,11 @@ from halyk_desk.ui.roles import RowRole
 def _row_under(table: QTableView, pos: QPoint) -> None:
     """Right-clicking a row outside the selection selects it, as file managers do."""
     index = table.indexAt(pos)
-    if index.isValid() and not table.selectionModel().isRowSelected(index.row(), index.parent()):
-        table.selectRow(index.row())
-        table.setCurrentIndex(index)
+    selection = table.selectionModel()
+    if index.isValid() and not selection.isRowSelected(index.row(), index.parent()):
+        # Explicit flags: selectRow() would follow whatever modifier keys are held.
+        flags = QItemSelectionModel.SelectionFlag
+        selection.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
 
 
 class TableMenus(QObject):
