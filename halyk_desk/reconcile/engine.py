@@ -11,10 +11,8 @@ orders from outside the period may be passed too: they claim their payments, and
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -40,6 +38,7 @@ from halyk_desk.reconcile.categories import (
     UNKNOWN_TO_SHOP,
     UNRESOLVED_OPERATIONS,
 )
+from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reconcile.matching import WITH_MONEY, match_orders
 from halyk_desk.reconcile.model import (
     BankOperation,
@@ -107,7 +106,7 @@ def reconcile(
             for op in operations
             if op.transaction_id not in known
         )))
-    with _collector_paused():
+    with collector_paused():
         run = _Run(period_from, period_to, settings, marks)
         matching = match_orders(orders, payments, settings.match_window)
         run.order_lines(matching.pairs)
@@ -116,19 +115,6 @@ def reconcile(
         for operation in open_operations:
             run.open_operation(operation)
         return run.result()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The run allocates only acyclic objects; pausing the cyclic collector spares it rescanning
-    millions of live input records on every generation-2 pass (a third of the run's time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check(period_from: date, period_to: date, settings: ReconcileSettings) -> None:

@@ -19,11 +19,9 @@ A run is recorded only when it is complete; with `record=False` the caller recor
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -50,6 +48,7 @@ from halyk_desk.reconcile import (
     reconcile,
     to_json,
 )
+from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reports import OperationLine, ReportMeta, write_reconciliation_workbook
 from halyk_desk.services import audit, operations, operators
 from halyk_desk.services.bank import BankSetupError, open_bank
@@ -263,19 +262,6 @@ _NO_PAYMENT = frozenset({State.NOT_FOUND.value, State.UNKNOWN.value})
 _STATES = {s.value: s for s in State}
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building millions of (acyclic) records would set off the cyclic collector's full passes
-    over all of them again and again; it is paused meanwhile, as the engine does for its run."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class _Builder:
     """Store rows → the engine's records, as cheaply as they can be made.
 
@@ -371,7 +357,7 @@ def read_inputs(
         select(*_LINE_COLUMNS).select_from(Order).outerjoin(Payment, _JOIN)
         .where(Order.profile_id == pid, Order.created_at >= start, Order.created_at < end)
     )
-    with _collector_paused():
+    with collector_paused():
         for part in partitions(session, lines):
             for row in part:
                 order = build.order(row)
