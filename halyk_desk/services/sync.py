@@ -33,7 +33,6 @@ from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import EpayError, InvoiceNotFound
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
-from halyk_desk.services.payment_batch import save_payments
 from halyk_desk.services.payments import business_range
 from halyk_desk.store import repository
 from halyk_desk.store.records import PaymentRecord, SavedPayment
@@ -283,7 +282,7 @@ class _Run:
     def _store(self, reads: list[PaymentRecord], failed: list[_Result]) -> list[SavedPayment]:
         profile = self.ctx.profile.name
         with self.ctx.store.session() as session:
-            saved = save_payments(session, profile, reads, sync_run_id=self.run_id)
+            saved = repository.save_payments(session, profile, reads, sync_run_id=self.run_id)
             for record, outcome in zip(reads, saved, strict=True):
                 # A first picture is not a change; every later change of state is audited.
                 if outcome.state_changed and outcome.old_state is not None:
