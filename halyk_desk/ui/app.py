@@ -26,10 +26,6 @@ from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 DESKTOP_FILE_NAME = "halyk-desk"
 ICON_FILE = "halyk-desk.svg"
 
-#: The translators of this run: Qt does not keep them alive by itself.
-_language: i18n.Installed | None = None
-
-
 def icon_path() -> Path | None:
     """The program's icon: beside the program in a PyInstaller bundle, in resources/icons of the
     source tree otherwise; None when neither has it (an installed wheel)."""
@@ -106,28 +102,27 @@ def _application() -> QApplication:
 
 
 def install_language(args: Any) -> i18n.Installed:
-    """The language of the settings (or the system's), for the rest of this run."""
-    global _language
+    """The language of the settings (or the system's); keep what it returns while it is used."""
     try:
         setting = _settings(args)["language"]
     except Exception:  # build_window reports a broken settings file; the language can wait
         setting = "auto"
-    if _language is not None:
-        i18n.uninstall(_language)
-    _language = i18n.install(i18n.resolve_language(setting))
-    return _language
+    return i18n.install(i18n.resolve_language(setting))
 
 
 def run_window(args: Any, *, notifier: Notifier | None = None) -> int:
     """`halyk-desk` without a command: the window until it is closed; 1 when it cannot start."""
     app = _application()
-    install_language(args)
-    window = build_window(args, notifier or MessageBoxNotifier())
-    if window is None:
-        return 1
-    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    failures: list[BaseException] = []
-    window.failed.connect(failures.append)
-    window.show()
-    code = app.exec()
-    return 1 if failures else code
+    language = install_language(args)  # held here: Qt does not keep translators alive
+    try:
+        window = build_window(args, notifier or MessageBoxNotifier())
+        if window is None:
+            return 1
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        failures: list[BaseException] = []
+        window.failed.connect(failures.append)
+        window.show()
+        code = app.exec()
+        return 1 if failures else code
+    finally:
+        i18n.uninstall(language)
