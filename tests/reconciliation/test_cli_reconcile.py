@@ -3,14 +3,13 @@ shape, the exit codes a morning script relies on, the workbook, and bad input wr
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from conftest import ACCOUNTANT, DISABLED, MANAGER, truth
+from libreoffice import convert, require_soffice
 from openpyxl import load_workbook
 
 from halyk_desk.cli import main
@@ -162,22 +161,11 @@ def test_xlsx_writes_a_workbook_whose_totals_equal_its_rows(exported):
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
-def _reports_test_helpers():
-    """The reports tests' LibreOffice helpers (_soffice, _convert), loaded from their file."""
-    source = Path(__file__).resolve().parent.parent / "reports" / "test_workbook.py"
-    spec = importlib.util.spec_from_file_location("reports_workbook_tests", source)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_libreoffice_opens_the_exported_workbook(exported, tmp_path):
-    helpers = _reports_test_helpers()
-    soffice = helpers._soffice()
+    soffice = require_soffice()
     path, *_ = exported
-    helpers._convert(soffice, path, tmp_path, "pdf")
+    convert(soffice, path, tmp_path, "pdf")
     assert (tmp_path / f"{path.stem}.pdf").read_bytes()[:5] == b"%PDF-"
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from libreoffice import convert, require_soffice
 from openpyxl import load_workbook
 
 from halyk_desk.domain import ALMATY, Money, State, canonical_state
@@ -344,35 +341,16 @@ def test_nothing_but_the_workbook_is_left_in_the_folder(workbook):
 
 # --- LibreOffice ----------------------------------------------------------------------------
 
-def _soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        if os.environ.get("HALYK_DESK_REQUIRE_SOFFICE") == "1":
-            pytest.fail("LibreOffice (soffice) is required (HALYK_DESK_REQUIRE_SOFFICE=1): "
-                        "apt-get install libreoffice-calc")
-        pytest.skip("LibreOffice is not installed: apt-get install libreoffice-calc")
-    return found
-
-
-def _convert(soffice: str, source: Path, out: Path, target: str) -> None:
-    profile = out / "lo-profile"  # its own profile: never clash with another running soffice
-    subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-         target, "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )
-
-
 @pytest.mark.slow
 def test_libreoffice_opens_the_workbook_and_reads_its_numbers(workbook, tmp_path):
-    soffice = _soffice()
+    soffice = require_soffice()
     *_, path = workbook
-    _convert(soffice, path, tmp_path, "pdf")
+    convert(soffice, path, tmp_path, "pdf")
     pdf = tmp_path / "сверка.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
     # every sheet as CSV (filter options: comma, quote, UTF-8, all sheets): LibreOffice must see
     # dates as dates (not serial numbers) and totals equal to the engine's
-    _convert(soffice, path, tmp_path,
+    convert(soffice, path, tmp_path,
              "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1")
     daily = (tmp_path / "сверка-По дням.csv").read_text(encoding="utf-8").splitlines()
     assert daily[0].startswith("День,Заказов,Заказано")
