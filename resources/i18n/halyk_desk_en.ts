@@ -71,7 +71,6 @@
 {error}
 
 Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
-            <extracomment>The translators of this run: Qt does not keep them alive by itself.</extracomment>
             <translation>Could not open the data of Halyk Desk:
 {error}
 
@@ -1511,6 +1510,10 @@ Reason: {reason}.</translation>
         <message>
             <source>Загрузка…</source>
             <translation>Loading…</translation>
+        </message>
+        <message>
+            <source>Подсчёт строк…</source>
+            <translation>Counting rows…</translation>
         </message>
         <message numerus="yes">
             <source>%n платежей</source>

@@ -71,7 +71,6 @@
 {error}
 
 Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
-            <extracomment>The translators of this run: Qt does not keep them alive by itself.</extracomment>
             <translation>Halyk Desk деректерін ашу мүмкін болмады:
 {error}
 
@@ -1511,6 +1510,10 @@
         <message>
             <source>Загрузка…</source>
             <translation>Жүктелуде…</translation>
+        </message>
+        <message>
+            <source>Подсчёт строк…</source>
+            <translation>Жолдарды санап жатырмын…</translation>
         </message>
         <message numerus="yes">
             <source>%n платежей</source>

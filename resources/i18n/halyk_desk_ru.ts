@@ -71,7 +71,6 @@
 {error}
 
 Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
-            <extracomment>The translators of this run: Qt does not keep them alive by itself.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1506,6 +1505,10 @@
         </message>
         <message>
             <source>Загрузка…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Подсчёт строк…</source>
             <translation type="unfinished" />
         </message>
         <message numerus="yes">
