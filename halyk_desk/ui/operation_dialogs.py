@@ -181,6 +181,13 @@ def _rule_text(violation: RuleViolation, limits: ActionLimits) -> str:
     }.get(violation.code, violation.message)
 
 
+def _show_problem(label: QLabel, ok_button: QPushButton, problem: str | None) -> None:
+    """Why the dialog cannot go ahead, shown under it; OK is enabled only when nothing is wrong."""
+    label.setText(problem or "")
+    label.setVisible(problem is not None)
+    ok_button.setEnabled(problem is None)
+
+
 class OperationDialog(QDialog):
     """One payment, one operation. Subclasses name the action."""
 
@@ -291,9 +298,7 @@ class OperationDialog(QDialog):
 
     def _update(self) -> None:
         problem = self.problem()
-        self.problem_label.setText(problem or "")
-        self.problem_label.setVisible(problem is not None)
-        self.ok_button.setEnabled(problem is None)
+        _show_problem(self.problem_label, self.ok_button, problem)
         if problem is None:
             reason = self.reason_picker.reason()
             self.summary_label.setText(
@@ -485,9 +490,7 @@ class BulkHoldsDialog(QDialog):
 
     def _update(self) -> None:
         problem = self.problem()
-        self.problem_label.setText(problem or "")
-        self.problem_label.setVisible(problem is not None)
-        self.ok_button.setEnabled(problem is None)
+        _show_problem(self.problem_label, self.ok_button, problem)
 
     def request(self) -> BulkRequest:
         problem = self.problem()
