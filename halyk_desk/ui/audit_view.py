@@ -4,14 +4,13 @@ invoice, and a check of its hash chain."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
-    QDate,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,6 +34,7 @@ from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
 from halyk_desk.services import audit
 from halyk_desk.services.audit import AuditFilter, AuditRecord, VerifyResult
 from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.date_fields import date_edit, pydate
 from halyk_desk.ui.roles import RowRole, SortRole
 from halyk_desk.ui.tasks import run_task
 
@@ -127,8 +126,8 @@ class AuditView(QWidget):
         self.all_dates_check.setObjectName("auditAllDates")
         self.all_dates_check.setChecked(True)
         today = business_day_of(utc_now())
-        self.date_from_edit = self._date_edit(today - timedelta(days=30), "auditFrom")
-        self.date_to_edit = self._date_edit(today, "auditTo")
+        self.date_from_edit = date_edit(self, today - timedelta(days=30), "auditFrom")
+        self.date_to_edit = date_edit(self, today, "auditTo")
         self.verify_button = QPushButton(tr("Проверить целостность"), self)
         self.verify_button.setObjectName("auditVerify")
         self.verify_label = QLabel(self)
@@ -188,13 +187,6 @@ class AuditView(QWidget):
         combo.setMinimumWidth(140)
         return combo
 
-    def _date_edit(self, day: date, name: str) -> QDateEdit:
-        edit = QDateEdit(QDate(day.year, day.month, day.day), self)
-        edit.setObjectName(name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd.MM.yyyy")
-        return edit
-
     def _dates_toggled(self, every: bool) -> None:
         self.date_from_edit.setEnabled(not every)
         self.date_to_edit.setEnabled(not every)
@@ -205,8 +197,8 @@ class AuditView(QWidget):
         start = end = None
         if not self.all_dates_check.isChecked():
             first, last = self.date_from_edit.date(), self.date_to_edit.date()
-            start = business_day_bounds(date(first.year(), first.month(), first.day()))[0]
-            end = business_day_bounds(date(last.year(), last.month(), last.day()))[1]
+            start = business_day_bounds(pydate(first))[0]
+            end = business_day_bounds(pydate(last))[1]
         return AuditFilter(
             operator=self.operator_combo.currentData(),
             action=self.action_combo.currentData(),

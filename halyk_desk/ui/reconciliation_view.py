@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -51,6 +50,7 @@ from halyk_desk.services.reconciliation import (
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui import i18n
 from halyk_desk.ui.dashboard_view import CARD_STYLE, StatCard
+from halyk_desk.ui.date_fields import date_edit, pydate, qdate
 from halyk_desk.ui.notify import Notifier
 from halyk_desk.ui.payment_detail import PaymentDetailPane
 from halyk_desk.ui.reconciliation_model import (
@@ -72,14 +72,6 @@ _COLUMN_WIDTHS = (215, 84, 96, 112, 112, 112, 0, 170)
 CARDS_PER_ROW = 7
 OpenDialog = Callable[[QDialog], None]
 AskPath = Callable[[QWidget, str], str | None]
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _pydate(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
 
 
 def _open(dialog: QDialog) -> None:
@@ -164,8 +156,8 @@ class ReconciliationView(QWidget):
         self._last_folder: Path | None = None
 
         yesterday = business_today(ctx) - timedelta(days=1)
-        self.from_edit = self._date_edit(yesterday, "reconcileFrom")
-        self.to_edit = self._date_edit(yesterday, "reconcileTo")
+        self.from_edit = date_edit(self, yesterday, "reconcileFrom")
+        self.to_edit = date_edit(self, yesterday, "reconcileTo")
         self.yesterday_button = QPushButton(self.tr("Вчера"), self)
         self.yesterday_button.setObjectName("reconcileYesterday")
         self.last_month_button = QPushButton(self.tr("Прошлый месяц"), self)
@@ -315,13 +307,6 @@ class ReconciliationView(QWidget):
         self.proxy.modelReset.connect(lambda: self._show_item(None))
 
     # --- setup ----------------------------------------------------------------------------------
-    def _date_edit(self, day: date, name: str) -> QDateEdit:
-        edit = QDateEdit(_qdate(day), self)
-        edit.setObjectName(name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd.MM.yyyy")
-        return edit
-
     def _setup_table(self) -> None:
         table = self.table
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -343,12 +328,12 @@ class ReconciliationView(QWidget):
 
     # --- period ---------------------------------------------------------------------------------
     def period(self) -> tuple[date, date]:
-        return _pydate(self.from_edit.date()), _pydate(self.to_edit.date())
+        return pydate(self.from_edit.date()), pydate(self.to_edit.date())
 
     def set_period(self, first: date, last: date) -> None:
         """first <= last; the end first, so that neither edit has to move the other."""
-        self.to_edit.setDate(_qdate(last))
-        self.from_edit.setDate(_qdate(first))
+        self.to_edit.setDate(qdate(last))
+        self.from_edit.setDate(qdate(first))
 
     def choose_yesterday(self) -> None:
         yesterday = business_today(self._ctx) - timedelta(days=1)
