@@ -49,7 +49,8 @@ class Store:
             shown = resolved.render_as_string(hide_password=True)
             raise StoreUnavailable(
                 f"Cannot open the database {shown}: {str(exc.orig).strip()}. Check the address "
-                f"(--db or {DB_ENV}), that the server is running, and the user's rights."
+                f"(--db, {DB_ENV} or Settings → Database), that the server is running, and the "
+                "user's rights."
             ) from exc
         return cls(create_store_engine(resolved), backup)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -82,8 +82,8 @@ def _open(dialog: QDialog) -> None:
 
 def _ask_save_path(parent: QWidget, suggested: str) -> str | None:
     path, _ = QFileDialog.getSaveFileName(
-        parent, parent.tr("Сохранить сверку в Excel"), suggested,
-        parent.tr("Книга Excel (*.xlsx)"))
+        parent, QCoreApplication.translate("ReconciliationView", "Сохранить сверку в Excel"),
+        suggested, QCoreApplication.translate("ReconciliationView", "Книга Excel (*.xlsx)"))
     return path or None
 
 

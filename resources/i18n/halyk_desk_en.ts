@@ -1884,6 +1884,15 @@ Reason: {reason}.</translation>
     <context>
         <name>ReconciliationView</name>
         <message>
+            <source>Сохранить сверку в Excel</source>
+            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
+            <translation>Save the reconciliation to Excel</translation>
+        </message>
+        <message>
+            <source>Книга Excel (*.xlsx)</source>
+            <translation>Excel workbook (*.xlsx)</translation>
+        </message>
+        <message>
             <source>Вчера</source>
             <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads).</extracomment>
             <translation>Yesterday</translation>
@@ -2344,18 +2353,6 @@ Reason: {reason}.</translation>
         <message>
             <source>Выгружать в Excel можно со вкладки, которая это умеет, например со сверки.</source>
             <translation>Export to Excel from a tab that can do it, such as Reconciliation.</translation>
-        </message>
-    </context>
-    <context>
-        <name>parent</name>
-        <message>
-            <source>Сохранить сверку в Excel</source>
-            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
-            <translation>Save the reconciliation to Excel</translation>
-        </message>
-        <message>
-            <source>Книга Excel (*.xlsx)</source>
-            <translation>Excel workbook (*.xlsx)</translation>
         </message>
     </context>
 </TS>

@@ -1882,6 +1882,15 @@
     <context>
         <name>ReconciliationView</name>
         <message>
+            <source>Сохранить сверку в Excel</source>
+            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга Excel (*.xlsx)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Вчера</source>
             <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads).</extracomment>
             <translation type="unfinished" />
@@ -2341,18 +2350,6 @@
         </message>
         <message>
             <source>Выгружать в Excel можно со вкладки, которая это умеет, например со сверки.</source>
-            <translation type="unfinished" />
-        </message>
-    </context>
-    <context>
-        <name>parent</name>
-        <message>
-            <source>Сохранить сверку в Excel</source>
-            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Книга Excel (*.xlsx)</source>
             <translation type="unfinished" />
         </message>
     </context>
