@@ -27,9 +27,8 @@ from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
 from halyk_desk.ui.signals import qt_value
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
+from halyk_desk.ui.table_columns import alignment, header_data
 
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -89,6 +88,8 @@ HOLD_COLUMNS: tuple[HoldColumn, ...] = (
 )
 
 TIME_LEFT_COLUMN = 5
+_TITLES = tuple(column.title for column in HOLD_COLUMNS)
+_ALIGNMENTS = tuple(alignment(column.right) for column in HOLD_COLUMNS)
 
 
 class HoldsModel(QAbstractTableModel):
@@ -121,13 +122,7 @@ class HoldsModel(QAbstractTableModel):
 
     @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HOLD_COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("HoldsModel", HOLD_COLUMNS[section].title)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if HOLD_COLUMNS[section].right else _LEFT
-        return None
+        return header_data("HoldsModel", _TITLES, _ALIGNMENTS, section, orientation, role)
 
     @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -142,7 +137,7 @@ class HoldsModel(QAbstractTableModel):
         if role == RowRole:
             return hold
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column.right else _LEFT
+            return _ALIGNMENTS[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(hold)
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -28,10 +28,9 @@ from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
 from halyk_desk.ui.signals import emit, qt_value
 from halyk_desk.ui.state_look import INK
+from halyk_desk.ui.table_columns import alignment, header_data
 
 _CONTEXT = "Reconciliation"
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 Index = QModelIndex | QPersistentModelIndex
 #: Resolved lines are greyed: they stay in the list, and in the workbook, for the record.
 RESOLVED_INK = QColor("#6b6b6b")
@@ -105,6 +104,8 @@ COLUMNS: tuple[DiscrepancyColumn, ...] = (
     DiscrepancyColumn(QT_TRANSLATE_NOOP("Reconciliation", "Решено"),
                       _resolved_text, lambda d: d.mark.at.timestamp() if d.mark else -1.0),
 )
+_TITLES = tuple(column.title for column in COLUMNS)
+_ALIGNMENTS = tuple(alignment(column.right) for column in COLUMNS)
 #: The column that takes the table's spare width.
 MESSAGE_COLUMN = 6
 
@@ -139,13 +140,7 @@ class DiscrepancyModel(QAbstractTableModel):
 
     @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate(_CONTEXT, COLUMNS[section].title)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if COLUMNS[section].right else _LEFT
-        return None
+        return header_data(_CONTEXT, _TITLES, _ALIGNMENTS, section, orientation, role)
 
     @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -160,7 +155,7 @@ class DiscrepancyModel(QAbstractTableModel):
         if role == RowRole:
             return item
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column.right else _LEFT
+            return _ALIGNMENTS[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole:
             return RESOLVED_INK if item.resolved else INK
         if role == Qt.ItemDataRole.ToolTipRole:
