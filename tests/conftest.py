@@ -11,6 +11,8 @@ schema at all. PostgreSQL is a throwaway cluster started once per session from D
 each test module gets a database of its own, emptied before each test. Without the binaries those
 tests do not run, the summary says so loudly, and HALYK_DESK_REQUIRE_POSTGRES=1 (CI) makes that an
 error instead.
+
+Bank: `bank` is a sandbox bank (seed 0) and `server` serves it over real HTTP on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ from keyring.errors import PasswordDeleteError
 from postgres_cluster import ClusterError, PostgresCluster, find_bindir
 
 from halyk_desk.paths import AppPaths, resolve_paths
+from halyk_desk.sandbox import SandboxBank, SandboxServer
 from halyk_desk.store import Store
 
 REQUIRE_POSTGRES_ENV = "HALYK_DESK_REQUIRE_POSTGRES"
+#: When the sandbox's "slow" fault answers: well after the tests' client timeouts (0.5 s), soon
+#: enough to keep fault tests fast.
+SANDBOX_SLOW_SECONDS = 1.5
 _PG_MISSING = pytest.StashKey[str]()
 
 
@@ -75,6 +81,19 @@ def memory_keyring() -> MemoryKeyring:
 def app_paths() -> AppPaths:
     """The folders of the isolated home."""
     return resolve_paths(None)
+
+
+# --- the sandbox bank ----------------------------------------------------------------------------
+
+@pytest.fixture
+def bank() -> SandboxBank:
+    return SandboxBank(seed=0)
+
+
+@pytest.fixture
+def server(bank: SandboxBank) -> Iterator[SandboxServer]:
+    with SandboxServer(bank, port=0, slow_seconds=SANDBOX_SLOW_SECONDS) as srv:
+        yield srv
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------

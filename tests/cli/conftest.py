@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cli_helpers import add_profile
 
 from halyk_desk.paths import AppPaths
-from halyk_desk.sandbox import SandboxBank, SandboxServer
+from halyk_desk.sandbox import SandboxServer
 from halyk_desk.store import Store
-
-
-@pytest.fixture
-def bank() -> SandboxBank:
-    return SandboxBank(seed=0)
-
-
-@pytest.fixture
-def server(bank: SandboxBank) -> Iterator[SandboxServer]:
-    with SandboxServer(bank, port=0) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -5,21 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from epay_helpers import SLOW_SECONDS, TIMEOUT, CannedBank, make_client
+from epay_helpers import TIMEOUT, CannedBank, make_client
 
 from halyk_desk.epay import EpayClient
-from halyk_desk.sandbox import SandboxBank, SandboxServer
-
-
-@pytest.fixture
-def bank() -> SandboxBank:
-    return SandboxBank(seed=0)
-
-
-@pytest.fixture
-def server(bank: SandboxBank) -> Iterator[SandboxServer]:
-    with SandboxServer(bank, port=0, slow_seconds=SLOW_SECONDS) as srv:
-        yield srv
+from halyk_desk.sandbox import SandboxServer
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from halyk_desk.sandbox import (
 
 #: Short enough for fast fault tests; the sandbox's "slow" fault answers well after it.
 TIMEOUT = 0.5
-SLOW_SECONDS = 1.5
 
 
 def sandbox_profile(server: SandboxServer, **changes: str) -> EpayProfile:

@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from money_helpers import SLOW_SECONDS, Ctx, make_client, register_profile
+from money_helpers import Ctx, make_client, register_profile
 
 from halyk_desk.epay import EpayClient
 from halyk_desk.paths import AppPaths
-from halyk_desk.sandbox import SandboxBank, SandboxServer
+from halyk_desk.sandbox import SandboxServer
 from halyk_desk.services import operators
 from halyk_desk.settings import Settings
 from halyk_desk.store import Store
-
-
-@pytest.fixture
-def bank() -> SandboxBank:
-    return SandboxBank(seed=0)
-
-
-@pytest.fixture
-def server(bank: SandboxBank) -> Iterator[SandboxServer]:
-    with SandboxServer(bank, port=0, slow_seconds=SLOW_SECONDS) as srv:
-        yield srv
 
 
 @pytest.fixture

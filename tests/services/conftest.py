@@ -9,20 +9,9 @@ from sync_helpers import make_client, make_ctx
 
 from halyk_desk.epay import EpayClient
 from halyk_desk.paths import AppPaths
-from halyk_desk.sandbox import SandboxBank, SandboxServer
+from halyk_desk.sandbox import SandboxServer
 from halyk_desk.services.context import AppContext
 from halyk_desk.store import Store
-
-
-@pytest.fixture
-def bank() -> SandboxBank:
-    return SandboxBank(seed=0)
-
-
-@pytest.fixture
-def server(bank: SandboxBank) -> Iterator[SandboxServer]:
-    with SandboxServer(bank, port=0) as srv:
-        yield srv
 
 
 @pytest.fixture
