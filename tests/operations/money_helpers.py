@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from halyk_desk.domain import Money
@@ -32,7 +33,6 @@ from halyk_desk.store.records import ProfileRecord
 PROFILE = "shop"
 #: Short enough for fast fault tests; the sandbox's "slow" fault answers well after it.
 TIMEOUT = 0.5
-SLOW_SECONDS = 1.5
 #: In these tests the sandbox applies an operation before it answers, or never: an unanswered
 #: request cannot be applied later, so resolution need not wait.
 NO_GRACE = timedelta(0)
@@ -51,6 +51,29 @@ class Ctx:
 
     def as_(self, operator: str) -> Ctx:
         return replace(self, operator=operator)
+
+
+class Crash(BaseException):
+    """The program dies here (BaseException: nothing in the program catches it)."""
+
+
+class CrashingTransport(httpx.HTTPTransport):
+    """Real HTTP, but the program 'dies' at a money request: before it leaves, or after the bank
+    handled it and before its answer is recorded."""
+
+    def __init__(self, when: str) -> None:
+        super().__init__()
+        self.when = when
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        money = request.method == "POST" and "/operation/" in request.url.path
+        if money and self.when == "before":
+            raise Crash
+        response = super().handle_request(request)
+        if money and self.when == "after":
+            response.read()
+            raise Crash
+        return response
 
 
 def sandbox_profile(server: SandboxServer) -> EpayProfile:

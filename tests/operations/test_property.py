@@ -13,12 +13,19 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from money_helpers import NO_GRACE, REASON, Ctx, make_client, register_profile
+from money_helpers import (
+    NO_GRACE,
+    REASON,
+    Crash,
+    CrashingTransport,
+    Ctx,
+    make_client,
+    register_profile,
+)
 
 from halyk_desk.domain import Money
 from halyk_desk.paths import resolve_paths
@@ -35,29 +42,6 @@ FAULTS = [None, "drop", "lost_reply", "slow", "http5xx", "html502", "token_expir
           "crash_before", "crash_after"]
 BANK_ACTION = {"confirm": "charge", "cancel": "cancel", "refund": "refund"}
 PATHS = {"confirm": "/charge", "cancel": "/cancel", "refund": "/refund"}
-
-
-class Crash(BaseException):
-    """The program dies (nothing in it catches a BaseException)."""
-
-
-class Dying(httpx.HTTPTransport):
-    """Real HTTP; the program dies at the money request, before it leaves or after the bank
-    handled it."""
-
-    def __init__(self, when: str) -> None:
-        super().__init__()
-        self.when = when
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        money = request.method == "POST" and "/operation/" in request.url.path
-        if money and self.when == "before":
-            raise Crash
-        response = super().handle_request(request)
-        if money:
-            response.read()
-            raise Crash
-        return response
 
 
 class MoneyMachine(RuleBasedStateMachine):
@@ -97,7 +81,7 @@ class MoneyMachine(RuleBasedStateMachine):
             kwargs["amount"] = money
         if fault in ("crash_before", "crash_after"):
             when = fault.removeprefix("crash_")
-            with make_client(self.server, transport=Dying(when)) as dying:
+            with make_client(self.server, transport=CrashingTransport(when)) as dying:
                 try:
                     getattr(operations, action)(self.ctx, invoice, client=dying, **kwargs)
                 except Crash:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 
-import httpx
 import pytest
 from money_helpers import (
     NO_GRACE,
     REASON,
+    Crash,
+    CrashingTransport,
     executed,
     hold,
     journal,
@@ -21,29 +22,6 @@ from money_helpers import (
 from halyk_desk.domain import Money
 from halyk_desk.services import audit, operations
 from halyk_desk.services.operations import _Desk
-
-
-class Crash(BaseException):
-    """The program dies here (BaseException: nothing in the program catches it)."""
-
-
-class CrashingTransport(httpx.HTTPTransport):
-    """Real HTTP, but the program 'dies' at a money request: before it leaves, or after the bank
-    handled it and before its answer is recorded."""
-
-    def __init__(self, when: str) -> None:
-        super().__init__()
-        self.when = when
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        money = request.method == "POST" and "/operation/" in request.url.path
-        if money and self.when == "before":
-            raise Crash
-        response = super().handle_request(request)
-        if money and self.when == "after":
-            response.read()
-            raise Crash
-        return response
 
 
 @pytest.mark.parametrize("when,applied", [("before", False), ("after", True)])
