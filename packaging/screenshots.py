@@ -66,6 +66,17 @@ def choose_first_row(view: object) -> None:
         table.selectRow(0)
 
 
+def reconcile_demo_month(view: object) -> None:
+    """On the reconciliation tab, reconcile the demo month so the picture shows its discrepancies."""
+    run_button = getattr(view, "run_button", None)
+    if run_button is None:
+        return
+    last = view.to_edit.date()  # type: ignore[attr-defined]
+    view.from_edit.setDate(last.addDays(-29))  # type: ignore[attr-defined]
+    run_button.click()
+    settle()
+
+
 def shoot(window: object, out: Path) -> list[Path]:
     tabs = window.tabs  # type: ignore[attr-defined]
     pictures = []
@@ -73,6 +84,7 @@ def shoot(window: object, out: Path) -> list[Path]:
         tabs.setCurrentIndex(index)
         view = tabs.widget(index)
         settle()
+        reconcile_demo_month(view)
         choose_first_row(view)
         settle()
         image = window.grab().toImage()  # type: ignore[attr-defined]
