@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from halyk_desk.commands.running import (
     FAILED,
     OK,
@@ -151,10 +149,6 @@ def _opened(command: Callable[[argparse.Namespace, Workspace], int]
         except ValueError as exc:  # --db or HALYK_DESK_DB is no database address we know
             say_error(str(exc))
             return USAGE
-        except DBAPIError as exc:  # reached, but refused: e.g. no right to create the tables
-            say_error(f"The database refused to open: {str(exc.orig).strip().splitlines()[0]}. "
-                      "Check that its user owns the database (see the admin guide).")
-            return FAILED
         with workspace:
             try:
                 return command(args, workspace)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from halyk_desk.paths import AppPaths
@@ -45,12 +45,17 @@ class Store:
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             backup = migrate.upgrade(resolved)
-        except DBAPIError as exc:  # unreachable, refused, or no right to create the tables
+        except OperationalError as exc:  # not reached: down, wrong address, refused login
             shown = resolved.render_as_string(hide_password=True)
             raise StoreUnavailable(
                 f"Cannot open the database {shown}: {str(exc.orig).strip()}. Check the address "
                 f"(--db, {DB_ENV} or Settings → Database), that the server is running, and the "
                 "user's rights."
+            ) from exc
+        except DBAPIError as exc:  # reached, but refused: e.g. no right to create the tables
+            raise StoreUnavailable(
+                f"The database refused to open: {str(exc.orig).strip().splitlines()[0]}. "
+                "Check that its user owns the database (see the admin guide)."
             ) from exc
         return cls(create_store_engine(resolved), backup)
 

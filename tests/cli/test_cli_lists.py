@@ -142,4 +142,4 @@ def test_a_user_without_rights_on_the_database_gets_a_message(capsys, pg_cluster
     code, _, err = run(capsys, visitor, "holds")
 
     assert code == 1 and "Traceback" not in err
-    assert "Cannot open the database" in err and "permission denied" in err
+    assert "The database refused to open: permission denied for schema public" in err

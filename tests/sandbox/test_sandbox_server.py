@@ -109,15 +109,17 @@ def test_sixteen_concurrent_readers_all_get_answers(http, server, bank, token):
 
 def test_a_chunked_body_is_refused_without_applying(server, bank, token):
     tx = bank.add_payment(INVOICE, Money(5000), status="AUTH")
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-    try:
-        conn.request("POST", f"/operation/{tx}/charge", body=iter([b'{"amount": 10}']),
-                     headers={"Authorization": f"Bearer {token}",
-                              "Content-Type": "application/json"}, encode_chunked=True)
-        reply = conn.getresponse()
+    body = b'{"amount": 10}'
+    # The whole request in one write: the server may answer and close before reading the body.
+    request = (f"POST /operation/{tx}/charge HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n").encode()
+    request += f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(request)
+        reply = http.client.HTTPResponse(sock)
+        reply.begin()
         assert reply.status == 411 and "error" in json.loads(reply.read())
-    finally:
-        conn.close()
     assert bank.operations == []
 
 

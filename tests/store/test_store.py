@@ -67,4 +67,4 @@ def test_an_unreachable_database_is_named_in_the_error(app_paths):
     message = str(caught.value)
     assert "postgresql+psycopg://someone:***@127.0.0.1:9/halyk" in message
     assert "hunter2" not in message
-    assert "--db or HALYK_DESK_DB" in message
+    assert "--db, HALYK_DESK_DB or Settings → Database" in message
