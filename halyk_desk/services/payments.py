@@ -168,14 +168,18 @@ def list_payments(
     descending: bool = True,
     offset: int = 0,
     limit: int | None = 200,
+    after: str | None = None,
+    before: str | None = None,
 ) -> list[PaymentRow]:
-    """One page of the filtered list; `limit=None` for all of it (the CLI)."""
+    """One page of the filtered list; `limit=None` for all of it (the CLI). `after` or `before`
+    (an invoiceId) page from that row instead of counting `offset` rows, where the sort allows:
+    see store.repository.list_payments."""
     if sort not in SORT_KEYS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
     with ctx.store.session(readonly=True) as session:
         rows = repository.list_payments(
             session, ctx.profile.name, _store_filter(ctx, flt), sort=sort,
-            descending=descending, offset=offset, limit=limit,
+            descending=descending, offset=offset, limit=limit, after=after, before=before,
         )
     return [_row(r) for r in rows]
 

@@ -69,6 +69,8 @@ class Order(Base):
         UniqueConstraint("profile_id", "invoice_id"),
         Index(None, "profile_id", "created_at"),
         Index(None, "profile_id", "customer_key"),
+        # The window's sort by amount; the id breaks ties, as the list does.
+        Index(None, "profile_id", "amount_minor", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

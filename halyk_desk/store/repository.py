@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import islice
+from math import isqrt
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, union, update
@@ -516,22 +517,52 @@ def orders_needing_sync(
     return list(session.scalars(query))
 
 
-def _search_hits(pid: int, text: str) -> Any:
-    """Ids of the orders whose invoiceId, customer, RRN or card mask start with `text`, or whose
-    card ends with it (four digits). Each branch is one index range."""
+def _search_terms(text: str) -> list[tuple[bool, ColumnElement[bool]]]:
+    """What a search matches, one term per index, each with whether it is on the payment: the
+    invoiceId, customer, RRN or card mask starts with `text`, or the card ends with it (four
+    digits)."""
     key = text.casefold()
-    branches = [
-        select(Order.id).where(Order.profile_id == pid, _prefix(Order.invoice_id, text)),
-        select(Order.id).where(Order.profile_id == pid, _prefix(Order.customer_key, key)),
-        select(Order.id).join(Payment, _PAYMENT_JOIN)
-        .where(Payment.profile_id == pid, _prefix(Payment.reference, text)),
-        select(Order.id).join(Payment, _PAYMENT_JOIN)
-        .where(Payment.profile_id == pid, _prefix(Payment.card_mask, text)),
+    terms = [
+        (False, _prefix(Order.invoice_id, text)),
+        (False, _prefix(Order.customer_key, key)),
+        (True, _prefix(Payment.reference, text)),
+        (True, _prefix(Payment.card_mask, text)),
     ]
     if len(text) == 4 and text.isdigit():
-        branches.append(select(Order.id).join(Payment, _PAYMENT_JOIN)
-                        .where(Payment.profile_id == pid, Payment.card_last4 == text))
+        terms.append((True, Payment.card_last4 == text))
+    return terms
+
+
+def _search_hits(pid: int, text: str) -> Any:
+    """Ids of the orders a search matches, each term one index range."""
+    branches = [
+        select(Order.id).join(Payment, _PAYMENT_JOIN).where(Payment.profile_id == pid, term)
+        if on_payment else select(Order.id).where(Order.profile_id == pid, term)
+        for on_payment, term in _search_terms(text)
+    ]
     return union(*branches).subquery("hits")
+
+
+def _search_is_broad(session: Session, pid: int, text: str, page: int) -> bool:
+    """Whether a search matches so many orders that walking the sort's index and testing each
+    row fills a page sooner than fetching and sorting every hit.
+
+    Testing a row costs about what fetching and sorting a hit does, so with N orders and H hits
+    a page takes about page × N ÷ H rows walked against H hits sorted: walking wins when
+    H² > page × N. Each term's hits are counted on its index, up to that bound (an over-count:
+    filters and the payment's order are left out, which only matters near the bound).
+    """
+    orders = session.scalar(select(func.max(Order.id))) or 0  # the table's size, on its key
+    bound = isqrt(page * orders)
+    found = 0
+    for on_payment, term in _search_terms(text):
+        table: Any = Payment if on_payment else Order
+        probe = (select(table.id).where(table.profile_id == pid, term)
+                 .limit(bound + 1 - found).subquery())
+        found += session.scalar(select(func.count()).select_from(probe)) or 0
+        if found > bound:
+            return True
+    return False
 
 
 def _state_condition(states: frozenset[State]) -> ColumnElement[bool]:
@@ -543,24 +574,29 @@ def _state_condition(states: frozenset[State]) -> ColumnElement[bool]:
 
 
 def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
-            with_payment: bool) -> Any:
+            with_payment: bool, walk: bool = False) -> Any:
     """SELECT `columns` FROM the orders that pass `filters`, joined to their payments when
     `with_payment` or the filters need it.
 
-    A search starts FROM its hits (few, found on indexes) and looks the orders up by id: were it
-    a condition on the orders instead, SQLite would walk the whole date index testing each order.
+    A search starts FROM its hits (found on indexes) and looks the orders up by id: were it a
+    condition on the orders instead, SQLite would walk the whole date index testing each order.
+    With `walk` (a broad search, see _search_is_broad) it is that condition all the same: the
+    query walks its ORDER BY's index and stops when the page is full.
     """
     search = (filters.search or "").strip()
-    if search:
+    tested = search and walk
+    if search and not walk:
         hits = _search_hits(pid, search)
         query = select(*columns).select_from(hits).join(Order, Order.id == hits.c.id)
     else:
         query = select(*columns).select_from(Order)
-    if with_payment or filters.states is not None:
+    if with_payment or filters.states is not None or tested:
         query = query.outerjoin(Payment, _PAYMENT_JOIN)
     query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
     if filters.states is not None:
         query = query.where(_state_condition(filters.states))
+    if tested:
+        query = query.where(or_(*(term for _, term in _search_terms(search))))
     return query
 
 
@@ -588,6 +624,9 @@ _PAYMENT_SORTS: dict[str, Any] = {
 #: Columns the payments list can be sorted by; nullable ones sort their blanks last.
 SORT_KEYS: dict[str, Any] = {**_ORDER_SORTS, **_PAYMENT_SORTS}
 _NOT_NULL_SORTS = frozenset({"created_at", "invoice_id", "amount", "currency", "state"})
+#: Sorts that page by key (after or before a given row) on an index: the order's own columns
+#: that are never blank. The others page by offset.
+KEYSET_SORTS = frozenset(_ORDER_SORTS) & _NOT_NULL_SORTS
 
 _ROW_COLUMNS = (
     Order.id.label("order_id"), Order.invoice_id, Order.created_at, Order.amount_minor,
@@ -600,6 +639,23 @@ _ROW_COLUMNS = (
 )
 
 
+def _beyond(session: Session, pid: int, sort: str, invoice_id: str,
+            later: bool) -> ColumnElement[bool] | None:
+    """Rows whose (sort key, order id) is above (`later`) or below that of the order
+    `invoice_id`; None when there is no such order."""
+    column = _ORDER_SORTS[sort]
+    anchor = session.execute(
+        select(column, Order.id).where(Order.profile_id == pid, Order.invoice_id == invoice_id)
+    ).first()
+    if anchor is None:
+        return None
+    value, order_id = anchor
+    # The first half is an index range the database seeks to; the second skips the ties.
+    if later:
+        return and_(column >= value, or_(column > value, Order.id > order_id))
+    return and_(column <= value, or_(column < value, Order.id < order_id))
+
+
 def list_payments(
     session: Session,
     profile: str,
@@ -609,23 +665,41 @@ def list_payments(
     descending: bool = True,
     offset: int = 0,
     limit: int | None = 200,
+    after: str | None = None,
+    before: str | None = None,
 ) -> list[PaymentRow]:
     """Orders with their bank picture: filtered, sorted (by a SORT_KEYS name) and paged by the
-    database. Ties break on the order's id, so pages never overlap or skip."""
+    database. Ties break on the order's id, so pages never overlap or skip.
+
+    `after` (an invoiceId) makes the page the `limit` rows right after that order's row in this
+    order, `before` those right before it (still in list order): the same rows as the offset
+    they stand at, found by seeking on the sort's index rather than counting `offset` rows.
+    Both only for KEYSET_SORTS; otherwise, or when there is no such order, `offset` is used.
+    """
     if sort not in SORT_KEYS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
     pid = profile_id(session, profile)
+    filters = filters or PaymentFilter()
+    anchor = after if after is not None else before
+    beyond = None
+    if anchor is not None and sort in KEYSET_SORTS:
+        # Walking backwards from `before` is walking forwards in the reversed order.
+        beyond = _beyond(session, pid, sort, anchor, later=(after is not None) != descending)
+    backwards = beyond is not None and after is None
+    down = descending != backwards
     column = SORT_KEYS[sort]
-    key = column.desc() if descending else column.asc()
+    key = column.desc() if down else column.asc()
     if sort not in _NOT_NULL_SORTS:
         key = key.nulls_last()
-    order = (key, Order.id.desc() if descending else Order.id.asc())
+    order = (key, Order.id.desc() if down else Order.id.asc())
+    search = (filters.search or "").strip()
+    walk = (bool(search) and sort not in _PAYMENT_SORTS and limit is not None
+            and _search_is_broad(session, pid, search, limit))
     # First the page's ids, on as few tables as the filters and the sort need (deep pages skip
     # rows on an index alone), then the full rows for just those ids.
-    page = (
-        _orders([Order.id], pid, filters or PaymentFilter(), with_payment=sort in _PAYMENT_SORTS)
-        .order_by(*order).offset(offset).limit(limit).subquery("page")
-    )
+    page = _orders([Order.id], pid, filters, with_payment=sort in _PAYMENT_SORTS, walk=walk)
+    page = page.where(beyond) if beyond is not None else page.offset(offset)
+    page = page.order_by(*order).limit(limit).subquery("page")
     query = (
         select(*_ROW_COLUMNS).select_from(page).join(Order, Order.id == page.c.id)
         .outerjoin(Payment, _PAYMENT_JOIN).order_by(*order)
@@ -635,6 +709,8 @@ def list_payments(
         values = dict(row)
         values["state"] = State(values["state"])
         rows.append(PaymentRow(**values))
+    if backwards:
+        rows.reverse()
     return rows
 
 
