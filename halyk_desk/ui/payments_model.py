@@ -2,8 +2,13 @@
 
 The database does all the work: it counts, filters and sorts (sort() asks it, never Python), and
 the model keeps only blocks of rows (BLOCK_SIZE each) near what the view shows, fetched on a
-worker thread when the view first asks for a row that is not there. A block that arrives after
-the filter or sort changed is dropped (the generation counter), so stale rows never appear.
+worker thread when the view first asks for a row that is not there. A block next to one in
+memory is fetched by key (the rows after or before that block's edge row, a seek on the sort's
+index), any other by offset. A new filter's first block and its count are fetched side by side:
+the rows show as soon as they come, and the list takes its full length when the count does (a
+broad search or a state filter can take a second to count on a million orders). Results that
+arrive after the filter or sort changed are dropped (each load has a sequence number), so stale
+rows never appear.
 """
 
 from __future__ import annotations
@@ -116,6 +121,14 @@ def column_of(key: str) -> int:
     return next(i for i, col in enumerate(COLUMNS) if col.key == key)
 
 
+class _Query(NamedTuple):
+    """What a load asks the database for."""
+
+    filter: PaymentFilter
+    sort: str
+    descending: bool
+
+
 class _Shown(NamedTuple):
     """A row as painted: its text per column and its colours, worked out once per fetch (on the
     worker), because Qt asks data() several times per cell on every repaint."""
@@ -159,7 +172,9 @@ class PaymentsModel(QAbstractTableModel):
 
     #: A new filter or sort is being applied (the old rows stay until it is done).
     loading = Signal()
-    #: The count for the current filter is known and the first block is in.
+    #: The first block of a load is shown; `loaded` follows with the count.
+    rows_ready = Signal()
+    #: The newest load is in: its first block and the count for the current filter.
     loaded = Signal(int)
     #: A query failed; the message says what happened.
     failed = Signal(str)
@@ -174,13 +189,18 @@ class PaymentsModel(QAbstractTableModel):
         self._total = 0
         self._blocks: OrderedDict[int, list[_Shown]] = OrderedDict()
         self._queue: list[int] = []
-        #: The block being fetched, with the generation it was asked for: (generation, number).
+        #: The block being fetched, with the load it belongs to: (sequence, number).
         self._fetching: tuple[int, int] | None = None
         self._dropped = False
-        self._generation = 0
-        #: The generation whose count and first block are in; older than _generation while a new
-        #: filter or sort is being loaded (the old rows stay on screen, no blocks are fetched).
+        #: Loads started so far; each has the next number.
+        self._sequence = 0
+        #: The load whose rows are shown (the blocks in memory are its), and what it asked for.
         self._applied = 0
+        self._applied_query: _Query | None = None
+        #: Counts that came before their load's first block, by sequence number.
+        self._counts: dict[int, int] = {}
+        #: The shown rows' count is still on its way: the length is that of the first block.
+        self._counting = False
         self._ready = False
 
     # --- what the view asks -----------------------------------------------------------------
@@ -230,7 +250,9 @@ class PaymentsModel(QAbstractTableModel):
             return
         self._sort = COLUMNS[column].key
         self._descending = order == Qt.SortOrder.DescendingOrder
-        self._reload(recount=False)
+        shown = self._applied_query
+        # The same rows in another order: the count is known, unless it is still coming.
+        self._reload(recount=shown is None or shown.filter != self._filter or self._counting)
 
     # --- what the view sets -----------------------------------------------------------------
     @property
@@ -244,6 +266,11 @@ class PaymentsModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def counting(self) -> bool:
+        """Rows are shown but their count is still coming: the length is the first block's."""
+        return self._counting
 
     @property
     def ready(self) -> bool:
@@ -297,57 +324,145 @@ class PaymentsModel(QAbstractTableModel):
         run_task(job, on_done, owner=self)
 
     # --- loading ------------------------------------------------------------------------------
-    def _reload(self, *, recount: bool, keep_position: bool = False) -> None:
-        self._generation += 1
-        generation = self._generation
-        self._queue.clear()
-        flt, sort, descending = self._filter, self._sort, self._descending
-        ctx, size, known_total = self._ctx, self._block_size, self._total
+    def _query(self) -> _Query:
+        return _Query(self._filter, self._sort, self._descending)
 
-        def job() -> tuple[int, list[_Shown]]:
-            total = payment_service.count_payments(ctx, flt) if recount else known_total
-            rows = payment_service.list_payments(
-                ctx, flt, sort=sort, descending=descending, offset=0, limit=size
-            )
-            return total, _shown(rows)
+    def _reload(self, *, recount: bool, keep_position: bool = False) -> None:
+        self._sequence += 1
+        sequence, query = self._sequence, self._query()
+        self._queue.clear()
+        ctx, size = self._ctx, self._block_size
+
+        def first_block() -> list[_Shown]:
+            return _shown(payment_service.list_payments(
+                ctx, query.filter, sort=query.sort, descending=query.descending, offset=0,
+                limit=size))
 
         emit(self.loading)
+        if keep_position:
+            # After a sync or an import: rows and count together, so that the list keeps its
+            # place and changes its length at most once.
+            run_task(
+                lambda: (payment_service.count_payments(ctx, query.filter), first_block()),
+                lambda result, error: self._refreshed(sequence, query, result, error),
+                owner=self,
+            )
+            return
+        if recount:
+            run_task(
+                lambda: payment_service.count_payments(ctx, query.filter),
+                lambda total, error: self._counted(sequence, query, total, error),
+                owner=self,
+            )
+        else:
+            self._counts[sequence] = self._total
         run_task(
-            job,
-            lambda result, error: self._loaded(generation, keep_position, result, error),
+            first_block,
+            lambda rows, error: self._first_block(sequence, query, rows, error),
             owner=self,
         )
 
-    def _loaded(
+    def _stale(self, sequence: int, query: _Query) -> bool:
+        """Another filter or sort was asked for since, or newer rows of this one are shown."""
+        return query != self._query() or sequence < self._applied
+
+    def _first_block(
         self,
-        generation: int,
-        keep_position: bool,
+        sequence: int,
+        query: _Query,
+        rows: list[_Shown] | None,
+        error: BaseException | None,
+    ) -> None:
+        if self._stale(sequence, query) or sequence == self._applied:
+            return
+        if error is not None or rows is None:
+            emit(self.failed, _message(error))
+            return
+        total = self._counts.get(sequence)
+        if total is None and len(rows) < self._block_size:
+            total = len(rows)  # the whole list fits in its first block
+        self._apply(sequence, query, rows, total, keep_position=False)
+
+    def _counted(
+        self, sequence: int, query: _Query, total: int | None, error: BaseException | None
+    ) -> None:
+        if self._stale(sequence, query):
+            return
+        if error is not None or total is None:
+            emit(self.failed, _message(error))
+            return
+        if sequence > self._applied:
+            self._counts[sequence] = total  # its first block is still on its way
+        elif self._counting:
+            self._counting = False
+            self._resize(total)
+            self._done(total)
+
+    def _refreshed(
+        self,
+        sequence: int,
+        query: _Query,
         result: tuple[int, list[_Shown]] | None,
         error: BaseException | None,
     ) -> None:
-        if generation != self._generation:
-            return  # a newer filter or sort was asked for meanwhile
+        if self._stale(sequence, query) or sequence == self._applied:
+            return
         if error is not None or result is None:
             emit(self.failed, _message(error))
             return
         total, rows = result
-        self._applied = generation
-        if keep_position and self._ready and total == self._total:
+        self._apply(sequence, query, rows, total, keep_position=True)
+
+    def _apply(
+        self,
+        sequence: int,
+        query: _Query,
+        rows: list[_Shown],
+        total: int | None,
+        *,
+        keep_position: bool,
+    ) -> None:
+        """Show the first block of load `sequence`; its length is `total`, or that of the block
+        until the count comes (total None)."""
+        self._applied, self._applied_query = sequence, query
+        self._counts = {s: n for s, n in self._counts.items() if s > sequence}
+        self._counting = total is None
+        length = len(rows) if total is None else total
+        if keep_position and self._ready and length == self._total:
             self._blocks = OrderedDict({0: rows})
             self._repaint_all()
         else:
             self.beginResetModel()
-            self._total = total
+            self._total = length
             self._blocks = OrderedDict({0: rows})
             self.endResetModel()
-        self._ready = True
-        emit(self.loaded, total)
+        emit(self.rows_ready)
+        if total is not None:
+            self._done(total)
+
+    def _done(self, total: int) -> None:
+        # Only for the newest load: a refresh asked for meanwhile (a sync ended, say) is what
+        # the list is waiting for; these rows only stand in until it comes.
+        if self._applied == self._sequence:
+            self._ready = True
+            emit(self.loaded, total)
+
+    def _resize(self, total: int) -> None:
+        """The count came after the first block: the list takes its real length."""
+        if total > self._total:
+            self.beginInsertRows(QModelIndex(), self._total, total - 1)
+            self._total = total
+            self.endInsertRows()
+        elif total < self._total:  # rows went between the two queries
+            self.beginRemoveRows(QModelIndex(), total, self._total - 1)
+            self._total = total
+            self.endRemoveRows()
 
     def _request(self, number: int) -> None:
-        if self._applied != self._generation:
+        if self._applied_query != self._query():
             return  # a new filter or sort is on its way; its rows will be asked for then
-        # A fetch for an older filter does not count: its rows will be dropped.
-        if self._fetching == (self._generation, number) or number in self._queue:
+        # A fetch for older rows does not count: they will be dropped.
+        if self._fetching == (self._applied, number) or number in self._queue:
             return
         self._queue.append(number)
         if len(self._queue) > MAX_QUEUED:
@@ -355,37 +470,49 @@ class PaymentsModel(QAbstractTableModel):
             self._dropped = True
         self._pump()
 
+    def _edges(self, number: int) -> tuple[str | None, str | None]:
+        """(after, before): the invoiceId of the row just before block `number` or just after
+        it, when a neighbouring block in memory has it; the block is then fetched by key."""
+        previous = self._blocks.get(number - 1)
+        if previous is not None and len(previous) == self._block_size:
+            return previous[-1].row.invoice_id, None
+        following = self._blocks.get(number + 1)
+        if following:
+            return None, following[0].row.invoice_id
+        return None, None
+
     def _pump(self) -> None:
-        if self._fetching is not None or not self._queue:
+        if self._fetching is not None or not self._queue or self._applied_query is None:
             return
         number = self._queue.pop()  # newest first: what the user looks at now
-        self._fetching = (self._generation, number)
-        generation = self._generation
-        flt, sort, descending = self._filter, self._sort, self._descending
+        sequence, query = self._applied, self._applied_query
+        self._fetching = (sequence, number)
+        after, before = self._edges(number)
         ctx, size = self._ctx, self._block_size
 
         def job() -> list[_Shown]:
             return _shown(
                 payment_service.list_payments(
-                    ctx, flt, sort=sort, descending=descending, offset=number * size, limit=size
+                    ctx, query.filter, sort=query.sort, descending=query.descending,
+                    offset=number * size, limit=size, after=after, before=before,
                 )
             )
 
         run_task(
             job,
-            lambda rows, error: self._block_arrived(generation, number, rows, error),
+            lambda rows, error: self._block_arrived(sequence, number, rows, error),
             owner=self,
         )
 
     def _block_arrived(
         self,
-        generation: int,
+        sequence: int,
         number: int,
         rows: list[_Shown] | None,
         error: BaseException | None,
     ) -> None:
         self._fetching = None
-        if generation == self._generation:
+        if sequence == self._applied:
             if error is not None or rows is None:
                 emit(self.failed, _message(error))
                 self._queue.clear()

@@ -149,6 +149,7 @@ class PaymentsView(QWidget):
         self.all_dates_check.toggled.connect(self._all_dates_toggled)
         self.state_filter.changed.connect(self.apply_filter)
         self.model.loading.connect(self._loading)
+        self.model.rows_ready.connect(self._rows_ready)
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(self._failed)
         # A new filter or sort clears the selection; the pane follows.
@@ -279,6 +280,10 @@ class PaymentsView(QWidget):
     def _loading(self) -> None:
         self.count_label.setText(self.tr("Загрузка…"))
         self.count_label.setStyleSheet("")
+
+    def _rows_ready(self) -> None:
+        if self.model.counting:
+            self.count_label.setText(self.tr("Подсчёт строк…"))
 
     def _loaded(self, total: int) -> None:
         self.count_label.setText(fmt.counted(self.tr("%n платежей", "", total), total))
