@@ -67,7 +67,7 @@ def choose_first_row(view: object) -> None:
 
 
 def reconcile_demo_month(view: object) -> None:
-    """On the reconciliation tab, reconcile the demo month so the picture shows its discrepancies."""
+    """On the reconciliation tab, reconcile the demo month: the picture shows its discrepancies."""
     run_button = getattr(view, "run_button", None)
     if run_button is None:
         return
