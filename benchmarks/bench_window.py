@@ -530,6 +530,19 @@ def child_window(db: Path, searches: dict[str, str]) -> dict[str, float]:
         return rows_painted(began)
 
     figures["next block, by amount"] = next_block()
+
+    def drag(to: float, steps: int = 12) -> float:
+        """The scroll bar dragged from where it is to `to` of its range in `steps` moves a
+        frame (16 ms) apart; from the last move to the rows in sight painted."""
+        start = bar.value()
+        for step in range(1, steps + 1):
+            bar.setValue(start + round((bar.maximum() * to - start) * step / steps))
+            if step < steps:
+                until = time.perf_counter() + 0.016
+                wait(lambda until=until: time.perf_counter() >= until, "a frame")
+        return rows_painted(time.perf_counter())
+
+    figures["drag to 90%, by amount*"] = drag(0.9)
     bar.setValue(0)
     figures["sort by date*"] = loaded_then_painted(
         lambda: header.setSortIndicator(column_of("created_at"), Qt.SortOrder.DescendingOrder))[0]
@@ -539,6 +552,7 @@ def child_window(db: Path, searches: dict[str, str]) -> dict[str, float]:
     figures["sort by state*"] = loaded_then_painted(
         lambda: header.setSortIndicator(column_of("state"), Qt.SortOrder.AscendingOrder))[0]
     figures["jump to 50%, by state*"] = jump()
+    figures["drag to 75%, by state*"] = drag(0.75)
 
     window.close()
     figures["peak memory (MB)"] = peak_rss_mb()

@@ -8,6 +8,7 @@ database (store.repository), so the lists stay quick on a million orders.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -170,16 +171,19 @@ def list_payments(
     limit: int | None = 200,
     after: str | None = None,
     before: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[PaymentRow]:
     """One page of the filtered list; `limit=None` for all of it (the CLI). `after` or `before`
-    (an invoiceId) page from that row instead of counting `offset` rows, where the sort allows:
-    see store.repository.list_payments."""
+    (an invoiceId) page from that row instead of counting `offset` rows, where the sort allows;
+    setting `cancel` stops the query with repository.Cancelled: see
+    store.repository.list_payments."""
     if sort not in SORT_KEYS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
     with ctx.store.session(readonly=True) as session:
         rows = repository.list_payments(
             session, ctx.profile.name, _store_filter(ctx, flt), sort=sort,
             descending=descending, offset=offset, limit=limit, after=after, before=before,
+            cancel=cancel,
         )
     return [_row(r) for r in rows]
 

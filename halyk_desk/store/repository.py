@@ -7,7 +7,9 @@ Profiles are named by their name; an unknown name raises UnknownProfile.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import islice
@@ -17,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import (
@@ -46,6 +49,10 @@ CHUNK = 500
 SYNC_RUN_ENDINGS = frozenset({"finished", "cancelled", "failed"})
 
 T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The caller's cancel event was set while its query ran: the query stopped, nothing came."""
 
 
 class UnknownProfile(LookupError):
@@ -639,6 +646,34 @@ _ROW_COLUMNS = (
 )
 
 
+#: SQLite virtual machine steps between two looks at a cancel event (a few milliseconds' work).
+CANCEL_CHECK_STEPS = 20_000
+
+
+@contextmanager
+def _cancellable(session: Session, cancel: threading.Event | None) -> Iterator[None]:
+    """Statements run inside stop with Cancelled once `cancel` is set: on SQLite between steps of
+    the statement (a progress handler); on PostgreSQL only before they start."""
+    if cancel is None:
+        yield
+        return
+    if cancel.is_set():
+        raise Cancelled
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    raw = session.connection().connection.driver_connection
+    raw.set_progress_handler(cancel.is_set, CANCEL_CHECK_STEPS)  # true: SQLite interrupts
+    try:
+        yield
+    except OperationalError as exc:
+        if cancel.is_set():
+            raise Cancelled from exc
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
 def _beyond(session: Session, pid: int, sort: str, invoice_id: str,
             later: bool) -> ColumnElement[bool] | None:
     """Rows whose (sort key, order id) is above (`later`) or below that of the order
@@ -667,9 +702,11 @@ def list_payments(
     limit: int | None = 200,
     after: str | None = None,
     before: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[PaymentRow]:
     """Orders with their bank picture: filtered, sorted (by a SORT_KEYS name) and paged by the
-    database. Ties break on the order's id, so pages never overlap or skip.
+    database. Ties break on the order's id, so pages never overlap or skip. Setting `cancel`
+    stops the query (Cancelled is raised): a window gives up on a page scrolled past.
 
     `after` (an invoiceId) makes the page the `limit` rows right after that order's row in this
     order, `before` those right before it (still in list order): the same rows as the offset
@@ -705,7 +742,9 @@ def list_payments(
         .outerjoin(Payment, _PAYMENT_JOIN).order_by(*order)
     )
     rows = []
-    for row in session.execute(query).mappings():
+    with _cancellable(session, cancel):
+        found = session.execute(query).mappings().all()
+    for row in found:
         values = dict(row)
         values["state"] = State(values["state"])
         rows.append(PaymentRow(**values))

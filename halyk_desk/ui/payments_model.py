@@ -13,6 +13,7 @@ rows never appear.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
 from halyk_desk.ui.signals import emit, qt_value
 from halyk_desk.ui.state_look import INK, state_background, state_label
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import Task, run_task
 
 #: Rows per database query: one indexed LIMIT query, small enough to be instant.
 BLOCK_SIZE = 200
@@ -189,14 +190,17 @@ class PaymentsModel(QAbstractTableModel):
         self._total = 0
         self._blocks: OrderedDict[int, list[_Shown]] = OrderedDict()
         self._queue: list[int] = []
-        #: The block being fetched, with the load it belongs to: (sequence, number).
+        #: The block being fetched, with the load it belongs to: (sequence, number), and its task.
         self._fetching: tuple[int, int] | None = None
+        self._fetch_task: Task | None = None
         self._dropped = False
         #: Loads started so far; each has the next number.
         self._sequence = 0
         #: The load whose rows are shown (the blocks in memory are its), and what it asked for.
         self._applied = 0
         self._applied_query: _Query | None = None
+        #: Where the view is (its visible rows), when it says: see set_visible_rows.
+        self._visible: Callable[[], range] | None = None
         #: Counts that came before their load's first block, by sequence number.
         self._counts: dict[int, int] = {}
         #: The shown rows' count is still on its way: the length is that of the first block.
@@ -286,6 +290,13 @@ class PaymentsModel(QAbstractTableModel):
         """Read again after the data changed (a sync, an import); keeps the scroll position."""
         self._reload(recount=True, keep_position=True)
 
+    def set_visible_rows(self, visible: Callable[[], range] | None) -> None:
+        """Tell the model where the view is. Blocks asked for while a fetch was running that are
+        out of sight by the time it ends are then not fetched (a scroll bar dragged across the
+        list asks for many on the way); the newest request is fetched all the same, and a block
+        that comes back into sight is asked for again when it is painted."""
+        self._visible = visible
+
     def row_at(self, row: int) -> PaymentRow | None:
         """The row if its block is in memory; otherwise None, and the block is fetched."""
         shown = self._shown_at(row)
@@ -338,16 +349,18 @@ class PaymentsModel(QAbstractTableModel):
                 ctx, query.filter, sort=query.sort, descending=query.descending, offset=0,
                 limit=size))
 
-        emit(self.loading)
+        if self._fetching is not None and self._fetching[0] == self._applied:
+            self._give_up_fetch()  # rows of the list as it was: they would be dropped
         if keep_position:
             # After a sync or an import: rows and count together, so that the list keeps its
-            # place and changes its length at most once.
+            # place and changes its length at most once. The old rows and count stay meanwhile.
             run_task(
                 lambda: (payment_service.count_payments(ctx, query.filter), first_block()),
                 lambda result, error: self._refreshed(sequence, query, result, error),
                 owner=self,
             )
             return
+        emit(self.loading)
         if recount:
             run_task(
                 lambda: payment_service.count_payments(ctx, query.filter),
@@ -468,7 +481,23 @@ class PaymentsModel(QAbstractTableModel):
         if len(self._queue) > MAX_QUEUED:
             self._queue.pop(0)
             self._dropped = True
+        if self._fetching is not None and not self._in_sight(self._fetching[1]):
+            self._give_up_fetch()  # scrolled past it: what is in sight is fetched next
         self._pump()
+
+    def _in_sight(self, number: int) -> bool:
+        """Whether block `number` is at most a block away from the rows the view shows (True
+        when the view has not said where it is)."""
+        visible = self._visible() if self._visible is not None else range(0)
+        if not visible:
+            return True
+        size = self._block_size
+        return visible[0] // size - 1 <= number <= visible[-1] // size + 1
+
+    def _give_up_fetch(self) -> None:
+        """Stop the running block query (on SQLite it ends within milliseconds, with no rows)."""
+        if self._fetch_task is not None:
+            self._fetch_task.cancel()
 
     def _edges(self, number: int) -> tuple[str | None, str | None]:
         """(after, before): the invoiceId of the row just before block `number` or just after
@@ -490,17 +519,18 @@ class PaymentsModel(QAbstractTableModel):
         after, before = self._edges(number)
         ctx, size = self._ctx, self._block_size
 
-        def job() -> list[_Shown]:
+        def job(cancel: threading.Event) -> list[_Shown]:
             return _shown(
                 payment_service.list_payments(
                     ctx, query.filter, sort=query.sort, descending=query.descending,
-                    offset=number * size, limit=size, after=after, before=before,
+                    offset=number * size, limit=size, after=after, before=before, cancel=cancel,
                 )
             )
 
-        run_task(
+        self._fetch_task = run_task(
             job,
             lambda rows, error: self._block_arrived(sequence, number, rows, error),
+            cancellable=True,
             owner=self,
         )
 
@@ -511,8 +541,9 @@ class PaymentsModel(QAbstractTableModel):
         rows: list[_Shown] | None,
         error: BaseException | None,
     ) -> None:
-        self._fetching = None
-        if sequence == self._applied:
+        given_up = self._fetch_task is not None and self._fetch_task.cancel_event.is_set()
+        self._fetching = self._fetch_task = None
+        if sequence == self._applied and not (given_up and error is not None):
             if error is not None or rows is None:
                 emit(self.failed, _message(error))
                 self._queue.clear()
@@ -528,7 +559,14 @@ class PaymentsModel(QAbstractTableModel):
                 # Dropped blocks may still be on screen: a repaint asks for them again.
                 self._dropped = False
                 self._repaint_all()
+        self._forget_out_of_sight()
         self._pump()
+
+    def _forget_out_of_sight(self) -> None:
+        """Drop the waiting requests, but the newest, for blocks out of sight."""
+        if len(self._queue) > 1:
+            *older, newest = self._queue
+            self._queue = [n for n in older if self._in_sight(n)] + [newest]
 
     def _repaint_all(self) -> None:
         if self._total:

@@ -112,6 +112,7 @@ class PaymentsView(QWidget):
         self.table = PaymentsTable(self)
         self.table.setObjectName("paymentsTable")
         self.table.setModel(self.model)
+        self.model.set_visible_rows(self.visible_rows)
         self._setup_table()
 
         self.detail = PaymentDetailPane(ctx, self)
@@ -303,6 +304,15 @@ class PaymentsView(QWidget):
         row: PaymentRow | None = current.data(RowRole) if current.isValid() else None
         if row is not None and row.invoice_id != self.detail.invoice_id:
             self.detail.show_payment(row.invoice_id)
+
+    def visible_rows(self) -> range:
+        """The rows the table shows now (empty before it has been laid out)."""
+        table = self.table
+        first = table.rowAt(0)
+        if first < 0:
+            return range(0)
+        last = table.rowAt(table.viewport().height() - 1)
+        return range(first, (last if last >= 0 else self.model.rowCount() - 1) + 1)
 
     # --- copy -------------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:

@@ -3,6 +3,7 @@ in exactly the order, of the plain offset pages and of the whole list; on SQLite
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -117,3 +118,34 @@ def test_a_broad_search_walks_the_index_and_finds_what_the_hits_give(store, list
             assert [i for page in pages for i in page] == whole
             with store.session(readonly=True) as session:
                 assert repository.count_payments(session, listed, flt) == len(whole)
+
+
+class CancelledAfterFirstLook(threading.Event):
+    """A cancel event that is set from its second look on: the first is before the query starts,
+    the next ones are SQLite's between steps of it (PostgreSQL looks only before)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks > 1
+
+
+def test_a_cancelled_query_stops_with_cancelled_and_the_session_goes_on(
+    store, listed, monkeypatch
+):
+    given_up = threading.Event()
+    given_up.set()
+    with store.session(readonly=True) as session:
+        with pytest.raises(repository.Cancelled):
+            repository.list_payments(session, listed, limit=None, cancel=given_up)
+        if store.dialect == "sqlite":
+            monkeypatch.setattr(repository, "CANCEL_CHECK_STEPS", 1)
+            with pytest.raises(repository.Cancelled):
+                repository.list_payments(session, listed, limit=None,
+                                         cancel=CancelledAfterFirstLook())
+        # Nothing is left behind on the connection: the next query runs to its end.
+        assert len(repository.list_payments(session, listed, limit=None,
+                                            cancel=threading.Event())) == N

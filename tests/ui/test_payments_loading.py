@@ -146,3 +146,51 @@ def test_a_refresh_asked_for_during_a_load_is_what_loaded_waits_for(
     assert loaded == [total]
     assert model.ready and model.rowCount() == total
     assert model.row_at(0) == list_payments(synced_ctx, PaymentFilter(), limit=BLOCK)[0]
+
+
+def test_a_block_scrolled_past_is_given_up_and_the_one_in_sight_comes(qtbot, synced_ctx,
+                                                                        monkeypatch):
+    everything = list_payments(synced_ctx, PaymentFilter(), limit=None)
+    far, near = 2, len(everything) // BLOCK - 1
+    real = payment_service.list_payments
+    held: list[threading.Event] = []
+
+    def slow_for_far_block(*args: Any, **kwargs: Any) -> Any:
+        # The block scrolled past is a query that runs until it is given up.
+        if kwargs.get("offset") == far * BLOCK:
+            held.append(kwargs["cancel"])
+            assert kwargs["cancel"].wait(30), "the fetch was not given up"
+            raise RuntimeError("interrupted")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(payment_service, "list_payments", slow_for_far_block)
+    model = PaymentsModel(synced_ctx, block_size=BLOCK)
+    failed: list[str] = []
+    model.failed.connect(failed.append)
+    sight = [range(far * BLOCK, far * BLOCK + 10)]
+    model.set_visible_rows(lambda: sight[0])
+    with qtbot.waitSignal(model.loaded, timeout=10_000):
+        model.set_filter(PaymentFilter())
+
+    assert model.row_at(far * BLOCK) is None  # asked for; its query starts and hangs
+    qtbot.waitUntil(lambda: bool(held), timeout=10_000)
+    sight[0] = range(near * BLOCK, near * BLOCK + 10)  # the scroll bar dragged on
+    rows = _shown(qtbot, model, sight[0])
+    assert held[0].is_set()
+    assert rows == everything[near * BLOCK:near * BLOCK + 10]
+    assert failed == []
+
+
+def test_a_refresh_keeps_the_rows_and_the_count_shown_until_it_is_in(
+    qtbot, synced_window, count_gate
+):
+    view = synced_window.payments_view
+    model = view.model
+    label, first = view.count_label.text(), model.row_at(0)
+    count_gate.close()
+    with qtbot.assertNotEmitted(model.loading):
+        view.refresh()  # as after a sync
+    assert view.count_label.text() == label and model.row_at(0) == first
+    with qtbot.waitSignal(model.loaded, timeout=10_000):
+        count_gate.open()
+    assert view.count_label.text() == label and model.row_at(0) == first
