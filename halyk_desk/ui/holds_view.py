@@ -121,7 +121,12 @@ class HoldsView(QWidget):
             )
             self.summary_label.setStyleSheet("color: #b00020;")
             return
+        # A reload (after a sync, an operation) must not drop the holds the manager has chosen.
+        chosen = {index.data(RowRole).invoice_id
+                  for index in self.table.selectionModel().selectedRows()}
         self.model.set_holds(holds, business_day_of(utc_now()))
+        if chosen:
+            self.select_holds(lambda hold: hold.invoice_id in chosen)
         self.summary_label.setStyleSheet("")
         self.summary_label.setText(self._summary(holds))
         emit(self.loaded, len(holds))

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from halyk_desk.domain import ALMATY, Money, utc_now
 from halyk_desk.services.payments import HoldRow, list_holds
 from halyk_desk.ui.holds_model import HOLD_COLUMNS, TIME_LEFT_COLUMN, HoldsModel
+from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND
 
 
@@ -99,3 +100,15 @@ def test_an_expired_hold_is_marked_and_one_expiring_today_is_highlighted(qapp):
         assert cell(1) == "30 мин"
     assert cell(2, Qt.ItemDataRole.BackgroundRole) is None
     assert cell(2) == "6 д 0 ч"
+
+
+def test_a_reload_keeps_the_holds_the_manager_chose(qtbot, synced_window):
+    view = synced_window.holds_view
+    chosen = {hold.invoice_id for hold in view.visible_holds()[1:3]}
+    assert view.select_holds(lambda hold: hold.invoice_id in chosen) == 2
+
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        view.refresh()
+
+    rows = view.table.selectionModel().selectedRows()
+    assert {index.data(RowRole).invoice_id for index in rows} == chosen
