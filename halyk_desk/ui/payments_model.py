@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -44,6 +45,8 @@ BLOCK_SIZE = 200
 MAX_BLOCKS = 50
 #: Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly.
 MAX_QUEUED = 6
+#: Neighbouring blocks asked for together are fetched by one query, up to this many.
+MAX_BLOCKS_PER_FETCH = 3
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -190,9 +193,15 @@ class PaymentsModel(QAbstractTableModel):
         self._total = 0
         self._blocks: OrderedDict[int, list[_Shown]] = OrderedDict()
         self._queue: list[int] = []
-        #: The block being fetched, with the load it belongs to: (sequence, number), and its task.
-        self._fetching: tuple[int, int] | None = None
+        #: The blocks being fetched (one query), with the load they belong to, and its task.
+        self._fetching: tuple[int, range] | None = None
         self._fetch_task: Task | None = None
+        # Fetches start once the paint that asked for rows is over: the rows in sight may span
+        # two blocks, asked for one after the other, and one query then fetches both.
+        self._pump_soon = QTimer(self)
+        self._pump_soon.setSingleShot(True)
+        self._pump_soon.setInterval(0)
+        self._pump_soon.timeout.connect(self._pump)
         self._dropped = False
         #: Loads started so far; each has the next number.
         self._sequence = 0
@@ -349,7 +358,7 @@ class PaymentsModel(QAbstractTableModel):
                 ctx, query.filter, sort=query.sort, descending=query.descending, offset=0,
                 limit=size))
 
-        if self._fetching is not None and self._fetching[0] == self._applied:
+        if self._fetching is not None:
             self._give_up_fetch()  # rows of the list as it was: they would be dropped
         if keep_position:
             # After a sync or an import: rows and count together, so that the list keeps its
@@ -474,16 +483,20 @@ class PaymentsModel(QAbstractTableModel):
     def _request(self, number: int) -> None:
         if self._applied_query != self._query():
             return  # a new filter or sort is on its way; its rows will be asked for then
+        fetching = self._fetching
         # A fetch for older rows does not count: they will be dropped.
-        if self._fetching == (self._applied, number) or number in self._queue:
+        if fetching is not None and fetching[0] == self._applied and number in fetching[1]:
+            return
+        if number in self._queue:
             return
         self._queue.append(number)
         if len(self._queue) > MAX_QUEUED:
             self._queue.pop(0)
             self._dropped = True
-        if self._fetching is not None and not self._in_sight(self._fetching[1]):
+        if fetching is None:
+            self._pump_soon.start()
+        elif not any(self._in_sight(n) for n in fetching[1]):
             self._give_up_fetch()  # scrolled past it: what is in sight is fetched next
-        self._pump()
 
     def _in_sight(self, number: int) -> bool:
         """Whether block `number` is at most a block away from the rows the view shows (True
@@ -499,45 +512,62 @@ class PaymentsModel(QAbstractTableModel):
         if self._fetch_task is not None:
             self._fetch_task.cancel()
 
-    def _edges(self, number: int) -> tuple[str | None, str | None]:
-        """(after, before): the invoiceId of the row just before block `number` or just after
-        it, when a neighbouring block in memory has it; the block is then fetched by key."""
-        previous = self._blocks.get(number - 1)
+    def _edges(self, blocks: range) -> tuple[str | None, str | None]:
+        """(after, before): the invoiceId of the row just before `blocks` or just after them,
+        when a neighbouring block in memory has it; they are then fetched by key."""
+        previous = self._blocks.get(blocks[0] - 1)
         if previous is not None and len(previous) == self._block_size:
             return previous[-1].row.invoice_id, None
-        following = self._blocks.get(number + 1)
+        following = self._blocks.get(blocks[-1] + 1)
         if following:
             return None, following[0].row.invoice_id
         return None, None
 
+    def _next_blocks(self) -> range:
+        """The newest request (what the user looks at now), with the requests for the blocks
+        right next to it: consecutive blocks are one query."""
+        number = self._queue.pop()
+        first = last = number
+        while last - first + 1 < MAX_BLOCKS_PER_FETCH and (
+            last + 1 in self._queue or first - 1 in self._queue
+        ):
+            if last + 1 in self._queue:
+                last += 1
+                self._queue.remove(last)
+            else:
+                first -= 1
+                self._queue.remove(first)
+        return range(first, last + 1)
+
     def _pump(self) -> None:
         if self._fetching is not None or not self._queue or self._applied_query is None:
             return
-        number = self._queue.pop()  # newest first: what the user looks at now
+        blocks = self._next_blocks()
         sequence, query = self._applied, self._applied_query
-        self._fetching = (sequence, number)
-        after, before = self._edges(number)
+        self._fetching = (sequence, blocks)
+        after, before = self._edges(blocks)
         ctx, size = self._ctx, self._block_size
 
         def job(cancel: threading.Event) -> list[_Shown]:
             return _shown(
                 payment_service.list_payments(
                     ctx, query.filter, sort=query.sort, descending=query.descending,
-                    offset=number * size, limit=size, after=after, before=before, cancel=cancel,
+                    offset=blocks[0] * size, limit=len(blocks) * size, after=after,
+                    before=before, cancel=cancel,
                 )
             )
 
         self._fetch_task = run_task(
             job,
-            lambda rows, error: self._block_arrived(sequence, number, rows, error),
+            lambda rows, error: self._blocks_arrived(sequence, blocks, rows, error),
             cancellable=True,
             owner=self,
         )
 
-    def _block_arrived(
+    def _blocks_arrived(
         self,
         sequence: int,
-        number: int,
+        blocks: range,
         rows: list[_Shown] | None,
         error: BaseException | None,
     ) -> None:
@@ -548,11 +578,13 @@ class PaymentsModel(QAbstractTableModel):
                 emit(self.failed, _message(error))
                 self._queue.clear()
                 return
-            self._blocks[number] = rows
+            size = self._block_size
+            for i, number in enumerate(blocks):
+                self._blocks[number] = rows[i * size:(i + 1) * size]
             while len(self._blocks) > MAX_BLOCKS:
                 self._blocks.popitem(last=False)
-            first = number * self._block_size
-            last = min(first + self._block_size, self._total) - 1
+            first = blocks[0] * size
+            last = min(first + len(blocks) * size, self._total) - 1
             if last >= first:
                 emit(self.dataChanged, self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             if not self._queue and self._dropped:

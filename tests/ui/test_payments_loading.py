@@ -194,3 +194,25 @@ def test_a_refresh_keeps_the_rows_and_the_count_shown_until_it_is_in(
     with qtbot.waitSignal(model.loaded, timeout=10_000):
         count_gate.open()
     assert view.count_label.text() == label and model.row_at(0) == first
+
+
+def test_neighbouring_blocks_asked_for_in_one_paint_come_in_one_query(qtbot, synced_ctx,
+                                                                     monkeypatch):
+    asked: list[dict[str, Any]] = []
+    real = payment_service.list_payments
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs)
+        return real(*args, **kwargs)
+
+    everything = real(synced_ctx, PaymentFilter(), limit=None)
+    monkeypatch.setattr(payment_service, "list_payments", recorded)
+    model = PaymentsModel(synced_ctx, block_size=BLOCK)
+    with qtbot.waitSignal(model.loaded, timeout=10_000):
+        model.set_filter(PaymentFilter())
+    asked.clear()
+    # Rows in sight across a block boundary, as a view paints them: top to bottom.
+    sight = range(6 * BLOCK - 5, 6 * BLOCK + 5)
+    assert [model.row_at(r) for r in sight] == [None] * len(sight)
+    assert _shown(qtbot, model, sight) == everything[sight.start:sight.stop]
+    assert [(a["offset"], a["limit"]) for a in asked] == [(5 * BLOCK, 2 * BLOCK)]
