@@ -4,11 +4,13 @@ The database does all the work: it counts, filters and sorts (sort() asks it, ne
 the model keeps only blocks of rows (BLOCK_SIZE each) near what the view shows, fetched on a
 worker thread when the view first asks for a row that is not there. A block next to one in
 memory is fetched by key (the rows after or before that block's edge row, a seek on the sort's
-index), any other by offset. A new filter's first block and its count are fetched side by side:
-the rows show as soon as they come, and the list takes its full length when the count does (a
-broad search or a state filter can take a second to count on a million orders). Results that
-arrive after the filter or sort changed are dropped (each load has a sequence number), so stale
-rows never appear.
+index), any other by offset; neighbouring blocks asked for in one paint come in one query. When
+the view has scrolled past the block being fetched, that query is given up (interrupted on
+SQLite) and the rows in sight are fetched next. A new filter's first block and its count are
+fetched side by side: the rows show as soon as they come, and the list takes its full length
+when the count does (a broad search or a state filter can take a second to count on a million
+orders). Results that arrive after the filter or sort changed are dropped (each load has a
+sequence number), so stale rows never appear.
 """
 
 from __future__ import annotations
