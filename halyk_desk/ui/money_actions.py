@@ -373,7 +373,7 @@ class MoneyMovement(QObject):
             settled = sum(1 for o in outcomes if o.result != "unknown")
             self.window.show_message(tr("Уточнено у банка операций: {settled} из {total}.")
                                      .format(settled=settled, total=len(outcomes)))
-        self.refresh_views()
+            self.refresh_views()  # nothing to settle changes nothing: no reload of every list
 
     def refresh_views(self) -> None:
         self.window.holds_view.refresh()
