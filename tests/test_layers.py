@@ -1,4 +1,4 @@
-"""The layer contract of design.md, checked on the source: imports point down only."""
+"""The layer contract of docs/architecture.md, checked on the source: imports point down only."""
 
 import ast
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""The bank's statusName mapped to one canonical state per payment (design.md, "State")."""
+"""The bank's statusName mapped to one canonical state per payment (docs/architecture.md,
+"States")."""
 
 from __future__ import annotations
 

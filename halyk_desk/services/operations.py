@@ -1,6 +1,7 @@
 """Money movement as a journal: confirm, cancel and refund that never move money twice.
 
-Each operation goes through these steps (design.md, "Money movement is a journal, not a call"):
+Each operation goes through these steps (docs/architecture.md, "Money movement is a journal, not a
+call"):
 
 1. Permissions, then any unresolved operation on the payment is resolved from the bank's status.
 2. The bank's status is read and the rules are checked against it (nothing written if they fail).

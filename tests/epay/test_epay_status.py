@@ -1,4 +1,5 @@
-"""Reading one payment's status: typed, exact to the tiyn, in UTC, states as design.md says."""
+"""Reading one payment's status: typed, exact to the tiyn, in UTC, states as docs/architecture.md
+says."""
 
 from __future__ import annotations
 
