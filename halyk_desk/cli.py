@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from halyk_desk import __version__
+from halyk_desk import __version__, messages
 
 # One line per command module; order is the order of `--help`.
 COMMAND_MODULES = [
@@ -39,10 +39,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", metavar="NAME", help="bank profile to use (default: the last used)"
     )
     parser.add_argument("--operator", metavar="NAME", help="who is acting (default: the OS user)")
+    parser.add_argument("--lang", choices=messages.LANGUAGES, help="language of the messages "
+                        "(default: the language setting, else the system's)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def choose_language(argv: list[str]) -> str:
+    """--lang, else the `language` setting (of --home's settings), else the system's language.
+    Read before the parser is built, so that its own messages are in that language too."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=messages.LANGUAGES)
+    early.add_argument("--home")
+    known, _rest = early.parse_known_args(argv)
+    if known.lang:
+        return known.lang
+    from halyk_desk.paths import resolve_paths
+    from halyk_desk.settings import Settings
+
+    try:
+        setting = Settings.load(resolve_paths(known.home, create=False).config_dir)["language"]
+    except Exception:  # a broken settings file is reported by the command that reads it
+        setting = "auto"
+    return messages.resolve(setting)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_window(argparse.Namespace(home=None, db=None, profile=None, operator=None,
                                              command=None))
+    messages.use(choose_language(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -27,9 +27,9 @@ class AppPaths:
             folder.mkdir(parents=True, exist_ok=True)
 
 
-def resolve_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
-    """The folders to use, created if missing. `home` wins over HALYK_DESK_HOME, which wins over
-    the platform's folders."""
+def resolve_paths(home: str | os.PathLike[str] | None = None, *, create: bool = True) -> AppPaths:
+    """The folders to use, created if missing (unless `create` is false: only looking). `home`
+    wins over HALYK_DESK_HOME, which wins over the platform's folders."""
     chosen = home if home else os.environ.get(HOME_ENV) or None
     if chosen:
         root = Path(chosen).expanduser().resolve()
@@ -50,5 +50,6 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
             log_dir=Path(dirs.user_log_dir),
             cache_dir=Path(dirs.user_cache_dir),
         )
-    paths.create()
+    if create:
+        paths.create()
     return paths

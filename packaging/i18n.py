@@ -14,6 +14,12 @@ needs the three plural forms of each counted phrase. `release` compiles them wit
 pyside6-lrelease into halyk_desk/translations/*.qm, which the program loads (halyk_desk/ui/i18n.py)
 and which a wheel and the PyInstaller bundle carry as package data.
 
+Services and commands speak through messages (halyk_desk/messages.py): every
+`msg("code", "Русский текст {x}", x=...)` in the package is read from the code (by its syntax tree)
+into the context "Messages" of the same .ts files, the code as the phrase's comment, and `release`
+also compiles that context to halyk_desk/translations/messages_<lang>.json, which the command line
+reads without Qt.
+
 A module that translates through a helper of its own (`def tr(text): return
 QCoreApplication.translate(_CONTEXT, text)`, or with the context written out) is understood:
 lupdate files those phrases under no context, and they are moved to that module's context, where
@@ -23,6 +29,8 @@ the program looks them up.
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import re
 import shutil
 import subprocess
@@ -33,10 +41,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "halyk_desk" / "ui"
+PACKAGE = ROOT / "halyk_desk"
+SOURCES = PACKAGE / "ui"
 TS_DIR = ROOT / "resources" / "i18n"
 QM_DIR = ROOT / "halyk_desk" / "translations"
 CATALOG = "halyk_desk"
+#: The context of the services' and commands' messages, and the function that declares one.
+MESSAGES_CONTEXT = "Messages"
+MESSAGE_FUNCTION = "msg"
+COUNT = "%n"
 SOURCE_LANGUAGE = "ru"
 LANGUAGES = ("ru", "kk", "en")
 #: How a module names the context of its own tr(): `_CONTEXT = "X"`, or a helper that passes a
@@ -60,6 +73,10 @@ def ts_path(language: str) -> Path:
 
 def qm_path(language: str) -> Path:
     return QM_DIR / f"{CATALOG}_{language}.qm"
+
+
+def messages_path(language: str) -> Path:
+    return QM_DIR / f"messages_{language}.json"
 
 
 def tool(name: str) -> str:
@@ -128,6 +145,63 @@ def _assign_module_contexts(root: ET.Element, ts_file: Path) -> None:
     root.remove(nameless)
 
 
+@dataclass(frozen=True)
+class Declared:
+    """One msg() call of the package."""
+
+    code: str
+    source: str
+    where: str
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def declared_messages(folder: Path = PACKAGE) -> list[Declared]:
+    """Every msg("code", "text") of the package, by code; one code is one text everywhere."""
+    found: dict[str, Declared] = {}
+    for path in sorted(folder.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _called_name(node.func) == MESSAGE_FUNCTION):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            literal = [a.value for a in node.args[:2]
+                       if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if len(literal) != 2:
+                raise I18nError(f"{where}: msg() takes its code and Russian text as literal "
+                                "strings, so that they can be read into the catalogue")
+            one = Declared(literal[0], literal[1], where)
+            earlier = found.setdefault(one.code, one)
+            if earlier.source != one.source:
+                raise I18nError(f"{where}: message {one.code!r} has another text at "
+                                f"{earlier.where}: one code, one text")
+    return sorted(found.values(), key=lambda d: d.code)
+
+
+def _message_element(declared: Declared) -> ET.Element:
+    message = ET.Element("message")
+    if COUNT in declared.source:
+        message.set("numerus", "yes")
+    ET.SubElement(message, "source").text = declared.source
+    ET.SubElement(message, "comment").text = declared.code
+    ET.SubElement(message, "translation").set("type", "unfinished")
+    return message
+
+
+def add_messages(tree: ET.ElementTree, folder: Path = PACKAGE) -> None:
+    """The context Messages: the package's msg() calls, each under its code."""
+    context = ET.SubElement(tree.getroot(), "context")
+    ET.SubElement(context, "name").text = MESSAGES_CONTEXT
+    for declared in declared_messages(folder):
+        context.append(_message_element(declared))
+
+
 def extract(language: str, folder: Path) -> ET.ElementTree:
     """What the code asks to translate, as a fresh .ts tree for `language` (no translations)."""
     # With locations, to find the module of a phrase lupdate put under no context; they are then
@@ -141,6 +215,7 @@ def extract(language: str, folder: Path) -> ET.ElementTree:
     for message in tree.getroot().iter("message"):
         for location in message.findall("location"):
             message.remove(location)
+    add_messages(tree)
     return tree
 
 
@@ -204,7 +279,38 @@ def release(out_dir: Path = QM_DIR) -> list[Path]:
         _run([tool("pyside6-lrelease"), "-nounfinished", "-removeidentical", "-silent",
               str(ts_path(language)), "-qm", str(target)])
         written.append(target)
+        written.append(compile_messages(language, out_dir))
     return written
+
+
+def compile_messages(language: str, out_dir: Path = QM_DIR) -> Path:
+    """The Messages context of `language` as JSON, code → text (a counted phrase: its forms).
+    Untranslated phrases are left out: they show in Russian, and the check names them."""
+    tree = ET.parse(ts_path(language))
+    catalogue: dict[str, str | list[str]] = {}
+    for context in tree.getroot().findall("context"):
+        if context.findtext("name") != MESSAGES_CONTEXT:
+            continue
+        for message in context.findall("message"):
+            code = message.findtext("comment") or ""
+            translation = message.find("translation")
+            unfinished = translation is None or translation.get("type") in (
+                "unfinished", "obsolete", "vanished")
+            if message.get("numerus") == "yes":
+                forms = [] if unfinished else [f.text or "" for f in
+                                               translation.findall("numerusform")]
+                if forms and all(forms):
+                    catalogue[code] = forms
+            elif language == SOURCE_LANGUAGE:
+                catalogue[code] = message.findtext("source") or ""
+            elif not unfinished and translation.text:
+                catalogue[code] = translation.text
+    target = out_dir / messages_path(language).name
+    body = json.dumps(dict(sorted(catalogue.items())), ensure_ascii=False, indent=0)
+    temp = target.with_suffix(".tmp")
+    temp.write_text(body + "\n", encoding="utf-8")
+    temp.replace(target)
+    return target
 
 
 # --- checking -----------------------------------------------------------------------------------

@@ -4,6 +4,11 @@ Isolation (autouse): every test runs with HALYK_DESK_HOME in its own temporary f
 HALYK_DESK_DB, and keyring's null backend (it stores nothing), so no test touches the real home,
 database or keyring. `memory_keyring` gives a test a working keyring instead.
 
+Language (autouse): the system speaks British English (LANG=en_GB.UTF-8, for commands run as child
+processes too) and services' messages render in English, so a test's expected text does not
+depend on the machine; the window's tests (tests/ui) switch messages to Russian, the window's own
+language, and a test of another language chooses it (`--lang`, messages.use, ui.i18n.install).
+
 Stores: `store` is an open Store, once on SQLite (a temporary file) and once on PostgreSQL
 (marker `postgres`); `store_url` is the same database's URL, at the latest schema and empty, for
 tests that open it themselves (other processes, the CLI); `empty_db_url` is a database with no
@@ -28,6 +33,7 @@ from keyring.backends import null
 from keyring.errors import PasswordDeleteError
 from postgres_cluster import ClusterError, PostgresCluster, find_bindir
 
+from halyk_desk import messages
 from halyk_desk.paths import AppPaths, resolve_paths
 from halyk_desk.sandbox import SandboxBank, SandboxServer
 from halyk_desk.store import Store
@@ -48,6 +54,16 @@ def _isolated_home(tmp_path, monkeypatch):
     # Also for subprocesses: the variable names a backend that stores nothing.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     keyring.set_keyring(null.Keyring())
+
+
+@pytest.fixture(autouse=True)
+def _english_system(monkeypatch) -> Iterator[None]:
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    messages.use("en")
+    yield
+    messages.use("en")
 
 
 class MemoryKeyring(KeyringBackend):

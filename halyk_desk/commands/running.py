@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from halyk_desk.jsonfile import JsonFileError
+from halyk_desk.messages import Message, msg
 from halyk_desk.services.context import AppContext, open_context
 from halyk_desk.store import SchemaError, StoreUnavailable, UnknownProfile
 
@@ -30,17 +31,21 @@ def date_arg(text: str) -> date:
             return parse(text.strip())
         except ValueError:
             continue
-    raise argparse.ArgumentTypeError(f"{text!r} is not a date: write 2026-11-01 or 01.11.2026")
+    raise argparse.ArgumentTypeError(str(msg(
+        "cli.not_a_date", "«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.", text=text)))
 
 
-def range_problem(args: argparse.Namespace) -> str | None:
+def range_problem(args: argparse.Namespace) -> Message | None:
     """Why --from/--to make no period, or None."""
     if args.date_from and args.date_to and args.date_from > args.date_to:
-        return f"--from {args.date_from} is after --to {args.date_to}: no day is in between."
+        return msg("cli.range_backwards", "--from {date_from} позже, чем --to {date_to}: между "
+                   "ними нет ни одного дня.",
+                   date_from=args.date_from.isoformat(), date_to=args.date_to.isoformat())
     return None
 
 
-def say_error(message: str) -> None:
+def say_error(message: Message | str) -> None:
+    """A message for the person at the terminal, in their language (str: already rendered)."""
     print(f"halyk-desk: {message}", file=sys.stderr)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from halyk_desk.messages import Message, msg
+
 
 class State(StrEnum):
     PENDING = "pending"
@@ -19,6 +21,29 @@ class State(StrEnum):
     # Order-level states: the bank has no payment for the order (102), or it was never read.
     NOT_FOUND = "not_found"
     UNKNOWN = "unknown"
+
+
+#: Each state's name for people (the window's state column and filter, every message).
+_NAMES = {
+    State.PENDING: msg("state.pending", "в процессе"),
+    State.HELD: msg("state.held", "блокировка (холд)"),
+    State.CAPTURED: msg("state.captured", "списано"),
+    State.PARTIALLY_REFUNDED: msg("state.partially_refunded", "частичный возврат"),
+    State.REFUNDED: msg("state.refunded", "возврат"),
+    State.RELEASED: msg("state.released", "блокировка снята"),
+    State.FAILED: msg("state.failed", "отклонён"),
+    State.NEEDS_REVIEW: msg("state.needs_review", "требует проверки"),
+    State.NOT_FOUND: msg("state.not_found", "нет в банке"),
+    State.UNKNOWN: msg("state.unknown", "не проверен"),
+}
+
+
+def state_name(state: State | str) -> Message:
+    """The state's name for people; a state this version does not know is one to look at."""
+    try:
+        return _NAMES[State(state)]
+    except ValueError:
+        return _NAMES[State.NEEDS_REVIEW]
 
 
 #: States the bank will not change by itself; a sync need not read them again.

@@ -408,7 +408,7 @@ def _obey(check: Callable[[], Any]) -> Any:
         return check()
     except RuleViolation as violation:
         code = _RULE_CODES.get(violation.code, RefusalCode.BAD_REQUEST)
-        raise Refusal(code, violation.message) from None
+        raise Refusal(code, violation.message.render("en")) from None
 
 
 def _payment_to_json(payment: SandboxPayment) -> dict[str, Any]:

@@ -64,6 +64,7 @@ from halyk_desk.epay.errors import (
     OutcomeUnknown,
     TransientError,
 )
+from halyk_desk.messages import Message, msg
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.operators import APPROVE, MOVE_MONEY, NotAllowed, require_in
@@ -204,7 +205,7 @@ class ActionLimits:
     #: Refunds above this wait for a second manager.
     approval_threshold: Money
     #: Why each action is not allowed now (confirm/cancel/refund → message).
-    why_not: dict[str, str]
+    why_not: dict[str, Message]
     #: The operation holding the payment, if any: the money buttons stay disabled.
     blocked_by: OperationRow | None
 
@@ -355,11 +356,12 @@ def action_limits(ctx: AppContext, invoice_id: str, *, now: datetime | None = No
         for name in ("held", "captured", "refunded")
     )
     expires_at = _expires(ctx, picture.created_at) if picture is not None else None
-    why_not: dict[str, str] = {}
+    why_not: dict[str, Message] = {}
     limits: dict[str, Money | None] = {CONFIRM: None, CANCEL: None, REFUND: None}
     if picture is None or picture.transaction_id is None:
         for action in limits:
-            why_not[action] = "The bank has no payment for this order yet: sync it first."
+            why_not[action] = msg("operations.not_read_yet", "У банка ещё нет платежа по этому "
+                                  "заказу: сначала синхронизируйте его.")
     else:
         checks: dict[str, Callable[[], Money]] = {
             CONFIRM: lambda: check_confirm(state, held, expires_at=expires_at,

@@ -1,11 +1,9 @@
 """The window's language: Russian (the source text), Kazakh or English, through Qt's .qm files.
 
-Which language: the `language` setting, or for `auto` the system's. The users are shops in
-Kazakhstan, where office work is mostly done in Russian, so `auto` means Russian on a Russian or a
-Kazakh system (and on one with no language set at all, such as a bare server); English on a system
-in any other language (a head office abroad, a foreign accountant). Kazakh is chosen in Settings:
-a Kazakh desktop does not imply that the shop's accountants want the program in Kazakh.
-A change of language applies at the next start: views set their texts once, when they are built.
+Which language: the `language` setting, or for `auto` the system's (halyk_desk.messages.resolve
+says why `auto` means Russian on a Kazakh system). A change of language applies at the next start:
+views set their texts once, when they are built. Installing a language also makes the services'
+messages (halyk_desk.messages) render in it.
 
 Translations live in halyk_desk/translations/halyk_desk_<lang>.qm (made by packaging/i18n.py from
 resources/i18n/*.ts), inside the package, so they come along in a wheel and in the PyInstaller
@@ -20,7 +18,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-LANGUAGES = ("ru", "kk", "en")
+from halyk_desk import messages
+
+LANGUAGES = messages.LANGUAGES
 #: Each language by its own name: what the language menu shows, whatever the current language.
 NATIVE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 DEFAULT_LANGUAGE = "ru"
@@ -40,14 +40,12 @@ _current = DEFAULT_LANGUAGE
 
 
 def resolve_language(setting: str, system: QLocale | None = None) -> str:
-    """The language to show for the setting's value (ru, kk, en or auto)."""
-    if setting in LANGUAGES:
-        return setting
+    """The language to show for the setting's value (ru, kk, en or auto): the command line's rule
+    (messages.resolve), with the system's language as Qt reads it."""
     system = system or QLocale.system()
-    if system.language() in (QLocale.Language.Russian, QLocale.Language.Kazakh,
-                             QLocale.Language.C, QLocale.Language.AnyLanguage):
-        return "ru"
-    return "en"
+    if system.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
+        return messages.resolve(setting, "c")
+    return messages.resolve(setting, system.name().split("_")[0])
 
 
 def locale_of(language: str) -> QLocale:
@@ -103,6 +101,7 @@ def install(language: str) -> Installed:
         elif path.parent == TRANSLATIONS_DIR:
             installed.missing.append(path)
     QLocale.setDefault(locale_of(language))
+    messages.use(language)
     _current = language
     return installed
 
@@ -112,4 +111,5 @@ def uninstall(installed: Installed) -> None:
     global _current
     installed.remove()
     QLocale.setDefault(locale_of(DEFAULT_LANGUAGE))
+    messages.use(DEFAULT_LANGUAGE)
     _current = DEFAULT_LANGUAGE

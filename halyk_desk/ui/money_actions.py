@@ -240,7 +240,7 @@ class HoldActions(QWidget):
             self.money.notifier.error(self.window(), action_title(action), str(error))
         elif not limits.allowed(action):
             why = (status_text(limits.blocked_by) if limits.blocked_by
-                   else limits.why_not.get(action, ""))
+                   else str(limits.why_not.get(action, "")))
             self.money.notifier.error(self.window(), action_title(action), why)
         else:
             self.money.ask(limits, action, self.window())
@@ -316,7 +316,7 @@ class PaymentActions(QWidget):
             elif blocked is not None:
                 button.setToolTip(tr("Дождитесь результата текущей операции."))
             else:
-                button.setToolTip(limits.why_not.get(action, ""))
+                button.setToolTip(str(limits.why_not.get(action, "")))
 
     def act(self, action: str) -> None:
         if self.limits is not None and self.limits.allowed(action):

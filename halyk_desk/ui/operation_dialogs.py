@@ -178,7 +178,7 @@ def _rule_text(violation: RuleViolation, limits: ActionLimits) -> str:
         "currency": tr("Сумма указывается в валюте платежа ({currency}).").format(
             currency=limits.currency),
         "hold_expired": tr("Блокировка истекла: подтвердить её уже нельзя."),
-    }.get(violation.code, violation.message)
+    }.get(violation.code, str(violation))
 
 
 def _show_problem(label: QLabel, ok_button: QPushButton, problem: str | None) -> None:

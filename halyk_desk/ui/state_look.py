@@ -6,25 +6,10 @@ contrast ratio above 10:1 (WCAG AAA) whatever the system theme; pending and unkn
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtGui import QColor
 
 from halyk_desk.domain import State
-
-_CONTEXT = "PaymentState"
-
-_LABELS = {
-    State.PENDING: QT_TRANSLATE_NOOP("PaymentState", "в процессе"),
-    State.HELD: QT_TRANSLATE_NOOP("PaymentState", "блокировка (холд)"),
-    State.CAPTURED: QT_TRANSLATE_NOOP("PaymentState", "списано"),
-    State.PARTIALLY_REFUNDED: QT_TRANSLATE_NOOP("PaymentState", "частичный возврат"),
-    State.REFUNDED: QT_TRANSLATE_NOOP("PaymentState", "возврат"),
-    State.RELEASED: QT_TRANSLATE_NOOP("PaymentState", "блокировка снята"),
-    State.FAILED: QT_TRANSLATE_NOOP("PaymentState", "отклонён"),
-    State.NEEDS_REVIEW: QT_TRANSLATE_NOOP("PaymentState", "требует проверки"),
-    State.NOT_FOUND: QT_TRANSLATE_NOOP("PaymentState", "нет в банке"),
-    State.UNKNOWN: QT_TRANSLATE_NOOP("PaymentState", "не проверен"),
-}
+from halyk_desk.domain.states import state_name
 
 _BACKGROUNDS = {
     State.CAPTURED: "#d4f2dc",  # green: the money is ours
@@ -63,7 +48,7 @@ def _state(value: str) -> State:
 
 
 def state_label(value: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, _LABELS[_state(value)])
+    return state_name(_state(value)).render()
 
 
 def state_background(value: str) -> QColor | None:

@@ -675,6 +675,129 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
     </context>
     <context>
+        <name>Messages</name>
+        <message>
+            <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
+            <comment>cli.not_a_date</comment>
+            <translation>'{text}' is not a date: write 2026-11-01 or 01.11.2026.</translation>
+        </message>
+        <message>
+            <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
+            <comment>cli.range_backwards</comment>
+            <translation>--from {date_from} is after --to {date_to}: no day is in between.</translation>
+        </message>
+        <message>
+            <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
+            <comment>operations.not_read_yet</comment>
+            <translation>The bank has no payment for this order yet: sync it first.</translation>
+        </message>
+        <message>
+            <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
+            <comment>rules.above_held</comment>
+            <translation>Cannot confirm {amount} when {held} is held: confirm at most {held}.</translation>
+        </message>
+        <message>
+            <source>Нельзя вернуть {amount}: списано {captured}, уже возвращено {refunded}, так что вернуть можно не больше {remaining}.</source>
+            <comment>rules.above_remaining</comment>
+            <translation>Cannot refund {amount}: {captured} was captured and {refunded} already refunded, so at most {remaining} can be refunded.</translation>
+        </message>
+        <message>
+            <source>Сумма должна быть больше нуля.</source>
+            <comment>rules.amount_not_positive</comment>
+            <translation>The amount must be more than zero.</translation>
+        </message>
+        <message>
+            <source>Возврат — не меньше {minimum}; можно от {minimum} до {remaining}.</source>
+            <comment>rules.below_minimum</comment>
+            <translation>A refund must be at least {minimum}; allowed: {minimum} to {remaining}.</translation>
+        </message>
+        <message>
+            <source>Снять можно только блокировку, а этот платёж — «{state}».</source>
+            <comment>rules.cancel_not_held</comment>
+            <translation>Only a held payment can be released; this one is «{state}».</translation>
+        </message>
+        <message>
+            <source>Подтвердить можно только заблокированный платёж, а этот — «{state}».</source>
+            <comment>rules.confirm_not_held</comment>
+            <translation>Only a held payment can be confirmed; this one is «{state}».</translation>
+        </message>
+        <message>
+            <source>Сумма указана в {given}, а платёж — в {currency}: укажите сумму в {currency}.</source>
+            <comment>rules.currency</comment>
+            <translation>The amount is in {given}, but the payment is in {currency}: give the amount in {currency}.</translation>
+        </message>
+        <message>
+            <source>Блокировка истекла, и подтвердить её уже нельзя: снимите её и попросите покупателя оплатить заново.</source>
+            <comment>rules.hold_expired</comment>
+            <translation>The hold has expired and can no longer be confirmed; release it and ask the customer to pay again.</translation>
+        </message>
+        <message>
+            <source>Всё списанное уже возвращено.</source>
+            <comment>rules.nothing_left</comment>
+            <translation>Everything captured has already been refunded.</translation>
+        </message>
+        <message>
+            <source>Вернуть можно только списанный платёж, а этот — «{state}».</source>
+            <comment>rules.refund_not_captured</comment>
+            <translation>Only a captured payment can be refunded; this one is «{state}».</translation>
+        </message>
+        <message>
+            <source>Банк возвращает не меньше {minimum}, а осталось только {remaining}: через банк этот платёж больше не вернуть.</source>
+            <comment>rules.rest_below_minimum</comment>
+            <translation>The bank refunds at least {minimum}, and only {remaining} is left: this payment cannot be refunded further through the bank.</translation>
+        </message>
+        <message>
+            <source>списано</source>
+            <comment>state.captured</comment>
+            <translation>captured</translation>
+        </message>
+        <message>
+            <source>отклонён</source>
+            <comment>state.failed</comment>
+            <translation>failed</translation>
+        </message>
+        <message>
+            <source>блокировка (холд)</source>
+            <comment>state.held</comment>
+            <translation>hold</translation>
+        </message>
+        <message>
+            <source>требует проверки</source>
+            <comment>state.needs_review</comment>
+            <translation>needs review</translation>
+        </message>
+        <message>
+            <source>нет в банке</source>
+            <comment>state.not_found</comment>
+            <translation>not found at the bank</translation>
+        </message>
+        <message>
+            <source>частичный возврат</source>
+            <comment>state.partially_refunded</comment>
+            <translation>partially refunded</translation>
+        </message>
+        <message>
+            <source>в процессе</source>
+            <comment>state.pending</comment>
+            <translation>in progress</translation>
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>state.refunded</comment>
+            <translation>refunded</translation>
+        </message>
+        <message>
+            <source>блокировка снята</source>
+            <comment>state.released</comment>
+            <translation>released</translation>
+        </message>
+        <message>
+            <source>не проверен</source>
+            <comment>state.unknown</comment>
+            <translation>not checked</translation>
+        </message>
+    </context>
+    <context>
         <name>MoneyActions</name>
         <message>
             <source>ждёт одобрения второго менеджера</source>
@@ -1394,53 +1517,10 @@ Reason: {reason}.</translation>
         </message>
     </context>
     <context>
-        <name>PaymentState</name>
-        <message>
-            <source>в процессе</source>
-            <translation>in progress</translation>
-        </message>
-        <message>
-            <source>блокировка (холд)</source>
-            <translation>hold</translation>
-        </message>
-        <message>
-            <source>списано</source>
-            <translation>captured</translation>
-        </message>
-        <message>
-            <source>частичный возврат</source>
-            <translation>partially refunded</translation>
-        </message>
-        <message>
-            <source>возврат</source>
-            <translation>refunded</translation>
-        </message>
-        <message>
-            <source>блокировка снята</source>
-            <translation>released</translation>
-        </message>
-        <message>
-            <source>отклонён</source>
-            <translation>failed</translation>
-        </message>
-        <message>
-            <source>требует проверки</source>
-            <translation>needs review</translation>
-        </message>
-        <message>
-            <source>нет в банке</source>
-            <translation>not found at the bank</translation>
-        </message>
-        <message>
-            <source>не проверен</source>
-            <translation>not checked</translation>
-        </message>
-    </context>
-    <context>
         <name>PaymentsModel</name>
         <message>
             <source>Номер заказа</source>
-            <extracomment>Rows per database query: one indexed LIMIT query, small enough to be instant. Blocks kept in memory (least recently used go first): 50 × 200 rows. Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly.</extracomment>
+            <extracomment>Rows per database query: one indexed LIMIT query, small enough to be instant. Blocks kept in memory (least recently used go first): 50 × 200 rows. Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly. Neighbouring blocks asked for together are fetched by one query, up to this many.</extracomment>
             <translation>Order number</translation>
         </message>
         <message>

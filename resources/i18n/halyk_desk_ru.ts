@@ -673,6 +673,129 @@
         </message>
     </context>
     <context>
+        <name>Messages</name>
+        <message>
+            <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
+            <comment>cli.not_a_date</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
+            <comment>cli.range_backwards</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
+            <comment>operations.not_read_yet</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
+            <comment>rules.above_held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нельзя вернуть {amount}: списано {captured}, уже возвращено {refunded}, так что вернуть можно не больше {remaining}.</source>
+            <comment>rules.above_remaining</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма должна быть больше нуля.</source>
+            <comment>rules.amount_not_positive</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возврат — не меньше {minimum}; можно от {minimum} до {remaining}.</source>
+            <comment>rules.below_minimum</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Снять можно только блокировку, а этот платёж — «{state}».</source>
+            <comment>rules.cancel_not_held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Подтвердить можно только заблокированный платёж, а этот — «{state}».</source>
+            <comment>rules.confirm_not_held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма указана в {given}, а платёж — в {currency}: укажите сумму в {currency}.</source>
+            <comment>rules.currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировка истекла, и подтвердить её уже нельзя: снимите её и попросите покупателя оплатить заново.</source>
+            <comment>rules.hold_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Всё списанное уже возвращено.</source>
+            <comment>rules.nothing_left</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Вернуть можно только списанный платёж, а этот — «{state}».</source>
+            <comment>rules.refund_not_captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк возвращает не меньше {minimum}, а осталось только {remaining}: через банк этот платёж больше не вернуть.</source>
+            <comment>rules.rest_below_minimum</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>списано</source>
+            <comment>state.captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отклонён</source>
+            <comment>state.failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>блокировка (холд)</source>
+            <comment>state.held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>требует проверки</source>
+            <comment>state.needs_review</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нет в банке</source>
+            <comment>state.not_found</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>частичный возврат</source>
+            <comment>state.partially_refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в процессе</source>
+            <comment>state.pending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>state.refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>блокировка снята</source>
+            <comment>state.released</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не проверен</source>
+            <comment>state.unknown</comment>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>MoneyActions</name>
         <message>
             <source>ждёт одобрения второго менеджера</source>
@@ -1390,53 +1513,10 @@
         </message>
     </context>
     <context>
-        <name>PaymentState</name>
-        <message>
-            <source>в процессе</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>блокировка (холд)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>списано</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>частичный возврат</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>возврат</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>блокировка снята</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>отклонён</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>требует проверки</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>нет в банке</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>не проверен</source>
-            <translation type="unfinished" />
-        </message>
-    </context>
-    <context>
         <name>PaymentsModel</name>
         <message>
             <source>Номер заказа</source>
-            <extracomment>Rows per database query: one indexed LIMIT query, small enough to be instant. Blocks kept in memory (least recently used go first): 50 × 200 rows. Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly.</extracomment>
+            <extracomment>Rows per database query: one indexed LIMIT query, small enough to be instant. Blocks kept in memory (least recently used go first): 50 × 200 rows. Blocks waiting to be fetched; older requests are dropped when the user scrolls past quickly. Neighbouring blocks asked for together are fetched by one query, up to this many.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>

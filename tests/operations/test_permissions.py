@@ -168,7 +168,7 @@ def test_another_manager_approves_and_then_it_is_sent(ctx, bank, client, large_r
 def test_the_approved_refund_is_checked_again_before_sending(ctx, bank, client, large_refund):
     bank.refund(bank.get("000210").id, 1800_00)  # meanwhile, in the bank's cabinet
     outcome = operations.approve(ctx.as_("boris"), large_refund.operation_id, client=client)
-    assert outcome.result == "not_allowed" and "at most 200,00" in outcome.message
+    assert outcome.result == "not_allowed" and "at most KZT 200.00" in outcome.message
     assert posts(bank) == []
     assert journal(ctx)[0].status == "refused"
 

@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from halyk_desk import messages
 from halyk_desk.paths import HOME_ENV
 from halyk_desk.services.context import open_context
 from halyk_desk.services.demo import ensure_demo
@@ -61,6 +62,12 @@ def _args(**overrides: object) -> SimpleNamespace:
 def make_args():
     """Command-line arguments as cli.py would parse them (no command: the window)."""
     return _args
+
+
+@pytest.fixture(autouse=True)
+def _russian_messages() -> None:
+    """The window's tests build it in Russian, its source language: services' messages too."""
+    messages.use("ru")
 
 
 @pytest.fixture(autouse=True)
