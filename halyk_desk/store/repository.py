@@ -573,11 +573,8 @@ def _search_is_broad(session: Session, pid: int, text: str, page: int) -> bool:
 
 
 def _state_condition(states: frozenset[State]) -> ColumnElement[bool]:
-    values = [s.value for s in states]
-    if State.UNKNOWN in states:
-        return or_(Payment.id.is_(None), Payment.state.in_(values))
-    # On the payment's own column (not STATE) so that the index on (profile_id, state) serves.
-    return Payment.state.in_(values)
+    # On the order's copy of the state: 'unknown' for an order never read, and on an index.
+    return Order.payment_state.in_([s.value for s in states])
 
 
 def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
@@ -597,7 +594,7 @@ def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
         query = select(*columns).select_from(hits).join(Order, Order.id == hits.c.id)
     else:
         query = select(*columns).select_from(Order)
-    if with_payment or filters.states is not None or tested:
+    if with_payment or tested:
         query = query.outerjoin(Payment, _PAYMENT_JOIN)
     query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
     if filters.states is not None:
@@ -614,17 +611,20 @@ _ORDER_SORTS: dict[str, Any] = {
     "currency": Order.currency,
     "customer": Order.customer_key,
     "shop_status": Order.shop_status,
+    # The payment's keys the window sorts by, as the order keeps copies of them (migration
+    # 0006): on indexes, like the order's own.
+    "state": Order.payment_state,
+    "card_mask": Order.payment_card_mask,
+    "reference": Order.payment_reference,
 }
+#: The payment's other columns: sorted without an index (every order, each page).
 _PAYMENT_SORTS: dict[str, Any] = {
-    "state": STATE,
     "bank_status": Payment.bank_status,
     "transaction_id": Payment.transaction_id,
     "held": Payment.held_minor,
     "captured": Payment.captured_minor,
     "refunded": Payment.refunded_minor,
     "remaining": Payment.remaining_minor,
-    "card_mask": Payment.card_mask,
-    "reference": Payment.reference,
     "paid_at": Payment.created_at,
     "last_read_at": Payment.last_read_at,
 }

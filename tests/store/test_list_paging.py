@@ -16,7 +16,7 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 N = 60
 PAGE = 7
 STATES = (State.CAPTURED, State.HELD, State.FAILED, State.REFUNDED)
-KEYED = ("created_at", "invoice_id", "amount")
+KEYED = ("created_at", "invoice_id", "amount", "state")
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_pages_by_key_are_the_pages_by_offset(store, listed, sort, descending, f
         assert rows(store, listed, filters, limit=PAGE, offset=start, **order) == expected
 
 
-@pytest.mark.parametrize("sort", ["customer", "state", "card_mask"])
+@pytest.mark.parametrize("sort", ["customer", "card_mask", "reference"])
 def test_sorts_without_keyset_page_by_offset_whatever_the_anchor(store, listed, sort):
     whole = rows(store, listed, sort=sort, limit=None)
     for start in (0, 9, 30):

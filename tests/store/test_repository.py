@@ -399,3 +399,39 @@ def test_two_sessions_saving_the_same_new_payment_at_once_do_not_collide(pg_modu
         with store.session(readonly=True) as session:
             history = repository.status_history(session, "race", "000000001")
         assert [(h.old_state, h.new_state) for h in history] == [(None, State.HELD)]
+
+
+def test_sorts_by_the_payments_state_card_and_rrn_follow_every_change_of_the_payment(store,
+                                                                                      shop):
+    """The order keeps copies of these keys for the list's indexes: a payment read, read again
+    with other values, read before its order was imported, or deleted is sorted where it now
+    belongs."""
+    add_orders(store, shop, order("000000001"), order("000000002", hours=1),
+               order("000000003", hours=2))
+    save(store, shop, payment("000000001", State.HELD, card_mask="510000...0001",
+                              reference="300000000001"))
+    save(store, shop, payment("000000002", State.CAPTURED, card_mask="440000...0002",
+                              reference="100000000002"))
+    by = {key: invoices(store, shop, sort=key, descending=False)
+          for key in ("state", "card_mask", "reference")}
+    # Never read: state unknown (last of the states), no card and no RRN (blanks last).
+    assert by == {"state": ["000000002", "000000001", "000000003"],
+                  "card_mask": ["000000002", "000000001", "000000003"],
+                  "reference": ["000000002", "000000001", "000000003"]}
+
+    save(store, shop, payment("000000001", State.CAPTURED, card_mask="400000...0001",
+                              reference="000000000001"))
+    save(store, shop, payment("000000004", State.FAILED, card_mask="450000...0004",
+                              reference="200000000004"))  # read before its order comes
+    add_orders(store, shop, order("000000004", hours=3))
+    with store.session() as session:
+        session.execute(text("DELETE FROM status_history"))
+        session.execute(text("DELETE FROM payments WHERE invoice_id = '000000002'"))
+    assert invoices(store, shop, sort="state", descending=False) == [
+        "000000001", "000000004", "000000002", "000000003"]
+    assert invoices(store, shop, sort="card_mask", descending=False) == [
+        "000000001", "000000004", "000000002", "000000003"]
+    assert invoices(store, shop, sort="reference", descending=True) == [
+        "000000004", "000000001", "000000003", "000000002"]
+    assert invoices(store, shop, PaymentFilter(states=frozenset({State.UNKNOWN}))) == [
+        "000000003", "000000002"]
