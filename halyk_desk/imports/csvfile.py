@@ -1,40 +1,65 @@
-"""CSV as shops export it: comma, semicolon or tab; UTF-8 (BOM or not), UTF-16 or cp1251."""
+"""CSV as shops export it: comma, semicolon or tab; UTF-8 (BOM or not), UTF-16 or cp1251.
+
+The file is streamed, never held whole: its encoding is found in one pass that keeps nothing, and
+records are read one by one within the bounds of imports/limits.py.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
+from pathlib import Path
+from typing import TextIO
 
 from halyk_desk.imports.errors import ImportFailed, RowError, file_error
+from halyk_desk.imports.limits import (
+    HEADER_SEARCH,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_RECORD_CHARS,
+    MAX_ROWS,
+)
 from halyk_desk.imports.table import Table, is_empty_row
 
 DELIMITERS = (";", ",", "\t")
 _SNIFF_RECORDS = 20  # the header is among the first rows; more would only slow big files down
+_CHUNK = 1 << 20
+_TOO_LONG = (f"a value is longer than {MAX_CELL_CHARS:,} characters (Excel's limit for a cell): "
+             "shorten it or export the orders again.")
+_SPLIT = "split the orders into several files (one per month, say)"
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was in. UTF-8 is tried strictly first: Cyrillic cp1251 bytes are
-    almost never valid UTF-8, whereas any bytes "decode" as cp1251."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+def detect_encoding(path: Path) -> str:
+    """The file's encoding. UTF-8 is tried strictly first: Cyrillic cp1251 bytes are almost
+    never valid UTF-8, whereas any bytes "decode" as cp1251 (checked as the rows are read)."""
+    with path.open("rb") as stream:
+        head = stream.read(3)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+            return "utf-16"
+        stream.seek(0)
+        check = codecs.getincrementaldecoder("utf-8")()
         try:
-            return data.decode("utf-16"), "utf-16"
+            while chunk := stream.read(_CHUNK):
+                check.decode(chunk)
+            check.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise file_error("The file starts as UTF-16 but is damaged: export it again.") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        return data.decode("cp1251"), "cp1251"
-    except UnicodeDecodeError:
-        raise file_error(
-            "The file is neither UTF-8 nor Windows-1251 (cp1251) text: "
-            "save it as CSV UTF-8 or as XLSX."
-        ) from None
+            return "cp1251"
+    return "utf-8-sig" if head == b"\xef\xbb\xbf" else "utf-8"
+
+
+def encoding_problem(encoding: str) -> ImportFailed:
+    if encoding == "utf-16":
+        return file_error("The file starts as UTF-16 but is damaged: export it again.")
+    return file_error(
+        "The file is neither UTF-8 nor Windows-1251 (cp1251) text: save it as CSV UTF-8 or as XLSX."
+    )
+
+
+def open_text(path: Path, encoding: str) -> TextIO:
+    return path.open(encoding=encoding, newline="")
 
 
 def pick_delimiter(text: str, header_score: Callable[[Sequence[str]], int]) -> str:
@@ -55,22 +80,71 @@ def pick_delimiter(text: str, header_score: Callable[[Sequence[str]], int]) -> s
     return max(DELIMITERS, key=rank)  # ties keep the earlier one: ';' as 1C-Bitrix writes
 
 
-def read_csv(text: str, encoding: str, header_score: Callable[[Sequence[str]], int]) -> Table:
-    if not text.strip("".join(DELIMITERS) + '" \r\n'):
+class _Lines:
+    """The stream's lines for csv.reader, refusing a record that grows past MAX_RECORD_CHARS
+    (a quote never closed, or a row of a million columns) before csv builds it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.record_chars = 0  # reset by the reader at each record
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.stream.readline(MAX_RECORD_CHARS + 1):
+            self.record_chars += len(line)
+            if self.record_chars > MAX_RECORD_CHARS:
+                raise _RecordTooLong
+            yield line
+
+
+class _RecordTooLong(Exception):
+    pass
+
+
+def read_csv(
+    path: Path, encoding: str, sample: str, header_score: Callable[[Sequence[str]], int]
+) -> Table:
+    """`sample` is the file's beginning (or all of it), decoded."""
+    if not sample.strip("".join(DELIMITERS) + '" \r\n') and path.stat().st_size <= len(sample):
         return Table("csv", encoding, None, None, [])  # only separators: any would split it "right"
-    delimiter = pick_delimiter(text, header_score)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
+    delimiter = pick_delimiter(sample, header_score)
+    rows: list[tuple[int, tuple[str, ...]]] = []
     number = 0
-    try:
-        # Rows are counted as records (what Excel shows); a quoted field may span several lines.
-        for number, record in enumerate(reader, start=1):
-            if not is_empty_row(record):
+
+    def refuse(message: str, row: int) -> ImportFailed:
+        return ImportFailed([RowError(row, None, None, message)])
+
+    with open_text(path, encoding) as stream:
+        lines = _Lines(stream)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        try:
+            # Rows are counted as records (what Excel shows); a quoted field may span lines.
+            for number, record in enumerate(reader, start=1):
+                lines.record_chars = 0
+                if is_empty_row(record):
+                    continue
+                if len(record) > MAX_COLUMNS:
+                    raise refuse(f"this row has {len(record):,} values, but an order file has "
+                                 f"at most {MAX_COLUMNS:,} columns: check the separator.", number)
+                if any(len(field) > MAX_CELL_CHARS for field in record):
+                    raise refuse(_TOO_LONG, number)
                 rows.append((number, tuple(record)))
-    except csv.Error as exc:
-        raise ImportFailed([RowError(
-            number + 1, None, None,
-            f"the file is not valid CSV here ({exc}, line {reader.line_num}): check the quotes "
-            'around this value; a quote inside a value is written twice ("").',
-        )]) from None
+                if len(rows) > MAX_ROWS + HEADER_SEARCH:
+                    raise file_error(f"The file has more than {MAX_ROWS:,} rows of orders: "
+                                     f"{_SPLIT}.")
+        except _RecordTooLong:
+            raise refuse(
+                f"this row is longer than {MAX_RECORD_CHARS:,} characters: a quote is probably "
+                'never closed (a quote inside a value is written twice: ""), or the file is '
+                "not an order list.", number + 1
+            ) from None
+        except UnicodeDecodeError:
+            raise encoding_problem(encoding) from None
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise refuse(_TOO_LONG, number + 1) from None
+            raise refuse(
+                f"the file is not valid CSV here ({exc}, line {reader.line_num}): check the "
+                'quotes around this value; a quote inside a value is written twice ("").',
+                number + 1,
+            ) from None
     return Table("csv", encoding, delimiter, None, rows)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from halyk_desk.imports.limits import MAX_LISTED_PROBLEMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +31,55 @@ class RowError:
 
 
 class ImportFailed(Exception):
-    """Nothing was imported; `errors` lists every problem found in the file, in file order."""
+    """Nothing was imported; `errors` lists the problems found in the file, in file order: all
+    of them, or the first MAX_LISTED_PROBLEMS with `more` counting the rest."""
 
-    def __init__(self, errors: Iterable[RowError], source_file: str | None = None) -> None:
+    def __init__(
+        self, errors: Iterable[RowError], source_file: str | None = None, more: int = 0
+    ) -> None:
         self.errors = list(errors)
         self.source_file = source_file
-        super().__init__(self.errors, source_file)  # keeps the exception picklable
+        self.more = more
+        super().__init__(self.errors, source_file, more)  # keeps the exception picklable
+
+    @property
+    def count(self) -> int:
+        return len(self.errors) + self.more
 
     def __str__(self) -> str:
         source = f" from {self.source_file}" if self.source_file else ""
-        count = len(self.errors)
+        count = self.count
         head = (
-            f"Nothing was imported{source}: {count} problem{'s' if count != 1 else ''} "
+            f"Nothing was imported{source}: {count:,} problem{'s' if count != 1 else ''} "
             "to fix in the file before importing it again."
         )
-        return "\n".join([head, *(f"  {error}" for error in self.errors)])
+        tail = [f"  ... and {self.more:,} more: fix these and import the file again to see "
+                "the rest."] if self.more else []
+        return "\n".join([head, *(f"  {error}" for error in self.errors), *tail])
+
+
+class Problems:
+    """The problems of one file as they are found: the first MAX_LISTED_PROBLEMS kept, the rest
+    only counted, so a file with a million bad rows costs no more than one with a hundred."""
+
+    def __init__(self) -> None:
+        self.kept: list[RowError] = []
+        self.count = 0
+
+    def append(self, error: RowError) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_LISTED_PROBLEMS:
+            self.kept.append(error)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def failed(self, order: Callable[[RowError], Any]) -> ImportFailed:
+        return ImportFailed(sorted(self.kept, key=order), more=self.count - len(self.kept))
 
 
 def file_error(message: str) -> ImportFailed:

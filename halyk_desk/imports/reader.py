@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import tzinfo
 from pathlib import Path
 from typing import TypeVar
@@ -18,13 +18,14 @@ from halyk_desk.imports.cells import (
     parse_paid,
     parse_text,
 )
-from halyk_desk.imports.errors import ImportFailed, RowError, file_error
+from halyk_desk.imports.errors import ImportFailed, Problems, RowError, file_error
 from halyk_desk.imports.headers import ColumnResolver
+from halyk_desk.imports.limits import HEADER_SEARCH
 from halyk_desk.imports.model import FIELDS, ImportReport, Mapping, OrderRow
 from halyk_desk.imports.sources import read_table
 
 T = TypeVar("T")
-_HEADER_SEARCH = 10  # a title or a blank line or two may come before the header row
+_NAMED_ROWS = 10  # rows named in a duplicate's message
 _SEPARATOR_NAMES = {";": "a semicolon", ",": "a comma", "\t": "a tab"}
 
 
@@ -44,7 +45,7 @@ def read_orders(
     try:
         return _read(path, Mapping.of(mapping), default_currency, tz)
     except ImportFailed as failed:
-        raise ImportFailed(failed.errors, path.name) from None
+        raise ImportFailed(failed.errors, path.name, failed.more) from None
 
 
 def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> ImportReport:
@@ -74,7 +75,7 @@ def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> Im
             "If the shop's order numbers start with 0, format the column as Text and export again."
         )
 
-    errors: list[RowError] = []
+    errors = Problems()
     rows: list[OrderRow] = []
     seen: dict[str, list[int]] = {}  # order number -> the rows it is on
     separator = _SEPARATOR_NAMES.get(table.delimiter or "", "the separator")
@@ -97,11 +98,10 @@ def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> Im
         if row is not None:
             rows.append(row)
 
-    errors += _duplicates(seen, headers[id_column])
+    errors.extend(_duplicates(seen, headers[id_column]))
     if errors:
         order = {name: i for i, name in enumerate(headers)}
-        errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
-        raise ImportFailed(errors)
+        raise errors.failed(lambda e: (e.row or 0, order.get(e.column or "", -1)))
     return ImportReport(
         rows=rows,
         source_file=path.name,
@@ -122,7 +122,7 @@ def _find_header(
     rows: list[tuple[int, tuple[Cell, ...]]], score: Callable[[Sequence[Cell]], int]
 ) -> int:
     """The first row with the most recognised header names among the first few; else the first."""
-    scores = [score(cells) for _, cells in rows[:_HEADER_SEARCH]]
+    scores = [score(cells) for _, cells in rows[:HEADER_SEARCH]]
     best = max(scores)
     return scores.index(best) if best else 0
 
@@ -134,7 +134,7 @@ def _parse_row(
     headers: list[str],
     default_currency: str,
     tz: tzinfo,
-    errors: list[RowError],
+    errors: Problems,
 ) -> tuple[str | None, OrderRow | None]:
     """One data row -> its order number (when readable) and its OrderRow, or None with every
     problem in the row added to `errors`."""
@@ -171,14 +171,15 @@ def _parse_row(
     )
 
 
-def _duplicates(where: dict[str, list[int]], column: str) -> list[RowError]:
-    """Every row of an order number that appears more than once, each naming the others."""
-    return [
-        RowError(
-            number, column, invoice_id,
-            f"Order number {invoice_id} appears {len(numbers)} times in the file (rows "
-            f"{', '.join(map(str, numbers))}): keep one row per order.",
-        )
-        for invoice_id, numbers in where.items() if len(numbers) > 1
-        for number in numbers
-    ]
+def _duplicates(where: dict[str, list[int]], column: str) -> Iterator[RowError]:
+    """Every row of an order number that appears more than once, each naming the others (the
+    first few of them: a number repeated on every row must not make each message as long)."""
+    for invoice_id, numbers in where.items():
+        if len(numbers) > 1:
+            named = ", ".join(map(str, numbers[:_NAMED_ROWS]))
+            if len(numbers) > _NAMED_ROWS:
+                named += ", ..."
+            message = (f"Order number {invoice_id} appears {len(numbers)} times in the file "
+                       f"(rows {named}): keep one row per order.")
+            for number in numbers:
+                yield RowError(number, column, invoice_id, message)

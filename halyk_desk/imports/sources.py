@@ -6,45 +6,64 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from halyk_desk.imports.csvfile import decode, read_csv
+from halyk_desk.imports.csvfile import detect_encoding, encoding_problem, open_text, read_csv
 from halyk_desk.imports.errors import file_error
+from halyk_desk.imports.limits import MAX_FILE_BYTES, megabytes
 from halyk_desk.imports.table import Table
 from halyk_desk.imports.xlsxfile import read_xlsx
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected workbooks
 _SAVE_AS = "open it in Excel and save it as XLSX, or as CSV (semicolon-separated)"
+_SAMPLE_BYTES = 65536  # enough to tell the format, the encoding and the delimiter
+_SAMPLE_CHARS = 65536
 _CONTROL_SHARE = 0.01  # real text has no control characters; a few may be stray
 
 
 def read_table(path: Path, header_score: Callable[[Sequence[str]], int]) -> Table:
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if path.is_dir():
+            raise IsADirectoryError
+        with path.open("rb") as stream:
+            head = stream.read(_SAMPLE_BYTES)
     except FileNotFoundError:
         raise file_error(f"There is no file {str(path)!r}: check its name and folder.") from None
     except IsADirectoryError:
         raise file_error(f"{str(path)!r} is a folder: choose the order file inside it.") from None
     except OSError as exc:
         raise file_error(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
-    if not data.strip():
+    if size > MAX_FILE_BYTES:
+        raise file_error(
+            f"The file is {megabytes(size)}, more than an order file can be (at most "
+            f"{megabytes(MAX_FILE_BYTES)}): split the orders into several files (one per month, "
+            "say)."
+        )
+    if not head.strip() and size <= len(head):
         raise file_error("The file is empty: export the orders again, with the header row.")
-    if data.startswith(_ZIP):
-        return read_xlsx(data)
-    if data.startswith(_OLE):
+    if head.startswith(_ZIP):
+        return read_xlsx(path)
+    if head.startswith(_OLE):
         raise file_error(
             f"This is an old Excel .xls file or a password-protected workbook: {_SAVE_AS}, "
             "without a password."
         )
-    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise file_error(f"This is not a CSV or XLSX file (it holds binary data): {_SAVE_AS}.")
-    text, encoding = decode(data)
-    sample = text[:65536]
+    try:
+        encoding = detect_encoding(path)
+        with open_text(path, encoding) as stream:
+            sample = stream.read(_SAMPLE_CHARS)
+    except UnicodeDecodeError:
+        raise encoding_problem(encoding) from None
+    except OSError as exc:
+        raise file_error(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
     if sum(ch < " " and ch not in "\t\r\n" for ch in sample) > len(sample) * _CONTROL_SHARE:
         raise file_error(f"This is not a CSV or XLSX file (it holds binary data): {_SAVE_AS}.")
-    head = sample.lstrip().lower()
-    if head.startswith(("<!doctype", "<html", "<table", "<?xml")) or "<table" in head[:4096]:
+    start = sample.lstrip().lower()
+    if start.startswith(("<!doctype", "<html", "<table", "<?xml")) or "<table" in start[:4096]:
         raise file_error(
             "This is a web page or XML saved under a spreadsheet name (1C-Bitrix's \"Export to "
             f"Excel\" makes such files): {_SAVE_AS}, or export the order list as CSV."
         )
-    return read_csv(text, encoding, header_score)
+    return read_csv(path, encoding, sample, header_score)

@@ -1,13 +1,17 @@
-"""XLSX workbooks: the orders sheet (or the first one), cells as openpyxl types them."""
+"""XLSX workbooks: the orders sheet (or the first one), cells as openpyxl types them, read only
+once xlsx_bounds has measured the file."""
 
 from __future__ import annotations
 
-import io
 import warnings
+import zipfile
+from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 import openpyxl
 
-from halyk_desk.imports.errors import file_error
+from halyk_desk.imports import xlsx_bounds
+from halyk_desk.imports.errors import ImportFailed, file_error
 from halyk_desk.imports.headers import header_key
 from halyk_desk.imports.table import Table, is_empty_row
 
@@ -15,14 +19,27 @@ _ORDER_SHEET_WORDS = ("order", "заказ")
 _RESAVE = "open it in Excel and save it again as XLSX, or as CSV (semicolon-separated)"
 
 
-def read_xlsx(data: bytes) -> Table:
+def read_xlsx(path: Path) -> Table:
+    # The bytes are whatever the user picked: any parser error (bad ZIP, bad XML, missing part;
+    # the types differ between openpyxl's XML backends) means a file we cannot read.
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xlsx_bounds.check_parts(archive)
+            xlsx_bounds.check_shared_strings(archive)
+            xlsx_bounds.check_sheets(archive)
+            return _read_book(archive)
+    except ImportFailed:
+        raise
+    except (zipfile.BadZipFile, ExpatError, OSError, EOFError) as exc:
+        raise file_error(f"The workbook is damaged and cannot be read: {_RESAVE}.") from exc
+
+
+def _read_book(archive: zipfile.ZipFile) -> Table:
     with warnings.catch_warnings():
         # openpyxl's notes on styles or unsupported extensions mean nothing to the accountant.
         warnings.simplefilter("ignore", UserWarning)
-        # The bytes are whatever the user picked: any parser error (bad ZIP, bad XML, missing
-        # part; the types differ between openpyxl's XML backends) means a file we cannot read.
         try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = openpyxl.load_workbook(archive.fp, read_only=True, data_only=True)
         except Exception as exc:
             raise file_error(
                 "The file is a ZIP archive but not an Excel workbook (XLSX), or a damaged one: "
@@ -34,17 +51,18 @@ def read_xlsx(data: bytes) -> Table:
                  if any(word in header_key(ws.title) for word in _ORDER_SHEET_WORDS)),
                 book.worksheets[0] if book.worksheets else None,
             )
-            if sheet is not None:
+            if sheet is None:
+                raise file_error("The workbook has no worksheets: put the orders on a sheet.")
+            try:
                 sheet.reset_dimensions()  # some exporters write a wrong size; read what is there
                 rows = [
                     (number, tuple(cells))
                     for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
                     if not is_empty_row(cells)
                 ]
-        except Exception as exc:
-            raise file_error(f"The workbook is damaged and cannot be read: {_RESAVE}.") from exc
+            except Exception as exc:
+                raise file_error(f"The workbook is damaged and cannot be read: {_RESAVE}.") \
+                    from exc
         finally:
             book.close()
-    if sheet is None:
-        raise file_error("The workbook has no worksheets: put the orders on a sheet.")
     return Table("xlsx", None, None, sheet.title, rows)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from halyk_desk.domain import Money, utc_now
 from halyk_desk.imports import ImportFailed, Mapping, OrderRow, find_conflicts, read_orders
+from halyk_desk.imports.limits import MAX_LISTED_PROBLEMS
 from halyk_desk.store import repository
 from halyk_desk.store.records import OrderRecord
 
@@ -68,7 +69,8 @@ def import_orders(
             columns=report.columns,
         )
         if conflicts:
-            raise ImportFailed(conflicts, report.source_file)
+            listed = conflicts[:MAX_LISTED_PROBLEMS]
+            raise ImportFailed(listed, report.source_file, len(conflicts) - len(listed))
         # A file without a date column: a stored order keeps its date, a new one is dated now.
         result = repository.upsert_orders(session, profile, [
             _record(

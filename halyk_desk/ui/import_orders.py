@@ -39,9 +39,10 @@ def refused_text(error: Any) -> str:
     problems = [str(problem) for problem in error.errors]
     lines = [tr("Ничего не загружено: исправьте файл и загрузите его снова."), ""]
     lines += problems[:SHOWN_ERRORS]
-    if len(problems) > SHOWN_ERRORS:
+    hidden = len(problems) - len(problems[:SHOWN_ERRORS]) + getattr(error, "more", 0)
+    if hidden:
         lines.append(tr("…и ещё {count}. Полный список: halyk-desk orders import {file}").format(
-            count=len(problems) - SHOWN_ERRORS, file=error.source_file or ""))
+            count=hidden, file=error.source_file or ""))
     return "\n".join(lines)
 
 
