@@ -66,20 +66,29 @@ def choose_language(argv: list[str]) -> str:
     return messages.resolve(setting)
 
 
+def window(args: argparse.Namespace) -> int:
+    """The window, once the system is known to have the libraries Qt's display needs (else the
+    message says which packages to install, and the code is platform_check.EXIT_CODE)."""
+    from halyk_desk.ui.platform_check import check_before_window
+
+    refused = check_before_window()
+    if refused is not None:
+        return refused
+    from halyk_desk.ui.app import run_window
+
+    return run_window(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    messages.use(choose_language(argv))
     if not argv:
         # The window, with every option at its default. Building the parser would import every
         # command module (and through them SQLAlchemy, httpx...) before the window could appear.
-        from halyk_desk.ui.app import run_window
-
-        return run_window(argparse.Namespace(home=None, db=None, profile=None, operator=None,
-                                             command=None))
-    messages.use(choose_language(argv))
+        return window(argparse.Namespace(home=None, db=None, profile=None, operator=None,
+                                         command=None))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from halyk_desk.ui.app import run_window
-
-        return run_window(args)
+        return window(args)
     return int(args.func(args) or 0)

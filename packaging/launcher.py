@@ -7,9 +7,13 @@ turns the exit code into 1.
 
 from __future__ import annotations
 
+import sys
+
 import window_probe
 
-from halyk_desk.cli import main
+from halyk_desk import messages
+from halyk_desk.cli import choose_language, main
+from halyk_desk.ui.platform_check import check_before_window
 
 
 def run() -> int:
@@ -18,6 +22,11 @@ def run() -> int:
     except ValueError as exc:
         raise SystemExit(f"halyk-desk: {exc}") from None
     if probe is not None:
+        # The probe imports the window's modules, and with them Qt's libraries: check those first.
+        messages.use(choose_language(sys.argv[1:]))
+        refused = check_before_window()
+        if refused is not None:
+            return refused
         probe.install()
     code = main()
     if probe is not None and probe.failed:

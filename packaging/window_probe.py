@@ -5,6 +5,10 @@ the start-up benchmark and the screenshots all drive the real start-up path thro
     HALYK_DESK_PROBE=settled  halyk-desk    # ... once its background work has finished too
     HALYK_DESK_PROBE=sync     halyk-desk    # ... after a sync (F5) has finished as well
 
+With HALYK_DESK_PROBE_HOLD=stdin the window stays open once the mode's condition holds (after
+`probe: ok`, `probe: holding` is printed) until a line arrives on stdin: a smoke test on a real
+display takes its screenshot from the display server meanwhile.
+
 The probe wraps halyk_desk.ui.app.build_window, so nothing in the program knows about it. Messages
 the window would show in a modal box go to stderr instead (a modal box would block an offscreen run
 for ever); any of them, or a window that does not appear in time, makes the run a failure. Progress
@@ -24,6 +28,7 @@ from typing import Any
 
 ENV = "HALYK_DESK_PROBE"
 TIMEOUT_ENV = "HALYK_DESK_PROBE_TIMEOUT"
+HOLD_ENV = "HALYK_DESK_PROBE_HOLD"
 MODES = ("shown", "settled", "sync")
 #: How often the settle check looks at the worker pool, and how many idle looks in a row count.
 POLL_MS = 50
@@ -78,12 +83,14 @@ class Probe:
         *,
         timeout_s: float = 120.0,
         on_ready: Callable[[Any], None] | None = None,
+        hold: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"{ENV} must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
         self.timeout_s = timeout_s
         self.on_ready = on_ready
+        self.hold = hold
         self.notifier = ReportingNotifier()
         self.failures: list[str] = []
         self.window: Any = None
@@ -152,7 +159,23 @@ class Probe:
         for failure in self.failures:
             print(f"probe: failed: {failure}", file=sys.stderr, flush=True)
         say("failed" if self.failed else "ok")
-        self.window.close()
+        if self.hold:
+            self._close_on_a_line_from_stdin()
+        else:
+            self.window.close()
+
+    def _close_on_a_line_from_stdin(self) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read, self.window)
+
+        def arrived() -> None:
+            notifier.setEnabled(False)
+            sys.stdin.readline()
+            self.window.close()
+
+        notifier.activated.connect(arrived)
+        say("holding")
 
     def _timed_out(self) -> None:
         if not self._finished:
@@ -190,7 +213,10 @@ def probe_from_environment() -> Probe | None:
     if not mode:
         return None
     timeout = float(os.environ.get(TIMEOUT_ENV) or 120)
-    return Probe(mode, timeout_s=timeout)
+    hold = os.environ.get(HOLD_ENV, "").strip()
+    if hold not in ("", "stdin"):
+        raise ValueError(f"{HOLD_ENV} can only be 'stdin', not {hold!r}")
+    return Probe(mode, timeout_s=timeout, hold=hold == "stdin")
 
 
 def run_baseline() -> int:

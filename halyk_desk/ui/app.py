@@ -119,6 +119,9 @@ def run_window(args: Any, *, notifier: Notifier | None = None) -> int:
         if window is None:
             return 1
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if QGuiApplication.platformName() != "offscreen":  # its 800×600 screen is no real one
+            # Never larger than the screen, such as a 1366×768 laptop's.
+            window.resize(window.size().boundedTo(window.screen().availableGeometry().size()))
         failures: list[BaseException] = []
         window.failed.connect(failures.append)
         window.show()

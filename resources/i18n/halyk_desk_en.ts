@@ -687,6 +687,26 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>--from {date_from} is after --to {date_to}: no day is in between.</translation>
         </message>
         <message>
+            <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
+            <comment>desktop.command_line_works</comment>
+            <translation>Commands without the window work without these libraries (halyk-desk --help).</translation>
+        </message>
+        <message>
+            <source>Установите их (Debian, Ubuntu) и запустите программу снова:</source>
+            <comment>desktop.install_packages</comment>
+            <translation>Install them (Debian, Ubuntu), then start the program again:</translation>
+        </message>
+        <message>
+            <source>Halyk Desk не может открыть окно: в системе нет библиотек, без которых Qt не работает с {platform}:</source>
+            <comment>desktop.libraries_missing</comment>
+            <translation>Halyk Desk cannot open its window: this system lacks libraries that Qt needs for {platform}:</translation>
+        </message>
+        <message>
+            <source>Некоторых файлов самой программы нет: переустановите её.</source>
+            <comment>desktop.reinstall</comment>
+            <translation>Some of the program's own files are missing: reinstall it.</translation>
+        </message>
+        <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
             <comment>operations.not_read_yet</comment>
             <translation>The bank has no payment for this order yet: sync it first.</translation>

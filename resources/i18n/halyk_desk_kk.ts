@@ -687,6 +687,26 @@
             <translation>--from {date_from} күні --to {date_to} күнінен кейін: олардың арасында бірде-бір күн жоқ.</translation>
         </message>
         <message>
+            <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
+            <comment>desktop.command_line_works</comment>
+            <translation>Терезесіз командалар бұл кітапханаларсыз да жұмыс істейді (halyk-desk --help).</translation>
+        </message>
+        <message>
+            <source>Установите их (Debian, Ubuntu) и запустите программу снова:</source>
+            <comment>desktop.install_packages</comment>
+            <translation>Оларды орнатып (Debian, Ubuntu), бағдарламаны қайта іске қосыңыз:</translation>
+        </message>
+        <message>
+            <source>Halyk Desk не может открыть окно: в системе нет библиотек, без которых Qt не работает с {platform}:</source>
+            <comment>desktop.libraries_missing</comment>
+            <translation>Halyk Desk терезені аша алмайды: жүйеде Qt-ға {platform} үшін қажет кітапханалар жоқ:</translation>
+        </message>
+        <message>
+            <source>Некоторых файлов самой программы нет: переустановите её.</source>
+            <comment>desktop.reinstall</comment>
+            <translation>Бағдарламаның өз файлдарының кейбірі жоқ: оны қайта орнатыңыз.</translation>
+        </message>
+        <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
             <comment>operations.not_read_yet</comment>
             <translation>Банкте бұл тапсырыс бойынша төлем әлі жоқ: алдымен оны синхрондаңыз.</translation>

@@ -685,6 +685,26 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
+            <comment>desktop.command_line_works</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Установите их (Debian, Ubuntu) и запустите программу снова:</source>
+            <comment>desktop.install_packages</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Halyk Desk не может открыть окно: в системе нет библиотек, без которых Qt не работает с {platform}:</source>
+            <comment>desktop.libraries_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Некоторых файлов самой программы нет: переустановите её.</source>
+            <comment>desktop.reinstall</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
             <comment>operations.not_read_yet</comment>
             <translation type="unfinished" />
