@@ -23,13 +23,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 #: The order they run in (the quick ones first); scripts not named here run after, by name.
-ORDER = ("bench_client", "bench_sync", "bench_window", "bench_reconcile", "bench_reconcile_store",
-         "bench_startup")
+ORDER = ("bench_client", "bench_sync", "bench_window", "bench_holds", "bench_reconcile",
+         "bench_reconcile_store", "bench_startup")
 #: Smaller sizes for --quick, per script.
 QUICK: dict[str, list[str]] = {
     "bench_client": ["--seconds", "1", "--payments", "200"],
     "bench_sync": ["--orders", "1000", "--sample", "100"],
     "bench_window": ["--orders", "100000", "--runs", "1"],
+    "bench_holds": ["--holds", "2000", "--runs", "1"],
     "bench_reconcile": ["--orders", "100000", "--export", "10000"],
     "bench_reconcile_store": ["--orders", "100000"],
     "bench_startup": ["--runs", "3", "--first-runs", "1"],

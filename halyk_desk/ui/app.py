@@ -8,6 +8,7 @@ the profile are opened on a worker, and the tabs are built when they arrive (see
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,12 @@ def _settings(args: Any) -> Settings:
 
 def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
     """The main window for these command-line arguments, already opening its data in the
-    background; None, after telling the user why, when the settings cannot be read."""
+    background; None, after telling the user why, when the settings cannot be read.
+
+    Once the tabs are built, everything alive (modules, Qt wrappers, the views) is moved out of
+    the cyclic garbage collector's sight (gc.freeze): otherwise a full collection, which any
+    burst of new objects can set off on any thread, walks all of it while holding the GIL, and
+    the window stops answering for 100–200 ms (benchmarks/bench_holds.py)."""
     try:
         settings = _settings(args)
     except Exception as exc:  # any failure here ends the start; the message says what to fix
@@ -82,6 +88,7 @@ def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
 
     window = MainWindow(notifier=notifier)
     window.settings_file = settings.path if settings["database_url"] else None
+    window.ready.connect(gc.freeze)
     window.open_in_background(open_data)
     return window
 

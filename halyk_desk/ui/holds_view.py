@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from halyk_desk.domain import Money, utc_now
+from halyk_desk.domain import utc_now
 from halyk_desk.domain.timeutil import business_day_of
 from halyk_desk.services import payments as payment_service
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
-from halyk_desk.ui.holds_model import TIME_LEFT_COLUMN, HoldsModel
-from halyk_desk.ui.roles import RowRole, SortRole
+from halyk_desk.ui.holds_model import TIME_LEFT_COLUMN, HoldList, HoldsModel, prepare
+from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.signals import emit
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
 from halyk_desk.ui.tasks import run_task
@@ -41,9 +41,6 @@ class HoldsView(QWidget):
         self.setObjectName("holdsView")
         self._ctx = ctx
         self.model = HoldsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SortRole)
 
         self.summary_label = QLabel(self)
         self.summary_label.setObjectName("holdsSummary")
@@ -52,7 +49,7 @@ class HoldsView(QWidget):
 
         self.table = QTableView(self)
         self.table.setObjectName("holdsTable")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -96,7 +93,11 @@ class HoldsView(QWidget):
 
     def refresh(self) -> None:
         ctx = self._ctx
-        run_task(lambda: payment_service.list_holds(ctx), self._arrived, owner=self)
+
+        def job() -> HoldList:
+            return prepare(payment_service.list_holds(ctx), business_day_of(utc_now()))
+
+        run_task(job, self._arrived, owner=self)
 
     def select_holds(self, wanted: Callable[[HoldRow], bool]) -> int:
         """Select the holds `wanted` picks (the dashboard's click-through); how many."""
@@ -105,16 +106,16 @@ class HoldsView(QWidget):
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         rows = [n for n, hold in enumerate(self.visible_holds()) if wanted(hold)]
         for row in rows:
-            selection.select(self.proxy.index(row, 0), flags)
+            selection.select(self.model.index(row, 0), flags)
         if rows:
-            self.table.scrollTo(self.proxy.index(rows[0], 0))
+            self.table.scrollTo(self.model.index(rows[0], 0))
         return len(rows)
 
     def visible_holds(self) -> list[HoldRow]:
         """The holds in the order the table shows them."""
-        return [self.proxy.index(row, 0).data(RowRole) for row in range(self.proxy.rowCount())]
+        return self.model.holds
 
-    def _arrived(self, holds: list[HoldRow] | None, error: BaseException | None) -> None:
+    def _arrived(self, holds: HoldList | None, error: BaseException | None) -> None:
         if error is not None or holds is None:
             self.summary_label.setText(
                 self.tr("Не удалось прочитать блокировки: {error}").format(error=error)
@@ -124,32 +125,25 @@ class HoldsView(QWidget):
         # A reload (after a sync, an operation) must not drop the holds the manager has chosen.
         chosen = {index.data(RowRole).invoice_id
                   for index in self.table.selectionModel().selectedRows()}
-        self.model.set_holds(holds, business_day_of(utc_now()))
+        self.model.set_holds(holds)
         if chosen:
             self.select_holds(lambda hold: hold.invoice_id in chosen)
         self.summary_label.setStyleSheet("")
         self.summary_label.setText(self._summary(holds))
-        emit(self.loaded, len(holds))
+        emit(self.loaded, len(holds.holds))
 
-    def _summary(self, holds: list[HoldRow]) -> str:
-        if not holds:
+    def _summary(self, holds: HoldList) -> str:
+        count = len(holds.holds)
+        if not count:
             return self.tr("Блокировок, ожидающих подтверждения, нет.")
-        parts = [fmt.counted(self.tr("%n блокировок", "", len(holds)), len(holds))]
-        by_currency: dict[str, Money] = {}
-        for hold in holds:
-            currency = hold.amount.currency
-            by_currency[currency] = by_currency.get(currency, Money.zero(currency)) + hold.amount
+        parts = [fmt.counted(self.tr("%n блокировок", "", count), count)]
         parts.append(
             self.tr("на сумму {amount}").format(
-                amount=" + ".join(fmt.money_text(total) for total in by_currency.values())
+                amount=" + ".join(fmt.money_text(total) for total in holds.totals.values())
             )
         )
-        attention = sum(
-            1 for hold in holds if not hold.expired and self.model.needs_attention(hold)
-        )
-        expired = sum(1 for hold in holds if hold.expired)
-        if attention:
-            parts.append(self.tr("пора подтвердить: {n}").format(n=attention))
-        if expired:
-            parts.append(self.tr("истекли: {n}").format(n=expired))
+        if holds.attention:
+            parts.append(self.tr("пора подтвердить: {n}").format(n=holds.attention))
+        if holds.expired:
+            parts.append(self.tr("истекли: {n}").format(n=holds.expired))
         return " · ".join(parts)

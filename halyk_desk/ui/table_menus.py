@@ -93,7 +93,7 @@ class TableMenus(QObject):
                 item.setEnabled(button.isEnabled())
             menu.addSeparator()
         rows = sorted({index.row() for index in table.selectionModel().selectedRows()})
-        invoices = [view.proxy.index(row, 0).data(RowRole).invoice_id for row in rows]
+        invoices = [view.model.index(row, 0).data(RowRole).invoice_id for row in rows]
         show = menu.addAction(self.tr("Открыть в платежах"),
                               lambda: self._show_payment(invoices[0]))
         show.setEnabled(len(invoices) == 1)

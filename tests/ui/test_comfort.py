@@ -179,9 +179,9 @@ def test_a_right_click_selects_the_row_and_shows_the_menu(qtbot, synced_window):
 def test_the_holds_context_menu_opens_the_payment(qtbot, synced_window):
     window = synced_window
     holds = window.holds_view
-    qtbot.waitUntil(lambda: holds.proxy.rowCount() > 0, timeout=LOAD_TIMEOUT)
+    qtbot.waitUntil(lambda: holds.model.rowCount() > 0, timeout=LOAD_TIMEOUT)
     holds.table.selectRow(0)
-    hold = holds.proxy.index(0, 0).data(RowRole)
+    hold = holds.model.index(0, 0).data(RowRole)
     menu = window.table_menus.holds_menu()
     actions = {a.text(): a for a in menu.actions() if a.text()}
     assert {"Подтвердить…", "Отменить блокировку…", "Открыть в платежах",

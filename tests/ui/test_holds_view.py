@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from halyk_desk.domain import ALMATY, Money, utc_now
 from halyk_desk.services.payments import HoldRow, list_holds
-from halyk_desk.ui.holds_model import HOLD_COLUMNS, TIME_LEFT_COLUMN, HoldsModel
+from halyk_desk.ui.holds_model import HOLD_COLUMNS, TIME_LEFT_COLUMN, HoldsModel, prepare
 from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND
 
@@ -31,11 +31,11 @@ def test_holds_are_sorted_by_time_left(synced_window):
 def test_urgent_and_expired_holds_stand_out(synced_window):
     view = synced_window.holds_view
     today = utc_now().astimezone(ALMATY).date()
-    proxy = view.proxy
+    model = view.model
     kinds = set()
     for row, hold in enumerate(view.visible_holds()):
-        background = proxy.index(row, 0).data(Qt.ItemDataRole.BackgroundRole)
-        left = proxy.index(row, TIME_LEFT_COLUMN).data()
+        background = model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole)
+        left = model.index(row, TIME_LEFT_COLUMN).data()
         if hold.expired:
             kinds.add("expired")
             assert background == HOLD_EXPIRED_BACKGROUND and left == "истекла"
@@ -52,7 +52,7 @@ def test_urgent_and_expired_holds_stand_out(synced_window):
 def test_hold_row_shows_amount_age_and_expiry(synced_window):
     view = synced_window.holds_view
     hold = view.visible_holds()[0]
-    cells = [view.proxy.index(0, c).data() for c in range(len(HOLD_COLUMNS))]
+    cells = [view.model.index(0, c).data() for c in range(len(HOLD_COLUMNS))]
     assert cells[_column("Номер заказа")] == hold.invoice_id
     assert cells[_column("Сумма")] == hold.amount.format("ru")
     assert cells[_column("Сумма")].endswith("₸")
@@ -87,7 +87,7 @@ def test_an_expired_hold_is_marked_and_one_expiring_today_is_highlighted(qapp):
     young_but_today = hold("000000002", timedelta(hours=1), lifetime=timedelta(minutes=90))
     calm = hold("000000003", timedelta(days=1))
     model = HoldsModel()
-    model.set_holds([expired, young_but_today, calm], today)
+    model.set_holds(prepare([expired, young_but_today, calm], today))
 
     def cell(row: int, role=Qt.ItemDataRole.DisplayRole):
         return model.index(row, TIME_LEFT_COLUMN).data(role)
@@ -109,6 +109,30 @@ def test_a_reload_keeps_the_holds_the_manager_chose(qtbot, synced_window):
 
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         view.refresh()
+
+    rows = view.table.selectionModel().selectedRows()
+    assert {index.data(RowRole).invoice_id for index in rows} == chosen
+
+
+def test_a_header_click_sorts_the_holds_and_the_selection_stays_on_them(qtbot, synced_window):
+    view = synced_window.holds_view
+    holds = view.visible_holds()
+    assert len(holds) > 3
+    chosen = {holds[0].invoice_id, holds[-1].invoice_id}
+    view.select_holds(lambda hold: hold.invoice_id in chosen)
+    header = view.table.horizontalHeader()
+
+    header.setSortIndicator(_column("Сумма"), Qt.SortOrder.DescendingOrder)
+    amounts = [hold.amount.minor for hold in view.visible_holds()]
+    assert amounts == sorted(amounts, reverse=True)
+    header.setSortIndicator(_column("Покупатель"), Qt.SortOrder.AscendingOrder)
+    customers = [hold.customer for hold in view.visible_holds()]
+    named = [c for c in customers if c is not None]
+    assert customers == sorted(named) + [None] * (len(customers) - len(named))
+    # Equal keys keep the service's order (time left): a stable sort.
+    header.setSortIndicator(_column("Создан"), Qt.SortOrder.AscendingOrder)
+    header.setSortIndicator(_column("Осталось"), Qt.SortOrder.AscendingOrder)
+    assert view.visible_holds() == holds
 
     rows = view.table.selectionModel().selectedRows()
     assert {index.data(RowRole).invoice_id for index in rows} == chosen

@@ -70,7 +70,7 @@ def test_confirm_several_holds_with_one_summary(qtbot, synced_window, dialogs):
     chosen = [view.visible_holds()[r] for r in rows]
     for r in rows:
         view.table.selectionModel().select(
-            view.proxy.index(r, 0),
+            view.model.index(r, 0),
             view.table.selectionModel().SelectionFlag.Select
             | view.table.selectionModel().SelectionFlag.Rows)
     holds = win.money_movement.holds
