@@ -23,13 +23,11 @@ from halyk_desk.imports.limits import (
     MAX_ROWS,
 )
 from halyk_desk.imports.table import Table, is_empty_row
+from halyk_desk.messages import Message, msg
 
 DELIMITERS = (";", ",", "\t")
 _SNIFF_RECORDS = 20  # the header is among the first rows; more would only slow big files down
 _CHUNK = 1 << 20
-_TOO_LONG = (f"a value is longer than {MAX_CELL_CHARS:,} characters (Excel's limit for a cell): "
-             "shorten it or export the orders again.")
-_SPLIT = "split the orders into several files (one per month, say)"
 
 
 def detect_encoding(path: Path) -> str:
@@ -56,6 +54,11 @@ def encoding_problem(encoding: str) -> ImportFailed:
     return file_error(
         "The file is neither UTF-8 nor Windows-1251 (cp1251) text: save it as CSV UTF-8 or as XLSX."
     )
+
+
+def cell_too_long() -> Message:
+    return msg("import.cell_too_long", "Значение длиннее {max} символов (предел Excel для "
+               "ячейки): сократите его или выгрузите заказы заново.", max=MAX_CELL_CHARS)
 
 
 def open_text(path: Path, encoding: str) -> TextIO:
@@ -110,7 +113,7 @@ def read_csv(
     rows: list[tuple[int, tuple[str, ...]]] = []
     number = 0
 
-    def refuse(message: str, row: int) -> ImportFailed:
+    def refuse(message: Message, row: int) -> ImportFailed:
         return ImportFailed([RowError(row, None, None, message)])
 
     with open_text(path, encoding) as stream:
@@ -123,25 +126,27 @@ def read_csv(
                 if is_empty_row(record):
                     continue
                 if len(record) > MAX_COLUMNS:
-                    raise refuse(f"this row has {len(record):,} values, but an order file has "
-                                 f"at most {MAX_COLUMNS:,} columns: check the separator.", number)
+                    raise refuse(msg("import.too_many_values",
+                                     "В строке значений: {count}, а в файле заказов не больше "
+                                     "{max} столбцов: проверьте разделитель.",
+                                     count=len(record), max=MAX_COLUMNS), number)
                 if any(len(field) > MAX_CELL_CHARS for field in record):
-                    raise refuse(_TOO_LONG, number)
+                    raise refuse(cell_too_long(), number)
                 rows.append((number, tuple(record)))
                 if len(rows) > MAX_ROWS + HEADER_SEARCH:
-                    raise file_error(f"The file has more than {MAX_ROWS:,} rows of orders: "
-                                     f"{_SPLIT}.")
+                    raise file_error(msg(
+                        "import.too_many_rows", "В файле больше {max} строк заказов: разбейте "
+                        "заказы на несколько файлов (например, по месяцам).", max=MAX_ROWS))
         except _RecordTooLong:
-            raise refuse(
-                f"this row is longer than {MAX_RECORD_CHARS:,} characters: a quote is probably "
-                'never closed (a quote inside a value is written twice: ""), or the file is '
-                "not an order list.", number + 1
-            ) from None
+            raise refuse(msg(
+                "import.record_too_long", 'Строка длиннее {max} символов: видимо, не закрыта '
+                'кавычка (кавычка внутри значения пишется дважды: ""), или это не список '
+                "заказов.", max=MAX_RECORD_CHARS), number + 1) from None
         except UnicodeDecodeError:
             raise encoding_problem(encoding) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise refuse(_TOO_LONG, number + 1) from None
+                raise refuse(cell_too_long(), number + 1) from None
             raise refuse(
                 f"the file is not valid CSV here ({exc}, line {reader.line_num}): check the "
                 'quotes around this value; a quote inside a value is written twice ("").',

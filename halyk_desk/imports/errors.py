@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from halyk_desk.imports.limits import MAX_LISTED_PROBLEMS
+from halyk_desk.messages import Message, msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,7 @@ class RowError:
     row: int | None
     column: str | None
     value: str | None
-    message: str
+    message: str | Message
 
     def __str__(self) -> str:
         where = []
@@ -27,7 +28,7 @@ class RowError:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+        return f"{', '.join(where)}: {self.message}" if where else str(self.message)
 
 
 class ImportFailed(Exception):
@@ -53,8 +54,9 @@ class ImportFailed(Exception):
             f"Nothing was imported{source}: {count:,} problem{'s' if count != 1 else ''} "
             "to fix in the file before importing it again."
         )
-        tail = [f"  ... and {self.more:,} more: fix these and import the file again to see "
-                "the rest."] if self.more else []
+        more = msg("import.more_problems", "… и ещё проблем: {count}. Исправьте эти и "
+                   "загрузите файл снова, чтобы увидеть остальные.", count=self.more)
+        tail = [f"  {more}"] if self.more else []
         return "\n".join([head, *(f"  {error}" for error in self.errors), *tail])
 
 
@@ -82,6 +84,6 @@ class Problems:
         return ImportFailed(sorted(self.kept, key=order), more=self.count - len(self.kept))
 
 
-def file_error(message: str) -> ImportFailed:
+def file_error(message: str | Message) -> ImportFailed:
     """A problem with the file as a whole rather than with one of its rows."""
     return ImportFailed([RowError(None, None, None, message)])

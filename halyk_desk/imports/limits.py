@@ -29,5 +29,5 @@ HEADER_SEARCH = 10
 MAX_LISTED_PROBLEMS = 100
 
 
-def megabytes(size: int) -> str:
-    return f"{size / 2**20:,.0f} MB"
+def megabytes(size: int) -> int:
+    return round(size / 2**20)

@@ -11,6 +11,7 @@ from halyk_desk.imports.errors import file_error
 from halyk_desk.imports.limits import MAX_FILE_BYTES, megabytes
 from halyk_desk.imports.table import Table
 from halyk_desk.imports.xlsxfile import read_xlsx
+from halyk_desk.messages import msg
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected workbooks
@@ -34,11 +35,10 @@ def read_table(path: Path, header_score: Callable[[Sequence[str]], int]) -> Tabl
     except OSError as exc:
         raise file_error(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
     if size > MAX_FILE_BYTES:
-        raise file_error(
-            f"The file is {megabytes(size)}, more than an order file can be (at most "
-            f"{megabytes(MAX_FILE_BYTES)}): split the orders into several files (one per month, "
-            "say)."
-        )
+        raise file_error(msg(
+            "import.file_too_big", "Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: "
+            "разбейте заказы на несколько файлов (например, по месяцам).",
+            size=megabytes(size), max=megabytes(MAX_FILE_BYTES)))
     if not head.strip() and size <= len(head):
         raise file_error("The file is empty: export the orders again, with the header row.")
     if head.startswith(_ZIP):

@@ -13,6 +13,7 @@ import zipfile
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from halyk_desk.imports.csvfile import cell_too_long
 from halyk_desk.imports.errors import ImportFailed, RowError, file_error
 from halyk_desk.imports.limits import (
     HEADER_SEARCH,
@@ -25,12 +26,12 @@ from halyk_desk.imports.limits import (
     MAX_UNPACKED_BYTES,
     megabytes,
 )
+from halyk_desk.messages import Message, msg
 
 _CHUNK = 1 << 16
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_SPLIT = "split the orders into several files (one per month, say), or save them as CSV"
 
 
 def check_parts(book: zipfile.ZipFile) -> None:
@@ -48,15 +49,16 @@ def check_parts(book: zipfile.ZipFile) -> None:
         else:
             continue  # pictures and the like: never unpacked
         if info.file_size > limit:
-            raise file_error(
-                f"The workbook unpacks to more than an order file can hold ({name} is "
-                f"{megabytes(info.file_size)}, at most {megabytes(limit)}): {_SPLIT}."
-            )
+            raise file_error(msg(
+                "import.part_too_big", "Книга распаковывается в слишком большой объём ({part} — "
+                "{size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или "
+                "сохраните их как CSV.",
+                part=name, size=megabytes(info.file_size), max=megabytes(limit)))
     if total > MAX_UNPACKED_BYTES:
-        raise file_error(
-            f"The workbook unpacks to {megabytes(total)}, more than an order file can hold "
-            f"(at most {megabytes(MAX_UNPACKED_BYTES)}): {_SPLIT}."
-        )
+        raise file_error(msg(
+            "import.workbook_too_big", "Книга распаковывается в {size} МБ, а файл заказов — не "
+            "больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.",
+            size=megabytes(total), max=megabytes(MAX_UNPACKED_BYTES)))
 
 
 def check_shared_strings(book: zipfile.ZipFile) -> None:
@@ -143,32 +145,35 @@ class _Scan:
         for letter in match.group(1):
             column = column * 26 + ord(letter) - 64
         if column > MAX_COLUMNS:
-            self.refuse(f"column {match.group(1)} (column {column:,}) holds a value or its "
-                        f"formatting, but an order file has at most {MAX_COLUMNS:,} columns: "
-                        "delete the columns right of the orders and save the file again.")
+            self.refuse(msg("import.column_too_far",
+                            "В столбце {column} (№ {number}) есть значение или оформление, а в "
+                            "файле заказов не больше {max} столбцов: удалите столбцы правее "
+                            "заказов и сохраните файл снова.",
+                            column=match.group(1), number=column, max=MAX_COLUMNS))
 
     def end_row(self) -> None:
         if self.row_has_cell:
             self.rows += 1
             self.row_has_cell = False
             if self.rows > MAX_ROWS + HEADER_SEARCH:
-                self.refuse(f"it has more than {MAX_ROWS:,} rows of orders: {_SPLIT}.",
-                            whole_file=True)
+                self.refuse(msg("import.sheet_too_many_rows",
+                                "На листе «{sheet}» больше {max} строк заказов: разбейте заказы "
+                                "на несколько файлов или сохраните их как CSV.",
+                                sheet=self.sheet, max=MAX_ROWS), whole_file=True)
 
     def data(self, text: str) -> None:
         self.text += len(text)
         if self.text > MAX_CELL_CHARS:
             if self.sheet is None:
-                self.refuse(f"a text in the workbook is longer than {MAX_CELL_CHARS:,} "
-                            "characters (Excel's own limit for a cell): the file was not made "
-                            "by Excel or is damaged; export the orders again.", whole_file=True)
-            self.refuse(f"the cell is longer than {MAX_CELL_CHARS:,} characters (Excel's own "
-                        "limit for a cell): shorten it or export the orders again.")
+                self.refuse(msg("import.shared_text_too_long",
+                                "Текст в книге длиннее {max} символов (предел Excel для ячейки): "
+                                "файл сделан не в Excel или повреждён; выгрузите заказы заново.",
+                                max=MAX_CELL_CHARS), whole_file=True)
+            self.refuse(cell_too_long())
 
-    def refuse(self, message: str, *, whole_file: bool = False) -> None:
-        if whole_file or self.sheet is None:
-            error = RowError(None, None, None, f"Sheet {self.sheet!r}: {message}"
-                             if self.sheet else message[0].upper() + message[1:])
+    def refuse(self, message: Message, *, whole_file: bool = False) -> None:
+        if whole_file:
+            error = RowError(None, None, None, message)
         else:
             column = _CELL_REF.fullmatch(self.cell)
             error = RowError(self.row, column.group(1) if column else None, None, message)

@@ -480,6 +480,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
         <message>
             <source>Блокировка истекла: подтвердить её уже нельзя.</source>
+            <extracomment>Per column, each hold's sort value (None for a blank). Sum held, per currency. Not expired but past the warning age or expiring today; expired. Rows of self._list.holds in the order shown.</extracomment>
             <translation>The hold has expired: it can no longer be confirmed.</translation>
         </message>
         <message>
@@ -705,6 +706,61 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Некоторых файлов самой программы нет: переустановите её.</source>
             <comment>desktop.reinstall</comment>
             <translation>Some of the program's own files are missing: reinstall it.</translation>
+        </message>
+        <message>
+            <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
+            <comment>import.cell_too_long</comment>
+            <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>
+        </message>
+        <message>
+            <source>В столбце {column} (№ {number}) есть значение или оформление, а в файле заказов не больше {max} столбцов: удалите столбцы правее заказов и сохраните файл снова.</source>
+            <comment>import.column_too_far</comment>
+            <translation>column {column} (column {number}) holds a value or its formatting, but an order file has at most {max} columns: delete the columns right of the orders and save the file again.</translation>
+        </message>
+        <message>
+            <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
+            <comment>import.file_too_big</comment>
+            <translation>The file is {size} MB, more than an order file can be (at most {max} MB): split the orders into several files (one per month, say).</translation>
+        </message>
+        <message>
+            <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
+            <comment>import.more_problems</comment>
+            <translation>… and {count} more: fix these and import the file again to see the rest.</translation>
+        </message>
+        <message>
+            <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.part_too_big</comment>
+            <translation>The workbook unpacks to more than an order file can hold ({part} is {size} MB, at most {max} MB): split the orders into several files, or save them as CSV.</translation>
+        </message>
+        <message>
+            <source>Строка длиннее {max} символов: видимо, не закрыта кавычка (кавычка внутри значения пишется дважды: ""), или это не список заказов.</source>
+            <comment>import.record_too_long</comment>
+            <translation>this row is longer than {max} characters: a quote is probably never closed (a quote inside a value is written twice: ""), or the file is not an order list.</translation>
+        </message>
+        <message>
+            <source>Текст в книге длиннее {max} символов (предел Excel для ячейки): файл сделан не в Excel или повреждён; выгрузите заказы заново.</source>
+            <comment>import.shared_text_too_long</comment>
+            <translation>A text in the workbook is longer than {max} characters (Excel's own limit for a cell): the file was not made by Excel or is damaged; export the orders again.</translation>
+        </message>
+        <message>
+            <source>На листе «{sheet}» больше {max} строк заказов: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.sheet_too_many_rows</comment>
+            <translation>Sheet «{sheet}» has more than {max} rows of orders: split the orders into several files, or save them as CSV.</translation>
+        </message>
+        <message>
+            <source>В файле больше {max} строк заказов: разбейте заказы на несколько файлов (например, по месяцам).</source>
+            <comment>import.too_many_rows</comment>
+            <translation>The file has more than {max} rows of orders: split the orders into several files (one per month, say).</translation>
+        </message>
+        <message>
+            <source>В строке значений: {count}, а в файле заказов не больше {max} столбцов: проверьте разделитель.</source>
+            <comment>import.too_many_values</comment>
+            <translation>this row has {count} values, but an order file has at most {max} columns: check the separator.</translation>
+        </message>
+        <message>
+            <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.workbook_too_big</comment>
+            <translation>The workbook unpacks to {size} MB, more than an order file can hold (at most {max} MB): split the orders into several files, or save them as CSV.</translation>
         </message>
         <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>

@@ -480,6 +480,7 @@
         </message>
         <message>
             <source>Блокировка истекла: подтвердить её уже нельзя.</source>
+            <extracomment>Per column, each hold's sort value (None for a blank). Sum held, per currency. Not expired but past the warning age or expiring today; expired. Rows of self._list.holds in the order shown.</extracomment>
             <translation>Бұғаттаудың мерзімі өтті: оны енді растау мүмкін емес.</translation>
         </message>
         <message>
@@ -705,6 +706,61 @@
             <source>Некоторых файлов самой программы нет: переустановите её.</source>
             <comment>desktop.reinstall</comment>
             <translation>Бағдарламаның өз файлдарының кейбірі жоқ: оны қайта орнатыңыз.</translation>
+        </message>
+        <message>
+            <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
+            <comment>import.cell_too_long</comment>
+            <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>В столбце {column} (№ {number}) есть значение или оформление, а в файле заказов не больше {max} столбцов: удалите столбцы правее заказов и сохраните файл снова.</source>
+            <comment>import.column_too_far</comment>
+            <translation>{column} бағанында (№ {number}) мән немесе пішім бар, ал тапсырыстар файлында {max} бағаннан аспауы керек: тапсырыстардың оң жағындағы бағандарды жойып, файлды қайта сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
+            <comment>import.file_too_big</comment>
+            <translation>Файл көлемі {size} МБ, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз (мысалы, айлар бойынша).</translation>
+        </message>
+        <message>
+            <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
+            <comment>import.more_problems</comment>
+            <translation>… тағы {count} мәселе бар. Осыларды түзетіп, қалғанын көру үшін файлды қайта жүктеңіз.</translation>
+        </message>
+        <message>
+            <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.part_too_big</comment>
+            <translation>Кітап тым үлкен көлемге ашылады ({part} — {size} МБ, ал {max} МБ-тан аспауы керек): тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>Строка длиннее {max} символов: видимо, не закрыта кавычка (кавычка внутри значения пишется дважды: ""), или это не список заказов.</source>
+            <comment>import.record_too_long</comment>
+            <translation>Жол {max} таңбадан ұзын: тырнақша жабылмаған болуы мүмкін (мән ішіндегі тырнақша екі рет жазылады: ""), немесе бұл тапсырыстар тізімі емес.</translation>
+        </message>
+        <message>
+            <source>Текст в книге длиннее {max} символов (предел Excel для ячейки): файл сделан не в Excel или повреждён; выгрузите заказы заново.</source>
+            <comment>import.shared_text_too_long</comment>
+            <translation>Кітаптағы мәтін {max} таңбадан ұзын (Excel ұяшығының шегі): файл Excel-де жасалмаған немесе бүлінген; тапсырыстарды қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>На листе «{sheet}» больше {max} строк заказов: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.sheet_too_many_rows</comment>
+            <translation>«{sheet}» парағында {max} жолдан артық тапсырыс бар: тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>В файле больше {max} строк заказов: разбейте заказы на несколько файлов (например, по месяцам).</source>
+            <comment>import.too_many_rows</comment>
+            <translation>Файлда {max} жолдан артық тапсырыс бар: тапсырыстарды бірнеше файлға бөліңіз (мысалы, айлар бойынша).</translation>
+        </message>
+        <message>
+            <source>В строке значений: {count}, а в файле заказов не больше {max} столбцов: проверьте разделитель.</source>
+            <comment>import.too_many_values</comment>
+            <translation>Бұл жолда {count} мән бар, ал тапсырыстар файлында {max} бағаннан аспауы керек: бөлгішті тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.workbook_too_big</comment>
+            <translation>Кітап {size} МБ-қа ашылады, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
         </message>
         <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>

@@ -477,6 +477,7 @@
         </message>
         <message>
             <source>Блокировка истекла: подтвердить её уже нельзя.</source>
+            <extracomment>Per column, each hold's sort value (None for a blank). Sum held, per currency. Not expired but past the warning age or expiring today; expired. Rows of self._list.holds in the order shown.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -702,6 +703,61 @@
         <message>
             <source>Некоторых файлов самой программы нет: переустановите её.</source>
             <comment>desktop.reinstall</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
+            <comment>import.cell_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В столбце {column} (№ {number}) есть значение или оформление, а в файле заказов не больше {max} столбцов: удалите столбцы правее заказов и сохраните файл снова.</source>
+            <comment>import.column_too_far</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
+            <comment>import.file_too_big</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
+            <comment>import.more_problems</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.part_too_big</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Строка длиннее {max} символов: видимо, не закрыта кавычка (кавычка внутри значения пишется дважды: ""), или это не список заказов.</source>
+            <comment>import.record_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Текст в книге длиннее {max} символов (предел Excel для ячейки): файл сделан не в Excel или повреждён; выгрузите заказы заново.</source>
+            <comment>import.shared_text_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>На листе «{sheet}» больше {max} строк заказов: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.sheet_too_many_rows</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В файле больше {max} строк заказов: разбейте заказы на несколько файлов (например, по месяцам).</source>
+            <comment>import.too_many_rows</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В строке значений: {count}, а в файле заказов не больше {max} столбцов: проверьте разделитель.</source>
+            <comment>import.too_many_values</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
+            <comment>import.workbook_too_big</comment>
             <translation type="unfinished" />
         </message>
         <message>

@@ -116,14 +116,14 @@ def huge_cell(size: int, chunk: int = 1 << 20) -> Iterable[bytes]:
 def test_a_one_gib_cell_is_refused_from_the_zip_directory(tmp_path):
     path = workbook(tmp_path / "bomb.xlsx", huge_cell(2**30), level=9)
     assert path.stat().st_size < 2 * 2**20  # about a megabyte on disk
-    err = assert_refused_cheaply(path, tmp_path / "home", "xl/worksheets/sheet1.xml is 1,024 MB",
+    err = assert_refused_cheaply(path, tmp_path / "home", "(xl/worksheets/sheet1.xml is 1,024 MB",
                                  "split the orders into several files")
     assert "row" not in err.split("\n")[1].split(":")[0]  # a problem of the whole file
 
 
 def test_a_cell_longer_than_excel_allows_is_refused_while_streaming(tmp_path):
     path = workbook(tmp_path / "long-cell.xlsx", huge_cell(100 * 2**20))
-    assert_refused_cheaply(path, tmp_path / "home", "row 2, column A: the cell is longer than "
+    assert_refused_cheaply(path, tmp_path / "home", "row 2, column A: a value is longer than "
                            f"{MAX_CELL_CHARS:,} characters")
 
 
@@ -132,7 +132,7 @@ def test_three_million_rows_are_refused_at_the_row_limit_not_listed(tmp_path):
     path = workbook(tmp_path / "rows.xlsx", rows, level=9)
     assert path.stat().st_size < 2**20
     err = assert_refused_cheaply(path, tmp_path / "home",
-                                 f"more than {MAX_ROWS:,} rows of orders")
+                                 f"Sheet «Orders» has more than {MAX_ROWS:,} rows of orders")
     assert len(err.splitlines()) < 5
 
 
@@ -196,5 +196,5 @@ def test_a_file_with_every_row_wrong_lists_the_first_problems_and_counts_the_res
     assert failed.value.count == 15_000
     text = str(failed.value)
     assert "15,000 problems" in text
-    assert f"... and {15_000 - MAX_LISTED_PROBLEMS:,} more" in text
+    assert f"… and {15_000 - MAX_LISTED_PROBLEMS:,} more" in text
     assert [e.row for e in failed.value.errors[:6]] == [2, 2, 2, 3, 3, 3]
