@@ -30,6 +30,11 @@ PUBLISHED = {"halyk-test": "yF587AV9Ms94qN2QShFzVR3vFnWkhjbAK3sG"}
 log = logging.getLogger(__name__)
 
 
+def cabinet_entry(profile: str) -> str:
+    """The keyring entry of a profile's merchant cabinet password (no profile name has a ':')."""
+    return f"{profile}:cabinet"
+
+
 @dataclass(frozen=True)
 class SecretSaved:
     """Where a secret went. `warning` is set when it went to the fallback file; show it."""

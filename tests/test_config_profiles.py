@@ -7,6 +7,7 @@ import json
 import sqlite3
 import stat
 import sys
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -68,7 +69,7 @@ def test_built_in_profiles_are_there_from_the_start(capsys):
         "name": "halyk-test", "kind": "halyk-test", "current": False,
         "oauth_url": "https://test-epay-oauth.epayment.kz/oauth2/token",
         "api_url": "https://test-epay-api.epayment.kz", "client_id": "test",
-        "terminal_id": "67e34d63-102f-4bd1-898e-370781d0074d",
+        "terminal_id": "67e34d63-102f-4bd1-898e-370781d0074d", "cabinet_user": None,
         "secret": "published by the bank",
     }
 
@@ -78,7 +79,7 @@ def test_add_without_a_keyring_stores_the_secret_in_a_private_file_and_warns(cap
     assert code == 0
     paths = resolve_paths(None)
     secrets_file = paths.config_dir / FALLBACK_FILE
-    assert f"client secret in {secrets_file}" in out
+    assert f"Secrets saved in: {secrets_file}" in out
     assert err.startswith("WARNING: No usable system keyring") and str(secrets_file) in err
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     row = listed(capsys)["shop"]
@@ -92,7 +93,7 @@ def test_add_without_a_keyring_stores_the_secret_in_a_private_file_and_warns(cap
 def test_add_with_a_keyring_keeps_the_secret_there(capsys, memory_keyring):
     code, out, err = add(capsys)
     assert (code, err) == (0, "")
-    assert "client secret in system keyring" in out
+    assert "Secrets saved in: system keyring" in out
     assert memory_keyring.items == {("halyk-desk", "shop"): "s3cret-value"}
     assert listed(capsys)["shop"]["secret"] == "keyring"
 
@@ -223,3 +224,84 @@ def test_the_context_opens_while_another_program_holds_the_write_lock(app_paths)
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+# --- the merchant cabinet's login --------------------------------------------------------------
+
+def test_add_keeps_the_cabinet_user_and_its_password_in_the_keyring(capsys, memory_keyring):
+    code, out, err = run(
+        capsys, "profile", "add", "shop", "--oauth-url", "https://o.example/t", "--api-url",
+        "https://a.example", "--client-id", "c", "--terminal", TERMINAL, "--secret-stdin",
+        "--cabinet-user", "boss@shop.kz", "--cabinet-password-stdin",
+        stdin="s3cret-value\ncabinet-pass\n")
+    assert (code, err) == (0, ""), err
+    assert "Cabinet user: boss@shop.kz" in out and "cabinet-pass" not in out
+    assert memory_keyring.items == {("halyk-desk", "shop"): "s3cret-value",
+                                    ("halyk-desk", "shop:cabinet"): "cabinet-pass"}
+    assert listed(capsys)["shop"]["cabinet_user"] == "boss@shop.kz"
+
+
+def test_edit_adds_changes_and_forgets_the_cabinet_login(capsys, memory_keyring):
+    add(capsys)
+    code, _, err = run(capsys, "profile", "edit", "shop", "--cabinet-user", "boss@shop.kz",
+                       "--cabinet-password-stdin", stdin="cabinet-pass\n")
+    assert (code, err) == (0, "")
+    shop = listed(capsys)["shop"]
+    assert shop["cabinet_user"] == "boss@shop.kz" and shop["api_url"] == "http://127.0.0.1:9"
+    assert memory_keyring.items[("halyk-desk", "shop")] == "s3cret-value"  # untouched
+    assert memory_keyring.items[("halyk-desk", "shop:cabinet")] == "cabinet-pass"
+
+    code, _, _ = run(capsys, "profile", "edit", "shop", "--api-url", "https://new.example")
+    assert code == 0 and listed(capsys)["shop"]["cabinet_user"] == "boss@shop.kz"
+
+    code, _, _ = run(capsys, "profile", "edit", "shop", "--no-cabinet")
+    assert code == 0 and listed(capsys)["shop"]["cabinet_user"] is None
+    assert ("halyk-desk", "shop:cabinet") not in memory_keyring.items
+
+
+@pytest.mark.parametrize(("argv", "stdin", "message"), [
+    (["--cabinet-user", "boss@shop.kz"], None, "has no password: give it with "
+     "--cabinet-password-stdin"),
+    (["--cabinet-password-stdin"], "pass\n", "a cabinet password without a cabinet user"),
+    (["--cabinet-user", "u", "--cabinet-password-stdin"], "", "no cabinet password on "
+     "standard input"),
+    (["--no-cabinet", "--cabinet-user", "u"], None, "--no-cabinet forgets"),
+])
+def test_edit_refuses_half_a_cabinet_login(capsys, memory_keyring, argv, stdin, message):
+    add(capsys)
+    code, _, err = run(capsys, "profile", "edit", "shop", *argv, stdin=stdin)
+    assert code == 2 and message in err
+    assert listed(capsys)["shop"]["cabinet_user"] is None
+
+
+def test_built_in_profiles_are_not_edited(capsys):
+    code, _, err = run(capsys, "profile", "edit", "halyk-test", "--cabinet-user", "u")
+    assert code == 2 and "built-in profile" in err
+
+
+def test_the_cabinet_login_reaches_a_bank_that_demands_it(capsys, memory_keyring):
+    from halyk_desk.sandbox import SANDBOX_CABINET_PASSWORD, SANDBOX_CABINET_USER
+    from halyk_desk.services import reconciliation  # reads the operations list
+
+    with SandboxServer(SandboxBank(cabinet_only=True)) as server:
+        add(capsys, oauth=server.oauth_url, api=server.api_url, client_id=TEST_CLIENT_ID,
+            terminal=TEST_TERMINAL, secret=TEST_CLIENT_SECRET)
+        with open_context(_args(profile="shop")) as ctx:
+            _, without = reconciliation.read_operations_list(
+                ctx, *_day(), threading.Event())
+        assert "profile edit shop --cabinet-user" in (without.note or "")
+        run(capsys, "profile", "edit", "shop", "--cabinet-user", SANDBOX_CABINET_USER,
+            "--cabinet-password-stdin", stdin=SANDBOX_CABINET_PASSWORD + "\n")
+        with open_context(_args(profile="shop")) as ctx:
+            _, listed_ops = reconciliation.read_operations_list(ctx, *_day(), threading.Event())
+        assert listed_ops.note is None and server.bank.tokens.grants[-1] == "password"
+        code, out, _ = run(capsys, "profile", "test", "shop")
+        assert code == 0 and "cabinet user signed in" in out
+
+
+def _day():
+    from datetime import timedelta
+
+    from halyk_desk.domain import utc_now
+    now = utc_now()
+    return now - timedelta(days=1), now

@@ -1,4 +1,4 @@
-"""`halyk-desk profile add | list | use | test`: the bank profiles and their secrets.
+"""`halyk-desk profile add | edit | list | use | test`: the bank profiles and their secrets.
 
 Exit codes: 0 done; 2 usage error (bad name, address, terminal, unknown profile, no secret given);
 1 the connection test failed or the data could not be opened.
@@ -17,10 +17,13 @@ from typing import Any
 
 from halyk_desk.epay.errors import EpayError
 from halyk_desk.jsonfile import JsonFileError
+from halyk_desk.messages import Message, msg
+from halyk_desk.secrets import SecretSaved
 from halyk_desk.services import profiles
 from halyk_desk.services.bank import BankSetupError
 from halyk_desk.services.context import open_context, open_workspace
 from halyk_desk.store import SchemaError, StoreUnavailable, UnknownProfile
+from halyk_desk.store.records import ProfileRecord
 
 USAGE = 2
 FAILED = 1
@@ -28,7 +31,7 @@ FAILED = 1
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
-        "profile", help="bank profiles: add, list, use, test",
+        "profile", help=str(msg("profile.help", "профили банка: add, edit, list, use, test")),
         description="Bank profiles: the bank's addresses, your client id and terminal. The client "
         "secret goes to the system keyring (or a private file where there is none), never to the "
         "database. Built in: sandbox (the default, a bank emulated on this computer) and "
@@ -53,7 +56,34 @@ def register(subparsers: Any) -> None:
                         "at a terminal)")
     secret.add_argument("--secret-env", metavar="VAR",
                         help="take the client secret from environment variable VAR")
+    _cabinet_arguments(add)
     add.set_defaults(func=add_command)
+
+    edit = actions.add_parser(
+        "edit", help=str(msg("profile.edit.help", "изменить часть настроек своего профиля")),
+        description=str(msg(
+            "profile.edit.description", "Меняет в своём профиле то, что дано; остальное остаётся "
+            "как было. С --secret-stdin и --cabinet-password-stdin вместе стандартный ввод держит "
+            "секрет в первой строке, а пароль кабинета во второй.")),
+    )
+    edit.add_argument("name", help=str(msg("profile.edit.name", "какой профиль изменить")))
+    edit.add_argument("--oauth-url", metavar="URL",
+                      help=str(msg("profile.edit.oauth_url", "адрес токенов")))
+    edit.add_argument("--api-url", metavar="URL",
+                      help=str(msg("profile.edit.api_url", "адрес API")))
+    edit.add_argument("--client-id", metavar="ID",
+                      help=str(msg("profile.edit.client_id", "client id мерчанта")))
+    edit.add_argument("--terminal", metavar="UUID",
+                      help=str(msg("profile.edit.terminal", "идентификатор терминала (UUID)")))
+    new_secret = edit.add_mutually_exclusive_group()
+    new_secret.add_argument("--secret-stdin", action="store_true", help=str(msg(
+        "profile.edit.secret_stdin", "прочитать новый секрет клиента со стандартного ввода")))
+    new_secret.add_argument("--secret-env", metavar="VAR", help=str(msg(
+        "profile.edit.secret_env", "взять новый секрет клиента из переменной окружения VAR")))
+    _cabinet_arguments(edit)
+    edit.add_argument("--no-cabinet", action="store_true", help=str(msg(
+        "profile.edit.no_cabinet", "забыть пользователя кабинета и его пароль")))
+    edit.set_defaults(func=edit_command)
 
     listing = actions.add_parser("list", help="list the profiles; * marks the one in use")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
@@ -72,6 +102,20 @@ def register(subparsers: Any) -> None:
     test.add_argument("--timeout", type=float, default=10.0, metavar="S",
                       help="seconds to wait for each answer (default 10)")
     test.set_defaults(func=test_command)
+
+
+def _cabinet_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cabinet-user", metavar="USER", help=str(msg(
+        "profile.cabinet_user", "пользователь кабинета мерчанта: список операций банка и "
+        "ссылки на оплату требуют его входа")))
+    password = parser.add_mutually_exclusive_group()
+    password.add_argument("--cabinet-password-stdin", action="store_true", help=str(msg(
+        "profile.cabinet_password_stdin", "прочитать пароль пользователя кабинета со "
+        "стандартного ввода (у терминала спросит, не показывая); он хранится в хранилище "
+        "паролей, как секрет")))
+    password.add_argument("--cabinet-password-env", metavar="VAR", help=str(msg(
+        "profile.cabinet_password_env",
+        "взять пароль пользователя кабинета из переменной окружения VAR")))
 
 
 def _error(message: str) -> None:
@@ -95,37 +139,115 @@ def _reports_errors(command: Callable[[argparse.Namespace], int]) -> Callable[..
     return run
 
 
-def _read_secret(args: argparse.Namespace) -> str | None:
-    if args.secret_env:
-        value = os.environ.get(args.secret_env)
+class _Input:
+    """Secrets from the environment or standard input: one line each when both come from a
+    pipe (the client secret first), asked for unshown at a terminal."""
+
+    def __init__(self, wanted: int) -> None:
+        self._lines: list[str] | None = None
+        self._wanted = wanted
+
+    def read(self, env: str | None, from_stdin: bool, what: Message, flag: str) -> str | None:
+        if env:
+            value = os.environ.get(env)
+            if not value:
+                _error(str(msg("profile.env_empty", "переменная окружения {name} не задана или "
+                               "пуста: положите в неё {what} или используйте {flag}.",
+                               name=env, what=what, flag=flag)))
+            return value or None
+        if not from_stdin:
+            return None
+        if sys.stdin.isatty():
+            value = getpass.getpass(str(msg("profile.ask_hidden", "{what} (не показывается): ",
+                                            what=what))).strip()
+        else:
+            if self._lines is None:
+                text = sys.stdin.read()
+                self._lines = text.splitlines() if self._wanted > 1 else [text]
+            value = self._lines.pop(0).strip() if self._lines else ""
         if not value:
-            _error(f"environment variable {args.secret_env} is not set or empty: put the client "
-                   "secret in it, or use --secret-stdin.")
+            _error(str(msg("profile.nothing_on_stdin", "на стандартном вводе нет: {what}.",
+                           what=what)))
         return value or None
-    if sys.stdin.isatty():
-        return getpass.getpass("Client secret (not shown): ")
-    return sys.stdin.read().strip()
+
+
+_CLIENT_SECRET = msg("profile.what.client_secret", "секрет клиента")
+
+
+def _input_for(args: argparse.Namespace) -> _Input:
+    return _Input(int(bool(args.secret_stdin)) + int(bool(args.cabinet_password_stdin)))
+
+
+def _read_cabinet_password(args: argparse.Namespace, source: _Input) -> str | None:
+    return source.read(args.cabinet_password_env, args.cabinet_password_stdin,
+                       msg("profile.what.cabinet_password", "пароль кабинета"),
+                       "--cabinet-password-stdin")
+
+
+def _say_saved(saved: SecretSaved | None, record: ProfileRecord) -> None:
+    if saved is not None and saved.warning:
+        print(f"WARNING: {saved.warning}", file=sys.stderr)
+    print(msg("profile.saved", "Профиль «{profile}» сохранён: {api}, терминал {terminal}.",
+              profile=record.name, api=record.api_url, terminal=record.terminal_id))
+    if record.cabinet_user:
+        print(msg("profile.saved_cabinet", "Пользователь кабинета: {user}.",
+                  user=record.cabinet_user))
+    if saved is not None:
+        print(msg("profile.secrets_where", "Секреты сохранены: {where}.", where=saved.location))
+    print(f"Check it with `halyk-desk profile test {record.name}`; "
+          f"use it with `halyk-desk profile use {record.name}`.")
 
 
 @_reports_errors
 def add_command(args: argparse.Namespace) -> int:
     record = profiles.custom_profile(
         args.name, oauth_url=args.oauth_url, api_url=args.api_url,
-        client_id=args.client_id, terminal_id=args.terminal,
+        client_id=args.client_id, terminal_id=args.terminal, cabinet_user=args.cabinet_user,
     )
-    secret = _read_secret(args)
+    source = _input_for(args)
+    secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET, "--secret-stdin")
     if not secret:
-        if args.secret_stdin:
-            _error("no client secret on standard input.")
+        return USAGE
+    cabinet_password = _read_cabinet_password(args, source)
+    if (args.cabinet_password_stdin or args.cabinet_password_env) and not cabinet_password:
         return USAGE
     with open_workspace(args) as workspace:
-        saved = profiles.save_custom(workspace.store, workspace.secrets, record, secret)
-    if saved.warning:
-        print(f"WARNING: {saved.warning}", file=sys.stderr)
-    print(f"Profile {record.name!r} saved: {record.api_url}, terminal {record.terminal_id}; "
-          f"client secret in {saved.location}.")
-    print(f"Check it with `halyk-desk profile test {record.name}`; "
-          f"use it with `halyk-desk profile use {record.name}`.")
+        saved = profiles.save_custom(workspace.store, workspace.secrets, record, secret,
+                                     cabinet_password)
+    _say_saved(saved, record)
+    return 0
+
+
+@_reports_errors
+def edit_command(args: argparse.Namespace) -> int:
+    if args.no_cabinet and (args.cabinet_user or args.cabinet_password_stdin
+                            or args.cabinet_password_env):
+        _error(str(msg("profile.no_cabinet_alone", "--no-cabinet забывает вход кабинета: дайте "
+                       "его без --cabinet-user и пароля кабинета.")))
+        return USAGE
+    source = _input_for(args)
+    secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET, "--secret-stdin")
+    if (args.secret_stdin or args.secret_env) and not secret:
+        return USAGE
+    cabinet_password = _read_cabinet_password(args, source)
+    if (args.cabinet_password_stdin or args.cabinet_password_env) and not cabinet_password:
+        return USAGE
+    with open_workspace(args) as workspace:
+        old = profiles.get(workspace.store, args.name)
+        if old.kind != "custom":
+            raise profiles.ProfileError(str(msg(
+                "profile.builtin_fixed", "«{profile}» — встроенный профиль, его не меняют; "
+                "добавьте свой командой `halyk-desk profile add`.", profile=args.name)))
+        cabinet_user = None if args.no_cabinet else (args.cabinet_user or old.cabinet_user)
+        record = profiles.custom_profile(
+            old.name, oauth_url=args.oauth_url or old.oauth_url or "",
+            api_url=args.api_url or old.api_url or "",
+            client_id=args.client_id or old.client_id or "",
+            terminal_id=args.terminal or old.terminal_id or "", cabinet_user=cabinet_user,
+        )
+        saved = profiles.edit_custom(workspace.store, workspace.secrets, record, secret,
+                                     cabinet_password)
+    _say_saved(saved, record)
     return 0
 
 
@@ -136,7 +258,7 @@ def list_command(args: argparse.Namespace) -> int:
         rows = [
             {"name": p.name, "kind": p.kind, "current": p.name == current,
              "oauth_url": p.oauth_url, "api_url": p.api_url, "client_id": p.client_id,
-             "terminal_id": p.terminal_id,
+             "terminal_id": p.terminal_id, "cabinet_user": p.cabinet_user,
              "secret": profiles.secret_location(workspace.secrets, p)}
             for p in profiles.list_all(workspace.store)
         ]
@@ -148,6 +270,9 @@ def list_command(args: argparse.Namespace) -> int:
         terminal = f", terminal {row['terminal_id']}" if row["terminal_id"] else ""
         print(f"{'*' if row['current'] else ' '} {row['name']:<16} {row['kind']:<10} "
               f"{where}{terminal}; secret: {row['secret']}")
+        if row["cabinet_user"]:
+            print(" " * 30, msg("profile.saved_cabinet", "Пользователь кабинета: {user}.",
+                                user=row["cabinet_user"]))
     return 0
 
 

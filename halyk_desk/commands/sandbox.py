@@ -12,7 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from halyk_desk.domain import utc_now
+from halyk_desk.messages import msg
 from halyk_desk.sandbox import (
+    PAGING_CONVENTIONS,
+    SANDBOX_CABINET_PASSWORD,
+    SANDBOX_CABINET_USER,
     TEST_CLIENT_ID,
     TEST_CLIENT_SECRET,
     TEST_TERMINAL,
@@ -69,6 +73,23 @@ def register(subparsers: Any) -> None:
                        help="merchant secret to accept (default: the bank's published test secret)")
     serve.add_argument("--terminal", default=TEST_TERMINAL,
                        help="the merchant's terminal id (default: the test merchant's)")
+    serve.add_argument("--cabinet-user", default=SANDBOX_CABINET_USER, help=str(msg(
+        "sandbox.cabinet_user", "какого пользователя кабинета мерчанта принимать (по умолчанию "
+        "{user})", user=SANDBOX_CABINET_USER)))
+    serve.add_argument("--cabinet-password", default=SANDBOX_CABINET_PASSWORD, help=str(msg(
+        "sandbox.cabinet_password", "пароль пользователя кабинета (по умолчанию собственный "
+        "пароль песочницы, {password})", password=SANDBOX_CABINET_PASSWORD)))
+    serve.add_argument("--cabinet-only", action="store_true", help=str(msg(
+        "sandbox.cabinet_only", "как сказано в документации банка: список операций отвечает "
+        "только на токен пользователя кабинета (grant_type=password)")))
+    serve.add_argument("--paging", choices=PAGING_CONVENTIONS, default="one", help=str(msg(
+        "sandbox.paging", "как список операций читает paging.page: zero (страницы с 0), one "
+        "(страницы с 1, по умолчанию) или skip (сколько записей пропустить)")))
+    serve.add_argument("--token-uses", type=_positive_int, metavar="N", help=str(msg(
+        "sandbox.token_uses", "принимать каждый токен только в N запросах, потом отказывать, "
+        "как просроченному")))
+    serve.add_argument("--revoke-old-tokens", action="store_true", help=str(msg(
+        "sandbox.revoke_old_tokens", "выдавая токен, отзывать прежние")))
     serve.set_defaults(func=serve_command)
 
 
@@ -136,6 +157,9 @@ def serve_command(args: argparse.Namespace) -> int:
     credentials = {
         "client_id": args.client_id, "client_secret": args.client_secret,
         "terminal": args.terminal, "token_ttl": args.token_ttl, "seed": args.seed,
+        "cabinet_user": args.cabinet_user, "cabinet_password": args.cabinet_password,
+        "cabinet_only": args.cabinet_only, "paging": args.paging,
+        "token_uses": args.token_uses, "revoke_on_issue": args.revoke_old_tokens,
     }
     if args.state is not None and args.state.exists():
         try:
@@ -170,6 +194,18 @@ def serve_command(args: argparse.Namespace) -> int:
         secret = ("the bank's published test secret" if args.client_secret == TEST_CLIENT_SECRET
                   else "as given by --client-secret")
         say(f"  client id: {args.client_id}   terminal: {args.terminal}   secret: {secret}")
+        say("  " + str(msg("sandbox.serving_cabinet", "пользователь кабинета: {user}",
+                           user=args.cabinet_user)))
+        if args.cabinet_only:
+            say("  " + str(msg("sandbox.serving_cabinet_only",
+                               "список операций требует входа пользователя кабинета")))
+        say("  " + str(msg("sandbox.serving_paging", "страницы списка операций: {paging}",
+                           paging=args.paging)))
+        if args.token_uses:
+            say("  " + str(msg("sandbox.serving_token_uses",
+                               "каждый токен принимается в {n} запросах", n=args.token_uses)))
+        if args.revoke_old_tokens:
+            say("  " + str(msg("sandbox.serving_revoke", "новый токен отзывает прежние")))
         for line in notes:
             say(line)
         if args.latency_ms:

@@ -3,7 +3,12 @@
 Reads (status, the operations list, the token) are retried with bounded backoff when the bank is
 unavailable. Money operations (confirm, cancel, refund) are sent once: the bank promises no
 idempotency, so a lost answer is reported as OutcomeUnknown and the caller reads the status.
-The one exception is a 401, which means the bank did nothing: a fresh token, one repeat.
+The one exception is a 401, which means the bank did nothing: the request is repeated with a
+newer token (see epay.token for when a refusal is believed).
+
+Two logins: the client's own (client_credentials) for statuses and money operations, and the
+merchant cabinet user's (grant_type=password, renewed with its refresh token) for what the bank
+documents under it: the operations list and invoice links. Each has its own token cache.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from halyk_desk.domain import Money, as_utc, normalize_invoice_id
 from halyk_desk.epay import errors
 from halyk_desk.epay.models import FieldError, OperationRecord, PaymentStatus
 from halyk_desk.epay.profile import EpayProfile
-from halyk_desk.epay.token import TokenCache, parse_expires_in
+from halyk_desk.epay.token import Issued, TokenCache, parse_expires_in
+from halyk_desk.messages import Message, msg
 
 log = logging.getLogger("halyk_desk.epay")
 
@@ -35,6 +41,9 @@ T = TypeVar("T")
 SCOPE = "webapi usermanagement email_send verification statement statistics payment"
 #: Longest pause between two attempts of a read, whatever `backoff` and the attempt number.
 MAX_BACKOFF = 5.0
+#: A request repeated after refusals with tokens others had renewed meanwhile gives up after this
+#: many tokens (each a sign of progress elsewhere; the bound only guards against a livelock).
+MAX_TOKEN_SWITCHES = 50
 #: Looked up by test_connection when no real order number is given: well-formed, never issued.
 PROBE_INVOICE = "000000"
 
@@ -89,6 +98,10 @@ class _Call:
             transaction_id=self.transaction_id,
             hint=errors.RESULT_HINTS.get(code or "", REFUSED_HINT),
         )
+
+
+def _cabinet_call() -> _Call:
+    return _Call(str(msg("epay.op.cabinet_token", "вход пользователя кабинета")))
 
 
 def _describe_failure(exc: httpx.TransportError) -> str:
@@ -169,7 +182,8 @@ class EpayClient:
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": f"halyk-desk/{__version__}"},
         )
-        self._tokens = TokenCache(self._fetch_token, clock)
+        self._tokens = TokenCache(self._fetch_client_token, clock)
+        self._cabinet = TokenCache(self._fetch_cabinet_token, clock)
 
     def __repr__(self) -> str:
         return f"EpayClient(profile={self.profile.name!r}, api={self.profile.api_url!r})"
@@ -186,7 +200,16 @@ class EpayClient:
     # --- public operations --------------------------------------------------------------------
     def get_token(self) -> str:
         """The current bearer token, fetched or renewed when needed (retried like a read)."""
-        return self._retrying(_Call("token request"), self._tokens.get)
+        return self._retrying(_Call("token request"), self._tokens.token)
+
+    def get_cabinet_token(self) -> str:
+        """The cabinet user's bearer token (errors.CabinetLoginNeeded when the profile has no
+        cabinet login)."""
+        call = _cabinet_call()
+        if not self.profile.has_cabinet_login:
+            raise self._cabinet_login_needed(call, msg(
+                "epay.no_cabinet_login", "в профиле нет входа кабинета"))
+        return self._retrying(call, self._cabinet.token)
 
     def get_status(self, invoice_id: str) -> PaymentStatus:
         """The payment for one order number; errors.InvoiceNotFound when the bank has none."""
@@ -280,7 +303,7 @@ class EpayClient:
                 "searchParameters": search,
                 "orderParameters": order,
             }
-            records, total = self._page(call, self._read(call, "POST", url, json=body))
+            records, total = self._page(call, self._cabinet_read(call, url, body))
             fresh = 0
             for raw in records:
                 try:
@@ -318,19 +341,49 @@ class EpayClient:
             found = f"the status lookup works (order {probe} is not known to the bank)"
         else:
             found = f"order {probe} is {status.status_name} ({status.state.value})"
+        if self.profile.has_cabinet_login:
+            self.get_cabinet_token()
+            found += "; " + str(msg("epay.cabinet_signed_in",
+                                    "пользователь кабинета вошёл в кабинет банка"))
         host = urlsplit(self.profile.api_url).netloc
         return f"Connected to {self.profile.name} at {host}: the bank issued a token and {found}."
 
-    # --- token ---------------------------------------------------------------------------------
-    def _fetch_token(self) -> tuple[str, float]:
-        call = _Call("token request")
-        form = {
+    # --- tokens --------------------------------------------------------------------------------
+    def _fetch_client_token(self, refresh: str | None) -> Issued:
+        # A client_credentials token comes without a refresh token: `refresh` is always None.
+        return self._token_grant(_Call("token request"), {
             "grant_type": "client_credentials",
             "client_id": self.profile.client_id,
             "client_secret": self.profile.secret,
             "terminal": self.profile.terminal_id,
             "scope": SCOPE,
-        }
+        }, f"Check the client id, secret and terminal of profile {self.profile.name!r}.")
+
+    def _fetch_cabinet_token(self, refresh: str | None) -> Issued:
+        call = _cabinet_call()
+        client = {"client_id": self.profile.client_id, "client_secret": self.profile.secret}
+        if refresh:
+            try:
+                return self._token_grant(call, {
+                    "grant_type": "refresh_token", "refresh_token": refresh, **client,
+                }, "", errors.CabinetLoginFailed)
+            except errors.AuthenticationFailed:
+                log.info("%s: the refresh token was refused; signing in again", call)
+        return self._token_grant(call, {
+            "grant_type": "password",
+            "username": self.profile.cabinet_user or "",
+            "password": self.profile.cabinet_password or "",
+            **client,
+            "scope": SCOPE,
+        }, str(msg("epay.check_cabinet_login",
+                   "Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят "
+                   "в кабинет мерчанта банка), а также его client id и секрет.",
+                   profile=self.profile.name)), errors.CabinetLoginFailed)
+
+    def _token_grant(
+        self, call: _Call, form: dict[str, str], hint: str,
+        refused: type[errors.EpayError] = errors.AuthenticationFailed,
+    ) -> Issued:
         try:
             resp = self._http.post(self.profile.oauth_url, data=form)
         except _NO_ANSWER as exc:
@@ -344,9 +397,7 @@ class EpayClient:
             )
         if resp.status_code >= 400:
             raise call.fail(
-                errors.AuthenticationFailed,
-                f"the bank refused the credentials (HTTP {resp.status_code}).",
-                f"Check the client id, secret and terminal of profile {self.profile.name!r}.",
+                refused, f"the bank refused the credentials (HTTP {resp.status_code}).", hint,
             )
         try:
             reply = _load_json(resp.text)
@@ -354,7 +405,8 @@ class EpayClient:
             if not isinstance(token, str) or not token:
                 raise ValueError("empty access_token")
             lifetime = parse_expires_in(reply["expires_in"])
-        except (ValueError, KeyError, TypeError):
+            refresh = reply.get("refresh_token")
+        except (ValueError, KeyError, TypeError, AttributeError):
             # The message describes the reply's shape only: the body itself may hold a token.
             raise call.fail(
                 errors.MalformedReply,
@@ -362,8 +414,19 @@ class EpayClient:
                 "that lacks a usable access_token/expires_in.",
                 "Check the profile's token address.",
             ) from None
-        log.info("Token issued for profile %r, valid %.0f s", self.profile.name, lifetime)
-        return token, lifetime
+        log.info("%s for profile %r: valid %.0f s", call, self.profile.name, lifetime)
+        return Issued(token, lifetime, refresh if isinstance(refresh, str) else None)
+
+    def _cabinet_login_needed(self, call: _Call, why: Message) -> errors.EpayError:
+        return call.fail(
+            errors.CabinetLoginNeeded,
+            str(msg("epay.cabinet_only", "банк разрешает это только пользователю кабинета "
+                    "мерчанта, а {why}.", why=why)),
+            str(msg("epay.add_cabinet_login",
+                    "Добавьте пользователя и пароль кабинета в профиль «{profile}»: `halyk-desk "
+                    "profile edit {profile} --cabinet-user USER --cabinet-password-stdin` или "
+                    "Настройки → Профили банка.", profile=self.profile.name)),
+        )
 
     # --- requests ------------------------------------------------------------------------------
     def _log_reply(self, resp: httpx.Response) -> None:
@@ -383,22 +446,41 @@ class EpayClient:
         self._log_reply(resp)
         return resp
 
-    def _send(self, call: _Call, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One authorised request; on a 401 (the bank did nothing) one fresh token, one repeat."""
-        token = self._tokens.get()
-        resp = self._request(method, url, token, **kwargs)
-        if resp.status_code != 401:
-            return resp
-        log.info("%s: the bank refused the token (HTTP 401); renewing it and repeating once", call)
-        resp = self._request(method, url, self._tokens.renew(token), **kwargs)
-        if resp.status_code == 401:
-            raise call.fail(
-                errors.AuthenticationFailed,
-                "the bank refused a freshly issued token (HTTP 401 twice); nothing was done.",
-                f"Check that the terminal and client id of profile {self.profile.name!r} belong "
-                "together.",
-            )
-        return resp
+    def _send(
+        self, call: _Call, method: str, url: str, *, cabinet: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """One authorised request (with the cabinet user's token when `cabinet`). A 401 means the
+        bank did nothing: the request is repeated with a newer token, until a token fetched for
+        this very request is refused on its first use (errors.AuthenticationFailed)."""
+        tokens = self._cabinet if cabinet else self._tokens
+        lease = tokens.lease()
+        for _ in range(MAX_TOKEN_SWITCHES):
+            try:
+                resp = self._request(method, url, lease.token, **kwargs)
+            finally:
+                tokens.used(lease)
+            if resp.status_code == 403:
+                raise call.fail(
+                    errors.AuthenticationFailed,
+                    str(msg("epay.forbidden", "банк не разрешает этому входу такой запрос "
+                            "(HTTP 403); ничего не сделано.")),
+                    str(msg("epay.forbidden_hint", "Что разрешено этому входу, видно в кабинете "
+                            "мерчанта банка.")),
+                )
+            if resp.status_code != 401:
+                return resp
+            if lease.first:
+                break
+            log.info("%s: the bank refused an older token (HTTP 401); repeating with a newer one",
+                     call)
+            lease = tokens.renew(lease)
+        raise call.fail(
+            errors.AuthenticationFailed,
+            str(msg("epay.fresh_token_refused", "банк отказал токену, выданному для этого самого "
+                    "запроса (HTTP 401); ничего не сделано.")),
+            f"Check that the terminal and client id of profile {self.profile.name!r} belong "
+            "together.",
+        )
 
     def _verdict(self, call: _Call, resp: httpx.Response, *, need_json: bool) -> Any:
         """The reply's JSON (None when empty) if the bank said yes; else the matching error.
@@ -510,6 +592,19 @@ class EpayClient:
             )
         self._verdict(call, resp, need_json=False)
         log.info("%s: accepted by the bank", call)
+
+    def _cabinet_read(self, call: _Call, url: str, body: dict[str, Any]) -> Any:
+        """POST `body` to an endpoint the bank documents under the cabinet user's login: with
+        that login when the profile has one; else with the client's own token, which some banks
+        accept, and when refused, an error that says which login to add."""
+        if self.profile.has_cabinet_login:
+            return self._read(call, "POST", url, json=body, cabinet=True)
+        try:
+            return self._read(call, "POST", url, json=body)
+        except errors.AuthenticationFailed as exc:
+            raise self._cabinet_login_needed(call, msg(
+                "epay.client_token_refused",
+                "в профиле его нет (токен самого клиента банк не принял)")) from exc
 
     def _page(self, call: _Call, reply: Any) -> tuple[list[dict[str, Any]], int | None]:
         """The records of one /operations page and the total the bank announced, if any."""

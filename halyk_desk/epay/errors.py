@@ -117,5 +117,14 @@ class AuthenticationFailed(EpayError):
     """The token endpoint refused the credentials, or the API refused a fresh token."""
 
 
+class CabinetLoginNeeded(AuthenticationFailed):
+    """The bank lets only the merchant cabinet's user do this, and the profile has no such login
+    (or the bank refused the one it has)."""
+
+
+class CabinetLoginFailed(AuthenticationFailed):
+    """The bank refused the cabinet user's login (user, password, or the client with them)."""
+
+
 class MalformedReply(EpayError):
     """The bank's reply could not be read (HTML, not JSON, fields missing or garbled)."""

@@ -5,6 +5,9 @@ no mocks of httpx) and the benchmarks. See docs/epay-api.md for what it emulates
 """
 
 from halyk_desk.sandbox.bank import (
+    PAGING_CONVENTIONS,
+    SANDBOX_CABINET_PASSWORD,
+    SANDBOX_CABINET_USER,
     TEST_CLIENT_ID,
     TEST_CLIENT_SECRET,
     TEST_TERMINAL,
@@ -20,6 +23,9 @@ from halyk_desk.sandbox.server import SandboxServer
 
 __all__ = [
     "FAULT_KINDS",
+    "PAGING_CONVENTIONS",
+    "SANDBOX_CABINET_PASSWORD",
+    "SANDBOX_CABINET_USER",
     "TEST_CLIENT_ID",
     "TEST_CLIENT_SECRET",
     "TEST_TERMINAL",

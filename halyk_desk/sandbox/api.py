@@ -81,6 +81,16 @@ def unauthorized() -> Reply:
     )
 
 
+def insufficient_scope() -> Reply:
+    """RFC 6750's answer to a valid token of the wrong kind: the cabinet user's login is needed."""
+    return json_reply(
+        403,
+        {"error": "insufficient_scope",
+         "error_description": "This endpoint needs the merchant cabinet user's token"},
+        (("WWW-Authenticate", 'Bearer error="insufficient_scope"'),),
+    )
+
+
 def refused(code: RefusalCode, message: str) -> Reply:
     return json_reply(400, {"code": int(code), "message": message})
 
@@ -164,8 +174,10 @@ class Api:
         token = self.bank.tokens.lookup(request.authorization)
         if token is None:
             return unauthorized()
+        if self.bank.cabinet_only and not token.cabinet:
+            return insufficient_scope()
         query = _json_object(request.body)
-        page, size = _paging(query.get("paging"))
+        first, size = _paging(query.get("paging"), self.bank.paging)
         keep = _search(query.get("searchParameters"))
         order = _order(query.get("orderParameters"))
         # A cabinet token (no terminal) sees the merchant's operations; another terminal sees none.
@@ -173,7 +185,7 @@ class Api:
         found = [p for p in self.bank.payments() if keep(p)] if own else []
         for key, descending in reversed(order):
             found.sort(key=key, reverse=descending)
-        records = found[(page - 1) * size : page * size]
+        records = found[first : first + size]
         return json_reply(
             200,
             {
@@ -224,17 +236,21 @@ def _amount(request: Request, body: dict[str, Any]) -> int | None:
     return None if amount is None else Money.from_decimal(amount).minor
 
 
-def _paging(paging: object) -> tuple[int, int]:
+def _paging(paging: object, convention: str) -> tuple[int, int]:
+    """(index of the first record, page size) as a bank of this paging convention reads them."""
+    lowest = 1 if convention == "one" else 0
     if paging is None:
-        return 1, 100
+        return 0, 100
     if not isinstance(paging, dict):
         raise BadRequest("paging must be an object {page, size}")
-    page, size = paging.get("page", 1), paging.get("size", 100)
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        raise BadRequest("paging.page must be an integer from 1")
+    page, size = paging.get("page", lowest), paging.get("size", 100)
+    if not isinstance(page, int) or isinstance(page, bool) or page < lowest:
+        raise BadRequest(f"paging.page must be an integer from {lowest}")
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE_SIZE:
         raise BadRequest(f"paging.size must be an integer from 1 to {MAX_PAGE_SIZE}")
-    return page, size
+    if convention == "skip":
+        return page, size
+    return (page - lowest) * size, size
 
 
 def _when(text: str) -> datetime:

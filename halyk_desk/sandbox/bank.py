@@ -38,6 +38,13 @@ from halyk_desk.sandbox.tokens import TokenDesk
 TEST_CLIENT_ID = "test"
 TEST_CLIENT_SECRET = "yF587AV9Ms94qN2QShFzVR3vFnWkhjbAK3sG"
 TEST_TERMINAL = "67e34d63-102f-4bd1-898e-370781d0074d"
+#: The sandbox's merchant cabinet user (the bank publishes none for its test merchant).
+SANDBOX_CABINET_USER = "cabinet@sandbox.local"
+SANDBOX_CABINET_PASSWORD = "sandbox-cabinet"
+
+#: How `paging.page` of POST /operations is read; the bank's pages contradict each other
+#: (epay-api.md): a 0-based page number, a 1-based one, or the number of records to skip.
+PAGING_CONVENTIONS = ("zero", "one", "skip")
 
 #: Statuses of payments the card issuer approved: they carry an RRN and an approval code.
 APPROVED = frozenset({"AUTH", "CHARGE", "REFUND", "CANCEL", "CANCEL_OLD"})
@@ -147,7 +154,20 @@ class SandboxBank:
         hold_lifetime: timedelta = timedelta(days=7),
         clock: Callable[[], datetime] = utc_now,
         seed: int = 0,
+        cabinet_user: str = SANDBOX_CABINET_USER,
+        cabinet_password: str = SANDBOX_CABINET_PASSWORD,
+        token_uses: int | None = None,
+        revoke_on_issue: bool = False,
+        cabinet_only: bool = False,
+        paging: str = "one",
     ) -> None:
+        """`cabinet_only`: the endpoints the bank documents under the cabinet user's login
+        (the operations list) refuse a client-credentials token, as the docs say they should.
+        `paging`: one of PAGING_CONVENTIONS. `token_uses`/`revoke_on_issue`: see TokenDesk."""
+        if paging not in PAGING_CONVENTIONS:
+            raise ValueError(f"paging must be one of {', '.join(PAGING_CONVENTIONS)}")
+        self.cabinet_only = cabinet_only
+        self.paging = paging
         self.client_id = client_id
         self.terminal = terminal
         self.hold_lifetime = hold_lifetime
@@ -155,7 +175,8 @@ class SandboxBank:
         self.seed = seed
         self.tokens = TokenDesk(
             client_id=client_id, client_secret=client_secret, terminal=terminal, ttl=token_ttl,
-            clock=clock,
+            clock=clock, cabinet_user=cabinet_user, cabinet_password=cabinet_password,
+            token_uses=token_uses, revoke_on_issue=revoke_on_issue,
         )
         self.operations: list[Operation] = []
         self.requests: list[RequestRecord] = []

@@ -16,6 +16,9 @@ NO_TERMINAL = "104"
 WRONG_TERMINAL = "106"
 FOREIGN_TERMINAL = "109"
 
+#: Grants of the merchant cabinet's user (epay-api.md: the password grant, renewed by refresh).
+CABINET_GRANTS = frozenset({"password", "refresh_token"})
+
 
 @dataclass
 class Token:
@@ -24,6 +27,12 @@ class Token:
     expires_at: datetime
     grant: str
     revoked: bool = False
+    #: Requests this token was presented with (for a bank that accepts each token only so often).
+    uses: int = 0
+
+    @property
+    def cabinet(self) -> bool:
+        return self.grant in CABINET_GRANTS
 
     def __repr__(self) -> str:  # the token string is never part of it
         return f"Token({self.grant!r}, terminal={self.terminal!r}, expires_at={self.expires_at})"
@@ -49,18 +58,33 @@ class TokenDesk:
         terminal: str,
         ttl: int,
         clock: Callable[[], datetime],
+        cabinet_user: str,
+        cabinet_password: str,
+        token_uses: int | None = None,
+        revoke_on_issue: bool = False,
     ) -> None:
+        """`token_uses`: each access token is accepted for that many requests, then refused as
+        expired; `revoke_on_issue`: issuing a token revokes every older token of its grant kind.
+        Both are habits some banks have; the real ePay documents neither."""
         if ttl <= 0:
             raise ValueError("token_ttl must be a positive number of seconds")
+        if token_uses is not None and token_uses <= 0:
+            raise ValueError("token_uses must be a positive number of requests")
         self.client_id = client_id
         self._secret = client_secret
         self.terminal = terminal
         self.ttl = ttl
+        self.cabinet_user = cabinet_user
+        self._cabinet_password = cabinet_password
+        self.token_uses = token_uses
+        self.revoke_on_issue = revoke_on_issue
         self._clock = clock
         self._lock = threading.Lock()
         self._access: dict[str, Token] = {}
         self._refresh: dict[str, tuple[str, str | None]] = {}
         self._issued = 0
+        #: The grant of every token issued, in order (for tests: which login was used).
+        self.grants: list[str] = []
 
     def __repr__(self) -> str:
         return f"TokenDesk(client_id={self.client_id!r}, terminal={self.terminal!r})"
@@ -74,7 +98,9 @@ class TokenDesk:
             self._check_client(form.get("client_id", ""), form.get("client_secret", ""))
             return self._issue(grant_type, terminal, form.get("scope"), with_refresh=False)
         if grant_type == "password":
-            self._check_client(form.get("username", ""), form.get("password", ""))
+            # The cabinet user signs in on behalf of the merchant: the client and the user both.
+            self._check_client(form.get("client_id", ""), form.get("client_secret", ""))
+            self._check_user(form.get("username", ""), form.get("password", ""))
             return self._issue(grant_type, terminal, form.get("scope"), with_refresh=True)
         if grant_type == "refresh_token":
             with self._lock:
@@ -93,6 +119,12 @@ class TokenDesk:
         if not (ok_id and ok_secret):
             raise TokenRefused(401, "invalid_client", "Client authentication failed")
 
+    def _check_user(self, username: str, password: str) -> None:
+        ok_user = secrets.compare_digest(username.encode(), self.cabinet_user.encode())
+        ok_password = secrets.compare_digest(password.encode(), self._cabinet_password.encode())
+        if not (ok_user and ok_password):
+            raise TokenRefused(401, "invalid_grant", "Bad user credentials")
+
     def _issue(
         self, grant: str, terminal: str | None, scope: str | None, *, with_refresh: bool
     ) -> dict[str, object]:
@@ -100,12 +132,18 @@ class TokenDesk:
         refresh = secrets.token_urlsafe(32) if with_refresh else ""
         now = self._clock()
         with self._lock:
+            if self.revoke_on_issue:
+                cabinet = grant in CABINET_GRANTS
+                for old in self._access.values():
+                    if old.cabinet == cabinet:
+                        old.revoked = True
             self._access[access] = Token(
                 self.client_id, terminal, now + timedelta(seconds=self.ttl), grant
             )
             if refresh:
                 self._refresh[refresh] = (self.client_id, terminal)
             self._issued += 1
+            self.grants.append(grant)
             # The bank sends expires_in as a number in some replies and as a string in others.
             as_text = self._issued % 2 == 0
         return {
@@ -125,6 +163,10 @@ class TokenDesk:
         with self._lock:
             token = self._access.get(access)
             if token is None or token.revoked or self._clock() >= token.expires_at:
+                return None
+            token.uses += 1
+            if self.token_uses is not None and token.uses > self.token_uses:
+                token.revoked = True
                 return None
             return token
 

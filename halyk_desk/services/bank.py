@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from halyk_desk.domain import utc_now
 from halyk_desk.epay import EpayClient, EpayProfile
+from halyk_desk.messages import msg
 from halyk_desk.sandbox import (
+    SANDBOX_CABINET_PASSWORD,
+    SANDBOX_CABINET_USER,
     TEST_CLIENT_ID,
     TEST_CLIENT_SECRET,
     TEST_TERMINAL,
@@ -24,7 +27,7 @@ from halyk_desk.sandbox import (
     SandboxServer,
 )
 from halyk_desk.sandbox.demo import seed_demo, write_bitrix_csv
-from halyk_desk.secrets import SecretStore
+from halyk_desk.secrets import SecretStore, cabinet_entry
 
 if TYPE_CHECKING:
     from halyk_desk.services.context import AppContext
@@ -86,9 +89,21 @@ def _profile_for(ctx: AppContext) -> EpayProfile:
             f"No client secret is stored for profile {profile.name!r}: add it with "
             f"`halyk-desk profile add {profile.name} ... --secret-stdin`."
         )
+    cabinet_password = (
+        SecretStore(ctx.paths.config_dir).get(cabinet_entry(profile.name))
+        if profile.cabinet_user else None
+    )
+    if profile.cabinet_user and not cabinet_password:
+        raise BankSetupError(str(msg(
+            "bank.no_cabinet_password",
+            "Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): "
+            "добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.",
+            profile=profile.name, user=profile.cabinet_user)))
     return EpayProfile(
         name=profile.name, oauth_url=profile.oauth_url, api_url=profile.api_url,
         client_id=profile.client_id, terminal_id=profile.terminal_id, secret=secret,
+        cabinet_user=profile.cabinet_user, cabinet_password=cabinet_password,
+        operations_paging=profile.operations_paging,
     )
 
 
@@ -140,6 +155,8 @@ def open_bank(ctx: AppContext, **client_options: Any) -> Iterator[EpayClient]:
         profile = EpayProfile(
             name=ctx.profile.name, oauth_url=server.oauth_url, api_url=server.api_url,
             client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL, secret=TEST_CLIENT_SECRET,
+            cabinet_user=SANDBOX_CABINET_USER, cabinet_password=SANDBOX_CABINET_PASSWORD,
+            operations_paging=ctx.profile.operations_paging,
         )
         with EpayClient(profile, **client_options) as client:
             yield client

@@ -14,7 +14,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from halyk_desk.secrets import SecretSaved, SecretStore
+from halyk_desk.messages import msg
+from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry
 from halyk_desk.services.bank import open_bank
 from halyk_desk.store import Store, repository
 from halyk_desk.store.records import ProfileRecord
@@ -62,10 +63,11 @@ def _url(name: str, label: str, value: str, example: str | None) -> str:
 
 
 def custom_profile(
-    name: str, *, oauth_url: str, api_url: str, client_id: str, terminal_id: str
+    name: str, *, oauth_url: str, api_url: str, client_id: str, terminal_id: str,
+    cabinet_user: str | None = None,
 ) -> ProfileRecord:
     """A checked custom profile: name of lowercase letters, digits, - and _; http(s) addresses;
-    the terminal a UUID (kept in its canonical form)."""
+    the terminal a UUID (kept in its canonical form); the cabinet user optional."""
     if not _NAME.fullmatch(name):
         raise ProfileError(f"Profile name {name!r} is not allowed: use 1 to 64 lowercase latin "
                            "letters, digits, '-' or '_', e.g. shop-main.")
@@ -85,19 +87,63 @@ def custom_profile(
         oauth_url=_url(name, "token address", oauth_url, HALYK_TEST.oauth_url),
         api_url=_url(name, "API address", api_url, HALYK_TEST.api_url),
         client_id=client_id.strip(), terminal_id=terminal,
+        cabinet_user=(cabinet_user or "").strip() or None,
     )
 
 
 def save_custom(store: Store, secrets: SecretStore, record: ProfileRecord,
-                secret: str) -> SecretSaved:
+                secret: str, cabinet_password: str | None = None) -> SecretSaved:
     """Store the profile (replacing one of that name) and its secret. The secret is saved first:
     a profile is never left in the store without one."""
     if not secret.strip():
         raise ProfileError(f"Profile {record.name!r}: the client secret is empty.")
+    check_cabinet_login(secrets, record, cabinet_password)
     saved = secrets.set(record.name, secret.strip())
+    save_cabinet_password(secrets, record, cabinet_password)
     with store.session() as session:
         repository.save_profile(session, record)
     return saved
+
+
+def edit_custom(store: Store, secrets: SecretStore, record: ProfileRecord,
+                secret: str | None, cabinet_password: str | None) -> SecretSaved | None:
+    """Change a stored custom profile; a secret or cabinet password None keeps the stored one."""
+    if not secret and secrets.get(record.name) is None:
+        raise ProfileError(str(msg(
+            "profile.no_secret_stored", "Для профиля «{profile}» не сохранён секрет клиента: "
+            "дайте его с --secret-stdin.", profile=record.name)))
+    check_cabinet_login(secrets, record, cabinet_password)
+    saved = secrets.set(record.name, secret.strip()) if secret else None
+    cabinet = save_cabinet_password(secrets, record, cabinet_password)
+    with store.session() as session:
+        repository.save_profile(session, record)
+    return saved or cabinet
+
+
+def check_cabinet_login(secrets: SecretStore, record: ProfileRecord,
+                        cabinet_password: str | None) -> None:
+    """A cabinet user needs a password, given now or stored before; a password needs a user."""
+    password = (cabinet_password or "").strip()
+    if record.cabinet_user and not password and not secrets.get(cabinet_entry(record.name)):
+        raise ProfileError(str(msg(
+            "profile.cabinet_password_missing", "Профиль «{profile}»: у пользователя кабинета "
+            "{user} нет пароля: дайте его с --cabinet-password-stdin.",
+            profile=record.name, user=record.cabinet_user)))
+    if password and not record.cabinet_user:
+        raise ProfileError(str(msg(
+            "profile.cabinet_user_missing", "Профиль «{profile}»: пароль кабинета без "
+            "пользователя кабинета: дайте пользователя с --cabinet-user.", profile=record.name)))
+
+
+def save_cabinet_password(secrets: SecretStore, record: ProfileRecord,
+                          cabinet_password: str | None) -> SecretSaved | None:
+    """Keep a newly given cabinet password; forget the stored one when the profile has no cabinet
+    user any more. Call check_cabinet_login first."""
+    if not record.cabinet_user:
+        secrets.delete(cabinet_entry(record.name))
+        return None
+    password = (cabinet_password or "").strip()
+    return secrets.set(cabinet_entry(record.name), password) if password else None
 
 
 def list_all(store: Store) -> list[ProfileRecord]:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 
 from halyk_desk.epay import EpayClient, EpayProfile, errors
 from halyk_desk.paths import AppPaths
-from halyk_desk.secrets import SecretSaved, SecretStore
+from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry
 from halyk_desk.services import audit, operators, profiles
 from halyk_desk.services.bank import BankSetupError, open_bank
 from halyk_desk.settings import Settings, SettingsError, option
@@ -118,6 +118,8 @@ class ProfileInfo:
     record: ProfileRecord
     #: "keyring", a file path, "published", "sandbox" or None when no secret is stored.
     secret_where: str | None
+    #: Where the cabinet user's password is, in the same words; None without one.
+    cabinet_where: str | None = None
 
 
 def list_profiles(ctx: AppContext) -> list[ProfileInfo]:
@@ -130,37 +132,46 @@ def list_profiles(ctx: AppContext) -> list[ProfileInfo]:
             where = "published"
         else:
             where = secrets.location(record.name)
-        found.append(ProfileInfo(record, where))
+        cabinet = secrets.location(cabinet_entry(record.name)) if record.cabinet_user else None
+        found.append(ProfileInfo(record, where, cabinet))
     return found
 
 
-def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None) -> SecretSaved | None:
-    """Add or change a custom profile; `secret` None keeps the one stored (there must be one).
-    Returns where a new secret went (its `warning` set when that is the fallback file).
-    ProfileError (with what to type) when a field is not right."""
+def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None,
+                 cabinet_password: str | None = None) -> SecretSaved | None:
+    """Add or change a custom profile; `secret` None keeps the one stored (there must be one),
+    and so does `cabinet_password` None for a profile with a cabinet user. Returns where a new
+    secret went (its `warning` set when that is the fallback file). ProfileError (with what to
+    type) when a field is not right."""
     checked = profiles.custom_profile(
         record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
-        client_id=record.client_id or "", terminal_id=record.terminal_id or "")
+        client_id=record.client_id or "", terminal_id=record.terminal_id or "",
+        cabinet_user=record.cabinet_user)
     secret = (secret or "").strip() or None
     with ctx.store.session() as session:
         operators.require_in(session, ctx.operator, operators.SETTINGS)
         if secret is None and ctx.secrets.get(checked.name) is None:
             raise profiles.ProfileError(f"Profile {checked.name!r}: the client secret is empty.")
-        # The secret first: a profile is never left in the store without one.
+        profiles.check_cabinet_login(ctx.secrets, checked, cabinet_password)
+        # The secrets first: a profile is never left in the store without them.
         saved = ctx.secrets.set(checked.name, secret) if secret else None
+        cabinet = profiles.save_cabinet_password(ctx.secrets, checked, cabinet_password)
         repository.save_profile(session, checked)
         audit.append(session, operator=ctx.operator, action="profile.save",
                      subject=f"profile:{checked.name}",
                      details={"oauth_url": checked.oauth_url, "api_url": checked.api_url,
                               "client_id": checked.client_id, "terminal_id": checked.terminal_id,
-                              "secret_changed": saved is not None})
-    return saved
+                              "cabinet_user": checked.cabinet_user,
+                              "secret_changed": saved is not None,
+                              "cabinet_password_changed": cabinet is not None})
+    return saved or cabinet
 
 
 @dataclass(frozen=True)
 class ConnectionCheck:
     """The outcome of a connection test. `kind`: ok | setup (something to fill in) | auth (the
-    bank refused the credentials) | unreachable (no answer, or the bank is down) | refused (the
+    bank refused the credentials) | cabinet (it refused the cabinet user's login) |
+    unreachable (no answer, or the bank is down) | refused (the
     bank answered with an error) | reply (the answer made no sense). `detail` is the technical
     text (English, as the client wrote it), for support."""
 
@@ -177,7 +188,8 @@ def _kind(exc: BaseException) -> str:
     if isinstance(exc, BankSetupError | ValueError):
         return "setup"
     if isinstance(exc, errors.AuthenticationFailed):
-        return "auth"
+        cabinet = errors.CabinetLoginFailed | errors.CabinetLoginNeeded
+        return "cabinet" if isinstance(exc, cabinet) else "auth"
     if isinstance(exc, errors.TransientError | errors.OutcomeUnknown):
         return "unreachable"
     if isinstance(exc, errors.MalformedReply):
@@ -188,15 +200,20 @@ def _kind(exc: BaseException) -> str:
 
 
 def test_profile(ctx: AppContext, record: ProfileRecord, secret: str | None = None,
-                 *, timeout: float = TEST_TIMEOUT_S) -> ConnectionCheck:
+                 *, timeout: float = TEST_TIMEOUT_S,
+                 cabinet_password: str | None = None) -> ConnectionCheck:
     """Get a token and read one status through `record` as typed (not yet saved): with `secret`
     when one was typed, else the one stored. The sandbox profile tests the in-process sandbox."""
     host = urlsplit(record.api_url or "").netloc or record.name
     try:
-        if secret:
+        if secret or cabinet_password:
+            stored = ctx.secrets.get(cabinet_entry(record.name)) if record.cabinet_user else None
             profile = EpayProfile(name=record.name, oauth_url=record.oauth_url or "",
                                   api_url=record.api_url or "", client_id=record.client_id or "",
-                                  terminal_id=record.terminal_id or "", secret=secret.strip())
+                                  terminal_id=record.terminal_id or "",
+                                  secret=(secret or ctx.secrets.get(record.name) or "").strip(),
+                                  cabinet_user=record.cabinet_user,
+                                  cabinet_password=(cabinet_password or "").strip() or stored)
             with EpayClient(profile, timeout=timeout) as client:
                 detail = client.test_connection()
         else:

@@ -58,6 +58,10 @@ class Profile(Base):
     api_url: Mapped[str | None] = mapped_column(String(500))
     client_id: Mapped[str | None] = mapped_column(String(200))
     terminal_id: Mapped[str | None] = mapped_column(String(36))
+    #: The merchant cabinet's user (its password is in the keyring, never here).
+    cabinet_user: Mapped[str | None] = mapped_column(String(200))
+    #: How the bank pages the operations list, once found out: zero | one | skip.
+    operations_paging: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 
 

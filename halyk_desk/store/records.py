@@ -17,6 +17,10 @@ class ProfileRecord:
     api_url: str | None = None
     client_id: str | None = None
     terminal_id: str | None = None
+    #: The merchant cabinet's user; its password lives in the keyring.
+    cabinet_user: str | None = None
+    #: zero | one | skip once the bank's operations paging is known (see epay.client).
+    operations_paging: str | None = None
 
 
 @dataclass(frozen=True)

@@ -90,18 +90,30 @@ def profile_id(session: Session, name: str) -> int:
 
 def _profile_record(row: Profile) -> ProfileRecord:
     return ProfileRecord(name=row.name, kind=row.kind, oauth_url=row.oauth_url,
-                         api_url=row.api_url, client_id=row.client_id, terminal_id=row.terminal_id)
+                         api_url=row.api_url, client_id=row.client_id, terminal_id=row.terminal_id,
+                         cabinet_user=row.cabinet_user, operations_paging=row.operations_paging)
 
 
 def save_profile(session: Session, record: ProfileRecord) -> None:
-    """Add the profile, or replace the addresses and ids of the one with that name."""
+    """Add the profile, or replace the addresses and ids of the one with that name. The paging
+    convention found for its bank is kept unless the API address changed."""
     row = session.scalar(select(Profile).where(Profile.name == record.name))
     if row is None:
         row = Profile(name=record.name, created_at=utc_now())
         session.add(row)
-    for name in ("kind", "oauth_url", "api_url", "client_id", "terminal_id"):
+    elif row.api_url != record.api_url:
+        row.operations_paging = None  # another bank: find out again
+    for name in ("kind", "oauth_url", "api_url", "client_id", "terminal_id", "cabinet_user"):
         setattr(row, name, getattr(record, name))
+    if record.operations_paging is not None:
+        row.operations_paging = record.operations_paging
     session.flush()
+
+
+def set_operations_paging(session: Session, profile: str, paging: str | None) -> None:
+    """Keep (or with None, forget) how the profile's bank pages its operations list."""
+    session.execute(update(Profile).where(Profile.name == profile)
+                    .values(operations_paging=paging))
 
 
 def ensure_profile(session: Session, record: ProfileRecord) -> None:

@@ -89,6 +89,8 @@ def connection_text(check: ConnectionCheck) -> str:
                      "секрет."),
         "auth": tr("Банк не принял данные входа: проверьте client id, секрет и терминал — "
                     "их выдаёт банк в кабинете мерчанта."),
+        "cabinet": tr("Банк не принял вход пользователя кабинета: проверьте пользователя и "
+                       "пароль, с которыми он входит в кабинет мерчанта."),
         "unreachable": tr("Банк не отвечает по адресу {host}: проверьте адреса и подключение "
                            "к интернету и повторите через минуту."),
         "refused": tr("Банк ответил отказом: проверьте терминал и client id; подробности "
@@ -132,6 +134,12 @@ class ProfilesPage(Page):
         self.secret_where = QLabel(self)
         self.secret_where.setObjectName("secretWhere")
         self.secret_where.setWordWrap(True)
+        self.cabinet_user_edit = self._edit("profileCabinetUser")
+        self.cabinet_password_edit = self._edit("profileCabinetPassword")
+        self.cabinet_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.cabinet_where = QLabel(self)
+        self.cabinet_where.setObjectName("cabinetWhere")
+        self.cabinet_where.setWordWrap(True)
         self.save_button = QPushButton(self.tr("Сохранить профиль"), self)
         self.save_button.setObjectName("saveProfile")
         self.test_button = QPushButton(self.tr("Проверить соединение"), self)
@@ -152,6 +160,9 @@ class ProfilesPage(Page):
         form.addRow(self.tr("Терминал:"), self.terminal_edit)
         form.addRow(self.tr("Секрет клиента:"), self.secret_edit)
         form.addRow(self.tr("Где хранится секрет:"), self.secret_where)
+        form.addRow(self.tr("Пользователь кабинета:"), self.cabinet_user_edit)
+        form.addRow(self.tr("Пароль кабинета:"), self.cabinet_password_edit)
+        form.addRow("", self.cabinet_where)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.test_button)
@@ -235,11 +246,27 @@ class ProfilesPage(Page):
         where, style = secret_text(info.secret_where)
         self.secret_where.setText(where)
         self.secret_where.setStyleSheet(style)
+        self.cabinet_user_edit.setText(record.cabinet_user or "")
+        self.cabinet_password_edit.clear()
+        self._show_cabinet(record, info.cabinet_where)
         self._set_fields(editable=record.kind == "custom", new=False)
+
+    def _show_cabinet(self, record: ProfileRecord, where: str | None) -> None:
+        if record.kind == "sandbox":
+            text, style = tr("песочница входит в кабинет сама"), ""
+        elif not record.cabinet_user:
+            text, style = tr("Список операций банка и ссылки на оплату банк выдаёт по входу "
+                             "пользователя кабинета мерчанта; без него программа пробует ключи "
+                             "клиента."), ""
+        else:
+            text, style = secret_text(where)
+            text = tr("Пароль кабинета: {where}").format(where=text)
+        self.cabinet_where.setText(text)
+        self.cabinet_where.setStyleSheet(style)
 
     def _set_fields(self, *, editable: bool, new: bool) -> None:
         for edit in (self.oauth_edit, self.api_edit, self.client_edit, self.terminal_edit,
-                     self.secret_edit):
+                     self.secret_edit, self.cabinet_user_edit, self.cabinet_password_edit):
             edit.setReadOnly(not editable)
         self.name_edit.setReadOnly(not new)
         self.save_button.setEnabled(editable and self.isEnabled())
@@ -253,6 +280,9 @@ class ProfilesPage(Page):
             self.terminal_edit: profiles.HALYK_TEST.terminal_id,
             self.secret_edit: self.tr("введите секрет") if new else
             self.tr("оставьте пустым, чтобы не менять"),
+            self.cabinet_user_edit: self.tr("логин кабинета мерчанта, если есть"),
+            self.cabinet_password_edit: self.tr("оставьте пустым, чтобы не менять")
+            if self.cabinet_user_edit.text() else "",
         }
         for edit, example in examples.items():
             edit.setPlaceholderText(example if editable else "")
@@ -265,7 +295,8 @@ class ProfilesPage(Page):
         super().set_editable(editable)
         # Anyone may test a connection; the list stays usable to choose what to test.
         for widget in (self.list, self.test_button, self.name_edit, self.oauth_edit,
-                       self.api_edit, self.client_edit, self.terminal_edit, self.secret_edit):
+                       self.api_edit, self.client_edit, self.terminal_edit, self.secret_edit,
+                       self.cabinet_user_edit, self.cabinet_password_edit):
             widget.setEnabled(True)
         info = self.info()
         self.save_button.setEnabled(editable and (self._new or (
@@ -276,12 +307,14 @@ class ProfilesPage(Page):
         self._new = True
         self.result.clear()
         self.kind_label.setText(kind_title("custom"))
-        for edit in (self.name_edit, self.client_edit, self.terminal_edit, self.secret_edit):
+        for edit in (self.name_edit, self.client_edit, self.terminal_edit, self.secret_edit,
+                     self.cabinet_user_edit, self.cabinet_password_edit):
             edit.clear()
         self.oauth_edit.setText(profiles.HALYK_TEST.oauth_url.replace("test-", ""))
         self.api_edit.setText(profiles.HALYK_TEST.api_url.replace("test-", ""))
         self.secret_where.setText(secret_text(None)[0])
         self.secret_where.setStyleSheet(PROBLEM_STYLE)
+        self._show_cabinet(ProfileRecord(name="", kind="custom"), None)
         self._set_fields(editable=True, new=True)
         self.name_edit.setFocus()
 
@@ -295,7 +328,8 @@ class ProfilesPage(Page):
             name=self.name_edit.text().strip(), kind="custom",
             oauth_url=self.oauth_edit.text().strip(), api_url=self.api_edit.text().strip(),
             client_id=self.client_edit.text().strip(),
-            terminal_id=self.terminal_edit.text().strip())
+            terminal_id=self.terminal_edit.text().strip(),
+            cabinet_user=self.cabinet_user_edit.text().strip() or None)
 
     def _field_problem(self, field: str, value: str) -> bool:
         values = {**_VALID, field: value}
@@ -330,10 +364,21 @@ class ProfilesPage(Page):
         if self._new and not self.secret_edit.text().strip():
             raise PageError(self.secret_edit, self.tr(
                 "Введите секрет клиента (client secret) из кабинета мерчанта."))
+        info = self.info()
+        had_cabinet = info is not None and info.cabinet_where is not None
+        password = self.cabinet_password_edit.text().strip()
+        if record.cabinet_user and not password and not had_cabinet:
+            raise PageError(self.cabinet_password_edit, self.tr(
+                "Введите пароль пользователя кабинета — тот, с которым он входит в кабинет "
+                "мерчанта."))
+        if password and not record.cabinet_user:
+            raise PageError(self.cabinet_user_edit, self.tr(
+                "Введите пользователя кабинета, к которому относится пароль."))
         # In the service's own form (the terminal as a canonical UUID), as it will be saved.
         return profiles.custom_profile(
             record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
-            client_id=record.client_id or "", terminal_id=record.terminal_id or "")
+            client_id=record.client_id or "", terminal_id=record.terminal_id or "",
+            cabinet_user=record.cabinet_user)
 
     def save_profile(self) -> None:
         try:
@@ -343,9 +388,11 @@ class ProfilesPage(Page):
             problem.field.setFocus()
             return
         ctx, secret = self._ctx, self.secret_edit.text()
+        cabinet_password = self.cabinet_password_edit.text()
         self.save_button.setEnabled(False)
         self._status(self.tr("Сохраняю…"), "")
-        run_task(lambda: service.save_profile(ctx, record, secret or None),
+        run_task(lambda: service.save_profile(ctx, record, secret or None,
+                                              cabinet_password or None),
                  lambda saved, error: self._saved(record.name, saved, error), owner=self)
 
     def _saved(self, name: str, saved: SecretSaved | None, error: BaseException | None) -> None:
@@ -376,10 +423,12 @@ class ProfilesPage(Page):
                 return
         # As typed; without a secret typed, with the one stored for the profile.
         ctx, secret = self._ctx, self.secret_edit.text()
+        cabinet_password = self.cabinet_password_edit.text()
         self.test_button.setEnabled(False)
         self.result.busy(self.tr("Подключаюсь к банку…"))
-        run_task(lambda: service.test_profile(ctx, record, secret or None), self._tested,
-                 owner=self)
+        run_task(lambda: service.test_profile(ctx, record, secret or None,
+                                              cabinet_password=cabinet_password or None),
+                 self._tested, owner=self)
 
     def _tested(self, check: ConnectionCheck | None, error: BaseException | None) -> None:
         self.test_button.setEnabled(True)

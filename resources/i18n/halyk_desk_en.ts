@@ -678,6 +678,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
     <context>
         <name>Messages</name>
         <message>
+            <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
+            <comment>bank.no_cabinet_password</comment>
+            <translation>No cabinet password is stored for profile «{profile}» (cabinet user {user}): add it with `halyk-desk profile edit {profile} --cabinet-password-stdin`.</translation>
+        </message>
+        <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
             <comment>cli.not_a_date</comment>
             <translation>'{text}' is not a date: write 2026-11-01 or 01.11.2026.</translation>
@@ -706,6 +711,61 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Некоторых файлов самой программы нет: переустановите её.</source>
             <comment>desktop.reinstall</comment>
             <translation>Some of the program's own files are missing: reinstall it.</translation>
+        </message>
+        <message>
+            <source>Добавьте пользователя и пароль кабинета в профиль «{profile}»: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin` или Настройки → Профили банка.</source>
+            <comment>epay.add_cabinet_login</comment>
+            <translation>Add the cabinet user and password to profile «{profile}»: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin`, or Settings → Bank profiles.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
+            <comment>epay.cabinet_login_half</comment>
+            <translation>Profile «{profile}»: the cabinet login needs both the user and the password.</translation>
+        </message>
+        <message>
+            <source>банк разрешает это только пользователю кабинета мерчанта, а {why}.</source>
+            <comment>epay.cabinet_only</comment>
+            <translation>the bank lets only the merchant cabinet's user do this, and {why}.</translation>
+        </message>
+        <message>
+            <source>пользователь кабинета вошёл в кабинет банка</source>
+            <comment>epay.cabinet_signed_in</comment>
+            <translation>the cabinet user signed in</translation>
+        </message>
+        <message>
+            <source>Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят в кабинет мерчанта банка), а также его client id и секрет.</source>
+            <comment>epay.check_cabinet_login</comment>
+            <translation>Check the cabinet user and password of profile «{profile}» (as you sign in to the bank's merchant cabinet), and its client id and secret.</translation>
+        </message>
+        <message>
+            <source>в профиле его нет (токен самого клиента банк не принял)</source>
+            <comment>epay.client_token_refused</comment>
+            <translation>the profile has none (the bank refused the client's own token)</translation>
+        </message>
+        <message>
+            <source>банк не разрешает этому входу такой запрос (HTTP 403); ничего не сделано.</source>
+            <comment>epay.forbidden</comment>
+            <translation>the bank does not let this login do this (HTTP 403); nothing was done.</translation>
+        </message>
+        <message>
+            <source>Что разрешено этому входу, видно в кабинете мерчанта банка.</source>
+            <comment>epay.forbidden_hint</comment>
+            <translation>See the bank's merchant cabinet for what this login may do.</translation>
+        </message>
+        <message>
+            <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
+            <comment>epay.fresh_token_refused</comment>
+            <translation>the bank refused a token issued for this very request (HTTP 401); nothing was done.</translation>
+        </message>
+        <message>
+            <source>в профиле нет входа кабинета</source>
+            <comment>epay.no_cabinet_login</comment>
+            <translation>the profile has no cabinet login</translation>
+        </message>
+        <message>
+            <source>вход пользователя кабинета</source>
+            <comment>epay.op.cabinet_token</comment>
+            <translation>cabinet user sign-in</translation>
         </message>
         <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
@@ -768,6 +828,141 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>The bank has no payment for this order yet: sync it first.</translation>
         </message>
         <message>
+            <source>{what} (не показывается): </source>
+            <comment>profile.ask_hidden</comment>
+            <translation>{what} (not shown): </translation>
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль, его не меняют; добавьте свой командой `halyk-desk profile add`.</source>
+            <comment>profile.builtin_fixed</comment>
+            <translation>«{profile}» is a built-in profile and cannot be changed; add one of your own with `halyk-desk profile add`.</translation>
+        </message>
+        <message>
+            <source>взять пароль пользователя кабинета из переменной окружения VAR</source>
+            <comment>profile.cabinet_password_env</comment>
+            <translation>take the cabinet user's password from environment variable VAR</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: у пользователя кабинета {user} нет пароля: дайте его с --cabinet-password-stdin.</source>
+            <comment>profile.cabinet_password_missing</comment>
+            <translation>Profile «{profile}»: the cabinet user {user} has no password: give it with --cabinet-password-stdin.</translation>
+        </message>
+        <message>
+            <source>прочитать пароль пользователя кабинета со стандартного ввода (у терминала спросит, не показывая); он хранится в хранилище паролей, как секрет</source>
+            <comment>profile.cabinet_password_stdin</comment>
+            <translation>read the cabinet user's password from standard input (asked for, unshown, at a terminal); it goes to the keyring like the secret</translation>
+        </message>
+        <message>
+            <source>пользователь кабинета мерчанта: список операций банка и ссылки на оплату требуют его входа</source>
+            <comment>profile.cabinet_user</comment>
+            <translation>the merchant cabinet's user: the bank's operations list and payment links need its login</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: пароль кабинета без пользователя кабинета: дайте пользователя с --cabinet-user.</source>
+            <comment>profile.cabinet_user_missing</comment>
+            <translation>Profile «{profile}»: a cabinet password without a cabinet user: give the user with --cabinet-user.</translation>
+        </message>
+        <message>
+            <source>адрес API</source>
+            <comment>profile.edit.api_url</comment>
+            <translation>the API address</translation>
+        </message>
+        <message>
+            <source>client id мерчанта</source>
+            <comment>profile.edit.client_id</comment>
+            <translation>the merchant's client id</translation>
+        </message>
+        <message>
+            <source>Меняет в своём профиле то, что дано; остальное остаётся как было. С --secret-stdin и --cabinet-password-stdin вместе стандартный ввод держит секрет в первой строке, а пароль кабинета во второй.</source>
+            <comment>profile.edit.description</comment>
+            <translation>Change what is given of one of your profiles; the rest stays as it is. With both --secret-stdin and --cabinet-password-stdin, standard input holds the secret on its first line and the cabinet password on its second.</translation>
+        </message>
+        <message>
+            <source>изменить часть настроек своего профиля</source>
+            <comment>profile.edit.help</comment>
+            <translation>change some settings of one of your profiles</translation>
+        </message>
+        <message>
+            <source>какой профиль изменить</source>
+            <comment>profile.edit.name</comment>
+            <translation>the profile to change</translation>
+        </message>
+        <message>
+            <source>забыть пользователя кабинета и его пароль</source>
+            <comment>profile.edit.no_cabinet</comment>
+            <translation>forget the cabinet user and its password</translation>
+        </message>
+        <message>
+            <source>адрес токенов</source>
+            <comment>profile.edit.oauth_url</comment>
+            <translation>the token address</translation>
+        </message>
+        <message>
+            <source>взять новый секрет клиента из переменной окружения VAR</source>
+            <comment>profile.edit.secret_env</comment>
+            <translation>take a new client secret from environment variable VAR</translation>
+        </message>
+        <message>
+            <source>прочитать новый секрет клиента со стандартного ввода</source>
+            <comment>profile.edit.secret_stdin</comment>
+            <translation>read a new client secret from standard input</translation>
+        </message>
+        <message>
+            <source>идентификатор терминала (UUID)</source>
+            <comment>profile.edit.terminal</comment>
+            <translation>the terminal id (a UUID)</translation>
+        </message>
+        <message>
+            <source>переменная окружения {name} не задана или пуста: положите в неё {what} или используйте {flag}.</source>
+            <comment>profile.env_empty</comment>
+            <translation>environment variable {name} is not set or empty: put the {what} in it, or use {flag}.</translation>
+        </message>
+        <message>
+            <source>профили банка: add, edit, list, use, test</source>
+            <comment>profile.help</comment>
+            <translation>bank profiles: add, edit, list, use, test</translation>
+        </message>
+        <message>
+            <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
+            <comment>profile.no_cabinet_alone</comment>
+            <translation>--no-cabinet forgets the cabinet login: give it without --cabinet-user or a cabinet password.</translation>
+        </message>
+        <message>
+            <source>Для профиля «{profile}» не сохранён секрет клиента: дайте его с --secret-stdin.</source>
+            <comment>profile.no_secret_stored</comment>
+            <translation>Profile «{profile}» has no client secret stored: give it with --secret-stdin.</translation>
+        </message>
+        <message>
+            <source>на стандартном вводе нет: {what}.</source>
+            <comment>profile.nothing_on_stdin</comment>
+            <translation>no {what} on standard input.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
+            <comment>profile.saved</comment>
+            <translation>Profile «{profile}» saved: {api}, terminal {terminal}.</translation>
+        </message>
+        <message>
+            <source>Пользователь кабинета: {user}.</source>
+            <comment>profile.saved_cabinet</comment>
+            <translation>Cabinet user: {user}.</translation>
+        </message>
+        <message>
+            <source>Секреты сохранены: {where}.</source>
+            <comment>profile.secrets_where</comment>
+            <translation>Secrets saved in: {where}.</translation>
+        </message>
+        <message>
+            <source>пароль кабинета</source>
+            <comment>profile.what.cabinet_password</comment>
+            <translation>cabinet password</translation>
+        </message>
+        <message>
+            <source>секрет клиента</source>
+            <comment>profile.what.client_secret</comment>
+            <translation>client secret</translation>
+        </message>
+        <message>
             <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
             <comment>rules.above_held</comment>
             <translation>Cannot confirm {amount} when {held} is held: confirm at most {held}.</translation>
@@ -821,6 +1016,61 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Банк возвращает не меньше {minimum}, а осталось только {remaining}: через банк этот платёж больше не вернуть.</source>
             <comment>rules.rest_below_minimum</comment>
             <translation>The bank refunds at least {minimum}, and only {remaining} is left: this payment cannot be refunded further through the bank.</translation>
+        </message>
+        <message>
+            <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
+            <comment>sandbox.cabinet_only</comment>
+            <translation>as the bank's docs say: the operations list answers only the cabinet user's token (grant_type=password)</translation>
+        </message>
+        <message>
+            <source>пароль пользователя кабинета (по умолчанию собственный пароль песочницы, {password})</source>
+            <comment>sandbox.cabinet_password</comment>
+            <translation>the cabinet user's password (default: the sandbox's own, {password})</translation>
+        </message>
+        <message>
+            <source>какого пользователя кабинета мерчанта принимать (по умолчанию {user})</source>
+            <comment>sandbox.cabinet_user</comment>
+            <translation>the merchant cabinet user to accept (default {user})</translation>
+        </message>
+        <message>
+            <source>как список операций читает paging.page: zero (страницы с 0), one (страницы с 1, по умолчанию) или skip (сколько записей пропустить)</source>
+            <comment>sandbox.paging</comment>
+            <translation>how the operations list reads paging.page: zero (pages from 0), one (pages from 1, the default) or skip (records to skip)</translation>
+        </message>
+        <message>
+            <source>выдавая токен, отзывать прежние</source>
+            <comment>sandbox.revoke_old_tokens</comment>
+            <translation>issuing a token revokes the older ones</translation>
+        </message>
+        <message>
+            <source>пользователь кабинета: {user}</source>
+            <comment>sandbox.serving_cabinet</comment>
+            <translation>cabinet user: {user}</translation>
+        </message>
+        <message>
+            <source>список операций требует входа пользователя кабинета</source>
+            <comment>sandbox.serving_cabinet_only</comment>
+            <translation>the operations list needs the cabinet user's login</translation>
+        </message>
+        <message>
+            <source>страницы списка операций: {paging}</source>
+            <comment>sandbox.serving_paging</comment>
+            <translation>operations paging: {paging}</translation>
+        </message>
+        <message>
+            <source>новый токен отзывает прежние</source>
+            <comment>sandbox.serving_revoke</comment>
+            <translation>a new token revokes the older ones</translation>
+        </message>
+        <message>
+            <source>каждый токен принимается в {n} запросах</source>
+            <comment>sandbox.serving_token_uses</comment>
+            <translation>each token is accepted for {n} requests</translation>
+        </message>
+        <message>
+            <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
+            <comment>sandbox.token_uses</comment>
+            <translation>accept each token for N requests only, then refuse it as expired</translation>
         </message>
         <message>
             <source>списано</source>
@@ -1750,6 +2000,14 @@ Reason: {reason}.</translation>
             <translation>Where the secret is kept:</translation>
         </message>
         <message>
+            <source>Пользователь кабинета:</source>
+            <translation>Cabinet user:</translation>
+        </message>
+        <message>
+            <source>Пароль кабинета:</source>
+            <translation>Cabinet password:</translation>
+        </message>
+        <message>
             <source>Открывать при запуске:</source>
             <translation>Open at start:</translation>
         </message>
@@ -1778,6 +2036,10 @@ Reason: {reason}.</translation>
             <translation>leave empty to keep it</translation>
         </message>
         <message>
+            <source>логин кабинета мерчанта, если есть</source>
+            <translation>the merchant cabinet login, if you have one</translation>
+        </message>
+        <message>
             <source>на этом компьютере, выбирается при запуске</source>
             <translation>on this computer, chosen at start</translation>
         </message>
@@ -1804,6 +2066,14 @@ Reason: {reason}.</translation>
         <message>
             <source>Введите секрет клиента (client secret) из кабинета мерчанта.</source>
             <translation>Type the client secret from the merchant's cabinet.</translation>
+        </message>
+        <message>
+            <source>Введите пароль пользователя кабинета — тот, с которым он входит в кабинет мерчанта.</source>
+            <translation>Enter the cabinet user's password — the one they sign in to the merchant cabinet with.</translation>
+        </message>
+        <message>
+            <source>Введите пользователя кабинета, к которому относится пароль.</source>
+            <translation>Enter the cabinet user this password belongs to.</translation>
         </message>
         <message>
             <source>Сохраняю…</source>
@@ -1879,6 +2149,10 @@ Reason: {reason}.</translation>
             <translation>The bank refused the credentials: check the client id, secret and terminal — the bank issues them in the merchant's cabinet.</translation>
         </message>
         <message>
+            <source>Банк не принял вход пользователя кабинета: проверьте пользователя и пароль, с которыми он входит в кабинет мерчанта.</source>
+            <translation>The bank refused the cabinet user's sign-in: check the user and password they sign in to the merchant cabinet with.</translation>
+        </message>
+        <message>
             <source>Банк не отвечает по адресу {host}: проверьте адреса и подключение к интернету и повторите через минуту.</source>
             <translation>The bank does not answer at {host}: check the addresses and the internet connection, and try again in a minute.</translation>
         </message>
@@ -1893,6 +2167,18 @@ Reason: {reason}.</translation>
         <message>
             <source>Проверка не удалась.</source>
             <translation>The test failed.</translation>
+        </message>
+        <message>
+            <source>песочница входит в кабинет сама</source>
+            <translation>the sandbox signs in to its cabinet by itself</translation>
+        </message>
+        <message>
+            <source>Список операций банка и ссылки на оплату банк выдаёт по входу пользователя кабинета мерчанта; без него программа пробует ключи клиента.</source>
+            <translation>The bank gives its operations list and payment links to the merchant cabinet user's login; without one the program tries the client's keys.</translation>
+        </message>
+        <message>
+            <source>Пароль кабинета: {where}</source>
+            <translation>Cabinet password: {where}</translation>
         </message>
     </context>
     <context>

@@ -678,6 +678,11 @@
     <context>
         <name>Messages</name>
         <message>
+            <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
+            <comment>bank.no_cabinet_password</comment>
+            <translation>«{profile}» профилі үшін кабинет құпиясөзі сақталмаған (пайдаланушы {user}): оны `halyk-desk profile edit {profile} --cabinet-password-stdin` командасымен қосыңыз.</translation>
+        </message>
+        <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
             <comment>cli.not_a_date</comment>
             <translation>«{text}» — күн емес: 2026-11-01 немесе 01.11.2026 түрінде жазыңыз.</translation>
@@ -706,6 +711,61 @@
             <source>Некоторых файлов самой программы нет: переустановите её.</source>
             <comment>desktop.reinstall</comment>
             <translation>Бағдарламаның өз файлдарының кейбірі жоқ: оны қайта орнатыңыз.</translation>
+        </message>
+        <message>
+            <source>Добавьте пользователя и пароль кабинета в профиль «{profile}»: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin` или Настройки → Профили банка.</source>
+            <comment>epay.add_cabinet_login</comment>
+            <translation>«{profile}» профиліне кабинет пайдаланушысы мен құпиясөзін қосыңыз: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin` немесе Баптаулар → Банк профильдері.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
+            <comment>epay.cabinet_login_half</comment>
+            <translation>«{profile}» профилі: кабинетке кіру үшін пайдаланушы да, құпиясөз де керек.</translation>
+        </message>
+        <message>
+            <source>банк разрешает это только пользователю кабинета мерчанта, а {why}.</source>
+            <comment>epay.cabinet_only</comment>
+            <translation>банк мұны тек мерчант кабинетінің пайдаланушысына рұқсат етеді, ал {why}.</translation>
+        </message>
+        <message>
+            <source>пользователь кабинета вошёл в кабинет банка</source>
+            <comment>epay.cabinet_signed_in</comment>
+            <translation>кабинет пайдаланушысы банк кабинетіне кірді</translation>
+        </message>
+        <message>
+            <source>Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят в кабинет мерчанта банка), а также его client id и секрет.</source>
+            <comment>epay.check_cabinet_login</comment>
+            <translation>«{profile}» профиліндегі кабинет пайдаланушысы мен құпиясөзін (олармен банктің мерчант кабинетіне кіреді), сондай-ақ оның client id мен құпия кілтін тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>в профиле его нет (токен самого клиента банк не принял)</source>
+            <comment>epay.client_token_refused</comment>
+            <translation>профильде ол жоқ (клиенттің өз токенін банк қабылдамады)</translation>
+        </message>
+        <message>
+            <source>банк не разрешает этому входу такой запрос (HTTP 403); ничего не сделано.</source>
+            <comment>epay.forbidden</comment>
+            <translation>банк бұл кіруге мұндай сұрауды рұқсат етпейді (HTTP 403); ештеңе жасалмады.</translation>
+        </message>
+        <message>
+            <source>Что разрешено этому входу, видно в кабинете мерчанта банка.</source>
+            <comment>epay.forbidden_hint</comment>
+            <translation>Бұл кіруге не рұқсат етілгенін банктің мерчант кабинетінен көруге болады.</translation>
+        </message>
+        <message>
+            <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
+            <comment>epay.fresh_token_refused</comment>
+            <translation>банк дәл осы сұрау үшін берілген токеннен бас тартты (HTTP 401); ештеңе жасалмады.</translation>
+        </message>
+        <message>
+            <source>в профиле нет входа кабинета</source>
+            <comment>epay.no_cabinet_login</comment>
+            <translation>профильде кабинетке кіру деректері жоқ</translation>
+        </message>
+        <message>
+            <source>вход пользователя кабинета</source>
+            <comment>epay.op.cabinet_token</comment>
+            <translation>кабинет пайдаланушысының кіруі</translation>
         </message>
         <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
@@ -768,6 +828,141 @@
             <translation>Банкте бұл тапсырыс бойынша төлем әлі жоқ: алдымен оны синхрондаңыз.</translation>
         </message>
         <message>
+            <source>{what} (не показывается): </source>
+            <comment>profile.ask_hidden</comment>
+            <translation>{what} (көрсетілмейді): </translation>
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль, его не меняют; добавьте свой командой `halyk-desk profile add`.</source>
+            <comment>profile.builtin_fixed</comment>
+            <translation>«{profile}» — кірістірілген профиль, оны өзгертпейді; өзіңіздікін `halyk-desk profile add` командасымен қосыңыз.</translation>
+        </message>
+        <message>
+            <source>взять пароль пользователя кабинета из переменной окружения VAR</source>
+            <comment>profile.cabinet_password_env</comment>
+            <translation>кабинет пайдаланушысының құпиясөзін VAR орта айнымалысынан алу</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: у пользователя кабинета {user} нет пароля: дайте его с --cabinet-password-stdin.</source>
+            <comment>profile.cabinet_password_missing</comment>
+            <translation>«{profile}» профилі: {user} кабинет пайдаланушысының құпиясөзі жоқ: оны --cabinet-password-stdin арқылы беріңіз.</translation>
+        </message>
+        <message>
+            <source>прочитать пароль пользователя кабинета со стандартного ввода (у терминала спросит, не показывая); он хранится в хранилище паролей, как секрет</source>
+            <comment>profile.cabinet_password_stdin</comment>
+            <translation>кабинет пайдаланушысының құпиясөзін стандартты енгізуден оқу (терминалда көрсетпей сұрайды); ол құпия кілт сияқты құпиясөз қоймасында сақталады</translation>
+        </message>
+        <message>
+            <source>пользователь кабинета мерчанта: список операций банка и ссылки на оплату требуют его входа</source>
+            <comment>profile.cabinet_user</comment>
+            <translation>мерчант кабинетінің пайдаланушысы: банктің операциялар тізімі мен төлем сілтемелері оның кіруін талап етеді</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: пароль кабинета без пользователя кабинета: дайте пользователя с --cabinet-user.</source>
+            <comment>profile.cabinet_user_missing</comment>
+            <translation>«{profile}» профилі: кабинет құпиясөзі пайдаланушысыз берілді: пайдаланушыны --cabinet-user арқылы беріңіз.</translation>
+        </message>
+        <message>
+            <source>адрес API</source>
+            <comment>profile.edit.api_url</comment>
+            <translation>API мекенжайы</translation>
+        </message>
+        <message>
+            <source>client id мерчанта</source>
+            <comment>profile.edit.client_id</comment>
+            <translation>мерчанттың client id</translation>
+        </message>
+        <message>
+            <source>Меняет в своём профиле то, что дано; остальное остаётся как было. С --secret-stdin и --cabinet-password-stdin вместе стандартный ввод держит секрет в первой строке, а пароль кабинета во второй.</source>
+            <comment>profile.edit.description</comment>
+            <translation>Өз профиліңізде берілгенін ғана өзгертеді; қалғаны бұрынғыдай қалады. --secret-stdin мен --cabinet-password-stdin бірге болса, стандартты енгізудің бірінші жолында құпия кілт, екіншісінде кабинет құпиясөзі болады.</translation>
+        </message>
+        <message>
+            <source>изменить часть настроек своего профиля</source>
+            <comment>profile.edit.help</comment>
+            <translation>өз профиліңіздің кейбір баптауларын өзгерту</translation>
+        </message>
+        <message>
+            <source>какой профиль изменить</source>
+            <comment>profile.edit.name</comment>
+            <translation>қай профильді өзгерту керек</translation>
+        </message>
+        <message>
+            <source>забыть пользователя кабинета и его пароль</source>
+            <comment>profile.edit.no_cabinet</comment>
+            <translation>кабинет пайдаланушысы мен оның құпиясөзін ұмыту</translation>
+        </message>
+        <message>
+            <source>адрес токенов</source>
+            <comment>profile.edit.oauth_url</comment>
+            <translation>токендер мекенжайы</translation>
+        </message>
+        <message>
+            <source>взять новый секрет клиента из переменной окружения VAR</source>
+            <comment>profile.edit.secret_env</comment>
+            <translation>клиенттің жаңа құпия кілтін VAR орта айнымалысынан алу</translation>
+        </message>
+        <message>
+            <source>прочитать новый секрет клиента со стандартного ввода</source>
+            <comment>profile.edit.secret_stdin</comment>
+            <translation>клиенттің жаңа құпия кілтін стандартты енгізуден оқу</translation>
+        </message>
+        <message>
+            <source>идентификатор терминала (UUID)</source>
+            <comment>profile.edit.terminal</comment>
+            <translation>терминал идентификаторы (UUID)</translation>
+        </message>
+        <message>
+            <source>переменная окружения {name} не задана или пуста: положите в неё {what} или используйте {flag}.</source>
+            <comment>profile.env_empty</comment>
+            <translation>{name} орта айнымалысы берілмеген немесе бос: оған {what} салыңыз немесе {flag} қолданыңыз.</translation>
+        </message>
+        <message>
+            <source>профили банка: add, edit, list, use, test</source>
+            <comment>profile.help</comment>
+            <translation>банк профильдері: add, edit, list, use, test</translation>
+        </message>
+        <message>
+            <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
+            <comment>profile.no_cabinet_alone</comment>
+            <translation>--no-cabinet кабинетке кіруді ұмытады: оны --cabinet-user пен кабинет құпиясөзінсіз беріңіз.</translation>
+        </message>
+        <message>
+            <source>Для профиля «{profile}» не сохранён секрет клиента: дайте его с --secret-stdin.</source>
+            <comment>profile.no_secret_stored</comment>
+            <translation>«{profile}» профилі үшін клиенттің құпия кілті сақталмаған: оны --secret-stdin арқылы беріңіз.</translation>
+        </message>
+        <message>
+            <source>на стандартном вводе нет: {what}.</source>
+            <comment>profile.nothing_on_stdin</comment>
+            <translation>стандартты енгізуде жоқ: {what}.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
+            <comment>profile.saved</comment>
+            <translation>«{profile}» профилі сақталды: {api}, терминал {terminal}.</translation>
+        </message>
+        <message>
+            <source>Пользователь кабинета: {user}.</source>
+            <comment>profile.saved_cabinet</comment>
+            <translation>Кабинет пайдаланушысы: {user}.</translation>
+        </message>
+        <message>
+            <source>Секреты сохранены: {where}.</source>
+            <comment>profile.secrets_where</comment>
+            <translation>Құпиялар сақталды: {where}.</translation>
+        </message>
+        <message>
+            <source>пароль кабинета</source>
+            <comment>profile.what.cabinet_password</comment>
+            <translation>кабинет құпиясөзі</translation>
+        </message>
+        <message>
+            <source>секрет клиента</source>
+            <comment>profile.what.client_secret</comment>
+            <translation>клиенттің құпия кілті</translation>
+        </message>
+        <message>
             <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
             <comment>rules.above_held</comment>
             <translation>{amount} растау мүмкін емес: {held} бұғатталған. {held} аспайтын соманы растаңыз.</translation>
@@ -821,6 +1016,61 @@
             <source>Банк возвращает не меньше {minimum}, а осталось только {remaining}: через банк этот платёж больше не вернуть.</source>
             <comment>rules.rest_below_minimum</comment>
             <translation>Банк кемінде {minimum} қайтарады, ал тек {remaining} қалды: бұл төлемді банк арқылы енді қайтару мүмкін емес.</translation>
+        </message>
+        <message>
+            <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
+            <comment>sandbox.cabinet_only</comment>
+            <translation>банк құжаттамасындағыдай: операциялар тізімі тек кабинет пайдаланушысының токеніне жауап береді (grant_type=password)</translation>
+        </message>
+        <message>
+            <source>пароль пользователя кабинета (по умолчанию собственный пароль песочницы, {password})</source>
+            <comment>sandbox.cabinet_password</comment>
+            <translation>кабинет пайдаланушысының құпиясөзі (әдепкіде құмсалғыштың өз құпиясөзі, {password})</translation>
+        </message>
+        <message>
+            <source>какого пользователя кабинета мерчанта принимать (по умолчанию {user})</source>
+            <comment>sandbox.cabinet_user</comment>
+            <translation>мерчант кабинетінің қай пайдаланушысын қабылдау керек (әдепкіде {user})</translation>
+        </message>
+        <message>
+            <source>как список операций читает paging.page: zero (страницы с 0), one (страницы с 1, по умолчанию) или skip (сколько записей пропустить)</source>
+            <comment>sandbox.paging</comment>
+            <translation>операциялар тізімі paging.page мәнін қалай оқиды: zero (беттер 0-ден), one (беттер 1-ден, әдепкі) немесе skip (өткізілетін жазбалар саны)</translation>
+        </message>
+        <message>
+            <source>выдавая токен, отзывать прежние</source>
+            <comment>sandbox.revoke_old_tokens</comment>
+            <translation>токен бергенде бұрынғыларын кері қайтарып алу</translation>
+        </message>
+        <message>
+            <source>пользователь кабинета: {user}</source>
+            <comment>sandbox.serving_cabinet</comment>
+            <translation>кабинет пайдаланушысы: {user}</translation>
+        </message>
+        <message>
+            <source>список операций требует входа пользователя кабинета</source>
+            <comment>sandbox.serving_cabinet_only</comment>
+            <translation>операциялар тізімі кабинет пайдаланушысының кіруін талап етеді</translation>
+        </message>
+        <message>
+            <source>страницы списка операций: {paging}</source>
+            <comment>sandbox.serving_paging</comment>
+            <translation>операциялар тізімінің беттері: {paging}</translation>
+        </message>
+        <message>
+            <source>новый токен отзывает прежние</source>
+            <comment>sandbox.serving_revoke</comment>
+            <translation>жаңа токен бұрынғыларын кері қайтарып алады</translation>
+        </message>
+        <message>
+            <source>каждый токен принимается в {n} запросах</source>
+            <comment>sandbox.serving_token_uses</comment>
+            <translation>әр токен {n} сұрауда қабылданады</translation>
+        </message>
+        <message>
+            <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
+            <comment>sandbox.token_uses</comment>
+            <translation>әр токенді тек N сұрауда қабылдап, кейін мерзімі өткендей бас тарту</translation>
         </message>
         <message>
             <source>списано</source>
@@ -1750,6 +2000,14 @@
             <translation>Құпия қайда сақталады:</translation>
         </message>
         <message>
+            <source>Пользователь кабинета:</source>
+            <translation>Кабинет пайдаланушысы:</translation>
+        </message>
+        <message>
+            <source>Пароль кабинета:</source>
+            <translation>Кабинет құпиясөзі:</translation>
+        </message>
+        <message>
             <source>Открывать при запуске:</source>
             <translation>Іске қосқанда ашу:</translation>
         </message>
@@ -1778,6 +2036,10 @@
             <translation>өзгертпеу үшін бос қалдырыңыз</translation>
         </message>
         <message>
+            <source>логин кабинета мерчанта, если есть</source>
+            <translation>мерчант кабинетінің логині, бар болса</translation>
+        </message>
+        <message>
             <source>на этом компьютере, выбирается при запуске</source>
             <translation>осы компьютерде, іске қосқанда таңдалады</translation>
         </message>
@@ -1804,6 +2066,14 @@
         <message>
             <source>Введите секрет клиента (client secret) из кабинета мерчанта.</source>
             <translation>Мерчант кабинетіндегі клиент құпиясын (client secret) енгізіңіз.</translation>
+        </message>
+        <message>
+            <source>Введите пароль пользователя кабинета — тот, с которым он входит в кабинет мерчанта.</source>
+            <translation>Кабинет пайдаланушысының құпиясөзін енгізіңіз — ол мерчант кабинетіне сонымен кіреді.</translation>
+        </message>
+        <message>
+            <source>Введите пользователя кабинета, к которому относится пароль.</source>
+            <translation>Құпиясөз қай кабинет пайдаланушысына тиесілі екенін енгізіңіз.</translation>
         </message>
         <message>
             <source>Сохраняю…</source>
@@ -1879,6 +2149,10 @@
             <translation>Банк кіру деректерін қабылдамады: client id, құпия және терминалды тексеріңіз — оларды банк мерчант кабинетінде береді.</translation>
         </message>
         <message>
+            <source>Банк не принял вход пользователя кабинета: проверьте пользователя и пароль, с которыми он входит в кабинет мерчанта.</source>
+            <translation>Банк кабинет пайдаланушысының кіруін қабылдамады: мерчант кабинетіне кіретін пайдаланушы мен құпиясөзді тексеріңіз.</translation>
+        </message>
+        <message>
             <source>Банк не отвечает по адресу {host}: проверьте адреса и подключение к интернету и повторите через минуту.</source>
             <translation>Банк {host} мекенжайы бойынша жауап бермейді: мекенжайларды және интернет байланысын тексеріп, бір минуттан кейін қайталаңыз.</translation>
         </message>
@@ -1893,6 +2167,18 @@
         <message>
             <source>Проверка не удалась.</source>
             <translation>Тексеру сәтсіз аяқталды.</translation>
+        </message>
+        <message>
+            <source>песочница входит в кабинет сама</source>
+            <translation>құмсалғыш кабинетке өзі кіреді</translation>
+        </message>
+        <message>
+            <source>Список операций банка и ссылки на оплату банк выдаёт по входу пользователя кабинета мерчанта; без него программа пробует ключи клиента.</source>
+            <translation>Банк операциялар тізімін және төлем сілтемелерін мерчант кабинеті пайдаланушысының кіруі бойынша береді; онсыз бағдарлама клиент кілттерін қолданып көреді.</translation>
+        </message>
+        <message>
+            <source>Пароль кабинета: {where}</source>
+            <translation>Кабинет құпиясөзі: {where}</translation>
         </message>
     </context>
     <context>

@@ -676,6 +676,11 @@
     <context>
         <name>Messages</name>
         <message>
+            <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
+            <comment>bank.no_cabinet_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
             <comment>cli.not_a_date</comment>
             <translation type="unfinished" />
@@ -703,6 +708,61 @@
         <message>
             <source>Некоторых файлов самой программы нет: переустановите её.</source>
             <comment>desktop.reinstall</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Добавьте пользователя и пароль кабинета в профиль «{profile}»: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin` или Настройки → Профили банка.</source>
+            <comment>epay.add_cabinet_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
+            <comment>epay.cabinet_login_half</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк разрешает это только пользователю кабинета мерчанта, а {why}.</source>
+            <comment>epay.cabinet_only</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пользователь кабинета вошёл в кабинет банка</source>
+            <comment>epay.cabinet_signed_in</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят в кабинет мерчанта банка), а также его client id и секрет.</source>
+            <comment>epay.check_cabinet_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в профиле его нет (токен самого клиента банк не принял)</source>
+            <comment>epay.client_token_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк не разрешает этому входу такой запрос (HTTP 403); ничего не сделано.</source>
+            <comment>epay.forbidden</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Что разрешено этому входу, видно в кабинете мерчанта банка.</source>
+            <comment>epay.forbidden_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
+            <comment>epay.fresh_token_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в профиле нет входа кабинета</source>
+            <comment>epay.no_cabinet_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>вход пользователя кабинета</source>
+            <comment>epay.op.cabinet_token</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -766,6 +826,141 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>{what} (не показывается): </source>
+            <comment>profile.ask_hidden</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль, его не меняют; добавьте свой командой `halyk-desk profile add`.</source>
+            <comment>profile.builtin_fixed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>взять пароль пользователя кабинета из переменной окружения VAR</source>
+            <comment>profile.cabinet_password_env</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: у пользователя кабинета {user} нет пароля: дайте его с --cabinet-password-stdin.</source>
+            <comment>profile.cabinet_password_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать пароль пользователя кабинета со стандартного ввода (у терминала спросит, не показывая); он хранится в хранилище паролей, как секрет</source>
+            <comment>profile.cabinet_password_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пользователь кабинета мерчанта: список операций банка и ссылки на оплату требуют его входа</source>
+            <comment>profile.cabinet_user</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: пароль кабинета без пользователя кабинета: дайте пользователя с --cabinet-user.</source>
+            <comment>profile.cabinet_user_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес API</source>
+            <comment>profile.edit.api_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>client id мерчанта</source>
+            <comment>profile.edit.client_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Меняет в своём профиле то, что дано; остальное остаётся как было. С --secret-stdin и --cabinet-password-stdin вместе стандартный ввод держит секрет в первой строке, а пароль кабинета во второй.</source>
+            <comment>profile.edit.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>изменить часть настроек своего профиля</source>
+            <comment>profile.edit.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какой профиль изменить</source>
+            <comment>profile.edit.name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>забыть пользователя кабинета и его пароль</source>
+            <comment>profile.edit.no_cabinet</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес токенов</source>
+            <comment>profile.edit.oauth_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>взять новый секрет клиента из переменной окружения VAR</source>
+            <comment>profile.edit.secret_env</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать новый секрет клиента со стандартного ввода</source>
+            <comment>profile.edit.secret_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>идентификатор терминала (UUID)</source>
+            <comment>profile.edit.terminal</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>переменная окружения {name} не задана или пуста: положите в неё {what} или используйте {flag}.</source>
+            <comment>profile.env_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>профили банка: add, edit, list, use, test</source>
+            <comment>profile.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
+            <comment>profile.no_cabinet_alone</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Для профиля «{profile}» не сохранён секрет клиента: дайте его с --secret-stdin.</source>
+            <comment>profile.no_secret_stored</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>на стандартном вводе нет: {what}.</source>
+            <comment>profile.nothing_on_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
+            <comment>profile.saved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пользователь кабинета: {user}.</source>
+            <comment>profile.saved_cabinet</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Секреты сохранены: {where}.</source>
+            <comment>profile.secrets_where</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пароль кабинета</source>
+            <comment>profile.what.cabinet_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>секрет клиента</source>
+            <comment>profile.what.client_secret</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
             <comment>rules.above_held</comment>
             <translation type="unfinished" />
@@ -818,6 +1013,61 @@
         <message>
             <source>Банк возвращает не меньше {minimum}, а осталось только {remaining}: через банк этот платёж больше не вернуть.</source>
             <comment>rules.rest_below_minimum</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
+            <comment>sandbox.cabinet_only</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пароль пользователя кабинета (по умолчанию собственный пароль песочницы, {password})</source>
+            <comment>sandbox.cabinet_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какого пользователя кабинета мерчанта принимать (по умолчанию {user})</source>
+            <comment>sandbox.cabinet_user</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>как список операций читает paging.page: zero (страницы с 0), one (страницы с 1, по умолчанию) или skip (сколько записей пропустить)</source>
+            <comment>sandbox.paging</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>выдавая токен, отзывать прежние</source>
+            <comment>sandbox.revoke_old_tokens</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пользователь кабинета: {user}</source>
+            <comment>sandbox.serving_cabinet</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>список операций требует входа пользователя кабинета</source>
+            <comment>sandbox.serving_cabinet_only</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>страницы списка операций: {paging}</source>
+            <comment>sandbox.serving_paging</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>новый токен отзывает прежние</source>
+            <comment>sandbox.serving_revoke</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>каждый токен принимается в {n} запросах</source>
+            <comment>sandbox.serving_token_uses</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
+            <comment>sandbox.token_uses</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1748,6 +1998,14 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Пользователь кабинета:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароль кабинета:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Открывать при запуске:</source>
             <translation type="unfinished" />
         </message>
@@ -1776,6 +2034,10 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>логин кабинета мерчанта, если есть</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>на этом компьютере, выбирается при запуске</source>
             <translation type="unfinished" />
         </message>
@@ -1801,6 +2063,14 @@
         </message>
         <message>
             <source>Введите секрет клиента (client secret) из кабинета мерчанта.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Введите пароль пользователя кабинета — тот, с которым он входит в кабинет мерчанта.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Введите пользователя кабинета, к которому относится пароль.</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1877,6 +2147,10 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Банк не принял вход пользователя кабинета: проверьте пользователя и пароль, с которыми он входит в кабинет мерчанта.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Банк не отвечает по адресу {host}: проверьте адреса и подключение к интернету и повторите через минуту.</source>
             <translation type="unfinished" />
         </message>
@@ -1890,6 +2164,18 @@
         </message>
         <message>
             <source>Проверка не удалась.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>песочница входит в кабинет сама</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Список операций банка и ссылки на оплату банк выдаёт по входу пользователя кабинета мерчанта; без него программа пробует ключи клиента.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароль кабинета: {where}</source>
             <translation type="unfinished" />
         </message>
     </context>

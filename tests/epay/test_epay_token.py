@@ -136,10 +136,20 @@ def test_a_401_twice_is_authentication_failed_and_nothing_is_applied(bank, serve
 
 def test_a_401_twice_on_a_read_is_authentication_failed_without_retries(bank, server, client):
     bank.add_payment("000400005", Money(5000), status="AUTH")
+    client.get_token()  # cached: refused, it is renewed; the fresh one refused is believed
     server.set_fault("token_expiry", match=STATUS)
     with pytest.raises(errors.AuthenticationFailed):
         client.get_status("000400005")
     assert count(bank, "GET", STATUS) == 2
+
+
+def test_a_token_fetched_for_a_read_and_refused_at_once_is_believed(bank, server, client):
+    bank.add_payment("000400005", Money(5000), status="AUTH")
+    server.set_fault("token_expiry", match=STATUS)
+    with pytest.raises(errors.AuthenticationFailed) as caught:
+        client.get_status("000400005")
+    assert count(bank, "GET", STATUS) == 1 and count(bank, "POST", TOKEN) == 1
+    assert "issued for this very request" in str(caught.value)
 
 
 def test_a_wrong_secret_is_authentication_failed_naming_the_profile(bank, server):

@@ -7,10 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sandbox_helpers import EVERYTHING, NOW, operations
+from sandbox_helpers import EVERYTHING, NOW, get_token, operations
 
 from halyk_desk.domain import Money, parse_bank_datetime
-from halyk_desk.sandbox import RefusalCode
+from halyk_desk.sandbox import RefusalCode, SandboxBank, SandboxServer
 
 
 def _period(start, end) -> dict:
@@ -143,3 +143,30 @@ def test_stale_holds_are_listed_as_cancel_old(http, server, bank, token):
     bank.add_payment("000900001", Money(5000), status="AUTH", created_at=NOW - timedelta(days=8))
     records = operations(http, server, token, {"searchParameters": [EVERYTHING]}).json()["records"]
     assert [r["status"] for r in records] == ["CANCEL_OLD"]
+
+
+@pytest.mark.parametrize(("paging", "pages", "expected"), [
+    ("zero", [0, 1, 2], [[0, 1, 2], [3, 4, 5], [6]]),
+    ("one", [1, 2, 3], [[0, 1, 2], [3, 4, 5], [6]]),
+    ("skip", [0, 3, 6], [[0, 1, 2], [3, 4, 5], [6]]),
+    ("skip", [0, 1], [[0, 1, 2], [1, 2, 3]]),
+    ("zero", [0, 1], [[0, 1, 2], [3, 4, 5]]),
+])
+def test_each_paging_convention_reads_page_as_it_says(http, clock, paging, pages, expected):
+    bank = SandboxBank(clock=clock, paging=paging)
+    made = [bank.add_payment(f"0009{n:05d}", Money(1000), created_at=NOW - timedelta(hours=9 - n))
+            for n in range(7)]
+    order = [{"field": "created_date", "typeOrder": "ASC"}]
+    with SandboxServer(bank) as srv:
+        token = get_token(http, srv)
+        got = [[r["id"] for r in operations(http, srv, token, {
+            "paging": {"page": page, "size": 3}, "searchParameters": [EVERYTHING],
+            "orderParameters": order}).json()["records"]] for page in pages]
+    assert got == [[made[i] for i in indexes] for indexes in expected]
+
+
+def test_a_one_based_bank_refuses_page_zero(http, clock):
+    with SandboxServer(SandboxBank(clock=clock, paging="one")) as srv:
+        reply = operations(http, srv, get_token(http, srv), {
+            "paging": {"page": 0, "size": 3}, "searchParameters": [EVERYTHING]})
+    assert reply.status_code == 400 and "from 1" in reply.json()["message"]

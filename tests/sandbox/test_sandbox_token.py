@@ -17,6 +17,8 @@ from sandbox_helpers import (
 
 from halyk_desk.domain import Money
 from halyk_desk.sandbox import (
+    SANDBOX_CABINET_PASSWORD,
+    SANDBOX_CABINET_USER,
     TEST_CLIENT_ID,
     TEST_CLIENT_SECRET,
     RefusalCode,
@@ -78,8 +80,9 @@ def test_other_credentials_replace_the_test_merchant(http, clock):
 def test_password_grant_gives_a_refresh_token_that_renews_once(http, server, bank):
     bank.add_payment(INVOICE, Money(5000))
     first = http.post(server.oauth_url, data={
-        "grant_type": "password", "username": TEST_CLIENT_ID, "password": TEST_CLIENT_SECRET,
-        "scope": SCOPE,
+        "grant_type": "password", "username": SANDBOX_CABINET_USER,
+        "password": SANDBOX_CABINET_PASSWORD, "client_id": TEST_CLIENT_ID,
+        "client_secret": TEST_CLIENT_SECRET, "scope": SCOPE,
     })
     assert first.status_code == 200 and first.json()["refresh_token"]
     refresh = first.json()["refresh_token"]
@@ -97,10 +100,53 @@ def test_password_grant_gives_a_refresh_token_that_renews_once(http, server, ban
     assert listed.status_code == 200 and listed.json()["totalCount"] == 1
 
 
-def test_password_grant_refuses_wrong_password(http, server):
-    reply = http.post(server.oauth_url, data={
-        "grant_type": "password", "username": TEST_CLIENT_ID, "password": "nope"})
-    assert reply.status_code == 401
+@pytest.mark.parametrize("changes", [
+    {"password": "nope"}, {"username": "someone@else"}, {"client_secret": "wrong"},
+    {"client_id": None, "client_secret": None},
+])
+def test_password_grant_needs_the_cabinet_user_and_the_client(http, server, changes):
+    form = {"grant_type": "password", "username": SANDBOX_CABINET_USER,
+            "password": SANDBOX_CABINET_PASSWORD, "client_id": TEST_CLIENT_ID,
+            "client_secret": TEST_CLIENT_SECRET, **changes}
+    reply = http.post(server.oauth_url, data={k: v for k, v in form.items() if v is not None})
+    assert reply.status_code == 401 and SANDBOX_CABINET_PASSWORD not in reply.text
+
+
+def test_a_cabinet_only_bank_refuses_the_clients_token_on_the_operations_list(http, clock):
+    bank = SandboxBank(clock=clock, cabinet_only=True)
+    bank.add_payment(INVOICE, Money(5000))
+    with SandboxServer(bank) as srv:
+        client_token = get_token(http, srv)
+        cabinet_token = http.post(srv.oauth_url, data={
+            "grant_type": "password", "username": SANDBOX_CABINET_USER,
+            "password": SANDBOX_CABINET_PASSWORD, "client_id": TEST_CLIENT_ID,
+            "client_secret": TEST_CLIENT_SECRET}).json()["access_token"]
+        refused = operations(http, srv, client_token, {"searchParameters": [EVERYTHING]})
+        allowed = operations(http, srv, cabinet_token, {"searchParameters": [EVERYTHING]})
+        # The status endpoint is the client's: its token still reads statuses there.
+        read = status(http, srv, client_token, INVOICE)
+    assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
+    assert allowed.status_code == 200 and allowed.json()["totalCount"] == 1
+    assert read.json()["resultCode"] == "100"
+
+
+def test_a_bank_can_accept_each_token_for_a_few_requests_only(http, clock):
+    bank = SandboxBank(clock=clock, token_uses=2)
+    bank.add_payment(INVOICE, Money(5000))
+    with SandboxServer(bank) as srv:
+        token = get_token(http, srv)
+        codes = [status(http, srv, token, INVOICE).status_code for _ in range(3)]
+    assert codes == [200, 200, 401]
+
+
+def test_a_bank_can_revoke_older_tokens_when_it_issues_one(http, clock):
+    bank = SandboxBank(clock=clock, revoke_on_issue=True)
+    bank.add_payment(INVOICE, Money(5000))
+    with SandboxServer(bank) as srv:
+        old = get_token(http, srv)
+        new = get_token(http, srv)
+        assert status(http, srv, old, INVOICE).status_code == 401
+        assert status(http, srv, new, INVOICE).status_code == 200
 
 
 def test_token_without_terminal_gets_result_104(http, server, bank):

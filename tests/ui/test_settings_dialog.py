@@ -271,3 +271,45 @@ def test_operators_are_added_and_the_last_admin_is_kept(qtbot, dialog, ctx):
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     assert "единственный администратор" in page.status.text()
     assert operators.current(ctx).role == "admin"
+
+
+def test_a_profile_gets_the_cabinet_login_tested_and_kept_in_the_keyring(
+        qtbot, dialog, ctx, memory_keyring, tmp_path):
+    from halyk_desk.sandbox import SANDBOX_CABINET_PASSWORD, SANDBOX_CABINET_USER
+
+    page = dialog.profiles_page
+    dialog.nav.setCurrentRow(0)
+    with SandboxServer(SandboxBank(cabinet_only=True), port=0) as server:
+        page.new_profile()
+        for edit, text in ((page.name_edit, "shop-main"), (page.oauth_edit, server.oauth_url),
+                           (page.api_edit, server.api_url), (page.client_edit, TEST_CLIENT_ID),
+                           (page.terminal_edit, TEST_TERMINAL),
+                           (page.secret_edit, TEST_CLIENT_SECRET),
+                           (page.cabinet_user_edit, SANDBOX_CABINET_USER)):
+            edit.setText(text)
+        page.save_profile()
+        assert "пароль пользователя кабинета" in page.status.text()
+
+        page.cabinet_password_edit.setText("wrong")
+        with qtbot.waitSignal(page.checked, timeout=LOAD_TIMEOUT) as tested:
+            qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+        assert tested.args == [False] and "кабинет" in page.result.label.text()
+
+        page.cabinet_password_edit.setText(SANDBOX_CABINET_PASSWORD)
+        with qtbot.waitSignal(page.checked, timeout=LOAD_TIMEOUT) as tested:
+            qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+        assert tested.args == [True]
+        assert server.bank.tokens.grants.count("password") == 1
+
+        with qtbot.waitSignals([page.profile_saved, page.refreshed], timeout=LOAD_TIMEOUT):
+            qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert memory_keyring.items[("halyk-desk", "shop-main:cabinet")] == SANDBOX_CABINET_PASSWORD
+    assert page.cabinet_user_edit.text() == SANDBOX_CABINET_USER
+    assert page.cabinet_password_edit.text() == ""
+    assert "в системном хранилище паролей" in page.cabinet_where.text()
+    [saved] = [p.record for p in service.list_profiles(ctx) if p.record.name == "shop-main"]
+    assert saved.cabinet_user == SANDBOX_CABINET_USER
+    for width, height in ((1366, 768), (1920, 1080)):
+        dialog.resize(width, height)
+        qtbot.wait(50)
+        assert dialog.grab().save(str(tmp_path / f"profiles-cabinet-{width}.png"))
