@@ -239,6 +239,10 @@ class Message:
     def __str__(self) -> str:
         return self.render()
 
+    def __contains__(self, text: str) -> bool:
+        """Whether the message, rendered in the current language, says `text`."""
+        return text in self.render()
+
     def with_params(self, **params: Any) -> Message:
         return replace(self, params={**self.params, **params})
 
@@ -287,6 +291,12 @@ def verbatim(text: str) -> Message:
     return Message("text", "{text}", {"text": text})
 
 
+def of_error(error: BaseException) -> Message:
+    """What an error says: its Message when it has one, else its text as it is."""
+    message = getattr(error, "message", None)
+    return message if isinstance(message, Message) else verbatim(str(error))
+
+
 def join(parts: Iterable[Message | str], language: str | None = None) -> str:
     """Several messages as one paragraph."""
     return " ".join(part.render(language) if isinstance(part, Message) else part
@@ -297,7 +307,9 @@ class MessageError(Exception):
     """An error whose text is a Message: str() renders it in the current language, `.message`
     keeps the code and parameters for --json and for the window."""
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message | str) -> None:
+        # A str is text already in the user's language (the window's own tr()).
+        message = message if isinstance(message, Message) else verbatim(message)
         super().__init__(message)
         self.message = message
 

@@ -5,8 +5,9 @@ Exit codes of confirm, cancel, refund and approve (issue 4):
   1 any other failure                           5 outcome unknown (sent, no answer; resolved later)
   2 usage error                                 6 waiting for a second manager's approval
   3 refused by the bank (its message shown)
-With --json they print {"invoice_id", "action", "amount", "result", "message", "operation_id"},
-result being done | refused | not_allowed | unknown | pending_approval (| error for exit 1).
+With --json they print {"invoice_id", "action", "amount", "result", "message", "code", "params",
+"operation_id"}, result being done | refused | not_allowed | unknown | pending_approval (| error for
+exit 1); `message` is in the chosen language, `code` and `params` are stable.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
 from halyk_desk.domain.timeutil import ALMATY, business_day_bounds
+from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.services import audit, operations, operators
 from halyk_desk.services.context import open_context
 from halyk_desk.services.operations import Outcome, ReasonError
@@ -29,16 +31,17 @@ from halyk_desk.store.journal_models import ROLES
 
 USAGE, FAILED, NOT_ALLOWED, UNKNOWN = 2, 1, 4, 5
 _HEADLINES = {
-    "done": "Done",
-    "refused": "Refused by the bank",
-    "not_allowed": "Not allowed",
-    "unknown": "Outcome unknown",
-    "pending_approval": "Waiting for approval",
-    "error": "Failed",
+    "done": msg("result.done", "Выполнено"),
+    "refused": msg("result.refused", "Банк отказал"),
+    "not_allowed": msg("result.not_allowed", "Не разрешено"),
+    "unknown": msg("result.unknown", "Итог неизвестен"),
+    "pending_approval": msg("result.pending_approval", "Ждёт одобрения"),
+    "error": msg("result.error", "Не удалось"),
 }
+NOTHING_SENT = msg("cli.nothing_sent", "Ничего не отправлено.")
 
 
-class UsageError(Exception):
+class UsageError(MessageError):
     pass
 
 
@@ -137,7 +140,8 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-11-01") from None
+        raise argparse.ArgumentTypeError(str(msg(
+            "cli.not_an_iso_date", "«{text}» — не дата вида 2026-11-01.", text=text))) from None
 
 
 # --- running a command --------------------------------------------------------------------------
@@ -161,7 +165,7 @@ def _run(args: argparse.Namespace, command: Callable[[argparse.Namespace, Any], 
         print(f"halyk-desk: {exc}", file=sys.stderr)
         return USAGE
     except NotAllowed as exc:
-        print(f"Not allowed: {exc.message}", file=sys.stderr)
+        print(msg("cli.not_allowed", "Не разрешено: {why}", why=exc.message), file=sys.stderr)
         return NOT_ALLOWED
     except (LookupError, ValueError, OSError, RuntimeError) as exc:
         print(f"halyk-desk: {exc}", file=sys.stderr)
@@ -176,11 +180,17 @@ def _report(args: argparse.Namespace, outcome: Outcome) -> int:
     if args.json:
         _print_json(outcome.to_json())
     else:
-        number = f" (operation #{outcome.operation_id})" if outcome.operation_id else ""
-        amount = f" {outcome.amount}" if outcome.amount is not None else ""
-        print(f"{_HEADLINES[outcome.result]}: {outcome.action}{amount} for order "
-              f"{outcome.invoice_id}{number}. {outcome.message}")
+        print(_headline(outcome), outcome.message)
     return outcome.exit_code
+
+
+def _headline(outcome: Outcome) -> Message:
+    said = {"result": _HEADLINES[outcome.result], "action": operations.action_name(outcome.action),
+            "amount": outcome.amount or "", "invoice": outcome.invoice_id}
+    if outcome.operation_id:
+        return msg("cli.outcome_numbered", "{result}: {action} {amount}, заказ {invoice} "
+                   "(операция №{id}).", id=outcome.operation_id, **said)
+    return msg("cli.outcome", "{result}: {action} {amount}, заказ {invoice}.", **said)
 
 
 def _ask(args: argparse.Namespace, question: str) -> bool:
@@ -188,8 +198,10 @@ def _ask(args: argparse.Namespace, question: str) -> bool:
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        raise UsageError(f"{question} — not asked without a terminal: add --yes.")
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes", "д", "да")
+        raise UsageError(msg("cli.needs_yes", "{question} — без терминала не спрашиваю: "
+                             "добавьте --yes.", question=question))
+    answer = input(str(msg("cli.ask", "{question} [y/N] ", question=question)))
+    return answer.strip().lower() in ("y", "yes", "д", "да", "и", "иә")
 
 
 def _money_command(action: str) -> Callable[[argparse.Namespace, Any], int]:
@@ -202,7 +214,7 @@ def _money_command(action: str) -> Callable[[argparse.Namespace, Any], int]:
             amount = operations.parse_amount(amount_text,
                                              operations.payment_currency(ctx, invoice_id))
         if not _ask(args, _question(ctx, action, invoice_id, amount, reason)):
-            print("Nothing was sent.")
+            print(NOTHING_SENT)
             return FAILED
         run = {"confirm": operations.confirm, "refund": operations.refund}
         if action in run:
@@ -215,15 +227,25 @@ def _money_command(action: str) -> Callable[[argparse.Namespace, Any], int]:
     return command
 
 
-def _question(ctx: Any, action: str, invoice_id: str, amount: Any, reason: Any) -> str:
+def _question(ctx: Any, action: str, invoice_id: str, amount: Any, reason: Any) -> Message:
     limits = operations.action_limits(ctx, invoice_id)
+    said = {"invoice": invoice_id, "reason": str(reason), "operator": ctx.operator}
     if action == "confirm":
-        what = f"Confirm {amount or limits.max_confirm or 'the whole hold'}"
-    elif action == "cancel":
-        what = "Release the hold" + (f" of {limits.cancel_amount}" if limits.cancel_amount else "")
-    else:
-        what = f"Refund {amount or limits.max_refund or 'all that remains'}"
-    return f"{what} for order {invoice_id} (reason: {reason}) as {ctx.operator}?"
+        how_much = amount or limits.max_confirm
+        if how_much is None:
+            return msg("cli.ask_confirm_all", "Подтвердить всю блокировку по заказу {invoice} "
+                       "(причина: {reason}) от имени {operator}?", **said)
+        return msg("cli.ask_confirm", "Подтвердить {amount} по заказу {invoice} (причина: "
+                   "{reason}) от имени {operator}?", amount=how_much, **said)
+    if action == "cancel":
+        return msg("cli.ask_cancel", "Снять блокировку {amount} по заказу {invoice} (причина: "
+                   "{reason}) от имени {operator}?", amount=limits.cancel_amount or "", **said)
+    how_much = amount or limits.max_refund
+    if how_much is None:
+        return msg("cli.ask_refund_all", "Вернуть всё, что осталось, по заказу {invoice} "
+                   "(причина: {reason}) от имени {operator}?", **said)
+    return msg("cli.ask_refund", "Вернуть {amount} по заказу {invoice} (причина: {reason}) от "
+               "имени {operator}?", amount=how_much, **said)
 
 
 def _resolve(args: argparse.Namespace, ctx: Any) -> int:
@@ -231,15 +253,14 @@ def _resolve(args: argparse.Namespace, ctx: Any) -> int:
     if args.json:
         _print_json([o.to_json() for o in outcomes])
     elif not outcomes:
-        print("Nothing to resolve: every operation's outcome is known.")
+        print(msg("cli.nothing_to_resolve", "Выяснять нечего: итог каждой операции известен."))
     for outcome in [] if args.json else outcomes:
         _report_line(outcome)
     return UNKNOWN if any(o.result == "unknown" for o in outcomes) else 0
 
 
 def _report_line(outcome: Outcome) -> None:
-    print(f"#{outcome.operation_id} {outcome.action} {outcome.amount} for order "
-          f"{outcome.invoice_id}: {_HEADLINES[outcome.result]}. {outcome.message}")
+    print(f"#{outcome.operation_id}", _headline(outcome), outcome.message)
 
 
 def _op_json(op: operations.OperationRow) -> dict[str, Any]:
@@ -258,23 +279,29 @@ def _approvals(args: argparse.Namespace, ctx: Any) -> int:
         _print_json([_op_json(op) for op in waiting])
         return 0
     if not waiting:
-        print("No refunds wait for approval.")
+        print(msg("cli.no_approvals", "Одобрения не ждёт ни один возврат."))
     for op in waiting:
-        when = op.created_at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M")
-        print(f"#{op.id}  {op.action} {op.amount} for order {op.invoice_id}, asked by "
-              f"{op.operator} at {when} (Almaty), reason: {op.reason}"
-              + (f", note: {op.note}" if op.note else ""))
+        said = {"action": operations.action_name(op.action), "amount": op.amount,
+                "invoice": op.invoice_id, "operator": op.operator, "reason": str(op.reason),
+                "at": op.created_at.astimezone(ALMATY).replace(tzinfo=None)}
+        line = (msg("cli.approval_noted", "{action} {amount}, заказ {invoice}, запросил "
+                    "{operator} {at} (Алматы), причина: {reason}, примечание: {note}",
+                    note=op.note, **said) if op.note else
+                msg("cli.approval", "{action} {amount}, заказ {invoice}, запросил {operator} "
+                    "{at} (Алматы), причина: {reason}", **said))
+        print(f"#{op.id} ", line)
     return 0
 
 
 def _approve(args: argparse.Namespace, ctx: Any) -> int:
     op = operations.get_operation(ctx, args.id)
     if op is None:
-        raise LookupError(f"There is no operation #{args.id}; `halyk-desk approvals` lists "
-                          "those waiting.")
-    if not _ask(args, f"Approve and send the {op.action} of {op.amount} for order "
-                f"{op.invoice_id} asked by {op.operator}?"):
-        print("Nothing was sent.")
+        raise operations.NoSuchOperation(args.id, ctx.profile.name)
+    if not _ask(args, msg("cli.ask_approve", "Одобрить и отправить: {action} {amount} по "
+                          "заказу {invoice}, запросил {operator}?",
+                          action=operations.action_name(op.action), amount=op.amount,
+                          invoice=op.invoice_id, operator=op.operator)):
+        print(NOTHING_SENT)
         return FAILED
     return _report(args, operations.approve(ctx, args.id))
 
@@ -284,20 +311,22 @@ def _reject(args: argparse.Namespace, ctx: Any) -> int:
     if args.json:
         _print_json(_op_json(op))
     else:
-        print(f"Rejected #{op.id}: the {op.action} of {op.amount} for order {op.invoice_id} "
-              "will not be sent.")
+        print(msg("cli.rejected", "Отклонено №{id}: {action} {amount} по заказу {invoice} не "
+                  "будет отправлен.", id=op.id, action=operations.action_name(op.action),
+                  amount=op.amount, invoice=op.invoice_id))
     return 0
 
 
 def _operator_add(args: argparse.Namespace, ctx: Any) -> int:
     info = operators.add_operator(ctx, args.name, args.role)
-    print(f"Operator {info.name} is {info.role}.")
+    print(msg("cli.operator_role", "Оператор {name} — {role}.", name=info.name,
+              role=operators.ROLE_NAMES[info.role]))
     return 0
 
 
 def _operator_disable(args: argparse.Namespace, ctx: Any) -> int:
     info = operators.disable_operator(ctx, args.name)
-    print(f"Operator {info.name} is disabled.")
+    print(msg("cli.operator_disabled", "Оператор {name} отключён.", name=info.name))
     return 0
 
 
@@ -308,8 +337,11 @@ def _operator_list(args: argparse.Namespace, ctx: Any) -> int:
         _print_json([{"name": p.name, "role": p.role, "active": p.active,
                       "created_by": p.created_by} for p in people])
         return 0
+    active, disabled = (msg("operators.active", "действует").render(),
+                        msg("operators.inactive", "отключён").render())
     for p in people:
-        print(f"{p.name:<24} {p.role:<11} {'active' if p.active else 'disabled'}")
+        role = operators.ROLE_NAMES[p.role].render()
+        print(f"{p.name:<24} {role:<14} {active if p.active else disabled}")
     return 0
 
 

@@ -64,7 +64,7 @@ from halyk_desk.epay.errors import (
     OutcomeUnknown,
     TransientError,
 )
-from halyk_desk.messages import Message, msg
+from halyk_desk.messages import Message, MessageError, msg, of_error, verbatim
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.operators import APPROVE, MOVE_MONEY, NotAllowed, require_in
@@ -120,7 +120,7 @@ class Reason:
         return f"{self.code}: {self.text}" if self.text else self.code
 
 
-class ReasonError(ValueError):
+class ReasonError(MessageError, ValueError):
     """The reason is missing or not from the list; the message lists what is allowed."""
 
 
@@ -139,7 +139,8 @@ class OperationRow:
     operator: str
     external_id: str
     status: str
-    bank_message: str | None
+    #: What became of it (stored as Message.dump(); older entries hold plain text).
+    bank_message: Message | None
     created_at: datetime
     sent_at: datetime | None
     resolved_at: datetime | None
@@ -164,7 +165,7 @@ class Outcome:
     action: str
     amount: Money | None
     result: str
-    message: str
+    message: Message
     operation_id: int | None = None
 
     @property
@@ -172,12 +173,16 @@ class Outcome:
         return RESULT_EXIT[self.result]
 
     def to_json(self) -> dict[str, Any]:
+        """Stable keys; `message` in the user's language, its `code` and `params` beside it."""
+        said = self.message.to_json()
         return {
             "invoice_id": self.invoice_id,
             "action": self.action,
             "amount": self.amount.to_json() if self.amount is not None else None,
             "result": self.result,
-            "message": self.message,
+            "message": said["message"],
+            "code": said["code"],
+            "params": said["params"],
             "operation_id": self.operation_id,
         }
 
@@ -217,7 +222,7 @@ class ActionLimits:
 class _Effect:
     #: done | not_done | unclear
     verdict: str
-    message: str
+    message: Message
 
 
 # --- reasons and amounts --------------------------------------------------------------------------
@@ -232,14 +237,18 @@ def check_reason(reasons: list[str], code: str, text: str | None = None) -> Reas
     text = (text or "").strip() or None
     wanted = (code or "").strip().casefold()
     if not wanted:
-        raise ReasonError("A reason is required: choose one of " + ", ".join(reasons) + ".")
+        raise ReasonError(msg("reasons.missing", "Нужна причина: выберите одну из {reasons}.",
+                              reasons=reasons))
     listed = next((r for r in reasons if r.strip().casefold() == wanted), None)
     if listed is None:
-        raise ReasonError(f"{code!r} is not one of the reasons: " + ", ".join(reasons) + ".")
+        raise ReasonError(msg("reasons.unknown", "«{reason}» нет в списке причин: {reasons}.",
+                              reason=code, reasons=reasons))
     if is_other(listed) and not text:
-        raise ReasonError(f"The reason {listed!r} needs a few words saying what it is.")
+        raise ReasonError(msg("reasons.needs_words", "Для причины «{reason}» опишите её "
+                              "своими словами.", reason=listed))
     if text is not None and len(text) > 500:
-        raise ReasonError("The reason's text is too long: at most 500 characters.")
+        raise ReasonError(msg("reasons.too_long", "Текст причины слишком длинный: не больше "
+                              "500 символов."))
     return Reason(listed, text)
 
 
@@ -268,7 +277,8 @@ def _row(op: MoneyOperation, profile: str) -> OperationRow:
         id=op.id, profile=profile, invoice_id=op.invoice_id, transaction_id=op.transaction_id,
         action=op.action, amount=Money(op.amount_minor, op.currency),
         reason=Reason(op.reason_code, op.reason_text), note=op.note, operator=op.operator,
-        external_id=op.external_id, status=op.status, bank_message=op.bank_message,
+        external_id=op.external_id, status=op.status,
+        bank_message=Message.load(op.bank_message) if op.bank_message else None,
         created_at=op.created_at, sent_at=op.sent_at, resolved_at=op.resolved_at,
         approved_by=op.approved_by, approval_at=op.approval_at, rejected_by=op.rejected_by,
         rejected_reason=op.rejected_reason, before_status=op.before_status,
@@ -331,16 +341,32 @@ def payment_currency(ctx: AppContext, invoice_id: str) -> str:
     return found.currency if found is not None else "KZT"
 
 
-def busy_message(op: OperationRow) -> str:
-    what = {
-        "pending_approval": f"a {op.action} of {op.amount} by {op.operator} waits for a second "
-        f"manager's approval (`halyk-desk approve {op.id}` or `reject {op.id}`)",
-        "intent": f"a {op.action} of {op.amount} by {op.operator} is being sent",
-        "sent": f"a {op.action} of {op.amount} by {op.operator} was sent and its answer is awaited",
-        "unknown": f"the outcome of a {op.action} of {op.amount} by {op.operator} is not known "
-        "yet; it is settled from the bank's status (`halyk-desk resolve`)",
-    }.get(op.status, f"operation #{op.id} is {op.status}")
-    return f"Another operation on this payment is in progress (#{op.id}): {what}. Nothing was sent."
+#: Each action's name for people, as the subject of a sentence.
+ACTION_NAMES = {
+    CONFIRM: msg("action.confirm", "подтверждение списания"),
+    CANCEL: msg("action.cancel", "снятие блокировки"),
+    REFUND: msg("action.refund", "возврат"),
+}
+
+
+def action_name(action: str) -> Message:
+    return ACTION_NAMES.get(action) or verbatim(action)
+
+
+def busy_message(op: OperationRow) -> Message:
+    said = {"id": op.id, "action": action_name(op.action), "amount": op.amount,
+            "operator": op.operator}
+    if op.status == "pending_approval":
+        return msg("operations.busy_pending", "По этому платежу уже идёт операция №{id}: "
+                   "{action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего "
+                   "не отправлено.", **said)
+    if op.status in ("intent", "sent"):
+        return msg("operations.busy_sending", "По этому платежу уже идёт операция №{id}: "
+                   "{action} на {amount} ({operator}) отправляется в банк, ответ ещё не пришёл. "
+                   "Ничего не отправлено.", **said)
+    return msg("operations.busy_unknown", "По этому платежу уже идёт операция №{id}: итог "
+               "операции «{action}» на {amount} ({operator}) ещё неизвестен; он выяснится по "
+               "статусу в банке при следующей синхронизации. Ничего не отправлено.", **said)
 
 
 def action_limits(ctx: AppContext, invoice_id: str, *, now: datetime | None = None) -> ActionLimits:
@@ -393,8 +419,9 @@ def _expires(ctx: AppContext, held_since: datetime | None) -> datetime | None:
 def _check_cancel(state: State, held: Money, amount: Money | None = None) -> Money:
     check_cancel(state)
     if amount is not None and amount != held:
-        raise RuleViolation("cancel_in_full",
-                            f"A hold is always released in full: {held}, not {amount}.")
+        raise RuleViolation("cancel_in_full", msg(
+            "rules.cancel_in_full", "Блокировка снимается только целиком: {held}, а не {amount}.",
+            held=held, amount=amount))
     return held
 
 
@@ -405,32 +432,43 @@ _CAPTURED = frozenset({State.CAPTURED, State.PARTIALLY_REFUNDED, State.REFUNDED}
 
 def effect_of(op: OperationRow, status: PaymentStatus) -> _Effect:
     """Did the bank do `op`, judging by its status now and the picture before `op` was sent?"""
-    now = f"the bank's status is {status.status_name}"
+    bank = status.status_name
+    now = msg("operations.bank_status", "в банке статус {status}", status=bank)
     if status.transaction_id != op.transaction_id:
-        return _Effect("unclear", f"{now} for another transaction ({status.transaction_id})")
+        return _Effect("unclear", msg("operations.other_transaction", "в банке статус {status} "
+                                      "у другой транзакции ({transaction})", status=bank,
+                                      transaction=status.transaction_id))
     if op.action == CONFIRM:
         if status.state in _CAPTURED:
-            return _Effect("done", f"{now}: {status.captured} captured")
+            return _Effect("done", msg("operations.captured", "в банке статус {status}: списано "
+                                       "{amount}", status=bank, amount=status.captured))
         if status.state in (State.HELD, State.RELEASED):
-            return _Effect("not_done", f"{now}: nothing was captured")
+            return _Effect("not_done", msg("operations.nothing_captured", "в банке статус "
+                                           "{status}: ничего не списано", status=bank))
         return _Effect("unclear", now)
     if op.action == CANCEL:
         if status.state is State.RELEASED:
-            return _Effect("done", f"{now}: the hold is released")
+            return _Effect("done", msg("operations.released", "в банке статус {status}: "
+                                       "блокировка снята", status=bank))
         if status.state is State.HELD or status.state in _CAPTURED:
-            return _Effect("not_done", f"{now}: the hold was not released")
+            return _Effect("not_done", msg("operations.not_released", "в банке статус {status}: "
+                                           "блокировка не снята", status=bank))
         return _Effect("unclear", now)
     if op.before_refunded_minor is None or status.state not in _CAPTURED:
         return _Effect("unclear", now)
     grown = Money(status.refunded.minor - op.before_refunded_minor, status.currency)
-    said = f"{now}, refunded so far {status.refunded} (before this refund: " \
-           f"{Money(op.before_refunded_minor, status.currency)})"
+    said = {"status": bank, "refunded": status.refunded,
+            "before": Money(op.before_refunded_minor, status.currency)}
     if grown.minor == op.amount.minor:
-        return _Effect("done", said)
+        return _Effect("done", msg("operations.refunded", "в банке статус {status}, всего "
+                                   "возвращено {refunded} (до этого возврата — {before})", **said))
     if grown.minor > op.amount.minor:
         # Ours and someone else's (the bank's cabinet): calling it done never refunds twice.
-        return _Effect("done", f"{said}; more than this refund: check the bank's cabinet")
-    return _Effect("not_done", said)
+        return _Effect("done", msg("operations.refunded_more", "в банке статус {status}, всего "
+                                   "возвращено {refunded} (до этого возврата — {before}), больше "
+                                   "этого возврата: проверьте кабинет банка", **said))
+    return _Effect("not_done", msg("operations.refunded", "в банке статус {status}, всего "
+                                   "возвращено {refunded} (до этого возврата — {before})", **said))
 
 
 # --- the desk: one client, one operator, one profile ---------------------------------------------
@@ -512,14 +550,14 @@ class _Desk:
             return holders[0]
 
     def move(
-        self, op: OperationRow, to: str, message: str | None, *, result: str | None = None
+        self, op: OperationRow, to: str, message: Message | None, *, result: str | None = None
     ) -> Outcome:
         """Change `op`'s status from the one it was read in to `to`, with its audit entry;
         if another process settled it meanwhile, report what that one found."""
         now = utc_now()
         changes: dict[str, Any] = {"status": to}
         if message is not None:
-            changes["bank_message"] = message[:1000]
+            changes["bank_message"] = message.dump()
         if to not in UNRESOLVED:
             changes["resolved_at"] = now
         with self.store.session() as session:
@@ -533,7 +571,8 @@ class _Desk:
                 audit.append(
                     session, operator=self.operator, profile=self.profile, subject=op.invoice_id,
                     action=f"{op.action}.{to}",
-                    details={"operation_id": op.id, "from": op.status, "message": message,
+                    details={"operation_id": op.id, "from": op.status,
+                             "message": message.dump_dict() if message else None,
                              "amount": op.amount.to_json()},
                 )
                 current = replace(op, status=to, bank_message=message)
@@ -544,12 +583,12 @@ class _Desk:
         return self.outcome(current, result=result, message=message)
 
     def outcome(
-        self, op: OperationRow, *, result: str | None = None, message: str | None = None
+        self, op: OperationRow, *, result: str | None = None, message: Message | None = None
     ) -> Outcome:
         return Outcome(
             invoice_id=op.invoice_id, action=op.action, amount=op.amount,
             result=result or _RESULT_OF_STATUS[op.status],
-            message=message or op.bank_message or op.status, operation_id=op.id,
+            message=message or op.bank_message or verbatim(op.status), operation_id=op.id,
         )
 
     # --- sending ----------------------------------------------------------------------------------
@@ -559,17 +598,19 @@ class _Desk:
             fresh = self.read(op.invoice_id)
             self.check(op.action, fresh, op.amount)
             if fresh.transaction_id != op.transaction_id:
-                raise RuleViolation("transaction_changed", "The bank now shows another "
-                                    f"transaction ({fresh.transaction_id}) for this order.")
+                raise RuleViolation("transaction_changed", msg(
+                    "operations.transaction_changed", "Теперь банк показывает по этому заказу "
+                    "другую транзакцию ({transaction}).", transaction=fresh.transaction_id))
             # A token now, while nothing has left: once `sent` is committed the request must
             # follow at once, or a resolver could call it not done before it reaches the bank.
             self.client.get_token()
         except RuleViolation as violation:
-            return self.move(op, "refused", f"Not sent: {violation.message}",
-                             result="not_allowed")
+            return self.move(op, "refused", msg("operations.not_sent", "Не отправлено: {why}",
+                                                why=violation.message), result="not_allowed")
         except EpayError as exc:
-            return self.move(op, "refused", f"Not sent: the bank could not be reached. {exc}",
-                             result="error")
+            return self.move(op, "refused", msg("operations.not_sent_unreachable", "Не "
+                                                "отправлено: банк недоступен. {error}",
+                                                error=of_error(exc)), result="error")
         sent = replace(op, status="sent", before_status=fresh.status_name,
                        before_refunded_minor=fresh.refunded.minor)
         with self.store.session() as session:
@@ -587,23 +628,30 @@ class _Desk:
         try:
             self._request(op)
         except BankRefused as exc:
-            return self.move(sent, "refused", exc.bank_message or str(exc), result="refused")
+            said = verbatim(exc.bank_message) if exc.bank_message else of_error(exc)
+            return self.move(sent, "refused", msg("operations.bank_refused", "Банк отказал: "
+                                                  "{why}", why=said), result="refused")
         except (TransientError, AuthenticationFailed) as exc:
-            return self.move(sent, "refused", f"Not done: {exc}", result="error")
+            return self.move(sent, "refused", msg("operations.not_done", "Не выполнено: {error}",
+                                                  error=of_error(exc)), result="error")
         except (OutcomeUnknown, MalformedReply) as exc:
-            return self.move(sent, "unknown", f"{exc} It is settled from the bank's status on the "
-                             "next sync or `halyk-desk resolve`; nothing is repeated.")
-        accepted = "The bank accepted it"
+            return self.move(sent, "unknown", msg(
+                "operations.outcome_unknown", "{error} Итог выяснится по статусу в банке при "
+                "следующей синхронизации; ничего не повторяется.", error=of_error(exc)))
         try:
             after = self.read(op.invoice_id)
         except EpayError as exc:
-            return self.move(sent, "unknown", f"{accepted}, but its status could not be read to "
-                             f"confirm it ({exc}); it is settled on the next sync.")
+            return self.move(sent, "unknown", msg(
+                "operations.accepted_unread", "Банк принял операцию, но её статус не удалось "
+                "прочитать для проверки ({error}); итог выяснится при следующей синхронизации.",
+                error=of_error(exc)))
         effect = effect_of(sent, after)
         if effect.verdict == "done":
-            return self.move(sent, "done", f"{accepted}: {effect.message}.")
-        return self.move(sent, "unknown", f"{accepted}, but {effect.message}; it is settled from "
-                         "the bank's status on the next sync.")
+            return self.move(sent, "done", msg("operations.accepted", "Банк принял операцию: "
+                                               "{effect}.", effect=effect.message))
+        return self.move(sent, "unknown", msg(
+            "operations.accepted_unclear", "Банк принял операцию, но {effect}; итог выяснится по "
+            "статусу в банке при следующей синхронизации.", effect=effect.message))
 
     def _request(self, op: OperationRow) -> None:
         if op.action == CONFIRM:
@@ -624,25 +672,32 @@ class _Desk:
             started = max(op.created_at, op.approval_at or op.created_at)
             if now - started < self.grace:
                 return self.outcome(op, message=busy_message(op))
-            return self.move(op, "refused", "Not sent: the program stopped before sending it; "
-                             "nothing reached the bank.")
+            return self.move(op, "refused", msg(
+                "operations.stopped_before_sending", "Не отправлено: программа остановилась до "
+                "отправки; в банк ничего не ушло."))
         try:
             status = status or self.read(op.invoice_id)
         except EpayError as exc:
-            return self.outcome(op, message=f"Still unknown: the bank's status could not be read "
-                                f"({exc}).")
+            return self.outcome(op, message=msg(
+                "operations.still_unknown_unread", "Итог пока неизвестен: статус в банке не "
+                "удалось прочитать ({error}).", error=of_error(exc)))
         effect = effect_of(op, status)
         if effect.verdict == "done":
-            return self.move(op, "done", f"Settled from the bank's status: {effect.message}.")
+            return self.move(op, "done", msg("operations.settled_done", "Выяснено по статусу в "
+                                             "банке: {effect}.", effect=effect.message))
         if effect.verdict == "not_done":
             settle_at = (op.sent_at or op.created_at) + self.grace
             if now >= settle_at:
-                return self.move(op, "refused", f"The bank did not do it: {effect.message}.")
-            return self.outcome(op, message=f"Still unknown: {effect.message}; if that does not "
-                                f"change it is settled as not done after "
-                                f"{settle_at.strftime('%H:%M:%S')} UTC.")
-        return self.outcome(op, message=f"Still unknown: {effect.message}; a person should look "
-                            "at the payment in the bank's cabinet.")
+                return self.move(op, "refused", msg("operations.settled_not_done", "Банк этого "
+                                                    "не сделал: {effect}.",
+                                                    effect=effect.message))
+            return self.outcome(op, message=msg(
+                "operations.still_unknown_until", "Итог пока неизвестен: {effect}; если это не "
+                "изменится, после {time} UTC операция будет считаться невыполненной.",
+                effect=effect.message, time=settle_at.strftime("%H:%M:%S")))
+        return self.outcome(op, message=msg(
+            "operations.still_unknown_look", "Итог пока неизвестен: {effect}; посмотрите платёж "
+            "в кабинете банка.", effect=effect.message))
 
     def resolve(self, invoice_id: str | None = None) -> list[Outcome]:
         return [self.settle(op) for op in self.unresolved(invoice_id)
@@ -653,7 +708,8 @@ class _Desk:
         self, action: str, invoice_id: str, amount: Money | None, reason: Reason,
         note: str | None,
     ) -> Outcome:
-        def refuse(message: str, result: str = "not_allowed", op_id: int | None = None) -> Outcome:
+        def refuse(message: Message, result: str = "not_allowed",
+                   op_id: int | None = None) -> Outcome:
             return Outcome(invoice_id, action, amount, result, message, op_id)
 
         try:
@@ -669,9 +725,11 @@ class _Desk:
             status = self.read(invoice_id)
             amount = self.check(action, status, amount)
         except RuleViolation as violation:
-            return refuse(f"{violation.message} Nothing was sent.")
+            return refuse(msg("operations.refused_nothing_sent", "{why} Ничего не отправлено.",
+                              why=violation.message))
         except EpayError as exc:
-            return refuse(f"{exc} Nothing was sent.", "error")
+            return refuse(msg("operations.error_nothing_sent", "{error} Ничего не отправлено.",
+                              error=of_error(exc)), "error")
         threshold = self.ctx.settings["refund_approval_threshold"]
         pending = action == REFUND and amount.minor > threshold
         claimed = self.claim(action, invoice_id, status, amount, reason, note, pending=pending)
@@ -679,10 +737,10 @@ class _Desk:
             return refuse(busy_message(claimed), op_id=claimed.id)
         if pending:
             limit = Money(threshold, amount.currency)
-            return Outcome(invoice_id, action, amount, "pending_approval",
-                           f"Refunds above {limit} need a second manager: request #{claimed} "
-                           "waits for approval (`halyk-desk approvals`). Nothing was sent yet.",
-                           claimed)
+            return Outcome(invoice_id, action, amount, "pending_approval", msg(
+                "operations.needs_approval", "Возврат больше {limit} одобряет второй менеджер: "
+                "запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.",
+                limit=limit, id=claimed), claimed)
         with self.store.session(readonly=True) as session:
             op = self._load(session, claimed)
         return self.send(op)
@@ -742,7 +800,7 @@ def bulk(
 ) -> list[Outcome]:
     """Confirm or release several holds in full, one after another: one outcome per payment."""
     if action not in (CONFIRM, CANCEL):
-        raise ValueError("Only holds are confirmed or released in bulk.")
+        raise ValueError("bulk() takes confirm or cancel")
     outcomes = []
     with _desk(ctx, client, settle_grace) as desk:
         for number, invoice_id in enumerate(invoice_ids, 1):
@@ -783,6 +841,22 @@ def sync_and_resolve(ctx: AppContext, **sync_options: Any) -> SyncSummary:
     return summary
 
 
+class NoSuchOperation(MessageError, LookupError):
+    def __init__(self, operation_id: int, profile: str) -> None:
+        super().__init__(msg("operations.no_such", "В профиле «{profile}» нет операции №{id}.",
+                             profile=profile, id=operation_id))
+
+
+def not_waiting(op: OperationRow) -> Message:
+    return msg("operations.not_waiting", "Операция №{id} не ждёт одобрения: её состояние — "
+               "{status}.", id=op.id, status=op.status)
+
+
+def decided_meanwhile(op: OperationRow) -> Message:
+    return msg("operations.decided_meanwhile", "Операцию №{id} только что одобрил или отклонил "
+               "кто-то другой.", id=op.id)
+
+
 def approve(
     ctx: AppContext, operation_id: int, *, client: EpayClient | None = None,
     settle_grace: timedelta | None = None,
@@ -790,11 +864,10 @@ def approve(
     """A second manager approves a waiting refund; it is then checked again and sent."""
     op = get_operation(ctx, operation_id)
     if op is None:
-        raise LookupError(f"There is no operation #{operation_id} in profile "
-                          f"{ctx.profile.name!r}; `halyk-desk approvals` lists those waiting.")
+        raise NoSuchOperation(operation_id, ctx.profile.name)
     desk_op = op
 
-    def refuse(message: str) -> Outcome:
+    def refuse(message: Message) -> Outcome:
         return Outcome(op.invoice_id, op.action, op.amount, "not_allowed", message, op.id)
 
     with ctx.store.session() as session:
@@ -803,10 +876,11 @@ def approve(
         except NotAllowed as exc:
             return refuse(exc.message)
         if op.status != "pending_approval":
-            return refuse(f"Operation #{op.id} does not wait for approval: it is {op.status}.")
+            return refuse(not_waiting(op))
         if actor.name == op.operator:
-            return refuse(f"Operation #{op.id} was requested by {op.operator}: a different "
-                          "manager must approve it.")
+            return refuse(msg("operations.approve_own", "Операцию №{id} запросил {operator}: "
+                              "одобрить её должен другой менеджер.", id=op.id,
+                              operator=op.operator))
         now = utc_now()
         moved = session.execute(
             update(MoneyOperation)
@@ -815,7 +889,7 @@ def approve(
             .execution_options(synchronize_session=False)
         ).rowcount
         if not moved:
-            return refuse(f"Operation #{op.id} was approved or rejected by someone else just now.")
+            return refuse(decided_meanwhile(op))
         audit.append(session, operator=actor.name, profile=ctx.profile.name,
                      subject=op.invoice_id, action=f"{op.action}.approved",
                      details={"operation_id": op.id, "amount": op.amount.to_json(),
@@ -829,15 +903,15 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
     """A manager turns down a waiting refund (or its requester withdraws it); nothing is sent."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReasonError("Say why the request is rejected (--reason).")
+        raise ReasonError(msg("operations.reject_needs_reason", "Скажите, почему запрос "
+                              "отклонён."))
     op = get_operation(ctx, operation_id)
     if op is None:
-        raise LookupError(f"There is no operation #{operation_id} in profile "
-                          f"{ctx.profile.name!r}; `halyk-desk approvals` lists those waiting.")
+        raise NoSuchOperation(operation_id, ctx.profile.name)
     with ctx.store.session() as session:
         actor = require_in(session, ctx.operator, APPROVE)
         if op.status != "pending_approval":
-            raise NotAllowed(f"Operation #{op.id} does not wait for approval: it is {op.status}.")
+            raise NotAllowed(not_waiting(op))
         moved = session.execute(
             update(MoneyOperation)
             .where(MoneyOperation.id == op.id, MoneyOperation.status == "pending_approval")
@@ -846,8 +920,7 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
             .execution_options(synchronize_session=False)
         ).rowcount
         if not moved:
-            raise NotAllowed(f"Operation #{op.id} was approved or rejected by someone else just "
-                             "now.")
+            raise NotAllowed(decided_meanwhile(op))
         audit.append(session, operator=actor.name, profile=ctx.profile.name,
                      subject=op.invoice_id, action=f"{op.action}.rejected",
                      details={"operation_id": op.id, "amount": op.amount.to_json(),

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import utc_now
+from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.services import audit
 from halyk_desk.store.journal_models import ROLES, Operator
 
@@ -39,24 +40,33 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 #: What each permission lets a person do, for refusals.
 PERMISSION_TITLES = {
-    READ: "read payments",
-    RECONCILE: "reconcile",
-    EXPORT: "export reports",
-    MOVE_MONEY: "confirm, cancel or refund payments",
-    APPROVE: "approve refunds",
-    SETTINGS: "change settings",
-    OPERATORS: "manage operators",
+    READ: msg("permission.read", "смотреть платежи"),
+    RECONCILE: msg("permission.reconcile", "сверять"),
+    EXPORT: msg("permission.export", "выгружать отчёты"),
+    MOVE_MONEY: msg("permission.move_money", "подтверждать, снимать и возвращать платежи"),
+    APPROVE: msg("permission.approve", "одобрять возвраты"),
+    SETTINGS: msg("permission.settings", "менять настройки"),
+    OPERATORS: msg("permission.operators", "управлять операторами"),
+}
+#: Each role's name for people.
+ROLE_NAMES = {
+    "accountant": msg("role.accountant", "бухгалтер"),
+    "manager": msg("role.manager", "менеджер"),
+    "admin": msg("role.admin", "администратор"),
 }
 #: The least role that has each permission, for "ask for role X" hints.
 LEAST_ROLE = {p: next(r for r in ROLES if p in ROLE_PERMISSIONS[r]) for p in PERMISSION_TITLES}
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(MessageError, PermissionError):
     """The operator may not do this; nothing was done. The message says who may."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Message) -> None:
         super().__init__(message)
-        self.message = message
+
+
+class OperatorError(MessageError, ValueError):
+    """A name or role that cannot be used; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +88,15 @@ def _info(row: Operator) -> OperatorInfo:
 def _clean_name(name: str) -> str:
     cleaned = (name or "").strip()
     if not cleaned or len(cleaned) > 64:
-        raise ValueError(f"An operator's name must be 1 to 64 characters, not {name!r}.")
+        raise OperatorError(msg("operators.bad_name", "Имя оператора — от 1 до 64 символов, а "
+                                "не «{name}».", name=name))
     return cleaned
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}: choose {', '.join(ROLES)}.")
+        raise OperatorError(msg("operators.unknown_role", "Нет роли «{role}»: выберите одну из "
+                                "{roles}.", role=role, roles=list(ROLES)))
     return role
 
 
@@ -108,7 +120,7 @@ def identify(session: Session, name: str) -> OperatorInfo | None:
     session.add(row)
     session.flush()
     audit.append(session, operator=name, action="operator.bootstrap", subject=f"operator:{name}",
-                 details={"role": "admin", "why": "first operator of this store"})
+                 details={"role": "admin", "why": "first_operator"})
     return _info(row)
 
 
@@ -122,22 +134,21 @@ def require_in(session: Session, name: str, permission: str) -> OperatorInfo:
     info = identify(session, name)
     what = PERMISSION_TITLES[permission]
     if info is None:
-        raise NotAllowed(
-            f"Operator {name!r} is not registered, so may not {what}: an admin can add them "
-            f"with `halyk-desk operator add {name} --role {LEAST_ROLE[permission]}`."
-        )
+        raise NotAllowed(msg(
+            "operators.not_registered", "Оператор «{name}» не зарегистрирован и не может "
+            "{what}: администратор может добавить его с ролью «{role}» (Файл → Настройки → "
+            "Операторы или `halyk-desk operator add {name} --role {role_code}`).",
+            name=name, what=what, role=ROLE_NAMES[LEAST_ROLE[permission]],
+            role_code=LEAST_ROLE[permission]))
     if not info.active:
-        raise NotAllowed(f"Operator {info.name!r} is disabled and may not {what}.")
+        raise NotAllowed(msg("operators.disabled", "Оператор «{name}» отключён и не может "
+                             "{what}.", name=info.name, what=what))
     if permission not in ROLE_PERMISSIONS[info.role]:
-        raise NotAllowed(
-            f"Operator {info.name!r} is {_article(info.role)} {info.role} and may not {what}: "
-            f"that needs the role {LEAST_ROLE[permission]} or above."
-        )
+        raise NotAllowed(msg(
+            "operators.role_too_low", "Оператор «{name}» — {role} и не может {what}: для этого "
+            "нужна роль «{needed}» или выше.", name=info.name, role=ROLE_NAMES[info.role],
+            what=what, needed=ROLE_NAMES[LEAST_ROLE[permission]]))
     return info
-
-
-def _article(role: str) -> str:
-    return "an" if role[0] in "aeiou" else "a"
 
 
 def current(ctx: AppContext) -> OperatorInfo | None:
@@ -176,8 +187,9 @@ def disable_operator(ctx: AppContext, name: str) -> OperatorInfo:
         actor = require_in(session, ctx.operator, OPERATORS)
         row = session.scalar(select(Operator).where(Operator.name == name))
         if row is None:
-            raise ValueError(f"There is no operator {name!r}; `halyk-desk operator list` shows "
-                             "who there is.")
+            raise OperatorError(msg("operators.no_such", "Оператора «{name}» нет; список "
+                                    "операторов — в настройках или `halyk-desk operator list`.",
+                                    name=name))
         if row.role == "admin":
             _keep_an_admin(session, name)
         row.active = False
@@ -193,8 +205,10 @@ def _keep_an_admin(session: Session, leaving: str) -> None:
         .where(Operator.role == "admin", Operator.active, Operator.name != leaving)
     )
     if not others:
-        raise NotAllowed(f"{leaving!r} is the last active admin: make someone else an admin "
-                         "first, or nobody could manage operators or settings.")
+        raise NotAllowed(msg("operators.last_admin", "«{name}» — последний действующий "
+                             "администратор: сначала сделайте администратором кого-то ещё, иначе "
+                             "никто не сможет управлять операторами и настройками.",
+                             name=leaving))
 
 
 def list_operators(ctx: AppContext) -> list[OperatorInfo]:

@@ -94,7 +94,7 @@ def outcome_text(outcome: Outcome) -> str:
                       "тех пор действия с этим платежом недоступны. Повторять не нужно."),
         "pending_approval": tr("Возврат уйдёт в банк после одобрения другим менеджером."),
     }.get(outcome.result, "")
-    return "\n\n".join(part for part in (head, advice, outcome.message) if part)
+    return "\n\n".join(part for part in (head, advice, str(outcome.message)) if part)
 
 
 @dataclass(frozen=True)

@@ -112,14 +112,14 @@ class OperationsModel(QAbstractTableModel):
                 str(op.id), fmt.local_time_text(op.created_at), op.invoice_id,
                 action_title(op.action), fmt.money_text(op.amount), status_title(op.status),
                 op.operator + (f" / {op.approved_by}" if op.approved_by else ""), str(op.reason),
-                op.rejected_reason or op.bank_message or "",
+                op.rejected_reason or str(op.bank_message or ""),
             )[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             return _STATUS_COLOURS.get(op.status)
         if role == Qt.ItemDataRole.ForegroundRole and op.status in _STATUS_COLOURS:
             return QColor("#111111")
         if role == Qt.ItemDataRole.ToolTipRole:
-            return op.rejected_reason or op.bank_message or None
+            return op.rejected_reason or (str(op.bank_message) if op.bank_message else None)
         if role == RowRole:
             return op
         return None

@@ -678,9 +678,79 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
     <context>
         <name>Messages</name>
         <message>
+            <source>снятие блокировки</source>
+            <comment>action.cancel</comment>
+            <translation>release</translation>
+        </message>
+        <message>
+            <source>подтверждение списания</source>
+            <comment>action.confirm</comment>
+            <translation>confirmation</translation>
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>action.refund</comment>
+            <translation>refund</translation>
+        </message>
+        <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation>No cabinet password is stored for profile «{profile}» (cabinet user {user}): add it with `halyk-desk profile edit {profile} --cabinet-password-stdin`.</translation>
+        </message>
+        <message>
+            <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}</source>
+            <comment>cli.approval</comment>
+            <translation>{action} {amount} for order {invoice}, asked by {operator} at {at} (Almaty), reason: {reason}</translation>
+        </message>
+        <message>
+            <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}, примечание: {note}</source>
+            <comment>cli.approval_noted</comment>
+            <translation>{action} {amount} for order {invoice}, asked by {operator} at {at} (Almaty), reason: {reason}, note: {note}</translation>
+        </message>
+        <message>
+            <source>{question} [y/N] </source>
+            <comment>cli.ask</comment>
+            <translation>{question} [y/N] </translation>
+        </message>
+        <message>
+            <source>Одобрить и отправить: {action} {amount} по заказу {invoice}, запросил {operator}?</source>
+            <comment>cli.ask_approve</comment>
+            <translation>Approve and send the {action} of {amount} for order {invoice} asked by {operator}?</translation>
+        </message>
+        <message>
+            <source>Снять блокировку {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_cancel</comment>
+            <translation>Release the hold of {amount} for order {invoice} (reason: {reason}) as {operator}?</translation>
+        </message>
+        <message>
+            <source>Подтвердить {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_confirm</comment>
+            <translation>Confirm {amount} for order {invoice} (reason: {reason}) as {operator}?</translation>
+        </message>
+        <message>
+            <source>Подтвердить всю блокировку по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_confirm_all</comment>
+            <translation>Confirm the whole hold for order {invoice} (reason: {reason}) as {operator}?</translation>
+        </message>
+        <message>
+            <source>Вернуть {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_refund</comment>
+            <translation>Refund {amount} for order {invoice} (reason: {reason}) as {operator}?</translation>
+        </message>
+        <message>
+            <source>Вернуть всё, что осталось, по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_refund_all</comment>
+            <translation>Refund all that remains for order {invoice} (reason: {reason}) as {operator}?</translation>
+        </message>
+        <message>
+            <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
+            <comment>cli.needs_yes</comment>
+            <translation>{question} — not asked without a terminal: add --yes.</translation>
+        </message>
+        <message>
+            <source>Одобрения не ждёт ни один возврат.</source>
+            <comment>cli.no_approvals</comment>
+            <translation>No refunds wait for approval.</translation>
         </message>
         <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
@@ -688,9 +758,54 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>'{text}' is not a date: write 2026-11-01 or 01.11.2026.</translation>
         </message>
         <message>
+            <source>Не разрешено: {why}</source>
+            <comment>cli.not_allowed</comment>
+            <translation>Not allowed: {why}</translation>
+        </message>
+        <message>
+            <source>«{text}» — не дата вида 2026-11-01.</source>
+            <comment>cli.not_an_iso_date</comment>
+            <translation>'{text}' is not a date such as 2026-11-01.</translation>
+        </message>
+        <message>
+            <source>Ничего не отправлено.</source>
+            <comment>cli.nothing_sent</comment>
+            <translation>Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>Выяснять нечего: итог каждой операции известен.</source>
+            <comment>cli.nothing_to_resolve</comment>
+            <translation>Nothing to resolve: every operation's outcome is known.</translation>
+        </message>
+        <message>
+            <source>Оператор {name} отключён.</source>
+            <comment>cli.operator_disabled</comment>
+            <translation>Operator {name} is disabled.</translation>
+        </message>
+        <message>
+            <source>Оператор {name} — {role}.</source>
+            <comment>cli.operator_role</comment>
+            <translation>Operator {name} is {role}.</translation>
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice}.</source>
+            <comment>cli.outcome</comment>
+            <translation>{result}: {action} {amount} for order {invoice}.</translation>
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice} (операция №{id}).</source>
+            <comment>cli.outcome_numbered</comment>
+            <translation>{result}: {action} {amount} for order {invoice} (operation #{id}).</translation>
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
             <comment>cli.range_backwards</comment>
             <translation>--from {date_from} is after --to {date_to}: no day is in between.</translation>
+        </message>
+        <message>
+            <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
+            <comment>cli.rejected</comment>
+            <translation>Rejected #{id}: the {action} of {amount} for order {invoice} will not be sent.</translation>
         </message>
         <message>
             <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
@@ -823,9 +938,259 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>The workbook unpacks to {size} MB, more than an order file can hold (at most {max} MB): split the orders into several files, or save them as CSV.</translation>
         </message>
         <message>
+            <source>Банк принял операцию: {effect}.</source>
+            <comment>operations.accepted</comment>
+            <translation>The bank accepted it: {effect}.</translation>
+        </message>
+        <message>
+            <source>Банк принял операцию, но {effect}; итог выяснится по статусу в банке при следующей синхронизации.</source>
+            <comment>operations.accepted_unclear</comment>
+            <translation>The bank accepted it, but {effect}; it is settled from the bank's status on the next sync.</translation>
+        </message>
+        <message>
+            <source>Банк принял операцию, но её статус не удалось прочитать для проверки ({error}); итог выяснится при следующей синхронизации.</source>
+            <comment>operations.accepted_unread</comment>
+            <translation>The bank accepted it, but its status could not be read to confirm it ({error}); it is settled on the next sync.</translation>
+        </message>
+        <message>
+            <source>Операцию №{id} запросил {operator}: одобрить её должен другой менеджер.</source>
+            <comment>operations.approve_own</comment>
+            <translation>Operation #{id} was requested by {operator}: a different manager must approve it.</translation>
+        </message>
+        <message>
+            <source>Банк отказал: {why}</source>
+            <comment>operations.bank_refused</comment>
+            <translation>Refused by the bank: {why}</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}</source>
+            <comment>operations.bank_status</comment>
+            <translation>the bank's status is {status}</translation>
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего не отправлено.</source>
+            <comment>operations.busy_pending</comment>
+            <translation>Another operation on this payment is in progress (#{id}): the {action} of {amount} by {operator} waits for a second manager's approval. Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) отправляется в банк, ответ ещё не пришёл. Ничего не отправлено.</source>
+            <comment>operations.busy_sending</comment>
+            <translation>Another operation on this payment is in progress (#{id}): the {action} of {amount} by {operator} is being sent and its answer is awaited. Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: итог операции «{action}» на {amount} ({operator}) ещё неизвестен; он выяснится по статусу в банке при следующей синхронизации. Ничего не отправлено.</source>
+            <comment>operations.busy_unknown</comment>
+            <translation>Another operation on this payment is in progress (#{id}): the outcome of the {action} of {amount} by {operator} is not known yet; it is settled from the bank's status on the next sync. Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: списано {amount}</source>
+            <comment>operations.captured</comment>
+            <translation>the bank's status is {status}: {amount} captured</translation>
+        </message>
+        <message>
+            <source>Операцию №{id} только что одобрил или отклонил кто-то другой.</source>
+            <comment>operations.decided_meanwhile</comment>
+            <translation>Operation #{id} was approved or rejected by someone else just now.</translation>
+        </message>
+        <message>
+            <source>{error} Ничего не отправлено.</source>
+            <comment>operations.error_nothing_sent</comment>
+            <translation>{error} Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>Возврат больше {limit} одобряет второй менеджер: запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.</source>
+            <comment>operations.needs_approval</comment>
+            <translation>Refunds above {limit} need a second manager: request #{id} waits for approval (the Operations tab). Nothing was sent yet.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет операции №{id}.</source>
+            <comment>operations.no_such</comment>
+            <translation>There is no operation #{id} in profile «{profile}».</translation>
+        </message>
+        <message>
+            <source>Не выполнено: {error}</source>
+            <comment>operations.not_done</comment>
+            <translation>Not done: {error}</translation>
+        </message>
+        <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
             <comment>operations.not_read_yet</comment>
             <translation>The bank has no payment for this order yet: sync it first.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: блокировка не снята</source>
+            <comment>operations.not_released</comment>
+            <translation>the bank's status is {status}: the hold was not released</translation>
+        </message>
+        <message>
+            <source>Не отправлено: {why}</source>
+            <comment>operations.not_sent</comment>
+            <translation>Not sent: {why}</translation>
+        </message>
+        <message>
+            <source>Не отправлено: банк недоступен. {error}</source>
+            <comment>operations.not_sent_unreachable</comment>
+            <translation>Not sent: the bank could not be reached. {error}</translation>
+        </message>
+        <message>
+            <source>Операция №{id} не ждёт одобрения: её состояние — {status}.</source>
+            <comment>operations.not_waiting</comment>
+            <translation>Operation #{id} does not wait for approval: it is {status}.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: ничего не списано</source>
+            <comment>operations.nothing_captured</comment>
+            <translation>the bank's status is {status}: nothing was captured</translation>
+        </message>
+        <message>
+            <source>в банке статус {status} у другой транзакции ({transaction})</source>
+            <comment>operations.other_transaction</comment>
+            <translation>the bank's status is {status} for another transaction ({transaction})</translation>
+        </message>
+        <message>
+            <source>{error} Итог выяснится по статусу в банке при следующей синхронизации; ничего не повторяется.</source>
+            <comment>operations.outcome_unknown</comment>
+            <translation>{error} It is settled from the bank's status on the next sync; nothing is repeated.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}, всего возвращено {refunded} (до этого возврата — {before})</source>
+            <comment>operations.refunded</comment>
+            <translation>the bank's status is {status}, refunded so far {refunded} (before this refund: {before})</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}, всего возвращено {refunded} (до этого возврата — {before}), больше этого возврата: проверьте кабинет банка</source>
+            <comment>operations.refunded_more</comment>
+            <translation>the bank's status is {status}, refunded so far {refunded} (before this refund: {before}); more than this refund: check the bank's cabinet</translation>
+        </message>
+        <message>
+            <source>{why} Ничего не отправлено.</source>
+            <comment>operations.refused_nothing_sent</comment>
+            <translation>{why} Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>Скажите, почему запрос отклонён.</source>
+            <comment>operations.reject_needs_reason</comment>
+            <translation>Say why the request is rejected.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: блокировка снята</source>
+            <comment>operations.released</comment>
+            <translation>the bank's status is {status}: the hold is released</translation>
+        </message>
+        <message>
+            <source>Выяснено по статусу в банке: {effect}.</source>
+            <comment>operations.settled_done</comment>
+            <translation>Settled from the bank's status: {effect}.</translation>
+        </message>
+        <message>
+            <source>Банк этого не сделал: {effect}.</source>
+            <comment>operations.settled_not_done</comment>
+            <translation>The bank did not do it: {effect}.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: {effect}; посмотрите платёж в кабинете банка.</source>
+            <comment>operations.still_unknown_look</comment>
+            <translation>Still unknown: {effect}; a person should look at the payment in the bank's cabinet.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: статус в банке не удалось прочитать ({error}).</source>
+            <comment>operations.still_unknown_unread</comment>
+            <translation>Still unknown: the bank's status could not be read ({error}).</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: {effect}; если это не изменится, после {time} UTC операция будет считаться невыполненной.</source>
+            <comment>operations.still_unknown_until</comment>
+            <translation>Still unknown: {effect}; if that does not change it is settled as not done after {time} UTC.</translation>
+        </message>
+        <message>
+            <source>Не отправлено: программа остановилась до отправки; в банк ничего не ушло.</source>
+            <comment>operations.stopped_before_sending</comment>
+            <translation>Not sent: the program stopped before sending it; nothing reached the bank.</translation>
+        </message>
+        <message>
+            <source>Теперь банк показывает по этому заказу другую транзакцию ({transaction}).</source>
+            <comment>operations.transaction_changed</comment>
+            <translation>The bank now shows another transaction ({transaction}) for this order.</translation>
+        </message>
+        <message>
+            <source>действует</source>
+            <comment>operators.active</comment>
+            <translation>active</translation>
+        </message>
+        <message>
+            <source>Имя оператора — от 1 до 64 символов, а не «{name}».</source>
+            <comment>operators.bad_name</comment>
+            <translation>An operator's name must be 1 to 64 characters, not «{name}».</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» отключён и не может {what}.</source>
+            <comment>operators.disabled</comment>
+            <translation>Operator «{name}» is disabled and may not {what}.</translation>
+        </message>
+        <message>
+            <source>отключён</source>
+            <comment>operators.inactive</comment>
+            <translation>disabled</translation>
+        </message>
+        <message>
+            <source>«{name}» — последний действующий администратор: сначала сделайте администратором кого-то ещё, иначе никто не сможет управлять операторами и настройками.</source>
+            <comment>operators.last_admin</comment>
+            <translation>«{name}» is the last active admin: make someone else an admin first, or nobody could manage operators or settings.</translation>
+        </message>
+        <message>
+            <source>Оператора «{name}» нет; список операторов — в настройках или `halyk-desk operator list`.</source>
+            <comment>operators.no_such</comment>
+            <translation>There is no operator «{name}»; the settings or `halyk-desk operator list` show who there is.</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» не зарегистрирован и не может {what}: администратор может добавить его с ролью «{role}» (Файл → Настройки → Операторы или `halyk-desk operator add {name} --role {role_code}`).</source>
+            <comment>operators.not_registered</comment>
+            <translation>Operator «{name}» is not registered, so may not {what}: an admin can add them with the role «{role}» (File → Settings → Operators or `halyk-desk operator add {name} --role {role_code}`).</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» — {role} и не может {what}: для этого нужна роль «{needed}» или выше.</source>
+            <comment>operators.role_too_low</comment>
+            <translation>Operator «{name}» is {role} and may not {what}: that needs the role «{needed}» or above.</translation>
+        </message>
+        <message>
+            <source>Нет роли «{role}»: выберите одну из {roles}.</source>
+            <comment>operators.unknown_role</comment>
+            <translation>Unknown role «{role}»: choose one of {roles}.</translation>
+        </message>
+        <message>
+            <source>одобрять возвраты</source>
+            <comment>permission.approve</comment>
+            <translation>approve refunds</translation>
+        </message>
+        <message>
+            <source>выгружать отчёты</source>
+            <comment>permission.export</comment>
+            <translation>export reports</translation>
+        </message>
+        <message>
+            <source>подтверждать, снимать и возвращать платежи</source>
+            <comment>permission.move_money</comment>
+            <translation>confirm, cancel or refund payments</translation>
+        </message>
+        <message>
+            <source>управлять операторами</source>
+            <comment>permission.operators</comment>
+            <translation>manage operators</translation>
+        </message>
+        <message>
+            <source>смотреть платежи</source>
+            <comment>permission.read</comment>
+            <translation>read payments</translation>
+        </message>
+        <message>
+            <source>сверять</source>
+            <comment>permission.reconcile</comment>
+            <translation>reconcile</translation>
+        </message>
+        <message>
+            <source>менять настройки</source>
+            <comment>permission.settings</comment>
+            <translation>change settings</translation>
         </message>
         <message>
             <source>{what} (не показывается): </source>
@@ -963,6 +1328,71 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>client secret</translation>
         </message>
         <message>
+            <source>Нужна причина: выберите одну из {reasons}.</source>
+            <comment>reasons.missing</comment>
+            <translation>A reason is required: choose one of {reasons}.</translation>
+        </message>
+        <message>
+            <source>Для причины «{reason}» опишите её своими словами.</source>
+            <comment>reasons.needs_words</comment>
+            <translation>For the reason “{reason}”, describe it in your own words.</translation>
+        </message>
+        <message>
+            <source>Текст причины слишком длинный: не больше 500 символов.</source>
+            <comment>reasons.too_long</comment>
+            <translation>The reason's text is too long: at most 500 characters.</translation>
+        </message>
+        <message>
+            <source>«{reason}» нет в списке причин: {reasons}.</source>
+            <comment>reasons.unknown</comment>
+            <translation>«{reason}» is not one of the reasons: {reasons}.</translation>
+        </message>
+        <message>
+            <source>Выполнено</source>
+            <comment>result.done</comment>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <source>Не удалось</source>
+            <comment>result.error</comment>
+            <translation>Failed</translation>
+        </message>
+        <message>
+            <source>Не разрешено</source>
+            <comment>result.not_allowed</comment>
+            <translation>Not allowed</translation>
+        </message>
+        <message>
+            <source>Ждёт одобрения</source>
+            <comment>result.pending_approval</comment>
+            <translation>Waiting for approval</translation>
+        </message>
+        <message>
+            <source>Банк отказал</source>
+            <comment>result.refused</comment>
+            <translation>Refused by the bank</translation>
+        </message>
+        <message>
+            <source>Итог неизвестен</source>
+            <comment>result.unknown</comment>
+            <translation>Outcome unknown</translation>
+        </message>
+        <message>
+            <source>бухгалтер</source>
+            <comment>role.accountant</comment>
+            <translation>accountant</translation>
+        </message>
+        <message>
+            <source>администратор</source>
+            <comment>role.admin</comment>
+            <translation>admin</translation>
+        </message>
+        <message>
+            <source>менеджер</source>
+            <comment>role.manager</comment>
+            <translation>manager</translation>
+        </message>
+        <message>
             <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
             <comment>rules.above_held</comment>
             <translation>Cannot confirm {amount} when {held} is held: confirm at most {held}.</translation>
@@ -981,6 +1411,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Возврат — не меньше {minimum}; можно от {minimum} до {remaining}.</source>
             <comment>rules.below_minimum</comment>
             <translation>A refund must be at least {minimum}; allowed: {minimum} to {remaining}.</translation>
+        </message>
+        <message>
+            <source>Блокировка снимается только целиком: {held}, а не {amount}.</source>
+            <comment>rules.cancel_in_full</comment>
+            <translation>A hold is always released in full: {held}, not {amount}.</translation>
         </message>
         <message>
             <source>Снять можно только блокировку, а этот платёж — «{state}».</source>

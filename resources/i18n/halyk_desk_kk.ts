@@ -678,9 +678,79 @@
     <context>
         <name>Messages</name>
         <message>
+            <source>снятие блокировки</source>
+            <comment>action.cancel</comment>
+            <translation>бұғаттауды алу</translation>
+        </message>
+        <message>
+            <source>подтверждение списания</source>
+            <comment>action.confirm</comment>
+            <translation>есептен шығаруды растау</translation>
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>action.refund</comment>
+            <translation>қайтару</translation>
+        </message>
+        <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation>«{profile}» профилі үшін кабинет құпиясөзі сақталмаған (пайдаланушы {user}): оны `halyk-desk profile edit {profile} --cabinet-password-stdin` командасымен қосыңыз.</translation>
+        </message>
+        <message>
+            <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}</source>
+            <comment>cli.approval</comment>
+            <translation>{action} {amount}, тапсырыс {invoice}, сұраған {operator} {at} (Алматы), себебі: {reason}</translation>
+        </message>
+        <message>
+            <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}, примечание: {note}</source>
+            <comment>cli.approval_noted</comment>
+            <translation>{action} {amount}, тапсырыс {invoice}, сұраған {operator} {at} (Алматы), себебі: {reason}, ескерту: {note}</translation>
+        </message>
+        <message>
+            <source>{question} [y/N] </source>
+            <comment>cli.ask</comment>
+            <translation>{question} [y/N] </translation>
+        </message>
+        <message>
+            <source>Одобрить и отправить: {action} {amount} по заказу {invoice}, запросил {operator}?</source>
+            <comment>cli.ask_approve</comment>
+            <translation>Мақұлдап, жіберу керек пе: {action} {amount}, тапсырыс {invoice}, сұраған {operator}?</translation>
+        </message>
+        <message>
+            <source>Снять блокировку {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_cancel</comment>
+            <translation>{invoice} тапсырысы бойынша {amount} бұғаттауын алу керек пе (себебі: {reason}), {operator} атынан?</translation>
+        </message>
+        <message>
+            <source>Подтвердить {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_confirm</comment>
+            <translation>{invoice} тапсырысы бойынша {amount} растау керек пе (себебі: {reason}), {operator} атынан?</translation>
+        </message>
+        <message>
+            <source>Подтвердить всю блокировку по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_confirm_all</comment>
+            <translation>{invoice} тапсырысы бойынша бүкіл бұғаттауды растау керек пе (себебі: {reason}), {operator} атынан?</translation>
+        </message>
+        <message>
+            <source>Вернуть {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_refund</comment>
+            <translation>{invoice} тапсырысы бойынша {amount} қайтару керек пе (себебі: {reason}), {operator} атынан?</translation>
+        </message>
+        <message>
+            <source>Вернуть всё, что осталось, по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_refund_all</comment>
+            <translation>{invoice} тапсырысы бойынша қалғанның бәрін қайтару керек пе (себебі: {reason}), {operator} атынан?</translation>
+        </message>
+        <message>
+            <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
+            <comment>cli.needs_yes</comment>
+            <translation>{question} — терминалсыз сұрамаймын: --yes қосыңыз.</translation>
+        </message>
+        <message>
+            <source>Одобрения не ждёт ни один возврат.</source>
+            <comment>cli.no_approvals</comment>
+            <translation>Мақұлдауды күтетін қайтару жоқ.</translation>
         </message>
         <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
@@ -688,9 +758,54 @@
             <translation>«{text}» — күн емес: 2026-11-01 немесе 01.11.2026 түрінде жазыңыз.</translation>
         </message>
         <message>
+            <source>Не разрешено: {why}</source>
+            <comment>cli.not_allowed</comment>
+            <translation>Рұқсат етілмейді: {why}</translation>
+        </message>
+        <message>
+            <source>«{text}» — не дата вида 2026-11-01.</source>
+            <comment>cli.not_an_iso_date</comment>
+            <translation>«{text}» — 2026-11-01 түріндегі күн емес.</translation>
+        </message>
+        <message>
+            <source>Ничего не отправлено.</source>
+            <comment>cli.nothing_sent</comment>
+            <translation>Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>Выяснять нечего: итог каждой операции известен.</source>
+            <comment>cli.nothing_to_resolve</comment>
+            <translation>Анықтайтын ештеңе жоқ: әр операцияның нәтижесі белгілі.</translation>
+        </message>
+        <message>
+            <source>Оператор {name} отключён.</source>
+            <comment>cli.operator_disabled</comment>
+            <translation>{name} операторы өшірілді.</translation>
+        </message>
+        <message>
+            <source>Оператор {name} — {role}.</source>
+            <comment>cli.operator_role</comment>
+            <translation>{name} операторы — {role}.</translation>
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice}.</source>
+            <comment>cli.outcome</comment>
+            <translation>{result}: {action} {amount}, тапсырыс {invoice}.</translation>
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice} (операция №{id}).</source>
+            <comment>cli.outcome_numbered</comment>
+            <translation>{result}: {action} {amount}, тапсырыс {invoice} (№{id} операция).</translation>
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
             <comment>cli.range_backwards</comment>
             <translation>--from {date_from} күні --to {date_to} күнінен кейін: олардың арасында бірде-бір күн жоқ.</translation>
+        </message>
+        <message>
+            <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
+            <comment>cli.rejected</comment>
+            <translation>№{id} қабылданбады: {invoice} тапсырысы бойынша {action} {amount} жіберілмейді.</translation>
         </message>
         <message>
             <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
@@ -823,9 +938,259 @@
             <translation>Кітап {size} МБ-қа ашылады, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
         </message>
         <message>
+            <source>Банк принял операцию: {effect}.</source>
+            <comment>operations.accepted</comment>
+            <translation>Банк операцияны қабылдады: {effect}.</translation>
+        </message>
+        <message>
+            <source>Банк принял операцию, но {effect}; итог выяснится по статусу в банке при следующей синхронизации.</source>
+            <comment>operations.accepted_unclear</comment>
+            <translation>Банк операцияны қабылдады, бірақ {effect}; нәтиже келесі синхрондау кезінде банктегі мәртебе бойынша анықталады.</translation>
+        </message>
+        <message>
+            <source>Банк принял операцию, но её статус не удалось прочитать для проверки ({error}); итог выяснится при следующей синхронизации.</source>
+            <comment>operations.accepted_unread</comment>
+            <translation>Банк операцияны қабылдады, бірақ тексеру үшін оның мәртебесін оқу мүмкін болмады ({error}); нәтиже келесі синхрондау кезінде анықталады.</translation>
+        </message>
+        <message>
+            <source>Операцию №{id} запросил {operator}: одобрить её должен другой менеджер.</source>
+            <comment>operations.approve_own</comment>
+            <translation>№{id} операцияны {operator} сұраған: оны басқа менеджер мақұлдауы керек.</translation>
+        </message>
+        <message>
+            <source>Банк отказал: {why}</source>
+            <comment>operations.bank_refused</comment>
+            <translation>Банк бас тартты: {why}</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}</source>
+            <comment>operations.bank_status</comment>
+            <translation>банктегі мәртебе {status}</translation>
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего не отправлено.</source>
+            <comment>operations.busy_pending</comment>
+            <translation>Бұл төлем бойынша №{id} операция жүріп жатыр: {action} {amount} ({operator}) екінші менеджердің мақұлдауын күтуде. Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) отправляется в банк, ответ ещё не пришёл. Ничего не отправлено.</source>
+            <comment>operations.busy_sending</comment>
+            <translation>Бұл төлем бойынша №{id} операция жүріп жатыр: {action} {amount} ({operator}) банкке жіберілуде, жауап әлі келген жоқ. Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: итог операции «{action}» на {amount} ({operator}) ещё неизвестен; он выяснится по статусу в банке при следующей синхронизации. Ничего не отправлено.</source>
+            <comment>operations.busy_unknown</comment>
+            <translation>Бұл төлем бойынша №{id} операция жүріп жатыр: «{action}» {amount} ({operator}) операциясының нәтижесі әлі белгісіз; ол келесі синхрондау кезінде банктегі мәртебе бойынша анықталады. Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: списано {amount}</source>
+            <comment>operations.captured</comment>
+            <translation>банктегі мәртебе {status}: {amount} есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Операцию №{id} только что одобрил или отклонил кто-то другой.</source>
+            <comment>operations.decided_meanwhile</comment>
+            <translation>№{id} операцияны жаңа ғана басқа біреу мақұлдады немесе қабылдамады.</translation>
+        </message>
+        <message>
+            <source>{error} Ничего не отправлено.</source>
+            <comment>operations.error_nothing_sent</comment>
+            <translation>{error} Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>Возврат больше {limit} одобряет второй менеджер: запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.</source>
+            <comment>operations.needs_approval</comment>
+            <translation>{limit} асатын қайтаруды екінші менеджер мақұлдайды: №{id} сұрау мақұлдауды күтуде («Операциялар» қойындысы). Әзірге ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет операции №{id}.</source>
+            <comment>operations.no_such</comment>
+            <translation>«{profile}» профилінде №{id} операция жоқ.</translation>
+        </message>
+        <message>
+            <source>Не выполнено: {error}</source>
+            <comment>operations.not_done</comment>
+            <translation>Орындалмады: {error}</translation>
+        </message>
+        <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
             <comment>operations.not_read_yet</comment>
             <translation>Банкте бұл тапсырыс бойынша төлем әлі жоқ: алдымен оны синхрондаңыз.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: блокировка не снята</source>
+            <comment>operations.not_released</comment>
+            <translation>банктегі мәртебе {status}: бұғаттау алынбады</translation>
+        </message>
+        <message>
+            <source>Не отправлено: {why}</source>
+            <comment>operations.not_sent</comment>
+            <translation>Жіберілмеді: {why}</translation>
+        </message>
+        <message>
+            <source>Не отправлено: банк недоступен. {error}</source>
+            <comment>operations.not_sent_unreachable</comment>
+            <translation>Жіберілмеді: банкке қосылу мүмкін болмады. {error}</translation>
+        </message>
+        <message>
+            <source>Операция №{id} не ждёт одобрения: её состояние — {status}.</source>
+            <comment>operations.not_waiting</comment>
+            <translation>№{id} операция мақұлдауды күтпейді: оның күйі — {status}.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: ничего не списано</source>
+            <comment>operations.nothing_captured</comment>
+            <translation>банктегі мәртебе {status}: ештеңе есептен шығарылмады</translation>
+        </message>
+        <message>
+            <source>в банке статус {status} у другой транзакции ({transaction})</source>
+            <comment>operations.other_transaction</comment>
+            <translation>банктегі мәртебе {status} басқа транзакцияда ({transaction})</translation>
+        </message>
+        <message>
+            <source>{error} Итог выяснится по статусу в банке при следующей синхронизации; ничего не повторяется.</source>
+            <comment>operations.outcome_unknown</comment>
+            <translation>{error} Нәтиже келесі синхрондау кезінде банктегі мәртебе бойынша анықталады; ештеңе қайталанбайды.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}, всего возвращено {refunded} (до этого возврата — {before})</source>
+            <comment>operations.refunded</comment>
+            <translation>банктегі мәртебе {status}, барлығы {refunded} қайтарылды (осы қайтаруға дейін — {before})</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}, всего возвращено {refunded} (до этого возврата — {before}), больше этого возврата: проверьте кабинет банка</source>
+            <comment>operations.refunded_more</comment>
+            <translation>банктегі мәртебе {status}, барлығы {refunded} қайтарылды (осы қайтаруға дейін — {before}), бұл қайтарудан көп: банк кабинетін тексеріңіз</translation>
+        </message>
+        <message>
+            <source>{why} Ничего не отправлено.</source>
+            <comment>operations.refused_nothing_sent</comment>
+            <translation>{why} Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>Скажите, почему запрос отклонён.</source>
+            <comment>operations.reject_needs_reason</comment>
+            <translation>Сұрау неге қабылданбағанын айтыңыз.</translation>
+        </message>
+        <message>
+            <source>в банке статус {status}: блокировка снята</source>
+            <comment>operations.released</comment>
+            <translation>банктегі мәртебе {status}: бұғаттау алынды</translation>
+        </message>
+        <message>
+            <source>Выяснено по статусу в банке: {effect}.</source>
+            <comment>operations.settled_done</comment>
+            <translation>Банктегі мәртебе бойынша анықталды: {effect}.</translation>
+        </message>
+        <message>
+            <source>Банк этого не сделал: {effect}.</source>
+            <comment>operations.settled_not_done</comment>
+            <translation>Банк мұны орындамады: {effect}.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: {effect}; посмотрите платёж в кабинете банка.</source>
+            <comment>operations.still_unknown_look</comment>
+            <translation>Нәтиже әлі белгісіз: {effect}; төлемді банк кабинетінен қараңыз.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: статус в банке не удалось прочитать ({error}).</source>
+            <comment>operations.still_unknown_unread</comment>
+            <translation>Нәтиже әлі белгісіз: банктегі мәртебені оқу мүмкін болмады ({error}).</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: {effect}; если это не изменится, после {time} UTC операция будет считаться невыполненной.</source>
+            <comment>operations.still_unknown_until</comment>
+            <translation>Нәтиже әлі белгісіз: {effect}; бұл өзгермесе, {time} UTC кейін операция орындалмаған деп есептеледі.</translation>
+        </message>
+        <message>
+            <source>Не отправлено: программа остановилась до отправки; в банк ничего не ушло.</source>
+            <comment>operations.stopped_before_sending</comment>
+            <translation>Жіберілмеді: бағдарлама жібермес бұрын тоқтады; банкке ештеңе жеткен жоқ.</translation>
+        </message>
+        <message>
+            <source>Теперь банк показывает по этому заказу другую транзакцию ({transaction}).</source>
+            <comment>operations.transaction_changed</comment>
+            <translation>Енді банк бұл тапсырыс бойынша басқа транзакцияны ({transaction}) көрсетеді.</translation>
+        </message>
+        <message>
+            <source>действует</source>
+            <comment>operators.active</comment>
+            <translation>белсенді</translation>
+        </message>
+        <message>
+            <source>Имя оператора — от 1 до 64 символов, а не «{name}».</source>
+            <comment>operators.bad_name</comment>
+            <translation>Оператор аты 1-ден 64 таңбаға дейін болуы керек, «{name}» емес.</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» отключён и не может {what}.</source>
+            <comment>operators.disabled</comment>
+            <translation>«{name}» операторы өшірілген және {what} алмайды.</translation>
+        </message>
+        <message>
+            <source>отключён</source>
+            <comment>operators.inactive</comment>
+            <translation>өшірілген</translation>
+        </message>
+        <message>
+            <source>«{name}» — последний действующий администратор: сначала сделайте администратором кого-то ещё, иначе никто не сможет управлять операторами и настройками.</source>
+            <comment>operators.last_admin</comment>
+            <translation>«{name}» — соңғы белсенді әкімші: алдымен басқа біреуді әкімші етіңіз, әйтпесе операторлар мен баптауларды ешкім басқара алмайды.</translation>
+        </message>
+        <message>
+            <source>Оператора «{name}» нет; список операторов — в настройках или `halyk-desk operator list`.</source>
+            <comment>operators.no_such</comment>
+            <translation>«{name}» операторы жоқ; операторлар тізімі — баптауларда немесе `halyk-desk operator list`.</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» не зарегистрирован и не может {what}: администратор может добавить его с ролью «{role}» (Файл → Настройки → Операторы или `halyk-desk operator add {name} --role {role_code}`).</source>
+            <comment>operators.not_registered</comment>
+            <translation>«{name}» операторы тіркелмеген және {what} алмайды: әкімші оны «{role}» рөлімен қоса алады (Файл → Баптаулар → Операторлар немесе `halyk-desk operator add {name} --role {role_code}`).</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» — {role} и не может {what}: для этого нужна роль «{needed}» или выше.</source>
+            <comment>operators.role_too_low</comment>
+            <translation>«{name}» операторы — {role} және {what} алмайды: бұған «{needed}» немесе одан жоғары рөл қажет.</translation>
+        </message>
+        <message>
+            <source>Нет роли «{role}»: выберите одну из {roles}.</source>
+            <comment>operators.unknown_role</comment>
+            <translation>«{role}» рөлі жоқ: {roles} ішінен біреуін таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>одобрять возвраты</source>
+            <comment>permission.approve</comment>
+            <translation>қайтаруларды мақұлдай</translation>
+        </message>
+        <message>
+            <source>выгружать отчёты</source>
+            <comment>permission.export</comment>
+            <translation>есептерді түсіре</translation>
+        </message>
+        <message>
+            <source>подтверждать, снимать и возвращать платежи</source>
+            <comment>permission.move_money</comment>
+            <translation>төлемдерді растай, бұғаттауын ала және қайтара</translation>
+        </message>
+        <message>
+            <source>управлять операторами</source>
+            <comment>permission.operators</comment>
+            <translation>операторларды басқара</translation>
+        </message>
+        <message>
+            <source>смотреть платежи</source>
+            <comment>permission.read</comment>
+            <translation>төлемдерді қарай</translation>
+        </message>
+        <message>
+            <source>сверять</source>
+            <comment>permission.reconcile</comment>
+            <translation>салыстыра</translation>
+        </message>
+        <message>
+            <source>менять настройки</source>
+            <comment>permission.settings</comment>
+            <translation>баптауларды өзгерте</translation>
         </message>
         <message>
             <source>{what} (не показывается): </source>
@@ -963,6 +1328,71 @@
             <translation>клиенттің құпия кілті</translation>
         </message>
         <message>
+            <source>Нужна причина: выберите одну из {reasons}.</source>
+            <comment>reasons.missing</comment>
+            <translation>Себеп керек: {reasons} ішінен біреуін таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>Для причины «{reason}» опишите её своими словами.</source>
+            <comment>reasons.needs_words</comment>
+            <translation>«{reason}» себебі үшін оны өз сөзіңізбен жазыңыз.</translation>
+        </message>
+        <message>
+            <source>Текст причины слишком длинный: не больше 500 символов.</source>
+            <comment>reasons.too_long</comment>
+            <translation>Себеп мәтіні тым ұзын: 500 таңбадан аспауы керек.</translation>
+        </message>
+        <message>
+            <source>«{reason}» нет в списке причин: {reasons}.</source>
+            <comment>reasons.unknown</comment>
+            <translation>«{reason}» себептер тізімінде жоқ: {reasons}.</translation>
+        </message>
+        <message>
+            <source>Выполнено</source>
+            <comment>result.done</comment>
+            <translation>Орындалды</translation>
+        </message>
+        <message>
+            <source>Не удалось</source>
+            <comment>result.error</comment>
+            <translation>Сәтсіз</translation>
+        </message>
+        <message>
+            <source>Не разрешено</source>
+            <comment>result.not_allowed</comment>
+            <translation>Рұқсат етілмеген</translation>
+        </message>
+        <message>
+            <source>Ждёт одобрения</source>
+            <comment>result.pending_approval</comment>
+            <translation>Мақұлдауды күтуде</translation>
+        </message>
+        <message>
+            <source>Банк отказал</source>
+            <comment>result.refused</comment>
+            <translation>Банк бас тартты</translation>
+        </message>
+        <message>
+            <source>Итог неизвестен</source>
+            <comment>result.unknown</comment>
+            <translation>Нәтиже белгісіз</translation>
+        </message>
+        <message>
+            <source>бухгалтер</source>
+            <comment>role.accountant</comment>
+            <translation>бухгалтер</translation>
+        </message>
+        <message>
+            <source>администратор</source>
+            <comment>role.admin</comment>
+            <translation>әкімші</translation>
+        </message>
+        <message>
+            <source>менеджер</source>
+            <comment>role.manager</comment>
+            <translation>менеджер</translation>
+        </message>
+        <message>
             <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
             <comment>rules.above_held</comment>
             <translation>{amount} растау мүмкін емес: {held} бұғатталған. {held} аспайтын соманы растаңыз.</translation>
@@ -981,6 +1411,11 @@
             <source>Возврат — не меньше {minimum}; можно от {minimum} до {remaining}.</source>
             <comment>rules.below_minimum</comment>
             <translation>Қайтару {minimum} кем болмауы керек; {minimum} бастап {remaining} дейін болады.</translation>
+        </message>
+        <message>
+            <source>Блокировка снимается только целиком: {held}, а не {amount}.</source>
+            <comment>rules.cancel_in_full</comment>
+            <translation>Бұғаттау тек толығымен алынады: {held}, {amount} емес.</translation>
         </message>
         <message>
             <source>Снять можно только блокировку, а этот платёж — «{state}».</source>

@@ -676,8 +676,78 @@
     <context>
         <name>Messages</name>
         <message>
+            <source>снятие блокировки</source>
+            <comment>action.cancel</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>подтверждение списания</source>
+            <comment>action.confirm</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>action.refund</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}</source>
+            <comment>cli.approval</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}, примечание: {note}</source>
+            <comment>cli.approval_noted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{question} [y/N] </source>
+            <comment>cli.ask</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Одобрить и отправить: {action} {amount} по заказу {invoice}, запросил {operator}?</source>
+            <comment>cli.ask_approve</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Снять блокировку {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_cancel</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Подтвердить {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_confirm</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Подтвердить всю блокировку по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_confirm_all</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Вернуть {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_refund</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Вернуть всё, что осталось, по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
+            <comment>cli.ask_refund_all</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
+            <comment>cli.needs_yes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Одобрения не ждёт ни один возврат.</source>
+            <comment>cli.no_approvals</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -686,8 +756,53 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Не разрешено: {why}</source>
+            <comment>cli.not_allowed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не дата вида 2026-11-01.</source>
+            <comment>cli.not_an_iso_date</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ничего не отправлено.</source>
+            <comment>cli.nothing_sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выяснять нечего: итог каждой операции известен.</source>
+            <comment>cli.nothing_to_resolve</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор {name} отключён.</source>
+            <comment>cli.operator_disabled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор {name} — {role}.</source>
+            <comment>cli.operator_role</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice}.</source>
+            <comment>cli.outcome</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{result}: {action} {amount}, заказ {invoice} (операция №{id}).</source>
+            <comment>cli.outcome_numbered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
             <comment>cli.range_backwards</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
+            <comment>cli.rejected</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -821,8 +936,258 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Банк принял операцию: {effect}.</source>
+            <comment>operations.accepted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк принял операцию, но {effect}; итог выяснится по статусу в банке при следующей синхронизации.</source>
+            <comment>operations.accepted_unclear</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк принял операцию, но её статус не удалось прочитать для проверки ({error}); итог выяснится при следующей синхронизации.</source>
+            <comment>operations.accepted_unread</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операцию №{id} запросил {operator}: одобрить её должен другой менеджер.</source>
+            <comment>operations.approve_own</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк отказал: {why}</source>
+            <comment>operations.bank_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}</source>
+            <comment>operations.bank_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего не отправлено.</source>
+            <comment>operations.busy_pending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) отправляется в банк, ответ ещё не пришёл. Ничего не отправлено.</source>
+            <comment>operations.busy_sending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>По этому платежу уже идёт операция №{id}: итог операции «{action}» на {amount} ({operator}) ещё неизвестен; он выяснится по статусу в банке при следующей синхронизации. Ничего не отправлено.</source>
+            <comment>operations.busy_unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}: списано {amount}</source>
+            <comment>operations.captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операцию №{id} только что одобрил или отклонил кто-то другой.</source>
+            <comment>operations.decided_meanwhile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{error} Ничего не отправлено.</source>
+            <comment>operations.error_nothing_sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возврат больше {limit} одобряет второй менеджер: запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.</source>
+            <comment>operations.needs_approval</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет операции №{id}.</source>
+            <comment>operations.no_such</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не выполнено: {error}</source>
+            <comment>operations.not_done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>У банка ещё нет платежа по этому заказу: сначала синхронизируйте его.</source>
             <comment>operations.not_read_yet</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}: блокировка не снята</source>
+            <comment>operations.not_released</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не отправлено: {why}</source>
+            <comment>operations.not_sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не отправлено: банк недоступен. {error}</source>
+            <comment>operations.not_sent_unreachable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операция №{id} не ждёт одобрения: её состояние — {status}.</source>
+            <comment>operations.not_waiting</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}: ничего не списано</source>
+            <comment>operations.nothing_captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status} у другой транзакции ({transaction})</source>
+            <comment>operations.other_transaction</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{error} Итог выяснится по статусу в банке при следующей синхронизации; ничего не повторяется.</source>
+            <comment>operations.outcome_unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}, всего возвращено {refunded} (до этого возврата — {before})</source>
+            <comment>operations.refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}, всего возвращено {refunded} (до этого возврата — {before}), больше этого возврата: проверьте кабинет банка</source>
+            <comment>operations.refunded_more</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{why} Ничего не отправлено.</source>
+            <comment>operations.refused_nothing_sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Скажите, почему запрос отклонён.</source>
+            <comment>operations.reject_needs_reason</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в банке статус {status}: блокировка снята</source>
+            <comment>operations.released</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выяснено по статусу в банке: {effect}.</source>
+            <comment>operations.settled_done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк этого не сделал: {effect}.</source>
+            <comment>operations.settled_not_done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог пока неизвестен: {effect}; посмотрите платёж в кабинете банка.</source>
+            <comment>operations.still_unknown_look</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог пока неизвестен: статус в банке не удалось прочитать ({error}).</source>
+            <comment>operations.still_unknown_unread</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог пока неизвестен: {effect}; если это не изменится, после {time} UTC операция будет считаться невыполненной.</source>
+            <comment>operations.still_unknown_until</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не отправлено: программа остановилась до отправки; в банк ничего не ушло.</source>
+            <comment>operations.stopped_before_sending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Теперь банк показывает по этому заказу другую транзакцию ({transaction}).</source>
+            <comment>operations.transaction_changed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>действует</source>
+            <comment>operators.active</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Имя оператора — от 1 до 64 символов, а не «{name}».</source>
+            <comment>operators.bad_name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор «{name}» отключён и не может {what}.</source>
+            <comment>operators.disabled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отключён</source>
+            <comment>operators.inactive</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{name}» — последний действующий администратор: сначала сделайте администратором кого-то ещё, иначе никто не сможет управлять операторами и настройками.</source>
+            <comment>operators.last_admin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператора «{name}» нет; список операторов — в настройках или `halyk-desk operator list`.</source>
+            <comment>operators.no_such</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор «{name}» не зарегистрирован и не может {what}: администратор может добавить его с ролью «{role}» (Файл → Настройки → Операторы или `halyk-desk operator add {name} --role {role_code}`).</source>
+            <comment>operators.not_registered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор «{name}» — {role} и не может {what}: для этого нужна роль «{needed}» или выше.</source>
+            <comment>operators.role_too_low</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нет роли «{role}»: выберите одну из {roles}.</source>
+            <comment>operators.unknown_role</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>одобрять возвраты</source>
+            <comment>permission.approve</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>выгружать отчёты</source>
+            <comment>permission.export</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>подтверждать, снимать и возвращать платежи</source>
+            <comment>permission.move_money</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>управлять операторами</source>
+            <comment>permission.operators</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>смотреть платежи</source>
+            <comment>permission.read</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сверять</source>
+            <comment>permission.reconcile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>менять настройки</source>
+            <comment>permission.settings</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -961,6 +1326,71 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Нужна причина: выберите одну из {reasons}.</source>
+            <comment>reasons.missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Для причины «{reason}» опишите её своими словами.</source>
+            <comment>reasons.needs_words</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Текст причины слишком длинный: не больше 500 символов.</source>
+            <comment>reasons.too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{reason}» нет в списке причин: {reasons}.</source>
+            <comment>reasons.unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выполнено</source>
+            <comment>result.done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось</source>
+            <comment>result.error</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не разрешено</source>
+            <comment>result.not_allowed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ждёт одобрения</source>
+            <comment>result.pending_approval</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк отказал</source>
+            <comment>result.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог неизвестен</source>
+            <comment>result.unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>бухгалтер</source>
+            <comment>role.accountant</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>администратор</source>
+            <comment>role.admin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>менеджер</source>
+            <comment>role.manager</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Нельзя подтвердить {amount}: заблокировано {held}. Подтвердите не больше {held}.</source>
             <comment>rules.above_held</comment>
             <translation type="unfinished" />
@@ -978,6 +1408,11 @@
         <message>
             <source>Возврат — не меньше {minimum}; можно от {minimum} до {remaining}.</source>
             <comment>rules.below_minimum</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировка снимается только целиком: {held}, а не {amount}.</source>
+            <comment>rules.cancel_in_full</comment>
             <translation type="unfinished" />
         </message>
         <message>

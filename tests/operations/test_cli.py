@@ -19,7 +19,7 @@ from halyk_desk import cli
 from halyk_desk.sandbox import TEST_CLIENT_SECRET, Refusal, RefusalCode
 from halyk_desk.secrets import SecretStore
 
-KEYS = {"invoice_id", "action", "amount", "result", "message", "operation_id"}
+KEYS = {"invoice_id", "action", "amount", "result", "message", "code", "params", "operation_id"}
 
 
 @pytest.fixture
@@ -54,7 +54,12 @@ def test_done_is_0_with_the_result_in_json(run, bank):
     result = as_json(out)
     assert result == {"invoice_id": "000500", "action": "confirm", "amount": "1200.50",
                       "result": "done", "message": result["message"],
+                      "code": "operations.accepted",
+                      "params": {"effect": {"code": "operations.captured",
+                                            "params": {"status": "CHARGE", "amount": "1200.50"}}},
                       "operation_id": result["operation_id"]}
+    assert result["message"] == ("The bank accepted it: the bank's status is CHARGE: "
+                                 "KZT 1,200.50 captured.")
     assert isinstance(result["operation_id"], int)
     assert bank.get("000500").charged_minor == 1200_50
 
@@ -64,7 +69,7 @@ def test_text_output_names_the_result_order_and_operation(run, bank, ctx):
     code, out, _ = run("refund", "000501", "--amount", "100", "--reason", "брак",
                        "--note", "акт 7", "--yes")
     assert code == 0
-    assert out.startswith("Done: refund 100,00\u00a0₸ for order 000501 (operation #")
+    assert out.startswith("Done: refund KZT 100.00 for order 000501 (operation #")
     [op] = journal(ctx)
     assert (op.reason.code, op.reason.text, op.note) == ("Другое", "брак", "акт 7")
 
