@@ -4,10 +4,14 @@
     python packaging/build.py --installer   # ... then the Windows installer (Windows, Inno Setup 6)
 
 Runs PyInstaller from the project's .venv, creating it and installing the `packaging` extra there
-when PyInstaller is missing. The smoke test starts the built program offscreen on a new temporary
-data folder: `--help` must work, and the window must open, load the sandbox's demo data, sync with
-the sandbox bank and close with exit code 0 (HALYK_DESK_PROBE=sync, see window_probe.py).
-Anything else fails the build with the program's output. On Linux the result is then packed as
+when PyInstaller is missing. On Linux the bundle must carry the
+libraries of Qt's X11 and Wayland plugins (bundle.display_libraries_not_carried). The smoke test
+starts the built program offscreen on a new temporary data folder: `--help` must work, and the
+window must open, load the sandbox's demo data, sync with the sandbox bank and close with exit
+code 0 (HALYK_DESK_PROBE=sync, see window_probe.py); on Linux then the same on a real X server and
+Wayland compositor, with a screenshot from each (display_server.py; where they are not installed
+the build says so, and HALYK_DESK_REQUIRE_DISPLAY=1 makes that a failure). Anything else fails the
+build with the program's output. On Linux the result is then packed as
 dist/halyk-desk-<version>-linux-<machine>.tar.gz with install.sh, the menu entry and the icons.
 """
 
@@ -25,8 +29,11 @@ import time
 from pathlib import Path
 
 import bundle
+import display_server
 
 ROOT = bundle.ROOT
+# The checks of the bundle read its libraries with halyk_desk's own (pure-Python) ELF reader.
+sys.path.insert(0, str(ROOT))
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "halyk-desk.spec"
 ISS = HERE / "windows" / "halyk-desk.iss"
@@ -36,6 +43,12 @@ OUTPUT = DIST / bundle.NAME
 WINDOWS = sys.platform == "win32"
 #: Seconds the smoke test gives the program: a first start seeds the demo data and syncs it.
 SMOKE_TIMEOUT_S = 300
+
+
+#: Set to 1 (CI) to make a missing display server fail the build instead of being reported.
+REQUIRE_DISPLAY_ENV = "HALYK_DESK_REQUIRE_DISPLAY"
+#: A window on the screen has far more colours than this; a blank screen has one.
+MIN_COLOURS = 50
 
 
 class BuildError(RuntimeError):
@@ -132,6 +145,54 @@ def smoke_test() -> None:
                   stdout_has=["probe: shown"], stderr_has=("refused",), code=1)
 
 
+def check_display_libraries() -> None:
+    """The bundle carries every library its X11 and Wayland plugins need beyond what every
+    desktop has (bundle.FROM_THE_SYSTEM): PyInstaller copies them from the build machine, and
+    leaves out with only a warning those the build machine lacks."""
+    from halyk_desk.ui.shared_libraries import debian_package
+
+    lacking = bundle.display_libraries_not_carried(OUTPUT / "_internal")
+    if lacking:
+        packages = " ".join(dict.fromkeys(debian_package(name) for name in lacking))
+        raise BuildError(
+            f"the bundle lacks libraries of Qt's X11/Wayland plugins ({' '.join(lacking)}): "
+            f"the build machine does not have them. Install them (sudo apt-get install "
+            f"{packages}) and build again.")
+    print("ok: the bundle carries the libraries of its X11 and Wayland plugins", flush=True)
+
+
+def display_smoke_test() -> None:
+    """The bundle on a real X server (Xvfb) and Wayland compositor (weston) at 1366×768: the
+    window appears, loads the demo data and syncs them, the screen shows it (a screenshot taken
+    from the display server, kept in dist/), and the program exits 0 once it closes.
+    Without the servers this is reported as not done; HALYK_DESK_REQUIRE_DISPLAY=1 fails."""
+    version = bundle.version()
+    expected = [f"probe: version {version}", "probe: shown", "probe: settled",
+                "probe: sync started", "probe: settled", "probe: ok", "probe: holding"]
+    for name, server in (("X11", display_server.xvfb), ("Wayland", display_server.weston)):
+        what = f"window on {name}"
+        try:
+            with server() as display, tempfile.TemporaryDirectory(prefix="halyk-smoke-") as temp:
+                env = smoke_environment(Path(temp), "sync")
+                del env["QT_QPA_PLATFORM"]
+                run = display_server.run_held([str(program())], env, display,
+                                              timeout_s=SMOKE_TIMEOUT_S)
+        except display_server.DisplayUnavailable as exc:
+            if os.environ.get(REQUIRE_DISPLAY_ENV) == "1":
+                raise BuildError(f"{what}: {exc} ({REQUIRE_DISPLAY_ENV}=1)") from exc
+            print(f"NOT TESTED: {what}: {exc}", flush=True)
+            continue
+        lines = [line for line in run.stdout.splitlines() if line.startswith("probe:")]
+        if run.returncode != 0 or lines != expected or "Traceback" in run.stderr:
+            raise BuildError(f"{what}: exit code {run.returncode}\n--- stdout ---\n{run.stdout}"
+                             f"\n--- stderr ---\n{run.stderr}")
+        picture = DIST / f"smoke-{name.lower()}.png"
+        if run.screenshot is None or run.screenshot.colours() < MIN_COLOURS:
+            raise BuildError(f"{what}: the screen stayed blank")
+        run.screenshot.write_png(picture)
+        print(f"ok: {what}, demo data, sync; screenshot {picture.relative_to(ROOT)}", flush=True)
+
+
 def linux_archive_name() -> str:
     return f"{bundle.NAME}-{bundle.version()}-linux-{platform.machine()}"
 
@@ -200,8 +261,12 @@ def main(argv: list[str] | None = None) -> int:
         seconds = build(python)
         size_mb = folder_size(OUTPUT) / 1e6
         print(f"built {OUTPUT.relative_to(ROOT)} in {seconds:.0f} s: {size_mb:.0f} MB", flush=True)
+        if sys.platform.startswith("linux"):
+            check_display_libraries()
         if not args.no_smoke:
             smoke_test()
+            if sys.platform.startswith("linux"):
+                display_smoke_test()
         if sys.platform.startswith("linux"):
             archive = make_linux_archive()
             print(f"archive: {archive.relative_to(ROOT)} ({archive.stat().st_size / 1e6:.0f} MB)",

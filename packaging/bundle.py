@@ -42,6 +42,17 @@ EXCLUDES = ("tkinter", "_tkinter", "pytest", "_pytest", "pytestqt", "hypothesis"
             "pygments")
 #: Qt's own translations (standard dialogs' buttons) kept: the program's languages.
 QT_LANGUAGES = ("ru", "kk", "en")
+#: The platform plugins of a Linux desktop, whose libraries the bundle carries.
+DISPLAY_PLUGINS = ("libqxcb.so", "libqwayland.so")
+#: What the bundle takes from the system instead (PyInstaller leaves these out, and rightly):
+#: the C library; GL and EGL, which come with the graphics drivers; libxcb itself and Wayland's
+#: client libraries, whose versions go with the system's X server, Mesa and compositor. Every
+#: desktop has them (libc6, libgl1, libegl1, libxcb1; libwayland-client0, libwayland-cursor0);
+#: where one is missing, the program names its package at start (halyk_desk/ui/platform_check).
+FROM_THE_SYSTEM = re.compile(
+    r"(libc|libm|libdl|libpthread|librt|ld-linux[-\w]*|libGL|libEGL|libxcb"
+    r"|libwayland-(client|cursor|egl))\.so[.\d]*"
+)
 
 
 def keep_data(destination: str) -> bool:
@@ -129,3 +140,17 @@ def windows_version_info():  # -> PyInstaller's VSVersionInfo; PyInstaller is im
             vi.VarFileInfo([vi.VarStruct("Translation", [0x0409, 1200])]),
         ],
     )
+
+
+def display_libraries_not_carried(internal: Path) -> list[str]:
+    """Libraries that the bundle's X11 and Wayland plugins (and the window's Qt modules) need
+    but that are neither in the bundle's folder `internal` (where PyInstaller's launcher points
+    the loader: LD_LIBRARY_PATH) nor FROM_THE_SYSTEM. PyInstaller leaves out, with only a
+    warning, any library the build machine lacks."""
+    from halyk_desk.ui.shared_libraries import system_libraries
+
+    pyside = internal / "PySide6"
+    roots = [pyside / "Qt" / "plugins" / "platforms" / name for name in DISPLAY_PLUGINS]
+    needed = system_libraries([*roots, *sorted(pyside.glob("QtWidgets.*so"))])
+    return [name for name in needed
+            if not (internal / name).exists() and not FROM_THE_SYSTEM.fullmatch(name)]

@@ -99,3 +99,23 @@ def test_qt_translations_are_kept_for_the_programs_languages_only():
 
 def test_test_tools_stay_out_of_the_bundle():
     assert {"pytest", "hypothesis", "pygments", "tkinter"} <= set(bundle.EXCLUDES)
+
+
+def test_the_bundle_must_carry_the_display_plugins_libraries(tmp_path):
+    """Read from the real plugins: a bundle folder with PySide6 but none of the libraries lacks
+    the xcb helpers, not what it takes from the system; with them all there it lacks nothing."""
+    from halyk_desk.ui.platform_check import pyside_folder
+
+    internal = tmp_path / "_internal"
+    internal.mkdir()
+    (internal / "PySide6").symlink_to(pyside_folder())
+    lacking = bundle.display_libraries_not_carried(internal)
+    for name in ("libxcb-icccm.so.4", "libxcb-cursor.so.0", "libxkbcommon-x11.so.0",
+                 "libfontconfig.so.1"):
+        assert name in lacking
+    for name in ("libxcb.so.1", "libGL.so.1", "libEGL.so.1", "libc.so.6",
+                 "libwayland-client.so.0", "libwayland-cursor.so.0"):
+        assert name not in lacking
+    for name in lacking:
+        (internal / name).touch()
+    assert bundle.display_libraries_not_carried(internal) == []
