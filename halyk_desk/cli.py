@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
-from halyk_desk import __version__, messages
+from halyk_desk import __version__, logs, messages
+
+log = logging.getLogger(__name__)
 
 # One line per command module; order is the order of `--help`.
 COMMAND_MODULES = [
@@ -22,6 +25,7 @@ COMMAND_MODULES = [
     "halyk_desk.commands.money",
     "halyk_desk.commands.reconcile",
     "halyk_desk.commands.database",
+    "halyk_desk.commands.support",
 ]
 
 
@@ -79,16 +83,35 @@ def window(args: argparse.Namespace) -> int:
     return run_window(args)
 
 
+def start_journal(args: argparse.Namespace) -> None:
+    """The journal (halyk_desk/logs.py) in the logs folder of --home, for --operator."""
+    from halyk_desk.paths import resolve_paths
+
+    try:
+        log_dir = resolve_paths(args.home, create=False).log_dir
+    except OSError:
+        return
+    logs.configure(log_dir, args.operator or logs.default_operator())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     messages.use(choose_language(argv))
     if not argv:
         # The window, with every option at its default. Building the parser would import every
         # command module (and through them SQLAlchemy, httpx...) before the window could appear.
-        return window(argparse.Namespace(home=None, db=None, profile=None, operator=None,
-                                         command=None))
+        args = argparse.Namespace(home=None, db=None, profile=None, operator=None, command=None)
+        start_journal(args)
+        return window(args)
     parser = build_parser()
     args = parser.parse_args(argv)
+    start_journal(args)
     if args.command is None:
         return window(args)
-    return int(args.func(args) or 0)
+    log.info("halyk-desk %s: %s", __version__, args.command)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:  # a fault of the program: the journal keeps the traceback
+        log.exception("Command %s failed unexpectedly", args.command)
+        print(f"halyk-desk: {logs.unexpected(exc)}", file=sys.stderr)
+        return 1

@@ -20,6 +20,7 @@ import keyring
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from halyk_desk import logs
 from halyk_desk.jsonfile import read_json_object, write_json_atomic
 
 SERVICE = "halyk-desk"
@@ -74,6 +75,7 @@ class SecretStore:
             raise ValueError(f"Profile {profile!r} is built in; its secret cannot be changed.")
         if not secret:
             raise ValueError(f"The client secret of profile {profile!r} is empty.")
+        logs.secret(secret)
         backend = self.backend
         if usable_backend(backend):
             try:
@@ -103,8 +105,11 @@ class SecretStore:
                             profile, type(exc).__name__, self.fallback_path)
             else:
                 if secret is not None:
+                    logs.secret(secret)
                     return secret
-        return self._read_file().get(profile)
+        found = self._read_file().get(profile)
+        logs.secret(found)
+        return found
 
     def location(self, profile: str) -> str | None:
         """Where the secret of `profile` is kept (for `profile list`), None when there is none."""

@@ -183,15 +183,7 @@ def _when(found: admin.BackupFile | None) -> str:
 def _info(args: argparse.Namespace, workspace: Workspace) -> int:
     info = admin.database_info(workspace.store, workspace.paths)
     if args.json:
-        document = {
-            "address": info.address, "dialect": info.dialect, "server": info.server,
-            "revision": info.revision, "head": info.head, "counts": info.counts,
-            "file_size": info.file_size,
-            "last_backup": str(info.last_backup.path) if info.last_backup else None,
-            "last_upgrade_copy": (str(info.last_upgrade_copy.path)
-                                  if info.last_upgrade_copy else None),
-        }
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print(json.dumps(info.to_json(), ensure_ascii=False, indent=2))
         return OK
     state = "current" if info.schema_current else "differs from this program's"
     print(f"Database:  {info.address}")

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from halyk_desk import __version__
+from halyk_desk import __version__, logs
 from halyk_desk.domain import Money, as_utc, normalize_invoice_id
 from halyk_desk.epay import errors
 from halyk_desk.epay.models import FieldError, OperationRecord, PaymentStatus
@@ -384,6 +384,8 @@ class EpayClient:
         self, call: _Call, form: dict[str, str], hint: str,
         refused: type[errors.EpayError] = errors.AuthenticationFailed,
     ) -> Issued:
+        for name in ("client_secret", "password", "refresh_token"):
+            logs.secret(form.get(name))
         try:
             resp = self._http.post(self.profile.oauth_url, data=form)
         except _NO_ANSWER as exc:
@@ -404,8 +406,10 @@ class EpayClient:
             token = reply["access_token"]
             if not isinstance(token, str) or not token:
                 raise ValueError("empty access_token")
+            logs.secret(token)
             lifetime = parse_expires_in(reply["expires_in"])
             refresh = reply.get("refresh_token")
+            logs.secret(refresh if isinstance(refresh, str) else None)
         except (ValueError, KeyError, TypeError, AttributeError):
             # The message describes the reply's shape only: the body itself may hold a token.
             raise call.fail(

@@ -11,11 +11,11 @@ last used, else `sandbox`), --operator (else the operating system's user name).
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
+from halyk_desk.logs import default_operator
 from halyk_desk.paths import AppPaths, resolve_paths
 from halyk_desk.secrets import SecretStore
 from halyk_desk.services import profiles
@@ -79,13 +79,6 @@ def open_workspace(args: Any) -> Workspace:
         store.close()
         raise
     return Workspace(paths, settings, store)
-
-
-def default_operator() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name (a container without a passwd entry)
-        return "operator"
 
 
 def open_context(args: Any) -> AppContext:

@@ -110,6 +110,17 @@ class DatabaseInfo:
     def schema_current(self) -> bool:
         return self.revision == self.head
 
+    def to_json(self) -> dict[str, object]:
+        """For `db info --json` and the support report."""
+        return {
+            "address": self.address, "dialect": self.dialect, "server": self.server,
+            "revision": self.revision, "head": self.head, "counts": self.counts,
+            "file_size": self.file_size,
+            "last_backup": str(self.last_backup.path) if self.last_backup else None,
+            "last_upgrade_copy": (str(self.last_upgrade_copy.path)
+                                  if self.last_upgrade_copy else None),
+        }
+
 
 def _file(path: Path) -> BackupFile:
     stat = path.stat()

@@ -3,7 +3,7 @@
     Файл:    Синхронизировать (F5), Импорт заказов… (Ctrl+I), Экспорт… (Ctrl+E),
              Настройки… (Ctrl+,), Выход (Ctrl+Q)
     Правка:  Найти платёж (Ctrl+F)
-    Справка: О программе
+    Справка: Сохранить отчёт для поддержки…, О программе
 
 Ctrl+E exports what the open tab shows: a tab that can export has an `export()` method (the
 reconciliation tab its workbook); on other tabs the action is disabled and its tooltip says where
@@ -37,6 +37,7 @@ class WindowMenus(QObject):
         self.window = window
         self.open_dialog: OpenDialog = open_window_modal
         self.importer: Any = None  # made on first use: it imports the services
+        self.reporter: Any = None
         bar = window.menuBar()
 
         file_menu = bar.addMenu(self.tr("&Файл"))
@@ -60,11 +61,14 @@ class WindowMenus(QObject):
 
         help_menu = bar.addMenu(self.tr("&Справка"))
         help_menu.setObjectName("helpMenu")
+        self.support_action = self._action(self.tr("&Сохранить отчёт для поддержки…"), "",
+                                           self.save_support_report)
+        help_menu.addAction(self.support_action)
         self.about_action = self._action(self.tr("&О программе"), "", self.open_about)
         help_menu.addAction(self.about_action)
 
         self._needs_data = (self.import_action, self.export_action, self.settings_action,
-                            self.find_action, self.about_action)
+                            self.find_action, self.about_action, self.support_action)
         for action in self._needs_data:
             action.setEnabled(False)
         window.tabs.currentChanged.connect(self._tab_changed)
@@ -113,6 +117,13 @@ class WindowMenus(QObject):
         if self.importer is None:
             self.importer = OrdersImporter(self.window)
         self.importer.run()
+
+    def save_support_report(self) -> None:
+        from halyk_desk.ui.support_report import SupportReporter
+
+        if self.reporter is None:
+            self.reporter = SupportReporter(self.window)
+        self.reporter.run()
 
     def open_about(self) -> QDialog:
         from halyk_desk.ui.about import AboutDialog

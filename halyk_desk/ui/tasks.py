@@ -9,6 +9,7 @@ Nothing long ever runs on the GUI thread.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,10 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from halyk_desk import logs
 from halyk_desk.ui.signals import emit
+
+log = logging.getLogger(__name__)
 
 OnDone = Callable[[Any, BaseException | None], None]
 
@@ -107,7 +111,32 @@ class _Job(QRunnable):
             result, error = self._func(**self._kwargs), None
         except BaseException as exc:  # delivered to on_done, which decides what the user sees
             result, error = None, exc
+            if not explained(exc):
+                name = getattr(self._func, "__qualname__", repr(self._func))
+                log.error("Unexpected error in %s", name, exc_info=exc)
+                error = UnexpectedError(exc)
         self._task.finish(result, error)
+
+
+class UnexpectedError(Exception):
+    """A fault of the program in a worker: its traceback went to the journal; people read one
+    plain sentence that says so."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return str(logs.unexpected(self.cause))
+
+
+def explained(error: BaseException) -> bool:
+    """Whether `error` carries a message for people: the program's own errors, and the system's
+    about files and connections. Anything else (KeyError, a database driver's error...) is a
+    fault whose details belong in the journal."""
+    if not isinstance(error, Exception):
+        return True  # KeyboardInterrupt, SystemExit: not errors to explain
+    return isinstance(error, OSError) or type(error).__module__.startswith("halyk_desk.")
 
 
 def run_task(

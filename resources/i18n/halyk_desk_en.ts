@@ -693,6 +693,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>refund</translation>
         </message>
         <message>
+            <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
+            <comment>app.unexpected_error</comment>
+            <translation>Internal error of the program ({kind}); nothing was done. The details are saved in the journal.</translation>
+        </message>
+        <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation>No cabinet password is stored for profile «{profile}» (cabinet user {user}): add it with `halyk-desk profile edit {profile} --cabinet-password-stdin`.</translation>
@@ -1556,6 +1561,36 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>не проверен</source>
             <comment>state.unknown</comment>
             <translation>not checked</translation>
+        </message>
+        <message>
+            <source>отчёт не записан (сообщение говорит почему)</source>
+            <comment>support.exit_failed</comment>
+            <translation>the report is not written (the message says why)</translation>
+        </message>
+        <message>
+            <source>отчёт записан</source>
+            <comment>support.exit_written</comment>
+            <translation>the report is written</translation>
+        </message>
+        <message>
+            <source>записать отчёт для поддержки (ZIP): журнал, версии, настройки без секретов, сведения о базе</source>
+            <comment>support.help</comment>
+            <translation>write a report for support (ZIP): the journal, versions, settings without secrets, the database's details</translation>
+        </message>
+        <message>
+            <source>Отчёт не записан в {path}: {reason}. Выберите папку, в которую можно писать.</source>
+            <comment>support.not_written</comment>
+            <translation>The report is not written to {path}: {reason}. Choose a folder you may write to.</translation>
+        </message>
+        <message>
+            <source>куда записать ZIP-файл, например halyk-desk-support.zip</source>
+            <comment>support.path_help</comment>
+            <translation>where to write the ZIP file, e.g. halyk-desk-support.zip</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки записан: {path}. Отправьте этот файл в поддержку; секретов в нём нет.</source>
+            <comment>support.written</comment>
+            <translation>The support report is written: {path}. Send this file to support; it holds no secrets.</translation>
         </message>
     </context>
     <context>
@@ -3082,6 +3117,45 @@ Reason: {reason}.</translation>
         </message>
     </context>
     <context>
+        <name>SupportReporter</name>
+        <message>
+            <source>Сохранить отчёт для поддержки</source>
+            <translation>Save a report for support</translation>
+        </message>
+        <message>
+            <source>Архив ZIP (*.zip)</source>
+            <translation>ZIP archive (*.zip)</translation>
+        </message>
+        <message>
+            <source>Записываю отчёт для поддержки…</source>
+            <translation>Writing the report for support…</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки</source>
+            <translation>Report for support</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки не записан.</source>
+            <translation>The report for support is not written.</translation>
+        </message>
+        <message>
+            <source>Отчёт не записан: {error}</source>
+            <translation>The report is not written: {error}</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки записан.</source>
+            <translation>The report for support is written.</translation>
+        </message>
+        <message>
+            <source>Отчёт записан: {path}
+
+Отправьте этот файл в поддержку. В нём журнал, версии, настройки и сведения о базе; секретов, токенов и номеров карт в нём нет.</source>
+            <translation>The report is written: {path}
+
+Send this file to support. It holds the journal, versions, settings and the database's details; no secrets, tokens or card numbers.</translation>
+        </message>
+    </context>
+    <context>
         <name>SyncPanel</name>
         <message>
             <source>Отмена</source>
@@ -3218,6 +3292,10 @@ Reason: {reason}.</translation>
         <message>
             <source>&amp;Справка</source>
             <translation>&amp;Help</translation>
+        </message>
+        <message>
+            <source>&amp;Сохранить отчёт для поддержки…</source>
+            <translation>&amp;Save a report for support…</translation>
         </message>
         <message>
             <source>&amp;О программе</source>

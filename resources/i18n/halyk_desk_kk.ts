@@ -693,6 +693,11 @@
             <translation>қайтару</translation>
         </message>
         <message>
+            <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
+            <comment>app.unexpected_error</comment>
+            <translation>Бағдарламаның ішкі қатесі ({kind}), әрекет орындалмады. Толығырақ мәліметтер журналда сақталды.</translation>
+        </message>
+        <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation>«{profile}» профилі үшін кабинет құпиясөзі сақталмаған (пайдаланушы {user}): оны `halyk-desk profile edit {profile} --cabinet-password-stdin` командасымен қосыңыз.</translation>
@@ -1556,6 +1561,36 @@
             <source>не проверен</source>
             <comment>state.unknown</comment>
             <translation>тексерілмеген</translation>
+        </message>
+        <message>
+            <source>отчёт не записан (сообщение говорит почему)</source>
+            <comment>support.exit_failed</comment>
+            <translation>есеп жазылмады (хабарлама себебін айтады)</translation>
+        </message>
+        <message>
+            <source>отчёт записан</source>
+            <comment>support.exit_written</comment>
+            <translation>есеп жазылды</translation>
+        </message>
+        <message>
+            <source>записать отчёт для поддержки (ZIP): журнал, версии, настройки без секретов, сведения о базе</source>
+            <comment>support.help</comment>
+            <translation>қолдау қызметіне есеп жазу (ZIP): журнал, нұсқалар, құпиясыз баптаулар, дерекқор туралы мәліметтер</translation>
+        </message>
+        <message>
+            <source>Отчёт не записан в {path}: {reason}. Выберите папку, в которую можно писать.</source>
+            <comment>support.not_written</comment>
+            <translation>Есеп {path} ішіне жазылмады: {reason}. Жазуға болатын буманы таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>куда записать ZIP-файл, например halyk-desk-support.zip</source>
+            <comment>support.path_help</comment>
+            <translation>ZIP файлын қайда жазу керек, мысалы halyk-desk-support.zip</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки записан: {path}. Отправьте этот файл в поддержку; секретов в нём нет.</source>
+            <comment>support.written</comment>
+            <translation>Қолдау қызметіне арналған есеп жазылды: {path}. Бұл файлды қолдау қызметіне жіберіңіз; онда құпиялар жоқ.</translation>
         </message>
     </context>
     <context>
@@ -3082,6 +3117,45 @@
         </message>
     </context>
     <context>
+        <name>SupportReporter</name>
+        <message>
+            <source>Сохранить отчёт для поддержки</source>
+            <translation>Қолдау қызметіне есепті сақтау</translation>
+        </message>
+        <message>
+            <source>Архив ZIP (*.zip)</source>
+            <translation>ZIP мұрағаты (*.zip)</translation>
+        </message>
+        <message>
+            <source>Записываю отчёт для поддержки…</source>
+            <translation>Қолдау қызметіне есеп жазылуда…</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки</source>
+            <translation>Қолдау қызметіне есеп</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки не записан.</source>
+            <translation>Қолдау қызметіне есеп жазылмады.</translation>
+        </message>
+        <message>
+            <source>Отчёт не записан: {error}</source>
+            <translation>Есеп жазылмады: {error}</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки записан.</source>
+            <translation>Қолдау қызметіне есеп жазылды.</translation>
+        </message>
+        <message>
+            <source>Отчёт записан: {path}
+
+Отправьте этот файл в поддержку. В нём журнал, версии, настройки и сведения о базе; секретов, токенов и номеров карт в нём нет.</source>
+            <translation>Есеп жазылды: {path}
+
+Бұл файлды қолдау қызметіне жіберіңіз. Онда журнал, нұсқалар, баптаулар және дерекқор туралы мәліметтер бар; құпиялар, токендер және карта нөмірлері жоқ.</translation>
+        </message>
+    </context>
+    <context>
         <name>SyncPanel</name>
         <message>
             <source>Отмена</source>
@@ -3218,6 +3292,10 @@
         <message>
             <source>&amp;Справка</source>
             <translation>&amp;Анықтама</translation>
+        </message>
+        <message>
+            <source>&amp;Сохранить отчёт для поддержки…</source>
+            <translation>Қолдау қызметіне есепті &amp;сақтау…</translation>
         </message>
         <message>
             <source>&amp;О программе</source>

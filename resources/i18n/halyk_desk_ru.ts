@@ -691,6 +691,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
+            <comment>app.unexpected_error</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation type="unfinished" />
@@ -1553,6 +1558,36 @@
         <message>
             <source>не проверен</source>
             <comment>state.unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отчёт не записан (сообщение говорит почему)</source>
+            <comment>support.exit_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отчёт записан</source>
+            <comment>support.exit_written</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>записать отчёт для поддержки (ZIP): журнал, версии, настройки без секретов, сведения о базе</source>
+            <comment>support.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт не записан в {path}: {reason}. Выберите папку, в которую можно писать.</source>
+            <comment>support.not_written</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>куда записать ZIP-файл, например halyk-desk-support.zip</source>
+            <comment>support.path_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт для поддержки записан: {path}. Отправьте этот файл в поддержку; секретов в нём нет.</source>
+            <comment>support.written</comment>
             <translation type="unfinished" />
         </message>
     </context>
@@ -3080,6 +3115,43 @@
         </message>
     </context>
     <context>
+        <name>SupportReporter</name>
+        <message>
+            <source>Сохранить отчёт для поддержки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Архив ZIP (*.zip)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Записываю отчёт для поддержки…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт для поддержки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт для поддержки не записан.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт не записан: {error}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт для поддержки записан.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отчёт записан: {path}
+
+Отправьте этот файл в поддержку. В нём журнал, версии, настройки и сведения о базе; секретов, токенов и номеров карт в нём нет.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>SyncPanel</name>
         <message>
             <source>Отмена</source>
@@ -3215,6 +3287,10 @@
         </message>
         <message>
             <source>&amp;Справка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Сохранить отчёт для поддержки…</source>
             <translation type="unfinished" />
         </message>
         <message>
