@@ -10,8 +10,10 @@ printed right after the window's first paint). Measured side by side, alternatin
     is not counted;
   - the baseline: a bare QApplication with one empty QMainWindow of the same size;
   - with --frozen, also the PyInstaller build in dist/halyk-desk (build it first).
-The first start on a new data folder (migrations and demo data, the window then loading it) is
-reported on its own. Target: Halyk Desk's median at most 2x the baseline's.
+The first start on a new data folder (migrations and demo data, the window then loading it and
+its background work finished) is timed on its own. Targets: Halyk Desk's median at most 2x the
+baseline's; the first start's median at most 1.5 s (on a quiet machine: the load average is
+printed, and every figure moves with it). The exit code is 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 FROZEN = ROOT / "dist" / "halyk-desk" / ("halyk-desk.exe" if os.name == "nt" else "halyk-desk")
 TARGET_RATIO = 2.0
+FIRST_START_TARGET_S = 1.5
 TIMEOUT_S = 300
 
 
 def environment(home: Path, probe: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HALYK_DESK_")}
+    # Compiled modules are cached as on a user's machine (a shell or CI may say not to write
+    # them: Python would then compile every module of the program at each start).
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("HALYK_DESK_") and key != "PYTHONDONTWRITEBYTECODE"}
     env.update(QT_QPA_PLATFORM="offscreen", HALYK_DESK_HOME=str(home), HALYK_DESK_PROBE=probe)
     return env
 
@@ -107,18 +113,26 @@ def main() -> int:
             home = temp_dir / f"new-{n}"
             first.append(time_to_line(app, environment(home, "settled"), "probe: settled"))
 
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Start-up to the first window, {args.runs} runs each, offscreen, "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}")
     medians = {name: report(name, values) for name, values in times.items()}
     base = medians["bare QApplication + QMainWindow"]
+    missed = 0
     for name, median in medians.items():
         if name.startswith("Halyk Desk"):
             verdict = "within" if median <= TARGET_RATIO * base else "OVER"
+            missed += verdict == "OVER"
             print(f"  {name}: {median / base:.2f}x the baseline ({verdict} the {TARGET_RATIO:g}x "
                   "target)")
-    report("first start, new data folder*", first)
-    print("  * to the window painted and the new demo data loaded into it (not the target)")
-    return 0
+    median = report("first start, new data folder", first)
+    verdict = "within" if median <= FIRST_START_TARGET_S else "OVER"
+    missed += verdict == "OVER"
+    print(f"  to the window painted, the new demo data loaded into it and its background work "
+          f"done: {median / FIRST_START_TARGET_S:.2f}x the {FIRST_START_TARGET_S:g} s target "
+          f"({verdict}); {median / base:.2f}x the bare window")
+    print("targets: " + ("all met" if not missed else f"{missed} NOT met"))
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

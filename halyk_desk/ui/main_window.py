@@ -11,7 +11,6 @@ steps at once; `open_in_background` opens the data on a worker first (the progra
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,6 +97,7 @@ class MainWindow(QMainWindow):
         #: The settings file, when its database_url chose the database (named in start errors).
         self.settings_file: Path | None = None
         self._opening: dict[str, Any] | None = None
+        self._demo_started = False
         self.setWindowTitle(self.tr("Halyk Desk"))
 
         self.tabs = QTabWidget(self)
@@ -141,14 +141,14 @@ class MainWindow(QMainWindow):
 
     def _open(self, box: dict[str, Any], open_context: Callable[[], Any]) -> None:
         from halyk_desk.ui import tasks
+        from halyk_desk.ui.imports import without_pyside_import_hook
 
         if self._opening is not box:
             return  # closed before it painted
 
         def job() -> Any:
             try:
-                for name in ATTACH_MODULES:
-                    importlib.import_module(name)
+                without_pyside_import_hook(ATTACH_MODULES)
                 box["ctx"] = open_context()
             except BaseException as exc:
                 box["error"] = exc
@@ -163,6 +163,9 @@ class MainWindow(QMainWindow):
                 self._open_failed(error)
                 return
             self._owns_context = True
+            # The sandbox's demo data (made on the first start) are prepared on a worker while
+            # the tabs are being built, rather than after.
+            self._prepare_demo(ctx)
             self.attach(ctx)
             self.start()
 
@@ -249,16 +252,25 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """After show(): on the sandbox profile make sure the demo data exists, then load."""
-        from halyk_desk.services import demo as demo_service
         from halyk_desk.services.bank import is_sandbox
-        from halyk_desk.ui import tasks
 
         if not is_sandbox(self.ctx):
             self._load()
             return
         self.sync_panel.sync_button.setEnabled(False)
         self.show_message(self.tr("Готовлю демонстрационные данные песочницы…"))
-        ctx = self.ctx
+        self._prepare_demo(self.ctx)
+
+    def _prepare_demo(self, ctx: Any) -> None:
+        """On the sandbox profile, start making sure the demo data exist (once); the tabs load
+        when they do (_demo_ready)."""
+        from halyk_desk.services import demo as demo_service
+        from halyk_desk.services.bank import is_sandbox
+        from halyk_desk.ui import tasks
+
+        if self._demo_started or not is_sandbox(ctx):
+            return
+        self._demo_started = True
         tasks.run_task(lambda: demo_service.ensure_demo(ctx), self._demo_ready, owner=self)
 
     def show_message(self, text: str) -> None:
