@@ -4,11 +4,12 @@
     python packaging/build.py --installer   # ... then the Windows installer (Windows, Inno Setup 6)
 
 Runs PyInstaller from the project's .venv, creating it and installing the `packaging` extra there
-when PyInstaller is missing. On Linux the bundle must carry the
-libraries of Qt's X11 and Wayland plugins (bundle.display_libraries_not_carried). The smoke test
-starts the built program offscreen on a new temporary data folder: `--help` must work, and the
-window must open, load the sandbox's demo data, sync with the sandbox bank and close with exit
-code 0 (HALYK_DESK_PROBE=sync, see window_probe.py); on Linux then the same on a real X server and
+when PyInstaller is missing. On Linux the bundle must carry the libraries of Qt's X11 and Wayland
+plugins (bundle.display_libraries_not_carried). The smoke test starts the built program offscreen
+on a new temporary data folder: `--help` must work, and the window must open, load the sandbox's
+demo data, sync with the sandbox bank and close with exit code 0 (HALYK_DESK_PROBE=sync, see
+window_probe.py). On Linux, with a library of the X11 plugin missing (missing_library.py), it must
+name the package to install and exit 8; and the window must start as above on a real X server and
 Wayland compositor, with a screenshot from each (display_server.py; where they are not installed
 the build says so, and HALYK_DESK_REQUIRE_DISPLAY=1 makes that a failure). Anything else fails the
 build with the program's output. On Linux the result is then packed as
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import bundle
 import display_server
+import missing_library
 
 ROOT = bundle.ROOT
 # The checks of the bundle read its libraries with halyk_desk's own (pure-Python) ELF reader.
@@ -143,6 +145,15 @@ def smoke_test() -> None:
                   [program(), "--db", "postgresql+psycopg://halyk@127.0.0.1:1/halyk"],
                   smoke_environment(home, "settled"),
                   stdout_has=["probe: shown"], stderr_has=("refused",), code=1)
+        if sys.platform.startswith("linux"):
+            # A library of the X11 plugin missing: the program names its package, Qt never starts.
+            env = smoke_environment(home, None)
+            env.update(QT_QPA_PLATFORM="xcb", QT_QPA_PLATFORM_PLUGIN_PATH=str(
+                missing_library.broken_xcb_plugin_folder(OUTPUT / "_internal" / "PySide6" / "Qt",
+                                                         home / "broken")))
+            check_run("a missing X11 library is named with its package", [program()], env,
+                      stdout_has=[], code=8,
+                      stderr_has=(f"sudo apt-get install {missing_library.ABSENT_PACKAGE}",))
 
 
 def check_display_libraries() -> None:

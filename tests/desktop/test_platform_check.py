@@ -1,9 +1,9 @@
 """Before Qt starts, the program checks the libraries of the platform plugin Qt will load, and
 names the Debian packages to install instead of letting Qt abort (halyk_desk/ui/platform_check).
 
-A missing library is made real: a copy of PySide6's own xcb plugin whose need for
-libxcb-icccm.so.4 is rewritten to a library no system has, put where Qt looks for platform plugins
-(QT_QPA_PLATFORM_PLUGIN_PATH). Qt itself would abort on it."""
+A missing library is made real: a copy of PySide6's own xcb plugin that needs a library no system
+has, where Qt looks for platform plugins (packaging/missing_library.py). Qt itself would abort on
+it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import missing_library
 import pytest
 
 from halyk_desk.ui import platform_check
@@ -23,23 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = ROOT / "packaging" / "launcher.py"
 PYSIDE = platform_check.pyside_folder()
 PLATFORMS = PYSIDE / "Qt" / "plugins" / "platforms"
-REAL_NEED = b"libxcb-icccm.so.4"
-ABSENT = b"libxcb-gone.so.4"  # no shorter than the name it replaces in the file's string table
 
 
 def broken_plugin_folder(tmp_path: Path) -> Path:
-    """A platform-plugin folder holding an xcb plugin that needs a library no system has; its
-    RUNPATH ($ORIGIN/../../lib) still finds Qt's own libraries."""
-    qt = tmp_path / "Qt"
-    folder = qt / "plugins" / "platforms"
-    folder.mkdir(parents=True)
-    (qt / "lib").symlink_to(PYSIDE / "Qt" / "lib")
-    data = (PLATFORMS / "libqxcb.so").read_bytes()
-    assert data.count(b"\0" + REAL_NEED + b"\0") == 1
-    patched = ABSENT + b"\0" * (len(REAL_NEED) - len(ABSENT))
-    (folder / "libqxcb.so").write_bytes(data.replace(b"\0" + REAL_NEED + b"\0",
-                                                     b"\0" + patched + b"\0"))
-    return folder
+    return missing_library.broken_xcb_plugin_folder(PYSIDE / "Qt", tmp_path / "broken")
 
 
 def start_window(tmp_path: Path, command: list[str], *, language: str | None = None,
