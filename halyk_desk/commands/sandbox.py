@@ -82,9 +82,9 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--cabinet-only", action="store_true", help=str(msg(
         "sandbox.cabinet_only", "как сказано в документации банка: список операций отвечает "
         "только на токен пользователя кабинета (grant_type=password)")))
-    serve.add_argument("--paging", choices=PAGING_CONVENTIONS, default="one", help=str(msg(
-        "sandbox.paging", "как список операций читает paging.page: zero (страницы с 0), one "
-        "(страницы с 1, по умолчанию) или skip (сколько записей пропустить)")))
+    serve.add_argument("--paging", choices=PAGING_CONVENTIONS, default="zero", help=str(msg(
+        "sandbox.paging", "как список операций читает paging.page: zero (страницы с 0, по "
+        "умолчанию), one (страницы с 1) или skip (сколько записей пропустить)")))
     serve.add_argument("--token-uses", type=_positive_int, metavar="N", help=str(msg(
         "sandbox.token_uses", "принимать каждый токен только в N запросах, потом отказывать, "
         "как просроченному")))

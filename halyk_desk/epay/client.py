@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, urlsplit
@@ -31,6 +31,7 @@ from halyk_desk.domain import Money, as_utc, normalize_invoice_id
 from halyk_desk.epay import errors
 from halyk_desk.epay.models import FieldError, OperationRecord, PaymentStatus
 from halyk_desk.epay.profile import EpayProfile
+from halyk_desk.epay.registry import Period, Registry
 from halyk_desk.epay.token import Issued, TokenCache, parse_expires_in
 from halyk_desk.messages import Message, msg
 
@@ -184,6 +185,9 @@ class EpayClient:
         )
         self._tokens = TokenCache(self._fetch_client_token, clock)
         self._cabinet = TokenCache(self._fetch_cabinet_token, clock)
+        #: How the bank reads the operations list's paging.page: "zero", "one", "skip", or None
+        #: until the first list finds out (the caller may keep it with the profile).
+        self.operations_paging = profile.operations_paging
 
     def __repr__(self) -> str:
         return f"EpayClient(profile={self.profile.name!r}, api={self.profile.api_url!r})"
@@ -264,15 +268,22 @@ class EpayClient:
         *,
         page_size: int = 100,
         invoice_ids: Iterable[str] | None = None,
+        workers: int = 1,
+        zone: tzinfo = UTC,
     ) -> Iterator[OperationRecord]:
-        """Every payment created in [start, end], page after page, oldest first.
+        """Every payment created in the half-open period [start, end), oldest first, each once.
 
-        Arguments are checked now; the bank is asked page by page as the records are consumed.
+        The whole list is read before the first record is given: every page until the bank's
+        totalCount records are in (errors.RegistryIncomplete, naming the period in `zone` and
+        both counts, when they never are). `workers` pages are asked for at once once the count
+        is known. How the bank reads `paging.page` is found out on first use (see
+        `operations_paging`) and kept for this client's later lists.
         """
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         if as_utc(end) < as_utc(start):
             raise ValueError("The period ends before it starts.")
+        # The bank's "between" includes both ends: ask for [start, end] and drop what is at end.
         search: list[dict[str, Any]] = [
             {
                 "name": "created_date",
@@ -285,51 +296,11 @@ class EpayClient:
             if not wanted:
                 return iter(())
             search.append({"name": "invoice_id", "method": "in", "searchParameter": wanted})
-        return self._operations(search, page_size)
-
-    def _operations(
-        self, search: list[dict[str, Any]], page_size: int
-    ) -> Iterator[OperationRecord]:
-        call = _Call("operations list")
-        url = self.profile.api("operations")
-        # Oldest first: payments created while we page land at the end instead of shifting pages.
-        order = [{"field": "created_date", "typeOrder": "ASC"}]
-        seen: set[str] = set()
-        yielded = 0
-        page = 1
-        while True:
-            body = {
-                "paging": {"page": page, "size": page_size},
-                "searchParameters": search,
-                "orderParameters": order,
-            }
-            records, total = self._page(call, self._cabinet_read(call, url, body))
-            fresh = 0
-            for raw in records:
-                try:
-                    record = OperationRecord.from_record(raw)
-                except FieldError as exc:
-                    raise call.fail(
-                        errors.MalformedReply, f"{exc}.", "Try again later; if it persists, "
-                        "tell support."
-                    ) from exc
-                # A bank that ignores paging would send the same page forever: stop on repeats.
-                if record.transaction_id is not None:
-                    if record.transaction_id in seen:
-                        continue
-                    seen.add(record.transaction_id)
-                fresh += 1
-                yielded += 1
-                yield record
-            log.debug("%s: page %d gave %d new records", call, page, fresh)
-            if not fresh:
-                return
-            if total is not None:
-                if yielded >= total:
-                    return
-            elif len(records) < page_size:
-                return
-            page += 1
+        period = Period(as_utc(start), as_utc(end), zone)
+        records = Registry(self, search, page_size, max(1, workers), period).read()
+        inside = [r for r in records if r.created_at is None or period.holds(r.created_at)]
+        inside.sort(key=lambda r: (r.created_at is None, r.created_at or period.start))
+        return iter(inside)
 
     def test_connection(self, invoice_id: str | None = None) -> str:
         """Fetch a token and read one status; a sentence for a person, or an EpayError."""
@@ -609,6 +580,27 @@ class EpayClient:
             raise self._cabinet_login_needed(call, msg(
                 "epay.client_token_refused",
                 "в профиле его нет (токен самого клиента банк не принял)")) from exc
+
+    def operations_page(
+        self, search: list[dict[str, Any]], page: int, size: int
+    ) -> tuple[list[OperationRecord], int | None]:
+        """One /operations request as asked (see epay.registry for the whole list): its records,
+        typed, and the totalCount the bank announced (None without one)."""
+        call = _Call("operations list")
+        body = {
+            "paging": {"page": page, "size": size},
+            "searchParameters": search,
+            # Oldest first: payments created while we page land at the end, not between pages.
+            "orderParameters": [{"field": "created_date", "typeOrder": "ASC"}],
+        }
+        raw, total = self._page(call, self._cabinet_read(call, self.profile.api("operations"),
+                                                         body))
+        try:
+            return [OperationRecord.from_record(r) for r in raw], total
+        except FieldError as exc:
+            raise call.fail(
+                errors.MalformedReply, f"{exc}.", "Try again later; if it persists, tell support."
+            ) from exc
 
     def _page(self, call: _Call, reply: Any) -> tuple[list[dict[str, Any]], int | None]:
         """The records of one /operations page and the total the bank announced, if any."""

@@ -128,3 +128,7 @@ class CabinetLoginFailed(AuthenticationFailed):
 
 class MalformedReply(EpayError):
     """The bank's reply could not be read (HTML, not JSON, fields missing or garbled)."""
+
+
+class RegistryIncomplete(MalformedReply):
+    """The operations list never reached the count the bank announced for it."""

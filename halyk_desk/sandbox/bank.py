@@ -159,7 +159,7 @@ class SandboxBank:
         token_uses: int | None = None,
         revoke_on_issue: bool = False,
         cabinet_only: bool = False,
-        paging: str = "one",
+        paging: str = "zero",
     ) -> None:
         """`cabinet_only`: the endpoints the bank documents under the cabinet user's login
         (the operations list) refuse a client-credentials token, as the docs say they should.

@@ -28,6 +28,7 @@ from halyk_desk.sandbox import (
 )
 from halyk_desk.sandbox.demo import seed_demo, write_bitrix_csv
 from halyk_desk.secrets import SecretStore, cabinet_entry
+from halyk_desk.store import repository
 
 if TYPE_CHECKING:
     from halyk_desk.services.context import AppContext
@@ -160,3 +161,11 @@ def open_bank(ctx: AppContext, **client_options: Any) -> Iterator[EpayClient]:
         )
         with EpayClient(profile, **client_options) as client:
             yield client
+
+
+def keep_operations_paging(ctx: AppContext, client: EpayClient) -> None:
+    """Keep with the profile how its bank pages the operations list, once a list found out (or
+    forgot it after a list that did not add up), so every later list pages the same way."""
+    if client.operations_paging != ctx.profile.operations_paging:
+        with ctx.store.session() as session:
+            repository.set_operations_paging(session, ctx.profile.name, client.operations_paging)

@@ -51,7 +51,7 @@ from halyk_desk.reconcile import (
 from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reports import OperationLine, ReportMeta, write_reconciliation_workbook
 from halyk_desk.services import audit, operations, operators
-from halyk_desk.services.bank import BankSetupError, open_bank
+from halyk_desk.services.bank import BankSetupError, keep_operations_paging, open_bank
 from halyk_desk.store import repository
 from halyk_desk.store.journal_models import UNRESOLVED
 from halyk_desk.store.models import Order, Payment
@@ -417,7 +417,12 @@ def read_operations_list(
     skipped = 0
     try:
         with open_bank(ctx) as client:
-            for record in client.iter_operations(start, end):
+            try:
+                records = client.iter_operations(
+                    start, end, zone=ZoneInfo(ctx.settings["business_tz"]))
+            finally:
+                keep_operations_paging(ctx, client)
+            for record in records:
                 if cancel.is_set():
                     raise ReconciliationCancelled("The reconciliation was cancelled.")
                 op = _bank_operation(record)

@@ -888,6 +888,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>cabinet user sign-in</translation>
         </message>
         <message>
+            <source>список операций</source>
+            <comment>epay.op.operations_list</comment>
+            <translation>operations list</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>
@@ -1353,6 +1358,26 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>«{reason}» is not one of the reasons: {reasons}.</translation>
         </message>
         <message>
+            <source>список операций за {period} неполон: банк объявил записей — {total}, а выдал разных — {got}.</source>
+            <comment>registry.incomplete</comment>
+            <translation>the operations list for {period} is incomplete: the bank announced {total} records but gave {got} distinct ones.</translation>
+        </message>
+        <message>
+            <source>Список не принят, чтобы ни одна запись не потерялась молча. Повторите позже; если повторяется, сообщите в поддержку.</source>
+            <comment>registry.incomplete_hint</comment>
+            <translation>The list was not accepted, so that no record is lost without a word. Try again later; if it persists, tell support.</translation>
+        </message>
+        <message>
+            <source>страницы 0 и 1 списка операций за {period} не похожи ни на один известный способ листать.</source>
+            <comment>registry.paging_unknown</comment>
+            <translation>pages 0 and 1 of the operations list for {period} match no known way of paging.</translation>
+        </message>
+        <message>
+            <source>Повторите позже; если повторяется, сообщите в поддержку.</source>
+            <comment>registry.tell_support</comment>
+            <translation>Try again later; if it persists, tell support.</translation>
+        </message>
+        <message>
             <source>Выполнено</source>
             <comment>result.done</comment>
             <translation>Done</translation>
@@ -1473,9 +1498,9 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>the merchant cabinet user to accept (default {user})</translation>
         </message>
         <message>
-            <source>как список операций читает paging.page: zero (страницы с 0), one (страницы с 1, по умолчанию) или skip (сколько записей пропустить)</source>
+            <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
             <comment>sandbox.paging</comment>
-            <translation>how the operations list reads paging.page: zero (pages from 0), one (pages from 1, the default) or skip (records to skip)</translation>
+            <translation>how the operations list reads paging.page: zero (pages from 0, the default), one (pages from 1) or skip (records to skip)</translation>
         </message>
         <message>
             <source>выдавая токен, отзывать прежние</source>

@@ -888,6 +888,11 @@
             <translation>кабинет пайдаланушысының кіруі</translation>
         </message>
         <message>
+            <source>список операций</source>
+            <comment>epay.op.operations_list</comment>
+            <translation>операциялар тізімі</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>
@@ -1353,6 +1358,26 @@
             <translation>«{reason}» себептер тізімінде жоқ: {reasons}.</translation>
         </message>
         <message>
+            <source>список операций за {period} неполон: банк объявил записей — {total}, а выдал разных — {got}.</source>
+            <comment>registry.incomplete</comment>
+            <translation>{period} кезеңіндегі операциялар тізімі толық емес: банк жариялаған жазбалар — {total}, ал берген әртүрлі жазбалары — {got}.</translation>
+        </message>
+        <message>
+            <source>Список не принят, чтобы ни одна запись не потерялась молча. Повторите позже; если повторяется, сообщите в поддержку.</source>
+            <comment>registry.incomplete_hint</comment>
+            <translation>Бірде-бір жазба үнсіз жоғалмауы үшін тізім қабылданбады. Кейінірек қайталаңыз; қайталанса, қолдау қызметіне хабарлаңыз.</translation>
+        </message>
+        <message>
+            <source>страницы 0 и 1 списка операций за {period} не похожи ни на один известный способ листать.</source>
+            <comment>registry.paging_unknown</comment>
+            <translation>{period} кезеңіндегі операциялар тізімінің 0 және 1 беттері белгілі парақтау тәсілдерінің ешқайсысына ұқсамайды.</translation>
+        </message>
+        <message>
+            <source>Повторите позже; если повторяется, сообщите в поддержку.</source>
+            <comment>registry.tell_support</comment>
+            <translation>Кейінірек қайталаңыз; қайталанса, қолдау қызметіне хабарлаңыз.</translation>
+        </message>
+        <message>
             <source>Выполнено</source>
             <comment>result.done</comment>
             <translation>Орындалды</translation>
@@ -1473,9 +1498,9 @@
             <translation>мерчант кабинетінің қай пайдаланушысын қабылдау керек (әдепкіде {user})</translation>
         </message>
         <message>
-            <source>как список операций читает paging.page: zero (страницы с 0), one (страницы с 1, по умолчанию) или skip (сколько записей пропустить)</source>
+            <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
             <comment>sandbox.paging</comment>
-            <translation>операциялар тізімі paging.page мәнін қалай оқиды: zero (беттер 0-ден), one (беттер 1-ден, әдепкі) немесе skip (өткізілетін жазбалар саны)</translation>
+            <translation>операциялар тізімі paging.page мәнін қалай оқиды: zero (беттер 0-ден, әдепкі), one (беттер 1-ден) немесе skip (өткізілетін жазбалар саны)</translation>
         </message>
         <message>
             <source>выдавая токен, отзывать прежние</source>

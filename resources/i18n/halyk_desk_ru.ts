@@ -886,6 +886,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>список операций</source>
+            <comment>epay.op.operations_list</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation type="unfinished" />
@@ -1351,6 +1356,26 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>список операций за {period} неполон: банк объявил записей — {total}, а выдал разных — {got}.</source>
+            <comment>registry.incomplete</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Список не принят, чтобы ни одна запись не потерялась молча. Повторите позже; если повторяется, сообщите в поддержку.</source>
+            <comment>registry.incomplete_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>страницы 0 и 1 списка операций за {period} не похожи ни на один известный способ листать.</source>
+            <comment>registry.paging_unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Повторите позже; если повторяется, сообщите в поддержку.</source>
+            <comment>registry.tell_support</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Выполнено</source>
             <comment>result.done</comment>
             <translation type="unfinished" />
@@ -1471,7 +1496,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>как список операций читает paging.page: zero (страницы с 0), one (страницы с 1, по умолчанию) или skip (сколько записей пропустить)</source>
+            <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
             <comment>sandbox.paging</comment>
             <translation type="unfinished" />
         </message>
