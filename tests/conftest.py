@@ -4,8 +4,8 @@ Isolation (autouse): every test runs with HALYK_DESK_HOME in its own temporary f
 HALYK_DESK_DB, and keyring's null backend (it stores nothing), so no test touches the real home,
 database or keyring. `memory_keyring` gives a test a working keyring instead.
 
-Language (autouse): the system speaks British English (LANG=en_GB.UTF-8, for commands run as child
-processes too) and services' messages render in English, so a test's expected text does not
+Language (autouse): the system speaks British English (LC_MESSAGES=en_GB.UTF-8, for commands run as
+child processes too) and services' messages render in English, so a test's expected text does not
 depend on the machine; the window's tests (tests/ui) switch messages to Russian, the window's own
 language, and a test of another language chooses it (`--lang`, messages.use, ui.i18n.install).
 
@@ -58,9 +58,12 @@ def _isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _english_system(monkeypatch) -> Iterator[None]:
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+    for variable in ("LC_ALL", "LANGUAGE"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    # Messages in English; characters as UTF-8 in a locale every system has (a child such as
+    # LibreOffice would otherwise fall back to ASCII file names where en_GB is not installed).
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("LC_MESSAGES", "en_GB.UTF-8")
     messages.use("en")
     yield
     messages.use("en")

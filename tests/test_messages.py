@@ -98,7 +98,7 @@ def test_the_system_language_is_read_from_the_locale_variables():
 def _cli(*argv: str, env_lang: str = "en_GB.UTF-8", home) -> subprocess.CompletedProcess[str]:
     import os
 
-    env = {**os.environ, "LANG": env_lang, "HALYK_DESK_HOME": str(home)}
+    env = {**os.environ, "LC_MESSAGES": env_lang, "HALYK_DESK_HOME": str(home)}
     return subprocess.run([sys.executable, "-m", "halyk_desk", *argv], capture_output=True,
                           text=True, encoding="utf-8", env=env, timeout=120)
 

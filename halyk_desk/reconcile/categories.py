@@ -24,6 +24,8 @@ What each one counts and sums (a category's "sum" is always in the report's curr
 
 from __future__ import annotations
 
+from halyk_desk.messages import Message, msg
+
 MATCHED = "matched"
 AMOUNT_MISMATCH = "amount_mismatch"
 STATUS_MISMATCH = "status_mismatch"
@@ -71,19 +73,22 @@ ATTENTION: frozenset[str] = frozenset({
     UNRESOLVED_OPERATIONS,
 })
 
-TITLES: dict[str, str] = {
-    MATCHED: "Совпадает",
-    AMOUNT_MISMATCH: "Расхождение суммы",
-    STATUS_MISMATCH: "Расхождение статуса",
-    MISSING_AT_BANK: "Нет оплаты в банке",
-    UNKNOWN_TO_SHOP: "Платёж неизвестен магазину",
-    DUPLICATE_PAYMENTS: "Несколько платежей по заказу",
-    HOLDS_AWAITING: "Блокировки, ожидают подтверждения",
-    HOLDS_EXPIRING: "Блокировки, скоро истекают",
-    HOLDS_EXPIRED: "Блокировки, срок истёк",
-    PARTIALLY_REFUNDED: "Частичный возврат",
-    REFUNDED: "Возврат",
-    FEE: "Комиссия банка",
-    CURRENCY_MISMATCH: "Расхождение валюты",
-    UNRESOLVED_OPERATIONS: "Незавершённые операции",
+#: Each category's name for people, in the user's language (the Сводка sheet, messages).
+CATEGORY_NAMES: dict[str, Message] = {
+    MATCHED: msg("category.matched", "Совпадает"),
+    AMOUNT_MISMATCH: msg("category.amount_mismatch", "Расхождение суммы"),
+    STATUS_MISMATCH: msg("category.status_mismatch", "Расхождение статуса"),
+    MISSING_AT_BANK: msg("category.missing_at_bank", "Нет оплаты в банке"),
+    UNKNOWN_TO_SHOP: msg("category.unknown_to_shop", "Платёж неизвестен магазину"),
+    DUPLICATE_PAYMENTS: msg("category.duplicate_payments", "Несколько платежей по заказу"),
+    HOLDS_AWAITING: msg("category.holds_awaiting", "Блокировки, ожидают подтверждения"),
+    HOLDS_EXPIRING: msg("category.holds_expiring", "Блокировки, скоро истекают"),
+    HOLDS_EXPIRED: msg("category.holds_expired", "Блокировки, срок истёк"),
+    PARTIALLY_REFUNDED: msg("category.partially_refunded", "Частичный возврат"),
+    REFUNDED: msg("category.refunded", "Возврат"),
+    FEE: msg("category.fee", "Комиссия банка"),
+    CURRENCY_MISMATCH: msg("category.currency_mismatch", "Расхождение валюты"),
+    UNRESOLVED_OPERATIONS: msg("category.unresolved_operations", "Незавершённые операции"),
 }
+#: The same names in Russian, the engine's own language.
+TITLES: dict[str, str] = {key: name.source for key, name in CATEGORY_NAMES.items()}

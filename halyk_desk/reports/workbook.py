@@ -11,6 +11,7 @@ export leaves nothing behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import tempfile
@@ -29,7 +30,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from halyk_desk.domain import Money
-from halyk_desk.reconcile import CATEGORIES, TITLES, Pair, ReconcileResult
+from halyk_desk.messages import Message, MessageError, msg
+from halyk_desk.reconcile import CATEGORIES, Pair, ReconcileResult
+from halyk_desk.reconcile.categories import CATEGORY_NAMES
 from halyk_desk.reports.sheets import (
     DAILY_COLUMNS,
     DISCREPANCY_COLUMNS,
@@ -56,7 +59,7 @@ _TICK_ROWS = 1000
 MAX_TABLE_ROWS = 1_048_576 - 10
 
 
-class ExportError(OSError):
+class ExportError(MessageError, OSError):
     """The workbook could not be written; the message names the path and what to do."""
 
 
@@ -83,7 +86,7 @@ class _Ticker:
 
     def check(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
-            raise ExportCancelled("The export was cancelled; no workbook was written.")
+            raise ExportCancelled("cancelled")
 
     def __call__(self) -> None:
         self.done += 1
@@ -126,11 +129,10 @@ def write_reconciliation_workbook(
     ]
     for title, _, rows in tables:
         if len(rows) > MAX_TABLE_ROWS:
-            raise ExportError(
-                f"Cannot write the workbook to {target}: the sheet «{title}» would have "
-                f"{_grouped(len(rows))} rows and a spreadsheet holds at most "
-                f"{_grouped(MAX_TABLE_ROWS)}. Export a shorter period."
-            )
+            raise ExportError(msg(
+                "export.too_many_rows", "Книга не записана в {path}: на листе «{sheet}» было бы "
+                "{rows} строк, а в таблице помещается не больше {most}. Выгрузите период "
+                "короче.", path=str(target), sheet=title, rows=len(rows), most=MAX_TABLE_ROWS))
     ticker = _Ticker(len(CATEGORIES) + sum(len(rows) for _, _, rows in tables), progress, cancel)
     ticker.check()
     temporary = _reserve_beside(target)
@@ -168,11 +170,18 @@ def _write(
         sheet = work / f"table{n}.xml"
         with open(sheet, "w", encoding="utf-8", newline="", buffering=1 << 20) as out:
             ref = stream_table(out, columns, rows, styles=styles, tz=tz,
-                               currency=result.currency, tick=ticker)
+                               currency=result.currency, tick=ticker,
+                               group=0 if columns is DISCREPANCY_COLUMNS else None)
         placeholder = wb.create_sheet(title)
         placeholder.auto_filter.ref = ref  # the workbook part names the filter range too
+        placeholder.print_title_rows = "1:1"  # the header on every printed page
         streamed.append((placeholder, sheet))
     _write_summary(summary, result, meta, tz, ticker)
+    summary.page_setup.orientation = "landscape"
+    summary.page_setup.fitToWidth, summary.page_setup.fitToHeight = 1, 0
+    summary.page_setup.paperSize = summary.PAPERSIZE_A4
+    summary.sheet_properties.pageSetUpPr.fitToPage = True
+    summary.oddFooter.center.text = "&P / &N"
     ticker.check()
     package = work / "package.xlsx"
     wb.save(package)
@@ -214,35 +223,41 @@ def _write_summary(ws: Worksheet, result: ReconcileResult, meta: ReportMeta, tz:
     def money(value: Money) -> tuple[Decimal, str]:
         return value.to_decimal(), money_format(value.currency)
 
-    line("Сверка платежей Halyk ePay", bold=True)
+    def label(message: Message) -> str:
+        return message.render()
+
+    line(label(msg("summary.title", "Сверка платежей Halyk ePay")), bold=True)
     row += 1
-    line("Период с", (result.period_from, DATE_FORMAT))
-    line("Период по", (result.period_to, DATE_FORMAT))
-    line("Часовой пояс", f"{tz.key} — даты и время в книге по этому поясу")
-    line("Профиль", meta.profile)
-    line("Терминал", meta.terminal)
-    line("Сформировано", (meta.generated_at.astimezone(tz).replace(tzinfo=None), MOMENT_FORMAT))
-    line("Сформировал", meta.generated_by)
-    line("Валюта сверки", result.currency)
+    line(label(msg("summary.period_from", "Период с")), (result.period_from, DATE_FORMAT))
+    line(label(msg("summary.period_to", "Период по")), (result.period_to, DATE_FORMAT))
+    line(label(msg("summary.time_zone", "Часовой пояс")),
+         label(msg("summary.time_zone_value", "{zone} — даты и время в книге по этому поясу",
+                   zone=tz.key)))
+    line(label(msg("summary.profile", "Профиль")), meta.profile)
+    line(label(msg("summary.terminal", "Терминал")), meta.terminal)
+    line(label(msg("summary.generated_at", "Сформировано")),
+         (meta.generated_at.astimezone(tz).replace(tzinfo=None), MOMENT_FORMAT))
+    line(label(msg("summary.generated_by", "Сформировал")), meta.generated_by)
+    line(label(msg("summary.currency", "Валюта сверки")), result.currency)
     row += 1
-    line("Заказов в периоде", result.orders)
-    line("Из них ожидают оплаты", result.orders_expecting_payment)
-    line("Заказано", money(result.ordered))
-    line("Списано", money(result.captured))
-    line("Возвращено", money(result.refunded))
-    line("Чистыми (списано − возвращено)", money(result.net))
-    line("Доля совпадений", (result.match_rate, PERCENT_FORMAT) if result.match_rate is not None
-         else "нет заказов, ожидающих оплаты")
+    line(label(msg("summary.orders", "Заказов в периоде")), result.orders)
+    line(label(msg("summary.expecting", "Из них ожидают оплаты")),
+         result.orders_expecting_payment)
+    line(label(msg("summary.ordered", "Заказано")), money(result.ordered))
+    line(label(msg("summary.captured", "Списано")), money(result.captured))
+    line(label(msg("summary.refunded", "Возвращено")), money(result.refunded))
+    line(label(msg("summary.net", "Чистыми (списано − возвращено)")), money(result.net))
+    line(label(msg("summary.match_rate", "Доля совпадений")),
+         (result.match_rate, PERCENT_FORMAT) if result.match_rate is not None
+         else label(msg("summary.no_expected", "нет заказов, ожидающих оплаты")))
     row += 1
-    line("Категория", "Код", "Количество", "Сумма", "Решено", bold=True)
+    line(label(msg("summary.category", "Категория")), label(msg("summary.code", "Код")),
+         label(msg("summary.count", "Количество")), label(msg("summary.sum", "Сумма")),
+         label(msg("summary.resolved", "Решено")), bold=True)
     for key in CATEGORIES:
         total = result.categories[key]
-        line(TITLES[key], key, total.count, money(total.sum), total.resolved)
+        line(label(CATEGORY_NAMES[key]), key, total.count, money(total.sum), total.resolved)
         tick()
-
-
-def _grouped(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
 
 
 def _reserve_beside(target: Path) -> Path:
@@ -257,21 +272,19 @@ def _reserve_beside(target: Path) -> Path:
 
 def _reserve(target: Path) -> Path:
     if target.suffix.lower() != ".xlsx":
-        raise ExportError(
-            f"Cannot write the workbook to {target}: the file name must end in .xlsx, "
-            f"e.g. {target.with_suffix('.xlsx').name}."
-        )
+        raise ExportError(msg(
+            "export.not_xlsx", "Книга не записана в {path}: имя файла должно оканчиваться на "
+            ".xlsx, например {example}.", path=str(target),
+            example=target.with_suffix(".xlsx").name))
     if target.is_dir():
-        raise ExportError(
-            f"Cannot write the workbook to {target}: it is a folder. Give a file name inside it, "
-            f"e.g. {target / 'сверка.xlsx'}."
-        )
+        raise ExportError(msg(
+            "export.is_folder", "Книга не записана в {path}: это папка. Укажите имя файла в ней, "
+            "например {example}.", path=str(target), example=str(target / "сверка.xlsx")))
     folder = target.parent
     if not folder.is_dir():
-        raise ExportError(
-            f"Cannot write the workbook to {target}: the folder {folder} does not exist. "
-            "Create it first or choose another folder."
-        )
+        raise ExportError(msg(
+            "export.folder_missing", "Книга не записана в {path}: папки {folder} нет. Создайте её "
+            "или выберите другую папку.", path=str(target), folder=str(folder)))
     temporary = folder / f".{target.name}.{secrets.token_hex(4)}.part"
     # O_EXCL: never reuse someone else's file; 0o666 lets the umask decide, as for any file.
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -279,10 +292,22 @@ def _reserve(target: Path) -> Path:
 
 
 def _cannot_write(target: Path, exc: OSError) -> ExportError:
-    reason = exc.strerror or str(exc)
-    if isinstance(exc, PermissionError):
-        advice = ("Choose a folder you may write to (e.g. Documents), or close the file if it is "
-                  "open in Excel, and export again.")
+    """What went wrong, by the system's error number: each has its own advice."""
+    said = {"path": str(target), "reason": exc.strerror or str(exc)}
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message = msg("export.no_permission", "Книга не записана в {path}: {reason}. Выберите "
+                      "папку, куда у вас есть право записи (например, «Документы»), или закройте "
+                      "файл, если он открыт в Excel, и выгрузите снова.", **said)
+    elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        message = msg("export.no_folder", "Книга не записана в {path}: такой папки нет "
+                      "({reason}). Выберите существующую папку и выгрузите снова.", **said)
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message = msg("export.disk_full", "Книга не записана в {path}: {reason}. Освободите "
+                      "место на диске или выберите другую папку и выгрузите снова.", **said)
+    elif exc.errno == errno.ENAMETOOLONG:
+        message = msg("export.name_too_long", "Книга не записана в {path}: имя слишком длинное. "
+                      "Выберите имя короче.", **said)
     else:
-        advice = "Free some disk space or choose another folder, and export again."
-    return ExportError(f"Cannot write the workbook to {target}: {reason}. {advice}")
+        message = msg("export.failed", "Книга не записана в {path}: {reason}. Выберите другую "
+                      "папку и выгрузите снова.", **said)
+    return ExportError(message)

@@ -8,7 +8,16 @@ soon as it is made.
 Each column has a kind, so money becomes a number with a ₸ (or $, €) format, a moment a real
 Excel date in the report's time zone, text stays text (never a formula). Widths are measured
 before the rows are written; the header is frozen, the filter covers the header and the data,
-and totals rows (one per currency) sit below a blank row, outside the filter.
+and totals rows sit below a blank row, outside the filter.
+
+Totals follow the filter: each is a SUBTOTAL(109, …) formula (SUMPRODUCT over SUBTOTAL of each
+row for a group's total), which adds up only the rows the filter shows, with its value computed
+here and cached in the cell, so that a reader without a calculation engine sees it too. A table
+totals per group when its rows fall into groups that must not be added together (the
+discrepancies: one total per category); else one totals row, or, when the money columns hold
+several currencies, one row per currency (those rows hold fixed sums: a formula cannot tell the
+currencies apart). Every sheet prints landscape, fitted to the page's width, the header row
+repeated on each page, page numbers in the footer.
 """
 
 from __future__ import annotations
@@ -45,16 +54,22 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
     '<sheetViews><sheetView workbookViewId="0">'
     '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
     '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
     '</sheetView></sheetViews>'
     '<sheetFormatPr defaultRowHeight="15"/>'
 )
-_SHEET_END = (
-    '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-    "</worksheet>"
+#: Landscape, one page wide and as many long as it takes, "page N of M" in the footer.
+PRINT_SETUP = (
+    '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+    '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    '<headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>'
 )
+_SHEET_END = PRINT_SETUP + "</worksheet>"
+#: SUBTOTAL's function number for a sum that leaves out rows the filter hides.
+_SUM_VISIBLE = 109
 
 
 @cache
@@ -167,6 +182,14 @@ def _widths(titles: list[str], columns: Sequence[Column[R]], rows: Sequence[R]) 
     return widths
 
 
+def _formula_cell(ref: str, formula: str, cached: str, style: str = "") -> str:
+    return f'<c r="{ref}"{style}><f>{_escape(formula)}</f><v>{cached}</v></c>'
+
+
+def _group_literal(text: str) -> str:
+    return '"' + clean_text(text).replace('"', '""') + '"'
+
+
 def stream_table(
     out: TextIO,
     columns: Sequence[Column[R]],
@@ -176,15 +199,18 @@ def stream_table(
     tz: ZoneInfo,
     currency: str,
     tick: Callable[[], None],
+    total_label: str = "Итого",
+    group: int | None = None,
 ) -> str:
-    """Write one worksheet: header, `rows`, a blank row, then "Итого, <currency>" rows.
+    """Write one worksheet: header, `rows`, a blank row, then the totals rows (module doc).
 
-    A totals row per currency found in the money columns (the report's `currency` first, and
-    always present), each adding up only the cells in its currency; count columns are added up
-    in the first totals row. Returns the filter's range (header and data rows).
+    `group`, the index of a text column: one totals row per value found there, labelled
+    "<total_label>: <value>". Else one row "<total_label>, <currency>" per currency found in the
+    money columns (the report's `currency` first, and always present); count columns are added
+    up in the first. Returns the filter's range (header and data rows).
     """
     # Excel has no zones: a moment's header says which zone its wall-clock time is in.
-    titles = [f"{c.title}, {tz.key}" if c.kind == MOMENT else c.title for c in columns]
+    titles = [f"{c.title}, {tz.key}" if c.kind == MOMENT else str(c.title) for c in columns]
     letters = [get_column_letter(n) for n in range(1, len(columns) + 1)]
     out.write(_SHEET_START)
     out.write("<cols>")
@@ -199,20 +225,27 @@ def stream_table(
     getters = [c.get for c in columns]
     encoders = list(zip(letters, (_encoder(c.kind, styles, tz) for c in columns), strict=True))
     summed = [(n, c.kind == MONEY) for n, c in enumerate(columns) if c.total]
-    money_totals: dict[str, list[int]] = {currency: [0] * len(columns)}
-    count_totals = [0] * len(columns)
+    #: Sums per key: a currency, or a group's value (money in minor units, counts as is).
+    totals: dict[str, list[int]] = {} if group is not None else {currency: [0] * len(columns)}
+    money_ids: dict[str, int] = {}
     r = 1
     for row in rows:
         r += 1
         raw = [get(row) for get in getters]
+        if group is not None:
+            totals.setdefault(str(raw[group]), [0] * len(columns))
         for n, is_money in summed:
             value = raw[n]
             if value is None:
                 continue
+            key = str(raw[group]) if group is not None else (
+                value.currency if is_money else currency)
+            sums = totals.setdefault(key, [0] * len(columns))
             if is_money:
-                money_totals.setdefault(value.currency, [0] * len(columns))[n] += value.minor
+                money_ids.setdefault(value.currency, styles.id(money_format(value.currency)))
+                sums[n] += value.minor
             else:
-                count_totals[n] += value
+                sums[n] += value
         number = str(r)
         out.write(f'<row r="{number}">')
         out.write("".join([encode(L + number, v)
@@ -220,22 +253,59 @@ def stream_table(
         out.write("</row>")
         tick()
     last_data = r
-
-    r += 1  # the blank row keeps the totals out of the filter and out of a sort
-    for k, (code, sums) in enumerate(money_totals.items()):
-        r += 1
-        number = str(r)
-        cells = [_text_cell(f"A{number}", f"Итого, {code}", bold)]
-        for n, column in enumerate(columns[1:], 1):
-            ref = letters[n] + number
-            if column.total and column.kind == MONEY:
-                cells.append(encoders[n][1](ref, Money(sums[n], code)))
-            elif column.total and k == 0:
-                cells.append(encoders[n][1](ref, count_totals[n]))
-        out.write(f'<row r="{number}">{"".join(cells)}</row>')
+    first = 2
+    money_id = money_ids.get(currency) or styles.id(money_format(currency))
+    if group is None and len(totals) > 1:
+        # Several currencies: fixed sums per currency (module doc).
+        r = _fixed_totals(out, columns, letters, encoders, totals, r, bold, total_label)
+    else:
+        r += 1  # the blank row keeps the totals out of the filter and out of a sort
+        for key, sums in totals.items():
+            r += 1
+            number = str(r)
+            label = f"{total_label}: {key}" if group is not None else f"{total_label}, {key}"
+            cells = [_text_cell(f"A{number}", label, bold)]
+            for n, column in enumerate(columns[1:], 1):
+                if not column.total:
+                    continue
+                L = letters[n]
+                span = f"{L}{first}:{L}{last_data}"
+                if group is None:
+                    formula = f"SUBTOTAL({_SUM_VISIBLE},{span})"
+                else:
+                    G = letters[group]
+                    formula = (f"SUMPRODUCT(SUBTOTAL({_SUM_VISIBLE},OFFSET({L}{first},"
+                               f"ROW({span})-ROW({L}{first}),0)),"
+                               f"--(${G}${first}:${G}${last_data}={_group_literal(key)}))")
+                if last_data < first:
+                    formula = "0"
+                if column.kind == MONEY:
+                    cached, style = money_text(sums[n]), f' s="{money_id}"'
+                else:
+                    cached, style = str(sums[n]), ""
+                cells.append(_formula_cell(L + number, formula, cached, style))
+            out.write(f'<row r="{number}">{"".join(cells)}</row>')
     out.write("</sheetData>")
     ref = f"A1:{letters[-1]}{last_data}"
     out.write(f'<autoFilter ref="{ref}"/>')
     out.write(_SHEET_END)
     return ref
 
+
+def _fixed_totals(out: TextIO, columns: Sequence[Column[R]], letters: list[str],
+                  encoders: list[tuple[str, Callable[[str, Any], str]]],
+                  totals: dict[str, list[int]], r: int, bold: str, total_label: str) -> int:
+    """One row per currency, the first (the report's currency) with the counts too."""
+    r += 1
+    for k, (code, sums) in enumerate(totals.items()):
+        r += 1
+        number = str(r)
+        cells = [_text_cell(f"A{number}", f"{total_label}, {code}", bold)]
+        for n, column in enumerate(columns[1:], 1):
+            ref = letters[n] + number
+            if column.total and column.kind == MONEY:
+                cells.append(encoders[n][1](ref, Money(sums[n], code)))
+            elif column.total and k == 0:
+                cells.append(encoders[n][1](ref, sums[n]))
+        out.write(f'<row r="{number}">{"".join(cells)}</row>')
+    return r

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from halyk_desk.reconcile import ATTENTION, CATEGORIES, Discrepancy
-from halyk_desk.reports import ExportCancelled
+from halyk_desk.reports import ExportCancelled, ExportError
 from halyk_desk.services import reconciliation as service
 from halyk_desk.services.dashboard import business_today
 from halyk_desk.services.reconciliation import (
@@ -66,8 +67,11 @@ from halyk_desk.ui.tasks import Task, run_task
 
 WARN_STYLE = "color: #8a4b00;"
 ERROR_STYLE = "color: #b00020;"
-#: Widths of the columns but the message's, which takes what is left.
-_COLUMN_WIDTHS = (215, 84, 96, 112, 112, 112, 0, 170)
+#: Widths of the columns but the message's, which takes what is left: narrow enough that on a
+#: 1366 px laptop the message keeps room for a sentence (long names are elided, with a tooltip).
+_COLUMN_WIDTHS = (150, 82, 88, 96, 96, 96, 0, 84)
+#: The least width of the message column: about forty characters.
+MESSAGE_MIN_CHARS = 40
 #: Category cards per row under the money cards.
 CARDS_PER_ROW = 7
 OpenDialog = Callable[[QDialog], None]
@@ -248,12 +252,19 @@ class ReconciliationView(QWidget):
         self.mark_button.setObjectName("markResolved")
         self.mark_button.setEnabled(False)
         self.detail = PaymentDetailPane(ctx, self)
-        side = QWidget(self)
-        side_layout = QVBoxLayout(side)
+        side_content = QWidget(self)
+        side_layout = QVBoxLayout(side_content)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.item_label)
         side_layout.addWidget(self.mark_button, 0, Qt.AlignmentFlag.AlignLeft)
         side_layout.addWidget(self.detail, 1)
+        # Scrolled, so that a long payment never makes the window taller than the screen.
+        side = QScrollArea(self)
+        side.setObjectName("discrepancySide")
+        side.setWidgetResizable(True)
+        side.setFrameShape(QScrollArea.Shape.NoFrame)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setWidget(side_content)
         list_box = QWidget(self)
         list_layout = QVBoxLayout(list_box)
         list_layout.setContentsMargins(0, 0, 0, 0)
@@ -270,7 +281,7 @@ class ReconciliationView(QWidget):
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([960, 400])
+        self.splitter.setSizes([1000, 340])
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Период:"), self))
@@ -324,6 +335,7 @@ class ReconciliationView(QWidget):
             if column != MESSAGE_COLUMN:
                 header.resizeSection(column, width)
         header.setSectionResizeMode(MESSAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
         assert len(_COLUMN_WIDTHS) == len(COLUMNS)
 
     # --- period ---------------------------------------------------------------------------------
@@ -411,6 +423,12 @@ class ReconciliationView(QWidget):
     def _ran(self, recon: Reconciliation | None, error: BaseException | None) -> None:
         self._task = None
         if error is not None or recon is None:
+            if isinstance(error, ReconciliationCancelled) and self.recon is not None:
+                # The earlier result stays, under its own dates.
+                shown = self.recon.result
+                self.set_period(shown.period_from, shown.period_to)
+            else:
+                self._clear_result()
             self._set_busy(False)
             self._failed(self._run_error_text(error))
             return
@@ -442,6 +460,14 @@ class ReconciliationView(QWidget):
         return f"{first:%d.%m.%Y} — {last:%d.%m.%Y}"
 
     # --- showing --------------------------------------------------------------------------------
+    def _clear_result(self) -> None:
+        """Nothing shown: a failed run must not leave another period's figures under new dates."""
+        self.recon = None
+        self.cards_box.setVisible(False)
+        self.warning_label.setVisible(False)
+        self.model.set_items([])
+        self._update_count()
+
     def _show_result(self, recon: Reconciliation) -> None:
         r = recon.result
         listing = recon.operations_list
@@ -621,11 +647,15 @@ class ReconciliationView(QWidget):
         if error is not None or path is None:
             if isinstance(error, ExportCancelled):
                 text = self.tr("Экспорт отменён: файл не записан.")
+            elif isinstance(error, ExportError):  # its message says where and what to do
+                text = str(error)
+                self.notifier.error(self.window(), self.tr("Экспорт"), text)
             else:
                 text = self.tr("Книга Excel не записана: {error}").format(error=error)
                 self.notifier.error(self.window(), self.tr("Экспорт"), text)
             self.warning_label.setText(text)
             self.warning_label.setVisible(True)
+            self.window_message(text)  # in place of an earlier export's «записана»
             emit(self.failed, text)
             return
         self.window_message(self.tr("Книга Excel записана: {path}").format(path=path))

@@ -703,6 +703,76 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>No cabinet password is stored for profile «{profile}» (cabinet user {user}): add it with `halyk-desk profile edit {profile} --cabinet-password-stdin`.</translation>
         </message>
         <message>
+            <source>Расхождение суммы</source>
+            <comment>category.amount_mismatch</comment>
+            <translation>Amount differs</translation>
+        </message>
+        <message>
+            <source>Расхождение валюты</source>
+            <comment>category.currency_mismatch</comment>
+            <translation>Currency differs</translation>
+        </message>
+        <message>
+            <source>Несколько платежей по заказу</source>
+            <comment>category.duplicate_payments</comment>
+            <translation>Several payments for one order</translation>
+        </message>
+        <message>
+            <source>Комиссия банка</source>
+            <comment>category.fee</comment>
+            <translation>Bank's fee</translation>
+        </message>
+        <message>
+            <source>Блокировки, ожидают подтверждения</source>
+            <comment>category.holds_awaiting</comment>
+            <translation>Holds awaiting confirmation</translation>
+        </message>
+        <message>
+            <source>Блокировки, срок истёк</source>
+            <comment>category.holds_expired</comment>
+            <translation>Holds expired</translation>
+        </message>
+        <message>
+            <source>Блокировки, скоро истекают</source>
+            <comment>category.holds_expiring</comment>
+            <translation>Holds expiring soon</translation>
+        </message>
+        <message>
+            <source>Совпадает</source>
+            <comment>category.matched</comment>
+            <translation>Matches</translation>
+        </message>
+        <message>
+            <source>Нет оплаты в банке</source>
+            <comment>category.missing_at_bank</comment>
+            <translation>No payment at the bank</translation>
+        </message>
+        <message>
+            <source>Частичный возврат</source>
+            <comment>category.partially_refunded</comment>
+            <translation>Partial refund</translation>
+        </message>
+        <message>
+            <source>Возврат</source>
+            <comment>category.refunded</comment>
+            <translation>Refund</translation>
+        </message>
+        <message>
+            <source>Расхождение статуса</source>
+            <comment>category.status_mismatch</comment>
+            <translation>Status differs</translation>
+        </message>
+        <message>
+            <source>Платёж неизвестен магазину</source>
+            <comment>category.unknown_to_shop</comment>
+            <translation>Payment unknown to the shop</translation>
+        </message>
+        <message>
+            <source>Незавершённые операции</source>
+            <comment>category.unresolved_operations</comment>
+            <translation>Unfinished operations</translation>
+        </message>
+        <message>
             <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}</source>
             <comment>cli.approval</comment>
             <translation>{action} {amount} for order {invoice}, asked by {operator} at {at} (Almaty), reason: {reason}</translation>
@@ -891,6 +961,51 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation>operations list</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>
+            <comment>export.disk_full</comment>
+            <translation>Cannot write the workbook to {path}: {reason}. Free some disk space or choose another folder, and export again.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Выберите другую папку и выгрузите снова.</source>
+            <comment>export.failed</comment>
+            <translation>Cannot write the workbook to {path}: {reason}. Choose another folder and export again.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: папки {folder} нет. Создайте её или выберите другую папку.</source>
+            <comment>export.folder_missing</comment>
+            <translation>Cannot write the workbook to {path}: the folder {folder} does not exist. Create it first or choose another folder.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: это папка. Укажите имя файла в ней, например {example}.</source>
+            <comment>export.is_folder</comment>
+            <translation>Cannot write the workbook to {path}: it is a folder. Give a file name inside it, e.g. {example}.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: имя слишком длинное. Выберите имя короче.</source>
+            <comment>export.name_too_long</comment>
+            <translation>Cannot write the workbook to {path}: the name is too long. Choose a shorter one.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: такой папки нет ({reason}). Выберите существующую папку и выгрузите снова.</source>
+            <comment>export.no_folder</comment>
+            <translation>Cannot write the workbook to {path}: no such folder ({reason}). Choose a folder that exists and export again.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Выберите папку, куда у вас есть право записи (например, «Документы»), или закройте файл, если он открыт в Excel, и выгрузите снова.</source>
+            <comment>export.no_permission</comment>
+            <translation>Cannot write the workbook to {path}: {reason}. Choose a folder you may write to (e.g. Documents), or close the file if it is open in Excel, and export again.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: имя файла должно оканчиваться на .xlsx, например {example}.</source>
+            <comment>export.not_xlsx</comment>
+            <translation>Cannot write the workbook to {path}: the file name must end in .xlsx, e.g. {example}.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: на листе «{sheet}» было бы {rows} строк, а в таблице помещается не больше {most}. Выгрузите период короче.</source>
+            <comment>export.too_many_rows</comment>
+            <translation>Cannot write the workbook to {path}: the sheet «{sheet}» would have {rows} rows and a spreadsheet holds at most {most}. Export a shorter period.</translation>
         </message>
         <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
@@ -1586,6 +1701,121 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>не проверен</source>
             <comment>state.unknown</comment>
             <translation>not checked</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>summary.captured</comment>
+            <translation>Captured</translation>
+        </message>
+        <message>
+            <source>Категория</source>
+            <comment>summary.category</comment>
+            <translation>Category</translation>
+        </message>
+        <message>
+            <source>Код</source>
+            <comment>summary.code</comment>
+            <translation>Code</translation>
+        </message>
+        <message>
+            <source>Количество</source>
+            <comment>summary.count</comment>
+            <translation>Count</translation>
+        </message>
+        <message>
+            <source>Валюта сверки</source>
+            <comment>summary.currency</comment>
+            <translation>Currency of the reconciliation</translation>
+        </message>
+        <message>
+            <source>Из них ожидают оплаты</source>
+            <comment>summary.expecting</comment>
+            <translation>Of them expecting payment</translation>
+        </message>
+        <message>
+            <source>Сформировано</source>
+            <comment>summary.generated_at</comment>
+            <translation>Made at</translation>
+        </message>
+        <message>
+            <source>Сформировал</source>
+            <comment>summary.generated_by</comment>
+            <translation>Made by</translation>
+        </message>
+        <message>
+            <source>Доля совпадений</source>
+            <comment>summary.match_rate</comment>
+            <translation>Match rate</translation>
+        </message>
+        <message>
+            <source>Чистыми (списано − возвращено)</source>
+            <comment>summary.net</comment>
+            <translation>Net (captured − refunded)</translation>
+        </message>
+        <message>
+            <source>нет заказов, ожидающих оплаты</source>
+            <comment>summary.no_expected</comment>
+            <translation>no orders expecting payment</translation>
+        </message>
+        <message>
+            <source>Заказано</source>
+            <comment>summary.ordered</comment>
+            <translation>Ordered</translation>
+        </message>
+        <message>
+            <source>Заказов в периоде</source>
+            <comment>summary.orders</comment>
+            <translation>Orders in the period</translation>
+        </message>
+        <message>
+            <source>Период с</source>
+            <comment>summary.period_from</comment>
+            <translation>Period from</translation>
+        </message>
+        <message>
+            <source>Период по</source>
+            <comment>summary.period_to</comment>
+            <translation>Period to</translation>
+        </message>
+        <message>
+            <source>Профиль</source>
+            <comment>summary.profile</comment>
+            <translation>Profile</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>summary.refunded</comment>
+            <translation>Refunded</translation>
+        </message>
+        <message>
+            <source>Решено</source>
+            <comment>summary.resolved</comment>
+            <translation>Resolved</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>summary.sum</comment>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>Терминал</source>
+            <comment>summary.terminal</comment>
+            <translation>Terminal</translation>
+        </message>
+        <message>
+            <source>Часовой пояс</source>
+            <comment>summary.time_zone</comment>
+            <translation>Time zone</translation>
+        </message>
+        <message>
+            <source>{zone} — даты и время в книге по этому поясу</source>
+            <comment>summary.time_zone_value</comment>
+            <translation>{zone} — dates and times in the workbook are in this zone</translation>
+        </message>
+        <message>
+            <source>Сверка платежей Halyk ePay</source>
+            <comment>summary.title</comment>
+            <translation>Halyk ePay payment reconciliation</translation>
         </message>
         <message>
             <source>отчёт не записан (сообщение говорит почему)</source>
@@ -2822,7 +3052,7 @@ Reason: {reason}.</translation>
         <name>ReconciliationView</name>
         <message>
             <source>Сохранить сверку в Excel</source>
-            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
+            <extracomment>Widths of the columns but the message's, which takes what is left: narrow enough that on a 1366 px laptop the message keeps room for a sentence (long names are elided, with a tooltip). The least width of the message column: about forty characters. Category cards per row under the money cards.</extracomment>
             <translation>Save the reconciliation to Excel</translation>
         </message>
         <message>

@@ -703,6 +703,76 @@
             <translation>«{profile}» профилі үшін кабинет құпиясөзі сақталмаған (пайдаланушы {user}): оны `halyk-desk profile edit {profile} --cabinet-password-stdin` командасымен қосыңыз.</translation>
         </message>
         <message>
+            <source>Расхождение суммы</source>
+            <comment>category.amount_mismatch</comment>
+            <translation>Сома сәйкес емес</translation>
+        </message>
+        <message>
+            <source>Расхождение валюты</source>
+            <comment>category.currency_mismatch</comment>
+            <translation>Валюта сәйкес емес</translation>
+        </message>
+        <message>
+            <source>Несколько платежей по заказу</source>
+            <comment>category.duplicate_payments</comment>
+            <translation>Бір тапсырыс бойынша бірнеше төлем</translation>
+        </message>
+        <message>
+            <source>Комиссия банка</source>
+            <comment>category.fee</comment>
+            <translation>Банк комиссиясы</translation>
+        </message>
+        <message>
+            <source>Блокировки, ожидают подтверждения</source>
+            <comment>category.holds_awaiting</comment>
+            <translation>Растауды күтетін бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Блокировки, срок истёк</source>
+            <comment>category.holds_expired</comment>
+            <translation>Мерзімі өткен бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Блокировки, скоро истекают</source>
+            <comment>category.holds_expiring</comment>
+            <translation>Мерзімі жақында бітетін бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Совпадает</source>
+            <comment>category.matched</comment>
+            <translation>Сәйкес келеді</translation>
+        </message>
+        <message>
+            <source>Нет оплаты в банке</source>
+            <comment>category.missing_at_bank</comment>
+            <translation>Банкте төлем жоқ</translation>
+        </message>
+        <message>
+            <source>Частичный возврат</source>
+            <comment>category.partially_refunded</comment>
+            <translation>Ішінара қайтару</translation>
+        </message>
+        <message>
+            <source>Возврат</source>
+            <comment>category.refunded</comment>
+            <translation>Қайтару</translation>
+        </message>
+        <message>
+            <source>Расхождение статуса</source>
+            <comment>category.status_mismatch</comment>
+            <translation>Мәртебе сәйкес емес</translation>
+        </message>
+        <message>
+            <source>Платёж неизвестен магазину</source>
+            <comment>category.unknown_to_shop</comment>
+            <translation>Төлем дүкенге белгісіз</translation>
+        </message>
+        <message>
+            <source>Незавершённые операции</source>
+            <comment>category.unresolved_operations</comment>
+            <translation>Аяқталмаған операциялар</translation>
+        </message>
+        <message>
             <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}</source>
             <comment>cli.approval</comment>
             <translation>{action} {amount}, тапсырыс {invoice}, сұраған {operator} {at} (Алматы), себебі: {reason}</translation>
@@ -891,6 +961,51 @@
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation>операциялар тізімі</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>
+            <comment>export.disk_full</comment>
+            <translation>Кітап {path} жазылмады: {reason}. Дискіде орын босатыңыз немесе басқа қалта таңдап, қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Выберите другую папку и выгрузите снова.</source>
+            <comment>export.failed</comment>
+            <translation>Кітап {path} жазылмады: {reason}. Басқа қалта таңдап, қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: папки {folder} нет. Создайте её или выберите другую папку.</source>
+            <comment>export.folder_missing</comment>
+            <translation>Кітап {path} жазылмады: {folder} қалтасы жоқ. Оны жасаңыз немесе басқа қалта таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: это папка. Укажите имя файла в ней, например {example}.</source>
+            <comment>export.is_folder</comment>
+            <translation>Кітап {path} жазылмады: бұл қалта. Оның ішіндегі файл атын көрсетіңіз, мысалы {example}.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: имя слишком длинное. Выберите имя короче.</source>
+            <comment>export.name_too_long</comment>
+            <translation>Кітап {path} жазылмады: аты тым ұзын. Қысқа ат таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: такой папки нет ({reason}). Выберите существующую папку и выгрузите снова.</source>
+            <comment>export.no_folder</comment>
+            <translation>Кітап {path} жазылмады: мұндай қалта жоқ ({reason}). Бар қалтаны таңдап, қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Выберите папку, куда у вас есть право записи (например, «Документы»), или закройте файл, если он открыт в Excel, и выгрузите снова.</source>
+            <comment>export.no_permission</comment>
+            <translation>Кітап {path} жазылмады: {reason}. Жазуға құқығыңыз бар қалтаны таңдаңыз (мысалы, «Құжаттар») немесе файл Excel-де ашық болса, оны жабыңыз да, қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: имя файла должно оканчиваться на .xlsx, например {example}.</source>
+            <comment>export.not_xlsx</comment>
+            <translation>Кітап {path} жазылмады: файл аты .xlsx деп аяқталуы керек, мысалы {example}.</translation>
+        </message>
+        <message>
+            <source>Книга не записана в {path}: на листе «{sheet}» было бы {rows} строк, а в таблице помещается не больше {most}. Выгрузите период короче.</source>
+            <comment>export.too_many_rows</comment>
+            <translation>Кітап {path} жазылмады: «{sheet}» парағында {rows} жол болар еді, ал кестеге {most} аспайтын жол сыяды. Қысқа кезеңді түсіріңіз.</translation>
         </message>
         <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
@@ -1586,6 +1701,121 @@
             <source>не проверен</source>
             <comment>state.unknown</comment>
             <translation>тексерілмеген</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>summary.captured</comment>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Категория</source>
+            <comment>summary.category</comment>
+            <translation>Санат</translation>
+        </message>
+        <message>
+            <source>Код</source>
+            <comment>summary.code</comment>
+            <translation>Коды</translation>
+        </message>
+        <message>
+            <source>Количество</source>
+            <comment>summary.count</comment>
+            <translation>Саны</translation>
+        </message>
+        <message>
+            <source>Валюта сверки</source>
+            <comment>summary.currency</comment>
+            <translation>Салыстыру валютасы</translation>
+        </message>
+        <message>
+            <source>Из них ожидают оплаты</source>
+            <comment>summary.expecting</comment>
+            <translation>Оның ішінде төлемді күтетіндері</translation>
+        </message>
+        <message>
+            <source>Сформировано</source>
+            <comment>summary.generated_at</comment>
+            <translation>Жасалған уақыты</translation>
+        </message>
+        <message>
+            <source>Сформировал</source>
+            <comment>summary.generated_by</comment>
+            <translation>Жасаған</translation>
+        </message>
+        <message>
+            <source>Доля совпадений</source>
+            <comment>summary.match_rate</comment>
+            <translation>Сәйкестік үлесі</translation>
+        </message>
+        <message>
+            <source>Чистыми (списано − возвращено)</source>
+            <comment>summary.net</comment>
+            <translation>Таза (есептен шығарылды − қайтарылды)</translation>
+        </message>
+        <message>
+            <source>нет заказов, ожидающих оплаты</source>
+            <comment>summary.no_expected</comment>
+            <translation>төлемді күтетін тапсырыстар жоқ</translation>
+        </message>
+        <message>
+            <source>Заказано</source>
+            <comment>summary.ordered</comment>
+            <translation>Тапсырыс берілді</translation>
+        </message>
+        <message>
+            <source>Заказов в периоде</source>
+            <comment>summary.orders</comment>
+            <translation>Кезеңдегі тапсырыстар</translation>
+        </message>
+        <message>
+            <source>Период с</source>
+            <comment>summary.period_from</comment>
+            <translation>Кезең басы</translation>
+        </message>
+        <message>
+            <source>Период по</source>
+            <comment>summary.period_to</comment>
+            <translation>Кезең соңы</translation>
+        </message>
+        <message>
+            <source>Профиль</source>
+            <comment>summary.profile</comment>
+            <translation>Профиль</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>summary.refunded</comment>
+            <translation>Қайтарылды</translation>
+        </message>
+        <message>
+            <source>Решено</source>
+            <comment>summary.resolved</comment>
+            <translation>Шешілді</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>summary.sum</comment>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Терминал</source>
+            <comment>summary.terminal</comment>
+            <translation>Терминал</translation>
+        </message>
+        <message>
+            <source>Часовой пояс</source>
+            <comment>summary.time_zone</comment>
+            <translation>Уақыт белдеуі</translation>
+        </message>
+        <message>
+            <source>{zone} — даты и время в книге по этому поясу</source>
+            <comment>summary.time_zone_value</comment>
+            <translation>{zone} — кітаптағы күндер мен уақыт осы белдеу бойынша</translation>
+        </message>
+        <message>
+            <source>Сверка платежей Halyk ePay</source>
+            <comment>summary.title</comment>
+            <translation>Halyk ePay төлемдерін салыстыру</translation>
         </message>
         <message>
             <source>отчёт не записан (сообщение говорит почему)</source>
@@ -2822,7 +3052,7 @@
         <name>ReconciliationView</name>
         <message>
             <source>Сохранить сверку в Excel</source>
-            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
+            <extracomment>Widths of the columns but the message's, which takes what is left: narrow enough that on a 1366 px laptop the message keeps room for a sentence (long names are elided, with a tooltip). The least width of the message column: about forty characters. Category cards per row under the money cards.</extracomment>
             <translation>Салыстыруды Excel-ге сақтау</translation>
         </message>
         <message>

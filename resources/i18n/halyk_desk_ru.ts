@@ -701,6 +701,76 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Расхождение суммы</source>
+            <comment>category.amount_mismatch</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Расхождение валюты</source>
+            <comment>category.currency_mismatch</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Несколько платежей по заказу</source>
+            <comment>category.duplicate_payments</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Комиссия банка</source>
+            <comment>category.fee</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировки, ожидают подтверждения</source>
+            <comment>category.holds_awaiting</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировки, срок истёк</source>
+            <comment>category.holds_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировки, скоро истекают</source>
+            <comment>category.holds_expiring</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Совпадает</source>
+            <comment>category.matched</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нет оплаты в банке</source>
+            <comment>category.missing_at_bank</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Частичный возврат</source>
+            <comment>category.partially_refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возврат</source>
+            <comment>category.refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Расхождение статуса</source>
+            <comment>category.status_mismatch</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платёж неизвестен магазину</source>
+            <comment>category.unknown_to_shop</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Незавершённые операции</source>
+            <comment>category.unresolved_operations</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>{action} {amount}, заказ {invoice}, запросил {operator} {at} (Алматы), причина: {reason}</source>
             <comment>cli.approval</comment>
             <translation type="unfinished" />
@@ -888,6 +958,51 @@
         <message>
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>
+            <comment>export.disk_full</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Выберите другую папку и выгрузите снова.</source>
+            <comment>export.failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: папки {folder} нет. Создайте её или выберите другую папку.</source>
+            <comment>export.folder_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: это папка. Укажите имя файла в ней, например {example}.</source>
+            <comment>export.is_folder</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: имя слишком длинное. Выберите имя короче.</source>
+            <comment>export.name_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: такой папки нет ({reason}). Выберите существующую папку и выгрузите снова.</source>
+            <comment>export.no_folder</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: {reason}. Выберите папку, куда у вас есть право записи (например, «Документы»), или закройте файл, если он открыт в Excel, и выгрузите снова.</source>
+            <comment>export.no_permission</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: имя файла должно оканчиваться на .xlsx, например {example}.</source>
+            <comment>export.not_xlsx</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга не записана в {path}: на листе «{sheet}» было бы {rows} строк, а в таблице помещается не больше {most}. Выгрузите период короче.</source>
+            <comment>export.too_many_rows</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1583,6 +1698,121 @@
         <message>
             <source>не проверен</source>
             <comment>state.unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>summary.captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Категория</source>
+            <comment>summary.category</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Код</source>
+            <comment>summary.code</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Количество</source>
+            <comment>summary.count</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Валюта сверки</source>
+            <comment>summary.currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Из них ожидают оплаты</source>
+            <comment>summary.expecting</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сформировано</source>
+            <comment>summary.generated_at</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сформировал</source>
+            <comment>summary.generated_by</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Доля совпадений</source>
+            <comment>summary.match_rate</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Чистыми (списано − возвращено)</source>
+            <comment>summary.net</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нет заказов, ожидающих оплаты</source>
+            <comment>summary.no_expected</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказано</source>
+            <comment>summary.ordered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказов в периоде</source>
+            <comment>summary.orders</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Период с</source>
+            <comment>summary.period_from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Период по</source>
+            <comment>summary.period_to</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль</source>
+            <comment>summary.profile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>summary.refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Решено</source>
+            <comment>summary.resolved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>summary.sum</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Терминал</source>
+            <comment>summary.terminal</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Часовой пояс</source>
+            <comment>summary.time_zone</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{zone} — даты и время в книге по этому поясу</source>
+            <comment>summary.time_zone_value</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверка платежей Halyk ePay</source>
+            <comment>summary.title</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2820,7 +3050,7 @@
         <name>ReconciliationView</name>
         <message>
             <source>Сохранить сверку в Excel</source>
-            <extracomment>Widths of the columns but the message's, which takes what is left. Category cards per row under the money cards.</extracomment>
+            <extracomment>Widths of the columns but the message's, which takes what is left: narrow enough that on a 1366 px laptop the message keeps room for a sentence (long names are elided, with a tooltip). The least width of the message column: about forty characters. Category cards per row under the money cards.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
