@@ -27,7 +27,7 @@ from halyk_desk.domain import as_utc, utc_now
 from halyk_desk.store.journal_models import AuditEntry
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 #: prev_hash of the first entry.
 GENESIS = "0" * 64

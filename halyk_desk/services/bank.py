@@ -31,7 +31,7 @@ from halyk_desk.secrets import SecretStore, cabinet_entry
 from halyk_desk.store import repository
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 SANDBOX_KIND = "sandbox"
 SANDBOX_FOLDER = "sandbox"

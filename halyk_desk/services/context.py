@@ -4,7 +4,8 @@
         with ctx.store.session() as session:
             repository.list_payments(session, ctx.profile.name, ...)
 
-Where things come from: --home or HALYK_DESK_HOME (folders), --db or HALYK_DESK_DB (database,
+The context itself (AppContext, Workspace) is defined in services.workspace and re-exported
+here. Where things come from: --home or HALYK_DESK_HOME (folders), --db or HALYK_DESK_DB (database,
 else the settings' database_url, else the SQLite file in the data folder), --profile (else the
 last used, else `sandbox`), --operator (else the operating system's user name).
 """
@@ -12,54 +13,16 @@ last used, else `sandbox`), --operator (else the operating system's user name).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
-from typing import Any, Self
+from typing import Any
 
 from halyk_desk.logs import default_operator
-from halyk_desk.paths import AppPaths, resolve_paths
+from halyk_desk.paths import resolve_paths
 from halyk_desk.secrets import SecretStore
 from halyk_desk.services import profiles
 from halyk_desk.services.settings_service import configured_database
+from halyk_desk.services.workspace import AppContext, Workspace
 from halyk_desk.settings import Settings
 from halyk_desk.store import DB_ENV, Store
-from halyk_desk.store.records import ProfileRecord
-
-
-@dataclass
-class Workspace:
-    """Folders, settings and the open store: enough for commands that choose a profile."""
-
-    paths: AppPaths
-    settings: Settings
-    store: Store
-
-    @property
-    def secrets(self) -> SecretStore:
-        return SecretStore(self.paths.config_dir)
-
-    def close(self) -> None:
-        self.store.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-
-@dataclass
-class AppContext(Workspace):
-    profile: ProfileRecord
-    #: Who is acting: every money operation and audit entry names them.
-    operator: str
-
-    def as_(self, operator: str) -> AppContext:
-        """The same context acting as another operator (same store: close only the original)."""
-        return replace(self, operator=operator)
-
-    def secret(self) -> str | None:
-        """The profile's client secret, None when none is stored."""
-        return self.secrets.get(self.profile.name)
 
 
 def _arg(args: Any, name: str) -> Any:
@@ -92,3 +55,6 @@ def open_context(args: Any) -> AppContext:
         raise
     return AppContext(workspace.paths, workspace.settings, workspace.store, profile,
                       _arg(args, "operator") or default_operator())
+
+
+__all__ = ["AppContext", "Workspace", "open_context", "open_workspace"]

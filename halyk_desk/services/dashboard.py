@@ -26,7 +26,7 @@ from halyk_desk.store.journal_models import UNRESOLVED
 from halyk_desk.store.models import Order, Payment
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 #: States whose payments carry captured money: what the money cards open in the Payments tab.
 CAPTURED_STATES = frozenset({State.CAPTURED, State.PARTIALLY_REFUNDED, State.REFUNDED})

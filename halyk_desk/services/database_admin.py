@@ -41,7 +41,7 @@ from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, normal
 from halyk_desk.store.models import Base, Profile
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 #: Where `backup` puts files it names itself, under the data folder.
 BACKUP_DIR = "backups"

@@ -15,7 +15,7 @@ from halyk_desk.services.orders import import_orders
 from halyk_desk.store import repository
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 
 def ensure_demo(ctx: AppContext) -> bool:

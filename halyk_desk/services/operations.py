@@ -73,7 +73,7 @@ from halyk_desk.store import repository
 from halyk_desk.store.journal_models import UNRESOLVED, MoneyOperation
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from halyk_desk.services import audit
 from halyk_desk.store.journal_models import ROLES, Operator
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 READ, RECONCILE, EXPORT = "read", "reconcile", "export"
 MOVE_MONEY, APPROVE = "move_money", "approve"

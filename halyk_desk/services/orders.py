@@ -22,7 +22,7 @@ from halyk_desk.store import repository
 from halyk_desk.store.records import OrderRecord
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 
 @dataclass(frozen=True)

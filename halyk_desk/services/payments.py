@@ -21,7 +21,7 @@ from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.store import records, repository
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 #: What list_payments can sort by (each on an index).
 SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference")

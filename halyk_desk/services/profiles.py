@@ -21,7 +21,7 @@ from halyk_desk.store import Store, repository
 from halyk_desk.store.records import ProfileRecord
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 SANDBOX = ProfileRecord(name="sandbox", kind="sandbox")
 HALYK_TEST = ProfileRecord(

@@ -59,7 +59,7 @@ from halyk_desk.store.reconciliation_models import DiscrepancyMark, Reconciliati
 from halyk_desk.store.types import UTCDateTime
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 #: Rows fetched per round trip while reading the period.
 PARTITION = 10_000

@@ -35,7 +35,7 @@ from halyk_desk.store.engine import create_store_engine, normalize_url
 from halyk_desk.store.records import ProfileRecord
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 #: Settings anyone may change for themselves; the rest need an admin.
 PERSONAL = frozenset({"language"})

@@ -38,7 +38,7 @@ from halyk_desk.store import repository
 from halyk_desk.store.records import PaymentRecord, SavedPayment
 
 if TYPE_CHECKING:
-    from halyk_desk.services.context import AppContext
+    from halyk_desk.services.workspace import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from halyk_desk import __version__
 from halyk_desk.paths import resolve_paths
 from halyk_desk.settings import Settings
 from halyk_desk.ui import i18n
-from halyk_desk.ui.main_window import MainWindow
+from halyk_desk.ui.main_window import MainWindow, startup_error_text
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 
 DESKTOP_FILE_NAME = "halyk-desk"
@@ -34,25 +34,6 @@ def icon_path() -> Path | None:
     root = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
     path = root / "resources" / "icons" / ICON_FILE
     return path if path.is_file() else None
-
-
-def startup_error_text(error: BaseException, settings_file: Path | None = None) -> str:
-    """What went wrong when opening the data, and what to do about it."""
-    text = QCoreApplication.translate(
-        "App",
-        "Не удалось открыть данные Halyk Desk:\n{error}\n\n"
-        "Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек "
-        "в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере "
-        "PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.",
-    ).format(error=error)
-    if settings_file is not None:
-        text += "\n\n" + QCoreApplication.translate(
-            "App",
-            "Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не "
-            "нужна, удалите строку database_url из файла {path}: программа откроет свою базу "
-            "на этом компьютере.",
-        ).format(path=settings_file)
-    return text
 
 
 def _arg(args: Any, name: str) -> Any:

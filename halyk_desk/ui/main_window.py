@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
 
@@ -46,6 +46,25 @@ ATTACH_MODULES = (
     "halyk_desk.ui.layout_state",
     "halyk_desk.ui.reconciliation_view",
 )
+
+
+def startup_error_text(error: BaseException, settings_file: Path | None = None) -> str:
+    """What went wrong when opening the data, and what to do about it."""
+    text = QCoreApplication.translate(
+        "App",
+        "Не удалось открыть данные Halyk Desk:\n{error}\n\n"
+        "Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек "
+        "в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере "
+        "PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.",
+    ).format(error=error)
+    if settings_file is not None:
+        text += "\n\n" + QCoreApplication.translate(
+            "App",
+            "Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не "
+            "нужна, удалите строку database_url из файла {path}: программа откроет свою базу "
+            "на этом компьютере.",
+        ).format(path=settings_file)
+    return text
 
 
 class _FirstPaint(QObject):
@@ -172,7 +191,6 @@ class MainWindow(QMainWindow):
         tasks.run_task(job, done, owner=self)
 
     def _open_failed(self, error: BaseException, *, closing: bool = False) -> None:
-        from halyk_desk.ui.app import startup_error_text
         from halyk_desk.ui.signals import emit
 
         self.start_error = error
