@@ -18,14 +18,21 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from halyk_desk.epay import errors
 from halyk_desk.epay.models import OperationRecord
 from halyk_desk.messages import msg
 
-if TYPE_CHECKING:
-    from halyk_desk.epay.client import EpayClient
+
+class PagedClient(Protocol):
+    """What the registry needs of epay.client.EpayClient (named so, not imported: the client
+    imports this module)."""
+
+    operations_paging: str | None
+
+    def operations_page(self, search: list[dict[str, Any]], page: int,
+                        size: int) -> tuple[list[OperationRecord], int | None]: ...
 
 CONVENTIONS = ("zero", "one", "skip")
 
@@ -67,7 +74,7 @@ def _key(record: OperationRecord) -> Any:
 class Registry:
     """One reading of the list for one search (see the module's docstring)."""
 
-    def __init__(self, client: EpayClient, search: list[dict[str, Any]], size: int,
+    def __init__(self, client: PagedClient, search: list[dict[str, Any]], size: int,
                  workers: int, period: Period) -> None:
         if size < 2:
             raise ValueError("page_size must be at least 2 to tell the paging conventions apart")
