@@ -305,3 +305,20 @@ def _day():
     from halyk_desk.domain import utc_now
     now = utc_now()
     return now - timedelta(days=1), now
+
+
+def test_a_store_made_with_the_older_test_hosts_gets_the_current_ones(capsys):
+    from halyk_desk.services.profiles import HALYK_TEST
+    from halyk_desk.store import repository
+    from halyk_desk.store.records import ProfileRecord
+
+    listed(capsys)  # a store with the built-in profiles
+    with open_context(_args()) as ctx, ctx.store.session() as session:
+        repository.save_profile(session, ProfileRecord(
+            name="halyk-test", kind="halyk-test",
+            oauth_url="https://testoauth.homebank.kz/epay2/oauth2/token",
+            api_url="https://testepay.homebank.kz/api", client_id="test",
+            terminal_id=HALYK_TEST.terminal_id))
+    test = listed(capsys)["halyk-test"]
+    assert test["oauth_url"] == "https://test-epay-oauth.epayment.kz/oauth2/token"
+    assert test["api_url"] == "https://test-epay-api.epayment.kz"

@@ -69,12 +69,16 @@ def canonical_state(
     status_name: str | None,
     *,
     refunded_minor: int = 0,
+    remaining_minor: int | None = None,
     created_at: datetime | None = None,
     now: datetime | None = None,
 ) -> State:
     """One canonical state for what the bank says. Anything unrecognised needs review, never "paid".
 
     `refunded_minor` is the bank's payoutAmount in tiyn: a CHARGE with refunds is partly refunded.
+    `remaining_minor` is its `amount` (what is still captured): a REFUND with money left is partly
+    refunded too — the bank reports REFUND after a partial refund as well, and taking it for a
+    full one would keep the rest from ever being refunded.
     A "3D" status is pending while young and failed once older than THREE_DS_PATIENCE.
     VERIFIED (a zero-amount card check) is no payment for an order, so a person should look.
     """
@@ -85,5 +89,7 @@ def canonical_state(
         return State.FAILED
     state = _BY_STATUS.get(name, State.NEEDS_REVIEW)
     if state is State.CAPTURED and refunded_minor > 0:
+        return State.PARTIALLY_REFUNDED
+    if state is State.REFUNDED and refunded_minor > 0 and (remaining_minor or 0) > 0:
         return State.PARTIALLY_REFUNDED
     return state

@@ -85,19 +85,23 @@ class _Call:
     def unreachable(self, exc: httpx.TransportError) -> errors.EpayError:
         return self.fail(errors.TransientError, _describe_failure(exc) + ".", TRY_LATER_HINT)
 
-    def refused(self, code: str | None, message: str) -> errors.EpayError:
-        """The error for a bank's no: busy (try later), unknown invoice, or a refusal."""
-        if code in errors.RETRYABLE_CODES:
-            meaning = errors.RESULT_MEANINGS[code]
+    def refused(
+        self, code: str | None, message: str, table: errors.CodeTable = errors.RESULT_CODES
+    ) -> errors.EpayError:
+        """The error for a bank's no, read in `table`: busy (try later), unknown invoice, or a
+        refusal."""
+        if code in table.retryable:
+            meaning = table.meanings[code]
             return self.fail(errors.TransientError, f"{meaning} (code {code}).", TRY_LATER_HINT)
-        cls = errors.InvoiceNotFound if code == "102" else errors.BankRefused
+        cls = errors.InvoiceNotFound if code in table.not_found else errors.BankRefused
         return cls(
             code,
             message,
             operation=self.operation,
             invoice_id=self.invoice_id,
             transaction_id=self.transaction_id,
-            hint=errors.RESULT_HINTS.get(code or "", REFUSED_HINT),
+            hint=table.hints.get(code or "", REFUSED_HINT),
+            table=table,
         )
 
 
@@ -474,12 +478,17 @@ class EpayClient:
             )
         if resp.status_code >= 400:
             code = message = None
+            table = errors.RESULT_CODES
             if isinstance(body, dict):
-                code = body.get("resultCode", body.get("code"))
-                message = body.get("resultMessage", body.get("message"))
+                if body.get("resultCode") is None:
+                    # {code, message}: a money operation's refusal, in its own table.
+                    code, message, table = body.get("code"), body.get("message"), errors.MONEY_CODES
+                else:
+                    code, message = body.get("resultCode"), body.get("resultMessage")
             raise call.refused(
                 None if code is None else str(code),
                 str(message or f"HTTP {resp.status_code} without an explanation"),
+                table,
             )
         if not resp.is_success:  # a redirect or other oddity: not an answer from the API itself
             raise call.fail(

@@ -10,6 +10,9 @@ Messages name the operation, the payment and what to do; they never carry the se
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 #: resultCode meanings from epay-api.md; the codes arrive as strings.
 RESULT_MEANINGS = {
     "101": "the bank rejected the request",
@@ -36,6 +39,27 @@ RESULT_HINTS = {
 
 #: Codes that mean "try again later": the bank did nothing this time.
 RETRYABLE_CODES = frozenset({"103", "107"})
+
+
+@dataclass(frozen=True)
+class CodeTable:
+    """What the bank's refusal codes of one kind of reply mean, and what to do about them."""
+
+    meanings: Mapping[str, str]
+    hints: Mapping[str, str]
+    retryable: frozenset[str]
+    not_found: frozenset[str]
+
+
+#: The status check's `resultCode` (epay-api.md).
+RESULT_CODES = CodeTable(RESULT_MEANINGS, RESULT_HINTS, RETRYABLE_CODES, frozenset({"102"}))
+
+#: The `code` of HTTP 400 {code, message} replies to confirm, cancel and refund: their own table,
+#: never the status check's (102 there is "no such invoice"; here it could be anything). The bank
+#: publishes no list of these codes, so no code is given a meaning, a retry or "not found" by its
+#: number: a person reads the bank's own message with its code. The sandbox's codes
+#: (sandbox.bank.RefusalCode) are invented by the sandbox and are deliberately not listed here.
+MONEY_CODES = CodeTable({}, {}, frozenset(), frozenset())
 
 
 def subject(operation: str, invoice_id: str | None, transaction_id: str | None) -> str:
@@ -82,10 +106,12 @@ class BankRefused(EpayError):
         invoice_id: str | None = None,
         transaction_id: str | None = None,
         hint: str = "",
+        table: CodeTable | None = None,
     ) -> None:
         self.code = code
         self.bank_message = bank_message
-        meaning = RESULT_MEANINGS.get(code or "")
+        table = table or RESULT_CODES
+        meaning = table.meanings.get(code or "")
         quoted = bank_message.strip().rstrip(".")
         said = f"the bank refused (code {code}): {quoted}" if code else (
             f"the bank refused: {quoted}"
@@ -97,7 +123,7 @@ class BankRefused(EpayError):
             operation=operation,
             invoice_id=invoice_id,
             transaction_id=transaction_id,
-            hint=hint or RESULT_HINTS.get(code or "", ""),
+            hint=hint or table.hints.get(code or "", ""),
         )
 
 

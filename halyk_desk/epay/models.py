@@ -88,10 +88,12 @@ class Fields:
         return mask
 
 
-def _state(status_name: str | None, refunded: Money | None, created_at: datetime | None) -> State:
+def _state(status_name: str | None, refunded: Money | None, remaining: Money | None,
+           created_at: datetime | None) -> State:
     return canonical_state(
         status_name,
         refunded_minor=refunded.minor if refunded else 0,
+        remaining_minor=remaining.minor if remaining else None,
         created_at=created_at,
         now=utc_now(),
     )
@@ -139,7 +141,7 @@ class PaymentStatus:
         refunded = f.money("payoutAmount", currency=currency) or Money.zero(currency)
         original = f.money("orgAmount", currency=currency) or remaining + refunded
         created_at = f.when("createdDate")
-        state = _state(status_name, refunded, created_at)
+        state = _state(status_name, refunded, remaining, created_at)
         zero = Money.zero(currency)
         captured_states = {State.CAPTURED, State.PARTIALLY_REFUNDED, State.REFUNDED}
         return cls(
@@ -194,15 +196,16 @@ class OperationRecord:
         currency = f.currency()
         status_name = f.text("status", "statusName")
         refunded = f.money("payoutAmount", currency=currency)
+        remaining = f.money("amount", currency=currency)
         created_at = f.when("createdDate")
         return cls(
             transaction_id=f.text("id"),
             invoice_id=f.text("invoiceId", "invoiceID"),
             status_name=status_name,
-            state=_state(status_name, refunded, created_at),
+            state=_state(status_name, refunded, remaining, created_at),
             currency=currency,
             original=f.money("orgAmount", currency=currency),
-            remaining=f.money("amount", currency=currency),
+            remaining=remaining,
             refunded=refunded,
             created_at=created_at,
             payout_date=f.when("payoutDate"),

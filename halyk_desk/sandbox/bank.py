@@ -52,7 +52,9 @@ SAVE_FORMAT = 1
 
 
 class RefusalCode(IntEnum):
-    """The `code` of the sandbox's HTTP 400 replies (the bank does not publish its own list)."""
+    """The `code` of the sandbox's HTTP 400 replies: INVENTED by the sandbox. The bank publishes
+    no list of its own codes, so these numbers mean nothing at the real bank; the client reads
+    none of them (epay.errors.MONEY_CODES), only the message beside them."""
 
     BAD_REQUEST = 1
     UNKNOWN_TRANSACTION = 2
@@ -160,10 +162,16 @@ class SandboxBank:
         revoke_on_issue: bool = False,
         cabinet_only: bool = False,
         paging: str = "zero",
+        partial_refund_status: str = "CHARGE",
     ) -> None:
         """`cabinet_only`: the endpoints the bank documents under the cabinet user's login
         (the operations list) refuse a client-credentials token, as the docs say they should.
-        `paging`: one of PAGING_CONVENTIONS. `token_uses`/`revoke_on_issue`: see TokenDesk."""
+        `paging`: one of PAGING_CONVENTIONS. `token_uses`/`revoke_on_issue`: see TokenDesk.
+        `partial_refund_status`: what a partly refunded payment is reported as, CHARGE or REFUND
+        (banks have been seen to do both)."""
+        if partial_refund_status not in ("CHARGE", "REFUND"):
+            raise ValueError("partial_refund_status must be CHARGE or REFUND")
+        self.partial_refund_status = partial_refund_status
         if paging not in PAGING_CONVENTIONS:
             raise ValueError(f"paging must be one of {', '.join(PAGING_CONVENTIONS)}")
         self.cabinet_only = cabinet_only
@@ -361,6 +369,8 @@ class SandboxBank:
             payment.payout_at = self.clock()
             if payment.refunded_minor == payment.charged_minor:
                 payment.status = "REFUND"
+            else:
+                payment.status = self.partial_refund_status
             return self._applied("refund", payment, amount.minor, external_id)
 
     def _acting_on(self, tx_id: str) -> SandboxPayment:
@@ -417,7 +427,8 @@ class SandboxBank:
 
 
 def _state(payment: SandboxPayment) -> State:
-    return canonical_state(payment.status, refunded_minor=payment.refunded_minor)
+    return canonical_state(payment.status, refunded_minor=payment.refunded_minor,
+                           remaining_minor=payment.amount_minor)
 
 
 def _money(payment: SandboxPayment, minor: int | None) -> Money | None:

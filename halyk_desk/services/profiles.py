@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
 
 SANDBOX = ProfileRecord(name="sandbox", kind="sandbox")
+#: The bank's public test merchant at the hosts of its current test pages (epay-api.md, "test
+#: (newer)"); older docs name testoauth.homebank.kz and testepay.homebank.kz/api.
 HALYK_TEST = ProfileRecord(
     name="halyk-test",
     kind="halyk-test",
@@ -42,15 +44,25 @@ class ProfileError(ValueError):
 
 
 def ensure_builtin(store: Store) -> None:
-    """Add the built-in profiles a store lacks. Only a new store is written to: every start
-    checks, and a check must not wait for the write lock while a sync is writing."""
+    """Add the built-in profiles a store lacks, and bring the ones it has up to date (the bank
+    moved its test hosts: a store made earlier keeps the old ones otherwise). Only then is the
+    store written to: every start checks, and a check must not wait for the write lock while a
+    sync is writing."""
     with store.session(readonly=True) as session:
-        have = {p.name for p in repository.list_profiles(session)}
+        have = {p.name: p for p in repository.list_profiles(session)}
     missing = [record for name, record in BUILTIN.items() if name not in have]
-    if missing:
+    stale = [record for name, record in BUILTIN.items()
+             if name in have and _addresses(have[name]) != _addresses(record)]
+    if missing or stale:
         with store.session() as session:
             for record in missing:
                 repository.ensure_profile(session, record)
+            for record in stale:
+                repository.save_profile(session, record)
+
+
+def _addresses(record: ProfileRecord) -> tuple[str | None, ...]:
+    return (record.oauth_url, record.api_url, record.client_id, record.terminal_id)
 
 
 def _url(name: str, label: str, value: str, example: str | None) -> str:

@@ -115,3 +115,11 @@ def test_times_keep_their_offset_and_refuse_naive():
     start, end = business_day_bounds(datetime(2026, 11, 27).date())
     assert start == datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # Almaty is UTC+5 since March 2024
     assert end - start == timedelta(days=1)
+
+
+def test_refund_with_money_left_is_partially_refunded():
+    # The bank reports REFUND after a partial refund too: 300 of 1000 returned, 700 left.
+    assert canonical_state("REFUND", refunded_minor=300_00,
+                           remaining_minor=700_00) is State.PARTIALLY_REFUNDED
+    assert canonical_state("REFUND", refunded_minor=1000_00, remaining_minor=0) is State.REFUNDED
+    assert canonical_state("REFUND") is State.REFUNDED

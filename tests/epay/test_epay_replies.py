@@ -246,3 +246,21 @@ def test_a_rate_limited_read_is_retried_and_a_rate_limited_money_operation_is_no
     assert [path.split("/")[1] for path, _ in canned.bodies] == [
         "check-status", "check-status", "operation"
     ]
+
+
+@pytest.mark.parametrize("code", [102, 107, 103, 3])
+def test_a_money_operations_code_is_read_in_its_own_table(canned, canned_client, code):
+    # 102 is "no such invoice" and 107 "busy" only in the status check's resultCode table.
+    canned.reply("/operation/", 400, {"code": code, "message": "Operation is not allowed"})
+    with pytest.raises(errors.BankRefused) as caught:
+        canned_client.refund("tx-1", None, "refund-1", invoice_id="205218074")
+    error = caught.value
+    assert type(error) is errors.BankRefused and error.code == str(code)
+    assert "Operation is not allowed" in str(error) and "no payment" not in str(error)
+    assert "in progress" not in str(error) and len(canned.bodies) == 1
+
+
+def test_the_status_checks_result_code_keeps_its_table(canned, canned_client):
+    canned.reply(STATUS, 400, {"resultCode": "102", "resultMessage": "Invoice not found"})
+    with pytest.raises(errors.InvoiceNotFound):
+        canned_client.get_status("205218074")
