@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "halyk_desk.commands.sync",
     "halyk_desk.commands.lists",
     "halyk_desk.commands.money",
+    "halyk_desk.commands.links",
+    "halyk_desk.commands.callbacks",
     "halyk_desk.commands.reconcile",
     "halyk_desk.commands.database",
     "halyk_desk.commands.support",

@@ -50,6 +50,7 @@ def register(subparsers: Any) -> None:
                      help="the API address, e.g. https://epay-api.homebank.kz")
     add.add_argument("--client-id", required=True, metavar="ID", help="the merchant's client id")
     add.add_argument("--terminal", required=True, metavar="UUID", help="the terminal id (a UUID)")
+    add_link_options(add)
     secret = add.add_mutually_exclusive_group(required=True)
     secret.add_argument("--secret-stdin", action="store_true",
                         help="read the client secret from standard input (asked for, unshown, "
@@ -83,6 +84,7 @@ def register(subparsers: Any) -> None:
     _cabinet_arguments(edit)
     edit.add_argument("--no-cabinet", action="store_true", help=str(msg(
         "profile.edit.no_cabinet", "забыть пользователя кабинета и его пароль")))
+    add_link_options(edit)
     edit.set_defaults(func=edit_command)
 
     listing = actions.add_parser("list", help="list the profiles; * marks the one in use")
@@ -116,6 +118,16 @@ def _cabinet_arguments(parser: argparse.ArgumentParser) -> None:
     password.add_argument("--cabinet-password-env", metavar="VAR", help=str(msg(
         "profile.cabinet_password_env",
         "взять пароль пользователя кабинета из переменной окружения VAR")))
+
+
+def add_link_options(parser: argparse.ArgumentParser) -> None:
+    """The profile's fields for payment links (profile add, and profile edit)."""
+    parser.add_argument("--shop-id", metavar="UUID", help=str(msg(
+        "profiles.shop_id_help", "идентификатор магазина в банке (из кабинета), нужен для "
+        "ссылок на оплату")))
+    parser.add_argument("--callback-url", metavar="URL", help=str(msg(
+        "profiles.callback_url_help", "публичный https-адрес приёмника уведомлений магазина "
+        "(`halyk-desk callbacks serve` за веб-сервером); уходит банку с каждой ссылкой")))
 
 
 def _error(message: str) -> None:
@@ -203,6 +215,7 @@ def add_command(args: argparse.Namespace) -> int:
     record = profiles.custom_profile(
         args.name, oauth_url=args.oauth_url, api_url=args.api_url,
         client_id=args.client_id, terminal_id=args.terminal, cabinet_user=args.cabinet_user,
+        shop_id=args.shop_id, callback_url=args.callback_url,
     )
     source = _input_for(args)
     secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET, "--secret-stdin")
@@ -216,6 +229,14 @@ def add_command(args: argparse.Namespace) -> int:
                                      cabinet_password)
     _say_saved(saved, record)
     return 0
+
+
+def _only_link_fields(args: argparse.Namespace) -> bool:
+    """Whether `profile edit` was given the payment-link fields and nothing else."""
+    others = (args.oauth_url, args.api_url, args.client_id, args.terminal, args.secret_stdin,
+              args.secret_env, args.cabinet_user, args.cabinet_password_stdin,
+              args.cabinet_password_env, args.no_cabinet)
+    return not any(others) and (args.shop_id is not None or args.callback_url is not None)
 
 
 @_reports_errors
@@ -234,6 +255,14 @@ def edit_command(args: argparse.Namespace) -> int:
         return USAGE
     with open_workspace(args) as workspace:
         old = profiles.get(workspace.store, args.name)
+        shop_id = old.shop_id if args.shop_id is None else args.shop_id
+        callback_url = old.callback_url if args.callback_url is None else args.callback_url
+        if old.kind != "custom" and _only_link_fields(args):
+            # A built-in profile keeps its bank, but takes payment links like any other.
+            profiles.set_link_fields(workspace.store, old.name, shop_id, callback_url)
+            print(msg("profile.links_saved", "Поля ссылок на оплату профиля «{profile}» "
+                      "сохранены.", profile=old.name))
+            return 0
         if old.kind != "custom":
             raise profiles.ProfileError(str(msg(
                 "profile.builtin_fixed", "«{profile}» — встроенный профиль, его не меняют; "
@@ -244,6 +273,7 @@ def edit_command(args: argparse.Namespace) -> int:
             api_url=args.api_url or old.api_url or "",
             client_id=args.client_id or old.client_id or "",
             terminal_id=args.terminal or old.terminal_id or "", cabinet_user=cabinet_user,
+            shop_id=shop_id, callback_url=callback_url,
         )
         saved = profiles.edit_custom(workspace.store, workspace.secrets, record, secret,
                                      cabinet_password)
@@ -259,6 +289,7 @@ def list_command(args: argparse.Namespace) -> int:
             {"name": p.name, "kind": p.kind, "current": p.name == current,
              "oauth_url": p.oauth_url, "api_url": p.api_url, "client_id": p.client_id,
              "terminal_id": p.terminal_id, "cabinet_user": p.cabinet_user,
+             "shop_id": p.shop_id, "callback_url": p.callback_url,
              "secret": profiles.secret_location(workspace.secrets, p)}
             for p in profiles.list_all(workspace.store)
         ]

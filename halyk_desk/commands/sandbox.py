@@ -10,9 +10,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from halyk_desk.domain import utc_now
-from halyk_desk.messages import msg
+from halyk_desk.messages import Message, msg
 from halyk_desk.sandbox import (
     PAGING_CONVENTIONS,
     SANDBOX_CABINET_PASSWORD,
@@ -25,6 +26,7 @@ from halyk_desk.sandbox import (
 )
 from halyk_desk.sandbox.demo import planted_counts, seed_demo, write_bitrix_csv
 from halyk_desk.sandbox.faults import FaultError, check_kind, check_rate
+from halyk_desk.sandbox.invoices import DEFAULT_CARD, PAGE_PATH, LinkRefused
 
 DEFAULT_PORT = 8765
 DEFAULT_ORDERS = "sandbox-demo-orders.csv"
@@ -91,6 +93,21 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--revoke-old-tokens", action="store_true", help=str(msg(
         "sandbox.revoke_old_tokens", "выдавая токен, отзывать прежние")))
     serve.set_defaults(func=serve_command)
+
+    pay = actions.add_parser(
+        "pay", help=str(msg("sandbox.pay_help", "оплатить ссылку в песочнице, как покупатель")),
+        description=str(msg("sandbox.pay_description", "Оплатить ссылку на оплату в песочнице "
+                            "тестовой картой, как покупатель на странице ссылки; затем банк "
+                            "отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница "
+                            "на этом компьютере) или номер заказа ссылки профиля.")),
+        epilog=str(msg("sandbox.pay_exit_codes", "коды выхода:\n  0 оплачено\n  2 неверный "
+                       "вызов\n  3 отклонено, истекла или уже оплачена\n  1 другая ошибка")),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pay.add_argument("link", metavar="LINK_OR_INVOICE")
+    pay.add_argument("--card", default=DEFAULT_CARD, metavar="PAN", help=DEFAULT_CARD)
+    pay.add_argument("--decline", action="store_true")
+    pay.set_defaults(func=pay_command)
 
 
 # --- argument checks: argparse shows these messages and exits with status 2 -------------------
@@ -273,3 +290,72 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+# --- sandbox pay --------------------------------------------------------------------------------
+def pay_command(args: argparse.Namespace) -> int:
+    """Pay by the link's address over HTTP, or by order number through the profile's sandbox."""
+    if args.link.startswith(("http://", "https://")):
+        return _pay_by_url(args.link, args.card, args.decline)
+    from halyk_desk.commands.running import with_context
+
+    return with_context(_pay_by_invoice)(args)
+
+
+def _pay_by_url(url: str, card: str, decline: bool) -> int:
+    import httpx
+
+    parts = urlsplit(url)
+    if parts.hostname not in LOOPBACK or PAGE_PATH not in parts.path:
+        _error(msg("sandbox.not_a_link", "{url} — не ссылка песочницы на этом компьютере.",
+                   url=url))
+        return 2
+    target = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/pay", query=""))
+    form = {"card": card, "action": "decline" if decline else "pay"}
+    try:
+        status = httpx.post(target, data=form, timeout=10.0).status_code
+    except httpx.HTTPError as exc:
+        _error(msg("sandbox.no_answer", "Песочница {address} не ответила ({error}): она "
+                   "запущена?", address=parts.netloc, error=type(exc).__name__))
+        return 1
+    return _said(status)
+
+
+def _said(status: int | str) -> int:
+    paid = msg("sandbox.paid", "Оплачено; банк отправляет уведомление.")
+    declined = msg("sandbox.declined", "Банк отклонил платёж (по просьбе или карта не тестовая).")
+    outcomes: dict[int | str, tuple[int, Message]] = {
+        200: (0, paid), "PAID": (0, paid), 402: (3, declined), "DECLINED": (3, declined),
+        404: (3, msg("sandbox.no_link", "В песочнице нет такой ссылки.")),
+        409: (3, msg("sandbox.link_used", "Эта ссылка уже использована.")),
+        410: (3, msg("sandbox.link_expired", "Срок этой ссылки истёк.")),
+    }
+    code, text = outcomes.get(status, (1, msg("sandbox.answered", "Песочница ответила {status}.",
+                                             status=str(status))))
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def _error(message: Message) -> None:
+    print(f"halyk-desk: {message}", file=sys.stderr)
+
+
+def _pay_by_invoice(args: argparse.Namespace, ctx: Any) -> int:
+    from halyk_desk.services import links
+    from halyk_desk.services.bank import is_sandbox, pay_sandbox_link
+
+    link = links.get_link(ctx, args.link.strip())
+    if link is None:
+        _error(msg("sandbox.no_such_order_link", "В профиле «{profile}» нет ссылки на оплату "
+                   "заказа {invoice_id}; список: `halyk-desk link list`.",
+                   profile=ctx.profile.name, invoice_id=args.link))
+        return 2
+    if not is_sandbox(ctx):
+        return _pay_by_url(link.url, args.card, args.decline)
+    if not link.link_id:
+        return _said(404)
+    try:
+        status = pay_sandbox_link(ctx, link.link_id, args.card, decline=args.decline)
+    except LinkRefused as exc:
+        return _said(exc.status)
+    return _said(status)

@@ -29,6 +29,7 @@ import httpx
 from halyk_desk import __version__, logs
 from halyk_desk.domain import Money, as_utc, normalize_invoice_id
 from halyk_desk.epay import errors
+from halyk_desk.epay.links import InvoiceLink
 from halyk_desk.epay.models import FieldError, OperationRecord, PaymentStatus
 from halyk_desk.epay.profile import EpayProfile
 from halyk_desk.epay.registry import Period, Registry
@@ -138,6 +139,19 @@ def _refuse_constant(name: str) -> NoReturn:
 def _load_json(text: str) -> Any:
     """Bank JSON with exact decimals: no float ever holds an amount."""
     return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def _json_number(value: object) -> int | float:
+    # An amount leaves as a JSON number, as in the bank's examples. A float is used only to write
+    # it: tenge with two decimals below 10^13 have at most 15 significant digits, which repr
+    # writes back exactly ("1500.5" for 1500.50).
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value).__name__)
+
+
+def _dump_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, default=_json_number).encode("utf-8")
 
 
 def _amount_param(amount: Money) -> str:
@@ -264,6 +278,50 @@ class EpayClient:
         if amount is not None:
             params = {"amount": _amount_param(amount), **params}
         self._move(_Call("refund", invoice_id, transaction_id), "refund", params)
+
+    def create_invoice(self, fields: dict[str, Any]) -> InvoiceLink:
+        """A payment link (POST {api}/invoice) for the documented `fields` (epay.links).
+
+        Sent once, like a money operation: the bank promises no idempotency, and a second
+        request for the same invoice_id would be a second link. When no answer comes the link may
+        exist; the caller says so and the order stays unsent. The bank documents this API under
+        the cabinet user's login: used when the profile has one; else the client's own token is
+        tried, and when refused the error says which login to add.
+        """
+        invoice_id = str(fields.get("invoice_id") or "")
+        call = _Call(str(msg("epay.link_call", "ссылка на оплату")), invoice_id or None)
+        may_exist = str(msg("epay.link_may_exist", "Ссылка могла появиться у банка: найдите её "
+                            "в кабинете банка, прежде чем создавать другую для этого заказа."))
+        url = self.profile.api("invoice")
+        cabinet = self.profile.has_cabinet_login
+        # Token trouble is retried here, while nothing has been sent.
+        if cabinet:
+            self.get_cabinet_token()
+        else:
+            self.get_token()
+        try:
+            resp = self._send(call, "POST", url, cabinet=cabinet, content=_dump_json(fields),
+                              headers={"Content-Type": "application/json"})
+        except errors.AuthenticationFailed as exc:  # a 401 or 403: the bank made no link
+            if cabinet:
+                raise
+            raise self._cabinet_login_needed(call, msg(
+                "epay.client_token_refused",
+                "в профиле его нет (токен самого клиента банк не принял)")) from exc
+        except _NOT_SENT as exc:
+            raise call.unreachable(exc) from exc
+        except _NO_ANSWER as exc:
+            raise call.fail(errors.OutcomeUnknown, _describe_failure(exc) + " after sending.",
+                            may_exist) from exc
+        if resp.status_code >= 500:
+            raise call.fail(errors.OutcomeUnknown,
+                            f"the bank answered HTTP {resp.status_code} with "
+                            f"{_describe_body(resp)}.", may_exist)
+        reply = self._verdict(call, resp, need_json=True)
+        try:
+            return InvoiceLink.from_reply(reply)
+        except FieldError as exc:
+            raise call.fail(errors.MalformedReply, f"{exc}.", may_exist) from exc
 
     def iter_operations(
         self,
@@ -419,9 +477,8 @@ class EpayClient:
         )
 
     def _request(self, method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
-        resp = self._http.request(
-            method, url, headers={"Authorization": f"Bearer {token}"}, **kwargs
-        )
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        resp = self._http.request(method, url, headers=headers, **kwargs)
         self._log_reply(resp)
         return resp
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from halyk_desk.domain import Money, parse_bank_datetime
 from halyk_desk.sandbox.bank import Refusal, RefusalCode, SandboxBank, SandboxPayment
+from halyk_desk.sandbox.invoices import PAGE_PATH, LinkRefused, form_fields, pay_page
 from halyk_desk.sandbox.replies import (
     Reply,
     json_reply,
@@ -40,6 +41,9 @@ _ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
     ("status", "GET", re.compile(r"/check-status/payment/transaction/(?P<invoice>[^/]+)")),
     ("money", "POST", re.compile(r"/operation/(?P<tx>[^/]+)/(?P<action>charge|cancel|refund)")),
     ("operations", "POST", re.compile(r"/operations")),
+    ("invoice", "POST", re.compile(r"/invoice")),
+    ("link_page", "GET", re.compile(re.escape(PAGE_PATH) + r"(?P<link>[^/]+)")),
+    ("link_pay", "POST", re.compile(re.escape(PAGE_PATH) + r"(?P<link>[^/]+)/pay")),
 ]
 
 
@@ -115,6 +119,8 @@ class Api:
                 return refused(RefusalCode.BAD_REQUEST, str(exc))
             except Refusal as exc:
                 return refused(exc.code, exc.message)
+            except LinkRefused as exc:
+                return json_reply(exc.status, {"code": exc.status, "message": exc.message})
         return json_reply(404, {"error": "not found", "path": request.path})
 
     # --- POST /oauth2/token -------------------------------------------------------------------
@@ -193,6 +199,35 @@ class Api:
                 "records": [operations_record(p, self.bank.terminal) for p in records],
             },
         )
+
+
+    # --- POST /invoice: a payment link ---------------------------------------------------------
+    def _invoice(self, request: Request, _: dict[str, str]) -> Reply:
+        token = self.bank.tokens.lookup(request.authorization)
+        if token is None:
+            return unauthorized()
+        if self.bank.cabinet_only and not token.cabinet:
+            return insufficient_scope()
+        body = _json_object(request.body)
+        base = "http://" + request.headers.get("host", "127.0.0.1")
+        invoice = str(body.get("invoice_id") or "")
+        return json_reply(200, self.bank.invoices.create(
+            body, base, invoice_taken=self.bank.find(invoice) is not None))
+
+    # --- the hosted pay page, and paying on it --------------------------------------------------
+    def _link_page(self, request: Request, params: dict[str, str]) -> Reply:
+        link = self.bank.invoices.get(params["link"])
+        page = pay_page(link, self.bank.invoices.expired(link), f"{PAGE_PATH}{link.id}/pay")
+        return Reply(200, page, "text/html; charset=utf-8")
+
+    def _link_pay(self, request: Request, params: dict[str, str]) -> Reply:
+        """The page's form: card=PAN, action=pay|decline. 200 paid, 402 declined, 409 used,
+        410 expired, 404 unknown (the command line reads the status)."""
+        form = form_fields(request.body)
+        link = self.bank.pay_link(params["link"], form.get("card", ""),
+                                  decline=form.get("action") == "decline")
+        page = pay_page(link, False, "")
+        return Reply(200 if link.status == "PAID" else 402, page, "text/html; charset=utf-8")
 
 
 # --- request parsing helpers -----------------------------------------------------------------

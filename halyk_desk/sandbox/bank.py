@@ -32,6 +32,13 @@ from halyk_desk.domain import (
     check_refund,
     utc_now,
 )
+from halyk_desk.sandbox.invoices import (
+    TEST_CARDS,
+    InvoiceDesk,
+    SandboxLink,
+    callback_body,
+    card_mask,
+)
 from halyk_desk.sandbox.tokens import TokenDesk
 
 # The bank's published test merchant (epay-api.md); the sandbox accepts it unless told otherwise.
@@ -192,6 +199,7 @@ class SandboxBank:
         self._rng = random.Random(seed)
         self._by_id: dict[str, SandboxPayment] = {}
         self._by_invoice: dict[str, SandboxPayment] = {}
+        self.invoices = InvoiceDesk(clock)
 
     def __repr__(self) -> str:
         return f"SandboxBank(client_id={self.client_id!r}, payments={len(self._by_id)})"
@@ -387,6 +395,27 @@ class SandboxBank:
         self.operations.append(op)
         return dataclasses.replace(payment)
 
+    # --- payment links -----------------------------------------------------------------------
+    def pay_link(self, link_id: str, card: str, *, decline: bool = False) -> SandboxLink:
+        """A customer pays a link (or is declined): the payment enters the books, held or
+        captured as the terminal is set up, and the callback goes out (invoices.InvoiceDesk)."""
+
+        def book(link: SandboxLink, digits: str, approved: bool) -> dict[str, Any]:
+            kind, issuer = TEST_CARDS.get(digits, ("VISA", "OTHER BANK"))
+            status = ("AUTH" if self.invoices.two_stage else "CHARGE") if approved else "REJECT"
+            self.add_payment(
+                link.invoice_id, Money(link.amount_minor, link.currency), status=status,
+                card_mask=card_mask(digits), card_type=kind, issuer=issuer,
+                description=link.description, email=link.email, phone=link.phone,
+                reason="" if approved else "Declined by issuer",
+                reason_code="0" if approved else "05",
+            )
+            payment = self._by_invoice[link.invoice_id]
+            return callback_body(link, payment, self.terminal, approved, self.clock())
+
+        with self._lock:
+            return self.invoices.pay(link_id, card, decline, book)
+
     # --- keeping the books between runs -------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write payments and operations as JSON; atomic (temp file, then rename). No secrets."""
@@ -397,6 +426,7 @@ class SandboxBank:
                 "operations": [
                     {**op._asdict(), "at": op.at.isoformat()} for op in self.operations
                 ],
+                "links": self.invoices.to_json(),
             }
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -423,6 +453,7 @@ class SandboxBank:
         bank.operations.extend(
             Operation(**{**op, "at": datetime.fromisoformat(op["at"])}) for op in data["operations"]
         )
+        bank.invoices.load(data.get("links", []))  # books saved before links had none
         return bank
 
 

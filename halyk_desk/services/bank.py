@@ -27,6 +27,7 @@ from halyk_desk.sandbox import (
     SandboxServer,
 )
 from halyk_desk.sandbox.demo import seed_demo, write_bitrix_csv
+from halyk_desk.sandbox.invoices import DEFAULT_CARD
 from halyk_desk.secrets import SecretStore, cabinet_entry
 from halyk_desk.store import repository
 
@@ -138,6 +139,16 @@ class _SharedSandbox:
                 if users[0] == 0:
                     server.stop()
                     del cls._running[books]
+
+
+def pay_sandbox_link(ctx: AppContext, link_id: str, card: str = DEFAULT_CARD, *,
+                     decline: bool = False) -> str:
+    """A customer pays one of the sandbox profile's links (or is declined), as on its page; the
+    callback is delivered before this returns. The link's new status (PAID or DECLINED)."""
+    with _SharedSandbox.use(ctx) as server:
+        link = server.bank.pay_link(link_id, card, decline=decline)
+        server.bank.invoices.wait_for_deliveries()
+    return link.status
 
 
 @contextmanager

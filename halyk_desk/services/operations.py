@@ -67,6 +67,7 @@ from halyk_desk.epay.errors import (
 from halyk_desk.messages import Message, MessageError, msg, of_error, verbatim
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
+from halyk_desk.services.links import settle_expired
 from halyk_desk.services.operators import APPROVE, MOVE_MONEY, NotAllowed, require_in
 from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
 from halyk_desk.store import repository
@@ -829,11 +830,24 @@ def resolve_unresolved(
         return desk.resolve(invoice_id)
 
 
+def read_status(ctx: AppContext, client: EpayClient, invoice_id: str) -> PaymentStatus:
+    """The bank's status of one payment, kept in the store with its change of state audited, as
+    an operation's own reads are (services.callbacks checks a callback this way)."""
+    return _Desk(ctx, client, None).read(invoice_id)
+
+
+def refresh_status(ctx: AppContext, invoice_id: str) -> PaymentStatus:
+    """read_status through the profile's own bank (the window, after a sandbox payment)."""
+    with open_bank(ctx) as client:
+        return read_status(ctx, client, invoice_id)
+
+
 def sync_and_resolve(ctx: AppContext, **sync_options: Any) -> SyncSummary:
     """services.sync.sync_statuses, then the unresolved operations settled from the bank's status
     (an UNKNOWN is resolved on the next sync). A failure to settle is logged; the sync's summary
     is returned either way and the operations stay unresolved until the next try."""
     summary = sync_statuses(ctx, **sync_options)
+    settle_expired(ctx)
     try:
         resolve_unresolved(ctx, client=sync_options.get("client"))
     except Exception:  # the sync itself worked; the journal is settled next time

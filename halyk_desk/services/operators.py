@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 READ, RECONCILE, EXPORT = "read", "reconcile", "export"
 MOVE_MONEY, APPROVE = "move_money", "approve"
 SETTINGS, OPERATORS = "settings", "operators"
+CREATE_LINKS = "create_links"
 
 _ACCOUNTANT = frozenset({READ, RECONCILE, EXPORT})
-_MANAGER = _ACCOUNTANT | {MOVE_MONEY, APPROVE}
+_MANAGER = _ACCOUNTANT | {MOVE_MONEY, APPROVE, CREATE_LINKS}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "accountant": _ACCOUNTANT,
     "manager": _MANAGER,
@@ -45,6 +46,7 @@ PERMISSION_TITLES = {
     EXPORT: msg("permission.export", "выгружать отчёты"),
     MOVE_MONEY: msg("permission.move_money", "подтверждать, снимать и возвращать платежи"),
     APPROVE: msg("permission.approve", "одобрять возвраты"),
+    CREATE_LINKS: msg("operators.create_links", "создавать ссылки на оплату"),
     SETTINGS: msg("permission.settings", "менять настройки"),
     OPERATORS: msg("permission.operators", "управлять операторами"),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,11 @@ from zoneinfo import ZoneInfo
 from halyk_desk.domain import Money, State, utc_now
 from halyk_desk.domain.timeutil import business_day_bounds
 from halyk_desk.reconcile.gc_pause import collector_paused
+from halyk_desk.services import links
+from halyk_desk.services.links import LinkInfo
+from halyk_desk.store import links as store_links
 from halyk_desk.store import records, repository
+from halyk_desk.store.links import CallbackRecord
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -37,6 +41,8 @@ class PaymentFilter:
     date_from: date | None = None
     date_to: date | None = None
     states: frozenset[str] = frozenset()
+    #: LinkState values: only orders with a payment link in one of them; empty for all orders.
+    links: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ class PaymentDetail:
     #: The bank's transaction fields as it sent them (name, value), for the detail pane.
     bank_fields: list[tuple[str, str]]
     history: list[HistoryEntry]
+    #: The payment link the order was made with, if it was.
+    link: LinkInfo | None = None
+    #: The bank's callbacks about this order, newest first.
+    callbacks: list[CallbackRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,7 @@ def _store_filter(ctx: AppContext, flt: PaymentFilter) -> records.PaymentFilter:
         date_to=end,
         states=frozenset(State(s) for s in flt.states) if flt.states else None,
         search=flt.text.strip() or None,
+        link_states=frozenset(flt.links) or None,
     )
 
 
@@ -232,6 +243,7 @@ def payment_detail(ctx: AppContext, invoice_id: str) -> PaymentDetail:
             raise LookupError(f"There is no order {invoice_id} in profile {profile!r}.")
         payment = repository.get_payment(session, profile, invoice_id)
         history = repository.status_history(session, profile, invoice_id)
+        notices = store_links.list_callbacks(session, profile, invoice_id)
     row = _row(found)
     return PaymentDetail(
         row=row,
@@ -240,6 +252,8 @@ def payment_detail(ctx: AppContext, invoice_id: str) -> PaymentDetail:
             HistoryEntry(h.at, h.old_state, h.new_state, h.old_bank_status, h.new_bank_status)
             for h in history
         ],
+        link=links.get_link(ctx, invoice_id),
+        callbacks=notices,
     )
 
 

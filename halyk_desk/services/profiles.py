@@ -74,9 +74,36 @@ def _url(name: str, label: str, value: str, example: str | None) -> str:
     return value
 
 
+def link_fields(name: str, shop_id: str | None,
+                callback_url: str | None) -> tuple[str | None, str | None]:
+    """The payment-link fields checked: the shop id a UUID, the callback address http(s) (https
+    for anything but this computer: the bank posts to it over the internet)."""
+    shop = (shop_id or "").strip() or None
+    if shop is not None:
+        try:
+            shop = str(uuid.UUID(shop))
+        except ValueError:
+            raise ProfileError(str(msg(
+                "profiles.bad_shop_id", "Профиль «{profile}»: идентификатор магазина «{shop_id}» "
+                "— не UUID; скопируйте его из кабинета банка.", profile=name,
+                shop_id=shop_id))) from None
+    url = (callback_url or "").strip() or None
+    if url is not None:
+        parts = urlsplit(url)
+        local = parts.hostname in ("127.0.0.1", "::1", "localhost")
+        if not (parts.scheme == "https" or (parts.scheme == "http" and local)) \
+                or not parts.hostname:
+            raise ProfileError(str(msg(
+                "profiles.bad_callback_url", "Профиль «{profile}»: адрес уведомлений «{url}» "
+                "должен начинаться с https:// (банк присылает уведомления через интернет), "
+                "например https://shop.example.kz/halyk/callback.", profile=name, url=url)))
+    return shop, url
+
+
 def custom_profile(
     name: str, *, oauth_url: str, api_url: str, client_id: str, terminal_id: str,
     cabinet_user: str | None = None,
+    shop_id: str | None = None, callback_url: str | None = None,
 ) -> ProfileRecord:
     """A checked custom profile: name of lowercase letters, digits, - and _; http(s) addresses;
     the terminal a UUID (kept in its canonical form); the cabinet user optional."""
@@ -88,6 +115,7 @@ def custom_profile(
     if not client_id.strip():
         raise ProfileError(f"Profile {name!r}: the client id is empty; copy it from the bank's "
                            "merchant cabinet.")
+    shop, callback = link_fields(name, shop_id, callback_url)
     try:
         terminal = str(uuid.UUID(terminal_id.strip()))
     except ValueError:
@@ -98,7 +126,7 @@ def custom_profile(
         name=name, kind="custom",
         oauth_url=_url(name, "token address", oauth_url, HALYK_TEST.oauth_url),
         api_url=_url(name, "API address", api_url, HALYK_TEST.api_url),
-        client_id=client_id.strip(), terminal_id=terminal,
+        client_id=client_id.strip(), terminal_id=terminal, shop_id=shop, callback_url=callback,
         cabinet_user=(cabinet_user or "").strip() or None,
     )
 
@@ -156,6 +184,17 @@ def save_cabinet_password(secrets: SecretStore, record: ProfileRecord,
         return None
     password = (cabinet_password or "").strip()
     return secrets.set(cabinet_entry(record.name), password) if password else None
+
+
+def set_link_fields(store: Store, name: str, shop_id: str | None,
+                    callback_url: str | None) -> ProfileRecord:
+    """Set the payment-link fields of any profile, built-in ones too (Settings, profile edit)."""
+    record = get(store, name)
+    shop, callback = link_fields(name, shop_id, callback_url)
+    updated = replace(record, shop_id=shop, callback_url=callback)
+    with store.session() as session:
+        repository.save_profile(session, updated)
+    return updated
 
 
 def list_all(store: Store) -> list[ProfileRecord]:

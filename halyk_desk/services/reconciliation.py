@@ -52,6 +52,7 @@ from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reports import OperationLine, ReportMeta, write_reconciliation_workbook
 from halyk_desk.services import audit, operations, operators
 from halyk_desk.services.bank import BankSetupError, keep_operations_paging, open_bank
+from halyk_desk.services.links import settle_expired
 from halyk_desk.store import repository
 from halyk_desk.store.journal_models import UNRESOLVED
 from halyk_desk.store.models import Order, Payment
@@ -557,6 +558,7 @@ def run_reconciliation(
         report(ReconcileProgress("reading", done, total))
 
     profile = ctx.profile.name
+    settle_expired(ctx)  # a link that expired unpaid is no longer expected money
     with ctx.store.session(readonly=True) as session:
         pid = repository.profile_id(session, profile)
         tick(0, 0)

@@ -146,7 +146,8 @@ def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None,
     checked = profiles.custom_profile(
         record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
         client_id=record.client_id or "", terminal_id=record.terminal_id or "",
-        cabinet_user=record.cabinet_user)
+        cabinet_user=record.cabinet_user,
+        shop_id=record.shop_id, callback_url=record.callback_url)
     secret = (secret or "").strip() or None
     with ctx.store.session() as session:
         operators.require_in(session, ctx.operator, operators.SETTINGS)
@@ -162,9 +163,27 @@ def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None,
                      details={"oauth_url": checked.oauth_url, "api_url": checked.api_url,
                               "client_id": checked.client_id, "terminal_id": checked.terminal_id,
                               "cabinet_user": checked.cabinet_user,
+                              "shop_id": checked.shop_id, "callback_url": checked.callback_url,
                               "secret_changed": saved is not None,
                               "cabinet_password_changed": cabinet is not None})
     return saved or cabinet
+
+
+def save_link_fields(ctx: AppContext, name: str, shop_id: str | None,
+                     callback_url: str | None) -> ProfileRecord:
+    """Set a profile's payment-link fields (any profile, built-in ones too); admins only."""
+    shop, callback = profiles.link_fields(name, shop_id, callback_url)
+    with ctx.store.session() as session:
+        operators.require_in(session, ctx.operator, operators.SETTINGS)
+        record = repository.get_profile(session, name)
+        if record is None:
+            raise repository.UnknownProfile(name)
+        updated = replace(record, shop_id=shop, callback_url=callback)
+        repository.save_profile(session, updated)
+        audit.append(session, operator=ctx.operator, action="profile.links",
+                     subject=f"profile:{name}",
+                     details={"shop_id": shop, "callback_url": callback})
+    return updated
 
 
 @dataclass(frozen=True)

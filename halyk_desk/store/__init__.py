@@ -8,12 +8,12 @@ test compare against) holds every table whenever the store is used. A new module
 added to this list.
 """
 
-from halyk_desk.store import journal_models, models, reconciliation_models
+from halyk_desk.store import journal_models, link_models, models, reconciliation_models
 from halyk_desk.store.database import DB_ENV, DB_FILE, Store, StoreUnavailable
 from halyk_desk.store.migrate import SchemaError
 from halyk_desk.store.repository import UnknownProfile
 
-MODEL_MODULES = (models, journal_models, reconciliation_models)
+MODEL_MODULES = (models, journal_models, reconciliation_models, link_models)
 
 __all__ = [
     "DB_ENV",

@@ -63,6 +63,10 @@ class Profile(Base):
     #: How the bank pages the operations list, once found out: zero | one | skip.
     operations_paging: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
+    #: The shop's id at the bank (a UUID from the cabinet), sent with every payment link.
+    shop_id: Mapped[str | None] = mapped_column(String(36))
+    #: The public address of the shop's callback receiver, sent as postLink/failurePostLink.
+    callback_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class Order(Base):

@@ -21,6 +21,9 @@ class ProfileRecord:
     cabinet_user: str | None = None
     #: zero | one | skip once the bank's operations paging is known (see epay.client).
     operations_paging: str | None = None
+    #: For payment links: the shop's id at the bank, and the callback receiver's public address.
+    shop_id: str | None = None
+    callback_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,10 @@ class PaymentFilter:
     states: frozenset[State] | None = None
     #: invoiceId or RRN prefix, card mask prefix or last four digits, customer name prefix.
     search: str | None = None
+    #: Only orders with a payment link in one of these states (domain.links.LinkState values),
+    #: as of `now`.
+    link_states: frozenset[str] | None = None
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)

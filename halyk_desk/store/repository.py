@@ -16,7 +16,7 @@ from itertools import islice
 from math import isqrt
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, union, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -29,7 +29,9 @@ from halyk_desk.domain import (
     normalize_invoice_id,
     utc_now,
 )
+from halyk_desk.domain.links import PAID_STATES, LinkState
 from halyk_desk.domain.timeutil import as_utc
+from halyk_desk.store.link_models import PaymentLink
 from halyk_desk.store.models import Order, Payment, Profile, StatusChange, SyncRun
 from halyk_desk.store.records import (
     HoldRow,
@@ -91,7 +93,8 @@ def profile_id(session: Session, name: str) -> int:
 def _profile_record(row: Profile) -> ProfileRecord:
     return ProfileRecord(name=row.name, kind=row.kind, oauth_url=row.oauth_url,
                          api_url=row.api_url, client_id=row.client_id, terminal_id=row.terminal_id,
-                         cabinet_user=row.cabinet_user, operations_paging=row.operations_paging)
+                         cabinet_user=row.cabinet_user, operations_paging=row.operations_paging,
+                         shop_id=row.shop_id, callback_url=row.callback_url)
 
 
 def save_profile(session: Session, record: ProfileRecord) -> None:
@@ -103,7 +106,8 @@ def save_profile(session: Session, record: ProfileRecord) -> None:
         session.add(row)
     elif row.api_url != record.api_url:
         row.operations_paging = None  # another bank: find out again
-    for name in ("kind", "oauth_url", "api_url", "client_id", "terminal_id", "cabinet_user"):
+    for name in ("kind", "oauth_url", "api_url", "client_id", "terminal_id", "cabinet_user",
+                 "shop_id", "callback_url"):
         setattr(row, name, getattr(record, name))
     if record.operations_paging is not None:
         row.operations_paging = record.operations_paging
@@ -589,6 +593,22 @@ def _state_condition(states: frozenset[State]) -> ColumnElement[bool]:
     return Order.payment_state.in_([s.value for s in states])
 
 
+def _link_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
+    """Orders with a payment link in one of `states` (domain.links.link_state, said in SQL)."""
+    paid = [s.value for s in PAID_STATES]
+    unpaid = or_(Order.payment_state.is_(None),
+                 Order.payment_state.not_in([*paid, State.FAILED.value]))
+    by_state = {
+        LinkState.PAID.value: Order.payment_state.in_(paid),
+        LinkState.FAILED.value: Order.payment_state == State.FAILED.value,
+        LinkState.EXPIRED.value: and_(unpaid, PaymentLink.expires_at <= now),
+        LinkState.ACTIVE.value: and_(unpaid, PaymentLink.expires_at > now),
+    }
+    return exists().where(PaymentLink.profile_id == Order.profile_id,
+                          PaymentLink.invoice_id == Order.invoice_id,
+                          or_(*(by_state[s] for s in sorted(states))))
+
+
 def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
             with_payment: bool, walk: bool = False) -> Any:
     """SELECT `columns` FROM the orders that pass `filters`, joined to their payments when
@@ -611,6 +631,8 @@ def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
     query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
     if filters.states is not None:
         query = query.where(_state_condition(filters.states))
+    if filters.link_states:
+        query = query.where(_link_condition(filters.link_states, filters.now or utc_now()))
     if tested:
         query = query.where(or_(*(term for _, term in _search_terms(search))))
     return query

@@ -45,6 +45,7 @@ ATTACH_MODULES = (
     "halyk_desk.ui.table_menus",
     "halyk_desk.ui.layout_state",
     "halyk_desk.ui.reconciliation_view",
+    "halyk_desk.ui.payment_links",
 )
 
 
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
             dashboard_view,
             layout_state,
             money_actions,
+            payment_links,
             reconciliation_view,
             table_menus,
         )
@@ -260,6 +262,8 @@ class MainWindow(QMainWindow):
         #: The Сверка tab, feeding the dashboard's open discrepancies (issue 5).
         self.reconciliation = reconciliation_view.install(self)
         self.table_menus = table_menus.install(self)
+        #: «Выставить счёт…» and Ctrl+N (issue 12).
+        self.payment_links = payment_links.install(self)
         self.layout_state = layout_state.install(self)
         self.menus.attached()
         emit(self.ready)

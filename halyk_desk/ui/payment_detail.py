@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from halyk_desk.services import callbacks
 from halyk_desk.services import payments as payment_service
 from halyk_desk.services.payments import PaymentDetail
 from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.payment_links import link_state_text
 from halyk_desk.ui.state_look import INK, state_background, state_label
 from halyk_desk.ui.tasks import run_task
 
@@ -86,6 +88,16 @@ class PaymentDetailPane(QWidget):
             [self.tr("Когда"), self.tr("Состояние"), self.tr("Статус банка")], None
         )
         self.history_table.setObjectName("statusHistory")
+        self.link_label = QLabel(self)
+        self.link_label.setObjectName("detailLink")
+        self.link_label.setWordWrap(True)
+        self.link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.callbacks_title = QLabel(self.tr("Уведомления банка"), self)
+        self.callbacks_table = _read_only_table(
+            [self.tr("Получено"), self.tr("Код"), self.tr("Проверка"),
+             self.tr("Банк при проверке")], None,
+        )
+        self.callbacks_table.setObjectName("paymentCallbacks")
 
         head = QHBoxLayout()
         head.addWidget(self.title_label)
@@ -97,6 +109,9 @@ class PaymentDetailPane(QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(self._summary)
         body.addLayout(self.actions_row)
+        body.addWidget(self.link_label)
+        body.addWidget(self.callbacks_title)
+        body.addWidget(self.callbacks_table, 1)
         body.addWidget(QLabel(self.tr("Данные банка"), self.body))
         body.addWidget(self.bank_fields_table, 3)
         body.addWidget(QLabel(self.tr("История статусов"), self.body))
@@ -168,6 +183,7 @@ class PaymentDetailPane(QWidget):
             self._summary_values[key].setText(text)
         self._summary.setRowVisible(self._summary_values["read_error"], bool(row.read_error))
         self.body.setVisible(True)
+        self._show_link(detail)
         self._fill(self.bank_fields_table, [[name, value] for name, value in detail.bank_fields])
         self._fill(
             self.history_table,
@@ -182,6 +198,27 @@ class PaymentDetailPane(QWidget):
                 for entry in sorted(detail.history, key=lambda e: e.at, reverse=True)
             ],
         )
+
+    def _show_link(self, detail: PaymentDetail) -> None:
+        """The order's payment link and the bank's callbacks about it, when it has them."""
+        link = detail.link
+        self.link_label.setVisible(link is not None)
+        if link is not None:
+            self.link_label.setText(self.tr(
+                "Ссылка на оплату ({state}), до {until}; создал {who}: {description}\n{url}"
+            ).format(state=link_state_text(link.state), until=fmt.local_time_text(link.expires_at),
+                     who=link.created_by, description=link.description, url=link.url))
+        shown = bool(detail.callbacks)
+        self.callbacks_title.setVisible(shown)
+        self.callbacks_table.setVisible(shown)
+        self._fill(self.callbacks_table, [
+            [fmt.local_time_text(c.received_at), c.code or "",
+             self.tr("проверено") if c.verified else self.tr("НЕ ПРОВЕРЕНО: {why}").format(
+                 why=callbacks.problem_text(c.problem)),
+             (self.tr("у банка нет платежа") if c.checked_status == callbacks.NOT_FOUND
+              else c.checked_status) or self.tr("ещё не проверено")]
+            for c in detail.callbacks
+        ])
 
     def _show_nothing(self, message: str | None = None) -> None:
         self._detail = None

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QDate,
+    QItemSelectionModel,
+    QModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
@@ -22,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from halyk_desk.domain import utc_now
+from halyk_desk.domain.links import LinkState
 from halyk_desk.domain.timeutil import business_day_of
 from halyk_desk.services.payments import PaymentFilter, PaymentRow
 from halyk_desk.ui import formatting as fmt
@@ -39,6 +49,18 @@ COPY_LIMIT = 50_000
 SELECT_ALL_LIMIT = 10_000
 #: Starting period when "all dates" is switched off.
 DEFAULT_PERIOD_DAYS = 30
+
+_ALL_LINKS = frozenset(s.value for s in LinkState)
+#: The link filter's choices: all orders, orders with a link, or links in one state.
+LINK_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
+    (QT_TRANSLATE_NOOP("PaymentsView", "Все заказы"), None),
+    (QT_TRANSLATE_NOOP("PaymentsView", "Все ссылки на оплату"), _ALL_LINKS),
+    (QT_TRANSLATE_NOOP("PaymentsView", "Ссылки: ждут оплаты"), frozenset({LinkState.ACTIVE.value})),
+    (QT_TRANSLATE_NOOP("PaymentsView", "Ссылки: оплачены"), frozenset({LinkState.PAID.value})),
+    (QT_TRANSLATE_NOOP("PaymentsView", "Ссылки: срок истёк"), frozenset({LinkState.EXPIRED.value})),
+    (QT_TRANSLATE_NOOP("PaymentsView", "Ссылки: платёж отклонён"),
+     frozenset({LinkState.FAILED.value})),
+)
 
 _COLUMN_WIDTHS = (100, 118, 180, 110, 110, 110, 135, 90, 120, 110, 120)
 
@@ -106,6 +128,10 @@ class PaymentsView(QWidget):
         )
         self.date_to_edit = self._date_edit(today, "dateTo")
         self.state_filter = StateFilterButton(self)
+        self.link_filter = QComboBox(self)
+        self.link_filter.setObjectName("linkFilter")
+        for text, states in LINK_FILTERS:
+            self.link_filter.addItem(self.tr(text), states)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("paymentsCount")
 
@@ -124,7 +150,8 @@ class PaymentsView(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([960, 360])
 
-        bar = QHBoxLayout()
+        #: The filter bar; payment_links puts «Выставить счёт…» at its start.
+        self.bar = bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 2)
         bar.addSpacing(12)
         bar.addWidget(QLabel(self.tr("Период:"), self))
@@ -134,6 +161,7 @@ class PaymentsView(QWidget):
         bar.addWidget(self.date_to_edit)
         bar.addSpacing(12)
         bar.addWidget(self.state_filter)
+        bar.addWidget(self.link_filter)
         bar.addStretch(1)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
@@ -149,6 +177,7 @@ class PaymentsView(QWidget):
         self.date_to_edit.dateChanged.connect(self._dates_changed)
         self.all_dates_check.toggled.connect(self._all_dates_toggled)
         self.state_filter.changed.connect(self.apply_filter)
+        self.link_filter.currentIndexChanged.connect(self.apply_filter)
         self.model.loading.connect(self._loading)
         self.model.rows_ready.connect(self._rows_ready)
         self.model.loaded.connect(self._loaded)
@@ -216,6 +245,7 @@ class PaymentsView(QWidget):
             date_from=None if all_dates else _pydate(self.date_from_edit.date()),
             date_to=None if all_dates else _pydate(self.date_to_edit.date()),
             states=self.state_filter.selected(),
+            links=self.link_filter.currentData() or frozenset(),
         )
 
     def apply_filter(self) -> None:
@@ -225,7 +255,7 @@ class PaymentsView(QWidget):
     def show_filter(self, flt: PaymentFilter) -> None:
         """Set the search, period and states to `flt` and load (the dashboard's click-through)."""
         fields = (self.search_edit, self.all_dates_check, self.date_from_edit,
-                  self.date_to_edit, self.state_filter)
+                  self.date_to_edit, self.state_filter, self.link_filter)
         for field in fields:
             field.blockSignals(True)
         self.search_edit.setText(flt.text)
@@ -236,6 +266,7 @@ class PaymentsView(QWidget):
         if flt.date_to is not None:
             self.date_to_edit.setDate(_qdate(flt.date_to))
         self.state_filter.set_selected(frozenset(flt.states))
+        self.link_filter.setCurrentIndex(max(0, self.link_filter.findData(flt.links or None)))
         for field in fields:
             field.blockSignals(False)
         self.date_from_edit.setEnabled(not all_dates)

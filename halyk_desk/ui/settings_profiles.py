@@ -140,6 +140,15 @@ class ProfilesPage(Page):
         self.cabinet_where = QLabel(self)
         self.cabinet_where.setObjectName("cabinetWhere")
         self.cabinet_where.setWordWrap(True)
+        self.shop_edit = self._edit("profileShopId")
+        self.shop_edit.setPlaceholderText(self.tr("UUID магазина из кабинета банка"))
+        self.callback_edit = self._edit("profileCallbackUrl")
+        self.callback_edit.setPlaceholderText("https://shop.example.kz/halyk/callback")
+        self.links_button = QPushButton(self.tr("Сохранить для ссылок на оплату"), self)
+        self.links_button.setObjectName("saveLinkFields")
+        self.links_button.setToolTip(self.tr(
+            "Идентификатор магазина и адрес приёмника уведомлений банка: нужны, чтобы выставлять "
+            "счета (ссылки на оплату). Сохраняются для любого профиля, и встроенного тоже."))
         self.save_button = QPushButton(self.tr("Сохранить профиль"), self)
         self.save_button.setObjectName("saveProfile")
         self.test_button = QPushButton(self.tr("Проверить соединение"), self)
@@ -163,9 +172,12 @@ class ProfilesPage(Page):
         form.addRow(self.tr("Пользователь кабинета:"), self.cabinet_user_edit)
         form.addRow(self.tr("Пароль кабинета:"), self.cabinet_password_edit)
         form.addRow("", self.cabinet_where)
+        form.addRow(self.tr("Идентификатор магазина:"), self.shop_edit)
+        form.addRow(self.tr("Адрес уведомлений банка:"), self.callback_edit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.test_button)
+        buttons.addWidget(self.links_button)
         buttons.addStretch(1)
         right = QVBoxLayout()
         right.addLayout(form)
@@ -192,6 +204,7 @@ class ProfilesPage(Page):
         self.new_button.clicked.connect(self.new_profile)
         self.save_button.clicked.connect(self.save_profile)
         self.test_button.clicked.connect(self.test_connection)
+        self.links_button.clicked.connect(self.save_link_fields)
 
     def _edit(self, name: str) -> QLineEdit:
         edit = QLineEdit(self)
@@ -242,6 +255,8 @@ class ProfilesPage(Page):
         self.api_edit.setText(record.api_url or "")
         self.client_edit.setText(record.client_id or "")
         self.terminal_edit.setText(record.terminal_id or "")
+        self.shop_edit.setText(record.shop_id or "")
+        self.callback_edit.setText(record.callback_url or "")
         self.secret_edit.clear()
         where, style = secret_text(info.secret_where)
         self.secret_where.setText(where)
@@ -296,8 +311,12 @@ class ProfilesPage(Page):
         # Anyone may test a connection; the list stays usable to choose what to test.
         for widget in (self.list, self.test_button, self.name_edit, self.oauth_edit,
                        self.api_edit, self.client_edit, self.terminal_edit, self.secret_edit,
-                       self.cabinet_user_edit, self.cabinet_password_edit):
+                       self.cabinet_user_edit, self.cabinet_password_edit,
+                       self.shop_edit, self.callback_edit):
             widget.setEnabled(True)
+        for edit in (self.shop_edit, self.callback_edit):
+            edit.setReadOnly(not editable)
+        self.links_button.setEnabled(editable)
         info = self.info()
         self.save_button.setEnabled(editable and (self._new or (
             info is not None and info.record.kind == "custom")))
@@ -308,7 +327,8 @@ class ProfilesPage(Page):
         self.result.clear()
         self.kind_label.setText(kind_title("custom"))
         for edit in (self.name_edit, self.client_edit, self.terminal_edit, self.secret_edit,
-                     self.cabinet_user_edit, self.cabinet_password_edit):
+                     self.cabinet_user_edit, self.cabinet_password_edit,
+                     self.shop_edit, self.callback_edit):
             edit.clear()
         self.oauth_edit.setText(profiles.HALYK_TEST.oauth_url.replace("test-", ""))
         self.api_edit.setText(profiles.HALYK_TEST.api_url.replace("test-", ""))
@@ -329,7 +349,9 @@ class ProfilesPage(Page):
             oauth_url=self.oauth_edit.text().strip(), api_url=self.api_edit.text().strip(),
             client_id=self.client_edit.text().strip(),
             terminal_id=self.terminal_edit.text().strip(),
-            cabinet_user=self.cabinet_user_edit.text().strip() or None)
+            cabinet_user=self.cabinet_user_edit.text().strip() or None,
+            shop_id=self.shop_edit.text().strip() or None,
+            callback_url=self.callback_edit.text().strip() or None)
 
     def _field_problem(self, field: str, value: str) -> bool:
         values = {**_VALID, field: value}
@@ -361,6 +383,7 @@ class ProfilesPage(Page):
         for field, value, widget, message in checks:
             if self._field_problem(field, value or ""):
                 raise PageError(widget, message)
+        self._check_link_fields(record.name)
         if self._new and not self.secret_edit.text().strip():
             raise PageError(self.secret_edit, self.tr(
                 "Введите секрет клиента (client secret) из кабинета мерчанта."))
@@ -378,7 +401,45 @@ class ProfilesPage(Page):
         return profiles.custom_profile(
             record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
             client_id=record.client_id or "", terminal_id=record.terminal_id or "",
-            cabinet_user=record.cabinet_user)
+            cabinet_user=record.cabinet_user,
+            shop_id=record.shop_id, callback_url=record.callback_url)
+
+    def _check_link_fields(self, name: str) -> tuple[str | None, str | None]:
+        """The payment-link fields as typed, or PageError on the field to correct."""
+        shop, callback = self.shop_edit.text(), self.callback_edit.text()
+        try:
+            profiles.link_fields(name, shop, None)
+        except profiles.ProfileError as problem:
+            raise PageError(self.shop_edit, str(problem)) from None
+        try:
+            return profiles.link_fields(name, shop, callback)
+        except profiles.ProfileError as problem:
+            raise PageError(self.callback_edit, str(problem)) from None
+
+    def save_link_fields(self) -> None:
+        info = self.info()
+        if info is None:
+            return
+        name = info.record.name
+        try:
+            shop, callback = self._check_link_fields(name)
+        except PageError as problem:
+            self._status(problem.message, PROBLEM_STYLE)
+            problem.field.setFocus()
+            return
+        ctx = self._ctx
+        self.links_button.setEnabled(False)
+        run_task(lambda: service.save_link_fields(ctx, name, shop, callback),
+                 lambda _record, error: self._links_saved(name, error), owner=self)
+
+    def _links_saved(self, name: str, error: BaseException | None) -> None:
+        self.links_button.setEnabled(True)
+        if error is not None:
+            self._status(self.tr("Не сохранено: {error}").format(error=error), PROBLEM_STYLE)
+            return
+        self._status(self.tr("Поля ссылок на оплату профиля «{name}» сохранены.").format(
+            name=name), OK_STYLE)
+        self.load(select=name)
 
     def save_profile(self) -> None:
         try:

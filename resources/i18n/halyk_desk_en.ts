@@ -67,10 +67,15 @@
     <context>
         <name>App</name>
         <message>
+            <source>Halyk Desk не запустился</source>
+            <translation>Halyk Desk did not start</translation>
+        </message>
+        <message>
             <source>Не удалось открыть данные Halyk Desk:
 {error}
 
 Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
+            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them.</extracomment>
             <translation>Could not open the data of Halyk Desk:
 {error}
 
@@ -79,10 +84,6 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <message>
             <source>Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не нужна, удалите строку database_url из файла {path}: программа откроет свою базу на этом компьютере.</source>
             <translation>If the database was chosen in the settings (File → Settings → Database) and is no longer needed, delete the database_url line from the file {path}: the program will open its own database on this computer.</translation>
-        </message>
-        <message>
-            <source>Halyk Desk не запустился</source>
-            <translation>Halyk Desk did not start</translation>
         </message>
     </context>
     <context>
@@ -590,7 +591,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them. The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
             <translation>Halyk Desk</translation>
         </message>
         <message>
@@ -636,7 +637,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
-            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5).</extracomment>
+            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5). «Выставить счёт…» and Ctrl+N (issue 12).</extracomment>
             <translation>Preparing the sandbox's demo data…</translation>
         </message>
         <message>
@@ -701,6 +702,163 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation>No cabinet password is stored for profile «{profile}» (cabinet user {user}): add it with `halyk-desk profile edit {profile} --cabinet-password-stdin`.</translation>
+        </message>
+        <message>
+            <source>--listen «{listen}»: напишите АДРЕС:ПОРТ, например 127.0.0.1:8090.</source>
+            <comment>callbacks.bad_listen</comment>
+            <translation>--listen «{listen}»: write HOST:PORT, e.g. 127.0.0.1:8090.</translation>
+        </message>
+        <message>
+            <source>Ничего не загружено: {problems}. Каждая строка — одно уведомление в JSON (или объект с полями body и query).</source>
+            <comment>callbacks.bad_log</comment>
+            <translation>Nothing was imported: {problems}. Each line must be one callback as JSON (or an object with body and query).</translation>
+        </message>
+        <message>
+            <source>у банка нет платежа</source>
+            <comment>callbacks.bank_has_none</comment>
+            <translation>the bank has no payment</translation>
+        </message>
+        <message>
+            <source>банк: {status}</source>
+            <comment>callbacks.bank_says</comment>
+            <translation>bank: {status}</translation>
+        </message>
+        <message>
+            <source>Не удалось слушать {listen}: {error}</source>
+            <comment>callbacks.cannot_listen</comment>
+            <translation>Cannot listen on {listen}: {error}</translation>
+        </message>
+        <message>
+            <source>Уведомления банка (postLink). Каждое хранится как пришло, один раз; уведомление лишь заставляет программу прочитать статус платежа у банка и никогда само не меняет деньги. Уведомления с неверным секретом хранятся как непроверенные.</source>
+            <comment>callbacks.cli_description</comment>
+            <translation>The bank's callbacks (postLink). Each is kept as received, once; a callback only makes the program read the payment's status from the bank and never changes money by itself. Callbacks with a wrong secret are kept as unverified.</translation>
+        </message>
+        <message>
+            <source>уведомления банка: приём, загрузка, список</source>
+            <comment>callbacks.cli_help</comment>
+            <translation>the bank's payment notices: receive, import, list</translation>
+        </message>
+        <message>
+            <source>{trust}; {bank}</source>
+            <comment>callbacks.describe</comment>
+            <translation>{trust}; {bank}</translation>
+        </message>
+        <message>
+            <source>Прочитать журнал уведомлений в формате JSON Lines (по уведомлению в строке, или объект с полями body и query), например от веб-сервера магазина или 1С-Битрикс, и принять каждое так же, как приёмник. Всё или ничего: одна плохая строка — ничего не загружено.</source>
+            <comment>callbacks.import_description</comment>
+            <translation>Read a JSON-lines log of callbacks (one per line, or an object with body and query), e.g. from the shop's web server or 1C-Bitrix, and take each the way the receiver does. All or nothing: one bad line imports nothing.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 загружено
+  2 файл не читается или неверен, ничего не загружено
+  1 другая ошибка</source>
+            <comment>callbacks.import_exit_codes</comment>
+            <translation>exit codes:
+  0 imported
+  2 unreadable or bad file, nothing imported
+  1 any other failure</translation>
+        </message>
+        <message>
+            <source>загрузить уведомления из журнала JSON Lines</source>
+            <comment>callbacks.import_help</comment>
+            <translation>take callbacks from a JSON-lines log</translation>
+        </message>
+        <message>
+            <source>Прочитано уведомлений: {lines}; новых {stored}, уже известных {repeats}, непроверенных {unverified}; проверено у банка {checked}, не удалось проверить {failed}.</source>
+            <comment>callbacks.imported</comment>
+            <translation>Callbacks read: {lines}; new {stored}, already kept {repeats}, unverified {unverified}; checked with the bank {checked}, could not be checked {failed}.</translation>
+        </message>
+        <message>
+            <source>строка {line}: не JSON</source>
+            <comment>callbacks.line_not_json</comment>
+            <translation>line {line}: not JSON</translation>
+        </message>
+        <message>
+            <source>строка {line}: не объект JSON</source>
+            <comment>callbacks.line_not_object</comment>
+            <translation>line {line}: not a JSON object</translation>
+        </message>
+        <message>
+            <source>строка {line}: длиннее {limit} байт</source>
+            <comment>callbacks.line_too_long</comment>
+            <translation>line {line}: longer than {limit} bytes</translation>
+        </message>
+        <message>
+            <source>полученные уведомления, новые сверху</source>
+            <comment>callbacks.list_help</comment>
+            <translation>received callbacks, newest first</translation>
+        </message>
+        <message>
+            <source>нет верного invoiceId</source>
+            <comment>callbacks.no_invoice</comment>
+            <translation>no valid invoiceId</translation>
+        </message>
+        <message>
+            <source>у этого заказа нет ссылки, созданной программой</source>
+            <comment>callbacks.no_link</comment>
+            <translation>no link of this program for this order</translation>
+        </message>
+        <message>
+            <source>нет секрета</source>
+            <comment>callbacks.no_secret</comment>
+            <translation>no secret</translation>
+        </message>
+        <message>
+            <source>статус у банка ещё не прочитан</source>
+            <comment>callbacks.not_checked</comment>
+            <translation>the bank's status not read yet</translation>
+        </message>
+        <message>
+            <source>не JSON</source>
+            <comment>callbacks.not_json</comment>
+            <translation>not JSON</translation>
+        </message>
+        <message>
+            <source>Принимать уведомления банка: POST на любой путь, GET /health для мониторинга. Запускайте за веб-сервером магазина (docs/admin-guide.md); адрес уведомлений профиля должен вести сюда.</source>
+            <comment>callbacks.serve_description</comment>
+            <translation>Receive the bank's callbacks: POST to any path, GET /health for monitoring. Run it behind the shop's web server (docs/admin-guide.md); the profile's callback address must lead here.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 остановлен
+  2 неверный --listen
+  1 не удалось слушать адрес</source>
+            <comment>callbacks.serve_exit_codes</comment>
+            <translation>exit codes:
+  0 stopped
+  2 bad --listen
+  1 could not listen</translation>
+        </message>
+        <message>
+            <source>принимать уведомления по HTTP (за nginx или Caddy)</source>
+            <comment>callbacks.serve_help</comment>
+            <translation>receive callbacks over HTTP (behind nginx or Caddy)</translation>
+        </message>
+        <message>
+            <source>Приём уведомлений профиля «{profile}» на http://{listen} (GET /health); Ctrl-C — остановить.</source>
+            <comment>callbacks.serving</comment>
+            <translation>Receiving callbacks for profile «{profile}» on http://{listen} (GET /health); Ctrl-C stops.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {path}: {error}. Нужен файл JSON Lines в UTF-8.</source>
+            <comment>callbacks.unreadable</comment>
+            <translation>Cannot read {path}: {error}. Give a UTF-8 JSON-lines file.</translation>
+        </message>
+        <message>
+            <source>НЕ ПРОВЕРЕНО ({problem})</source>
+            <comment>callbacks.unverified</comment>
+            <translation>UNVERIFIED ({problem})</translation>
+        </message>
+        <message>
+            <source>проверено</source>
+            <comment>callbacks.verified</comment>
+            <translation>verified</translation>
+        </message>
+        <message>
+            <source>неверный секрет</source>
+            <comment>callbacks.wrong_secret</comment>
+            <translation>wrong secret</translation>
         </message>
         <message>
             <source>Расхождение суммы</source>
@@ -948,6 +1106,31 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>the bank refused a token issued for this very request (HTTP 401); nothing was done.</translation>
         </message>
         <message>
+            <source>ссылка на оплату</source>
+            <comment>epay.link_call</comment>
+            <translation>payment link</translation>
+        </message>
+        <message>
+            <source>Ссылка могла появиться у банка: найдите её в кабинете банка, прежде чем создавать другую для этого заказа.</source>
+            <comment>epay.link_may_exist</comment>
+            <translation>The link may exist at the bank: look it up in the bank's cabinet before creating another for this order.</translation>
+        </message>
+        <message>
+            <source>ссылка банка «{url}» — не веб-адрес</source>
+            <comment>epay.link_not_url</comment>
+            <translation>the bank's link «{url}» is not a web address</translation>
+        </message>
+        <message>
+            <source>ответ банка на запрос ссылки</source>
+            <comment>epay.link_reply</comment>
+            <translation>the bank's reply to the link request</translation>
+        </message>
+        <message>
+            <source>ответ банка на запрос ссылки — не объект JSON</source>
+            <comment>epay.link_reply_not_object</comment>
+            <translation>the bank's reply to the link request is not a JSON object</translation>
+        </message>
+        <message>
             <source>в профиле нет входа кабинета</source>
             <comment>epay.no_cabinet_login</comment>
             <translation>the profile has no cabinet login</translation>
@@ -1061,6 +1244,177 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.workbook_too_big</comment>
             <translation>The workbook unpacks to {size} MB, more than an order file can hold (at most {max} MB): split the orders into several files, or save them as CSV.</translation>
+        </message>
+        <message>
+            <source>«{email}» не похоже на адрес e-mail вроде buyer@example.kz.</source>
+            <comment>links.bad_email</comment>
+            <translation>«{email}» does not look like an e-mail address such as buyer@example.kz.</translation>
+        </message>
+        <message>
+            <source>Язык страницы «{language}»: выберите rus, kaz или eng.</source>
+            <comment>links.bad_language</comment>
+            <translation>Page language «{language}»: choose rus, kaz or eng.</translation>
+        </message>
+        <message>
+            <source>Срок жизни ссылки «{text}» непонятен: напишите число и m, h или d, например 1d (сутки) или 12h.</source>
+            <comment>links.bad_period</comment>
+            <translation>Link lifetime «{text}» is not understood: write a number and m, h or d, e.g. 1d (one day) or 12h.</translation>
+        </message>
+        <message>
+            <source>«{phone}» — не номер телефона вроде +77011234567.</source>
+            <comment>links.bad_phone</comment>
+            <translation>«{phone}» is not a phone number such as +77011234567.</translation>
+        </message>
+        <message>
+            <source>Ссылки на оплату для заказов по телефону, WhatsApp или e-mail. Ссылку создаёт банк; заказ сохраняется как ожидающий оплаты, и синхронизация следит за ним, как за любым другим.</source>
+            <comment>links.cli_description</comment>
+            <translation>Payment links for orders taken by phone, WhatsApp or e-mail. The bank makes the link; the order is stored as awaiting payment and sync follows it like any other.</translation>
+        </message>
+        <message>
+            <source>ссылки на оплату: попросить покупателя оплатить заказ</source>
+            <comment>links.cli_help</comment>
+            <translation>payment links: ask a customer to pay an order</translation>
+        </message>
+        <message>
+            <source>Создать ссылку на оплату. Могут менеджеры и администраторы; каждая ссылка пишется в журнал аудита. Номер заказа (12 цифр) создаётся сам, если не задан --invoice.</source>
+            <comment>links.create_description</comment>
+            <translation>Create a payment link. Managers and admins may; each link is audited. The order number (12 digits) is made unless --invoice gives one.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 создана
+  2 неверный ввод или в профиле нет идентификатора магазина, ничего не отправлено
+  3 банк отказал (его сообщение показано)
+  4 оператору это не разрешено
+  5 банк не ответил: ссылка может существовать, проверьте кабинет банка
+  1 другая ошибка</source>
+            <comment>links.create_exit_codes</comment>
+            <translation>exit codes:
+  0 created
+  2 bad input or no shop id in the profile, nothing sent
+  3 refused by the bank (its message shown)
+  4 not allowed for this operator
+  5 no answer from the bank: the link may exist, look in the bank's cabinet
+  1 any other failure</translation>
+        </message>
+        <message>
+            <source>создать ссылку на оплату нового заказа</source>
+            <comment>links.create_help</comment>
+            <translation>create a payment link for a new order</translation>
+        </message>
+        <message>
+            <source>Ссылка на оплату заказа {invoice_id} ({amount}) действует до {until}:</source>
+            <comment>links.created</comment>
+            <translation>Payment link for order {invoice_id} ({amount}), valid until {until}:</translation>
+        </message>
+        <message>
+            <source>за что платит покупатель (видно на странице банка)</source>
+            <comment>links.description_help</comment>
+            <translation>what the customer pays for (shown on the bank's page)</translation>
+        </message>
+        <message>
+            <source>e-mail покупателя (банк отправит ссылку туда)</source>
+            <comment>links.email_help</comment>
+            <translation>the customer's e-mail (the bank sends the link there)</translation>
+        </message>
+        <message>
+            <source>номер заказа (6–15 цифр) вместо нового</source>
+            <comment>links.invoice_help</comment>
+            <translation>the order number (6–15 digits) instead of a new one</translation>
+        </message>
+        <message>
+            <source>ссылки и их состояния: активна, оплачена, истекла, отклонена</source>
+            <comment>links.list_help</comment>
+            <translation>the links and their states: active, paid, expired, failed</translation>
+        </message>
+        <message>
+            <source>Описание длиннее 500 символов: сократите его.</source>
+            <comment>links.long_description</comment>
+            <translation>The description is longer than 500 characters; shorten it.</translation>
+        </message>
+        <message>
+            <source>Здравствуйте!
+
+Для оплаты заказа № {invoice_id} на сумму {amount} ({description}) перейдите по ссылке:
+{url}
+
+Ссылка действует до {until}. Оплата картой через защищённую страницу Halyk Bank (ePay).
+
+Спасибо за заказ!</source>
+            <comment>links.mail_body</comment>
+            <translation>Hello,
+
+To pay for order No. {invoice_id}, {amount} ({description}), follow the link:
+{url}
+
+The link is valid until {until}. Payment by card on Halyk Bank's secure page (ePay).
+
+Thank you for your order!</translation>
+        </message>
+        <message>
+            <source>Оплата заказа № {invoice_id}</source>
+            <comment>links.mail_subject</comment>
+            <translation>Payment for order No. {invoice_id}</translation>
+        </message>
+        <message>
+            <source>Нужно описание: за что платит покупатель.</source>
+            <comment>links.no_description</comment>
+            <translation>A description is needed: what the customer pays for.</translation>
+        </message>
+        <message>
+            <source>Не удалось подобрать свободный номер заказа: укажите его сами (--invoice).</source>
+            <comment>links.no_free_number</comment>
+            <translation>Could not find a free order number; give one with --invoice.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет идентификатора магазина: скопируйте его из кабинета банка и укажите в Настройках или командой `halyk-desk profile edit {profile} --shop-id UUID`.</source>
+            <comment>links.no_shop_id</comment>
+            <translation>Profile «{profile}» has no shop id: copy it from the bank's cabinet and set it in Settings or with `halyk-desk profile edit {profile} --shop-id UUID`.</translation>
+        </message>
+        <message>
+            <source>Ссылок на оплату пока нет: создайте `halyk-desk link create`.</source>
+            <comment>links.none</comment>
+            <translation>No payment links yet: create one with `halyk-desk link create`.</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice_id} уже есть: для ссылки нужен новый номер (без --invoice он будет создан сам).</source>
+            <comment>links.order_exists</comment>
+            <translation>Order {invoice_id} already exists; a link needs a new order number (leave --invoice out to have one made).</translation>
+        </message>
+        <message>
+            <source>Срок жизни ссылки «{text}» больше 30 дней: выберите 30d или меньше.</source>
+            <comment>links.period_too_long</comment>
+            <translation>Link lifetime «{text}» is longer than 30 days; choose 30d or less.</translation>
+        </message>
+        <message>
+            <source>активна</source>
+            <comment>links.state_active</comment>
+            <translation>active</translation>
+        </message>
+        <message>
+            <source>истекла</source>
+            <comment>links.state_expired</comment>
+            <translation>expired</translation>
+        </message>
+        <message>
+            <source>отклонена</source>
+            <comment>links.state_failed</comment>
+            <translation>failed</translation>
+        </message>
+        <message>
+            <source>оплачена</source>
+            <comment>links.state_paid</comment>
+            <translation>paid</translation>
+        </message>
+        <message>
+            <source>Другой заказ уже оканчивается на {suffix}, а банк требует, чтобы последние шесть цифр не повторялись. Выберите другой номер.</source>
+            <comment>links.suffix_taken</comment>
+            <translation>Another order already ends in {suffix}; the bank wants the last six digits unique. Choose another number.</translation>
+        </message>
+        <message>
+            <source>до {until}</source>
+            <comment>links.until</comment>
+            <translation>until {until}</translation>
         </message>
         <message>
             <source>Банк принял операцию: {effect}.</source>
@@ -1248,6 +1602,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>An operator's name must be 1 to 64 characters, not «{name}».</translation>
         </message>
         <message>
+            <source>создавать ссылки на оплату</source>
+            <comment>operators.create_links</comment>
+            <translation>create payment links</translation>
+        </message>
+        <message>
             <source>Оператор «{name}» отключён и не может {what}.</source>
             <comment>operators.disabled</comment>
             <translation>Operator «{name}» is disabled and may not {what}.</translation>
@@ -1413,6 +1772,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>bank profiles: add, edit, list, use, test</translation>
         </message>
         <message>
+            <source>Поля ссылок на оплату профиля «{profile}» сохранены.</source>
+            <comment>profile.links_saved</comment>
+            <translation>Payment link fields of profile «{profile}» saved.</translation>
+        </message>
+        <message>
             <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
             <comment>profile.no_cabinet_alone</comment>
             <translation>--no-cabinet forgets the cabinet login: give it without --cabinet-user or a cabinet password.</translation>
@@ -1451,6 +1815,26 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>секрет клиента</source>
             <comment>profile.what.client_secret</comment>
             <translation>client secret</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: адрес уведомлений «{url}» должен начинаться с https:// (банк присылает уведомления через интернет), например https://shop.example.kz/halyk/callback.</source>
+            <comment>profiles.bad_callback_url</comment>
+            <translation>Profile «{profile}»: the callback address «{url}» must start with https:// (the bank posts its notices over the internet), e.g. https://shop.example.kz/halyk/callback.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: идентификатор магазина «{shop_id}» — не UUID; скопируйте его из кабинета банка.</source>
+            <comment>profiles.bad_shop_id</comment>
+            <translation>Profile «{profile}»: the shop id «{shop_id}» is not a UUID; copy it from the bank's cabinet.</translation>
+        </message>
+        <message>
+            <source>публичный https-адрес приёмника уведомлений магазина (`halyk-desk callbacks serve` за веб-сервером); уходит банку с каждой ссылкой</source>
+            <comment>profiles.callback_url_help</comment>
+            <translation>public https address of the shop's callback receiver (`halyk-desk callbacks serve` behind its web server), sent to the bank with every link</translation>
+        </message>
+        <message>
+            <source>идентификатор магазина в банке (из кабинета), нужен для ссылок на оплату</source>
+            <comment>profiles.shop_id_help</comment>
+            <translation>the shop's id at the bank (from the cabinet), needed for payment links</translation>
         </message>
         <message>
             <source>Нужна причина: выберите одну из {reasons}.</source>
@@ -1598,6 +1982,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>The bank refunds at least {minimum}, and only {remaining} is left: this payment cannot be refunded further through the bank.</translation>
         </message>
         <message>
+            <source>Песочница ответила {status}.</source>
+            <comment>sandbox.answered</comment>
+            <translation>The sandbox answered {status}.</translation>
+        </message>
+        <message>
             <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
             <comment>sandbox.cabinet_only</comment>
             <translation>as the bank's docs say: the operations list answers only the cabinet user's token (grant_type=password)</translation>
@@ -1613,9 +2002,72 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>the merchant cabinet user to accept (default {user})</translation>
         </message>
         <message>
+            <source>Банк отклонил платёж (по просьбе или карта не тестовая).</source>
+            <comment>sandbox.declined</comment>
+            <translation>Declined by the bank (as asked, or not a test card).</translation>
+        </message>
+        <message>
+            <source>Срок этой ссылки истёк.</source>
+            <comment>sandbox.link_expired</comment>
+            <translation>This link has expired.</translation>
+        </message>
+        <message>
+            <source>Эта ссылка уже использована.</source>
+            <comment>sandbox.link_used</comment>
+            <translation>This link has already been used.</translation>
+        </message>
+        <message>
+            <source>Песочница {address} не ответила ({error}): она запущена?</source>
+            <comment>sandbox.no_answer</comment>
+            <translation>The sandbox at {address} did not answer ({error}); is it running?</translation>
+        </message>
+        <message>
+            <source>В песочнице нет такой ссылки.</source>
+            <comment>sandbox.no_link</comment>
+            <translation>The sandbox knows no such link.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет ссылки на оплату заказа {invoice_id}; список: `halyk-desk link list`.</source>
+            <comment>sandbox.no_such_order_link</comment>
+            <translation>Profile «{profile}» has no payment link for order {invoice_id}; `halyk-desk link list` shows them.</translation>
+        </message>
+        <message>
+            <source>{url} — не ссылка песочницы на этом компьютере.</source>
+            <comment>sandbox.not_a_link</comment>
+            <translation>{url} is not a sandbox payment link on this computer.</translation>
+        </message>
+        <message>
             <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
             <comment>sandbox.paging</comment>
             <translation>how the operations list reads paging.page: zero (pages from 0, the default), one (pages from 1) or skip (records to skip)</translation>
+        </message>
+        <message>
+            <source>Оплачено; банк отправляет уведомление.</source>
+            <comment>sandbox.paid</comment>
+            <translation>Paid; the bank sends its callback.</translation>
+        </message>
+        <message>
+            <source>Оплатить ссылку на оплату в песочнице тестовой картой, как покупатель на странице ссылки; затем банк отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница на этом компьютере) или номер заказа ссылки профиля.</source>
+            <comment>sandbox.pay_description</comment>
+            <translation>Pay a payment link in the sandbox bank with a test card, as a customer does on the link's page; the bank then sends its callback. LINK_OR_INVOICE is the link's address (a sandbox on this computer) or the order number of a link of the profile.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 оплачено
+  2 неверный вызов
+  3 отклонено, истекла или уже оплачена
+  1 другая ошибка</source>
+            <comment>sandbox.pay_exit_codes</comment>
+            <translation>exit codes:
+  0 paid
+  2 usage error
+  3 declined, expired or already used
+  1 any other failure</translation>
+        </message>
+        <message>
+            <source>оплатить ссылку в песочнице, как покупатель</source>
+            <comment>sandbox.pay_help</comment>
+            <translation>pay a sandbox payment link as a customer would</translation>
         </message>
         <message>
             <source>выдавая токен, отзывать прежние</source>
@@ -2542,6 +2994,26 @@ Reason: {reason}.</translation>
             <translation>Bank's status</translation>
         </message>
         <message>
+            <source>Уведомления банка</source>
+            <translation>Bank's callbacks</translation>
+        </message>
+        <message>
+            <source>Получено</source>
+            <translation>Received</translation>
+        </message>
+        <message>
+            <source>Код</source>
+            <translation>Code</translation>
+        </message>
+        <message>
+            <source>Проверка</source>
+            <translation>Check</translation>
+        </message>
+        <message>
+            <source>Банк при проверке</source>
+            <translation>Bank when checked</translation>
+        </message>
+        <message>
             <source>Данные банка</source>
             <extracomment>Everything below the title; hidden while no payment is shown.</extracomment>
             <translation>Bank's data</translation>
@@ -2563,8 +3035,185 @@ Reason: {reason}.</translation>
             <translation>not read yet</translation>
         </message>
         <message>
+            <source>Ссылка на оплату ({state}), до {until}; создал {who}: {description}
+{url}</source>
+            <translation>Payment link ({state}), until {until}; created by {who}: {description}
+{url}</translation>
+        </message>
+        <message>
+            <source>проверено</source>
+            <translation>verified</translation>
+        </message>
+        <message>
+            <source>НЕ ПРОВЕРЕНО: {why}</source>
+            <translation>UNVERIFIED: {why}</translation>
+        </message>
+        <message>
+            <source>у банка нет платежа</source>
+            <translation>the bank has no payment</translation>
+        </message>
+        <message>
+            <source>ещё не проверено</source>
+            <translation>not checked yet</translation>
+        </message>
+        <message>
             <source>Выберите платёж в списке</source>
             <translation>Choose a payment in the list</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentLinks</name>
+        <message>
+            <source>Закрыть</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <source>активна, ждёт оплаты</source>
+            <translation>active, awaiting payment</translation>
+        </message>
+        <message>
+            <source>оплачена</source>
+            <translation>paid</translation>
+        </message>
+        <message>
+            <source>срок истёк, не оплачена</source>
+            <translation>expired, not paid</translation>
+        </message>
+        <message>
+            <source>платёж отклонён</source>
+            <translation>payment declined</translation>
+        </message>
+        <message>
+            <source>Выставить счёт</source>
+            <translation>Request payment</translation>
+        </message>
+        <message>
+            <source>например, 15 000 или 1 500,50</source>
+            <translation>e.g. 15 000 or 1 500,50</translation>
+        </message>
+        <message>
+            <source>что оплачивает покупатель</source>
+            <translation>what the customer pays for</translation>
+        </message>
+        <message>
+            <source>1 час</source>
+            <translation>1 hour</translation>
+        </message>
+        <message>
+            <source>1 день</source>
+            <translation>1 day</translation>
+        </message>
+        <message>
+            <source>3 дня</source>
+            <translation>3 days</translation>
+        </message>
+        <message>
+            <source>7 дней</source>
+            <translation>7 days</translation>
+        </message>
+        <message>
+            <source>Сумма:</source>
+            <translation>Amount:</translation>
+        </message>
+        <message>
+            <source>За что:</source>
+            <translation>For:</translation>
+        </message>
+        <message>
+            <source>E-mail покупателя:</source>
+            <translation>Customer's e-mail:</translation>
+        </message>
+        <message>
+            <source>Телефон покупателя:</source>
+            <translation>Customer's phone:</translation>
+        </message>
+        <message>
+            <source>Ссылка действует:</source>
+            <translation>Link valid for:</translation>
+        </message>
+        <message>
+            <source>Язык страницы оплаты:</source>
+            <translation>Payment page language:</translation>
+        </message>
+        <message>
+            <source>Создать ссылку</source>
+            <translation>Create link</translation>
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <source>Банк создаст ссылку на оплату; заказ появится в списке платежей как ожидающий оплаты.</source>
+            <translation>The bank will create a payment link; the order appears in the payments list as awaiting payment.</translation>
+        </message>
+        <message>
+            <source>Создаю ссылку…</source>
+            <translation>Creating the link…</translation>
+        </message>
+        <message>
+            <source>Ссылка на оплату заказа {invoice}</source>
+            <extracomment>The sandbox took the payment (its status has been read): the lists should read again.</extracomment>
+            <translation>Payment link for order {invoice}</translation>
+        </message>
+        <message>
+            <source>Копировать</source>
+            <translation>Copy</translation>
+        </message>
+        <message>
+            <source>Отправить по e-mail</source>
+            <translation>Send by e-mail</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice} на {amount}: {description}.
+Действует до {until}.</source>
+            <translation>Order {invoice} for {amount}: {description}.
+Valid until {until}.</translation>
+        </message>
+        <message>
+            <source>Оплатить в песочнице (тестовая карта)</source>
+            <translation>Pay in the sandbox (test card)</translation>
+        </message>
+        <message>
+            <source>Покажите код покупателю: камера телефона откроет страницу оплаты.</source>
+            <translation>Show the code to the customer: a phone camera opens the payment page.</translation>
+        </message>
+        <message>
+            <source>Ссылка скопирована.</source>
+            <translation>Link copied.</translation>
+        </message>
+        <message>
+            <source>Покупатель платит тестовой картой…</source>
+            <translation>The customer pays with a test card…</translation>
+        </message>
+        <message>
+            <source>Оплата не прошла: {error}</source>
+            <translation>The payment did not go through: {error}</translation>
+        </message>
+        <message>
+            <source>Оплачено тестовой картой; статус у банка: {status}.</source>
+            <translation>Paid with a test card; the bank's status: {status}.</translation>
+        </message>
+        <message>
+            <source>Почтовая программа не открылась: скопируйте ссылку и отправьте её сами.</source>
+            <translation>The mail program did not open: copy the link and send it yourself.</translation>
+        </message>
+        <message>
+            <source>Выставить счёт…</source>
+            <extracomment>A link was made (its invoiceId): the lists read again and show it. The last result dialog, for tests and screenshots.</extracomment>
+            <translation>Request payment…</translation>
+        </message>
+        <message>
+            <source>Ссылка на оплату для заказа по телефону или e-mail (Ctrl+N)</source>
+            <translation>A payment link for an order taken by phone or e-mail (Ctrl+N)</translation>
+        </message>
+        <message>
+            <source>Ссылки на оплату создают менеджеры и администраторы.</source>
+            <translation>Payment links are created by managers and admins.</translation>
+        </message>
+        <message>
+            <source>Ссылка не создана: {error}</source>
+            <translation>The link was not created: {error}</translation>
         </message>
     </context>
     <context>
@@ -2618,8 +3267,33 @@ Reason: {reason}.</translation>
     <context>
         <name>PaymentsView</name>
         <message>
+            <source>Все заказы</source>
+            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. The link filter's choices: all orders, orders with a link, or links in one state.</extracomment>
+            <translation>All orders</translation>
+        </message>
+        <message>
+            <source>Все ссылки на оплату</source>
+            <translation>All payment links</translation>
+        </message>
+        <message>
+            <source>Ссылки: ждут оплаты</source>
+            <translation>Links: awaiting payment</translation>
+        </message>
+        <message>
+            <source>Ссылки: оплачены</source>
+            <translation>Links: paid</translation>
+        </message>
+        <message>
+            <source>Ссылки: срок истёк</source>
+            <translation>Links: expired</translation>
+        </message>
+        <message>
+            <source>Ссылки: платёж отклонён</source>
+            <translation>Links: payment declined</translation>
+        </message>
+        <message>
             <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
-            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <extracomment>A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
             <translation>Search: order number, RRN, card, customer (Ctrl+F)</translation>
         </message>
         <message>
@@ -2628,6 +3302,7 @@ Reason: {reason}.</translation>
         </message>
         <message>
             <source>Период:</source>
+            <extracomment>The filter bar; payment_links puts «Выставить счёт…» at its start.</extracomment>
             <translation>Period:</translation>
         </message>
         <message>
@@ -2685,6 +3360,18 @@ Reason: {reason}.</translation>
             <translation>New profile</translation>
         </message>
         <message>
+            <source>UUID магазина из кабинета банка</source>
+            <translation>the shop's UUID from the bank's cabinet</translation>
+        </message>
+        <message>
+            <source>Сохранить для ссылок на оплату</source>
+            <translation>Save for payment links</translation>
+        </message>
+        <message>
+            <source>Идентификатор магазина и адрес приёмника уведомлений банка: нужны, чтобы выставлять счета (ссылки на оплату). Сохраняются для любого профиля, и встроенного тоже.</source>
+            <translation>The shop id and the address of the receiver of the bank's callbacks: needed to request payments (payment links). Saved for any profile, built-in ones too.</translation>
+        </message>
+        <message>
             <source>Сохранить профиль</source>
             <translation>Save the profile</translation>
         </message>
@@ -2731,6 +3418,14 @@ Reason: {reason}.</translation>
         <message>
             <source>Пароль кабинета:</source>
             <translation>Cabinet password:</translation>
+        </message>
+        <message>
+            <source>Идентификатор магазина:</source>
+            <translation>Shop id:</translation>
+        </message>
+        <message>
+            <source>Адрес уведомлений банка:</source>
+            <translation>Callback address:</translation>
         </message>
         <message>
             <source>Открывать при запуске:</source>
@@ -2799,6 +3494,14 @@ Reason: {reason}.</translation>
         <message>
             <source>Введите пользователя кабинета, к которому относится пароль.</source>
             <translation>Enter the cabinet user this password belongs to.</translation>
+        </message>
+        <message>
+            <source>Не сохранено: {error}</source>
+            <translation>Not saved: {error}</translation>
+        </message>
+        <message>
+            <source>Поля ссылок на оплату профиля «{name}» сохранены.</source>
+            <translation>Payment link fields of profile «{name}» saved.</translation>
         </message>
         <message>
             <source>Сохраняю…</source>

@@ -67,10 +67,15 @@
     <context>
         <name>App</name>
         <message>
+            <source>Halyk Desk не запустился</source>
+            <translation>Halyk Desk іске қосылмады</translation>
+        </message>
+        <message>
             <source>Не удалось открыть данные Halyk Desk:
 {error}
 
 Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
+            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them.</extracomment>
             <translation>Halyk Desk деректерін ашу мүмкін болмады:
 {error}
 
@@ -79,10 +84,6 @@
         <message>
             <source>Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не нужна, удалите строку database_url из файла {path}: программа откроет свою базу на этом компьютере.</source>
             <translation>Егер деректер базасы баптауларда таңдалса (Файл → Баптаулар → Деректер базасы) және ол енді қажет болмаса, {path} файлынан database_url жолын өшіріңіз: бағдарлама осы компьютердегі өз базасын ашады.</translation>
-        </message>
-        <message>
-            <source>Halyk Desk не запустился</source>
-            <translation>Halyk Desk іске қосылмады</translation>
         </message>
     </context>
     <context>
@@ -590,7 +591,7 @@
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them. The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
             <translation>Halyk Desk</translation>
         </message>
         <message>
@@ -636,7 +637,7 @@
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
-            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5).</extracomment>
+            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5). «Выставить счёт…» and Ctrl+N (issue 12).</extracomment>
             <translation>Құмсалғыштың демо деректерін дайындап жатырмын…</translation>
         </message>
         <message>
@@ -701,6 +702,163 @@
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
             <translation>«{profile}» профилі үшін кабинет құпиясөзі сақталмаған (пайдаланушы {user}): оны `halyk-desk profile edit {profile} --cabinet-password-stdin` командасымен қосыңыз.</translation>
+        </message>
+        <message>
+            <source>--listen «{listen}»: напишите АДРЕС:ПОРТ, например 127.0.0.1:8090.</source>
+            <comment>callbacks.bad_listen</comment>
+            <translation>--listen «{listen}»: АДРЕС:ПОРТ түрінде жазыңыз, мысалы 127.0.0.1:8090.</translation>
+        </message>
+        <message>
+            <source>Ничего не загружено: {problems}. Каждая строка — одно уведомление в JSON (или объект с полями body и query).</source>
+            <comment>callbacks.bad_log</comment>
+            <translation>Ештеңе жүктелмеді: {problems}. Әр жол — JSON форматындағы бір хабарлама (немесе body және query өрістері бар объект).</translation>
+        </message>
+        <message>
+            <source>у банка нет платежа</source>
+            <comment>callbacks.bank_has_none</comment>
+            <translation>банкте төлем жоқ</translation>
+        </message>
+        <message>
+            <source>банк: {status}</source>
+            <comment>callbacks.bank_says</comment>
+            <translation>банк: {status}</translation>
+        </message>
+        <message>
+            <source>Не удалось слушать {listen}: {error}</source>
+            <comment>callbacks.cannot_listen</comment>
+            <translation>{listen} мекенжайын тыңдау мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Уведомления банка (postLink). Каждое хранится как пришло, один раз; уведомление лишь заставляет программу прочитать статус платежа у банка и никогда само не меняет деньги. Уведомления с неверным секретом хранятся как непроверенные.</source>
+            <comment>callbacks.cli_description</comment>
+            <translation>Банк хабарламалары (postLink). Әрқайсысы келген күйінде бір рет сақталады; хабарлама бағдарламаны тек банктен төлем мәртебесін оқуға мәжбүрлейді, ақшаны ешқашан өзі өзгертпейді. Құпиясы дұрыс емес хабарламалар тексерілмеген ретінде сақталады.</translation>
+        </message>
+        <message>
+            <source>уведомления банка: приём, загрузка, список</source>
+            <comment>callbacks.cli_help</comment>
+            <translation>банк хабарламалары: қабылдау, жүктеу, тізім</translation>
+        </message>
+        <message>
+            <source>{trust}; {bank}</source>
+            <comment>callbacks.describe</comment>
+            <translation>{trust}; {bank}</translation>
+        </message>
+        <message>
+            <source>Прочитать журнал уведомлений в формате JSON Lines (по уведомлению в строке, или объект с полями body и query), например от веб-сервера магазина или 1С-Битрикс, и принять каждое так же, как приёмник. Всё или ничего: одна плохая строка — ничего не загружено.</source>
+            <comment>callbacks.import_description</comment>
+            <translation>JSON Lines форматындағы хабарламалар журналын оқу (жолына бір хабарлама немесе body және query өрістері бар объект), мысалы дүкеннің веб-серверінен немесе 1С-Битрикстен, және әрқайсысын қабылдағыш сияқты қабылдау. Бәрі немесе ештеңе: бір қате жол болса, ештеңе жүктелмейді.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 загружено
+  2 файл не читается или неверен, ничего не загружено
+  1 другая ошибка</source>
+            <comment>callbacks.import_exit_codes</comment>
+            <translation>шығу кодтары:
+  0 жүктелді
+  2 файл оқылмайды немесе қате, ештеңе жүктелмеді
+  1 басқа қате</translation>
+        </message>
+        <message>
+            <source>загрузить уведомления из журнала JSON Lines</source>
+            <comment>callbacks.import_help</comment>
+            <translation>JSON Lines журналынан хабарламаларды жүктеу</translation>
+        </message>
+        <message>
+            <source>Прочитано уведомлений: {lines}; новых {stored}, уже известных {repeats}, непроверенных {unverified}; проверено у банка {checked}, не удалось проверить {failed}.</source>
+            <comment>callbacks.imported</comment>
+            <translation>Оқылған хабарламалар: {lines}; жаңа {stored}, бұрыннан белгілі {repeats}, тексерілмеген {unverified}; банкте тексерілді {checked}, тексеру мүмкін болмады {failed}.</translation>
+        </message>
+        <message>
+            <source>строка {line}: не JSON</source>
+            <comment>callbacks.line_not_json</comment>
+            <translation>{line}-жол: JSON емес</translation>
+        </message>
+        <message>
+            <source>строка {line}: не объект JSON</source>
+            <comment>callbacks.line_not_object</comment>
+            <translation>{line}-жол: JSON объектісі емес</translation>
+        </message>
+        <message>
+            <source>строка {line}: длиннее {limit} байт</source>
+            <comment>callbacks.line_too_long</comment>
+            <translation>{line}-жол: {limit} байттан ұзын</translation>
+        </message>
+        <message>
+            <source>полученные уведомления, новые сверху</source>
+            <comment>callbacks.list_help</comment>
+            <translation>алынған хабарламалар, жаңалары жоғарыда</translation>
+        </message>
+        <message>
+            <source>нет верного invoiceId</source>
+            <comment>callbacks.no_invoice</comment>
+            <translation>дұрыс invoiceId жоқ</translation>
+        </message>
+        <message>
+            <source>у этого заказа нет ссылки, созданной программой</source>
+            <comment>callbacks.no_link</comment>
+            <translation>бұл тапсырыстың бағдарлама жасаған сілтемесі жоқ</translation>
+        </message>
+        <message>
+            <source>нет секрета</source>
+            <comment>callbacks.no_secret</comment>
+            <translation>құпия жоқ</translation>
+        </message>
+        <message>
+            <source>статус у банка ещё не прочитан</source>
+            <comment>callbacks.not_checked</comment>
+            <translation>банктегі мәртебе әлі оқылмады</translation>
+        </message>
+        <message>
+            <source>не JSON</source>
+            <comment>callbacks.not_json</comment>
+            <translation>JSON емес</translation>
+        </message>
+        <message>
+            <source>Принимать уведомления банка: POST на любой путь, GET /health для мониторинга. Запускайте за веб-сервером магазина (docs/admin-guide.md); адрес уведомлений профиля должен вести сюда.</source>
+            <comment>callbacks.serve_description</comment>
+            <translation>Банк хабарламаларын қабылдау: кез келген жолға POST, мониторинг үшін GET /health. Дүкеннің веб-серверінің артында іске қосыңыз (docs/admin-guide.md); профильдің хабарлама мекенжайы осында әкелуі керек.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 остановлен
+  2 неверный --listen
+  1 не удалось слушать адрес</source>
+            <comment>callbacks.serve_exit_codes</comment>
+            <translation>шығу кодтары:
+  0 тоқтатылды
+  2 қате --listen
+  1 мекенжайды тыңдау мүмкін болмады</translation>
+        </message>
+        <message>
+            <source>принимать уведомления по HTTP (за nginx или Caddy)</source>
+            <comment>callbacks.serve_help</comment>
+            <translation>HTTP арқылы хабарламаларды қабылдау (nginx немесе Caddy артында)</translation>
+        </message>
+        <message>
+            <source>Приём уведомлений профиля «{profile}» на http://{listen} (GET /health); Ctrl-C — остановить.</source>
+            <comment>callbacks.serving</comment>
+            <translation>«{profile}» профилінің хабарламалары http://{listen} мекенжайында қабылданады (GET /health); тоқтату — Ctrl-C.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {path}: {error}. Нужен файл JSON Lines в UTF-8.</source>
+            <comment>callbacks.unreadable</comment>
+            <translation>{path} оқылмайды: {error}. UTF-8 кодтауындағы JSON Lines файлы керек.</translation>
+        </message>
+        <message>
+            <source>НЕ ПРОВЕРЕНО ({problem})</source>
+            <comment>callbacks.unverified</comment>
+            <translation>ТЕКСЕРІЛМЕГЕН ({problem})</translation>
+        </message>
+        <message>
+            <source>проверено</source>
+            <comment>callbacks.verified</comment>
+            <translation>тексерілді</translation>
+        </message>
+        <message>
+            <source>неверный секрет</source>
+            <comment>callbacks.wrong_secret</comment>
+            <translation>құпия дұрыс емес</translation>
         </message>
         <message>
             <source>Расхождение суммы</source>
@@ -948,6 +1106,31 @@
             <translation>банк дәл осы сұрау үшін берілген токеннен бас тартты (HTTP 401); ештеңе жасалмады.</translation>
         </message>
         <message>
+            <source>ссылка на оплату</source>
+            <comment>epay.link_call</comment>
+            <translation>төлем сілтемесі</translation>
+        </message>
+        <message>
+            <source>Ссылка могла появиться у банка: найдите её в кабинете банка, прежде чем создавать другую для этого заказа.</source>
+            <comment>epay.link_may_exist</comment>
+            <translation>Сілтеме банкте пайда болған болуы мүмкін: осы тапсырысқа басқасын жасамас бұрын оны банк кабинетінен табыңыз.</translation>
+        </message>
+        <message>
+            <source>ссылка банка «{url}» — не веб-адрес</source>
+            <comment>epay.link_not_url</comment>
+            <translation>банк сілтемесі «{url}» — веб-мекенжай емес</translation>
+        </message>
+        <message>
+            <source>ответ банка на запрос ссылки</source>
+            <comment>epay.link_reply</comment>
+            <translation>банктің сілтеме сұрауына жауабы</translation>
+        </message>
+        <message>
+            <source>ответ банка на запрос ссылки — не объект JSON</source>
+            <comment>epay.link_reply_not_object</comment>
+            <translation>банктің сілтеме сұрауына жауабы JSON объектісі емес</translation>
+        </message>
+        <message>
             <source>в профиле нет входа кабинета</source>
             <comment>epay.no_cabinet_login</comment>
             <translation>профильде кабинетке кіру деректері жоқ</translation>
@@ -1061,6 +1244,177 @@
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.workbook_too_big</comment>
             <translation>Кітап {size} МБ-қа ашылады, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>«{email}» не похоже на адрес e-mail вроде buyer@example.kz.</source>
+            <comment>links.bad_email</comment>
+            <translation>«{email}» buyer@example.kz сияқты e-mail мекенжайына ұқсамайды.</translation>
+        </message>
+        <message>
+            <source>Язык страницы «{language}»: выберите rus, kaz или eng.</source>
+            <comment>links.bad_language</comment>
+            <translation>Бет тілі «{language}»: rus, kaz немесе eng таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>Срок жизни ссылки «{text}» непонятен: напишите число и m, h или d, например 1d (сутки) или 12h.</source>
+            <comment>links.bad_period</comment>
+            <translation>Сілтеменің жарамдылық мерзімі «{text}» түсініксіз: сан мен m, h немесе d жазыңыз, мысалы 1d (бір тәулік) немесе 12h.</translation>
+        </message>
+        <message>
+            <source>«{phone}» — не номер телефона вроде +77011234567.</source>
+            <comment>links.bad_phone</comment>
+            <translation>«{phone}» — +77011234567 сияқты телефон нөмірі емес.</translation>
+        </message>
+        <message>
+            <source>Ссылки на оплату для заказов по телефону, WhatsApp или e-mail. Ссылку создаёт банк; заказ сохраняется как ожидающий оплаты, и синхронизация следит за ним, как за любым другим.</source>
+            <comment>links.cli_description</comment>
+            <translation>Телефон, WhatsApp немесе e-mail арқылы берілген тапсырыстарға төлем сілтемелері. Сілтемені банк жасайды; тапсырыс төлемді күтуде ретінде сақталады және синхрондау оны кез келген басқа тапсырыс сияқты қадағалайды.</translation>
+        </message>
+        <message>
+            <source>ссылки на оплату: попросить покупателя оплатить заказ</source>
+            <comment>links.cli_help</comment>
+            <translation>төлем сілтемелері: сатып алушыдан тапсырысты төлеуді сұрау</translation>
+        </message>
+        <message>
+            <source>Создать ссылку на оплату. Могут менеджеры и администраторы; каждая ссылка пишется в журнал аудита. Номер заказа (12 цифр) создаётся сам, если не задан --invoice.</source>
+            <comment>links.create_description</comment>
+            <translation>Төлем сілтемесін жасау. Менеджерлер мен әкімшілерге рұқсат; әр сілтеме аудит журналына жазылады. --invoice берілмесе, тапсырыс нөмірі (12 сан) өзі жасалады.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 создана
+  2 неверный ввод или в профиле нет идентификатора магазина, ничего не отправлено
+  3 банк отказал (его сообщение показано)
+  4 оператору это не разрешено
+  5 банк не ответил: ссылка может существовать, проверьте кабинет банка
+  1 другая ошибка</source>
+            <comment>links.create_exit_codes</comment>
+            <translation>шығу кодтары:
+  0 жасалды
+  2 қате енгізу немесе профильде дүкен идентификаторы жоқ, ештеңе жіберілмеді
+  3 банк бас тартты (оның хабары көрсетілді)
+  4 операторға рұқсат жоқ
+  5 банк жауап бермеді: сілтеме болуы мүмкін, банк кабинетін тексеріңіз
+  1 басқа қате</translation>
+        </message>
+        <message>
+            <source>создать ссылку на оплату нового заказа</source>
+            <comment>links.create_help</comment>
+            <translation>жаңа тапсырысқа төлем сілтемесін жасау</translation>
+        </message>
+        <message>
+            <source>Ссылка на оплату заказа {invoice_id} ({amount}) действует до {until}:</source>
+            <comment>links.created</comment>
+            <translation>{invoice_id} тапсырысының ({amount}) төлем сілтемесі {until} дейін жарамды:</translation>
+        </message>
+        <message>
+            <source>за что платит покупатель (видно на странице банка)</source>
+            <comment>links.description_help</comment>
+            <translation>сатып алушы не үшін төлейді (банк бетінде көрінеді)</translation>
+        </message>
+        <message>
+            <source>e-mail покупателя (банк отправит ссылку туда)</source>
+            <comment>links.email_help</comment>
+            <translation>сатып алушының e-mail-ы (банк сілтемені соған жібереді)</translation>
+        </message>
+        <message>
+            <source>номер заказа (6–15 цифр) вместо нового</source>
+            <comment>links.invoice_help</comment>
+            <translation>жаңасының орнына тапсырыс нөмірі (6–15 сан)</translation>
+        </message>
+        <message>
+            <source>ссылки и их состояния: активна, оплачена, истекла, отклонена</source>
+            <comment>links.list_help</comment>
+            <translation>сілтемелер және олардың күйлері: белсенді, төленді, мерзімі өтті, қабылданбады</translation>
+        </message>
+        <message>
+            <source>Описание длиннее 500 символов: сократите его.</source>
+            <comment>links.long_description</comment>
+            <translation>Сипаттама 500 таңбадан ұзын: оны қысқартыңыз.</translation>
+        </message>
+        <message>
+            <source>Здравствуйте!
+
+Для оплаты заказа № {invoice_id} на сумму {amount} ({description}) перейдите по ссылке:
+{url}
+
+Ссылка действует до {until}. Оплата картой через защищённую страницу Halyk Bank (ePay).
+
+Спасибо за заказ!</source>
+            <comment>links.mail_body</comment>
+            <translation>Сәлеметсіз бе!
+
+№ {invoice_id} тапсырысын {amount} сомасына ({description}) төлеу үшін сілтемеге өтіңіз:
+{url}
+
+Сілтеме {until} дейін жарамды. Төлем Halyk Bank (ePay) қорғалған беті арқылы картамен жасалады.
+
+Тапсырысыңызға рахмет!</translation>
+        </message>
+        <message>
+            <source>Оплата заказа № {invoice_id}</source>
+            <comment>links.mail_subject</comment>
+            <translation>№ {invoice_id} тапсырысын төлеу</translation>
+        </message>
+        <message>
+            <source>Нужно описание: за что платит покупатель.</source>
+            <comment>links.no_description</comment>
+            <translation>Сипаттама керек: сатып алушы не үшін төлейді.</translation>
+        </message>
+        <message>
+            <source>Не удалось подобрать свободный номер заказа: укажите его сами (--invoice).</source>
+            <comment>links.no_free_number</comment>
+            <translation>Бос тапсырыс нөмірін табу мүмкін болмады: оны өзіңіз көрсетіңіз (--invoice).</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет идентификатора магазина: скопируйте его из кабинета банка и укажите в Настройках или командой `halyk-desk profile edit {profile} --shop-id UUID`.</source>
+            <comment>links.no_shop_id</comment>
+            <translation>«{profile}» профилінде дүкен идентификаторы жоқ: оны банк кабинетінен көшіріп, Баптауларда немесе `halyk-desk profile edit {profile} --shop-id UUID` командасымен көрсетіңіз.</translation>
+        </message>
+        <message>
+            <source>Ссылок на оплату пока нет: создайте `halyk-desk link create`.</source>
+            <comment>links.none</comment>
+            <translation>Төлем сілтемелері әлі жоқ: `halyk-desk link create` арқылы жасаңыз.</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice_id} уже есть: для ссылки нужен новый номер (без --invoice он будет создан сам).</source>
+            <comment>links.order_exists</comment>
+            <translation>{invoice_id} тапсырысы бар: сілтемеге жаңа нөмір керек (--invoice болмаса, ол өзі жасалады).</translation>
+        </message>
+        <message>
+            <source>Срок жизни ссылки «{text}» больше 30 дней: выберите 30d или меньше.</source>
+            <comment>links.period_too_long</comment>
+            <translation>Сілтеменің жарамдылық мерзімі «{text}» 30 күннен артық: 30d немесе одан азын таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>активна</source>
+            <comment>links.state_active</comment>
+            <translation>белсенді</translation>
+        </message>
+        <message>
+            <source>истекла</source>
+            <comment>links.state_expired</comment>
+            <translation>мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>отклонена</source>
+            <comment>links.state_failed</comment>
+            <translation>қабылданбады</translation>
+        </message>
+        <message>
+            <source>оплачена</source>
+            <comment>links.state_paid</comment>
+            <translation>төленді</translation>
+        </message>
+        <message>
+            <source>Другой заказ уже оканчивается на {suffix}, а банк требует, чтобы последние шесть цифр не повторялись. Выберите другой номер.</source>
+            <comment>links.suffix_taken</comment>
+            <translation>Басқа тапсырыс {suffix} сандарымен аяқталады, ал банк соңғы алты санның қайталанбауын талап етеді. Басқа нөмір таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>до {until}</source>
+            <comment>links.until</comment>
+            <translation>{until} дейін</translation>
         </message>
         <message>
             <source>Банк принял операцию: {effect}.</source>
@@ -1248,6 +1602,11 @@
             <translation>Оператор аты 1-ден 64 таңбаға дейін болуы керек, «{name}» емес.</translation>
         </message>
         <message>
+            <source>создавать ссылки на оплату</source>
+            <comment>operators.create_links</comment>
+            <translation>төлем сілтемелерін жасау</translation>
+        </message>
+        <message>
             <source>Оператор «{name}» отключён и не может {what}.</source>
             <comment>operators.disabled</comment>
             <translation>«{name}» операторы өшірілген және {what} алмайды.</translation>
@@ -1413,6 +1772,11 @@
             <translation>банк профильдері: add, edit, list, use, test</translation>
         </message>
         <message>
+            <source>Поля ссылок на оплату профиля «{profile}» сохранены.</source>
+            <comment>profile.links_saved</comment>
+            <translation>«{profile}» профилінің төлем сілтемелері өрістері сақталды.</translation>
+        </message>
+        <message>
             <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
             <comment>profile.no_cabinet_alone</comment>
             <translation>--no-cabinet кабинетке кіруді ұмытады: оны --cabinet-user пен кабинет құпиясөзінсіз беріңіз.</translation>
@@ -1451,6 +1815,26 @@
             <source>секрет клиента</source>
             <comment>profile.what.client_secret</comment>
             <translation>клиенттің құпия кілті</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: адрес уведомлений «{url}» должен начинаться с https:// (банк присылает уведомления через интернет), например https://shop.example.kz/halyk/callback.</source>
+            <comment>profiles.bad_callback_url</comment>
+            <translation>«{profile}» профилі: хабарлама мекенжайы «{url}» https:// деп басталуы керек (банк хабарламаларды интернет арқылы жібереді), мысалы https://shop.example.kz/halyk/callback.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: идентификатор магазина «{shop_id}» — не UUID; скопируйте его из кабинета банка.</source>
+            <comment>profiles.bad_shop_id</comment>
+            <translation>«{profile}» профилі: дүкен идентификаторы «{shop_id}» — UUID емес; оны банк кабинетінен көшіріңіз.</translation>
+        </message>
+        <message>
+            <source>публичный https-адрес приёмника уведомлений магазина (`halyk-desk callbacks serve` за веб-сервером); уходит банку с каждой ссылкой</source>
+            <comment>profiles.callback_url_help</comment>
+            <translation>дүкеннің хабарлама қабылдағышының жария https-мекенжайы (веб-сервер артындағы `halyk-desk callbacks serve`); әр сілтемемен банкке жіберіледі</translation>
+        </message>
+        <message>
+            <source>идентификатор магазина в банке (из кабинета), нужен для ссылок на оплату</source>
+            <comment>profiles.shop_id_help</comment>
+            <translation>банктегі дүкен идентификаторы (кабинеттен), төлем сілтемелері үшін керек</translation>
         </message>
         <message>
             <source>Нужна причина: выберите одну из {reasons}.</source>
@@ -1598,6 +1982,11 @@
             <translation>Банк кемінде {minimum} қайтарады, ал тек {remaining} қалды: бұл төлемді банк арқылы енді қайтару мүмкін емес.</translation>
         </message>
         <message>
+            <source>Песочница ответила {status}.</source>
+            <comment>sandbox.answered</comment>
+            <translation>Құмсалғыш {status} деп жауап берді.</translation>
+        </message>
+        <message>
             <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
             <comment>sandbox.cabinet_only</comment>
             <translation>банк құжаттамасындағыдай: операциялар тізімі тек кабинет пайдаланушысының токеніне жауап береді (grant_type=password)</translation>
@@ -1613,9 +2002,72 @@
             <translation>мерчант кабинетінің қай пайдаланушысын қабылдау керек (әдепкіде {user})</translation>
         </message>
         <message>
+            <source>Банк отклонил платёж (по просьбе или карта не тестовая).</source>
+            <comment>sandbox.declined</comment>
+            <translation>Банк төлемді қабылдамады (сұраныс бойынша немесе карта тестілік емес).</translation>
+        </message>
+        <message>
+            <source>Срок этой ссылки истёк.</source>
+            <comment>sandbox.link_expired</comment>
+            <translation>Бұл сілтеменің мерзімі өтті.</translation>
+        </message>
+        <message>
+            <source>Эта ссылка уже использована.</source>
+            <comment>sandbox.link_used</comment>
+            <translation>Бұл сілтеме пайдаланылып қойған.</translation>
+        </message>
+        <message>
+            <source>Песочница {address} не ответила ({error}): она запущена?</source>
+            <comment>sandbox.no_answer</comment>
+            <translation>{address} құмсалғышы жауап бермеді ({error}): ол іске қосылған ба?</translation>
+        </message>
+        <message>
+            <source>В песочнице нет такой ссылки.</source>
+            <comment>sandbox.no_link</comment>
+            <translation>Құмсалғышта мұндай сілтеме жоқ.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет ссылки на оплату заказа {invoice_id}; список: `halyk-desk link list`.</source>
+            <comment>sandbox.no_such_order_link</comment>
+            <translation>«{profile}» профилінде {invoice_id} тапсырысының төлем сілтемесі жоқ; тізім: `halyk-desk link list`.</translation>
+        </message>
+        <message>
+            <source>{url} — не ссылка песочницы на этом компьютере.</source>
+            <comment>sandbox.not_a_link</comment>
+            <translation>{url} — осы компьютердегі құмсалғыш сілтемесі емес.</translation>
+        </message>
+        <message>
             <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
             <comment>sandbox.paging</comment>
             <translation>операциялар тізімі paging.page мәнін қалай оқиды: zero (беттер 0-ден, әдепкі), one (беттер 1-ден) немесе skip (өткізілетін жазбалар саны)</translation>
+        </message>
+        <message>
+            <source>Оплачено; банк отправляет уведомление.</source>
+            <comment>sandbox.paid</comment>
+            <translation>Төленді; банк хабарлама жібереді.</translation>
+        </message>
+        <message>
+            <source>Оплатить ссылку на оплату в песочнице тестовой картой, как покупатель на странице ссылки; затем банк отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница на этом компьютере) или номер заказа ссылки профиля.</source>
+            <comment>sandbox.pay_description</comment>
+            <translation>Құмсалғыштағы төлем сілтемесін сатып алушы сілтеме бетінде төлегендей тестілік картамен төлеу; содан кейін банк хабарлама жібереді. LINK_OR_INVOICE — сілтеме мекенжайы (осы компьютердегі құмсалғыш) немесе профиль сілтемесінің тапсырыс нөмірі.</translation>
+        </message>
+        <message>
+            <source>коды выхода:
+  0 оплачено
+  2 неверный вызов
+  3 отклонено, истекла или уже оплачена
+  1 другая ошибка</source>
+            <comment>sandbox.pay_exit_codes</comment>
+            <translation>шығу кодтары:
+  0 төленді
+  2 қате шақыру
+  3 қабылданбады, мерзімі өтті немесе пайдаланылған
+  1 басқа қате</translation>
+        </message>
+        <message>
+            <source>оплатить ссылку в песочнице, как покупатель</source>
+            <comment>sandbox.pay_help</comment>
+            <translation>құмсалғыштағы сілтемені сатып алушы сияқты төлеу</translation>
         </message>
         <message>
             <source>выдавая токен, отзывать прежние</source>
@@ -2542,6 +2994,26 @@
             <translation>Банк мәртебесі</translation>
         </message>
         <message>
+            <source>Уведомления банка</source>
+            <translation>Банк хабарламалары</translation>
+        </message>
+        <message>
+            <source>Получено</source>
+            <translation>Алынды</translation>
+        </message>
+        <message>
+            <source>Код</source>
+            <translation>Код</translation>
+        </message>
+        <message>
+            <source>Проверка</source>
+            <translation>Тексеру</translation>
+        </message>
+        <message>
+            <source>Банк при проверке</source>
+            <translation>Тексерудегі банк</translation>
+        </message>
+        <message>
             <source>Данные банка</source>
             <extracomment>Everything below the title; hidden while no payment is shown.</extracomment>
             <translation>Банк деректері</translation>
@@ -2563,8 +3035,185 @@
             <translation>әлі оқылмаған</translation>
         </message>
         <message>
+            <source>Ссылка на оплату ({state}), до {until}; создал {who}: {description}
+{url}</source>
+            <translation>Төлем сілтемесі ({state}), {until} дейін; жасаған {who}: {description}
+{url}</translation>
+        </message>
+        <message>
+            <source>проверено</source>
+            <translation>тексерілді</translation>
+        </message>
+        <message>
+            <source>НЕ ПРОВЕРЕНО: {why}</source>
+            <translation>ТЕКСЕРІЛМЕГЕН: {why}</translation>
+        </message>
+        <message>
+            <source>у банка нет платежа</source>
+            <translation>банкте төлем жоқ</translation>
+        </message>
+        <message>
+            <source>ещё не проверено</source>
+            <translation>әлі тексерілмеді</translation>
+        </message>
+        <message>
             <source>Выберите платёж в списке</source>
             <translation>Тізімнен төлемді таңдаңыз</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentLinks</name>
+        <message>
+            <source>Закрыть</source>
+            <translation>Жабу</translation>
+        </message>
+        <message>
+            <source>активна, ждёт оплаты</source>
+            <translation>белсенді, төлемді күтуде</translation>
+        </message>
+        <message>
+            <source>оплачена</source>
+            <translation>төленді</translation>
+        </message>
+        <message>
+            <source>срок истёк, не оплачена</source>
+            <translation>мерзімі өтті, төленбеді</translation>
+        </message>
+        <message>
+            <source>платёж отклонён</source>
+            <translation>төлем қабылданбады</translation>
+        </message>
+        <message>
+            <source>Выставить счёт</source>
+            <translation>Шот жазу</translation>
+        </message>
+        <message>
+            <source>например, 15 000 или 1 500,50</source>
+            <translation>мысалы, 15 000 немесе 1 500,50</translation>
+        </message>
+        <message>
+            <source>что оплачивает покупатель</source>
+            <translation>сатып алушы не үшін төлейді</translation>
+        </message>
+        <message>
+            <source>1 час</source>
+            <translation>1 сағат</translation>
+        </message>
+        <message>
+            <source>1 день</source>
+            <translation>1 күн</translation>
+        </message>
+        <message>
+            <source>3 дня</source>
+            <translation>3 күн</translation>
+        </message>
+        <message>
+            <source>7 дней</source>
+            <translation>7 күн</translation>
+        </message>
+        <message>
+            <source>Сумма:</source>
+            <translation>Сома:</translation>
+        </message>
+        <message>
+            <source>За что:</source>
+            <translation>Не үшін:</translation>
+        </message>
+        <message>
+            <source>E-mail покупателя:</source>
+            <translation>Сатып алушының e-mail-ы:</translation>
+        </message>
+        <message>
+            <source>Телефон покупателя:</source>
+            <translation>Сатып алушының телефоны:</translation>
+        </message>
+        <message>
+            <source>Ссылка действует:</source>
+            <translation>Сілтеменің мерзімі:</translation>
+        </message>
+        <message>
+            <source>Язык страницы оплаты:</source>
+            <translation>Төлем бетінің тілі:</translation>
+        </message>
+        <message>
+            <source>Создать ссылку</source>
+            <translation>Сілтеме жасау</translation>
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation>Болдырмау</translation>
+        </message>
+        <message>
+            <source>Банк создаст ссылку на оплату; заказ появится в списке платежей как ожидающий оплаты.</source>
+            <translation>Банк төлем сілтемесін жасайды; тапсырыс төлемдер тізімінде төлемді күтуде ретінде пайда болады.</translation>
+        </message>
+        <message>
+            <source>Создаю ссылку…</source>
+            <translation>Сілтеме жасалуда…</translation>
+        </message>
+        <message>
+            <source>Ссылка на оплату заказа {invoice}</source>
+            <extracomment>The sandbox took the payment (its status has been read): the lists should read again.</extracomment>
+            <translation>{invoice} тапсырысының төлем сілтемесі</translation>
+        </message>
+        <message>
+            <source>Копировать</source>
+            <translation>Көшіру</translation>
+        </message>
+        <message>
+            <source>Отправить по e-mail</source>
+            <translation>E-mail арқылы жіберу</translation>
+        </message>
+        <message>
+            <source>Заказ {invoice} на {amount}: {description}.
+Действует до {until}.</source>
+            <translation>{invoice} тапсырысы, {amount}: {description}.
+{until} дейін жарамды.</translation>
+        </message>
+        <message>
+            <source>Оплатить в песочнице (тестовая карта)</source>
+            <translation>Құмсалғышта төлеу (тестілік карта)</translation>
+        </message>
+        <message>
+            <source>Покажите код покупателю: камера телефона откроет страницу оплаты.</source>
+            <translation>Кодты сатып алушыға көрсетіңіз: телефон камерасы төлем бетін ашады.</translation>
+        </message>
+        <message>
+            <source>Ссылка скопирована.</source>
+            <translation>Сілтеме көшірілді.</translation>
+        </message>
+        <message>
+            <source>Покупатель платит тестовой картой…</source>
+            <translation>Сатып алушы тестілік картамен төлеуде…</translation>
+        </message>
+        <message>
+            <source>Оплата не прошла: {error}</source>
+            <translation>Төлем өтпеді: {error}</translation>
+        </message>
+        <message>
+            <source>Оплачено тестовой картой; статус у банка: {status}.</source>
+            <translation>Тестілік картамен төленді; банктегі мәртебе: {status}.</translation>
+        </message>
+        <message>
+            <source>Почтовая программа не открылась: скопируйте ссылку и отправьте её сами.</source>
+            <translation>Пошта бағдарламасы ашылмады: сілтемені көшіріп, өзіңіз жіберіңіз.</translation>
+        </message>
+        <message>
+            <source>Выставить счёт…</source>
+            <extracomment>A link was made (its invoiceId): the lists read again and show it. The last result dialog, for tests and screenshots.</extracomment>
+            <translation>Шот жазу…</translation>
+        </message>
+        <message>
+            <source>Ссылка на оплату для заказа по телефону или e-mail (Ctrl+N)</source>
+            <translation>Телефон немесе e-mail арқылы берілген тапсырысқа төлем сілтемесі (Ctrl+N)</translation>
+        </message>
+        <message>
+            <source>Ссылки на оплату создают менеджеры и администраторы.</source>
+            <translation>Төлем сілтемелерін менеджерлер мен әкімшілер жасайды.</translation>
+        </message>
+        <message>
+            <source>Ссылка не создана: {error}</source>
+            <translation>Сілтеме жасалмады: {error}</translation>
         </message>
     </context>
     <context>
@@ -2618,8 +3267,33 @@
     <context>
         <name>PaymentsView</name>
         <message>
+            <source>Все заказы</source>
+            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. The link filter's choices: all orders, orders with a link, or links in one state.</extracomment>
+            <translation>Барлық тапсырыстар</translation>
+        </message>
+        <message>
+            <source>Все ссылки на оплату</source>
+            <translation>Барлық төлем сілтемелері</translation>
+        </message>
+        <message>
+            <source>Ссылки: ждут оплаты</source>
+            <translation>Сілтемелер: төлемді күтуде</translation>
+        </message>
+        <message>
+            <source>Ссылки: оплачены</source>
+            <translation>Сілтемелер: төленді</translation>
+        </message>
+        <message>
+            <source>Ссылки: срок истёк</source>
+            <translation>Сілтемелер: мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>Ссылки: платёж отклонён</source>
+            <translation>Сілтемелер: төлем қабылданбады</translation>
+        </message>
+        <message>
             <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
-            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <extracomment>A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
             <translation>Іздеу: тапсырыс нөмірі, RRN, карта, сатып алушы (Ctrl+F)</translation>
         </message>
         <message>
@@ -2628,6 +3302,7 @@
         </message>
         <message>
             <source>Период:</source>
+            <extracomment>The filter bar; payment_links puts «Выставить счёт…» at its start.</extracomment>
             <translation>Кезең:</translation>
         </message>
         <message>
@@ -2685,6 +3360,18 @@
             <translation>Жаңа профиль</translation>
         </message>
         <message>
+            <source>UUID магазина из кабинета банка</source>
+            <translation>банк кабинетіндегі дүкен UUID-і</translation>
+        </message>
+        <message>
+            <source>Сохранить для ссылок на оплату</source>
+            <translation>Төлем сілтемелері үшін сақтау</translation>
+        </message>
+        <message>
+            <source>Идентификатор магазина и адрес приёмника уведомлений банка: нужны, чтобы выставлять счета (ссылки на оплату). Сохраняются для любого профиля, и встроенного тоже.</source>
+            <translation>Дүкен идентификаторы мен банк хабарламаларын қабылдағыштың мекенжайы: шот (төлем сілтемесін) жазу үшін керек. Кез келген профиль үшін, кірістірілгені үшін де сақталады.</translation>
+        </message>
+        <message>
             <source>Сохранить профиль</source>
             <translation>Профильді сақтау</translation>
         </message>
@@ -2731,6 +3418,14 @@
         <message>
             <source>Пароль кабинета:</source>
             <translation>Кабинет құпиясөзі:</translation>
+        </message>
+        <message>
+            <source>Идентификатор магазина:</source>
+            <translation>Дүкен идентификаторы:</translation>
+        </message>
+        <message>
+            <source>Адрес уведомлений банка:</source>
+            <translation>Банк хабарламаларының мекенжайы:</translation>
         </message>
         <message>
             <source>Открывать при запуске:</source>
@@ -2799,6 +3494,14 @@
         <message>
             <source>Введите пользователя кабинета, к которому относится пароль.</source>
             <translation>Құпиясөз қай кабинет пайдаланушысына тиесілі екенін енгізіңіз.</translation>
+        </message>
+        <message>
+            <source>Не сохранено: {error}</source>
+            <translation>Сақталмады: {error}</translation>
+        </message>
+        <message>
+            <source>Поля ссылок на оплату профиля «{name}» сохранены.</source>
+            <translation>«{name}» профилінің төлем сілтемелері өрістері сақталды.</translation>
         </message>
         <message>
             <source>Сохраняю…</source>

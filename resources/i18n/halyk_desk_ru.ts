@@ -67,18 +67,19 @@
     <context>
         <name>App</name>
         <message>
+            <source>Halyk Desk не запустился</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Не удалось открыть данные Halyk Desk:
 {error}
 
 Проверьте адрес базы данных (параметр --db или переменная HALYK_DESK_DB) и файл настроек в папке программы (параметр --home или переменная HALYK_DESK_HOME). Если база на сервере PostgreSQL, проверьте, что сервер доступен. Затем запустите программу снова.</source>
+            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Если базу выбрали в настройках (Файл → Настройки → База данных), а она больше не нужна, удалите строку database_url из файла {path}: программа откроет свою базу на этом компьютере.</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Halyk Desk не запустился</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -588,7 +589,7 @@
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The sandbox badge: black on orange, a contrast of about 9:1. How long (ms) the window waits for background work to stop when it closes. What `attach` imports, loaded on the worker that opens the data so that the GUI thread does not wait for them. The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -634,7 +635,7 @@
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
-            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5).</extracomment>
+            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5). «Выставить счёт…» and Ctrl+N (issue 12).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -698,6 +699,157 @@
         <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
             <comment>bank.no_cabinet_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>--listen «{listen}»: напишите АДРЕС:ПОРТ, например 127.0.0.1:8090.</source>
+            <comment>callbacks.bad_listen</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ничего не загружено: {problems}. Каждая строка — одно уведомление в JSON (или объект с полями body и query).</source>
+            <comment>callbacks.bad_log</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>у банка нет платежа</source>
+            <comment>callbacks.bank_has_none</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк: {status}</source>
+            <comment>callbacks.bank_says</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось слушать {listen}: {error}</source>
+            <comment>callbacks.cannot_listen</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Уведомления банка (postLink). Каждое хранится как пришло, один раз; уведомление лишь заставляет программу прочитать статус платежа у банка и никогда само не меняет деньги. Уведомления с неверным секретом хранятся как непроверенные.</source>
+            <comment>callbacks.cli_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>уведомления банка: приём, загрузка, список</source>
+            <comment>callbacks.cli_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{trust}; {bank}</source>
+            <comment>callbacks.describe</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Прочитать журнал уведомлений в формате JSON Lines (по уведомлению в строке, или объект с полями body и query), например от веб-сервера магазина или 1С-Битрикс, и принять каждое так же, как приёмник. Всё или ничего: одна плохая строка — ничего не загружено.</source>
+            <comment>callbacks.import_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>коды выхода:
+  0 загружено
+  2 файл не читается или неверен, ничего не загружено
+  1 другая ошибка</source>
+            <comment>callbacks.import_exit_codes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>загрузить уведомления из журнала JSON Lines</source>
+            <comment>callbacks.import_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Прочитано уведомлений: {lines}; новых {stored}, уже известных {repeats}, непроверенных {unverified}; проверено у банка {checked}, не удалось проверить {failed}.</source>
+            <comment>callbacks.imported</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>строка {line}: не JSON</source>
+            <comment>callbacks.line_not_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>строка {line}: не объект JSON</source>
+            <comment>callbacks.line_not_object</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>строка {line}: длиннее {limit} байт</source>
+            <comment>callbacks.line_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>полученные уведомления, новые сверху</source>
+            <comment>callbacks.list_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нет верного invoiceId</source>
+            <comment>callbacks.no_invoice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>у этого заказа нет ссылки, созданной программой</source>
+            <comment>callbacks.no_link</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нет секрета</source>
+            <comment>callbacks.no_secret</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>статус у банка ещё не прочитан</source>
+            <comment>callbacks.not_checked</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не JSON</source>
+            <comment>callbacks.not_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Принимать уведомления банка: POST на любой путь, GET /health для мониторинга. Запускайте за веб-сервером магазина (docs/admin-guide.md); адрес уведомлений профиля должен вести сюда.</source>
+            <comment>callbacks.serve_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>коды выхода:
+  0 остановлен
+  2 неверный --listen
+  1 не удалось слушать адрес</source>
+            <comment>callbacks.serve_exit_codes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>принимать уведомления по HTTP (за nginx или Caddy)</source>
+            <comment>callbacks.serve_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Приём уведомлений профиля «{profile}» на http://{listen} (GET /health); Ctrl-C — остановить.</source>
+            <comment>callbacks.serving</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удаётся прочитать {path}: {error}. Нужен файл JSON Lines в UTF-8.</source>
+            <comment>callbacks.unreadable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>НЕ ПРОВЕРЕНО ({problem})</source>
+            <comment>callbacks.unverified</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверено</source>
+            <comment>callbacks.verified</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неверный секрет</source>
+            <comment>callbacks.wrong_secret</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -946,6 +1098,31 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>ссылка на оплату</source>
+            <comment>epay.link_call</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка могла появиться у банка: найдите её в кабинете банка, прежде чем создавать другую для этого заказа.</source>
+            <comment>epay.link_may_exist</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ссылка банка «{url}» — не веб-адрес</source>
+            <comment>epay.link_not_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ответ банка на запрос ссылки</source>
+            <comment>epay.link_reply</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ответ банка на запрос ссылки — не объект JSON</source>
+            <comment>epay.link_reply_not_object</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>в профиле нет входа кабинета</source>
             <comment>epay.no_cabinet_login</comment>
             <translation type="unfinished" />
@@ -1058,6 +1235,164 @@
         <message>
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.workbook_too_big</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{email}» не похоже на адрес e-mail вроде buyer@example.kz.</source>
+            <comment>links.bad_email</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Язык страницы «{language}»: выберите rus, kaz или eng.</source>
+            <comment>links.bad_language</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Срок жизни ссылки «{text}» непонятен: напишите число и m, h или d, например 1d (сутки) или 12h.</source>
+            <comment>links.bad_period</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{phone}» — не номер телефона вроде +77011234567.</source>
+            <comment>links.bad_phone</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылки на оплату для заказов по телефону, WhatsApp или e-mail. Ссылку создаёт банк; заказ сохраняется как ожидающий оплаты, и синхронизация следит за ним, как за любым другим.</source>
+            <comment>links.cli_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ссылки на оплату: попросить покупателя оплатить заказ</source>
+            <comment>links.cli_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Создать ссылку на оплату. Могут менеджеры и администраторы; каждая ссылка пишется в журнал аудита. Номер заказа (12 цифр) создаётся сам, если не задан --invoice.</source>
+            <comment>links.create_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>коды выхода:
+  0 создана
+  2 неверный ввод или в профиле нет идентификатора магазина, ничего не отправлено
+  3 банк отказал (его сообщение показано)
+  4 оператору это не разрешено
+  5 банк не ответил: ссылка может существовать, проверьте кабинет банка
+  1 другая ошибка</source>
+            <comment>links.create_exit_codes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>создать ссылку на оплату нового заказа</source>
+            <comment>links.create_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка на оплату заказа {invoice_id} ({amount}) действует до {until}:</source>
+            <comment>links.created</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>за что платит покупатель (видно на странице банка)</source>
+            <comment>links.description_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>e-mail покупателя (банк отправит ссылку туда)</source>
+            <comment>links.email_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>номер заказа (6–15 цифр) вместо нового</source>
+            <comment>links.invoice_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ссылки и их состояния: активна, оплачена, истекла, отклонена</source>
+            <comment>links.list_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Описание длиннее 500 символов: сократите его.</source>
+            <comment>links.long_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Здравствуйте!
+
+Для оплаты заказа № {invoice_id} на сумму {amount} ({description}) перейдите по ссылке:
+{url}
+
+Ссылка действует до {until}. Оплата картой через защищённую страницу Halyk Bank (ePay).
+
+Спасибо за заказ!</source>
+            <comment>links.mail_body</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплата заказа № {invoice_id}</source>
+            <comment>links.mail_subject</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нужно описание: за что платит покупатель.</source>
+            <comment>links.no_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось подобрать свободный номер заказа: укажите его сами (--invoice).</source>
+            <comment>links.no_free_number</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет идентификатора магазина: скопируйте его из кабинета банка и укажите в Настройках или командой `halyk-desk profile edit {profile} --shop-id UUID`.</source>
+            <comment>links.no_shop_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылок на оплату пока нет: создайте `halyk-desk link create`.</source>
+            <comment>links.none</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказ {invoice_id} уже есть: для ссылки нужен новый номер (без --invoice он будет создан сам).</source>
+            <comment>links.order_exists</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Срок жизни ссылки «{text}» больше 30 дней: выберите 30d или меньше.</source>
+            <comment>links.period_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>активна</source>
+            <comment>links.state_active</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>истекла</source>
+            <comment>links.state_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отклонена</source>
+            <comment>links.state_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оплачена</source>
+            <comment>links.state_paid</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Другой заказ уже оканчивается на {suffix}, а банк требует, чтобы последние шесть цифр не повторялись. Выберите другой номер.</source>
+            <comment>links.suffix_taken</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>до {until}</source>
+            <comment>links.until</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1246,6 +1581,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>создавать ссылки на оплату</source>
+            <comment>operators.create_links</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Оператор «{name}» отключён и не может {what}.</source>
             <comment>operators.disabled</comment>
             <translation type="unfinished" />
@@ -1411,6 +1751,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Поля ссылок на оплату профиля «{profile}» сохранены.</source>
+            <comment>profile.links_saved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
             <comment>profile.no_cabinet_alone</comment>
             <translation type="unfinished" />
@@ -1448,6 +1793,26 @@
         <message>
             <source>секрет клиента</source>
             <comment>profile.what.client_secret</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: адрес уведомлений «{url}» должен начинаться с https:// (банк присылает уведомления через интернет), например https://shop.example.kz/halyk/callback.</source>
+            <comment>profiles.bad_callback_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: идентификатор магазина «{shop_id}» — не UUID; скопируйте его из кабинета банка.</source>
+            <comment>profiles.bad_shop_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>публичный https-адрес приёмника уведомлений магазина (`halyk-desk callbacks serve` за веб-сервером); уходит банку с каждой ссылкой</source>
+            <comment>profiles.callback_url_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>идентификатор магазина в банке (из кабинета), нужен для ссылок на оплату</source>
+            <comment>profiles.shop_id_help</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1596,6 +1961,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Песочница ответила {status}.</source>
+            <comment>sandbox.answered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
             <comment>sandbox.cabinet_only</comment>
             <translation type="unfinished" />
@@ -1611,8 +1981,67 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Банк отклонил платёж (по просьбе или карта не тестовая).</source>
+            <comment>sandbox.declined</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Срок этой ссылки истёк.</source>
+            <comment>sandbox.link_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Эта ссылка уже использована.</source>
+            <comment>sandbox.link_used</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Песочница {address} не ответила ({error}): она запущена?</source>
+            <comment>sandbox.no_answer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В песочнице нет такой ссылки.</source>
+            <comment>sandbox.no_link</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет ссылки на оплату заказа {invoice_id}; список: `halyk-desk link list`.</source>
+            <comment>sandbox.no_such_order_link</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{url} — не ссылка песочницы на этом компьютере.</source>
+            <comment>sandbox.not_a_link</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
             <comment>sandbox.paging</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплачено; банк отправляет уведомление.</source>
+            <comment>sandbox.paid</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплатить ссылку на оплату в песочнице тестовой картой, как покупатель на странице ссылки; затем банк отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница на этом компьютере) или номер заказа ссылки профиля.</source>
+            <comment>sandbox.pay_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>коды выхода:
+  0 оплачено
+  2 неверный вызов
+  3 отклонено, истекла или уже оплачена
+  1 другая ошибка</source>
+            <comment>sandbox.pay_exit_codes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оплатить ссылку в песочнице, как покупатель</source>
+            <comment>sandbox.pay_help</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2538,6 +2967,26 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Уведомления банка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Получено</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Код</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк при проверке</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Данные банка</source>
             <extracomment>Everything below the title; hidden while no payment is shown.</extracomment>
             <translation type="unfinished" />
@@ -2559,7 +3008,182 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Ссылка на оплату ({state}), до {until}; создал {who}: {description}
+{url}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверено</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>НЕ ПРОВЕРЕНО: {why}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>у банка нет платежа</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ещё не проверено</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Выберите платёж в списке</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>PaymentLinks</name>
+        <message>
+            <source>Закрыть</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>активна, ждёт оплаты</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оплачена</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>срок истёк, не оплачена</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>платёж отклонён</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выставить счёт</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>например, 15 000 или 1 500,50</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>что оплачивает покупатель</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>1 час</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>1 день</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>3 дня</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>7 дней</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>За что:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>E-mail покупателя:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Телефон покупателя:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка действует:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Язык страницы оплаты:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Создать ссылку</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк создаст ссылку на оплату; заказ появится в списке платежей как ожидающий оплаты.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Создаю ссылку…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка на оплату заказа {invoice}</source>
+            <extracomment>The sandbox took the payment (its status has been read): the lists should read again.</extracomment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Копировать</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отправить по e-mail</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказ {invoice} на {amount}: {description}.
+Действует до {until}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплатить в песочнице (тестовая карта)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Покажите код покупателю: камера телефона откроет страницу оплаты.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка скопирована.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Покупатель платит тестовой картой…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплата не прошла: {error}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплачено тестовой картой; статус у банка: {status}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Почтовая программа не открылась: скопируйте ссылку и отправьте её сами.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выставить счёт…</source>
+            <extracomment>A link was made (its invoiceId): the lists read again and show it. The last result dialog, for tests and screenshots.</extracomment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка на оплату для заказа по телефону или e-mail (Ctrl+N)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылки на оплату создают менеджеры и администраторы.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылка не создана: {error}</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -2614,8 +3238,33 @@
     <context>
         <name>PaymentsView</name>
         <message>
+            <source>Все заказы</source>
+            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. The link filter's choices: all orders, orders with a link, or links in one state.</extracomment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Все ссылки на оплату</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылки: ждут оплаты</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылки: оплачены</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылки: срок истёк</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ссылки: платёж отклонён</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
-            <extracomment>Pause after the last keystroke before the database is asked. Copying more rows than this is a job for the export, not the clipboard. Ctrl+A selects the whole list only up to this many rows. Starting period when "all dates" is switched off. A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <extracomment>A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2624,6 +3273,7 @@
         </message>
         <message>
             <source>Период:</source>
+            <extracomment>The filter bar; payment_links puts «Выставить счёт…» at its start.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2683,6 +3333,18 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>UUID магазина из кабинета банка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сохранить для ссылок на оплату</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Идентификатор магазина и адрес приёмника уведомлений банка: нужны, чтобы выставлять счета (ссылки на оплату). Сохраняются для любого профиля, и встроенного тоже.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Сохранить профиль</source>
             <translation type="unfinished" />
         </message>
@@ -2728,6 +3390,14 @@
         </message>
         <message>
             <source>Пароль кабинета:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Идентификатор магазина:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Адрес уведомлений банка:</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2796,6 +3466,14 @@
         </message>
         <message>
             <source>Введите пользователя кабинета, к которому относится пароль.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не сохранено: {error}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Поля ссылок на оплату профиля «{name}» сохранены.</source>
             <translation type="unfinished" />
         </message>
         <message>

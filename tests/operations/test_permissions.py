@@ -106,7 +106,7 @@ def test_the_last_admin_stays_an_admin(ctx):
 def test_roles_and_permissions():
     can = {role: perms for role, perms in operators.ROLE_PERMISSIONS.items()}
     assert can["accountant"] == {"read", "reconcile", "export"}
-    assert can["manager"] == can["accountant"] | {"move_money", "approve"}
+    assert can["manager"] == can["accountant"] | {"move_money", "approve", "create_links"}
     assert can["admin"] == can["manager"] | {"settings", "operators"}
 
 

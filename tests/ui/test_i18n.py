@@ -47,6 +47,7 @@ ALLOWED_LATIN = {
     "Keyring", "KWallet", "Asia", "Almaty", "English", "sandbox", "halyk", "test", "shop", "main",
     "anna", "database_url", "HALYK_DESK_DB", "HALYK_DESK_HOME", "db", "home", "operator", "csv",
     "txt", "xlsx", "sqlite3", "orders", "import", "desk",
+    "e-mail",  # as the issue and Russian office software write it («Отправить по e-mail»)
 }
 #: Widgets whose items are data (time zones, profile and operator names, reasons, codes).
 DATA_WIDGETS = {"businessTz", "startProfile", "profilesList", "reasonsList", "operatorsTable",
