@@ -7,12 +7,15 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from epay_helpers_links import cabinet_client
 from money_helpers import PROFILE, REASON, picture
 
 from halyk_desk.domain import Money, State, utc_now
 from halyk_desk.domain.links import LinkError, LinkState
 from halyk_desk.domain.timeutil import ALMATY
-from halyk_desk.sandbox.invoices import DEFAULT_CARD
+from halyk_desk.epay import errors
+from halyk_desk.sandbox import SandboxBank, SandboxServer
+from halyk_desk.sandbox.invoices import DEFAULT_CARD, LinkRefused
 from halyk_desk.services import audit, callbacks, links, operations, reconciliation
 from halyk_desk.services.operators import NotAllowed
 from halyk_desk.store import links as store_links
@@ -175,3 +178,23 @@ def test_generated_order_numbers_avoid_taken_last_six_digits(ctx, client):
     assert len(made) == 20
     with ctx.store.session(readonly=True) as session:
         assert all(store_links.suffix_taken(session, PROFILE, s) for s in made)
+
+
+def test_a_bank_that_wants_the_cabinet_login_gets_it_or_says_what_to_add(tmp_path):
+    """The bank documents POST /invoice under the cabinet user's login: a profile with one uses
+    it; one without is told which login to add, and no link is made."""
+    bank = SandboxBank(cabinet_only=True)
+    fields = {"shop_id": "s", "invoice_id": "261202000001", "amount": 100, "currency": "KZT",
+              "description": "Тест", "expire_period": "1d"}
+    with SandboxServer(bank, port=0) as server:
+        with cabinet_client(server, with_login=True) as client:
+            made = client.create_invoice(fields)
+        assert made.url.startswith(server.base_url) and made.status == "ACTIVE"
+        with cabinet_client(server, with_login=False) as client, \
+                pytest.raises(errors.EpayError) as refused:
+            client.create_invoice({**fields, "invoice_id": "261202000002"})
+    assert "profile edit" in str(refused.value)
+    assert bank.tokens.grants.count("password") == 1
+    with pytest.raises(LinkRefused):
+        bank.invoices.get("no-such-link")
+    assert len(bank.invoices.to_json()) == 1
