@@ -70,7 +70,7 @@ def test_built_in_profiles_are_there_from_the_start(capsys):
         "oauth_url": "https://test-epay-oauth.epayment.kz/oauth2/token",
         "api_url": "https://test-epay-api.epayment.kz", "client_id": "test",
         "terminal_id": "67e34d63-102f-4bd1-898e-370781d0074d", "cabinet_user": None,
-        "secret": "published by the bank",
+        "shop_id": None, "callback_url": None, "secret": "published by the bank",
     }
 
 

@@ -71,3 +71,19 @@ def test_a_callback_log_is_imported_once_and_all_or_nothing(capsys, tmp_path):
     code, _, err = run(capsys, "callbacks", "import", str(bad))
     assert code == 2 and "line 2: not JSON" in err
     assert len(json.loads(run(capsys, "callbacks", "list", "--json")[1])) == 1
+
+
+def test_payment_link_fields_of_a_profile(capsys):
+    shop = "5a3c1f0e-2b7d-4c1e-9f00-0123456789ab"
+    code, out, err = run(capsys, "profile", "edit", "sandbox", "--shop-id", shop.upper(),
+                         "--callback-url", "https://shop.example.kz/halyk/callback")
+    assert code == 0, err
+    [sandbox] = [p for p in json.loads(run(capsys, "profile", "list", "--json")[1])
+                 if p["name"] == "sandbox"]
+    assert (sandbox["shop_id"], sandbox["callback_url"]) == (
+        shop, "https://shop.example.kz/halyk/callback")
+    code, _, err = run(capsys, "profile", "edit", "sandbox", "--callback-url",
+                       "http://shop.example.kz/cb")
+    assert code == 2 and "https://" in err
+    code, _, err = run(capsys, "profile", "edit", "sandbox", "--shop-id", "42")
+    assert code == 2 and "UUID" in err
