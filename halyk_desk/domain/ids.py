@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-_INVOICE = re.compile(r"\d{6,15}")
+_INVOICE = re.compile(r"[0-9]{6,15}")  # ASCII only: full-width digits are not the bank's
 
 
 class InvoiceIdError(ValueError):

@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from halyk_desk.domain.text import neutralise
+from halyk_desk.messages import msg
+
 DEFAULT_CURRENCY = "KZT"
 #: Larger than any card payment a shop takes (one trillion tenge); bigger input is a typo.
 MAX_MINOR = 100_000_000_000_000
@@ -88,6 +91,10 @@ class Money:
         raw = str(text).strip()
         if not raw:
             raise MoneyError("The amount is empty: type an amount such as 1 234,50.")
+        if any(char.isdigit() and not char.isascii() for char in raw):
+            raise MoneyError(msg("money.ascii_digits", "В сумме «{raw}» есть цифры не из набора "
+                                 "0–9 (например, полноширинные): наберите сумму обычными "
+                                 "цифрами, например 1 234,50.", raw=neutralise(raw)))
         s = raw
         for sym in (*SYMBOLS.values(), "тг", "тенге", "tg"):
             s = s.replace(sym, "")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from halyk_desk.domain.text import neutralise
+
 #: resultCode meanings from epay-api.md; the codes arrive as strings.
 RESULT_MEANINGS = {
     "101": "the bank rejected the request",
@@ -109,7 +111,7 @@ class BankRefused(EpayError):
         table: CodeTable | None = None,
     ) -> None:
         self.code = code
-        self.bank_message = bank_message
+        self.bank_message = bank_message = neutralise(bank_message) or ""
         table = table or RESULT_CODES
         meaning = table.meanings.get(code or "")
         quoted = bank_message.strip().rstrip(".")

@@ -22,6 +22,7 @@ from halyk_desk.domain import (
     parse_bank_datetime,
     utc_now,
 )
+from halyk_desk.domain.text import neutralise
 
 # A card number printed in full (13–19 digits in a row) must never reach our records or screens.
 _FULL_PAN = re.compile(r"\d{13,19}")
@@ -49,7 +50,7 @@ class Fields:
         value = self._get(keys)
         if value is None or isinstance(value, (dict, list)):
             return None
-        return str(value)
+        return neutralise(str(value))  # the bank's text is shown and exported: no ESC, no CR
 
     def required_text(self, *keys: str) -> str:
         value = self.text(*keys)

@@ -9,6 +9,7 @@ from decimal import Context, Decimal
 
 from halyk_desk.domain import Money, MoneyError, as_utc, normalize_invoice_id
 from halyk_desk.domain.money import SYMBOLS
+from halyk_desk.domain.text import check_text
 
 #: What a CSV field or an XLSX cell can hold (openpyxl gives numbers, dates and booleans as such).
 Cell = str | int | float | bool | datetime | date | time | None
@@ -133,7 +134,8 @@ def parse_paid(value: Cell) -> bool | None:
     raise ValueError(f"{cell_text(value)!r} is not yes or no: write Да or Нет (or leave it empty).")
 
 
-def parse_text(value: Cell) -> str | None:
+def parse_text(value: Cell, field: str) -> str | None:
+    """A text field (customer, shop status): within its limit, without control characters."""
     text = cell_text(value).strip()
-    return text or None
+    return check_text(text, field, multiline=True) if text else None
 

@@ -155,9 +155,9 @@ def _parse_row(
     invoice_id = field("invoice_id", parse_invoice_id, fallback=None)
     amount = field("amount", parse_amount, currency, fallback=None)
     created_at = field("created_at", parse_created, tz, fallback=None)
-    customer = field("customer", parse_text, fallback=None)
+    customer = field("customer", parse_text, "customer", fallback=None)
     shop_paid = field("shop_paid", parse_paid, fallback=None)
-    shop_status = field("shop_status", parse_text, fallback=None)
+    shop_status = field("shop_status", parse_text, "shop_status", fallback=None)
     if len(errors) > found or invoice_id is None or amount is None:
         return invoice_id, None
     return invoice_id, OrderRow(

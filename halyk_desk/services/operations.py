@@ -55,6 +55,7 @@ from halyk_desk.domain import (
     normalize_invoice_id,
     utc_now,
 )
+from halyk_desk.domain.text import check_text
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import (
     AuthenticationFailed,
@@ -247,9 +248,8 @@ def check_reason(reasons: list[str], code: str, text: str | None = None) -> Reas
     if is_other(listed) and not text:
         raise ReasonError(msg("reasons.needs_words", "Для причины «{reason}» опишите её "
                               "своими словами.", reason=listed))
-    if text is not None and len(text) > 500:
-        raise ReasonError(msg("reasons.too_long", "Текст причины слишком длинный: не больше "
-                              "500 символов."))
+    if text is not None:
+        check_text(text, "reason_text")
     return Reason(listed, text)
 
 
@@ -790,6 +790,8 @@ def _execute(
 ) -> Outcome:
     invoice_id = normalize_invoice_id(invoice_id)
     note = (note or "").strip() or None
+    if note is not None:
+        check_text(note, "note", multiline=True)
     with _desk(ctx, client, grace) as desk:
         return desk.execute(action, invoice_id, amount, reason, note)
 
@@ -919,6 +921,7 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
     if not reason:
         raise ReasonError(msg("operations.reject_needs_reason", "Скажите, почему запрос "
                               "отклонён."))
+    check_text(reason, "rejected_reason")
     op = get_operation(ctx, operation_id)
     if op is None:
         raise NoSuchOperation(operation_id, ctx.profile.name)
@@ -929,7 +932,7 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
         moved = session.execute(
             update(MoneyOperation)
             .where(MoneyOperation.id == op.id, MoneyOperation.status == "pending_approval")
-            .values(status="rejected", rejected_by=actor.name, rejected_reason=reason[:500],
+            .values(status="rejected", rejected_by=actor.name, rejected_reason=reason,
                     resolved_at=utc_now())
             .execution_options(synchronize_session=False)
         ).rowcount

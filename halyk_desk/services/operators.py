@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import utc_now
+from halyk_desk.domain.text import check_text
 from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.services import audit
 from halyk_desk.store.journal_models import ROLES, Operator
@@ -92,7 +93,7 @@ def _clean_name(name: str) -> str:
     if not cleaned or len(cleaned) > 64:
         raise OperatorError(msg("operators.bad_name", "Имя оператора — от 1 до 64 символов, а "
                                 "не «{name}».", name=name))
-    return cleaned
+    return check_text(cleaned, "operator")
 
 
 def _check_role(role: str) -> str:

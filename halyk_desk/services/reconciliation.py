@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import Money, State, utc_now
+from halyk_desk.domain.text import check_text
 from halyk_desk.domain.timeutil import business_day_bounds
 from halyk_desk.epay.errors import AuthenticationFailed, BankRefused, EpayError
 from halyk_desk.reconcile import (
@@ -504,6 +505,7 @@ def mark_resolved(
                          f"choose one of {', '.join(c for c in CATEGORIES if c in ATTENTION)}.")
     if not note:
         raise ValueError("A note is required: say how the discrepancy was resolved.")
+    check_text(note, "note", multiline=True)
     if len(note) > MAX_NOTE:
         raise ValueError(f"The note is too long: at most {MAX_NOTE} characters.")
     profile = ctx.profile.name

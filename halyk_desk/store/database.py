@@ -9,9 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from halyk_desk.domain.text import TextError
 from halyk_desk.paths import AppPaths
 from halyk_desk.store import migrate
 from halyk_desk.store.engine import WRITE_OPTION, create_store_engine, normalize_url
@@ -83,8 +84,13 @@ class Store:
         `readonly=True` (lists, the window's models) reads a snapshot without taking it.
         """
         factory = self._reader if readonly else self._writer
-        with factory() as session, session.begin():
-            yield session
+        try:
+            with factory() as session, session.begin():
+                yield session
+        except StatementError as exc:
+            if isinstance(exc.orig, TextError):  # a column refused its text (store/types.py)
+                raise exc.orig from None
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from halyk_desk.store.models import Base
-from halyk_desk.store.types import code_string
+from halyk_desk.store.types import BoundedText, code_string
 
 ROLES = ("accountant", "manager", "admin")
 ACTIONS = ("confirm", "cancel", "refund")
@@ -51,7 +51,7 @@ class Operator(Base):
     __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(BoundedText("operator"), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
@@ -90,22 +90,22 @@ class MoneyOperation(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     #: A reason from the managed list (settings "reasons"), as it was spelled then.
-    reason_code: Mapped[str] = mapped_column(String(100))
+    reason_code: Mapped[str] = mapped_column(BoundedText("reason"))
     #: The operator's own words: required for "Другое", optional otherwise.
-    reason_text: Mapped[str | None] = mapped_column(String(500))
-    note: Mapped[str | None] = mapped_column(String(1000))
-    operator: Mapped[str] = mapped_column(String(64))
+    reason_text: Mapped[str | None] = mapped_column(BoundedText("reason_text"))
+    note: Mapped[str | None] = mapped_column(BoundedText("note"))
+    operator: Mapped[str] = mapped_column(BoundedText("operator"))
     #: Our own id of this operation; sent to the bank as a refund's externalID.
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(20))
-    bank_message: Mapped[str | None] = mapped_column(String(1000))
+    bank_message: Mapped[str | None] = mapped_column(BoundedText("bank_message"))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approval_at: Mapped[datetime | None]
     rejected_by: Mapped[str | None] = mapped_column(String(64))
-    rejected_reason: Mapped[str | None] = mapped_column(String(500))
+    rejected_reason: Mapped[str | None] = mapped_column(BoundedText("rejected_reason"))
     before_status: Mapped[str | None] = mapped_column(String(32))
     before_held_minor: Mapped[int | None] = mapped_column(BigInteger)
     before_captured_minor: Mapped[int | None] = mapped_column(BigInteger)
@@ -127,7 +127,7 @@ class AuditEntry(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
-    operator: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(BoundedText("operator"))
     action: Mapped[str] = mapped_column(String(64))
     #: What the entry is about: an invoiceId, "operator:NAME", "setting:KEY"...
     subject: Mapped[str] = mapped_column(code_string(200))

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from halyk_desk.store.types import UTCDateTime, code_string
+from halyk_desk.store.types import BoundedText, UTCDateTime, code_string
 
 # Named constraints: Alembic's batch mode on SQLite can only alter what it can name.
 NAMING = {
@@ -50,7 +50,7 @@ class Profile(Base):
     __tablename__ = "profiles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(BoundedText("profile"), unique=True)
     #: sandbox | halyk-test | custom
     kind: Mapped[str] = mapped_column(String(16))
     #: None for the sandbox: its addresses are those of the in-process sandbox, known at run time.
@@ -91,13 +91,13 @@ class Order(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime]
-    customer: Mapped[str | None] = mapped_column(String(255))
+    customer: Mapped[str | None] = mapped_column(BoundedText("customer"))
     #: casefold(customer): what search and sorting by customer use, on an index.
     customer_key: Mapped[str | None] = mapped_column(code_string(255))
     #: The shop's own status text and paid flag, as the export says.
-    shop_status: Mapped[str | None] = mapped_column(String(100))
+    shop_status: Mapped[str | None] = mapped_column(BoundedText("shop_status"))
     shop_paid: Mapped[bool | None] = mapped_column(Boolean)
-    source_file: Mapped[str | None] = mapped_column(String(1000))
+    source_file: Mapped[str | None] = mapped_column(BoundedText("source_file"))
     source_row: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime]
     # Copies of the payment's state, card mask and RRN, so that the list sorts by them on an
@@ -145,7 +145,7 @@ class Payment(Base):
     created_at: Mapped[datetime | None]
     last_read_at: Mapped[datetime | None]
     #: Why the last read failed (kind and message); None after a good read.
-    read_error: Mapped[str | None] = mapped_column(String(500))
+    read_error: Mapped[str | None] = mapped_column(BoundedText("read_error"))
     #: The bank's reply as received (JSON text), for the detail pane and for disputes.
     raw_reply: Mapped[str | None] = mapped_column(Text)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from halyk_desk.store.models import Base
-from halyk_desk.store.types import code_string
+from halyk_desk.store.types import BoundedText, code_string
 
 
 class ReconciliationRun(Base):
@@ -30,7 +30,7 @@ class ReconciliationRun(Base):
     date_to: Mapped[date] = mapped_column(Date)
     #: The business time zone the days were cut in, e.g. Asia/Almaty.
     time_zone: Mapped[str] = mapped_column(String(64))
-    operator: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(BoundedText("operator"))
     at: Mapped[datetime]
     #: The --json document of the run, plus its totals and whether the operations list was read.
     summary: Mapped[dict[str, Any]]
@@ -47,6 +47,6 @@ class DiscrepancyMark(Base):
     #: A category key (reconcile.CATEGORIES), or "" for every category of `key`.
     category: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(code_string(200))
-    note: Mapped[str] = mapped_column(String(1000))
-    operator: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(BoundedText("note"))
+    operator: Mapped[str] = mapped_column(BoundedText("operator"))
     at: Mapped[datetime]

@@ -9,6 +9,8 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from halyk_desk.domain.text import LIMITS, check_text
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant in UTC. Naive datetimes are refused on the way in (a naive time is a bug: its zone
@@ -45,3 +47,21 @@ def code_string(length: int) -> TypeEngine[str]:
     whatever the database's own locale is.
     """
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class BoundedText(TypeDecorator[str]):
+    """A text field of domain/text.py's LIMITS, refused when longer on every database alike:
+    PostgreSQL would refuse it with its own error, SQLite would store it whole. The edges (imports,
+    commands, dialogs) check first with a message for people; this is the store's last word."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, field: str) -> None:
+        super().__init__(LIMITS[field])
+        self.field = field
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if isinstance(value, str) and len(value) > LIMITS[self.field]:
+            check_text(value, self.field)  # raises TextError, which names the field and limit
+        return value

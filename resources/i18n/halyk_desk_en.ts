@@ -1191,6 +1191,46 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Cannot write the workbook to {path}: the sheet «{sheet}» would have {rows} rows and a spreadsheet holds at most {most}. Export a shorter period.</translation>
         </message>
         <message>
+            <source>Покупатель</source>
+            <comment>field.customer</comment>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Примечание</source>
+            <comment>field.note</comment>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <comment>field.operator</comment>
+            <translation>Operator</translation>
+        </message>
+        <message>
+            <source>Профиль</source>
+            <comment>field.profile</comment>
+            <translation>Profile</translation>
+        </message>
+        <message>
+            <source>Причина</source>
+            <comment>field.reason</comment>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Пояснение к причине</source>
+            <comment>field.reason_text</comment>
+            <translation>Reason's words</translation>
+        </message>
+        <message>
+            <source>Причина отказа</source>
+            <comment>field.rejected_reason</comment>
+            <translation>Reason for rejecting</translation>
+        </message>
+        <message>
+            <source>Статус заказа</source>
+            <comment>field.shop_status</comment>
+            <translation>Order status</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>
@@ -1415,6 +1455,11 @@ Thank you for your order!</translation>
             <source>до {until}</source>
             <comment>links.until</comment>
             <translation>until {until}</translation>
+        </message>
+        <message>
+            <source>В сумме «{raw}» есть цифры не из набора 0–9 (например, полноширинные): наберите сумму обычными цифрами, например 1 234,50.</source>
+            <comment>money.ascii_digits</comment>
+            <translation>The amount «{raw}» has digits other than 0–9 (full-width ones, say): type it with ordinary digits, such as 1,234.50.</translation>
         </message>
         <message>
             <source>Банк принял операцию: {effect}.</source>
@@ -1845,11 +1890,6 @@ Thank you for your order!</translation>
             <source>Для причины «{reason}» опишите её своими словами.</source>
             <comment>reasons.needs_words</comment>
             <translation>For the reason “{reason}”, describe it in your own words.</translation>
-        </message>
-        <message>
-            <source>Текст причины слишком длинный: не больше 500 символов.</source>
-            <comment>reasons.too_long</comment>
-            <translation>The reason's text is too long: at most 500 characters.</translation>
         </message>
         <message>
             <source>«{reason}» нет в списке причин: {reasons}.</source>
@@ -2298,6 +2338,16 @@ Thank you for your order!</translation>
             <source>Отчёт для поддержки записан: {path}. Отправьте этот файл в поддержку; секретов в нём нет.</source>
             <comment>support.written</comment>
             <translation>The support report is written: {path}. Send this file to support; it holds no secrets.</translation>
+        </message>
+        <message>
+            <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
+            <comment>text.control_character</comment>
+            <translation>The field «{field}» has the control character {char} (position {position}): it can garble a screen or a spreadsheet. Remove it and type the text again.</translation>
+        </message>
+        <message>
+            <source>Текст длиной {length} символов не помещается в поле «{field}»: допускается не больше {limit}. Сократите его.</source>
+            <comment>text.too_long</comment>
+            <translation>A text of {length} characters does not fit the field «{field}»: at most {limit}. Shorten it.</translation>
         </message>
     </context>
     <context>

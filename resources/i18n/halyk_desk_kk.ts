@@ -1191,6 +1191,46 @@
             <translation>Кітап {path} жазылмады: «{sheet}» парағында {rows} жол болар еді, ал кестеге {most} аспайтын жол сыяды. Қысқа кезеңді түсіріңіз.</translation>
         </message>
         <message>
+            <source>Покупатель</source>
+            <comment>field.customer</comment>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>Примечание</source>
+            <comment>field.note</comment>
+            <translation>Ескертпе</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <comment>field.operator</comment>
+            <translation>Оператор</translation>
+        </message>
+        <message>
+            <source>Профиль</source>
+            <comment>field.profile</comment>
+            <translation>Профиль</translation>
+        </message>
+        <message>
+            <source>Причина</source>
+            <comment>field.reason</comment>
+            <translation>Себеп</translation>
+        </message>
+        <message>
+            <source>Пояснение к причине</source>
+            <comment>field.reason_text</comment>
+            <translation>Себептің түсіндірмесі</translation>
+        </message>
+        <message>
+            <source>Причина отказа</source>
+            <comment>field.rejected_reason</comment>
+            <translation>Бас тарту себебі</translation>
+        </message>
+        <message>
+            <source>Статус заказа</source>
+            <comment>field.shop_status</comment>
+            <translation>Тапсырыс күйі</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>
@@ -1415,6 +1455,11 @@
             <source>до {until}</source>
             <comment>links.until</comment>
             <translation>{until} дейін</translation>
+        </message>
+        <message>
+            <source>В сумме «{raw}» есть цифры не из набора 0–9 (например, полноширинные): наберите сумму обычными цифрами, например 1 234,50.</source>
+            <comment>money.ascii_digits</comment>
+            <translation>«{raw}» сомасында 0–9 жиынынан тыс цифрлар бар (мысалы, толық енді): соманы қарапайым цифрлармен теріңіз, мысалы 1 234,50.</translation>
         </message>
         <message>
             <source>Банк принял операцию: {effect}.</source>
@@ -1845,11 +1890,6 @@
             <source>Для причины «{reason}» опишите её своими словами.</source>
             <comment>reasons.needs_words</comment>
             <translation>«{reason}» себебі үшін оны өз сөзіңізбен жазыңыз.</translation>
-        </message>
-        <message>
-            <source>Текст причины слишком длинный: не больше 500 символов.</source>
-            <comment>reasons.too_long</comment>
-            <translation>Себеп мәтіні тым ұзын: 500 таңбадан аспауы керек.</translation>
         </message>
         <message>
             <source>«{reason}» нет в списке причин: {reasons}.</source>
@@ -2298,6 +2338,16 @@
             <source>Отчёт для поддержки записан: {path}. Отправьте этот файл в поддержку; секретов в нём нет.</source>
             <comment>support.written</comment>
             <translation>Қолдау қызметіне арналған есеп жазылды: {path}. Бұл файлды қолдау қызметіне жіберіңіз; онда құпиялар жоқ.</translation>
+        </message>
+        <message>
+            <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
+            <comment>text.control_character</comment>
+            <translation>«{field}» өрісінде {char} басқару таңбасы бар ({position}-орын): ол экранды немесе кестені бұзуы мүмкін. Оны алып тастап, мәтінді қайта енгізіңіз.</translation>
+        </message>
+        <message>
+            <source>Текст длиной {length} символов не помещается в поле «{field}»: допускается не больше {limit}. Сократите его.</source>
+            <comment>text.too_long</comment>
+            <translation>{length} таңбалы мәтін «{field}» өрісіне сыймайды: ең көбі {limit}. Оны қысқартыңыз.</translation>
         </message>
     </context>
     <context>

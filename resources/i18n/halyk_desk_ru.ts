@@ -1183,6 +1183,46 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Покупатель</source>
+            <comment>field.customer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Примечание</source>
+            <comment>field.note</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор</source>
+            <comment>field.operator</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль</source>
+            <comment>field.profile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Причина</source>
+            <comment>field.reason</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пояснение к причине</source>
+            <comment>field.reason_text</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Причина отказа</source>
+            <comment>field.rejected_reason</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Статус заказа</source>
+            <comment>field.shop_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation type="unfinished" />
@@ -1393,6 +1433,11 @@
         <message>
             <source>до {until}</source>
             <comment>links.until</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В сумме «{raw}» есть цифры не из набора 0–9 (например, полноширинные): наберите сумму обычными цифрами, например 1 234,50.</source>
+            <comment>money.ascii_digits</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1823,11 +1868,6 @@
         <message>
             <source>Для причины «{reason}» опишите её своими словами.</source>
             <comment>reasons.needs_words</comment>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Текст причины слишком длинный: не больше 500 символов.</source>
-            <comment>reasons.too_long</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2272,6 +2312,16 @@
         <message>
             <source>Отчёт для поддержки записан: {path}. Отправьте этот файл в поддержку; секретов в нём нет.</source>
             <comment>support.written</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
+            <comment>text.control_character</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Текст длиной {length} символов не помещается в поле «{field}»: допускается не больше {limit}. Сократите его.</source>
+            <comment>text.too_long</comment>
             <translation type="unfinished" />
         </message>
     </context>

@@ -8,7 +8,7 @@ import logging
 import zipfile
 
 import pytest
-from cli_helpers import PROFILE, add_orders, run
+from cli_helpers import add_orders, run
 
 from halyk_desk import logs
 from halyk_desk.domain import utc_now
@@ -77,7 +77,7 @@ def test_an_unexpected_error_is_one_sentence_and_its_traceback_is_in_the_journal
         raise KeyError("invoice")
 
     monkeypatch.setattr(lists, "list_payments", broken)
-    code, out, err = run(capsys, store_url, "payments")
+    code, _out, err = run(capsys, store_url, "payments")
     assert code == 1
     assert "Traceback" not in err
     assert err.strip() == ("halyk-desk: Internal error of the program (KeyError); nothing was "

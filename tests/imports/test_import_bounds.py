@@ -198,3 +198,20 @@ def test_a_file_with_every_row_wrong_lists_the_first_problems_and_counts_the_res
     assert "15,000 problems" in text
     assert f"… and {15_000 - MAX_LISTED_PROBLEMS:,} more" in text
     assert [e.row for e in failed.value.errors[:6]] == [2, 2, 2, 3, 3, 3]
+
+
+@pytest.mark.parametrize(("customer", "said"), [
+    ("Я" * 300, "A text of 300 characters does not fit the field «Customer»: at most 255"),
+    ("Иван\x1b[2JОв", "The field «Customer» has the control character ESC (position 5)"),
+    ("Иван\u202eвО", "control character U+202E"),
+])
+def test_a_customer_name_too_long_or_with_control_characters_is_listed(files, customer, said):
+    others = [[f"{n:09d}", "100", "Ким Виктор"] for n in range(1, 10)]  # a stray control
+    # character among real rows: not a binary file
+    path = files.csv([["Номер заказа", "Сумма", "Покупатель"], ["000123456", "100", customer],
+                      *others])
+    with pytest.raises(ImportFailed) as failed:
+        read_orders(path)
+    [error] = failed.value.errors
+    assert (error.row, error.column) == (2, "Покупатель")
+    assert said in str(error)
