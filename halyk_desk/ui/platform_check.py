@@ -36,6 +36,7 @@ _PLATFORM_TITLES = {"xcb": "X11", "wayland": "Wayland", "wayland-egl": "Wayland"
 # Libraries that come with PySide6 (or inside the bundle), not from the system's packages.
 _OWN_LIBRARIES = ("libQt6", "libpyside6", "libshiboken6", "libicu")
 
+
 @dataclass(frozen=True)
 class MissingLibraries:
     platform: str
