@@ -24,8 +24,12 @@ def require_soffice() -> str:
 def convert(soffice: str, source: Path, out: Path, target: str) -> None:
     """Convert `source` into the folder `out`; `target` is "pdf" or a filter such as "csv:..."."""
     profile = out / "lo-profile"  # its own profile: never clash with another running soffice
+    # The suite's own locale (tests/conftest.py) may not be generated on the machine; in a locale
+    # it cannot load, soffice cannot open a path with Cyrillic letters ("source file could not be
+    # loaded"). C.UTF-8 is always there.
+    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
     subprocess.run(
         [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
          target, "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=180,
+        check=True, capture_output=True, timeout=180, env=env,
     )
