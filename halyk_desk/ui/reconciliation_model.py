@@ -69,8 +69,8 @@ def _money_sort(value: Money | None) -> int:
 def _resolved_text(d: Discrepancy) -> str:
     """"нет" for an open line (an empty cell read as "not loaded"), else who resolved it how."""
     if d.mark is None:
-        return QCoreApplication.translate(_CONTEXT, "нет")
-    return QCoreApplication.translate(_CONTEXT, "✓ {by}: {note}").format(by=d.mark.by,
+        return QCoreApplication.translate("Reconciliation", "нет")
+    return QCoreApplication.translate("Reconciliation", "✓ {by}: {note}").format(by=d.mark.by,
                                                                           note=d.mark.note)
 
 

@@ -3762,6 +3762,14 @@ Valid until {until}.</translation>
             <translation>Unfinished operations</translation>
         </message>
         <message>
+            <source>нет</source>
+            <translation>no</translation>
+        </message>
+        <message>
+            <source>✓ {by}: {note}</source>
+            <translation>✓ {by}: {note}</translation>
+        </message>
+        <message>
             <source>Категория</source>
             <translation>Category</translation>
         </message>

@@ -3762,6 +3762,14 @@
             <translation>Аяқталмаған операциялар</translation>
         </message>
         <message>
+            <source>нет</source>
+            <translation>жоқ</translation>
+        </message>
+        <message>
+            <source>✓ {by}: {note}</source>
+            <translation>✓ {by}: {note}</translation>
+        </message>
+        <message>
             <source>Категория</source>
             <translation>Санат</translation>
         </message>

@@ -3735,6 +3735,14 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>нет</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>✓ {by}: {note}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Категория</source>
             <translation type="unfinished" />
         </message>

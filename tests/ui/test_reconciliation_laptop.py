@@ -4,6 +4,7 @@ checked as they saw it (issue 13). Screenshots go to HALYK_DESK_SHOTS when it is
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSize, Qt
 
 from halyk_desk.services.dashboard import business_today
+from halyk_desk.ui import i18n
 from halyk_desk.ui.reconciliation_model import COLUMNS, MESSAGE_COLUMN
 from halyk_desk.ui.reconciliation_view import MESSAGE_MIN_CHARS
 
@@ -108,3 +110,31 @@ def test_a_failed_export_does_not_leave_an_earlier_success_in_the_status_bar(
     assert "Книга Excel записана" not in status and "не записана" in status
     assert "нет-такой-папки" in status and "диске" not in status
     assert "нет-такой-папки" in view.warning_label.text()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ru", "Книга не записана"), ("kk", "Кітап"), ("en", "Cannot write the workbook")])
+def test_an_export_error_speaks_the_windows_language(qtbot, synced_ctx, open_window, tmp_path,
+                                                      language, words):
+    installed = i18n.install(language)
+    try:
+        window = open_window(synced_ctx)
+        window.resize(LAPTOP_WINDOW)
+        view = window.reconciliation.view
+        window.tabs.setCurrentWidget(view)
+        today = business_today(view._ctx)
+        _run(qtbot, view, today - timedelta(days=31), today)
+        view.ask_save_path = lambda _p, _s: str(tmp_path / "no-such-folder" / "book.xlsx")
+        with qtbot.waitSignal(view.failed, timeout=60_000):
+            view.export()
+        qtbot.wait(50)
+        shot(window, f"i13-error-{language}")
+        text = view.warning_label.text()
+        assert text.startswith(words), text
+        said = text.replace(str(tmp_path), "")
+        if language == "en":
+            assert not re.search("[А-Яа-яЁё]", said), said
+        if language == "kk":
+            assert "Книга" not in said and "папки" not in said
+    finally:
+        i18n.uninstall(installed)
