@@ -27,8 +27,11 @@ from halyk_desk.store.links import CallbackRecord
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
 
-#: What list_payments can sort by (each on an index).
-SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference")
+#: What list_payments can sort by: every column of the window's list. The order's own keys and
+#: state, card and RRN are on indexes; the bank's status, the captured and refunded amounts and
+#: the shop's status are sorted without one (store.repository.SORT_KEYS says which).
+SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference",
+             "captured", "refunded", "bank_status", "shop_status")
 
 
 @dataclass(frozen=True)

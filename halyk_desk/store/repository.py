@@ -76,6 +76,11 @@ def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
+def search_key(text: str) -> str:
+    """What search and sorting by name compare: case folded, ё as е (people type either)."""
+    return text.casefold().replace("ё", "е")
+
+
 def _dialect_insert(session: Session) -> Any:
     """INSERT with ON CONFLICT, which both our databases speak."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -155,7 +160,7 @@ def _order_values(record: OrderRecord) -> dict[str, Any]:
         "currency": record.currency.strip().upper(),
         "created_at": as_utc(record.created_at),
         "customer": customer or None,
-        "customer_key": customer.casefold()[:255] if customer else None,
+        "customer_key": search_key(customer)[:255] if customer else None,
         "shop_status": record.shop_status,
         "shop_paid": record.shop_paid,
         "source_file": record.source_file,
@@ -542,17 +547,19 @@ def orders_needing_sync(
 
 def _search_terms(text: str) -> list[tuple[bool, ColumnElement[bool]]]:
     """What a search matches, one term per index, each with whether it is on the payment: the
-    invoiceId, customer, RRN or card mask starts with `text`, or the card ends with it (four
-    digits)."""
-    key = text.casefold()
+    invoiceId, customer (ё as е), RRN or card mask starts with `text`, or the card ends with it
+    (four digits); three digits or more are also looked for anywhere in the invoiceId (people
+    remember a part of an order number: the scan reads only the invoiceId index)."""
     terms = [
         (False, _prefix(Order.invoice_id, text)),
-        (False, _prefix(Order.customer_key, key)),
+        (False, _prefix(Order.customer_key, search_key(text))),
         (True, _prefix(Payment.reference, text)),
         (True, _prefix(Payment.card_mask, text)),
     ]
     if len(text) == 4 and text.isdigit():
         terms.append((True, Payment.card_last4 == text))
+    if len(text) >= 3 and text.isdigit():
+        terms.append((False, Order.invoice_id.contains(text)))
     return terms
 
 

@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
         self.tabs.setDocumentMode(True)
+        # A tab's message is about that tab: it does not follow the person to the next one.
+        self.tabs.currentChanged.connect(lambda _index: self.show_message(""))
         self.opening_label = QLabel(self.tr("Открываю данные…"), self)
         self.opening_label.setObjectName("opening")
         self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

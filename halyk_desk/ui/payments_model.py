@@ -66,7 +66,7 @@ class Column:
 
     @property
     def sortable(self) -> bool:
-        """Only what the database sorts on an index; the rest would be a full scan each time."""
+        """What the service can sort by (every column of the list)."""
         return self.key in payment_service.SORT_KEYS
 
 

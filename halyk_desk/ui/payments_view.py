@@ -295,18 +295,6 @@ class PaymentsView(QWidget):
         self._debounce.start()
 
     def _sort_clicked(self, column: int, order: Qt.SortOrder) -> None:
-        header = self.table.horizontalHeader()
-        if not COLUMNS[column].sortable:
-            # No index behind this column: put the arrow back where the rows really are sorted.
-            sort_key, descending = self.model.sort_order
-            header.blockSignals(True)
-            header.setSortIndicator(
-                column_of(sort_key),
-                Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
-            )
-            header.blockSignals(False)
-            emit(self.message, self.tr("По этой колонке список не сортируется."))
-            return
         self.model.sort(column, order)
 
     def _loading(self) -> None:

@@ -3360,10 +3360,6 @@ Valid until {until}.</translation>
             <translation>Copy rows</translation>
         </message>
         <message>
-            <source>По этой колонке список не сортируется.</source>
-            <translation>The list cannot be sorted by this column.</translation>
-        </message>
-        <message>
             <source>Загрузка…</source>
             <translation>Loading…</translation>
         </message>

@@ -3360,10 +3360,6 @@
             <translation>Жолдарды көшіру</translation>
         </message>
         <message>
-            <source>По этой колонке список не сортируется.</source>
-            <translation>Тізім бұл баған бойынша сұрыпталмайды.</translation>
-        </message>
-        <message>
             <source>Загрузка…</source>
             <translation>Жүктелуде…</translation>
         </message>

@@ -3331,10 +3331,6 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>По этой колонке список не сортируется.</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <source>Загрузка…</source>
             <translation type="unfinished" />
         </message>

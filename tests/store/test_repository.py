@@ -306,8 +306,11 @@ def test_pages_cover_the_list_once_even_when_sort_keys_tie(store, listed):
      {"000000002", "000000003", "000000004"}),
     (PaymentFilter(states=frozenset({State.HELD, State.CAPTURED})), {"000000001", "000000002"}),
     (PaymentFilter(states=frozenset({State.UNKNOWN})), {"000000004", "100000006"}),
+    # Digits are found anywhere in the order number: 100000006 holds 0000000 too.
     (PaymentFilter(search="0000000"), {"000000001", "000000002", "000000003", "000000004",
-                                       "000000005"}),
+                                       "000000005", "100000006"}),
+    (PaymentFilter(search="0006"), {"100000006"}),
+    (PaymentFilter(search="00006"), {"100000006"}),
     (PaymentFilter(search="100000006"), {"100000006"}),
     (PaymentFilter(search="2270788"), {"000000001", "000000002"}),
     (PaymentFilter(search="9821"), {"000000001"}),

@@ -134,17 +134,6 @@ def test_sorting_by_amount_is_done_by_the_database(qtbot, synced_ctx, open_windo
     assert model.index(last, amount).data(SortRole) == amounts[0]
 
 
-def test_a_column_without_an_index_does_not_sort(qtbot, synced_window):
-    view = synced_window.payments_view
-    header = view.table.horizontalHeader()
-    before = view.model.sort_order
-    unsortable = next(i for i, column in enumerate(COLUMNS) if not column.sortable)
-    _click_header(qtbot, header, unsortable)
-    assert header.sortIndicatorSection() == column_of(before[0])
-    assert view.model.sort_order == before
-    assert "не сортируется" in synced_window.message_label.text()
-
-
 def test_rows_show_tenge_right_aligned_and_a_colour_per_state(synced_window):
     model = synced_window.payments_view.model
     amount = column_of("amount")
