@@ -27,6 +27,7 @@ LIMITS = {
     "source_file": 1000,
     "bank_message": 1000,
     "read_error": 500,
+    "link_description": 500,
 }
 #: C0 and C1 controls (ESC, BEL, CR, LF, TAB, NUL, DEL, CSI...) and the invisible marks that reorder
 #: text (bidi embeddings, overrides and isolates, LRM/RLM/ALM).
@@ -80,4 +81,5 @@ def title(field: str) -> Message:
         "rejected_reason": msg("field.rejected_reason", "Причина отказа"),
         "operator": msg("field.operator", "Оператор"),
         "profile": msg("field.profile", "Профиль"),
+        "link_description": msg("field.link_description", "За что платит покупатель"),
     }.get(field) or verbatim(field)

@@ -28,6 +28,7 @@ from halyk_desk.domain.links import (
     new_secret,
     parse_period,
 )
+from halyk_desk.domain.text import check_text
 from halyk_desk.messages import Message, msg
 from halyk_desk.services import audit, operators
 from halyk_desk.services.bank import is_sandbox, open_bank
@@ -99,7 +100,7 @@ def callback_address(base: str, secret: str) -> str:
 
 def _clean_contacts(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
     email = (email or "").strip() or None
-    if email is not None and not _EMAIL.fullmatch(email):
+    if email is not None and not _EMAIL.fullmatch(check_text(email, "customer")):
         raise LinkError(msg("links.bad_email", "«{email}» не похоже на адрес e-mail вроде "
                             "buyer@example.kz.", email=email))
     if phone is not None and phone.strip():
@@ -148,12 +149,9 @@ def create_link(
     Raises operators.NotAllowed (nothing sent), LinkError or InvoiceIdError for bad input
     (nothing sent), an EpayError when the bank refused or did not answer (nothing stored)."""
     operators.require(ctx, operators.CREATE_LINKS)
-    description = " ".join(description.split())
+    description = check_text(" ".join(description.split()), "link_description")
     if not description:
         raise LinkError(msg("links.no_description", "Нужно описание: за что платит покупатель."))
-    if len(description) > 500:
-        raise LinkError(msg("links.long_description", "Описание длиннее 500 символов: "
-                            "сократите его."))
     if amount.minor <= 0:
         raise LinkError(msg("rules.amount_not_positive", "Сумма должна быть больше нуля."))
     if language not in LANGUAGES:

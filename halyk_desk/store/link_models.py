@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from halyk_desk.store.models import Base
-from halyk_desk.store.types import code_string
+from halyk_desk.store.types import BoundedText, code_string
 
 
 class PaymentLink(Base):
@@ -42,7 +42,7 @@ class PaymentLink(Base):
     url: Mapped[str] = mapped_column(String(1000))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    description: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(BoundedText("link_description"))
     email: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(32))
     #: The bank's own word for the link when created (observed `status`, e.g. ACTIVE).

@@ -1196,6 +1196,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Customer</translation>
         </message>
         <message>
+            <source>За что платит покупатель</source>
+            <comment>field.link_description</comment>
+            <translation>What the customer pays for</translation>
+        </message>
+        <message>
             <source>Примечание</source>
             <comment>field.note</comment>
             <translation>Note</translation>
@@ -1366,11 +1371,6 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>ссылки и их состояния: активна, оплачена, истекла, отклонена</source>
             <comment>links.list_help</comment>
             <translation>the links and their states: active, paid, expired, failed</translation>
-        </message>
-        <message>
-            <source>Описание длиннее 500 символов: сократите его.</source>
-            <comment>links.long_description</comment>
-            <translation>The description is longer than 500 characters; shorten it.</translation>
         </message>
         <message>
             <source>Здравствуйте!

@@ -1196,6 +1196,11 @@
             <translation>Сатып алушы</translation>
         </message>
         <message>
+            <source>За что платит покупатель</source>
+            <comment>field.link_description</comment>
+            <translation>Сатып алушы не үшін төлейді</translation>
+        </message>
+        <message>
             <source>Примечание</source>
             <comment>field.note</comment>
             <translation>Ескертпе</translation>
@@ -1366,11 +1371,6 @@
             <source>ссылки и их состояния: активна, оплачена, истекла, отклонена</source>
             <comment>links.list_help</comment>
             <translation>сілтемелер және олардың күйлері: белсенді, төленді, мерзімі өтті, қабылданбады</translation>
-        </message>
-        <message>
-            <source>Описание длиннее 500 символов: сократите его.</source>
-            <comment>links.long_description</comment>
-            <translation>Сипаттама 500 таңбадан ұзын: оны қысқартыңыз.</translation>
         </message>
         <message>
             <source>Здравствуйте!

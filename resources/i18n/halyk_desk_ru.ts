@@ -1188,6 +1188,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>За что платит покупатель</source>
+            <comment>field.link_description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Примечание</source>
             <comment>field.note</comment>
             <translation type="unfinished" />
@@ -1351,11 +1356,6 @@
         <message>
             <source>ссылки и их состояния: активна, оплачена, истекла, отклонена</source>
             <comment>links.list_help</comment>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Описание длиннее 500 символов: сократите его.</source>
-            <comment>links.long_description</comment>
             <translation type="unfinished" />
         </message>
         <message>

@@ -198,3 +198,12 @@ def test_a_bank_that_wants_the_cabinet_login_gets_it_or_says_what_to_add(tmp_pat
     with pytest.raises(LinkRefused):
         bank.invoices.get("no-such-link")
     assert len(bank.invoices.to_json()) == 1
+
+
+def test_a_description_with_a_control_character_or_too_long_is_refused(ctx, server, client):
+    for text, code in (("Диван\x1b[2J", "text.control_character"),
+                       ("Д" * 501, "text.too_long")):
+        with pytest.raises(ValueError) as refused:
+            links.create_link(ctx, Money(100_00), text, client=client)
+        assert refused.value.message.code == code
+    assert not any(path == "/invoice" for _, path in server.bank.requests)
