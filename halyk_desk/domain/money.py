@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from halyk_desk.domain.text import neutralise
-from halyk_desk.messages import msg
+from halyk_desk.messages import Message, MessageError, msg
 
 DEFAULT_CURRENCY = "KZT"
 #: Larger than any card payment a shop takes (one trillion tenge); bigger input is a typo.
@@ -20,24 +20,23 @@ SYMBOLS = {"KZT": "₸", "USD": "$", "EUR": "€", "RUB": "₽"}
 _CENT = Decimal("0.01")
 # What people and spreadsheets group thousands with: spaces (plain, no-break, thin), apostrophes.
 _GROUPING = " \u00a0\u202f\u2009'’"
-_GROUPING_HINT = (
-    "{raw!r} is not an amount: thousands are grouped by three (1 234 567,89); "
-    "type digits with an optional comma, such as 1 234,50."
-)
+def _grouping_hint(raw: str) -> Message:
+    return msg("money.grouping", "«{raw}» — не сумма: тысячи отделяются по три цифры "
+               "(1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.",
+               raw=raw)
 _CODE = re.compile(r"^([A-Z]{3})\s*|\s*([A-Z]{3})$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
-class MoneyError(ValueError):
+class MoneyError(MessageError, ValueError):
     """Input that is not an amount of money; the message says what was wrong and what to type."""
 
 
 def _check_currency(currency: str) -> str:
     code = (currency or DEFAULT_CURRENCY).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise MoneyError(
-            f"Unknown currency code {currency!r}: use a three-letter code such as KZT or USD."
-        )
+        raise MoneyError(msg("money.unknown_currency", "Неизвестный код валюты «{code}»: "
+                             "укажите трёхбуквенный код, например KZT или USD.", code=currency))
     return code
 
 
@@ -87,10 +86,12 @@ class Money:
         more than two decimals, NaN/infinity and absurd sizes, with a message saying what to type.
         """
         if text is None:
-            raise MoneyError("No amount given: type an amount such as 1 234,50.")
+            raise MoneyError(msg("money.none", "Сумма не указана: наберите сумму, например "
+                                 "1 234,50."))
         raw = str(text).strip()
         if not raw:
-            raise MoneyError("The amount is empty: type an amount such as 1 234,50.")
+            raise MoneyError(msg("money.empty", "Сумма пустая: наберите сумму, например "
+                                 "1 234,50."))
         if any(char.isdigit() and not char.isascii() for char in raw):
             raise MoneyError(msg("money.ascii_digits", "В сумме «{raw}» есть цифры не из набора "
                                  "0–9 (например, полноширинные): наберите сумму обычными "
@@ -99,19 +100,21 @@ class Money:
         for sym in (*SYMBOLS.values(), "тг", "тенге", "tg"):
             s = s.replace(sym, "")
         if s.strip().lstrip("+-").lower() in {"nan", "inf", "infinity"}:
-            raise MoneyError(f"{raw!r} is not an amount: type digits such as 1 234,50.")
+            raise MoneyError(msg("money.not_amount", "«{raw}» — не сумма: наберите цифры, "
+                                 "например 1 234,50.", raw=raw))
         # A currency code may lead or trail the number ("KZT 1,234.50", "12.30 USD").
         code = _CODE.search(s.strip())
         if code:
             found = code.group(1) or code.group(2)
             if found != currency.upper():
-                raise MoneyError(f"{raw!r} is in {found}, but this amount is in {currency}.")
+                raise MoneyError(msg("money.other_currency", "«{raw}» — в {found}, а эта сумма "
+                                     "в {currency}.", raw=raw, found=found, currency=currency))
             s = _CODE.sub("", s.strip())
         s = s.strip()
         spaced = re.match(rf"[+-]?(\d[\d{_GROUPING}]*)", s)
         if spaced and re.search(f"[{_GROUPING}]", spaced.group(1)):
             if not re.fullmatch(rf"\d{{1,3}}([{_GROUPING}]\d{{3}})+", spaced.group(1)):
-                raise MoneyError(_GROUPING_HINT.format(raw=raw))
+                raise MoneyError(_grouping_hint(raw))
             s = re.sub(f"[{_GROUPING}]", "", s)
         # Both separators: the last one is the decimal separator, the other groups thousands.
         group_sep = None
@@ -122,26 +125,26 @@ class Money:
         if group_sep is not None:
             whole = s.lstrip("+-").split("," if group_sep == "." else ".")[0]
             if not re.fullmatch(rf"\d{{1,3}}(\{group_sep}\d{{3}})+", whole):
-                raise MoneyError(_GROUPING_HINT.format(raw=raw))
+                raise MoneyError(_grouping_hint(raw))
             s = s.replace(group_sep, "")
         if not _NUMBER.match(s):
-            raise MoneyError(
-                f"{raw!r} is not an amount: type digits with an optional comma, such as 1 234,50."
-            )
+            raise MoneyError(msg("money.not_digits", "«{raw}» — не сумма: наберите цифры, при "
+                                 "необходимости с запятой, например 1 234,50.", raw=raw))
         s = s.replace(",", ".")
         if s.startswith("-"):
-            raise MoneyError(f"{raw!r} is negative: amounts are typed without a sign.")
+            raise MoneyError(msg("money.negative", "«{raw}» — отрицательная сумма: сумму "
+                                 "пишут без знака, больше нуля.", raw=raw))
         s = s.lstrip("+")
         if "." in s and len(s.split(".", 1)[1]) > 2:
-            raise MoneyError(
-                f"{raw!r} has more than two decimals: tiyn are the smallest unit (e.g. 12,34)."
-            )
+            raise MoneyError(msg("money.decimals", "В «{raw}» больше двух знаков после запятой: "
+                                 "тиын — самая мелкая единица (например, 12,34).", raw=raw))
         dec = Decimal(s)
         if dec * 100 > MAX_MINOR:
-            raise MoneyError(f"{raw!r} is beyond any real payment; check the amount.")
+            raise MoneyError(msg("money.too_large", "«{raw}» больше любого настоящего платежа: "
+                                 "проверьте сумму.", raw=raw))
         money = cls(int(dec * 100), currency)
         if not allow_zero and money.minor == 0:
-            raise MoneyError("The amount must be more than zero.")
+            raise MoneyError(msg("rules.amount_not_positive", "Сумма должна быть больше нуля."))
         return money
 
     # --- arithmetic and comparison (same currency only) -------------------------------------
@@ -149,7 +152,8 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise MoneyError(f"Cannot combine {self.currency} with {other.currency}.")
+            raise MoneyError(msg("money.mixed", "Нельзя складывать {one} и {other}.",
+                                 one=self.currency, other=other.currency))
 
     def __add__(self, other: Money) -> Money:
         self._same(other)

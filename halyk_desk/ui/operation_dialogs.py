@@ -286,8 +286,8 @@ class OperationDialog(QDialog):
         """Why the request cannot be sent as it is, or None."""
         try:
             self.amount()
-        except MoneyError:
-            return tr("Введите сумму цифрами, например 1 234,50.")
+        except MoneyError as exc:  # what is wrong with it: zero, a sign, letters...
+            return str(exc)
         except RuleViolation as violation:
             return _rule_text(violation, self.limits)
         try:

@@ -1462,6 +1462,61 @@ Thank you for your order!</translation>
             <translation>The amount «{raw}» has digits other than 0–9 (full-width ones, say): type it with ordinary digits, such as 1,234.50.</translation>
         </message>
         <message>
+            <source>В «{raw}» больше двух знаков после запятой: тиын — самая мелкая единица (например, 12,34).</source>
+            <comment>money.decimals</comment>
+            <translation>'{raw}' has more than two decimals: tiyn are the smallest unit (e.g. 12,34).</translation>
+        </message>
+        <message>
+            <source>Сумма пустая: наберите сумму, например 1 234,50.</source>
+            <comment>money.empty</comment>
+            <translation>The amount is empty: type an amount such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: тысячи отделяются по три цифры (1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.</source>
+            <comment>money.grouping</comment>
+            <translation>'{raw}' is not an amount: thousands are grouped by three (1 234 567,89); type digits with an optional comma, such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>Нельзя складывать {one} и {other}.</source>
+            <comment>money.mixed</comment>
+            <translation>Cannot combine {one} with {other}.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — отрицательная сумма: сумму пишут без знака, больше нуля.</source>
+            <comment>money.negative</comment>
+            <translation>'{raw}' is negative: amounts are typed without a sign, more than zero.</translation>
+        </message>
+        <message>
+            <source>Сумма не указана: наберите сумму, например 1 234,50.</source>
+            <comment>money.none</comment>
+            <translation>No amount given: type an amount such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: наберите цифры, например 1 234,50.</source>
+            <comment>money.not_amount</comment>
+            <translation>'{raw}' is not an amount: type digits such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: наберите цифры, при необходимости с запятой, например 1 234,50.</source>
+            <comment>money.not_digits</comment>
+            <translation>'{raw}' is not an amount: type digits with an optional comma, such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — в {found}, а эта сумма в {currency}.</source>
+            <comment>money.other_currency</comment>
+            <translation>'{raw}' is in {found}, but this amount is in {currency}.</translation>
+        </message>
+        <message>
+            <source>«{raw}» больше любого настоящего платежа: проверьте сумму.</source>
+            <comment>money.too_large</comment>
+            <translation>'{raw}' is beyond any real payment; check the amount.</translation>
+        </message>
+        <message>
+            <source>Неизвестный код валюты «{code}»: укажите трёхбуквенный код, например KZT или USD.</source>
+            <comment>money.unknown_currency</comment>
+            <translation>Unknown currency code '{code}': use a three-letter code such as KZT or USD.</translation>
+        </message>
+        <message>
             <source>Банк принял операцию: {effect}.</source>
             <comment>operations.accepted</comment>
             <translation>The bank accepted it: {effect}.</translation>
@@ -2604,10 +2659,6 @@ Thank you for your order!</translation>
         <message>
             <source>Остаток {rest} будет разблокирован и вернётся покупателю.</source>
             <translation>The remaining {rest} will be released back to the customer.</translation>
-        </message>
-        <message>
-            <source>Введите сумму цифрами, например 1 234,50.</source>
-            <translation>Type the amount in digits, for example 1,234.50.</translation>
         </message>
         <message>
             <source>Причина: {reason}. Оператор: {operator}.</source>

@@ -1462,6 +1462,61 @@
             <translation>«{raw}» сомасында 0–9 жиынынан тыс цифрлар бар (мысалы, толық енді): соманы қарапайым цифрлармен теріңіз, мысалы 1 234,50.</translation>
         </message>
         <message>
+            <source>В «{raw}» больше двух знаков после запятой: тиын — самая мелкая единица (например, 12,34).</source>
+            <comment>money.decimals</comment>
+            <translation>«{raw}» ішінде үтірден кейін екі таңбадан көп: тиын — ең кіші бірлік (мысалы, 12,34).</translation>
+        </message>
+        <message>
+            <source>Сумма пустая: наберите сумму, например 1 234,50.</source>
+            <comment>money.empty</comment>
+            <translation>Сома бос: соманы теріңіз, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: тысячи отделяются по три цифры (1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.</source>
+            <comment>money.grouping</comment>
+            <translation>«{raw}» — сома емес: мыңдар үш цифрдан бөлінеді (1 234 567,89); цифрларды теріңіз, қажет болса үтірмен, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>Нельзя складывать {one} и {other}.</source>
+            <comment>money.mixed</comment>
+            <translation>{one} мен {other} қосуға болмайды.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — отрицательная сумма: сумму пишут без знака, больше нуля.</source>
+            <comment>money.negative</comment>
+            <translation>«{raw}» — теріс сома: соманы таңбасыз, нөлден үлкен етіп жазыңыз.</translation>
+        </message>
+        <message>
+            <source>Сумма не указана: наберите сумму, например 1 234,50.</source>
+            <comment>money.none</comment>
+            <translation>Сома көрсетілмеген: соманы теріңіз, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: наберите цифры, например 1 234,50.</source>
+            <comment>money.not_amount</comment>
+            <translation>«{raw}» — сома емес: цифрларды теріңіз, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: наберите цифры, при необходимости с запятой, например 1 234,50.</source>
+            <comment>money.not_digits</comment>
+            <translation>«{raw}» — сома емес: цифрларды теріңіз, қажет болса үтірмен, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{raw}» — в {found}, а эта сумма в {currency}.</source>
+            <comment>money.other_currency</comment>
+            <translation>«{raw}» — {found} валютасында, ал бұл сома {currency} валютасында.</translation>
+        </message>
+        <message>
+            <source>«{raw}» больше любого настоящего платежа: проверьте сумму.</source>
+            <comment>money.too_large</comment>
+            <translation>«{raw}» кез келген нақты төлемнен үлкен: соманы тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Неизвестный код валюты «{code}»: укажите трёхбуквенный код, например KZT или USD.</source>
+            <comment>money.unknown_currency</comment>
+            <translation>«{code}» валюта коды белгісіз: үш әріпті код көрсетіңіз, мысалы KZT немесе USD.</translation>
+        </message>
+        <message>
             <source>Банк принял операцию: {effect}.</source>
             <comment>operations.accepted</comment>
             <translation>Банк операцияны қабылдады: {effect}.</translation>
@@ -2604,10 +2659,6 @@
         <message>
             <source>Остаток {rest} будет разблокирован и вернётся покупателю.</source>
             <translation>Қалған {rest} бұғаттан шығарылып, сатып алушыға қайтарылады.</translation>
-        </message>
-        <message>
-            <source>Введите сумму цифрами, например 1 234,50.</source>
-            <translation>Соманы цифрлармен енгізіңіз, мысалы 1 234,50.</translation>
         </message>
         <message>
             <source>Причина: {reason}. Оператор: {operator}.</source>

@@ -1441,6 +1441,61 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>В «{raw}» больше двух знаков после запятой: тиын — самая мелкая единица (например, 12,34).</source>
+            <comment>money.decimals</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма пустая: наберите сумму, например 1 234,50.</source>
+            <comment>money.empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: тысячи отделяются по три цифры (1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.</source>
+            <comment>money.grouping</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нельзя складывать {one} и {other}.</source>
+            <comment>money.mixed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{raw}» — отрицательная сумма: сумму пишут без знака, больше нуля.</source>
+            <comment>money.negative</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма не указана: наберите сумму, например 1 234,50.</source>
+            <comment>money.none</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: наберите цифры, например 1 234,50.</source>
+            <comment>money.not_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{raw}» — не сумма: наберите цифры, при необходимости с запятой, например 1 234,50.</source>
+            <comment>money.not_digits</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{raw}» — в {found}, а эта сумма в {currency}.</source>
+            <comment>money.other_currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{raw}» больше любого настоящего платежа: проверьте сумму.</source>
+            <comment>money.too_large</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Неизвестный код валюты «{code}»: укажите трёхбуквенный код, например KZT или USD.</source>
+            <comment>money.unknown_currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Банк принял операцию: {effect}.</source>
             <comment>operations.accepted</comment>
             <translation type="unfinished" />
@@ -2578,10 +2633,6 @@
         </message>
         <message>
             <source>Остаток {rest} будет разблокирован и вернётся покупателю.</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Введите сумму цифрами, например 1 234,50.</source>
             <translation type="unfinished" />
         </message>
         <message>

@@ -71,10 +71,12 @@ def test_confirm_is_prefilled_with_the_whole_hold_and_needs_a_reason(make):
 
 @pytest.mark.parametrize("typed,says", [
     ("1500,01", "не больше 1\u00a0500,00\u00a0₸"),
-    ("0", "цифрами"),
-    ("абв", "цифрами"),
-    ("12,345", "цифрами"),
-    ("-3", "цифрами"),
+    # Each says what is wrong with it (issue 13: «0» and «-5» were told to type digits).
+    ("0", "больше нуля"),
+    ("абв", "«абв» — не сумма"),
+    ("12,345", "больше двух знаков"),
+    ("-3", "отрицательная"),
+    ("-5", "отрицательная"),
 ])
 def test_confirm_refuses_amounts_the_rules_refuse(make, typed, says):
     dialog = make(ConfirmDialog, limits(held=1500_00), REASONS, "anna")
