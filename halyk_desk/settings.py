@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from halyk_desk.jsonfile import JsonFileError, read_json_object, write_json_atomic
+from halyk_desk.messages import Message, msg
 
 SETTINGS_FILE = "settings.json"
 WINDOW_STATE_FILE = "window-state.json"
@@ -100,7 +101,7 @@ def _database_url(value: Any) -> str | None:
 class Option:
     key: str
     default: Any
-    title: str
+    title: str | Message
     check: Callable[[Any], str | None]
 
 
@@ -110,6 +111,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("hold_expire_days", 7, "A hold expires after this many days", _positive_int),
     Option("business_tz", "Asia/Almaty", "Time zone of the business day", _time_zone),
     Option("sync_concurrency", 8, "Status reads at once during a sync", _positive_int),
+    # Long enough for a bank that applies a request late: a refund only ever settles as not done
+    # when neither the status nor the operations registry shows it by then.
+    Option("settle_grace_minutes", 30,
+           msg("settings.settle_grace", "Сколько минут ждать банк, прежде чем считать "
+               "операцию без ответа невыполненной"), _positive_int),
     Option("refund_approval_threshold", 100_000_00,
            "Refunds above this amount (tiyn) need a second manager", _non_negative_int),
     Option("amount_tolerance", 0,

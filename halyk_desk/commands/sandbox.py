@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND:RATE",
                        help="inject a fault into that share of requests, e.g. http5xx:0.1; "
                        "repeatable. Kinds: latency, http5xx, html502, drop, lost_reply, slow, "
-                       "busy107, token_expiry")
+                       "late_apply, busy107, token_expiry")
     serve.add_argument("--token-ttl", type=_positive_int, default=7200, metavar="S",
                        help="token lifetime in seconds (default 7200)")
     serve.add_argument("--slow-seconds", type=_positive_float, default=30.0, metavar="S",

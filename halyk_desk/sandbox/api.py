@@ -196,7 +196,8 @@ class Api:
             200,
             {
                 "totalCount": len(found),
-                "records": [operations_record(p, self.bank.terminal) for p in records],
+                "records": [{**operations_record(p, self.bank.terminal),
+                             "refunds": self.bank.refunds_of(p.id)} for p in records],
             },
         )
 

@@ -7,6 +7,7 @@ which the HTTP layer turns into HTTP 400 {"code", "message"}.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -14,7 +15,7 @@ import random
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -194,6 +195,10 @@ class SandboxBank:
             token_uses=token_uses, revoke_on_issue=revoke_on_issue,
         )
         self.operations: list[Operation] = []
+        #: Refunds the bank has received but not applied yet (the late_apply fault): shown in the
+        #: operations registry as in progress, applied by apply_pending().
+        self.pending: list[tuple[str, int | None, str | None]] = []
+        self._deferring = threading.local()
         self.requests: list[RequestRecord] = []
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
@@ -364,6 +369,9 @@ class SandboxBank:
     ) -> SandboxPayment:
         """Return money from a captured payment; refunds accumulate in payoutAmount."""
         with self._lock:
+            if getattr(self._deferring, "on", False):
+                self.pending.append((tx_id, amount_minor, external_id))
+                return dataclasses.replace(self._acting_on(tx_id))
             payment = self._acting_on(tx_id)
             amount = _obey(
                 lambda: check_refund(
@@ -380,6 +388,35 @@ class SandboxBank:
             else:
                 payment.status = self.partial_refund_status
             return self._applied("refund", payment, amount.minor, external_id)
+
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Refunds asked for in this block (this thread) are queued, not applied."""
+        self._deferring.on = True
+        try:
+            yield
+        finally:
+            self._deferring.on = False
+
+    def apply_pending(self) -> None:
+        """The bank gets round to the refunds it queued (each still under its rules)."""
+        with self._lock:
+            waiting, self.pending = self.pending, []
+            for tx_id, amount_minor, external_id in waiting:
+                with contextlib.suppress(Refusal):
+                    self.refund(tx_id, amount_minor, external_id)
+
+    def refunds_of(self, tx_id: str) -> list[dict[str, object]]:
+        """The payment's refunds as the operations registry lists them, done and in progress.
+        (The real record's shape is undocumented; the program looks for its externalID anywhere
+        in a record, so this is one plausible shape, not a promise.)"""
+        with self._lock:
+            done = [{"externalID": op.external_id, "amount": op.amount_minor / 100,
+                     "status": "DONE"} for op in self.operations
+                    if op.action == "refund" and op.tx_id == tx_id]
+            queued = [{"externalID": external_id, "amount": None, "status": "IN_PROGRESS"}
+                      for pending_tx, _amount, external_id in self.pending if pending_tx == tx_id]
+        return done + queued
 
     def _acting_on(self, tx_id: str) -> SandboxPayment:
         payment = self._by_id.get(tx_id)

@@ -13,6 +13,7 @@ FAULT_KINDS = (
     "drop",  # the connection closes before any reply; nothing applied
     "lost_reply",  # the operation is applied, then the connection closes without a reply
     "slow",  # the operation is applied, the reply comes after slow_seconds
+    "late_apply",  # a refund is queued and its reply lost; the bank applies it later (see bank)
     "busy107",  # the status endpoint answers resultCode "107" (operation in progress)
     "token_expiry",  # the presented token expires now: HTTP 401
 )
@@ -26,6 +27,7 @@ _APPLIES_TO = {
     "drop": {"token", "status", "money", "operations"},
     "lost_reply": {"token", "status", "money", "operations"},
     "slow": {"token", "status", "money", "operations"},
+    "late_apply": {"money"},
     "busy107": {"status"},
     "token_expiry": {"status", "money", "operations"},
 }

@@ -156,6 +156,13 @@ class SandboxServer:
             self.bank.tokens.expire(request.authorization)
             return unauthorized()
         try:
+            if draw.outcome == "late_apply":
+                with self.bank.deferring():
+                    self._api.handle(request)
+                later = threading.Timer(self.slow_seconds, self.bank.apply_pending)
+                later.daemon = True
+                later.start()
+                return None  # queued at the bank; the client never hears of it
             reply = self._api.handle(request)
         except Exception:
             log.exception("sandbox bank failed on %s %s", request.method, request.path)

@@ -17,9 +17,13 @@ call"):
 
 Resolution settles `sent` and `unknown` operations by comparing the bank's status with the
 "before" picture: confirm expects CHARGE, cancel expects CANCEL, a refund of X expects
-payoutAmount to have grown by X. Seen: done. Not seen: the operation stays unknown for
-SETTLE_GRACE after it was sent (the bank may still be working on a request that lost its
-answer), then becomes `refused` with "the bank did not do it", which frees the payment. An
+payoutAmount to have grown by X. Seen: done. Not seen: the operation stays unknown for the grace
+period after it was sent (setting settle_grace_minutes: the bank may still be working on a request
+that lost its answer), then becomes `refused` with "the bank did not do it", which frees the
+payment. A refund is the one operation a second send would repeat (a payment may be refunded in
+parts), so before it is declared not done its externalID is looked for in the bank's operations
+registry: found there, it stays unknown (the bank has it); the registry unreadable, it stays
+unknown too, and the manager is told to look in the bank's cabinet. An
 `intent` is never sent after a crash (the request is only made after `sent` is committed), so
 once older than the grace it is closed as not sent. Every change of an operation's status is a
 conditional UPDATE from the status it was read in, so a resolver and the process that sent the
@@ -79,10 +83,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How long an operation that lost its answer stays unknown although the bank's status shows no
-#: change: a request still queued at the bank may yet be applied. Also covers clock differences
-#: between the computers sharing one PostgreSQL database.
-SETTLE_GRACE = timedelta(minutes=3)
+#: The registry is searched for a payment created this close to the bank's own creation time.
+_REGISTRY_WINDOW = timedelta(minutes=2)
+
+
+def settle_grace(settings: Any) -> timedelta:
+    """How long an operation that lost its answer stays unknown although the bank's status shows
+    no change: a request still queued at the bank may yet be applied. Also covers clock
+    differences between the computers sharing one PostgreSQL database."""
+    return timedelta(minutes=settings["settle_grace_minutes"])
+
+
+def awaited(op: OperationRow, grace: timedelta) -> Message:
+    """What an unresolved operation waits for, for the manager who sees the payment blocked."""
+    sent = op.sent_at or op.created_at
+    return msg("operations.awaited", "отправлено в {sent} UTC, ответа банка не было; итог "
+               "выяснится по статусу платежа и реестру операций банка (идентификатор операции "
+               "{external}); невыполненной её сочтут не раньше {until} UTC и только если банк "
+               "её не покажет", sent=sent.strftime("%H:%M:%S"), external=op.external_id,
+               until=(sent + grace).strftime("%d.%m.%Y %H:%M"))
 
 CONFIRM, CANCEL, REFUND = "confirm", "cancel", "refund"
 #: Result of an operation as the CLI and the window report it, with the CLI's exit code.
@@ -354,9 +373,15 @@ def action_name(action: str) -> Message:
     return ACTION_NAMES.get(action) or verbatim(action)
 
 
-def busy_message(op: OperationRow) -> Message:
+def busy_message(op: OperationRow, grace: timedelta | None = None) -> Message:
+    """Why another operation on the payment must wait; with `grace`, what the unresolved one
+    waits for."""
     said = {"id": op.id, "action": action_name(op.action), "amount": op.amount,
             "operator": op.operator}
+    if grace is not None and op.status in ("sent", "unknown"):
+        return msg("operations.busy_waiting", "По этому платежу уже идёт операция №{id}: "
+                   "{action} на {amount} ({operator}) — {awaited}. Ничего не отправлено.",
+                   awaited=awaited(op, grace), **said)
     if op.status == "pending_approval":
         return msg("operations.busy_pending", "По этому платежу уже идёт операция №{id}: "
                    "{action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего "
@@ -481,7 +506,7 @@ class _Desk:
         self.client = client
         self.profile = ctx.profile.name
         self.operator = ctx.operator
-        self.grace = SETTLE_GRACE if grace is None else grace
+        self.grace = settle_grace(ctx.settings) if grace is None else grace
 
     # --- the bank's picture ---------------------------------------------------------------------
     def read(self, invoice_id: str) -> PaymentStatus:
@@ -689,6 +714,9 @@ class _Desk:
         if effect.verdict == "not_done":
             settle_at = (op.sent_at or op.created_at) + self.grace
             if now >= settle_at:
+                held = self._held_by_registry(op, status)
+                if held is not None:
+                    return self.outcome(op, message=held)
                 return self.move(op, "refused", msg("operations.settled_not_done", "Банк этого "
                                                     "не сделал: {effect}.",
                                                     effect=effect.message))
@@ -699,6 +727,34 @@ class _Desk:
         return self.outcome(op, message=msg(
             "operations.still_unknown_look", "Итог пока неизвестен: {effect}; посмотрите платёж "
             "в кабинете банка.", effect=effect.message))
+
+    def _held_by_registry(self, op: OperationRow, status: PaymentStatus) -> Message | None:
+        """Why a refund the status does not show may not yet be declared not done: its
+        externalID is in the bank's operations registry, or the registry cannot be read. None:
+        the registry was read and the bank has no such refund."""
+        if op.action != REFUND:
+            return None  # a late confirm or cancel changes the status: the rules see it
+        look = msg("operations.look_in_cabinet", "посмотрите возврат в кабинете банка по "
+                   "идентификатору {external}", external=op.external_id)
+        if status.created_at is None:
+            return msg("operations.registry_no_date", "Итог пока неизвестен: банк не назвал "
+                       "дату платежа, по которой ищут в реестре операций; {look}.", look=look)
+        try:
+            records = self.client.iter_operations(
+                status.created_at - _REGISTRY_WINDOW, status.created_at + _REGISTRY_WINDOW,
+                invoice_ids=[op.invoice_id])
+            found = any(_mentions(record.raw, op.external_id) for record in records)
+        except EpayError as exc:
+            return msg("operations.registry_unread", "Итог пока неизвестен: реестр операций "
+                       "банка не удалось прочитать ({error}), а без него нельзя знать, что "
+                       "возврата не было; {look}.", error=of_error(exc), look=look)
+        if found:
+            log.warning("Refund #%s is in the bank's registry but not in the payment's status",
+                        op.id)
+            return msg("operations.registry_has_it", "Итог пока неизвестен: возврат есть в "
+                       "реестре операций банка, но ещё не виден в статусе платежа; ждём, "
+                       "повторно он не отправляется.")
+        return None
 
     def resolve(self, invoice_id: str | None = None) -> list[Outcome]:
         return [self.settle(op) for op in self.unresolved(invoice_id)
@@ -721,7 +777,7 @@ class _Desk:
         self.resolve(invoice_id)
         blockers = self.unresolved(invoice_id)
         if blockers:
-            return refuse(busy_message(blockers[0]), op_id=blockers[0].id)
+            return refuse(busy_message(blockers[0], self.grace), op_id=blockers[0].id)
         try:
             status = self.read(invoice_id)
             amount = self.check(action, status, amount)
@@ -735,7 +791,7 @@ class _Desk:
         pending = action == REFUND and amount.minor > threshold
         claimed = self.claim(action, invoice_id, status, amount, reason, note, pending=pending)
         if isinstance(claimed, OperationRow):
-            return refuse(busy_message(claimed), op_id=claimed.id)
+            return refuse(busy_message(claimed, self.grace), op_id=claimed.id)
         if pending:
             limit = Money(threshold, amount.currency)
             return Outcome(invoice_id, action, amount, "pending_approval", msg(
@@ -745,6 +801,16 @@ class _Desk:
         with self.store.session(readonly=True) as session:
             op = self._load(session, claimed)
         return self.send(op)
+
+
+def _mentions(value: Any, text: str) -> bool:
+    """Whether `text` is one of the values anywhere in a registry record: the record's shape is
+    not documented, so its refunds' ids are looked for wherever the bank puts them."""
+    if isinstance(value, dict):
+        return any(_mentions(item, text) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, text) for item in value)
+    return isinstance(value, str) and value == text
 
 
 @contextmanager

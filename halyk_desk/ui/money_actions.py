@@ -304,8 +304,13 @@ class PaymentActions(QWidget):
     def _update(self) -> None:
         limits = self.limits
         blocked = limits.blocked_by if limits is not None else None
-        self.busy_label.setText(tr("Операция в процессе: {status}").format(
-            status=status_text(blocked)) if blocked else "")
+        text = ""
+        if blocked is not None:
+            text = tr("Операция в процессе: {status}").format(status=status_text(blocked))
+            if blocked.status in ("sent", "unknown"):  # what the manager is waiting for
+                grace = operations.settle_grace(self.money.ctx.settings)
+                text += "\n" + str(operations.awaited(blocked, grace))
+        self.busy_label.setText(text)
         self.busy_label.setVisible(blocked is not None)
         for action, button in self.buttons.items():
             button.setEnabled(self.allowed and limits is not None and limits.allowed(action))

@@ -1537,6 +1537,11 @@ Thank you for your order!</translation>
             <translation>Operation #{id} was requested by {operator}: a different manager must approve it.</translation>
         </message>
         <message>
+            <source>отправлено в {sent} UTC, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} UTC и только если банк её не покажет</source>
+            <comment>operations.awaited</comment>
+            <translation>sent at {sent} UTC with no answer from the bank; the outcome will be read from the payment's status and the bank's operations registry (operation id {external}); it will not be taken as not done before {until} UTC, and only if the bank does not show it</translation>
+        </message>
+        <message>
             <source>Банк отказал: {why}</source>
             <comment>operations.bank_refused</comment>
             <translation>Refused by the bank: {why}</translation>
@@ -1562,6 +1567,11 @@ Thank you for your order!</translation>
             <translation>Another operation on this payment is in progress (#{id}): the outcome of the {action} of {amount} by {operator} is not known yet; it is settled from the bank's status on the next sync. Nothing was sent.</translation>
         </message>
         <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) — {awaited}. Ничего не отправлено.</source>
+            <comment>operations.busy_waiting</comment>
+            <translation>Another operation on this payment is in progress (#{id}): {action} of {amount} ({operator}) — {awaited}. Nothing was sent.</translation>
+        </message>
+        <message>
             <source>в банке статус {status}: списано {amount}</source>
             <comment>operations.captured</comment>
             <translation>the bank's status is {status}: {amount} captured</translation>
@@ -1575,6 +1585,11 @@ Thank you for your order!</translation>
             <source>{error} Ничего не отправлено.</source>
             <comment>operations.error_nothing_sent</comment>
             <translation>{error} Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>посмотрите возврат в кабинете банка по идентификатору {external}</source>
+            <comment>operations.look_in_cabinet</comment>
+            <translation>look the refund up in the bank's cabinet by the id {external}</translation>
         </message>
         <message>
             <source>Возврат больше {limit} одобряет второй менеджер: запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.</source>
@@ -1645,6 +1660,21 @@ Thank you for your order!</translation>
             <source>{why} Ничего не отправлено.</source>
             <comment>operations.refused_nothing_sent</comment>
             <translation>{why} Nothing was sent.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: возврат есть в реестре операций банка, но ещё не виден в статусе платежа; ждём, повторно он не отправляется.</source>
+            <comment>operations.registry_has_it</comment>
+            <translation>Still unknown: the refund is in the bank's operations registry but not yet in the payment's status; waiting, and it is not sent again.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: банк не назвал дату платежа, по которой ищут в реестре операций; {look}.</source>
+            <comment>operations.registry_no_date</comment>
+            <translation>Still unknown: the bank gave no date for the payment, by which its operations registry is searched; {look}.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: реестр операций банка не удалось прочитать ({error}), а без него нельзя знать, что возврата не было; {look}.</source>
+            <comment>operations.registry_unread</comment>
+            <translation>Still unknown: the bank's operations registry could not be read ({error}), and without it there is no knowing that the refund was not made; {look}.</translation>
         </message>
         <message>
             <source>Скажите, почему запрос отклонён.</source>
@@ -2198,6 +2228,11 @@ Thank you for your order!</translation>
             <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
             <comment>sandbox.token_uses</comment>
             <translation>accept each token for N requests only, then refuse it as expired</translation>
+        </message>
+        <message>
+            <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
+            <comment>settings.settle_grace</comment>
+            <translation>How many minutes to wait for the bank before taking an unanswered operation as not done</translation>
         </message>
         <message>
             <source>списано</source>

@@ -1537,6 +1537,11 @@
             <translation>№{id} операцияны {operator} сұраған: оны басқа менеджер мақұлдауы керек.</translation>
         </message>
         <message>
+            <source>отправлено в {sent} UTC, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} UTC и только если банк её не покажет</source>
+            <comment>operations.awaited</comment>
+            <translation>{sent} UTC уақытында жіберілді, банктен жауап болмады; нәтиже төлем күйі мен банктің операциялар тізілімі бойынша анықталады (операция идентификаторы {external}); оны {until} UTC-ден бұрын және банк көрсетпесе ғана орындалмаған деп санайды</translation>
+        </message>
+        <message>
             <source>Банк отказал: {why}</source>
             <comment>operations.bank_refused</comment>
             <translation>Банк бас тартты: {why}</translation>
@@ -1562,6 +1567,11 @@
             <translation>Бұл төлем бойынша №{id} операция жүріп жатыр: «{action}» {amount} ({operator}) операциясының нәтижесі әлі белгісіз; ол келесі синхрондау кезінде банктегі мәртебе бойынша анықталады. Ештеңе жіберілген жоқ.</translation>
         </message>
         <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) — {awaited}. Ничего не отправлено.</source>
+            <comment>operations.busy_waiting</comment>
+            <translation>Бұл төлем бойынша №{id} операция жүріп жатыр: {amount} сомасына {action} ({operator}) — {awaited}. Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
             <source>в банке статус {status}: списано {amount}</source>
             <comment>operations.captured</comment>
             <translation>банктегі мәртебе {status}: {amount} есептен шығарылды</translation>
@@ -1575,6 +1585,11 @@
             <source>{error} Ничего не отправлено.</source>
             <comment>operations.error_nothing_sent</comment>
             <translation>{error} Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>посмотрите возврат в кабинете банка по идентификатору {external}</source>
+            <comment>operations.look_in_cabinet</comment>
+            <translation>қайтаруды банк кабинетінен {external} идентификаторы бойынша қараңыз</translation>
         </message>
         <message>
             <source>Возврат больше {limit} одобряет второй менеджер: запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.</source>
@@ -1645,6 +1660,21 @@
             <source>{why} Ничего не отправлено.</source>
             <comment>operations.refused_nothing_sent</comment>
             <translation>{why} Ештеңе жіберілген жоқ.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: возврат есть в реестре операций банка, но ещё не виден в статусе платежа; ждём, повторно он не отправляется.</source>
+            <comment>operations.registry_has_it</comment>
+            <translation>Нәтиже әлі белгісіз: қайтару банктің операциялар тізілімінде бар, бірақ төлем күйінде әлі көрінбейді; күтеміз, ол қайта жіберілмейді.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: банк не назвал дату платежа, по которой ищут в реестре операций; {look}.</source>
+            <comment>operations.registry_no_date</comment>
+            <translation>Нәтиже әлі белгісіз: банк төлем күнін атамады, ал операциялар тізілімі сол бойынша ізделеді; {look}.</translation>
+        </message>
+        <message>
+            <source>Итог пока неизвестен: реестр операций банка не удалось прочитать ({error}), а без него нельзя знать, что возврата не было; {look}.</source>
+            <comment>operations.registry_unread</comment>
+            <translation>Нәтиже әлі белгісіз: банктің операциялар тізілімін оқу мүмкін болмады ({error}), ал онсыз қайтару болмағанын білу мүмкін емес; {look}.</translation>
         </message>
         <message>
             <source>Скажите, почему запрос отклонён.</source>
@@ -2198,6 +2228,11 @@
             <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
             <comment>sandbox.token_uses</comment>
             <translation>әр токенді тек N сұрауда қабылдап, кейін мерзімі өткендей бас тарту</translation>
+        </message>
+        <message>
+            <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
+            <comment>settings.settle_grace</comment>
+            <translation>Жауапсыз операцияны орындалмаған деп санамас бұрын банкті неше минут күту керек</translation>
         </message>
         <message>
             <source>списано</source>

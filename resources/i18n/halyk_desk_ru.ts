@@ -1516,6 +1516,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>отправлено в {sent} UTC, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} UTC и только если банк её не покажет</source>
+            <comment>operations.awaited</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Банк отказал: {why}</source>
             <comment>operations.bank_refused</comment>
             <translation type="unfinished" />
@@ -1541,6 +1546,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>По этому платежу уже идёт операция №{id}: {action} на {amount} ({operator}) — {awaited}. Ничего не отправлено.</source>
+            <comment>operations.busy_waiting</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>в банке статус {status}: списано {amount}</source>
             <comment>operations.captured</comment>
             <translation type="unfinished" />
@@ -1553,6 +1563,11 @@
         <message>
             <source>{error} Ничего не отправлено.</source>
             <comment>operations.error_nothing_sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>посмотрите возврат в кабинете банка по идентификатору {external}</source>
+            <comment>operations.look_in_cabinet</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1623,6 +1638,21 @@
         <message>
             <source>{why} Ничего не отправлено.</source>
             <comment>operations.refused_nothing_sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог пока неизвестен: возврат есть в реестре операций банка, но ещё не виден в статусе платежа; ждём, повторно он не отправляется.</source>
+            <comment>operations.registry_has_it</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог пока неизвестен: банк не назвал дату платежа, по которой ищут в реестре операций; {look}.</source>
+            <comment>operations.registry_no_date</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итог пока неизвестен: реестр операций банка не удалось прочитать ({error}), а без него нельзя знать, что возврата не было; {look}.</source>
+            <comment>operations.registry_unread</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2172,6 +2202,11 @@
         <message>
             <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
             <comment>sandbox.token_uses</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
+            <comment>settings.settle_grace</comment>
             <translation type="unfinished" />
         </message>
         <message>

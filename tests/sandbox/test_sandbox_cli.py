@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         (["--fault", "teapot:0.5"],
          "unknown fault kind 'teapot': choose from latency, http5xx, html502, drop, lost_reply, "
-         "slow, busy107, token_expiry"),
+         "slow, late_apply, busy107, token_expiry"),
         (["--fault", "http5xx:1.5"], "out of range: give a probability from 0 to 1"),
         (["--fault", "http5xx:-0.1"], "out of range"),
         (["--fault", "http5xx:lots"], "'lots' is not a number"),

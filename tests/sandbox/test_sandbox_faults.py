@@ -22,7 +22,7 @@ def hold(bank: SandboxBank) -> str:
 
 def test_every_documented_fault_kind_exists():
     assert set(FAULT_KINDS) == {"latency", "http5xx", "html502", "drop", "lost_reply", "slow",
-                                "busy107", "token_expiry"}
+                                "late_apply", "busy107", "token_expiry"}
 
 
 def test_http5xx_is_a_503_without_json_and_applies_nothing(http, server, bank, hold, token):
