@@ -126,7 +126,7 @@ def receive(ctx: AppContext, body: bytes, query: Mapping[str, str] | None = None
         known = parsed.invoice_id is not None and store_links.order_exists(
             session, profile, parsed.invoice_id)
         problem = parsed.problem
-        if problem is None:
+        if parsed.invoice_id is not None and problem is None:
             problem = _verify(store_links.link_secret(session, profile, parsed.invoice_id),
                               parsed.secret)
         callback_id = store_links.add_callback(

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import State
@@ -59,9 +61,8 @@ def suffix_taken(session: Session, profile: str, suffix: str) -> bool:
     every invoiceId longer than six digits unique)."""
     pid = profile_id(session, profile)
     tail = func.substr(Order.invoice_id, func.length(Order.invoice_id) - 5)
-    return session.scalar(
-        select(func.count()).select_from(Order).where(Order.profile_id == pid, tail == suffix)
-    ) > 0
+    return bool(session.scalar(
+        select(exists().where(Order.profile_id == pid, tail == suffix))))
 
 
 def add_link(session: Session, profile: str, record: LinkRecord, secret_sha256: str) -> None:
@@ -117,7 +118,7 @@ def stop_expecting(session: Session, profile: str, invoice_ids: list[str]) -> in
     longer counts them as expected money. Returns how many changed."""
     if not invoice_ids:
         return 0
-    done = session.execute(
+    done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Order)
         .where(Order.profile_id == profile_id(session, profile),
                Order.invoice_id.in_(invoice_ids), Order.shop_paid.is_not(False))
