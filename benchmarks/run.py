@@ -24,7 +24,7 @@ ROOT = HERE.parent
 
 #: The order they run in (the quick ones first); scripts not named here run after, by name.
 ORDER = ("bench_client", "bench_sync", "bench_window", "bench_holds", "bench_reconcile",
-         "bench_reconcile_store", "bench_startup")
+         "bench_reconcile_store", "bench_startup", "bench_callbacks")
 #: Smaller sizes for --quick, per script.
 QUICK: dict[str, list[str]] = {
     "bench_client": ["--seconds", "1", "--payments", "200"],
@@ -34,6 +34,7 @@ QUICK: dict[str, list[str]] = {
     "bench_reconcile": ["--orders", "100000", "--export", "10000"],
     "bench_reconcile_store": ["--orders", "100000"],
     "bench_startup": ["--runs", "3", "--first-runs", "1"],
+    "bench_callbacks": ["--callbacks", "300", "--checks", "30"],
 }
 
 

@@ -134,7 +134,9 @@ def receive(ctx: AppContext, body: bytes, query: Mapping[str, str] | None = None
             body_sha256=digest, invoice_id=parsed.invoice_id, code=parsed.code,
             verified=problem is None, problem=problem)
     if problem is not None:
-        log.warning("Unverified callback for order %s: %s", parsed.invoice_id, problem)
+        # Info, not a warning: a flood of forged notices must not flood the journal; each one is
+        # stored and shown anyway.
+        log.info("Unverified callback for order %s: %s", parsed.invoice_id, problem)
     return Receipt(callback_id, callback_id is not None, parsed.invoice_id, problem is None,
                    problem, check=callback_id is not None and known)
 
