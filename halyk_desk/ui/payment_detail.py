@@ -94,7 +94,7 @@ class PaymentDetailPane(QWidget):
         self.link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.callbacks_title = QLabel(self.tr("Уведомления банка"), self)
         self.callbacks_table = _read_only_table(
-            [self.tr("Получено"), self.tr("Код"), self.tr("Проверка"),
+            [self.tr("Получено"), self.tr("Результат"), self.tr("Проверка"),
              self.tr("Банк при проверке")], None,
         )
         self.callbacks_table.setObjectName("paymentCallbacks")

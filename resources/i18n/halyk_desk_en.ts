@@ -3138,8 +3138,8 @@ Reason: {reason}.</translation>
             <translation>Received</translation>
         </message>
         <message>
-            <source>Код</source>
-            <translation>Code</translation>
+            <source>Результат</source>
+            <translation>Result</translation>
         </message>
         <message>
             <source>Проверка</source>

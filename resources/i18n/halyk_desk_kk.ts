@@ -3138,8 +3138,8 @@
             <translation>Алынды</translation>
         </message>
         <message>
-            <source>Код</source>
-            <translation>Код</translation>
+            <source>Результат</source>
+            <translation>Нәтиже</translation>
         </message>
         <message>
             <source>Проверка</source>

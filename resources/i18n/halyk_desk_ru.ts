@@ -3111,7 +3111,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Код</source>
+            <source>Результат</source>
             <translation type="unfinished" />
         </message>
         <message>
