@@ -24,6 +24,7 @@ from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
 from halyk_desk.domain.timeutil import ALMATY, business_day_bounds
 from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.services import audit, operations, operators
+from halyk_desk.services.audit_text import details_text
 from halyk_desk.services.context import open_context
 from halyk_desk.services.operations import Outcome, ReasonError
 from halyk_desk.services.operators import NotAllowed
@@ -371,6 +372,6 @@ def _audit_list(args: argparse.Namespace, ctx: Any) -> int:
         return 0
     for e in entries:
         when = e.at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M:%S")
-        details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
+        details = details_text(e.details)
         print(f"#{e.seq:<6} {when}  {e.operator:<16} {e.action:<20} {e.subject:<16} {details}")
     return 0

@@ -3,7 +3,6 @@ invoice, and a check of its hash chain."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from halyk_desk.domain import utc_now
 from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
 from halyk_desk.services import audit
 from halyk_desk.services.audit import AuditFilter, AuditRecord, VerifyResult
+from halyk_desk.services.audit_text import details_text
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.date_fields import date_edit, pydate
 from halyk_desk.ui.roles import RowRole, SortRole
@@ -95,7 +95,7 @@ class AuditModel(QAbstractTableModel):
                 entry.operator,
                 entry.action,
                 entry.subject,
-                json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
+                details_text(entry.details),
             )[column]
         if role == SortRole:
             return (entry.seq, fmt.epoch_seconds(entry.at), entry.operator, entry.action,
@@ -128,6 +128,9 @@ class AuditView(QWidget):
         today = business_day_of(utc_now())
         self.date_from_edit = date_edit(self, today - timedelta(days=30), "auditFrom")
         self.date_to_edit = date_edit(self, today, "auditTo")
+        self.refresh_button = QPushButton(tr("Обновить"), self)
+        self.refresh_button.setObjectName("auditRefresh")
+        self.refresh_button.setToolTip(tr("Прочитать журнал заново"))
         self.verify_button = QPushButton(tr("Проверить целостность"), self)
         self.verify_button.setObjectName("auditVerify")
         self.verify_label = QLabel(self)
@@ -163,6 +166,7 @@ class AuditView(QWidget):
         bar.addWidget(self.date_to_edit)
         bar.addStretch(1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.refresh_button)
         checks = QHBoxLayout()
         checks.addWidget(self.verify_button)
         checks.addWidget(self.verify_label, 1)
@@ -178,7 +182,13 @@ class AuditView(QWidget):
         self.date_from_edit.dateChanged.connect(self.refresh)
         self.date_to_edit.dateChanged.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify)
+        self.refresh_button.clicked.connect(self.refresh)
         self._dates_toggled(True)
+
+    def showEvent(self, event: Any) -> None:
+        """Opening the tab reads the log again: entries are added on every other tab."""
+        super().showEvent(event)
+        self.refresh()
 
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
@@ -248,6 +258,7 @@ class AuditView(QWidget):
 
     def _verified(self, result: VerifyResult | None, error: BaseException | None) -> None:
         self.verify_button.setEnabled(True)
+        self.refresh()  # the list shows what was just checked
         if error is not None or result is None:
             self.verify_label.setText(tr("Проверка не удалась: {error}").format(error=error))
             self.verify_label.setStyleSheet(BROKEN_STYLE)

@@ -122,6 +122,14 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>All dates</translation>
         </message>
         <message>
+            <source>Обновить</source>
+            <translation>Refresh</translation>
+        </message>
+        <message>
+            <source>Прочитать журнал заново</source>
+            <translation>Read the log again</translation>
+        </message>
+        <message>
             <source>Проверить целостность</source>
             <translation>Verify integrity</translation>
         </message>
@@ -697,6 +705,106 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
             <comment>app.unexpected_error</comment>
             <translation>Internal error of the program ({kind}); nothing was done. The details are saved in the journal.</translation>
+        </message>
+        <message>
+            <source>сумма</source>
+            <comment>audit.key.amount</comment>
+            <translation>amount</translation>
+        </message>
+        <message>
+            <source>категория</source>
+            <comment>audit.key.category</comment>
+            <translation>category</translation>
+        </message>
+        <message>
+            <source>валюта</source>
+            <comment>audit.key.currency</comment>
+            <translation>currency</translation>
+        </message>
+        <message>
+            <source>было</source>
+            <comment>audit.key.from</comment>
+            <translation>was</translation>
+        </message>
+        <message>
+            <source>ключ</source>
+            <comment>audit.key.key</comment>
+            <translation>key</translation>
+        </message>
+        <message>
+            <source>итог</source>
+            <comment>audit.key.message</comment>
+            <translation>outcome</translation>
+        </message>
+        <message>
+            <source>стало</source>
+            <comment>audit.key.new</comment>
+            <translation>now</translation>
+        </message>
+        <message>
+            <source>примечание</source>
+            <comment>audit.key.note</comment>
+            <translation>note</translation>
+        </message>
+        <message>
+            <source>было</source>
+            <comment>audit.key.old</comment>
+            <translation>was</translation>
+        </message>
+        <message>
+            <source>прежнее примечание</source>
+            <comment>audit.key.old_note</comment>
+            <translation>earlier note</translation>
+        </message>
+        <message>
+            <source>прежняя роль</source>
+            <comment>audit.key.old_role</comment>
+            <translation>earlier role</translation>
+        </message>
+        <message>
+            <source>операция №</source>
+            <comment>audit.key.operation_id</comment>
+            <translation>operation #</translation>
+        </message>
+        <message>
+            <source>причина</source>
+            <comment>audit.key.reason</comment>
+            <translation>reason</translation>
+        </message>
+        <message>
+            <source>запросил</source>
+            <comment>audit.key.requested_by</comment>
+            <translation>requested by</translation>
+        </message>
+        <message>
+            <source>роль</source>
+            <comment>audit.key.role</comment>
+            <translation>role</translation>
+        </message>
+        <message>
+            <source>был активен</source>
+            <comment>audit.key.was_active</comment>
+            <translation>was active</translation>
+        </message>
+        <message>
+            <source>почему</source>
+            <comment>audit.key.why</comment>
+            <translation>why</translation>
+        </message>
+        <message>
+            <source>первый оператор этой базы</source>
+            <comment>audit.value.first_operator</comment>
+            <translation>the first operator of this store</translation>
+        </message>
+        <message>
+            <source>нет</source>
+            <comment>audit.value.no</comment>
+            <translation>no</translation>
+        </message>
+        <message>
+            <source>да</source>
+            <comment>audit.value.yes</comment>
+            <translation>yes</translation>
         </message>
         <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>

@@ -122,6 +122,14 @@
             <translation>Барлық күндер</translation>
         </message>
         <message>
+            <source>Обновить</source>
+            <translation>Жаңарту</translation>
+        </message>
+        <message>
+            <source>Прочитать журнал заново</source>
+            <translation>Журналды қайта оқу</translation>
+        </message>
+        <message>
             <source>Проверить целостность</source>
             <translation>Тұтастығын тексеру</translation>
         </message>
@@ -697,6 +705,106 @@
             <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
             <comment>app.unexpected_error</comment>
             <translation>Бағдарламаның ішкі қатесі ({kind}), әрекет орындалмады. Толығырақ мәліметтер журналда сақталды.</translation>
+        </message>
+        <message>
+            <source>сумма</source>
+            <comment>audit.key.amount</comment>
+            <translation>сома</translation>
+        </message>
+        <message>
+            <source>категория</source>
+            <comment>audit.key.category</comment>
+            <translation>санат</translation>
+        </message>
+        <message>
+            <source>валюта</source>
+            <comment>audit.key.currency</comment>
+            <translation>валюта</translation>
+        </message>
+        <message>
+            <source>было</source>
+            <comment>audit.key.from</comment>
+            <translation>бұрын</translation>
+        </message>
+        <message>
+            <source>ключ</source>
+            <comment>audit.key.key</comment>
+            <translation>кілт</translation>
+        </message>
+        <message>
+            <source>итог</source>
+            <comment>audit.key.message</comment>
+            <translation>нәтиже</translation>
+        </message>
+        <message>
+            <source>стало</source>
+            <comment>audit.key.new</comment>
+            <translation>қазір</translation>
+        </message>
+        <message>
+            <source>примечание</source>
+            <comment>audit.key.note</comment>
+            <translation>ескерту</translation>
+        </message>
+        <message>
+            <source>было</source>
+            <comment>audit.key.old</comment>
+            <translation>бұрын</translation>
+        </message>
+        <message>
+            <source>прежнее примечание</source>
+            <comment>audit.key.old_note</comment>
+            <translation>бұрынғы ескерту</translation>
+        </message>
+        <message>
+            <source>прежняя роль</source>
+            <comment>audit.key.old_role</comment>
+            <translation>бұрынғы рөл</translation>
+        </message>
+        <message>
+            <source>операция №</source>
+            <comment>audit.key.operation_id</comment>
+            <translation>операция №</translation>
+        </message>
+        <message>
+            <source>причина</source>
+            <comment>audit.key.reason</comment>
+            <translation>себебі</translation>
+        </message>
+        <message>
+            <source>запросил</source>
+            <comment>audit.key.requested_by</comment>
+            <translation>сұраған</translation>
+        </message>
+        <message>
+            <source>роль</source>
+            <comment>audit.key.role</comment>
+            <translation>рөл</translation>
+        </message>
+        <message>
+            <source>был активен</source>
+            <comment>audit.key.was_active</comment>
+            <translation>белсенді болды</translation>
+        </message>
+        <message>
+            <source>почему</source>
+            <comment>audit.key.why</comment>
+            <translation>неге</translation>
+        </message>
+        <message>
+            <source>первый оператор этой базы</source>
+            <comment>audit.value.first_operator</comment>
+            <translation>осы базаның бірінші операторы</translation>
+        </message>
+        <message>
+            <source>нет</source>
+            <comment>audit.value.no</comment>
+            <translation>жоқ</translation>
+        </message>
+        <message>
+            <source>да</source>
+            <comment>audit.value.yes</comment>
+            <translation>иә</translation>
         </message>
         <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>

@@ -119,6 +119,14 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Обновить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Прочитать журнал заново</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Проверить целостность</source>
             <translation type="unfinished" />
         </message>
@@ -694,6 +702,106 @@
         <message>
             <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
             <comment>app.unexpected_error</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сумма</source>
+            <comment>audit.key.amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>категория</source>
+            <comment>audit.key.category</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>валюта</source>
+            <comment>audit.key.currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>было</source>
+            <comment>audit.key.from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ключ</source>
+            <comment>audit.key.key</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>итог</source>
+            <comment>audit.key.message</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>стало</source>
+            <comment>audit.key.new</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>примечание</source>
+            <comment>audit.key.note</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>было</source>
+            <comment>audit.key.old</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прежнее примечание</source>
+            <comment>audit.key.old_note</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прежняя роль</source>
+            <comment>audit.key.old_role</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>операция №</source>
+            <comment>audit.key.operation_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>причина</source>
+            <comment>audit.key.reason</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>запросил</source>
+            <comment>audit.key.requested_by</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>роль</source>
+            <comment>audit.key.role</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>был активен</source>
+            <comment>audit.key.was_active</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>почему</source>
+            <comment>audit.key.why</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>первый оператор этой базы</source>
+            <comment>audit.value.first_operator</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нет</source>
+            <comment>audit.value.no</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>да</source>
+            <comment>audit.value.yes</comment>
             <translation type="unfinished" />
         </message>
         <message>
