@@ -84,6 +84,9 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--cabinet-only", action="store_true", help=str(msg(
         "sandbox.cabinet_only", "как сказано в документации банка: список операций отвечает "
         "только на токен пользователя кабинета (grant_type=password)")))
+    serve.add_argument("--links-capture", action="store_true", help=str(msg(
+        "sandbox.links_capture", "терминал одностадийный: оплата по ссылке сразу списывается "
+        "(по умолчанию — блокировка, которую подтверждает менеджер)")))
     serve.add_argument("--paging", choices=PAGING_CONVENTIONS, default="zero", help=str(msg(
         "sandbox.paging", "как список операций читает paging.page: zero (страницы с 0, по "
         "умолчанию), one (страницы с 1) или skip (сколько записей пропустить)")))
@@ -188,6 +191,7 @@ def serve_command(args: argparse.Namespace) -> int:
         loaded = len(bank.payments())
     else:
         bank, loaded = SandboxBank(**credentials), 0
+    bank.invoices.two_stage = not args.links_capture
     notes = [f"  payments: {loaded}, loaded from {args.state}"] if loaded else []
     if args.demo:
         notes += _seed(args, bank, loaded)

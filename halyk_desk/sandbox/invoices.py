@@ -168,8 +168,9 @@ class InvoiceDesk:
             snapshot = dataclasses.replace(link)
         target = snapshot.post_link if approved else snapshot.failure_post_link
         if target:
-            if snapshot.secret_hash:
-                callback["secret_hash"] = snapshot.secret_hash
+            # The merchant's own value echoed back; the link request has no field for one, so
+            # it is empty unless the request carried it anyway.
+            callback["secret_hash"] = snapshot.secret_hash
             self._send(target, snapshot.invoice_id, callback)
         return snapshot
 
@@ -252,31 +253,50 @@ def card_mask(digits: str) -> str:
     return f"{digits[:6]}...{digits[-4:]}" if len(digits) >= 10 else "******...****"
 
 
+#: The hosted page's words in the link's language (the bank's page speaks the customer's).
+_PAGE_WORDS = {
+    "rus": {"lang": "ru", "title": "Оплата заказа", "order": "Заказ №", "card": "Номер карты",
+            "cards": "Тестовые карты", "pay": "Оплатить", "decline": "Отклонить (проверка отказа)",
+            "PAID": "Оплачено", "DECLINED": "Платёж отклонён", "EXPIRED": "Срок ссылки истёк",
+            "note": "Песочница Halyk Desk: деньги не списываются."},
+    "kaz": {"lang": "kk", "title": "Тапсырысты төлеу", "order": "Тапсырыс №",
+            "card": "Карта нөмірі", "cards": "Тестілік карталар", "pay": "Төлеу",
+            "decline": "Бас тарту (қабылданбауды тексеру)", "PAID": "Төленді",
+            "DECLINED": "Төлем қабылданбады", "EXPIRED": "Сілтеменің мерзімі өтті",
+            "note": "Halyk Desk құмсалғышы: ақша есептен шығарылмайды."},
+    "eng": {"lang": "en", "title": "Order payment", "order": "Order No.", "card": "Card number",
+            "cards": "Test cards", "pay": "Pay", "decline": "Decline (test a refusal)",
+            "PAID": "Paid", "DECLINED": "Payment declined", "EXPIRED": "This link has expired",
+            "note": "Halyk Desk sandbox: no money moves."},
+}
+
+
 def pay_page(link: SandboxLink, expired: bool, pay_path: str) -> bytes:
-    """The hosted page at the link's URL: what is being paid, and a card form (test cards)."""
-    amount = Money(link.amount_minor, link.currency)
+    """The hosted page at the link's URL, in the link's language: what is being paid, and a card
+    form (test cards)."""
+    words = _PAGE_WORDS.get(link.language, _PAGE_WORDS["rus"])
+    amount = Money(link.amount_minor, link.currency).format(words["lang"])
     if link.status != "ACTIVE" or expired:
-        said = {"PAID": "Оплачено", "DECLINED": "Платёж отклонён"}.get(
-            link.status, "Срок ссылки истёк")
+        said = words.get(link.status, words["EXPIRED"])
         form = f"<p><b>{html.escape(said)}</b></p>"
     else:
         form = (
             f'<form method="post" action="{html.escape(pay_path)}">'
-            '<label>Номер карты <input name="card" value="' + DEFAULT_CARD + '" size="22"></label>'
-            '<p>Тестовые карты: ' + ", ".join(TEST_CARDS) + '</p>'
-            '<button name="action" value="pay">Оплатить</button> '
-            '<button name="action" value="decline">Отклонить (проверка отказа)</button>'
+            f'<label>{words["card"]} <input name="card" value="{DEFAULT_CARD}" size="22"></label>'
+            f'<p>{words["cards"]}: {", ".join(TEST_CARDS)}</p>'
+            f'<button name="action" value="pay">{words["pay"]}</button> '
+            f'<button name="action" value="decline">{words["decline"]}</button>'
             "</form>"
         )
     page = (
-        "<!doctype html><html lang=ru><meta charset=utf-8>"
-        "<title>ePay — песочница</title>"
+        f"<!doctype html><html lang={words['lang']}><meta charset=utf-8>"
+        f"<title>ePay — {words['title']}</title>"
         "<body style='font-family:sans-serif;max-width:32em;margin:2em auto'>"
-        "<h1>Оплата заказа</h1>"
-        f"<p>Заказ № {html.escape(link.invoice_id)}</p>"
+        f"<h1>{words['title']}</h1>"
+        f"<p>{words['order']} {html.escape(link.invoice_id)}</p>"
         f"<p>{html.escape(link.description)}</p>"
-        f"<p style='font-size:150%'><b>{amount}</b></p>"
-        f"{form}<p><small>Песочница Halyk Desk: деньги не списываются.</small></p>"
+        f"<p style='font-size:150%'><b>{html.escape(amount)}</b></p>"
+        f"{form}<p><small>{words['note']}</small></p>"
         "</body></html>"
     )
     return page.encode("utf-8")

@@ -2250,6 +2250,11 @@ Thank you for your order!</translation>
             <translation>This link has already been used.</translation>
         </message>
         <message>
+            <source>терминал одностадийный: оплата по ссылке сразу списывается (по умолчанию — блокировка, которую подтверждает менеджер)</source>
+            <comment>sandbox.links_capture</comment>
+            <translation>a one-stage terminal: a payment by link is captured at once (by default: a hold the manager confirms)</translation>
+        </message>
+        <message>
             <source>Песочница {address} не ответила ({error}): она запущена?</source>
             <comment>sandbox.no_answer</comment>
             <translation>The sandbox at {address} did not answer ({error}); is it running?</translation>

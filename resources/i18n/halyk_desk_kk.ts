@@ -2250,6 +2250,11 @@
             <translation>Бұл сілтеме пайдаланылып қойған.</translation>
         </message>
         <message>
+            <source>терминал одностадийный: оплата по ссылке сразу списывается (по умолчанию — блокировка, которую подтверждает менеджер)</source>
+            <comment>sandbox.links_capture</comment>
+            <translation>терминал бір сатылы: сілтеме бойынша төлем бірден есептен шығарылады (әдепкі бойынша — менеджер растайтын бұғаттау)</translation>
+        </message>
+        <message>
             <source>Песочница {address} не ответила ({error}): она запущена?</source>
             <comment>sandbox.no_answer</comment>
             <translation>{address} құмсалғышы жауап бермеді ({error}): ол іске қосылған ба?</translation>

@@ -2229,6 +2229,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>терминал одностадийный: оплата по ссылке сразу списывается (по умолчанию — блокировка, которую подтверждает менеджер)</source>
+            <comment>sandbox.links_capture</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Песочница {address} не ответила ({error}): она запущена?</source>
             <comment>sandbox.no_answer</comment>
             <translation type="unfinished" />

@@ -75,7 +75,7 @@ def test_a_callback_log_is_imported_once_and_all_or_nothing(capsys, tmp_path):
 
 def test_payment_link_fields_of_a_profile(capsys):
     shop = "5a3c1f0e-2b7d-4c1e-9f00-0123456789ab"
-    code, out, err = run(capsys, "profile", "edit", "sandbox", "--shop-id", shop.upper(),
+    code, _, err = run(capsys, "profile", "edit", "sandbox", "--shop-id", shop.upper(),
                          "--callback-url", "https://shop.example.kz/halyk/callback")
     assert code == 0, err
     [sandbox] = [p for p in json.loads(run(capsys, "profile", "list", "--json")[1])

@@ -3,6 +3,7 @@ the hold confirmed → reconciled; and what a forged or repeated callback may no
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -52,6 +53,7 @@ def test_phone_order_from_link_to_reconciliation(linked_ctx, server, receiver, c
 
     [notice] = stored_callbacks(ctx, link.invoice_id)
     assert notice.verified and notice.code == "ok" and notice.checked_status == "AUTH"
+    assert json.loads(notice.body)["secret_hash"] == ""  # the field is there; ours is in the URL
     assert picture(ctx, link.invoice_id).state is State.HELD  # from the bank's status, read
     assert links.get_link(ctx, link.invoice_id).state is LinkState.PAID
 
@@ -207,3 +209,18 @@ def test_a_description_with_a_control_character_or_too_long_is_refused(ctx, serv
             links.create_link(ctx, Money(100_00), text, client=client)
         assert refused.value.message.code == code
     assert not any(path == "/invoice" for _, path in server.bank.requests)
+
+
+def test_on_a_one_stage_terminal_a_paid_link_is_captured_and_sync_follows_it(ctx, server,
+                                                                             client):
+    from halyk_desk.services.sync import sync_statuses
+
+    server.bank.invoices.two_stage = False
+    link = links.create_link(ctx, Money(7_000_00), "Букет", language="kaz", client=client)
+    page = httpx.get(link.url).text
+    assert "Тапсырысты төлеу" in page and "7 000,00" in page.replace("\u00a0", " ")
+    assert pay(link.url) == 200
+    summary = sync_statuses(ctx, client=client)
+    assert summary.errors == 0
+    assert picture(ctx, link.invoice_id).state is State.CAPTURED
+    assert links.get_link(ctx, link.invoice_id).state is LinkState.PAID
