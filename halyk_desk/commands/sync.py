@@ -25,6 +25,7 @@ from halyk_desk.commands.running import (
     with_context,
 )
 from halyk_desk.epay.errors import EpayError
+from halyk_desk.messages import msg
 from halyk_desk.services.bank import BankSetupError
 from halyk_desk.services.context import AppContext
 from halyk_desk.services.demo import ensure_demo
@@ -167,6 +168,17 @@ def summary_lines(summary: SyncSummary, seconds: float) -> list[str]:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.errors_by_kind.items()))
         lines.append(f"  errors by kind: {kinds} (each is noted on its payment; the next sync "
                      "tries them again)")
+    if summary.registry is not None:
+        lines.append("  " + str(msg(
+            "sync.registry_read", "Список операций банка: записей — {listed}; платежей без "
+            "изменений, не прочитанных заново — {unchanged}.",
+            listed=summary.registry, unchanged=summary.unchanged)))
+    elif summary.unchanged:
+        lines.append("  " + str(msg(
+            "sync.not_due_by_age", "Не прочитаны заново по возрасту (давно проверенные "
+            "списанные платежи) — {unchanged}; --all читает все.", unchanged=summary.unchanged)))
+    if summary.fallback is not None:
+        lines.append("  " + str(summary.fallback))
     return lines
 
 
@@ -209,7 +221,7 @@ def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
     printer.close()
     for line in summary_lines(summary, time.monotonic() - started):
         print(line)
-    if summary.total == 0 and not summary.cancelled:
+    if summary.total == 0 and not summary.unchanged and not summary.cancelled:
         in_range = count_payments(ctx, PaymentFilter(date_from=args.date_from,
                                                      date_to=args.date_to))
         print("  Every order in range is in a final state (--all reads them again)." if in_range

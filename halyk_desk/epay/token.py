@@ -13,6 +13,7 @@ the client tell the difference (design: issue 11):
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -107,11 +108,16 @@ class TokenCache:
         return lease.token
 
     def _after_first_use(self) -> Lease:
-        self._first_use.wait(FIRST_USE_WAIT)
-        with self._lock:
-            if self._token is None:  # the fetch failed meanwhile: fetch again
-                return self._renewed()
-            return Lease(self._token, self._generation, first=False)
+        """The current token once its first request is answered. Waking up, the token may be a
+        newer one whose first request is still out: then wait for that one too."""
+        deadline = time.monotonic() + FIRST_USE_WAIT
+        while True:
+            self._first_use.wait(max(0.0, deadline - time.monotonic()))
+            with self._lock:
+                if self._token is None:  # the fetch failed meanwhile: fetch again
+                    return self._renewed()
+                if self._first_use.is_set() or time.monotonic() >= deadline:
+                    return Lease(self._token, self._generation, first=False)
 
     def _renewed(self) -> Lease:
         """Fetch a token (under the lock). A failed fetch leaves no token behind."""

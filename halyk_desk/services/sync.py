@@ -1,7 +1,9 @@
 """Sync: read the bank's status of every order that still needs it, and keep what the bank says.
 
 Incremental: a payment in a final state (domain.FINAL_STATES) is not read again unless asked
-(`include_final`). Reads run on a small thread pool sharing one EpayClient (which retries reads on
+(`include_final`), and of the others only those that could have changed (services.sync_plan: the
+bank's operations registry first, their age when it cannot be used).
+Reads run on a small thread pool sharing one EpayClient (which retries reads on
 transient failures by itself, so this layer does not add a second round of retries: a payment that
 still fails is counted, its error kept on its row, and the next sync reads it again). Every result
 goes through one writer — the calling thread — which commits small batches in short transactions:
@@ -31,9 +33,11 @@ from sqlalchemy.exc import IntegrityError
 from halyk_desk.domain import State, utc_now
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import EpayError, InvoiceNotFound
+from halyk_desk.messages import Message
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.payments import business_range
+from halyk_desk.services.sync_plan import Plan, make_plan
 from halyk_desk.store import repository
 from halyk_desk.store.records import PaymentRecord, SavedPayment
 
@@ -73,8 +77,14 @@ class SyncSummary:
     #: Stopped by the caller before every order was read; what was read is kept.
     cancelled: bool
     run_id: int
-    #: Orders that needed reading when the sync started.
+    #: Orders that needed reading once the registry (or their age) was looked at.
     total: int = 0
+    #: Orders not read: the bank's registry showed them unchanged, or by age they were not due.
+    unchanged: int = 0
+    #: Records in the bank's operations registry, None when it was not read.
+    registry: int | None = None
+    #: Why the registry could not be used, when orders were chosen by age instead.
+    fallback: Message | None = None
 
     @property
     def errors(self) -> int:
@@ -333,21 +343,25 @@ def sync_statuses(
     profile = ctx.profile.name
     start, end = business_range(ctx, date_from, date_to)
     with ctx.store.session(readonly=True) as session:
-        invoice_ids = repository.orders_needing_sync(session, profile, start, end, include_final)
+        candidates = repository.sync_candidates(session, profile, start, end, include_final)
     with ctx.store.session() as session:
         run_id = repository.start_sync_run(
             session, profile, date_from=start, date_to=end, include_final=include_final,
-            total=len(invoice_ids),
+            total=len(candidates),
         )
-    tally = _Tally(len(invoice_ids))
+    tally = _Tally(len(candidates))
+    plan = Plan([], 0)
     try:
-        if invoice_ids and not cancel.is_set():
+        if candidates and not cancel.is_set():
             bank = nullcontext(client) if client is not None else open_bank(
                 ctx, max_connections=max(workers, 10)
             )
             with bank as epay:
                 epay.get_token()  # wrong credentials or no bank: one clear error, not N
-                _Run(ctx, epay, invoice_ids, run_id, tally, workers, cancel, progress).run()
+                plan = make_plan(ctx, epay, candidates, include_final=include_final,
+                                 workers=workers, now=utc_now())
+                tally.total = len(plan.reads)
+                _Run(ctx, epay, plan.reads, run_id, tally, workers, cancel, progress).run()
         elif progress is not None:
             progress(tally.progress())
     except BaseException as exc:
@@ -362,5 +376,6 @@ def sync_statuses(
     return SyncSummary(
         read=tally.read, changed=tally.changed, not_found=tally.not_found,
         errors_by_kind=dict(tally.errors), cancelled=status == "cancelled", run_id=run_id,
-        total=tally.total,
+        total=tally.total, unchanged=plan.unchanged, registry=plan.registry,
+        fallback=plan.fallback,
     )

@@ -74,6 +74,20 @@ class PaymentRecord:
 
 
 @dataclass(frozen=True)
+class SyncCandidate:
+    """An order a sync may read, with what the store knows of its payment (None: never read)."""
+
+    invoice_id: str
+    order_created_at: datetime
+    state: State | None
+    bank_status: str | None
+    transaction_id: str | None
+    remaining_minor: int | None
+    refunded_minor: int | None
+    last_read_at: datetime | None
+
+
+@dataclass(frozen=True)
 class SavedPayment:
     """The outcome of save_payment: the row's id, and whether anything the bank says changed."""
 

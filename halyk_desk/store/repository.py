@@ -42,6 +42,7 @@ from halyk_desk.store.records import (
     ProfileRecord,
     SavedPayment,
     StatusChangeRecord,
+    SyncCandidate,
     SyncRunRecord,
     UpsertResult,
 )
@@ -524,25 +525,35 @@ def _in_range(pid: int, date_from: datetime | None, date_to: datetime | None) ->
     return conditions
 
 
-def orders_needing_sync(
+def sync_candidates(
     session: Session,
     profile: str,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     include_final: bool = False,
-) -> list[str]:
-    """invoiceIds of orders created in [date_from, date_to) whose payment should be read: all of
-    them with `include_final`, else those never read or not in a final state. Oldest first."""
+) -> list[SyncCandidate]:
+    """Orders created in [date_from, date_to) whose payment a sync may read, with what the store
+    knows of it: all of them with `include_final`, else those never read or not in a final
+    state. Oldest first."""
     pid = profile_id(session, profile)
     query = (
-        select(Order.invoice_id).outerjoin(Payment, _PAYMENT_JOIN)
+        select(Order.invoice_id, Order.created_at, Payment.state, Payment.bank_status,
+               Payment.transaction_id, Payment.remaining_minor, Payment.refunded_minor,
+               Payment.last_read_at)
+        .outerjoin(Payment, _PAYMENT_JOIN)
         .where(*_in_range(pid, date_from, date_to))
         .order_by(Order.created_at, Order.invoice_id)
     )
     if not include_final:
         query = query.where(or_(Payment.id.is_(None),
                                 Payment.state.not_in([s.value for s in FINAL_STATES])))
-    return list(session.scalars(query))
+    return [
+        SyncCandidate(invoice_id=row[0], order_created_at=row[1],
+                      state=None if row[2] is None else State(row[2]), bank_status=row[3],
+                      transaction_id=row[4], remaining_minor=row[5], refunded_minor=row[6],
+                      last_read_at=row[7])
+        for row in session.execute(query)
+    ]
 
 
 def _search_terms(text: str) -> list[tuple[bool, ColumnElement[bool]]]:

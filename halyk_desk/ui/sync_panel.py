@@ -188,4 +188,11 @@ def summary_text(summary: SyncSummary) -> str:
         text += QCoreApplication.translate(
             "SyncPanel", "; остальное прочитает следующая синхронизация"
         )
-    return text + "."
+    if summary.unchanged:
+        text += QCoreApplication.translate(
+            "SyncPanel", "; без изменений и не читались заново: {unchanged}"
+        ).format(unchanged=fmt.grouped(summary.unchanged))
+    text += "."
+    if summary.fallback is not None:
+        text += " " + str(summary.fallback)
+    return text

@@ -2543,6 +2543,21 @@ Thank you for your order!</translation>
             <translation>The support report is written: {path}. Send this file to support; it holds no secrets.</translation>
         </message>
         <message>
+            <source>Не прочитаны заново по возрасту (давно проверенные списанные платежи) — {unchanged}; --all читает все.</source>
+            <comment>sync.not_due_by_age</comment>
+            <translation>Not read again because of their age (captured payments checked recently enough): {unchanged}; --all reads them all.</translation>
+        </message>
+        <message>
+            <source>Список операций банка: записей — {listed}; платежей без изменений, не прочитанных заново — {unchanged}.</source>
+            <comment>sync.registry_read</comment>
+            <translation>The bank's operations list: {listed} records; payments unchanged and not read again: {unchanged}.</translation>
+        </message>
+        <message>
+            <source>Список операций банка не удалось использовать ({why}): платежи выбраны по возрасту.</source>
+            <comment>sync.registry_unusable</comment>
+            <translation>The bank's operations list could not be used ({why}): payments were chosen by age instead.</translation>
+        </message>
+        <message>
             <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
             <comment>text.control_character</comment>
             <translation>The field «{field}» has the control character {char} (position {position}): it can garble a screen or a spreadsheet. Remove it and type the text again.</translation>
@@ -4448,6 +4463,10 @@ Send this file to support. It holds the journal, versions, settings and the data
         <message>
             <source>; остальное прочитает следующая синхронизация</source>
             <translation>; the next sync reads the rest</translation>
+        </message>
+        <message>
+            <source>; без изменений и не читались заново: {unchanged}</source>
+            <translation>; unchanged and not read again: {unchanged}</translation>
         </message>
     </context>
     <context>

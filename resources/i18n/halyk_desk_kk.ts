@@ -2543,6 +2543,21 @@
             <translation>Қолдау қызметіне арналған есеп жазылды: {path}. Бұл файлды қолдау қызметіне жіберіңіз; онда құпиялар жоқ.</translation>
         </message>
         <message>
+            <source>Не прочитаны заново по возрасту (давно проверенные списанные платежи) — {unchanged}; --all читает все.</source>
+            <comment>sync.not_due_by_age</comment>
+            <translation>Жасы бойынша қайта оқылмағандар (бұрыннан тексерілген есептен шығарылған төлемдер) — {unchanged}; --all бәрін оқиды.</translation>
+        </message>
+        <message>
+            <source>Список операций банка: записей — {listed}; платежей без изменений, не прочитанных заново — {unchanged}.</source>
+            <comment>sync.registry_read</comment>
+            <translation>Банктің операциялар тізімі: жазбалар — {listed}; өзгеріссіз, қайта оқылмаған төлемдер — {unchanged}.</translation>
+        </message>
+        <message>
+            <source>Список операций банка не удалось использовать ({why}): платежи выбраны по возрасту.</source>
+            <comment>sync.registry_unusable</comment>
+            <translation>Банктің операциялар тізімін пайдалану мүмкін болмады ({why}): төлемдер жасы бойынша таңдалды.</translation>
+        </message>
+        <message>
             <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
             <comment>text.control_character</comment>
             <translation>«{field}» өрісінде {char} басқару таңбасы бар ({position}-орын): ол экранды немесе кестені бұзуы мүмкін. Оны алып тастап, мәтінді қайта енгізіңіз.</translation>
@@ -4448,6 +4463,10 @@
         <message>
             <source>; остальное прочитает следующая синхронизация</source>
             <translation>; қалғанын келесі синхрондау оқиды</translation>
+        </message>
+        <message>
+            <source>; без изменений и не читались заново: {unchanged}</source>
+            <translation>; өзгеріссіз, қайта оқылмағандары: {unchanged}</translation>
         </message>
     </context>
     <context>

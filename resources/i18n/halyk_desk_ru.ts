@@ -2518,6 +2518,21 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Не прочитаны заново по возрасту (давно проверенные списанные платежи) — {unchanged}; --all читает все.</source>
+            <comment>sync.not_due_by_age</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Список операций банка: записей — {listed}; платежей без изменений, не прочитанных заново — {unchanged}.</source>
+            <comment>sync.registry_read</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Список операций банка не удалось использовать ({why}): платежи выбраны по возрасту.</source>
+            <comment>sync.registry_unusable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
             <comment>text.control_character</comment>
             <translation type="unfinished" />
@@ -4418,6 +4433,10 @@
         </message>
         <message>
             <source>; остальное прочитает следующая синхронизация</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>; без изменений и не читались заново: {unchanged}</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -213,7 +213,11 @@ def test_a_sync_run_is_started_finished_and_the_last_one_is_found(store, shop):
     assert (done.date_from, done.date_to, done.include_final) == (T0, T0 + timedelta(1), True)
 
 
-def test_orders_needing_sync_skip_final_states_unless_asked(store, shop):
+def _needing(session, shop, *args, **kwargs) -> list[str]:
+    return [c.invoice_id for c in repository.sync_candidates(session, shop, *args, **kwargs)]
+
+
+def test_sync_candidates_skip_final_states_unless_asked(store, shop):
     add_orders(store, shop, order("000000004", hours=4), order("000000001", hours=1),
                order("000000002", hours=2), order("000000003", hours=3),
                order("000000009", hours=-48))
@@ -221,13 +225,15 @@ def test_orders_needing_sync_skip_final_states_unless_asked(store, shop):
     save(store, shop, payment("000000003", State.REFUNDED))
     save(store, shop, payment("000000004", State.NOT_FOUND, bank_status=None))
     with store.session(readonly=True) as session:
-        needing = repository.orders_needing_sync(session, shop, T0, T0 + timedelta(days=1))
-        every = repository.orders_needing_sync(session, shop, T0, T0 + timedelta(days=1),
-                                               include_final=True)
-        unbounded = repository.orders_needing_sync(session, shop)
+        needing = _needing(session, shop, T0, T0 + timedelta(days=1))
+        every = _needing(session, shop, T0, T0 + timedelta(days=1), include_final=True)
+        unbounded = _needing(session, shop)
+        [held] = [c for c in repository.sync_candidates(session, shop)
+                  if c.invoice_id == "000000002"]
     assert needing == ["000000001", "000000002", "000000004"]
     assert every == ["000000001", "000000002", "000000003", "000000004"]
     assert unbounded == ["000000009", "000000001", "000000002", "000000004"]
+    assert held.state is State.HELD and held.last_read_at is not None
 
 
 # --- the payments list --------------------------------------------------------------------------
