@@ -95,6 +95,9 @@ class Dashboard:
     #: Operations not yet settled (waiting for approval, being sent, outcome unknown), newest first.
     unresolved: list[OperationRow]
     made_at: datetime
+    #: Whether the bank has been read at all (a sync finished): before that, no money shown
+    #: means "nothing read yet", not "no money".
+    synced: bool = True
 
     def unresolved_by_status(self) -> dict[str, int]:
         counts = dict.fromkeys(UNRESOLVED, 0)
@@ -183,8 +186,13 @@ def dashboard(ctx: AppContext, date_from: date, date_to: date, *,
         today_totals=todays, period_totals=_sum([d.totals for d in days]),
         holds=hold_buckets(ctx, now=moment),
         unresolved=operations.list_operations(ctx, statuses=UNRESOLVED, limit=None),
-        made_at=moment,
+        made_at=moment, synced=_ever_synced(ctx),
     )
+
+
+def _ever_synced(ctx: AppContext) -> bool:
+    with ctx.store.session(readonly=True) as session:
+        return repository.last_sync_run(session, ctx.profile.name) is not None
 
 
 def business_today(ctx: AppContext, *, now: datetime | None = None) -> date:

@@ -621,17 +621,17 @@ def record_run(ctx: AppContext, recon: Reconciliation) -> Reconciliation:
         return replace(recon, run_id=row.id)
 
 
-def open_discrepancy_count(ctx: AppContext) -> int:
+def open_discrepancy_count(ctx: AppContext) -> int | None:
     """The discrepancies of the profile's latest run that nobody has marked resolved since (the
-    dashboard's figure); 0 before the first run."""
+    dashboard's figure); None before the first run (nothing is known, not "none")."""
     with ctx.store.session(readonly=True) as session:
         pid = repository.profile_id(session, ctx.profile.name)
         summary = session.scalar(
             select(ReconciliationRun.summary).where(ReconciliationRun.profile_id == pid)
             .order_by(ReconciliationRun.at.desc(), ReconciliationRun.id.desc()).limit(1)
         )
-        if not summary:
-            return 0
+        if summary is None:
+            return None
         marked = {(m.category, m.key) for m in _marks(session, pid)}
     return sum(1 for category, key in summary.get(OPEN_KEYS, []) if (category, key) not in marked)
 

@@ -87,6 +87,7 @@ class DailyChart(QWidget):
         self.days: list[ChartDay] = []
         self.currency = "KZT"
         self.today: date | None = None
+        self.synced = True
         self.setMouseTracking(True)
         self.setMinimumHeight(220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -96,8 +97,11 @@ class DailyChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(800, 320)
 
-    def set_days(self, days: list[ChartDay], currency: str, today: date | None) -> None:
+    def set_days(self, days: list[ChartDay], currency: str, today: date | None, *,
+                 synced: bool = True) -> None:
+        """`synced` false: the bank was never read, so an empty chart means "not read yet"."""
         self.days, self.currency, self.today = days, currency, today
+        self.synced = synced
         self._hovered = None
         self.update()
 
@@ -136,14 +140,18 @@ class DailyChart(QWidget):
         self._paint_legend(painter)
         if not self.days or not any(d.captured or d.refunded for d in self.days):
             painter.setPen(AXIS_TEXT)
-            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter,
-                             self.tr("За этот период денег не списывали и не возвращали."))
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.empty_text())
         top, step = self._top_value()
         self._paint_axis(painter, plot, top, step)
         if self.days:
             self._paint_bars(painter, plot, top)
             self._paint_days(painter, plot)
         painter.end()
+
+    def empty_text(self) -> str:
+        if not self.synced:
+            return self.tr("Платежи ещё не прочитаны из банка: нажмите F5 (Синхронизировать).")
+        return self.tr("За этот период денег не списывали и не возвращали.")
 
     def _paint_legend(self, painter: QPainter) -> None:
         metrics = self.fontMetrics()

@@ -277,13 +277,17 @@ class DashboardView(QWidget):
         self.chart.set_days([ChartDay(d.day, d.totals[DEFAULT_CURRENCY].captured,
                                       d.totals[DEFAULT_CURRENCY].refunded,
                                       d.totals[DEFAULT_CURRENCY].count) for d in data.days],
-                            DEFAULT_CURRENCY, data.today)
+                            DEFAULT_CURRENCY, data.today, synced=data.synced)
         self._show_holds(data.holds)
         self._show_operations_card(data)
         if self._discrepancy_count is not None:
-            count = self.discrepancies or 0
-            self.discrepancies_card.set_value(fmt.grouped(count) if count else self.tr("нет"),
-                                              tone="warn" if count else "")
+            count = self.discrepancies
+            if count is None:  # never reconciled: nothing is known
+                self.discrepancies_card.set_value(self.tr("не сверяли"),
+                                                  self.tr("сверки ещё не было"))
+            else:
+                self.discrepancies_card.set_value(fmt.grouped(count) if count else self.tr("нет"),
+                                                  tone="warn" if count else "")
 
     def _bucket_title(self, bucket: HoldBucket) -> str:
         if bucket.expired:

@@ -194,6 +194,10 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Captured and refunded by day</translation>
         </message>
         <message>
+            <source>Платежи ещё не прочитаны из банка: нажмите F5 (Синхронизировать).</source>
+            <translation>Nothing has been read from the bank yet: press F5 (Sync).</translation>
+        </message>
+        <message>
             <source>За этот период денег не списывали и не возвращали.</source>
             <translation>No money was captured or refunded in this period.</translation>
         </message>
@@ -308,6 +312,14 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <message>
             <source>За период {start} – {end}:</source>
             <translation>Period {start} – {end}:</translation>
+        </message>
+        <message>
+            <source>не сверяли</source>
+            <translation>not reconciled</translation>
+        </message>
+        <message>
+            <source>сверки ещё не было</source>
+            <translation>no reconciliation yet</translation>
         </message>
         <message>
             <source>нет</source>

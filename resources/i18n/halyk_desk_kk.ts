@@ -194,6 +194,10 @@
             <translation>Күндер бойынша есептен шығарылғаны және қайтарылғаны</translation>
         </message>
         <message>
+            <source>Платежи ещё не прочитаны из банка: нажмите F5 (Синхронизировать).</source>
+            <translation>Төлемдер банктен әлі оқылған жоқ: F5 басыңыз (Синхрондау).</translation>
+        </message>
+        <message>
             <source>За этот период денег не списывали и не возвращали.</source>
             <translation>Бұл кезеңде ақша есептен шығарылмаған және қайтарылмаған.</translation>
         </message>
@@ -308,6 +312,14 @@
         <message>
             <source>За период {start} – {end}:</source>
             <translation>{start} – {end} кезеңі:</translation>
+        </message>
+        <message>
+            <source>не сверяли</source>
+            <translation>салыстырылмаған</translation>
+        </message>
+        <message>
+            <source>сверки ещё не было</source>
+            <translation>салыстыру әлі болған жоқ</translation>
         </message>
         <message>
             <source>нет</source>

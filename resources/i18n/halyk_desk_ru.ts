@@ -191,6 +191,10 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Платежи ещё не прочитаны из банка: нажмите F5 (Синхронизировать).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>За этот период денег не списывали и не возвращали.</source>
             <translation type="unfinished" />
         </message>
@@ -304,6 +308,14 @@
         </message>
         <message>
             <source>За период {start} – {end}:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не сверяли</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сверки ещё не было</source>
             <translation type="unfinished" />
         </message>
         <message>

@@ -201,7 +201,7 @@ def test_a_mark_without_a_category_resolves_the_key_wherever_it_appears(demo):
     ("000123", "ok", None, "not a discrepancy key"),
     ("invoice:", "ok", None, "not a discrepancy key"),
     ("invoice:000123", "   ", None, "A note is required"),
-    ("invoice:000123", "x" * 1001, None, "too long"),
+    ("invoice:000123", "x" * 1001, None, "does not fit"),
     ("invoice:000123", "ok", "matched", "not a category"),
 ])
 def test_a_bad_mark_is_refused_and_nothing_is_written(demo, key, note, category, words):
@@ -303,7 +303,7 @@ def test_a_bank_that_cannot_be_read_is_noted_and_the_store_still_reconciles(demo
 
 def test_the_open_count_follows_the_latest_run_and_later_marks(demo):
     ctx, orders = demo
-    assert reconciliation.open_discrepancy_count(ctx) == 0  # no run yet
+    assert reconciliation.open_discrepancy_count(ctx) is None  # no run yet: nothing known
     recon = run_reconciliation(ctx, *month(orders))
     assert reconciliation.open_discrepancy_count(ctx) == recon.open_count > 1
     first, second = recon.open_discrepancies[:2]
