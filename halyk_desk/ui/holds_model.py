@@ -68,7 +68,7 @@ HOLD_COLUMNS: tuple[HoldColumn, ...] = (
         right=True,
     ),
     HoldColumn(
-        QT_TRANSLATE_NOOP("HoldsModel", "Создан"),
+        QT_TRANSLATE_NOOP("HoldsModel", "Платёж создан"),
         lambda h: fmt.local_time_text(h.created_at),
         lambda h: fmt.epoch_seconds(h.created_at),
     ),
@@ -91,7 +91,7 @@ HOLD_COLUMNS: tuple[HoldColumn, ...] = (
     ),
 )
 
-TIME_LEFT_COLUMN = 5
+AGE_COLUMN, TIME_LEFT_COLUMN = 4, 5
 _TITLES = tuple(column.title for column in HOLD_COLUMNS)
 _ALIGNMENTS = tuple(alignment(column.right) for column in HOLD_COLUMNS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -21,7 +22,13 @@ from halyk_desk.domain.timeutil import business_day_of
 from halyk_desk.services import payments as payment_service
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
-from halyk_desk.ui.holds_model import TIME_LEFT_COLUMN, HoldList, HoldsModel, prepare
+from halyk_desk.ui.holds_model import (
+    AGE_COLUMN,
+    TIME_LEFT_COLUMN,
+    HoldList,
+    HoldsModel,
+    prepare,
+)
 from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.signals import emit
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
@@ -58,8 +65,16 @@ class HoldsView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
+        # At least what the language needs: its title, and for the durations the widest of
+        # their forms ("23 сағ 59 мин" is wider than "23 ч 59 мин").
+        metrics = self.table.fontMetrics()
+        cell = 16 + max(metrics.horizontalAdvance(fmt.duration_text(span)) for span in (
+            timedelta(days=29, hours=23), timedelta(hours=23, minutes=59)))
         for column, width in enumerate(_COLUMN_WIDTHS):
-            header.resizeSection(column, width)
+            needed = header.sectionSizeFromContents(column).width()
+            if column in (AGE_COLUMN, TIME_LEFT_COLUMN):
+                needed = max(needed, cell)
+            header.resizeSection(column, max(width, needed))
         header.setStretchLastSection(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(TIME_LEFT_COLUMN, Qt.SortOrder.AscendingOrder)

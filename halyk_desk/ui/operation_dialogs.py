@@ -120,9 +120,13 @@ class ReasonPicker(QWidget):
 
     changed = Signal()
 
-    def __init__(self, reasons: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, reasons: list[str], parent: QWidget | None = None, *,
+                 words_only_for_other: bool = False) -> None:
         super().__init__(parent)
         self.reasons = list(reasons)
+        #: The words field only when the reason needs them («Другое»): a dialog with a note of
+        #: its own (a refund's) would otherwise show two look-alike free-text fields.
+        self.words_only_for_other = words_only_for_other
         self.combo = QComboBox(self)
         self.combo.setObjectName("reasonCombo")
         self.combo.addItems(self.reasons)
@@ -149,6 +153,9 @@ class ReasonPicker(QWidget):
             tr("Опишите причину своими словами (обязательно)") if other
             else tr("Комментарий (необязательно)")
         )
+        self.text_edit.setVisible(other or not self.words_only_for_other)
+        if not self.text_edit.isVisibleTo(self):
+            self.text_edit.clear()
         self.changed.emit()
 
     def reason(self) -> Reason:
@@ -214,7 +221,8 @@ class OperationDialog(QDialog):
         self.amount_edit.setText(fmt.money_plain(most))
         self.amount_edit.setReadOnly(self.action == CANCEL)
         form.addRow(tr("Сумма, {currency}:").format(currency=limits.currency), self.amount_edit)
-        self.reason_picker = ReasonPicker(reasons, self)
+        self.reason_picker = ReasonPicker(reasons, self,
+                                          words_only_for_other=self.action == REFUND)
         form.addRow(tr("Причина:"), self.reason_picker)
         self.note_edit: QLineEdit | None = None
         if self.action == REFUND:
@@ -222,7 +230,7 @@ class OperationDialog(QDialog):
             self.note_edit.setObjectName("note")
             self.note_edit.setMaxLength(1000)
             self.note_edit.setPlaceholderText(tr("Например, номер акта возврата"))
-            form.addRow(tr("Примечание:"), self.note_edit)
+            form.addRow(tr("Примечание к возврату (необязательно):"), self.note_edit)
 
         self.summary_label = QLabel(self)
         self.summary_label.setObjectName("summary")

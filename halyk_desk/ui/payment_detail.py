@@ -65,7 +65,7 @@ class PaymentDetailPane(QWidget):
             ("amount", self.tr("Сумма")),
             ("captured", self.tr("Списано")),
             ("refunded", self.tr("Возвращено")),
-            ("created", self.tr("Создан")),
+            ("created", self.tr("Заказ создан")),
             ("customer", self.tr("Покупатель")),
             ("card", self.tr("Карта")),
             ("transaction", self.tr("Транзакция банка")),

@@ -97,7 +97,7 @@ def _plain(key: str, title: str) -> Column:
 COLUMNS: tuple[Column, ...] = (
     _plain("invoice_id", QT_TRANSLATE_NOOP("PaymentsModel", "Номер заказа")),
     Column(
-        QT_TRANSLATE_NOOP("PaymentsModel", "Создан"),
+        QT_TRANSLATE_NOOP("PaymentsModel", "Заказ создан"),
         "created_at",
         lambda row: fmt.local_time_text(row.created_at),
         lambda row: fmt.epoch_seconds(row.created_at),

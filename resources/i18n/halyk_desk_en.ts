@@ -484,8 +484,8 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Amount</translation>
         </message>
         <message>
-            <source>Создан</source>
-            <translation>Created</translation>
+            <source>Платёж создан</source>
+            <translation>Payment made</translation>
         </message>
         <message>
             <source>Возраст</source>
@@ -2753,6 +2753,7 @@ Thank you for your order!</translation>
         </message>
         <message>
             <source>— выберите причину —</source>
+            <extracomment>The words field only when the reason needs them («Другое»): a dialog with a note of its own (a refund's) would otherwise show two look-alike free-text fields.</extracomment>
             <translation>— choose a reason —</translation>
         </message>
         <message>
@@ -2812,8 +2813,8 @@ Thank you for your order!</translation>
             <translation>For example, the number of the return note</translation>
         </message>
         <message>
-            <source>Примечание:</source>
-            <translation>Note:</translation>
+            <source>Примечание к возврату (необязательно):</source>
+            <translation>Note on the refund (optional):</translation>
         </message>
         <message>
             <source>Не выполнять</source>
@@ -3225,8 +3226,8 @@ Reason: {reason}.</translation>
             <translation>Refunded</translation>
         </message>
         <message>
-            <source>Создан</source>
-            <translation>Created</translation>
+            <source>Заказ создан</source>
+            <translation>Order created</translation>
         </message>
         <message>
             <source>Покупатель</source>
@@ -3500,8 +3501,8 @@ Valid until {until}.</translation>
             <translation>Order number</translation>
         </message>
         <message>
-            <source>Создан</source>
-            <translation>Created</translation>
+            <source>Заказ создан</source>
+            <translation>Order created</translation>
         </message>
         <message>
             <source>Покупатель</source>

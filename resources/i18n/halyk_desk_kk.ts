@@ -484,8 +484,8 @@
             <translation>Сома</translation>
         </message>
         <message>
-            <source>Создан</source>
-            <translation>Құрылды</translation>
+            <source>Платёж создан</source>
+            <translation>Төлем жасалды</translation>
         </message>
         <message>
             <source>Возраст</source>
@@ -2753,6 +2753,7 @@
         </message>
         <message>
             <source>— выберите причину —</source>
+            <extracomment>The words field only when the reason needs them («Другое»): a dialog with a note of its own (a refund's) would otherwise show two look-alike free-text fields.</extracomment>
             <translation>— себебін таңдаңыз —</translation>
         </message>
         <message>
@@ -2812,8 +2813,8 @@
             <translation>Мысалы, қайтару актісінің нөмірі</translation>
         </message>
         <message>
-            <source>Примечание:</source>
-            <translation>Ескертпе:</translation>
+            <source>Примечание к возврату (необязательно):</source>
+            <translation>Қайтаруға ескерту (міндетті емес):</translation>
         </message>
         <message>
             <source>Не выполнять</source>
@@ -3225,8 +3226,8 @@
             <translation>Қайтарылды</translation>
         </message>
         <message>
-            <source>Создан</source>
-            <translation>Құрылды</translation>
+            <source>Заказ создан</source>
+            <translation>Тапсырыс жасалды</translation>
         </message>
         <message>
             <source>Покупатель</source>
@@ -3500,8 +3501,8 @@
             <translation>Тапсырыс нөмірі</translation>
         </message>
         <message>
-            <source>Создан</source>
-            <translation>Құрылды</translation>
+            <source>Заказ создан</source>
+            <translation>Тапсырыс жасалды</translation>
         </message>
         <message>
             <source>Покупатель</source>

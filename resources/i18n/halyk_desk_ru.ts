@@ -481,7 +481,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Создан</source>
+            <source>Платёж создан</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2728,6 +2728,7 @@
         </message>
         <message>
             <source>— выберите причину —</source>
+            <extracomment>The words field only when the reason needs them («Другое»): a dialog with a note of its own (a refund's) would otherwise show two look-alike free-text fields.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2787,7 +2788,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Примечание:</source>
+            <source>Примечание к возврату (необязательно):</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3198,7 +3199,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Создан</source>
+            <source>Заказ создан</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3471,7 +3472,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Создан</source>
+            <source>Заказ создан</source>
             <translation type="unfinished" />
         </message>
         <message>

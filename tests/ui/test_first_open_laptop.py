@@ -3,7 +3,7 @@ dashboard says nothing was read yet and what to press, not «no money» and «no
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 
 LAPTOP_WINDOW = QSize(1366, 700)
 
@@ -32,3 +32,27 @@ def test_after_a_sync_but_before_a_reconciliation(qtbot, synced_window):
     assert view.data.synced
     assert "ещё не прочитаны" not in view.chart.empty_text()
     assert view.discrepancies_card.value_label.text() == "не сверяли"
+
+
+def test_in_kazakh_the_holds_age_is_not_clipped(qtbot, synced_ctx, open_window):
+    """Issue 13: the Kazakh age column was cut off («2 күн 4 са…»)."""
+    from halyk_desk.ui import i18n
+    from halyk_desk.ui.holds_model import AGE_COLUMN, TIME_LEFT_COLUMN
+
+    installed = i18n.install("kk")
+    try:
+        window = open_window(synced_ctx)
+        window.resize(LAPTOP_WINDOW)
+        view = window.holds_view
+        window.tabs.setCurrentWidget(view)
+        header, metrics = view.table.horizontalHeader(), view.table.fontMetrics()
+        model = view.table.model()
+        assert model.rowCount() > 0
+        for column in (AGE_COLUMN, TIME_LEFT_COLUMN):
+            widest = max(metrics.horizontalAdvance(str(model.index(r, column).data()))
+                         for r in range(model.rowCount()))
+            assert header.sectionSize(column) >= widest + 8, column
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            assert header.sectionSize(column) >= metrics.horizontalAdvance(title)
+    finally:
+        i18n.uninstall(installed)

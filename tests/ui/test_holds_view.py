@@ -130,7 +130,7 @@ def test_a_header_click_sorts_the_holds_and_the_selection_stays_on_them(qtbot, s
     named = [c for c in customers if c is not None]
     assert customers == sorted(named) + [None] * (len(customers) - len(named))
     # Equal keys keep the service's order (time left): a stable sort.
-    header.setSortIndicator(_column("Создан"), Qt.SortOrder.AscendingOrder)
+    header.setSortIndicator(_column("Платёж создан"), Qt.SortOrder.AscendingOrder)
     header.setSortIndicator(_column("Осталось"), Qt.SortOrder.AscendingOrder)
     assert view.visible_holds() == holds
 

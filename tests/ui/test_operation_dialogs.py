@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from halyk_desk.domain import Money, State, utc_now
 from halyk_desk.services.operations import ActionLimits, Outcome, Reason
@@ -138,6 +139,27 @@ def test_refund_is_prefilled_with_all_that_remains(make):
     shoot(dialog, "refund-dialog")
     assert dialog.request() == OperationRequest("refund", "000123", Money(300_00),
                                                 Reason("Двойная оплата"), "акт 17")
+
+
+def test_the_refund_dialog_has_one_free_text_field_unless_the_reason_needs_words(make):
+    """Issue 13: «Комментарий» and «Примечание» side by side looked alike. A refund has its note;
+    the reason's own words appear only for «Другое», and then say what they are for."""
+    dialog = make(RefundDialog, limits(State.CAPTURED, captured=2000_00), REASONS, "anna")
+    dialog.resize(560, 360)
+    dialog.show()
+    dialog.reason_picker.choose("Двойная оплата")
+    words = dialog.reason_picker.text_edit
+    assert not words.isVisible() and dialog.note_edit.isVisible()
+    dialog.reason_picker.choose("Другое")
+    assert words.isVisible() and "своими словами" in words.placeholderText()
+    labels = [w.text() for w in dialog.findChildren(QLabel) if w.isVisible()]
+    assert "Примечание к возврату (необязательно):" in labels
+    assert not any(text.startswith("Комментарий") for text in labels)
+    # A confirmation has no note: there the reason's comment stays, optional.
+    confirm = make(ConfirmDialog, limits(held=1500_00), REASONS, "anna")
+    confirm.show()
+    confirm.reason_picker.choose("Нет в наличии")
+    assert confirm.reason_picker.text_edit.isVisible()
 
 
 @pytest.mark.parametrize("typed,says", [

@@ -186,7 +186,7 @@ def test_copy_selected_rows_with_a_header(qtbot, synced_window):
     qtbot.keyClick(view.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
 
     lines = QGuiApplication.clipboard().text().splitlines()
-    assert lines[0].split("\t")[:4] == ["Номер заказа", "Создан", "Покупатель", "Сумма"]
+    assert lines[0].split("\t")[:4] == ["Номер заказа", "Заказ создан", "Покупатель", "Сумма"]
     assert [line.split("\t")[0] for line in lines[1:]] == [r.invoice_id for r in rows]
     first = lines[1].split("\t")
     assert len(first) == len(COLUMNS)
