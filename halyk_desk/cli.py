@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     log.info("halyk-desk %s: %s", __version__, args.command)
     try:
         return int(args.func(args) or 0)
-    except Exception as exc:  # a fault of the program: the journal keeps the traceback
-        log.exception("Command %s failed unexpectedly", args.command)
-        print(f"halyk-desk: {logs.unexpected(exc)}", file=sys.stderr)
+    except Exception as exc:  # the journal keeps the traceback; people read one sentence
+        log.exception("Command %s failed", args.command)
+        said = exc if logs.explained(exc) else logs.unexpected(exc)
+        print(f"halyk-desk: {said}", file=sys.stderr)
         return 1

@@ -148,6 +148,15 @@ def unexpected(error: BaseException) -> Message:
                "выполнено. Подробности сохранены в журнале.", kind=type(error).__name__)
 
 
+def explained(error: BaseException) -> bool:
+    """Whether `error` carries a message for people: the program's own errors, and the system's
+    about files and connections. Anything else (KeyError, a database driver's error...) is a
+    fault whose details belong in the journal, and people are told so (unexpected())."""
+    if not isinstance(error, Exception):
+        return True  # KeyboardInterrupt, SystemExit: not errors to explain
+    return isinstance(error, OSError) or type(error).__module__.startswith("halyk_desk.")
+
+
 def files(log_dir: Path) -> list[Path]:
     """The journal's files, newest first."""
     return sorted(log_dir.glob(f"{LOG_NAME}*"), key=lambda p: p.stat().st_mtime, reverse=True)

@@ -21,7 +21,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
 from halyk_desk import logs
-from halyk_desk.jsonfile import read_json_object, write_json_atomic
+from halyk_desk.jsonfile import JsonFileError, read_json_object, write_json_atomic
+from halyk_desk.messages import msg
 
 SERVICE = "halyk-desk"
 FALLBACK_FILE = "secrets.json"
@@ -133,7 +134,13 @@ class SecretStore:
         self._drop_from_file(profile)
 
     def _read_file(self) -> dict[str, str]:
-        data = read_json_object(self.fallback_path, "secrets file") or {}
+        try:
+            data = read_json_object(self.fallback_path, "secrets file") or {}
+        except JsonFileError as exc:
+            raise JsonFileError(exc.path, f"{exc} " + str(msg(
+                "secrets.enter_again", "Если файл придётся убрать, введите секрет клиента каждого "
+                "профиля заново (Файл → Настройки → Профили или halyk-desk profile add)."))) \
+                from exc
         return {str(k): str(v) for k, v in data.items()}
 
     def _drop_from_file(self, profile: str) -> None:

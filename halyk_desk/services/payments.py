@@ -114,7 +114,7 @@ class HoldRow:
 class SyncRunInfo:
     started_at: datetime
     finished_at: datetime | None
-    #: running | finished | cancelled | failed (a run that was killed stays "running")
+    #: running | finished | cancelled | failed | interrupted (killed midway)
     status: str
     total: int
     read: int

@@ -52,6 +52,8 @@ WRITE_BATCH = 200
 WRITE_WINDOW = 0.25
 #: Progress is reported at most this often (seconds), and once at the end.
 PROGRESS_EVERY = 0.1
+#: How often a running sync notes in its run that it is alive (repository.SYNC_RUN_SILENT).
+HEARTBEAT_EVERY = 30.0
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ class _Run:
                 raise
 
     def _write_until_done(self, readers: list[Future[None]]) -> None:
-        reported = 0.0
+        reported, beaten = 0.0, time.monotonic()
         while True:
             batch = self._take(timeout=PROGRESS_EVERY)
             if batch:
@@ -240,6 +242,10 @@ class _Run:
             elif all(r.done() for r in readers) and self.results.empty():
                 break
             now = time.monotonic()
+            if now - beaten >= HEARTBEAT_EVERY:
+                with self.ctx.store.session() as session:
+                    repository.beat_sync_run(session, self.run_id)
+                beaten = now
             if self.progress is not None and now - reported >= PROGRESS_EVERY:
                 self.progress(self.tally.progress())
                 reported = now

@@ -151,7 +151,8 @@ class Payment(Base):
 
 
 class SyncRun(Base):
-    """One `sync`: what it was asked, and what it found. A run killed midway stays "running"."""
+    """One `sync`: what it was asked, and what it found. A run killed midway stays "running" in
+    the table, but stops beating: read back, it is "interrupted" (repository.last_sync_run)."""
 
     __tablename__ = "sync_runs"
     __table_args__ = (Index(None, "profile_id", "started_at"),)
@@ -162,6 +163,8 @@ class SyncRun(Base):
     finished_at: Mapped[datetime | None]
     #: running | finished | cancelled | failed
     status: Mapped[str] = mapped_column(String(16))
+    #: When the running sync last said it was alive (every HEARTBEAT_EVERY).
+    heartbeat_at: Mapped[datetime | None]
     date_from: Mapped[datetime | None]
     date_to: Mapped[datetime | None]
     include_final: Mapped[bool] = mapped_column(Boolean, default=False)

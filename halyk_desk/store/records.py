@@ -114,7 +114,7 @@ class SyncRunRecord:
     profile: str
     started_at: datetime
     finished_at: datetime | None
-    #: running | finished | cancelled | failed (a run killed midway stays "running")
+    #: running | finished | cancelled | failed | interrupted (killed midway: it stopped beating)
     status: str
     date_from: datetime | None
     date_to: datetime | None

@@ -50,6 +50,9 @@ from halyk_desk.store.records import (
 #: Rows per statement for bulk work: far below every database's limit on bound parameters.
 CHUNK = 500
 SYNC_RUN_ENDINGS = frozenset({"finished", "cancelled", "failed"})
+#: A run that has not beaten for this long was killed (services/sync.py beats every 30 s; the
+#: margin covers a writer waiting for the database's lock).
+SYNC_RUN_SILENT = timedelta(minutes=5)
 
 T = TypeVar("T")
 
@@ -459,13 +462,20 @@ def start_sync_run(
     total: int = 0,
     at: datetime | None = None,
 ) -> int:
-    run = SyncRun(profile_id=profile_id(session, profile), started_at=at or utc_now(),
-                  status="running", date_from=date_from, date_to=date_to,
+    started = at or utc_now()
+    run = SyncRun(profile_id=profile_id(session, profile), started_at=started,
+                  heartbeat_at=started, status="running", date_from=date_from, date_to=date_to,
                   include_final=include_final, total=total, read_count=0, changed_count=0,
                   not_found_count=0, errors={})
     session.add(run)
     session.flush()
     return run.id
+
+
+def beat_sync_run(session: Session, run_id: int, at: datetime | None = None) -> None:
+    """The running sync `run_id` is alive."""
+    session.execute(update(SyncRun).where(SyncRun.id == run_id)
+                    .values(heartbeat_at=at or utc_now()))
 
 
 def finish_sync_run(
@@ -493,16 +503,22 @@ def finish_sync_run(
     session.flush()
 
 
-def last_sync_run(session: Session, profile: str) -> SyncRunRecord | None:
+def last_sync_run(
+    session: Session, profile: str, *, now: datetime | None = None
+) -> SyncRunRecord | None:
     row = session.scalar(
         select(SyncRun).where(SyncRun.profile_id == profile_id(session, profile))
         .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1)
     )
     if row is None:
         return None
+    status = row.status
+    alive_at = row.heartbeat_at or row.started_at
+    if status == "running" and (now or utc_now()) - alive_at > SYNC_RUN_SILENT:
+        status = "interrupted"  # killed without a word: it stopped beating
     return SyncRunRecord(
         id=row.id, profile=profile, started_at=row.started_at, finished_at=row.finished_at,
-        status=row.status, date_from=row.date_from, date_to=row.date_to,
+        status=status, date_from=row.date_from, date_to=row.date_to,
         include_final=row.include_final, total=row.total, read_count=row.read_count,
         changed_count=row.changed_count, not_found_count=row.not_found_count,
         errors={str(k): int(v) for k, v in (row.errors or {}).items()},

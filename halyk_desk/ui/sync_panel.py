@@ -148,6 +148,10 @@ class SyncPanel(QWidget):
             label.setToolTip(str(error))
         elif info is None:
             label.setText(self.tr("Синхронизации ещё не было"))
+        elif info.status == "interrupted":
+            label.setText(self.tr("Синхронизация от {when} прервана: программа была остановлена. "
+                                  "Следующая продолжит с того, что успела сохранить.").format(
+                when=fmt.local_time_text(info.started_at)))
         elif info.finished_at is None:
             # Still running elsewhere, or killed: the next sync carries on from what it kept.
             label.setText(

@@ -111,7 +111,7 @@ class _Job(QRunnable):
             result, error = self._func(**self._kwargs), None
         except BaseException as exc:  # delivered to on_done, which decides what the user sees
             result, error = None, exc
-            if not explained(exc):
+            if not logs.explained(exc):
                 name = getattr(self._func, "__qualname__", repr(self._func))
                 log.error("Unexpected error in %s", name, exc_info=exc)
                 error = UnexpectedError(exc)
@@ -129,14 +129,6 @@ class UnexpectedError(Exception):
     def __str__(self) -> str:
         return str(logs.unexpected(self.cause))
 
-
-def explained(error: BaseException) -> bool:
-    """Whether `error` carries a message for people: the program's own errors, and the system's
-    about files and connections. Anything else (KeyError, a database driver's error...) is a
-    fault whose details belong in the journal."""
-    if not isinstance(error, Exception):
-        return True  # KeyboardInterrupt, SystemExit: not errors to explain
-    return isinstance(error, OSError) or type(error).__module__.startswith("halyk_desk.")
 
 
 def run_task(

@@ -2355,6 +2355,11 @@ Thank you for your order!</translation>
             <translation>accept each token for N requests only, then refuse it as expired</translation>
         </message>
         <message>
+            <source>Если файл придётся убрать, введите секрет клиента каждого профиля заново (Файл → Настройки → Профили или halyk-desk profile add).</source>
+            <comment>secrets.enter_again</comment>
+            <translation>If the file has to go, enter the client secret of each profile again (File → Settings → Profiles, or halyk-desk profile add).</translation>
+        </message>
+        <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
             <comment>settings.settle_grace</comment>
             <translation>How many minutes to wait for the bank before taking an unanswered operation as not done</translation>
@@ -4444,6 +4449,10 @@ Send this file to support. It holds the journal, versions, settings and the data
         <message>
             <source>Синхронизации ещё не было</source>
             <translation>No sync yet</translation>
+        </message>
+        <message>
+            <source>Синхронизация от {when} прервана: программа была остановлена. Следующая продолжит с того, что успела сохранить.</source>
+            <translation>The sync of {when} was interrupted: the program was stopped. The next one carries on from what it saved.</translation>
         </message>
         <message>
             <source>Синхронизация от {when} не завершена</source>

@@ -2355,6 +2355,11 @@
             <translation>әр токенді тек N сұрауда қабылдап, кейін мерзімі өткендей бас тарту</translation>
         </message>
         <message>
+            <source>Если файл придётся убрать, введите секрет клиента каждого профиля заново (Файл → Настройки → Профили или halyk-desk profile add).</source>
+            <comment>secrets.enter_again</comment>
+            <translation>Егер файлды алып тастауға тура келсе, әр профильдің клиент құпиясын қайта енгізіңіз (Файл → Баптаулар → Профильдер немесе halyk-desk profile add).</translation>
+        </message>
+        <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
             <comment>settings.settle_grace</comment>
             <translation>Жауапсыз операцияны орындалмаған деп санамас бұрын банкті неше минут күту керек</translation>
@@ -4444,6 +4449,10 @@
         <message>
             <source>Синхронизации ещё не было</source>
             <translation>Синхрондау әлі болған жоқ</translation>
+        </message>
+        <message>
+            <source>Синхронизация от {when} прервана: программа была остановлена. Следующая продолжит с того, что успела сохранить.</source>
+            <translation>{when} басталған синхрондау үзілді: бағдарлама тоқтатылды. Келесісі сақталғаннан бастап жалғастырады.</translation>
         </message>
         <message>
             <source>Синхронизация от {when} не завершена</source>

@@ -2330,6 +2330,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Если файл придётся убрать, введите секрет клиента каждого профиля заново (Файл → Настройки → Профили или halyk-desk profile add).</source>
+            <comment>secrets.enter_again</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
             <comment>settings.settle_grace</comment>
             <translation type="unfinished" />
@@ -4414,6 +4419,10 @@
         </message>
         <message>
             <source>Синхронизации ещё не было</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Синхронизация от {when} прервана: программа была остановлена. Следующая продолжит с того, что успела сохранить.</source>
             <translation type="unfinished" />
         </message>
         <message>

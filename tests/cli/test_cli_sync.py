@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from cli_helpers import add_orders, child, read_count, run, scalar, wait_until
@@ -17,6 +18,7 @@ from halyk_desk.commands.sync import ProgressPrinter
 from halyk_desk.domain import utc_now
 from halyk_desk.sandbox import TEST_TERMINAL
 from halyk_desk.services.sync import SyncProgress
+from halyk_desk.store import repository
 
 MIX = ["AUTH", "CHARGE", "REFUND", "CANCEL", "FAILED", "NEW", None]
 
@@ -201,6 +203,11 @@ def test_a_killed_sync_leaves_a_consistent_store_and_the_next_one_carries_on(
     assert scalar(store, "SELECT count(*) FROM payments WHERE state = 'not_found' OR "
                          "(bank_status IS NOT NULL AND raw_reply IS NOT NULL)") == read
     assert scalar(store, "SELECT status FROM sync_runs") == "running"  # it never finished
+    # ... but it stopped beating: read back, it is interrupted, not running forever.
+    with store.session(readonly=True) as session:
+        assert repository.last_sync_run(session, "shop").status == "running"  # just now
+        later = utc_now() + repository.SYNC_RUN_SILENT + timedelta(seconds=1)
+        assert repository.last_sync_run(session, "shop", now=later).status == "interrupted"
     with store.engine.connect() as conn:
         final = dict(conn.exec_driver_sql(
             f"SELECT invoice_id, last_read_at FROM payments WHERE state IN {FINAL}").all())

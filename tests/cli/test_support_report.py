@@ -101,3 +101,32 @@ def test_the_redactor_hides_what_looks_like_a_secret(text):
 def test_order_numbers_and_amounts_stay_readable():
     text = "Status of 000123456 read: 1500.00 KZT, order 80000000701"
     assert logs.redact(text) == text
+
+
+@pytest.mark.parametrize("content", [b'{"shop": "yF58', b"\x00\x00\x00", b"[1, 2]"],
+                         ids=["truncated", "zeros", "not an object"])
+def test_a_broken_secrets_file_is_named_with_what_to_do(capsys, store_url, shop, bank,
+                                                         app_paths, content):
+    add_orders(shop, bank, ["AUTH"], created=utc_now())
+    secrets_file = app_paths.config_dir / "secrets.json"
+    assert secrets_file.exists()  # the shop's secret is there: no keyring in the tests
+    secrets_file.write_bytes(content)
+
+    code, _, err = run(capsys, store_url, "sync")
+
+    assert code == 1
+    assert "Traceback" not in err
+    assert f"The secrets file {secrets_file}" in err
+    assert "enter the client secret of each profile again" in err
+
+
+def test_a_broken_settings_file_is_named_with_what_to_do(capsys, app_paths):
+    settings_file = app_paths.config_dir / "settings.json"
+    settings_file.write_text('{"language": "ru", "hold_w', encoding="utf-8")
+    from halyk_desk.cli import main
+
+    assert main(["holds"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"The settings file {settings_file} is not valid JSON" in err
+    assert "move it away to start over with defaults" in err

@@ -195,9 +195,11 @@ def test_a_sync_run_is_started_finished_and_the_last_one_is_found(store, shop):
                                           include_final=True, total=10,
                                           at=T0 + timedelta(hours=1))
     with store.session(readonly=True) as session:
-        running = repository.last_sync_run(session, shop)
+        running = repository.last_sync_run(session, shop, now=T0 + timedelta(hours=1, minutes=1))
+        silent = repository.last_sync_run(session, shop, now=T0 + timedelta(hours=2))
     assert (running.id, running.status, running.finished_at, running.total) == (newer, "running",
                                                                                 None, 10)
+    assert silent.status == "interrupted"  # no beat for an hour: it was killed
     with store.session() as session:
         repository.finish_sync_run(session, newer, status="cancelled", read_count=7,
                                    changed_count=2, not_found_count=1,
