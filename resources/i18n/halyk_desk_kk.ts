@@ -3888,6 +3888,17 @@
         </message>
     </context>
     <context>
+        <name>QFileDialog</name>
+        <message>
+            <source>&amp;Look in:</source>
+            <translation>Қайда қ&amp;арау:</translation>
+        </message>
+        <message>
+            <source>Files of &amp;type:</source>
+            <translation>Файлдар &amp;түрі:</translation>
+        </message>
+    </context>
+    <context>
         <name>ReasonsPage</name>
         <message>
             <source>Причины</source>

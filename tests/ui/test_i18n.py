@@ -300,3 +300,24 @@ def test_each_language_file_loads():
         finally:
             i18n.uninstall(installed)
     assert QCoreApplication.translate("MainWindow", "Платежи") == "Платежи"
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_qts_own_file_dialog_speaks_the_language(qtbot, in_language, language):
+    """Qt's dialogs come with Qt's translations (qtbase); what qtbase_ru lacks («Look in:»,
+    «Files of type:») the program's catalogue supplies (ui/qt_phrases.py)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    in_language(language)
+    dialog = QFileDialog(None, "x", "", "Excel (*.xlsx)")
+    qtbot.addWidget(dialog)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    texts = {t for w in dialog.findChildren(QWidget) for t in _texts_of(w) if t}
+    texts -= {"x", "Excel (*.xlsx)"}
+    assert len(texts) > 5
+    if language == "en":
+        assert sorted(t for t in texts if _CYRILLIC.search(t)) == []
+    else:
+        latin = {t: words for t in texts if (words := foreign_words(t.replace("&", "")))}
+        assert latin == {}
