@@ -188,14 +188,20 @@ class Api:
         order = _order(query.get("orderParameters"))
         # A cabinet token (no terminal) sees the merchant's operations; another terminal sees none.
         own = token.terminal in (None, self.bank.terminal)
-        found = [p for p in self.bank.payments() if keep(p)] if own else []
-        for key, descending in reversed(order):
-            found.sort(key=key, reverse=descending)
-        records = found[first : first + size]
+
+        def select(payments: list[SandboxPayment]) -> list[SandboxPayment]:
+            found = [p for p in payments if keep(p)] if own else []
+            for key, descending in reversed(order):
+                found.sort(key=key, reverse=descending)
+            return found
+
+        what = json.dumps([query.get("searchParameters"), query.get("orderParameters"), own],
+                          sort_keys=True, default=str)
+        total, records = self.bank.listing(what, select, first, size)
         return json_reply(
             200,
             {
-                "totalCount": len(found),
+                "totalCount": total,
                 "records": [{**operations_record(p, self.bank.terminal),
                              "refunds": self.bank.refunds_of(p.id)} for p in records],
             },

@@ -204,6 +204,9 @@ class SandboxBank:
         self._rng = random.Random(seed)
         self._by_id: dict[str, SandboxPayment] = {}
         self._by_invoice: dict[str, SandboxPayment] = {}
+        #: Bumped by every change to the books: listings of an unchanged bank are reused.
+        self._version = 0
+        self._listing: tuple[object, list[SandboxPayment]] | None = None
         self.invoices = InvoiceDesk(clock)
 
     def __repr__(self) -> str:
@@ -299,6 +302,7 @@ class SandboxBank:
     def _put(self, payment: SandboxPayment) -> None:
         self._by_id[payment.id] = payment
         self._by_invoice[payment.invoice_id] = payment
+        self._version += 1
 
     # --- reading ------------------------------------------------------------------------------
     def get(self, invoice_id: str) -> SandboxPayment:
@@ -323,6 +327,23 @@ class SandboxBank:
         with self._lock:
             items = sorted(self._by_id.values(), key=lambda p: (p.created_at, p.id))
             return [self._snapshot(p) for p in items]
+
+    def listing(
+        self, query: object, select: Callable[[list[SandboxPayment]], list[SandboxPayment]],
+        first: int, size: int,
+    ) -> tuple[int, list[SandboxPayment]]:
+        """(how many payments `select` keeps, copies of `size` of them from `first` on).
+
+        `select` filters and orders the live payments (oldest first); `query` names what it
+        selects. The selection is kept while the books do not change, so paging through a big
+        list costs a page each time, as at a real bank, not a sort of every payment."""
+        with self._lock:
+            key = (query, self._version)
+            if self._listing is None or self._listing[0] != key:
+                live = sorted(self._by_id.values(), key=lambda p: (p.created_at, p.id))
+                self._listing = (key, select(live))
+            found = self._listing[1]
+            return len(found), [self._snapshot(p) for p in found[first : first + size]]
 
     def _snapshot(self, payment: SandboxPayment) -> SandboxPayment:
         self._expire_stale_hold(payment)
@@ -430,6 +451,7 @@ class SandboxBank:
     ) -> SandboxPayment:
         op = Operation(action, payment.id, amount_minor, external_id, self.clock())
         self.operations.append(op)
+        self._version += 1
         return dataclasses.replace(payment)
 
     # --- payment links -----------------------------------------------------------------------
