@@ -14,6 +14,8 @@ import sys
 from halyk_desk import __version__, logs, messages
 
 log = logging.getLogger(__name__)
+#: Exit code when the operator is not proven or may not do it (nothing read or sent).
+NOT_ALLOWED = 4
 
 # One line per command module; order is the order of `--help`.
 COMMAND_MODULES = [
@@ -44,7 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", metavar="NAME", help="bank profile to use (default: the last used)"
     )
-    parser.add_argument("--operator", metavar="NAME", help="who is acting (default: the OS user)")
+    parser.add_argument("--operator", metavar="NAME", help=str(messages.msg(
+        "cli.operator_option", "действовать как оператор NAME, подтвердив его паролем (по "
+        "умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин "
+        "базы)")))
+    parser.add_argument("--password-stdin", dest="operator_password_stdin", action="store_true",
+                        help=str(messages.msg(
+                            "cli.password_stdin_option", "прочитать пароль --operator из первой "
+                            "строки стандартного ввода (по умолчанию его спросят у терминала)")))
     parser.add_argument("--lang", choices=messages.LANGUAGES, help="language of the messages "
                         "(default: the language setting, else the system's)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -102,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         # The window, with every option at its default. Building the parser would import every
         # command module (and through them SQLAlchemy, httpx...) before the window could appear.
-        args = argparse.Namespace(home=None, db=None, profile=None, operator=None, command=None)
+        args = argparse.Namespace(home=None, db=None, profile=None, operator=None,
+                                  operator_password_stdin=False, command=None)
         start_journal(args)
         return window(args)
     parser = build_parser()
@@ -111,8 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return window(args)
     log.info("halyk-desk %s: %s", __version__, args.command)
+    from halyk_desk.services.operators import NotAllowed
+
     try:
         return int(args.func(args) or 0)
+    except NotAllowed as exc:  # a sign-in refused: nothing was read or sent
+        print(f"halyk-desk: {exc}", file=sys.stderr)
+        return NOT_ALLOWED
     except Exception as exc:  # the journal keeps the traceback; people read one sentence
         log.exception("Command %s failed", args.command)
         said = exc if logs.explained(exc) else logs.unexpected(exc)

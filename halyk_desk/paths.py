@@ -7,6 +7,7 @@ a second shop on the same machine, or a test that must not touch the real home.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,24 @@ class AppPaths:
 
     def create(self) -> None:
         for folder in (self.config_dir, self.data_dir, self.log_dir, self.cache_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
+
+
+#: Owner-only: the store, its backups and secrets are nobody else's business on a shared machine.
+PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
+
+
+def private_folder(folder: Path) -> None:
+    """Create `folder` (and missing parents) readable by its owner only; an existing one is left
+    as its owner set it."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+
+
+def private_file(path: Path) -> None:
+    """Create an empty `path` readable by its owner only, unless it exists (then it is kept as
+    it is). SQLite gives a database's -wal and -shm files the mode of the database file."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
 
 
 def resolve_paths(home: str | os.PathLike[str] | None = None, *, create: bool = True) -> AppPaths:

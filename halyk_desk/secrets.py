@@ -12,7 +12,10 @@ publishes for everyone (docs/epay-api.md): the built-in `halyk-test` profile nee
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +57,35 @@ def usable_backend(backend: KeyringBackend) -> bool:
     return True
 
 
+class SharedSecretsFile(JsonFileError):
+    """The fallback secrets file can be read by others than its owner: refused until fixed."""
+
+
+def refuse_shared_file(path: Path) -> None:
+    """A secrets file that the group or others may read is refused, with the command that fixes
+    it (a copy restored from a backup, or an editor that saved it with the default mode)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SharedSecretsFile(path, str(msg(
+            "secrets.file_shared", "Файл секретов {path} могут читать другие пользователи этого "
+            "компьютера (права {mode}), поэтому его секреты не используются. Сделайте его "
+            "доступным только вам: `chmod 600 '{path}'` — и запустите снова.",
+            path=str(path), mode=stat.filemode(mode))))
+
+
+def secret_binding(oauth_url: str | None, client_id: str | None) -> str:
+    """What a profile's secret belongs to: its token address and client id (a digest, so the
+    keyring holds no address in clear)."""
+    return hashlib.sha256(f"{oauth_url or ''}\n{client_id or ''}".encode()).hexdigest()
+
+
+def _binding_key(profile: str) -> str:
+    return f"{profile}#binding"
+
+
 class SecretStore:
     def __init__(self, config_dir: Path, backend: KeyringBackend | None = None) -> None:
         self.fallback_path = config_dir / FALLBACK_FILE
@@ -71,46 +103,71 @@ class SecretStore:
             f"keep secrets there instead."
         )
 
-    def set(self, profile: str, secret: str) -> SecretSaved:
+    def set(self, profile: str, secret: str, *, bound_to: str | None = None) -> SecretSaved:
+        """Store `secret`; `bound_to` (secret_binding of the profile's token address and client
+        id) ties it to them: get() with another binding drops it instead of returning it."""
         if profile in PUBLISHED:
             raise ValueError(f"Profile {profile!r} is built in; its secret cannot be changed.")
         if not secret:
             raise ValueError(f"The client secret of profile {profile!r} is empty.")
         logs.secret(secret)
+        saved = self._put(profile, secret)
+        if bound_to is not None:
+            self._put(_binding_key(profile), bound_to)
+        else:
+            self._remove(_binding_key(profile))
+        return saved
+
+    def _put(self, key: str, value: str) -> SecretSaved:
         backend = self.backend
         if usable_backend(backend):
             try:
-                backend.set_password(SERVICE, profile, secret)
+                backend.set_password(SERVICE, key, value)
             except Exception as exc:  # backends raise their own (D-Bus, Win32...) errors
                 why = f"{type(backend).__name__} failed: {type(exc).__name__}"
             else:
-                self._drop_from_file(profile)
+                self._drop_from_file(key)
                 return SecretSaved(location=f"system keyring ({type(backend).__name__})")
         else:
             why = f"keyring backend is {type(backend).__module__}.{type(backend).__name__}"
         stored = self._read_file()
-        stored[profile] = secret
+        stored[key] = value
         write_json_atomic(self.fallback_path, stored, mode=0o600)
         return SecretSaved(location=str(self.fallback_path),
-                           warning=self._fallback_warning(profile, why))
+                           warning=self._fallback_warning(key, why))
 
-    def get(self, profile: str) -> str | None:
+    def get(self, profile: str, *, bound_to: str | None = None) -> str | None:
+        """The secret of `profile`. With `bound_to`, only if it was stored for that binding: a
+        secret stored for another token address or client id is dropped, never returned. One
+        stored before secrets were bound is bound now, to what the profile says today."""
         if profile in PUBLISHED:
             return PUBLISHED[profile]
+        secret = self._fetch(profile)
+        logs.secret(secret)
+        if secret is None or bound_to is None:
+            return secret
+        stored = self._fetch(_binding_key(profile))
+        if stored is None:
+            self._put(_binding_key(profile), bound_to)
+        elif stored != bound_to:
+            log.warning("The client secret of profile %r was stored for another token address "
+                        "or client id: dropped, it must be given again", profile)
+            self.delete(profile)
+            return None
+        return secret
+
+    def _fetch(self, key: str) -> str | None:
         backend = self.backend
         if usable_backend(backend):
             try:
-                secret = backend.get_password(SERVICE, profile)
+                secret = backend.get_password(SERVICE, key)
             except Exception as exc:  # backends raise their own (D-Bus, Win32...) errors
-                log.warning("Reading profile %r from the keyring failed (%s); trying %s",
-                            profile, type(exc).__name__, self.fallback_path)
+                log.warning("Reading %r from the keyring failed (%s); trying %s",
+                            key, type(exc).__name__, self.fallback_path)
             else:
                 if secret is not None:
-                    logs.secret(secret)
                     return secret
-        found = self._read_file().get(profile)
-        logs.secret(found)
-        return found
+        return self._read_file().get(key)
 
     def location(self, profile: str) -> str | None:
         """Where the secret of `profile` is kept (for `profile list`), None when there is none."""
@@ -126,14 +183,19 @@ class SecretStore:
         return str(self.fallback_path) if profile in self._read_file() else None
 
     def delete(self, profile: str) -> None:
+        self._remove(profile)
+        self._remove(_binding_key(profile))
+
+    def _remove(self, key: str) -> None:
         backend = self.backend
         if usable_backend(backend):
             # Not there, or a broken keyring: nothing to delete there.
             with contextlib.suppress(Exception):
-                backend.delete_password(SERVICE, profile)
-        self._drop_from_file(profile)
+                backend.delete_password(SERVICE, key)
+        self._drop_from_file(key)
 
     def _read_file(self) -> dict[str, str]:
+        refuse_shared_file(self.fallback_path)
         try:
             data = read_json_object(self.fallback_path, "secrets file") or {}
         except JsonFileError as exc:

@@ -46,6 +46,11 @@ def _positive_int(value: Any) -> str | None:
     return None
 
 
+def _boolean(value: Any) -> str | None:
+    return None if type(value) is bool else str(msg("settings.must_be_bool",
+                                                    "должно быть true или false"))
+
+
 def _non_negative_int(value: Any) -> str | None:
     if type(value) is not int or value < 0:
         return "must be a whole number of tiyn, zero or more"
@@ -126,6 +131,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("database_url", "",
            "Database (empty: the SQLite file in the data folder); used from the next start",
            _database_url),
+    # Several people share this computer's one OS account: the window asks who is working, and
+    # locks when nobody has touched it for idle_lock_minutes.
+    Option("shared_computer", False,
+           msg("settings.shared_computer", "Общий компьютер: окно спрашивает, кто работает"),
+           _boolean),
+    Option("idle_lock_minutes", 10,
+           msg("settings.idle_lock_minutes", "На общем компьютере окно блокируется после "
+               "стольких минут без действий"), _positive_int),
 )
 _BY_KEY = {option.key: option for option in OPTIONS}
 

@@ -5,8 +5,9 @@
 Starts Halyk Desk the way `halyk-desk` does, on a new temporary data folder: the sandbox bank's
 demo data are made, the window loads them and syncs once (F5), then every tab is shown in turn
 (its first row chosen where a detail pane shows it) and saved as <tab>.png, named after the tab's
-view: payments.png, holds.png, ... The run fails, writing nothing, if the window reports an error
-on the way.
+view: payments.png, holds.png, ... Then the sign-in dialog and the lock of a shared computer
+(sign-in.png, lock.png) over the window at 1366×768, the size of a small laptop. `--only` writes
+some of them. The run fails, writing nothing, if the window reports an error on the way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import window_probe
 
@@ -77,7 +79,52 @@ def reconcile_demo_month(view: object) -> None:
     settle()
 
 
-def shoot(window: object, out: Path) -> list[Path]:
+def over_window(window: Any, dialog: Any) -> Any:
+    """The window, dimmed, with `dialog` and its title bar drawn in its middle, as the screen
+    shows a window-modal dialog (offscreen, a grab of the window leaves its dialogs out)."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QColor, QPainter
+
+    dialog.adjustSize()
+    picture = window.grab()
+    face = dialog.grab()
+    title_height = 28
+    left = (picture.width() - face.width()) // 2
+    top = (picture.height() - face.height()) // 3
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 70))
+    frame = QRect(left - 1, top - title_height - 1, face.width() + 2,
+                  face.height() + title_height + 2)
+    painter.fillRect(frame, QColor("#5a5a5a"))
+    painter.setPen(QColor("white"))
+    painter.drawText(QRect(left + 10, top - title_height, face.width() - 20, title_height),
+                     Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                     dialog.windowTitle())
+    painter.drawPixmap(left, top, face)
+    painter.end()
+    return picture.toImage()
+
+
+def sign_in_dialogs(window: Any) -> list[tuple[str, Any]]:
+    """The sign-in dialog and the lock, as a shared computer shows them: data hidden."""
+    from halyk_desk.ui.sign_in import SignInDialog
+
+    window.resize(1366, 768)
+    window.tabs.setVisible(False)
+    settle()
+    shots = []
+    for name, dialog in (
+        ("sign-in.png", SignInDialog(window.ctx, window)),
+        ("lock.png", SignInDialog(window.ctx, window, locked=True,
+                                   operator=window.ctx.operator)),
+    ):
+        shots.append((name, over_window(window, dialog)))
+        dialog.deleteLater()
+    window.tabs.setVisible(True)
+    return shots
+
+
+def shoot(window: object, out: Path, only: set[str] | None = None) -> list[Path]:
     tabs = window.tabs  # type: ignore[attr-defined]
     pictures = []
     for index in range(tabs.count()):
@@ -89,9 +136,12 @@ def shoot(window: object, out: Path) -> list[Path]:
         settle()
         image = window.grab().toImage()  # type: ignore[attr-defined]
         pictures.append((out / tab_file_name(view), image))
+    pictures += [(out / name, image) for name, image in sign_in_dialogs(window)]
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path, image in pictures:
+        if only and path.name not in only:
+            continue
         if not image.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         written.append(path)
@@ -102,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"folder for the PNGs (default {DEFAULT_OUT.relative_to(ROOT)})")
+    parser.add_argument("--only", nargs="+", metavar="NAME.png",
+                        help="write only these pictures, e.g. sign-in.png lock.png")
     args = parser.parse_args(argv)
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     for name in [key for key in os.environ if key.startswith("HALYK_DESK_")]:
@@ -110,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="halyk-screens-") as home:
         os.environ["HALYK_DESK_HOME"] = home
         probe = window_probe.Probe(
-            "sync", on_ready=lambda window: written.extend(shoot(window, args.out.resolve()))
+            "sync", on_ready=lambda window: written.extend(
+                shoot(window, args.out.resolve(), set(args.only or ())))
         )
         probe.install()
         from halyk_desk.cli import main as halyk_desk

@@ -57,6 +57,9 @@ def test_defaults_without_a_file(app_paths):
         "reasons": list(DEFAULT_REASONS),
         "language": "auto",
         "database_url": "",
+        "settle_grace_minutes": 30,
+        "shared_computer": False,
+        "idle_lock_minutes": 10,
     }
     assert "Просьба покупателя" in settings["reasons"] and "Другое" in settings["reasons"]
     assert all(option.title for option in OPTIONS)

@@ -11,6 +11,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+from operator_helpers import PASSWORD, typed
 
 from halyk_desk.cli import main
 from halyk_desk.paths import resolve_paths
@@ -21,7 +22,8 @@ from halyk_desk.sandbox import (
     SandboxBank,
     SandboxServer,
 )
-from halyk_desk.secrets import FALLBACK_FILE
+from halyk_desk.secrets import FALLBACK_FILE, secret_binding
+from halyk_desk.services import operators
 from halyk_desk.services.context import open_context
 from halyk_desk.settings import Settings
 from halyk_desk.store import UnknownProfile
@@ -94,7 +96,11 @@ def test_add_with_a_keyring_keeps_the_secret_there(capsys, memory_keyring):
     code, out, err = add(capsys)
     assert (code, err) == (0, "")
     assert "Secrets saved in: system keyring" in out
-    assert memory_keyring.items == {("halyk-desk", "shop"): "s3cret-value"}
+    # beside it, what it belongs to: a digest of the token address and client id
+    assert memory_keyring.items == {
+        ("halyk-desk", "shop"): "s3cret-value",
+        ("halyk-desk", "shop#binding"): secret_binding("http://127.0.0.1:9/oauth2/token",
+                                                       "shop-client")}
     assert listed(capsys)["shop"]["secret"] == "keyring"
 
 
@@ -187,7 +193,7 @@ def test_a_profile_whose_secret_is_gone_says_how_to_add_it(capsys, memory_keyrin
     add(capsys)
     memory_keyring.items.clear()
     code, _, err = run(capsys, "profile", "test", "shop")
-    assert code == 1 and "No client secret is stored for profile 'shop'" in err
+    assert code == 1 and "No client secret is stored for profile «shop»" in err
 
 
 def test_testing_an_unknown_profile_is_a_usage_error(capsys):
@@ -206,7 +212,9 @@ def test_the_context_opens_on_the_last_profile_as_the_os_user(monkeypatch, capsy
         assert (ctx.profile.name, ctx.profile.kind, ctx.operator) == ("sandbox", "sandbox",
                                                                       "aigerim")
         assert ctx.as_("boris").operator == "boris" and ctx.operator == "aigerim"
-    with open_context(_args(profile="halyk-test", operator="anna")) as ctx:
+        operators.add_operator(ctx, "anna", "accountant", PASSWORD)
+    with typed(PASSWORD + "\n"), open_context(_args(profile="halyk-test", operator="anna",
+                                                    operator_password_stdin=True)) as ctx:
         assert (ctx.profile.name, ctx.operator) == ("halyk-test", "anna")
         assert ctx.secret() == "yF587AV9Ms94qN2QShFzVR3vFnWkhjbAK3sG"
     with pytest.raises(UnknownProfile):
@@ -237,6 +245,8 @@ def test_add_keeps_the_cabinet_user_and_its_password_in_the_keyring(capsys, memo
     assert (code, err) == (0, ""), err
     assert "Cabinet user: boss@shop.kz" in out and "cabinet-pass" not in out
     assert memory_keyring.items == {("halyk-desk", "shop"): "s3cret-value",
+                                    ("halyk-desk", "shop#binding"): secret_binding(
+                                        "https://o.example/t", "c"),
                                     ("halyk-desk", "shop:cabinet"): "cabinet-pass"}
     assert listed(capsys)["shop"]["cabinet_user"] == "boss@shop.kz"
 

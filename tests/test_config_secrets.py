@@ -10,7 +10,14 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError
 
-from halyk_desk.secrets import FALLBACK_FILE, PUBLISHED, SERVICE, SecretStore, usable_backend
+from halyk_desk.secrets import (
+    FALLBACK_FILE,
+    PUBLISHED,
+    SERVICE,
+    SecretStore,
+    SharedSecretsFile,
+    usable_backend,
+)
 
 
 class BrokenKeyring(KeyringBackend):
@@ -104,3 +111,41 @@ def test_the_banks_published_test_secret_is_built_in_and_fixed(app_paths):
 def test_an_empty_secret_is_refused(app_paths):
     with pytest.raises(ValueError, match="empty"):
         SecretStore(app_paths.config_dir).set("shop", "")
+
+
+# --- data at rest (issue 9) -----------------------------------------------------------------------
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_secrets_file_others_can_read_is_refused_naming_the_fix(app_paths):
+    secrets = SecretStore(app_paths.config_dir, backend=null.Keyring())
+    secrets.set("shop", "s3cret")
+    assert _mode(secrets.fallback_path) == 0o600
+    secrets.fallback_path.chmod(0o644)  # restored from a backup, or saved by an editor
+    with pytest.raises(SharedSecretsFile) as refused:
+        secrets.get("shop")
+    message = str(refused.value)
+    assert str(secrets.fallback_path) in message and f"chmod 600 '{secrets.fallback_path}'" in \
+        message and "s3cret" not in message
+    secrets.fallback_path.chmod(0o600)
+    assert secrets.get("shop") == "s3cret"
+
+
+def test_the_data_folders_database_and_backups_are_owner_only(tmp_path, capsys):
+    from halyk_desk.cli import main
+    from halyk_desk.paths import resolve_paths
+    from halyk_desk.store import DB_FILE
+
+    paths = resolve_paths(tmp_path / "fresh-home")
+    assert main(["--home", str(tmp_path / "fresh-home"), "db", "backup"]) == 0
+    capsys.readouterr()
+    for folder in (paths.config_dir, paths.data_dir, paths.data_dir / "backups"):
+        assert _mode(folder) == 0o700, folder
+    database = paths.data_dir / DB_FILE
+    assert _mode(database) == 0o600
+    [backup] = (paths.data_dir / "backups").iterdir()
+    assert _mode(backup) == 0o600
+    for extra in database.parent.glob(f"{DB_FILE}-*"):  # -wal, -shm while open
+        assert _mode(extra) == 0o600

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from halyk_desk.commands.running import (
     FAILED,
     OK,
@@ -26,11 +28,21 @@ from halyk_desk.commands.running import (
     with_context,
 )
 from halyk_desk.jsonfile import JsonFileError
+from halyk_desk.messages import msg
 from halyk_desk.services import database_admin as admin
-from halyk_desk.services.context import AppContext, Workspace, open_workspace
+from halyk_desk.services import operators, team
+from halyk_desk.services.context import (
+    AppContext,
+    Workspace,
+    open_workspace,
+    read_stdin_line,
+    signed_in,
+)
 from halyk_desk.services.operators import NotAllowed
+from halyk_desk.services.passwords import PasswordError
 from halyk_desk.store import DB_ENV, SchemaError, StoreUnavailable
 from halyk_desk.store.engine import normalize_url
+from halyk_desk.store.journal_models import ROLES
 
 RESTORE_HELP = (
     "Restoring a SQLite backup: close Halyk Desk everywhere it uses that file, keep the current "
@@ -58,7 +70,7 @@ def register(subparsers: Any) -> None:
         epilog=exit_codes_epilog("0 shown", "1 the database could not be opened"),
         **parser_kwargs())
     info.add_argument("--json", action="store_true", help="print a JSON object")
-    info.set_defaults(func=_opened(_info))
+    info.set_defaults(func=_opened(_info, operators.READ))
 
     backup = actions.add_parser(
         "backup", help="a checked copy of the database (may run while the window is open)",
@@ -79,7 +91,7 @@ def register(subparsers: Any) -> None:
                         help="then delete all but the newest N dated backups in that folder "
                         "(only files named halyk-desk-YYYYmmdd-HHMMSS.*)")
     backup.add_argument("--json", action="store_true", help="print a JSON object")
-    backup.set_defaults(func=_opened(_backup))
+    backup.set_defaults(func=_opened(_backup, operators.SETTINGS))
 
     copy = actions.add_parser(
         "copy", help="copy everything into another, empty database (e.g. PostgreSQL)",
@@ -100,7 +112,43 @@ def register(subparsers: Any) -> None:
     copy.add_argument("--password-stdin", action="store_true",
                       help="read the target's PostgreSQL password from standard input (asked "
                       "for, unshown, at a terminal) instead of writing it in the URL")
-    copy.set_defaults(func=_opened(_copy))
+    copy.set_defaults(func=_opened(_copy, operators.SETTINGS))
+
+    grant = actions.add_parser(
+        "grant", help=str(msg("db.grant.help", "пустить человека в общую базу PostgreSQL с "
+                              "ролью (администратор)")),
+        description=str(msg(
+            "db.grant.description", "Создаёт логин PostgreSQL NAME (или меняет его роль) и "
+            "регистрирует его оператором: дальше действует этот логин, и сама база разрешает "
+            "ему ровно то, что можно роли ROLE, какой бы программой он ни подключился (см. "
+            "руководство администратора). Нужен логин, которому можно создавать роли "
+            "(владелец базы). Человек подключается с --db postgresql://NAME@сервер/база.")),
+        epilog=exit_codes_epilog(
+            "0 " + str(msg("db.grant.exit_0", "выдано")),
+            "1 " + str(msg("db.exit_refused", "база отказала")),
+            "2 " + str(msg("db.grant.exit_2", "ошибка в команде (не PostgreSQL, нет пароля для "
+                           "нового логина)")),
+            "4 " + str(msg("db.exit_not_admin", "оператор не администратор"))),
+        **parser_kwargs())
+    grant.add_argument("name", metavar="NAME", help=str(msg("db.grant.name", "имя логина, "
+                                                            "например anna")))
+    grant.add_argument("--role", required=True, choices=ROLES)
+    grant.add_argument("--password-stdin", action="store_true", help=str(msg(
+        "db.grant.password_stdin", "прочитать пароль логина со стандартного ввода (у терминала "
+        "спросит дважды, не показывая); для нового логина обязателен")))
+    grant.set_defaults(func=with_context(_grant))
+
+    revoke = actions.add_parser(
+        "revoke", help=str(msg("db.revoke.help", "отнять у логина право входить и отключить "
+                               "его оператора (администратор)")),
+        epilog=exit_codes_epilog(
+            "0 " + str(msg("db.revoke.exit_0", "отнято")),
+            "1 " + str(msg("db.exit_refused", "база отказала")),
+            "2 " + str(msg("db.exit_usage", "ошибка в команде")),
+            "4 " + str(msg("db.exit_not_admin", "оператор не администратор"))),
+        **parser_kwargs())
+    revoke.add_argument("name", metavar="NAME")
+    revoke.set_defaults(func=with_context(_revoke))
 
     use = actions.add_parser(
         "use", help="open this database from the next start on this computer (admins)",
@@ -134,10 +182,10 @@ def _positive(text: str) -> int:
     return value
 
 
-def _opened(command: Callable[[argparse.Namespace, Workspace], int]
+def _opened(command: Callable[[argparse.Namespace, Workspace], int], permission: str
             ) -> Callable[[argparse.Namespace], int]:
-    """Run `command` with the workspace (no profile needed); what stops it is a message and an
-    exit code, never a traceback."""
+    """Run `command` with the workspace (no profile needed) for a signed-in operator allowed
+    `permission`; what stops it is a message and an exit code, never a traceback."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
@@ -150,6 +198,11 @@ def _opened(command: Callable[[argparse.Namespace, Workspace], int]
             say_error(str(exc))
             return USAGE
         with workspace:
+            try:
+                operators.require_of(workspace.store, signed_in(args, workspace), permission)
+            except NotAllowed as exc:
+                say_error(str(exc))
+                return NOT_ALLOWED
             try:
                 return command(args, workspace)
             except (admin.BackupError, admin.CopyError, SchemaError, StoreUnavailable) as exc:
@@ -250,6 +303,55 @@ def _password(args: argparse.Namespace) -> str | None:
     if sys.stdin.isatty():
         return getpass.getpass("Database password (not shown): ") or None
     return sys.stdin.readline().rstrip("\r\n") or None
+
+
+def _team_errors(command: Callable[[argparse.Namespace, AppContext], int]
+                 ) -> Callable[[argparse.Namespace, AppContext], int]:
+    @functools.wraps(command)
+    def run(args: argparse.Namespace, ctx: AppContext) -> int:
+        try:
+            return command(args, ctx)
+        except (team.TeamError, PasswordError) as exc:
+            say_error(str(exc))
+            return USAGE
+        except NotAllowed as exc:
+            say_error(str(exc))
+            return NOT_ALLOWED
+        except DBAPIError as exc:
+            say_error(str(msg("db.refused", "База отказала: {why}", why=str(exc.orig))))
+            return FAILED
+
+    return run
+
+
+@_team_errors
+def _grant(args: argparse.Namespace, ctx: AppContext) -> int:
+    password = None
+    if args.password_stdin:
+        if sys.stdin.isatty():
+            password = getpass.getpass(str(msg("db.grant.ask", "Пароль логина {name} (не "
+                                               "отображается): ", name=args.name)))
+            if getpass.getpass(str(msg("cli.ask_again", "Ещё раз: "))) != password:
+                say_error(str(msg("cli.passwords_differ", "Пароли не совпали; ничего не "
+                                  "изменено.")))
+                return USAGE
+        else:
+            password = read_stdin_line()
+    done = team.grant(ctx, args.name, args.role, password)
+    said = (msg("db.granted_new", "Логин {name} создан: в этой базе он — {role}.",
+                name=done.name, role=operators.ROLE_NAMES[done.role]) if done.created else
+            msg("db.granted", "Логин {name} изменён: в этой базе он — {role}.", name=done.name,
+                role=operators.ROLE_NAMES[done.role]))
+    print(said)
+    return OK
+
+
+@_team_errors
+def _revoke(args: argparse.Namespace, ctx: AppContext) -> int:
+    team.revoke(ctx, args.name)
+    print(msg("db.revoked", "Логин {name} больше не может входить; его оператор отключён.",
+              name=args.name.strip()))
+    return OK
 
 
 def _use(args: argparse.Namespace, ctx: AppContext) -> int:

@@ -13,6 +13,7 @@ exit 1); `message` is in the chosen language, `code` and `params` are stable.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -23,11 +24,12 @@ from typing import Any
 from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
 from halyk_desk.domain.timeutil import ALMATY, business_day_bounds
 from halyk_desk.messages import Message, MessageError, msg
-from halyk_desk.services import audit, operations, operators
+from halyk_desk.services import audit, operations, operators, signin
 from halyk_desk.services.audit_text import details_text
-from halyk_desk.services.context import open_context
+from halyk_desk.services.context import open_context, read_stdin_line
 from halyk_desk.services.operations import Outcome, ReasonError
 from halyk_desk.services.operators import NotAllowed
+from halyk_desk.services.passwords import PasswordError
 from halyk_desk.store.journal_models import ROLES
 
 USAGE, FAILED, NOT_ALLOWED, UNKNOWN = 2, 1, 4, 5
@@ -99,7 +101,18 @@ def register(subparsers: Any) -> None:
     add = actions.add_parser("add", help="add an operator, or change one's role (admins only)")
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", required=True, choices=ROLES)
+    _new_password_option(add, msg("cli.password_of_operator", "пароль оператора"))
     add.set_defaults(func=lambda args: _run(args, _operator_add))
+    passwd = actions.add_parser(
+        "passwd", help=str(msg("cli.passwd.help", "задать пароль оператора (администратор — "
+                               "любому, каждый — себе)")),
+        description=str(msg(
+            "cli.passwd.description", "Задаёт пароль, которым оператор NAME подтверждает, что "
+            "это он (--operator NAME). Если дан и общий --password-stdin, первая строка "
+            "стандартного ввода — пароль действующего оператора, вторая — новый.")))
+    passwd.add_argument("name", metavar="NAME")
+    _new_password_option(passwd, msg("cli.new_password", "новый пароль"), required=True)
+    passwd.set_defaults(func=lambda args: _run(args, _operator_passwd))
     disable = actions.add_parser("disable", help="take away an operator's rights (admins only)")
     disable.add_argument("name", metavar="NAME")
     disable.set_defaults(func=lambda args: _run(args, _operator_disable))
@@ -112,8 +125,17 @@ def register(subparsers: Any) -> None:
     verify = log_actions.add_parser(
         "verify", help="check the hash chain; names the first entry altered, removed or "
         "reordered and exits 1")
+    verify.add_argument("--head", type=_head, metavar="N:HASH", help=str(msg(
+        "cli.verify_head", "отметка журнала, сохранённая в другом месте (`audit head`, книга "
+        "сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно "
+        "и удалённые последние записи, и переписанную историю")))
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=lambda args: _run(args, _audit_verify))
+    newest = log_actions.add_parser("head", help=str(msg(
+        "cli.audit_head.help", "напечатать номер и хеш последней записи (N:HASH): сохраните их "
+        "в другом месте, чтобы потом проверить журнал")))
+    newest.add_argument("--json", action="store_true")
+    newest.set_defaults(func=lambda args: _run(args, _audit_head))
     show = log_actions.add_parser("list", help="list entries, newest first")
     show.add_argument("--operator", dest="who", metavar="NAME")
     show.add_argument("--action", metavar="ACTION", help="e.g. refund, refund.done, operator")
@@ -135,6 +157,39 @@ EXITS = ("Exit codes: 0 done (confirmed by the bank's status), 2 usage, 3 refuse
 def _yes_json(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--yes", action="store_true", help="do it without asking")
     cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _new_password_option(cmd: argparse.ArgumentParser, what: Message, *,
+                         required: bool = False) -> None:
+    cmd.add_argument("--password-stdin", dest="new_password_stdin", action="store_true",
+                     required=required, help=str(msg(
+                         "cli.new_password_stdin", "прочитать {what} со стандартного ввода (у "
+                         "терминала спросит дважды, не показывая); не короче 8 знаков",
+                         what=what)))
+
+
+def _new_password(args: argparse.Namespace) -> str | None:
+    if not args.new_password_stdin:
+        return None
+    if sys.stdin.isatty():
+        first = getpass.getpass(str(msg("cli.ask_new_password", "Новый пароль (не "
+                                        "отображается): ")))
+        if getpass.getpass(str(msg("cli.ask_again", "Ещё раз: "))) != first:
+            raise UsageError(msg("cli.passwords_differ", "Пароли не совпали; ничего не "
+                                 "изменено."))
+        return first
+    password = read_stdin_line()
+    if password is None:
+        raise UsageError(msg("cli.no_password_on_stdin", "На стандартном вводе нет пароля; "
+                             "ничего не изменено."))
+    return password
+
+
+def _head(text: str) -> audit.Head:
+    try:
+        return audit.Head.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _date(text: str) -> date:
@@ -162,7 +217,7 @@ def _run(args: argparse.Namespace, command: Callable[[argparse.Namespace, Any], 
     try:
         with _context(args) as ctx:
             return command(args, ctx)
-    except (UsageError, ReasonError, InvoiceIdError, MoneyError) as exc:
+    except (UsageError, ReasonError, InvoiceIdError, MoneyError, PasswordError) as exc:
         print(f"halyk-desk: {exc}", file=sys.stderr)
         return USAGE
     except NotAllowed as exc:
@@ -319,9 +374,16 @@ def _reject(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def _operator_add(args: argparse.Namespace, ctx: Any) -> int:
-    info = operators.add_operator(ctx, args.name, args.role)
+    info = operators.add_operator(ctx, args.name, args.role, _new_password(args))
     print(msg("cli.operator_role", "Оператор {name} — {role}.", name=info.name,
               role=operators.ROLE_NAMES[info.role]))
+    return 0
+
+
+def _operator_passwd(args: argparse.Namespace, ctx: Any) -> int:
+    name = args.name.strip()
+    signin.set_password(ctx.store, ctx.operator, name, _new_password(args) or "")
+    print(msg("cli.password_set", "Пароль оператора {name} задан.", name=name))
     return 0
 
 
@@ -346,9 +408,20 @@ def _operator_list(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
+def _audit_head(args: argparse.Namespace, ctx: Any) -> int:
+    operators.require(ctx, operators.READ)
+    found = audit.log_head(ctx)
+    if args.json:
+        _print_json(None if found is None else {"seq": found.seq, "hash": found.hash,
+                                                "head": str(found)})
+    else:
+        print(found if found is not None else msg("cli.audit_empty", "Журнал аудита пуст."))
+    return 0
+
+
 def _audit_verify(args: argparse.Namespace, ctx: Any) -> int:
     operators.require(ctx, operators.READ)
-    result = audit.verify_log(ctx)
+    result = audit.verify_log(ctx, args.head)
     if args.json:
         _print_json({"ok": result.ok, "checked": result.checked, "last_seq": result.last_seq,
                      "kind": result.kind, "seq": result.seq, "message": result.message})

@@ -1,7 +1,8 @@
-"""`halyk-desk profile add | edit | list | use | test`: the bank profiles and their secrets.
+"""`halyk-desk profile add | edit | remove | list | use | test`: the bank profiles and their
+secrets. Adding, editing, removing and choosing a profile are an admin's, and audited.
 
 Exit codes: 0 done; 2 usage error (bad name, address, terminal, unknown profile, no secret given);
-1 the connection test failed or the data could not be opened.
+1 the connection test failed or the data could not be opened; 4 not allowed (not an admin).
 """
 
 from __future__ import annotations
@@ -13,20 +14,23 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from halyk_desk.epay.errors import EpayError
 from halyk_desk.jsonfile import JsonFileError
 from halyk_desk.messages import Message, msg
 from halyk_desk.secrets import SecretSaved
-from halyk_desk.services import profiles
+from halyk_desk.services import profiles, settings_service
 from halyk_desk.services.bank import BankSetupError
-from halyk_desk.services.context import open_context, open_workspace
+from halyk_desk.services.context import AppContext, open_context
+from halyk_desk.services.operators import NotAllowed
 from halyk_desk.store import SchemaError, StoreUnavailable, UnknownProfile
 from halyk_desk.store.records import ProfileRecord
 
 USAGE = 2
 FAILED = 1
+NOT_ALLOWED = 4
 
 
 def register(subparsers: Any) -> None:
@@ -86,6 +90,11 @@ def register(subparsers: Any) -> None:
         "profile.edit.no_cabinet", "забыть пользователя кабинета и его пароль")))
     add_link_options(edit)
     edit.set_defaults(func=edit_command)
+
+    remove = actions.add_parser("remove", help=str(msg(
+        "profile.remove.help", "удалить свой профиль без заказов и его секреты (администратор)")))
+    remove.add_argument("name", help=str(msg("profile.remove.name", "какой профиль удалить")))
+    remove.set_defaults(func=remove_command)
 
     listing = actions.add_parser("list", help="list the profiles; * marks the one in use")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
@@ -147,8 +156,18 @@ def _reports_errors(command: Callable[[argparse.Namespace], int]) -> Callable[..
         except (JsonFileError, SchemaError, StoreUnavailable) as exc:
             _error(str(exc))
             return FAILED
+        except NotAllowed as exc:
+            _error(str(exc))
+            return NOT_ALLOWED
 
     return run
+
+
+def _signed_in(args: argparse.Namespace) -> AppContext:
+    """The signed-in operator's context (before any secret is read from standard input: the
+    operator's password comes first), on the built-in sandbox profile, so that a profile command
+    works even when the profile last used is gone."""
+    return open_context(argparse.Namespace(**{**vars(args), "profile": profiles.DEFAULT_PROFILE}))
 
 
 class _Input:
@@ -217,16 +236,16 @@ def add_command(args: argparse.Namespace) -> int:
         client_id=args.client_id, terminal_id=args.terminal, cabinet_user=args.cabinet_user,
         shop_id=args.shop_id, callback_url=args.callback_url,
     )
-    source = _input_for(args)
-    secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET, "--secret-stdin")
-    if not secret:
-        return USAGE
-    cabinet_password = _read_cabinet_password(args, source)
-    if (args.cabinet_password_stdin or args.cabinet_password_env) and not cabinet_password:
-        return USAGE
-    with open_workspace(args) as workspace:
-        saved = profiles.save_custom(workspace.store, workspace.secrets, record, secret,
-                                     cabinet_password)
+    with _signed_in(args) as ctx:
+        source = _input_for(args)
+        secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET,
+                             "--secret-stdin")
+        if not secret:
+            return USAGE
+        cabinet_password = _read_cabinet_password(args, source)
+        if (args.cabinet_password_stdin or args.cabinet_password_env) and not cabinet_password:
+            return USAGE
+        saved = settings_service.save_profile(ctx, record, secret, cabinet_password)
     _say_saved(saved, record)
     return 0
 
@@ -246,44 +265,54 @@ def edit_command(args: argparse.Namespace) -> int:
         _error(str(msg("profile.no_cabinet_alone", "--no-cabinet забывает вход кабинета: дайте "
                        "его без --cabinet-user и пароля кабинета.")))
         return USAGE
-    source = _input_for(args)
-    secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET, "--secret-stdin")
-    if (args.secret_stdin or args.secret_env) and not secret:
-        return USAGE
-    cabinet_password = _read_cabinet_password(args, source)
-    if (args.cabinet_password_stdin or args.cabinet_password_env) and not cabinet_password:
-        return USAGE
-    with open_workspace(args) as workspace:
-        old = profiles.get(workspace.store, args.name)
+    with _signed_in(args) as ctx:
+        source = _input_for(args)
+        secret = source.read(args.secret_env, args.secret_stdin, _CLIENT_SECRET,
+                             "--secret-stdin")
+        if (args.secret_stdin or args.secret_env) and not secret:
+            return USAGE
+        cabinet_password = _read_cabinet_password(args, source)
+        if (args.cabinet_password_stdin or args.cabinet_password_env) and not cabinet_password:
+            return USAGE
+        old = profiles.get(ctx.store, args.name)
         shop_id = old.shop_id if args.shop_id is None else args.shop_id
         callback_url = old.callback_url if args.callback_url is None else args.callback_url
         if old.kind != "custom" and _only_link_fields(args):
             # A built-in profile keeps its bank, but takes payment links like any other.
-            profiles.set_link_fields(workspace.store, old.name, shop_id, callback_url)
+            settings_service.save_link_fields(ctx, old.name, shop_id, callback_url)
             print(msg("profile.links_saved", "Поля ссылок на оплату профиля «{profile}» "
                       "сохранены.", profile=old.name))
             return 0
-        if old.kind != "custom":
-            raise profiles.ProfileError(str(msg(
-                "profile.builtin_fixed", "«{profile}» — встроенный профиль, его не меняют; "
-                "добавьте свой командой `halyk-desk profile add`.", profile=args.name)))
         cabinet_user = None if args.no_cabinet else (args.cabinet_user or old.cabinet_user)
-        record = profiles.custom_profile(
-            old.name, oauth_url=args.oauth_url or old.oauth_url or "",
-            api_url=args.api_url or old.api_url or "",
-            client_id=args.client_id or old.client_id or "",
-            terminal_id=args.terminal or old.terminal_id or "", cabinet_user=cabinet_user,
-            shop_id=shop_id, callback_url=callback_url,
-        )
-        saved = profiles.edit_custom(workspace.store, workspace.secrets, record, secret,
-                                     cabinet_password)
+        record = replace(
+            old, oauth_url=args.oauth_url or old.oauth_url, api_url=args.api_url or old.api_url,
+            client_id=args.client_id or old.client_id,
+            terminal_id=args.terminal or old.terminal_id, cabinet_user=cabinet_user,
+            shop_id=shop_id, callback_url=callback_url)
+        saved = settings_service.save_profile(ctx, record, secret, cabinet_password)
+        dropped = profiles.stored_secret(ctx.secrets, record) is None
     _say_saved(saved, record)
+    if dropped:
+        _error(str(msg(
+            "profile.secret_dropped", "секрет клиента профиля «{profile}» удалён: он выдан для "
+            "прежнего адреса токенов или client id и на новый не отправляется. Дайте новый: "
+            "`halyk-desk profile edit {profile} --secret-stdin`.", profile=args.name)))
+    return 0
+
+
+@_reports_errors
+def remove_command(args: argparse.Namespace) -> int:
+    with _signed_in(args) as ctx:
+        settings_service.remove_profile(ctx, args.name)
+        if ctx.settings["last_profile"] == args.name:
+            settings_service.save_settings(ctx, {"last_profile": profiles.DEFAULT_PROFILE})
+    print(msg("profile.removed", "Профиль «{profile}» удалён.", profile=args.name))
     return 0
 
 
 @_reports_errors
 def list_command(args: argparse.Namespace) -> int:
-    with open_workspace(args) as workspace:
+    with _signed_in(args) as workspace:
         current = args.profile or workspace.settings["last_profile"]
         rows = [
             {"name": p.name, "kind": p.kind, "current": p.name == current,
@@ -309,10 +338,9 @@ def list_command(args: argparse.Namespace) -> int:
 
 @_reports_errors
 def use_command(args: argparse.Namespace) -> int:
-    with open_workspace(args) as workspace:
-        profiles.get(workspace.store, args.name)
-        workspace.settings.set("last_profile", args.name)
-        workspace.settings.save()
+    with _signed_in(args) as ctx:
+        profiles.get(ctx.store, args.name)
+        settings_service.save_settings(ctx, {"last_profile": args.name})
     print(f"Now using profile {args.name!r}.")
     return 0
 

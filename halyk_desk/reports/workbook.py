@@ -76,6 +76,8 @@ class ReportMeta:
     generated_at: datetime
     generated_by: str
     time_zone: ZoneInfo | None = None
+    #: The audit log's head (N:HASH) when the data was read: `audit verify --head` checks it.
+    audit_head: str | None = None
 
 
 class _Ticker:
@@ -238,6 +240,8 @@ def _write_summary(ws: Worksheet, result: ReconcileResult, meta: ReportMeta, tz:
     line(label(msg("summary.generated_at", "Сформировано")),
          (meta.generated_at.astimezone(tz).replace(tzinfo=None), MOMENT_FORMAT))
     line(label(msg("summary.generated_by", "Сформировал")), meta.generated_by)
+    line(label(msg("workbook.audit_head", "Журнал аудита на момент сверки (audit verify --head)")),
+         meta.audit_head or label(msg("workbook.audit_empty", "пуст")))
     line(label(msg("summary.currency", "Валюта сверки")), result.currency)
     row += 1
     line(label(msg("summary.orders", "Заказов в периоде")), result.orders)

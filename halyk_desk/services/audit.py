@@ -4,7 +4,11 @@ An entry's hash is sha256 over its predecessor's hash and the canonical JSON of 
 (time, operator, action, subject, profile, details). Changing an entry changes its hash; removing
 or moving one breaks the link of the entry after it. `verify` walks the chain and names the first
 entry that was altered, removed or reordered. Removing the newest entries leaves a shorter chain
-that still holds together: `verify` reports the last entry it saw so a person can compare.
+that still holds together, and so does an edit followed by recomputing every hash after it:
+what catches both is an anchor kept outside the database — the head (`N:HASH`, the newest
+entry's number and hash) printed by `audit head` and carried by every reconciliation workbook and
+`reconcile --json`. `verify(session, anchor)` then proves that entry N is still there with that
+hash, so the history up to it is unchanged and present.
 
 Entries are written in the caller's transaction (what happened and its record commit together).
 Appends are serialised: SQLite writers take the write lock at BEGIN, PostgreSQL takes an
@@ -16,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +28,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import as_utc, utc_now
+from halyk_desk.messages import msg
 from halyk_desk.store.journal_models import AuditEntry
 
 if TYPE_CHECKING:
@@ -74,6 +79,35 @@ class VerifyResult:
     #: The entry the problem is named by.
     seq: int | None = None
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Head:
+    """An entry's number and hash: an anchor of the history up to it."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        seq, _, digest = (text or "").strip().partition(":")
+        digest = digest.lower()
+        if not (seq.isdigit() and int(seq) > 0 and len(digest) == 64
+                and all(c in "0123456789abcdef" for c in digest)):
+            raise ValueError(str(msg(
+                "audit.bad_head", "«{text}» — не отметка журнала: напишите её так, как печатает "
+                "`audit head`: номер записи, двоеточие и хеш из 64 знаков.", text=text)))
+        return cls(int(seq), digest)
+
+
+def head(session: Session) -> Head | None:
+    """The newest entry's number and hash; None for an empty log."""
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return None if last is None else Head(last[0], last[1])
 
 
 def canonical_json(value: Any) -> str:
@@ -210,7 +244,30 @@ def _holder_of(session: Session, digest: str) -> int | None:
     return session.scalar(select(AuditEntry.seq).where(AuditEntry.hash == digest))
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, anchor: Head | None = None) -> VerifyResult:
+    """Walk the chain oldest first; stop at the first entry that does not fit. With `anchor`,
+    also prove that its entry is still there with its hash (catches the newest entries cut
+    off, and an entry rewritten with every hash after it recomputed)."""
+    result = _walk(session)
+    if not result.ok or anchor is None:
+        return result
+    found = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == anchor.seq))
+    if found is None:
+        return replace(result, ok=False, kind="truncated", seq=anchor.seq, message=str(msg(
+            "audit.head_gone", "Записи №{seq} из отметки {head} больше нет: журнал теперь "
+            "кончается на {newest}, значит записи удалены.", seq=anchor.seq, head=str(anchor),
+            newest=f"№{result.last_seq}" if result.last_seq else "0")))
+    if found != anchor.hash:
+        return replace(result, ok=False, kind="rewritten", seq=anchor.seq, message=str(msg(
+            "audit.head_rewritten", "У записи №{seq} уже не тот хеш, что в отметке {head}: "
+            "история до неё переписана (и хеши пересчитаны).", seq=anchor.seq,
+            head=str(anchor))))
+    return replace(result, message=result.message + " " + str(msg(
+        "audit.head_matches", "Запись №{seq} совпадает с отметкой: история до неё цела и на "
+        "месте.", seq=anchor.seq)))
+
+
+def _walk(session: Session) -> VerifyResult:
     """Walk the chain oldest first; stop at the first entry that does not fit."""
     expected_prev, prev_seq = GENESIS, 0
     checked, last_at = 0, None
@@ -286,6 +343,11 @@ def filter_values(ctx: AppContext) -> tuple[list[str], list[str]]:
         return distinct_values(session)
 
 
-def verify_log(ctx: AppContext) -> VerifyResult:
+def verify_log(ctx: AppContext, anchor: Head | None = None) -> VerifyResult:
     with ctx.store.session(readonly=True) as session:
-        return verify(session)
+        return verify(session, anchor)
+
+
+def log_head(ctx: AppContext) -> Head | None:
+    with ctx.store.session(readonly=True) as session:
+        return head(session)

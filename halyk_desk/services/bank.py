@@ -28,7 +28,7 @@ from halyk_desk.sandbox import (
 )
 from halyk_desk.sandbox.demo import seed_demo, write_bitrix_csv
 from halyk_desk.sandbox.invoices import DEFAULT_CARD
-from halyk_desk.secrets import SecretStore, cabinet_entry
+from halyk_desk.secrets import SecretStore, cabinet_entry, secret_binding
 from halyk_desk.store import repository
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def load_sandbox_bank(ctx: AppContext) -> SandboxBank:
 
 def _profile_for(ctx: AppContext) -> EpayProfile:
     profile = ctx.profile
-    secret = SecretStore(ctx.paths.config_dir).get(profile.name)
+    secret = SecretStore(ctx.paths.config_dir).get(
+        profile.name, bound_to=secret_binding(profile.oauth_url, profile.client_id))
     if not (profile.oauth_url and profile.api_url and profile.client_id and profile.terminal_id):
         raise BankSetupError(
             f"Profile {profile.name!r} lacks the bank's addresses or ids: set them with "
@@ -87,10 +88,11 @@ def _profile_for(ctx: AppContext) -> EpayProfile:
             "--client-id ID --terminal UUID --secret-stdin`."
         )
     if not secret:
-        raise BankSetupError(
-            f"No client secret is stored for profile {profile.name!r}: add it with "
-            f"`halyk-desk profile add {profile.name} ... --secret-stdin`."
-        )
+        raise BankSetupError(str(msg(
+            "bank.no_bound_secret",
+            "Для профиля «{profile}» не сохранён клиентский секрет, выданный для его адреса "
+            "токенов и client id: укажите его командой `halyk-desk profile edit {profile} "
+            "--secret-stdin` (или в окне: Файл → Настройки → Профили).", profile=profile.name)))
     cabinet_password = (
         SecretStore(ctx.paths.config_dir).get(cabinet_entry(profile.name))
         if profile.cabinet_user else None

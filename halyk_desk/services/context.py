@@ -7,18 +7,23 @@
 The context itself (AppContext, Workspace) is defined in services.workspace and re-exported
 here. Where things come from: --home or HALYK_DESK_HOME (folders), --db or HALYK_DESK_DB (database,
 else the settings' database_url, else the SQLite file in the data folder), --profile (else the
-last used, else `sandbox`), --operator (else the operating system's user name).
+last used, else `sandbox`). The operator is proven, never taken on trust (services.signin): the
+OS user, --operator NAME with NAME's password, or on PostgreSQL the database login.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from halyk_desk.logs import default_operator
+from halyk_desk.messages import msg
 from halyk_desk.paths import resolve_paths
 from halyk_desk.secrets import SecretStore
-from halyk_desk.services import profiles
+from halyk_desk.services import profiles, signin
 from halyk_desk.services.settings_service import configured_database
 from halyk_desk.services.workspace import AppContext, Workspace
 from halyk_desk.settings import Settings
@@ -44,17 +49,52 @@ def open_workspace(args: Any) -> Workspace:
     return Workspace(paths, settings, store)
 
 
-def open_context(args: Any) -> AppContext:
-    """Open everything a command needs; raises UnknownProfile for a profile not in the store."""
+def read_stdin_line() -> str | None:
+    """One line of standard input (several --password-stdin options share it, line by line)."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    return line or None
+
+
+def password_source(args: Any) -> Callable[[str], str | None]:
+    """Where the password of --operator NAME comes from: standard input with --password-stdin,
+    else a prompt at a terminal, else nowhere (the sign-in is refused)."""
+
+    def password(name: str) -> str | None:
+        if getattr(args, "operator_password_stdin", False):
+            return read_stdin_line()
+        if sys.stdin.isatty():
+            prompt = msg("signin.prompt", "Пароль оператора {name} (не отображается): ",
+                         name=name)
+            return getpass.getpass(str(prompt)) or None
+        return None
+
+    return password
+
+
+def signed_in(args: Any, workspace: Workspace) -> str:
+    """The proven operator for the global options (signin.SignInRefused when nobody is)."""
+    return signin.resolve(workspace.store, _arg(args, "operator"), password_source(args))
+
+
+def open_context(args: Any, *, sign_in: bool = True) -> AppContext:
+    """Open everything a command needs; raises SignInRefused when the operator is not proven
+    (before anything is read) and UnknownProfile for a profile not in the store. The window opens
+    with `sign_in=False` and signs its operator in itself."""
     workspace = open_workspace(args)
     try:
+        if sign_in:
+            operator: str | None = signed_in(args, workspace)
+        else:
+            operator = signin.window_operator(
+                workspace.store, shared_computer=workspace.settings["shared_computer"])
         name = _arg(args, "profile") or workspace.settings["last_profile"]
         profile = profiles.get(workspace.store, name)
     except BaseException:
         workspace.close()
         raise
     return AppContext(workspace.paths, workspace.settings, workspace.store, profile,
-                      _arg(args, "operator") or default_operator())
+                      operator or default_operator(), needs_sign_in=operator is None)
 
 
-__all__ = ["AppContext", "Workspace", "open_context", "open_workspace"]
+__all__ = ["AppContext", "Workspace", "open_context", "open_workspace", "read_stdin_line",
+           "signed_in"]

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import utc_now
-from halyk_desk.paths import AppPaths
+from halyk_desk.paths import AppPaths, private_folder
 from halyk_desk.secrets import SecretSaved
 from halyk_desk.services import audit, profiles, settings_service
 from halyk_desk.services.settings_service import DatabaseCheck, DatabaseCheckError
@@ -200,7 +200,7 @@ def _target(paths: AppPaths, where: Path | None, suffix: str) -> Path:
     folder = where.expanduser().absolute() if where is not None else backups_folder(paths)
     if where is None:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
         except OSError as exc:
             raise BackupError(f"Cannot create the backups folder {folder}: "
                               f"{exc.strerror}.") from exc

@@ -70,13 +70,20 @@ from halyk_desk.epay.errors import (
     TransientError,
 )
 from halyk_desk.messages import Message, MessageError, msg, of_error, verbatim
-from halyk_desk.services import audit
+from halyk_desk.services import audit, operators
 from halyk_desk.services.bank import open_bank
 from halyk_desk.services.links import settle_expired
-from halyk_desk.services.operators import APPROVE, MOVE_MONEY, NotAllowed, require_in
+from halyk_desk.services.operators import (
+    APPROVE,
+    MOVE_MONEY,
+    NotAllowed,
+    operator_info,
+    refusals_audited,
+    require_in,
+)
 from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
 from halyk_desk.store import repository
-from halyk_desk.store.journal_models import UNRESOLVED, MoneyOperation
+from halyk_desk.store.journal_models import UNRESOLVED, MoneyOperation, Operator
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -770,7 +777,8 @@ class _Desk:
             return Outcome(invoice_id, action, amount, result, message, op_id)
 
         try:
-            with self.store.session() as session:
+            with refusals_audited(self.store, self.operator, action), \
+                    self.store.session() as session:
                 require_in(session, self.operator, MOVE_MONEY)
         except NotAllowed as exc:
             return refuse(exc.message)
@@ -880,6 +888,12 @@ def bulk(
     return outcomes
 
 
+def _may_move_money(ctx: AppContext) -> bool:
+    with ctx.store.session(readonly=True) as session:
+        who = session.scalar(select(Operator).where(Operator.name == ctx.operator))
+        return who is not None and operator_info(who).can(MOVE_MONEY)
+
+
 def resolve_unresolved(
     ctx: AppContext, invoice_id: str | None = None, *, client: EpayClient | None = None,
     settle_grace: timedelta | None = None,
@@ -889,6 +903,10 @@ def resolve_unresolved(
     left alone. Does not contact the bank when nothing is unresolved."""
     if invoice_id is not None:
         invoice_id = normalize_invoice_id(invoice_id)
+    if ctx.store.dialect == "postgresql" and not _may_move_money(ctx):
+        # On a team database only a manager's login may change money operations (the database
+        # refuses anyone else): the next manager's run settles them.
+        return []
     with ctx.store.session(readonly=True) as session:
         waiting = [op for op in _select(session, ctx.profile.name, invoice_id=invoice_id,
                                         statuses=UNRESOLVED) if op.status != "pending_approval"]
@@ -952,17 +970,20 @@ def approve(
     def refuse(message: Message) -> Outcome:
         return Outcome(op.invoice_id, op.action, op.amount, "not_allowed", message, op.id)
 
+    try:
+        operators.require_of(ctx.store, ctx.operator, APPROVE)  # a refusal is audited
+    except NotAllowed as exc:
+        return refuse(exc.message)
     with ctx.store.session() as session:
-        try:
-            actor = require_in(session, ctx.operator, APPROVE)
-        except NotAllowed as exc:
-            return refuse(exc.message)
+        actor = require_in(session, ctx.operator, APPROVE)
         if op.status != "pending_approval":
             return refuse(not_waiting(op))
         if actor.name == op.operator:
-            return refuse(msg("operations.approve_own", "Операцию №{id} запросил {operator}: "
-                              "одобрить её должен другой менеджер.", id=op.id,
-                              operator=op.operator))
+            own = msg("operations.approve_own", "Операцию №{id} запросил {operator}: одобрить её "
+                      "должен другой менеджер.", id=op.id, operator=op.operator)
+            audit.append(session, operator=actor.name, action="refused",
+                         subject=f"{op.action}.approve", details={"why": own.dump_dict()})
+            return refuse(own)
         now = utc_now()
         moved = session.execute(
             update(MoneyOperation)
@@ -991,7 +1012,8 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
     op = get_operation(ctx, operation_id)
     if op is None:
         raise NoSuchOperation(operation_id, ctx.profile.name)
-    with ctx.store.session() as session:
+    with refusals_audited(ctx.store, ctx.operator, f"{op.action}.reject"), \
+            ctx.store.session() as session:
         actor = require_in(session, ctx.operator, APPROVE)
         if op.status != "pending_approval":
             raise NotAllowed(not_waiting(op))

@@ -5,13 +5,17 @@ Roles, each including the one before:
   manager    — also confirm, cancel and refund, and approve another manager's large refund;
   admin      — also settings and operators.
 
-Who acts is `ctx.operator` (the OS user unless --operator NAME). On a fresh store, with no
-operators at all, the first person to act becomes an admin, so a new installation can be set up
-without a chicken-and-egg step; from then on only registered, active operators may act.
+Who acts is `ctx.operator`, proven before the context was made (halyk_desk.services.signin: the
+OS user, another operator with their password, or the database login on PostgreSQL). On a fresh
+store, with no operators at all, the first to act becomes an admin, so a new installation can be
+set up without a chicken-and-egg step; from then on only registered, active operators may act.
+Every refusal lands in the audit log (`refusals_audited`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,11 +26,12 @@ from sqlalchemy.orm import Session
 from halyk_desk.domain import utc_now
 from halyk_desk.domain.text import check_text
 from halyk_desk.messages import Message, MessageError, msg
-from halyk_desk.services import audit
+from halyk_desk.services import audit, passwords
 from halyk_desk.store.journal_models import ROLES, Operator
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
+    from halyk_desk.store import Store
 
 READ, RECONCILE, EXPORT = "read", "reconcile", "export"
 MOVE_MONEY, APPROVE = "move_money", "approve"
@@ -84,7 +89,7 @@ class OperatorInfo:
         return self.active and permission in ROLE_PERMISSIONS[self.role]
 
 
-def _info(row: Operator) -> OperatorInfo:
+def operator_info(row: Operator) -> OperatorInfo:
     return OperatorInfo(row.name, row.role, row.active, row.created_at, row.created_by)
 
 
@@ -115,7 +120,7 @@ def identify(session: Session, name: str) -> OperatorInfo | None:
     name = _clean_name(name)
     row = session.scalar(select(Operator).where(Operator.name == name))
     if row is not None:
-        return _info(row)
+        return operator_info(row)
     _lock_operators(session)
     if session.scalar(select(func.count()).select_from(Operator)):
         return None
@@ -124,13 +129,37 @@ def identify(session: Session, name: str) -> OperatorInfo | None:
     session.flush()
     audit.append(session, operator=name, action="operator.bootstrap", subject=f"operator:{name}",
                  details={"role": "admin", "why": "first_operator"})
-    return _info(row)
+    return operator_info(row)
+
+
+def record_refusal(store: Store, operator: str, action: str, message: Message) -> None:
+    """A refused action, in the audit log, in a transaction of its own (the refused one was
+    rolled back)."""
+    with store.session() as session:
+        audit.append(session, operator=operator, action="refused", subject=action,
+                     details={"why": message.dump_dict()})
+
+
+@contextmanager
+def refusals_audited(store: Store, operator: str, action: str) -> Iterator[None]:
+    """Record a NotAllowed raised inside, then let it go on. Put it outside the session that
+    raises, so that the refusal is written after that transaction was rolled back."""
+    try:
+        yield
+    except NotAllowed as exc:
+        record_refusal(store, operator, action, exc.message)
+        raise
 
 
 def require(ctx: AppContext, permission: str) -> OperatorInfo:
-    """The current operator, if allowed `permission`; else NotAllowed."""
-    with ctx.store.session() as session:
-        return require_in(session, ctx.operator, permission)
+    """The current operator, if allowed `permission`; else NotAllowed (audited)."""
+    return require_of(ctx.store, ctx.operator, permission)
+
+
+def require_of(store: Store, name: str, permission: str) -> OperatorInfo:
+    """Operator `name`, if allowed `permission`; else NotAllowed (audited)."""
+    with refusals_audited(store, name, permission), store.session() as session:
+        return require_in(session, name, permission)
 
 
 def require_in(session: Session, name: str, permission: str) -> OperatorInfo:
@@ -160,10 +189,14 @@ def current(ctx: AppContext) -> OperatorInfo | None:
         return identify(session, ctx.operator)
 
 
-def add_operator(ctx: AppContext, name: str, role: str) -> OperatorInfo:
-    """Register `name` with `role`, or change the role of (and re-enable) an existing operator."""
+def add_operator(ctx: AppContext, name: str, role: str,
+                 password: str | None = None) -> OperatorInfo:
+    """Register `name` with `role`, or change the role of (and re-enable) an existing operator;
+    `password`, when given, becomes theirs (kept only as a slow salted hash)."""
     name, role = _clean_name(name), _check_role(role)
-    with ctx.store.session() as session:
+    hashed = passwords.hash_password(password) if password is not None else None
+    with refusals_audited(ctx.store, ctx.operator, "operator.add"), \
+            ctx.store.session() as session:
         actor = require_in(session, ctx.operator, OPERATORS)
         row = session.scalar(select(Operator).where(Operator.name == name))
         if row is None:
@@ -173,20 +206,24 @@ def add_operator(ctx: AppContext, name: str, role: str) -> OperatorInfo:
             action, details = "operator.add", {"role": role}
         else:
             if row.role == "admin" and role != "admin":
-                _keep_an_admin(session, name)
+                keep_an_admin(session, name)
             details = {"old_role": row.role, "role": role, "was_active": row.active}
             row.role, row.active = role, True
             action = "operator.change"
+        if hashed is not None:
+            row.password_hash, row.failed_signins, row.signin_wait_until = hashed, 0, None
+            details["password_set"] = True
         session.flush()
         audit.append(session, operator=actor.name, action=action, subject=f"operator:{name}",
                      details=details)
-        return _info(row)
+        return operator_info(row)
 
 
 def disable_operator(ctx: AppContext, name: str) -> OperatorInfo:
     """Take away every right of `name` (the record and its history stay)."""
     name = _clean_name(name)
-    with ctx.store.session() as session:
+    with refusals_audited(ctx.store, ctx.operator, "operator.disable"), \
+            ctx.store.session() as session:
         actor = require_in(session, ctx.operator, OPERATORS)
         row = session.scalar(select(Operator).where(Operator.name == name))
         if row is None:
@@ -194,15 +231,15 @@ def disable_operator(ctx: AppContext, name: str) -> OperatorInfo:
                                     "операторов — в настройках или `halyk-desk operator list`.",
                                     name=name))
         if row.role == "admin":
-            _keep_an_admin(session, name)
+            keep_an_admin(session, name)
         row.active = False
         session.flush()
         audit.append(session, operator=actor.name, action="operator.disable",
                      subject=f"operator:{name}", details={"role": row.role})
-        return _info(row)
+        return operator_info(row)
 
 
-def _keep_an_admin(session: Session, leaving: str) -> None:
+def keep_an_admin(session: Session, leaving: str) -> None:
     others = session.scalar(
         select(func.count()).select_from(Operator)
         .where(Operator.role == "admin", Operator.active, Operator.name != leaving)
@@ -216,4 +253,4 @@ def _keep_an_admin(session: Session, leaving: str) -> None:
 
 def list_operators(ctx: AppContext) -> list[OperatorInfo]:
     with ctx.store.session(readonly=True) as session:
-        return [_info(r) for r in session.scalars(select(Operator).order_by(Operator.name))]
+        return [operator_info(r) for r in session.scalars(select(Operator).order_by(Operator.name))]

@@ -8,14 +8,17 @@ Built in: `sandbox` (the default: the sandbox bank in this process, demo data, n
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import ProgrammingError
+
 from halyk_desk.messages import msg
-from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry
+from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry, secret_binding
 from halyk_desk.services.bank import open_bank
 from halyk_desk.store import Store, repository
 from halyk_desk.store.records import ProfileRecord
@@ -54,7 +57,8 @@ def ensure_builtin(store: Store) -> None:
     stale = [record for name, record in BUILTIN.items()
              if name in have and _addresses(have[name]) != _addresses(record)]
     if missing or stale:
-        with store.session() as session:
+        # A team login that may not change profiles leaves them to the admin (team.grant).
+        with contextlib.suppress(ProgrammingError), store.session() as session:
             for record in missing:
                 repository.ensure_profile(session, record)
             for record in stale:
@@ -131,33 +135,15 @@ def custom_profile(
     )
 
 
-def save_custom(store: Store, secrets: SecretStore, record: ProfileRecord,
-                secret: str, cabinet_password: str | None = None) -> SecretSaved:
-    """Store the profile (replacing one of that name) and its secret. The secret is saved first:
-    a profile is never left in the store without one."""
-    if not secret.strip():
-        raise ProfileError(f"Profile {record.name!r}: the client secret is empty.")
-    check_cabinet_login(secrets, record, cabinet_password)
-    saved = secrets.set(record.name, secret.strip())
-    save_cabinet_password(secrets, record, cabinet_password)
-    with store.session() as session:
-        repository.save_profile(session, record)
-    return saved
+def binding(record: ProfileRecord) -> str:
+    """What the profile's client secret belongs to: its token address and client id."""
+    return secret_binding(record.oauth_url, record.client_id)
 
 
-def edit_custom(store: Store, secrets: SecretStore, record: ProfileRecord,
-                secret: str | None, cabinet_password: str | None) -> SecretSaved | None:
-    """Change a stored custom profile; a secret or cabinet password None keeps the stored one."""
-    if not secret and secrets.get(record.name) is None:
-        raise ProfileError(str(msg(
-            "profile.no_secret_stored", "Для профиля «{profile}» не сохранён секрет клиента: "
-            "дайте его с --secret-stdin.", profile=record.name)))
-    check_cabinet_login(secrets, record, cabinet_password)
-    saved = secrets.set(record.name, secret.strip()) if secret else None
-    cabinet = save_cabinet_password(secrets, record, cabinet_password)
-    with store.session() as session:
-        repository.save_profile(session, record)
-    return saved or cabinet
+def stored_secret(secrets: SecretStore, record: ProfileRecord) -> str | None:
+    """The profile's client secret, if it was stored for the profile's token address and client
+    id as they are now (else it is dropped: never sent to an address it was not given for)."""
+    return secrets.get(record.name, bound_to=binding(record))
 
 
 def check_cabinet_login(secrets: SecretStore, record: ProfileRecord,
@@ -214,7 +200,10 @@ def get(store: Store, name: str) -> ProfileRecord:
 def secret_location(secrets: SecretStore, record: ProfileRecord) -> str:
     if record.kind == SANDBOX.kind:
         return "not needed (sandbox)"
-    return secrets.location(record.name) or "MISSING: add it with `halyk-desk profile add`"
+    if stored_secret(secrets, record) is None:
+        return str(msg("profile.secret_missing", "НЕТ: укажите его командой `halyk-desk profile "
+                       "edit {profile} --secret-stdin`", profile=record.name))
+    return secrets.location(record.name) or "MISSING"
 
 
 def test_connection(ctx: AppContext, record: ProfileRecord, *, timeout: float = 10.0) -> str:

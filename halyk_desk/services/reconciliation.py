@@ -138,6 +138,8 @@ class Reconciliation:
     journal: tuple[OperationLine, ...]
     unread_orders: int
     run_id: int | None = None
+    #: The audit log's head (N:HASH) when the run read its data; None for an empty log.
+    audit_head: str | None = None
 
     @property
     def open_discrepancies(self) -> list[Discrepancy]:
@@ -180,6 +182,7 @@ class Reconciliation:
             "discrepancies_resolved": len(r.discrepancies) - self.open_count,
             "unread_orders": self.unread_orders,
             "operations_list": self.operations_list.to_json(),
+            "audit_head": self.audit_head,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -566,6 +569,9 @@ def run_reconciliation(
         tick(0, 0)
         inputs = read_inputs(session, pid, start, end, tick)
         marks = _marks(session, pid)
+        # The audit log as it stood: the workbook and --json carry it, so that a later
+        # `audit verify --head` proves the log since then kept every entry unchanged.
+        head = audit.head(session)
     bank_ops: list[BankOperation] = []
     listing = OperationsList(LIST_OFF)
     if use_operations_list:
@@ -598,7 +604,7 @@ def run_reconciliation(
     recon = Reconciliation(
         result=result, profile=profile, terminal=ctx.profile.terminal_id or "",
         operator=operator, at=settings.now, operations_list=listing, journal=tuple(journal),
-        unread_orders=inputs.unread,
+        unread_orders=inputs.unread, audit_head=None if head is None else str(head),
     )
     if not record:
         return recon
@@ -662,7 +668,7 @@ def export_workbook(
     """
     operators.require(ctx, operators.EXPORT)
     meta = ReportMeta(profile=recon.profile, terminal=recon.terminal, generated_at=utc_now(),
-                      generated_by=ctx.operator)
+                      generated_by=ctx.operator, audit_head=recon.audit_head)
 
     def tick(done: int, total: int) -> None:
         if progress is not None:

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from halyk_desk.epay import EpayClient, EpayProfile, errors
+from halyk_desk.messages import msg
 from halyk_desk.paths import AppPaths
 from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry
 from halyk_desk.services import audit, operators, profiles
@@ -89,7 +90,8 @@ def save_settings(ctx: AppContext, values: dict[str, Any]) -> list[SettingChange
     if not found:
         return []
     settings = ctx.settings
-    with ctx.store.session() as session:
+    with operators.refusals_audited(ctx.store, ctx.operator, "setting.change"), \
+            ctx.store.session() as session:
         if needs_admin(found):
             operators.require_in(session, ctx.operator, operators.SETTINGS)
         for change in found:
@@ -131,40 +133,65 @@ def list_profiles(ctx: AppContext) -> list[ProfileInfo]:
         elif record.name in profiles.BUILTIN:
             where = "published"
         else:
-            where = secrets.location(record.name)
+            bound = profiles.stored_secret(secrets, record) is not None
+            where = secrets.location(record.name) if bound else None
         cabinet = secrets.location(cabinet_entry(record.name)) if record.cabinet_user else None
         found.append(ProfileInfo(record, where, cabinet))
     return found
 
 
+def _fields(record: ProfileRecord | None) -> dict[str, str | None] | None:
+    if record is None:
+        return None
+    return {"oauth_url": record.oauth_url, "api_url": record.api_url,
+            "client_id": record.client_id, "terminal_id": record.terminal_id,
+            "cabinet_user": record.cabinet_user, "shop_id": record.shop_id,
+            "callback_url": record.callback_url}
+
+
 def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None,
                  cabinet_password: str | None = None) -> SecretSaved | None:
-    """Add or change a custom profile; `secret` None keeps the one stored (there must be one),
-    and so does `cabinet_password` None for a profile with a cabinet user. Returns where a new
-    secret went (its `warning` set when that is the fallback file). ProfileError (with what to
-    type) when a field is not right."""
+    """Add or change a custom profile; admins only, audited with the old and the new values
+    (never a secret). `secret` None keeps the stored one — unless the token address or the
+    client id changed: a client secret belongs to them, so it is then dropped, and the program
+    asks for it before the profile's next request. A new profile needs its secret;
+    `cabinet_password` None keeps the stored one for a profile with a cabinet user. Returns where
+    a new secret went (its `warning` set when that is the fallback file). ProfileError (with what
+    to type) when a field is not right."""
     checked = profiles.custom_profile(
         record.name, oauth_url=record.oauth_url or "", api_url=record.api_url or "",
         client_id=record.client_id or "", terminal_id=record.terminal_id or "",
         cabinet_user=record.cabinet_user,
         shop_id=record.shop_id, callback_url=record.callback_url)
     secret = (secret or "").strip() or None
-    with ctx.store.session() as session:
+    with operators.refusals_audited(ctx.store, ctx.operator, "profile.save"), \
+            ctx.store.session() as session:
         operators.require_in(session, ctx.operator, operators.SETTINGS)
-        if secret is None and ctx.secrets.get(checked.name) is None:
-            raise profiles.ProfileError(f"Profile {checked.name!r}: the client secret is empty.")
+        old = repository.get_profile(session, checked.name)
+        if old is not None and old.kind != "custom":
+            raise profiles.ProfileError(str(msg(
+                "profile.builtin_fixed", "«{profile}» — встроенный профиль, его не меняют; "
+                "добавьте свой командой `halyk-desk profile add`.", profile=checked.name)))
+        if secret is None and old is None:
+            raise profiles.ProfileError(str(msg(
+                "profile.no_secret_stored", "Для профиля «{profile}» не сохранён секрет клиента: "
+                "дайте его с --secret-stdin.", profile=checked.name)))
         profiles.check_cabinet_login(ctx.secrets, checked, cabinet_password)
-        # The secrets first: a profile is never left in the store without them.
-        saved = ctx.secrets.set(checked.name, secret) if secret else None
+        rebound = old is not None and profiles.binding(old) != profiles.binding(checked)
+        dropped = rebound and secret is None and ctx.secrets.get(checked.name) is not None
+        # The secrets first: a new profile is never left in the store without them.
+        if secret:
+            saved = ctx.secrets.set(checked.name, secret, bound_to=profiles.binding(checked))
+        else:
+            saved = None
+            if rebound:
+                ctx.secrets.delete(checked.name)
         cabinet = profiles.save_cabinet_password(ctx.secrets, checked, cabinet_password)
         repository.save_profile(session, checked)
         audit.append(session, operator=ctx.operator, action="profile.save",
                      subject=f"profile:{checked.name}",
-                     details={"oauth_url": checked.oauth_url, "api_url": checked.api_url,
-                              "client_id": checked.client_id, "terminal_id": checked.terminal_id,
-                              "cabinet_user": checked.cabinet_user,
-                              "shop_id": checked.shop_id, "callback_url": checked.callback_url,
-                              "secret_changed": saved is not None,
+                     details={"old": _fields(old), "new": _fields(checked),
+                              "secret_changed": saved is not None, "secret_dropped": dropped,
                               "cabinet_password_changed": cabinet is not None})
     return saved or cabinet
 
@@ -173,7 +200,8 @@ def save_link_fields(ctx: AppContext, name: str, shop_id: str | None,
                      callback_url: str | None) -> ProfileRecord:
     """Set a profile's payment-link fields (any profile, built-in ones too); admins only."""
     shop, callback = profiles.link_fields(name, shop_id, callback_url)
-    with ctx.store.session() as session:
+    with operators.refusals_audited(ctx.store, ctx.operator, "profile.links"), \
+            ctx.store.session() as session:
         operators.require_in(session, ctx.operator, operators.SETTINGS)
         record = repository.get_profile(session, name)
         if record is None:
@@ -184,6 +212,29 @@ def save_link_fields(ctx: AppContext, name: str, shop_id: str | None,
                      subject=f"profile:{name}",
                      details={"shop_id": shop, "callback_url": callback})
     return updated
+def remove_profile(ctx: AppContext, name: str) -> None:
+    """Remove a custom profile that has no orders, and its secrets; admins only, audited.
+    A profile with history is kept (ProfileError says so): its orders and operations need it."""
+    with operators.refusals_audited(ctx.store, ctx.operator, "profile.remove"), \
+            ctx.store.session() as session:
+        operators.require_in(session, ctx.operator, operators.SETTINGS)
+        old = repository.get_profile(session, name)
+        if old is None:
+            raise repository.UnknownProfile(name)
+        if old.kind != "custom":
+            raise profiles.ProfileError(str(msg(
+                "profile.builtin_kept", "«{profile}» — встроенный профиль, его не удаляют.",
+                profile=name)))
+        if repository.profile_in_use(session, name):
+            raise profiles.ProfileError(str(msg(
+                "profile.has_history", "У профиля «{profile}» есть заказы или операции: он "
+                "остаётся ради их истории. Перестаньте его использовать: `halyk-desk profile "
+                "use ДРУГОЙ`.", profile=name)))
+        repository.delete_profile(session, name)
+        audit.append(session, operator=ctx.operator, action="profile.remove",
+                     subject=f"profile:{name}", details={"old": _fields(old)})
+    ctx.secrets.delete(name)
+    ctx.secrets.delete(cabinet_entry(name))
 
 
 @dataclass(frozen=True)

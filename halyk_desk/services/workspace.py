@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Self
 
 from halyk_desk.paths import AppPaths
-from halyk_desk.secrets import SecretStore
+from halyk_desk.secrets import SecretStore, secret_binding
 from halyk_desk.settings import Settings
 from halyk_desk.store import Store
 from halyk_desk.store.records import ProfileRecord
@@ -44,11 +44,16 @@ class AppContext(Workspace):
     profile: ProfileRecord
     #: Who is acting: every money operation and audit entry names them.
     operator: str
+    #: The window must ask who is working before it shows anything (services.signin); the
+    #: operator is then set by its sign-in dialog.
+    needs_sign_in: bool = False
 
     def as_(self, operator: str) -> AppContext:
         """The same context acting as another operator (same store: close only the original)."""
         return replace(self, operator=operator)
 
     def secret(self) -> str | None:
-        """The profile's client secret, None when none is stored."""
-        return self.secrets.get(self.profile.name)
+        """The profile's client secret, None when none is stored for the profile's token
+        address and client id as they are now (services.profiles.stored_secret)."""
+        return self.secrets.get(self.profile.name, bound_to=secret_binding(
+            self.profile.oauth_url, self.profile.client_id))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from halyk_desk.domain.text import TextError
-from halyk_desk.paths import AppPaths
+from halyk_desk.paths import AppPaths, private_file, private_folder
 from halyk_desk.store import migrate
 from halyk_desk.store.engine import WRITE_OPTION, create_store_engine, normalize_url
 
@@ -43,7 +43,8 @@ class Store:
         if resolved.get_backend_name() == "sqlite":
             if not resolved.database or resolved.database == ":memory:":
                 raise ValueError("The store needs a SQLite file, not an in-memory database.")
-            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+            private_folder(Path(resolved.database).parent)
+            private_file(Path(resolved.database))
         try:
             backup = migrate.upgrade(resolved)
         except OperationalError as exc:  # not reached: down, wrong address, refused login

@@ -56,6 +56,11 @@ class Operator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(64))
+    #: scrypt hash (halyk_desk.services.passwords); None: may act only as their own OS login.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    #: Wrong passwords in a row, and when the next try will be heard (sign-in slow-down).
+    failed_signins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    signin_wait_until: Mapped[datetime | None]
 
 
 class MoneyOperation(Base):

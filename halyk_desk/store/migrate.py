@@ -37,6 +37,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 
+from halyk_desk.paths import private_file
 from halyk_desk.store.engine import WRITE_OPTION, create_store_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -86,6 +87,7 @@ def backup_sqlite(database: Path, revision: str) -> Path:
         counter += 1
         target = database.with_name(f"{database.name}.backup-{stamp}-{counter}-rev{revision}")
     source = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    private_file(target)
     destination = sqlite3.connect(target)
     try:
         source.backup(destination)

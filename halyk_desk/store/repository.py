@@ -16,7 +16,7 @@ from itertools import islice
 from math import isqrt
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, union, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -32,7 +32,7 @@ from halyk_desk.domain import (
 from halyk_desk.domain.links import PAID_STATES, LinkState
 from halyk_desk.domain.timeutil import as_utc
 from halyk_desk.store.link_models import PaymentLink
-from halyk_desk.store.models import Order, Payment, Profile, StatusChange, SyncRun
+from halyk_desk.store.models import Base, Order, Payment, Profile, StatusChange, SyncRun
 from halyk_desk.store.records import (
     HoldRow,
     OrderRecord,
@@ -144,6 +144,20 @@ def ensure_profile(session: Session, record: ProfileRecord) -> None:
 def get_profile(session: Session, name: str) -> ProfileRecord | None:
     row = session.scalar(select(Profile).where(Profile.name == name))
     return None if row is None else _profile_record(row)
+
+
+def profile_in_use(session: Session, name: str) -> bool:
+    """Whether anything in the store belongs to the profile (orders, payments, operations...)."""
+    pid = profile_id(session, name)
+    for table in Base.metadata.sorted_tables:
+        if "profile_id" in table.c and session.scalar(
+                select(table.c.profile_id).where(table.c.profile_id == pid).limit(1)) is not None:
+            return True
+    return False
+
+
+def delete_profile(session: Session, name: str) -> None:
+    session.execute(delete(Profile).where(Profile.name == name))
 
 
 def list_profiles(session: Session) -> list[ProfileRecord]:

@@ -65,7 +65,7 @@ def build_window(args: Any, notifier: Notifier) -> MainWindow | None:
     def open_data() -> Any:
         from halyk_desk.services.context import open_context
 
-        return open_context(args)
+        return open_context(args, sign_in=False)  # the window signs in itself
 
     window = MainWindow(notifier=notifier)
     window.settings_file = settings.path if settings["database_url"] else None

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWi
 
 from halyk_desk.ui import menus
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
+from halyk_desk.ui.sign_in import WindowSignIn
 
 if TYPE_CHECKING:
     from halyk_desk.ui.sync_panel import SyncFunc
@@ -147,6 +148,8 @@ class MainWindow(QMainWindow):
         self.addAction(self.sync_action)
         #: Menus and shortcuts; what needs the data waits for `ready` (issue 6).
         self.menus = menus.install(self)
+        #: Who is working: the sign-in dialog, switching operator, the idle lock (issue 9).
+        self.sign_in = WindowSignIn(self)
         self.resize(1400, 820)
         if ctx is not None:
             self.attach(ctx)
@@ -185,13 +188,20 @@ class MainWindow(QMainWindow):
                 self._open_failed(error)
                 return
             self._owns_context = True
-            # The sandbox's demo data (made on the first start) are prepared on a worker while
-            # the tabs are being built, rather than after.
-            self._prepare_demo(ctx)
-            self.attach(ctx)
-            self.start()
+            if getattr(ctx, "needs_sign_in", False):
+                # Nothing is shown until someone proves who they are (ui/sign_in.py).
+                self.sign_in.ask_first(ctx, lambda: self._show(ctx))
+                return
+            self._show(ctx)
 
         tasks.run_task(job, done, owner=self)
+
+    def _show(self, ctx: Any) -> None:
+        # The sandbox's demo data (made on the first start) are prepared on a worker while
+        # the tabs are being built, rather than after.
+        self._prepare_demo(ctx)
+        self.attach(ctx)
+        self.start()
 
     def _open_failed(self, error: BaseException, *, closing: bool = False) -> None:
         from halyk_desk.ui.signals import emit
@@ -245,9 +255,12 @@ class MainWindow(QMainWindow):
         self.sandbox_badge.setVisible(sandbox)
         self.profile_label = QLabel(self.tr("Профиль: {name}").format(name=ctx.profile.name), self)
         self.profile_label.setObjectName("profileLabel")
+        self.operator_label = QLabel(self.tr("Оператор: {name}").format(name=ctx.operator), self)
+        self.operator_label.setObjectName("operatorLabel")
         self.sync_panel = SyncPanel(ctx, self.notifier, self, sync=self._sync)
         bar.insertWidget(0, self.sandbox_badge)
         bar.insertWidget(1, self.profile_label)
+        bar.insertWidget(2, self.operator_label)
         bar.addPermanentWidget(self.sync_panel)
 
         self.sync_action.triggered.connect(self.sync_panel.start_sync)
@@ -267,6 +280,7 @@ class MainWindow(QMainWindow):
         #: «Выставить счёт…» and Ctrl+N (issue 12).
         self.payment_links = payment_links.install(self)
         self.layout_state = layout_state.install(self)
+        self.sign_in.attached()
         self.menus.attached()
         emit(self.ready)
 
@@ -311,6 +325,10 @@ class MainWindow(QMainWindow):
             self.show_message(self.tr("Демо-данные песочницы загружены."))
         else:
             self.show_message("")
+        self._load()
+
+    def reload(self) -> None:
+        """Read everything again (another operator: what they may do differs)."""
         self._load()
 
     def _load(self) -> None:

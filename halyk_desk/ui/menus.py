@@ -1,7 +1,7 @@
 """The menu bar and the window-wide shortcuts.
 
     Файл:    Синхронизировать (F5), Импорт заказов… (Ctrl+I), Экспорт… (Ctrl+E),
-             Настройки… (Ctrl+,), Выход (Ctrl+Q)
+             Настройки… (Ctrl+,), Сменить оператора…, Выход (Ctrl+Q)
     Правка:  Найти платёж (Ctrl+F)
     Справка: Сохранить отчёт для поддержки…, О программе
 
@@ -50,6 +50,9 @@ class WindowMenus(QObject):
         file_menu.addSeparator()
         self.settings_action = self._action(self.tr("&Настройки…"), "Ctrl+,", self.open_settings)
         file_menu.addAction(self.settings_action)
+        self.switch_operator_action = self._action(self.tr("Сменить &оператора…"), "",
+                                                   lambda: window.sign_in.switch_operator())
+        file_menu.addAction(self.switch_operator_action)
         file_menu.addSeparator()
         self.quit_action = self._action(self.tr("В&ыход"), "Ctrl+Q", window.close)
         file_menu.addAction(self.quit_action)
@@ -68,6 +71,7 @@ class WindowMenus(QObject):
         help_menu.addAction(self.about_action)
 
         self._needs_data = (self.import_action, self.export_action, self.settings_action,
+                            self.switch_operator_action,
                             self.find_action, self.about_action, self.support_action)
         for action in self._needs_data:
             action.setEnabled(False)

@@ -36,13 +36,15 @@ from halyk_desk.ui.settings_pages import (
     PageError,
     ReasonsPage,
     RefundsPage,
+    SignInPage,
 )
 from halyk_desk.ui.settings_profiles import ProfilesPage, fallback_text
 from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 #: Settings that take effect only when the program starts again.
-ON_RESTART = frozenset({"language", "database_url", "last_profile"})
+ON_RESTART = frozenset({"language", "database_url", "last_profile", "shared_computer",
+                        "idle_lock_minutes"})
 
 
 class SettingsDialog(QDialog):
@@ -64,11 +66,12 @@ class SettingsDialog(QDialog):
         self.reasons_page = ReasonsPage(settings, self)
         self.refunds_page = RefundsPage(settings, self)
         self.operators_page = OperatorsPage(ctx, self)
+        self.sign_in_page = SignInPage(settings, self)
         self.database_page = DatabasePage(ctx, self)
         self.language_page = LanguagePage(settings, self)
         self.pages: list[Page] = [
             self.profiles_page, self.holds_page, self.reasons_page, self.refunds_page,
-            self.operators_page, self.database_page, self.language_page,
+            self.operators_page, self.sign_in_page, self.database_page, self.language_page,
         ]
 
         self.nav = QListWidget(self)

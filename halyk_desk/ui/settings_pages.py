@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QCompleter,
     QFileDialog,
@@ -308,6 +309,36 @@ class RefundsPage(Page):
         return {"refund_approval_threshold": amount.minor}
 
 
+class SignInPage(Page):
+    """A computer several people share under one OS account: the window asks who is working,
+    and locks after a while without anyone at it (issue 9)."""
+
+    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = self.tr("Вход и блокировка")
+        self.shared_check = QCheckBox(self.tr("Компьютер общий: несколько человек работают под "
+                                              "одной учётной записью системы"), self)
+        self.shared_check.setObjectName("sharedComputer")
+        self.shared_check.setChecked(settings["shared_computer"])
+        self.idle_spin = QSpinBox(self)
+        self.idle_spin.setObjectName("idleLockMinutes")
+        self.idle_spin.setRange(1, 24 * 60)
+        self.idle_spin.setSuffix(self.tr(" мин"))
+        self.idle_spin.setValue(settings["idle_lock_minutes"])
+        form = QFormLayout(self)
+        form.addRow(self.shared_check)
+        form.addRow(self.tr("Блокировать окно без действий через:"), self.idle_spin)
+        form.addRow(note(self.tr(
+            "На общем компьютере окно при запуске спрашивает имя оператора и пароль, а если "
+            "с ним никто не работает дольше этого времени, прячет данные и спрашивает пароль "
+            "снова. Пароли операторов задаёт администратор в командной строке (см. руководство "
+            "администратора). Действует со следующего запуска."), self))
+
+    def values(self) -> dict[str, Any]:
+        return {"shared_computer": self.shared_check.isChecked(),
+                "idle_lock_minutes": self.idle_spin.value()}
+
+
 # --- language ---------------------------------------------------------------------------------
 
 class LanguagePage(Page):
@@ -549,7 +580,8 @@ class OperatorsPage(Page):
         layout.addWidget(note(self.tr(
             "Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет "
             "блокировки и делает возвраты; администратор ещё меняет настройки и операторов. "
-            "Оператор — это имя входа в систему (или параметр --operator)."), self))
+            "Оператор — это имя входа в систему; другим оператором входят с его паролем "
+            "(Файл → Сменить оператора…), который задаёт администратор."), self))
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
         layout.addWidget(self.status)

@@ -616,7 +616,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
         <message>
             <source>Открываю данные…</source>
-            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6).</extracomment>
+            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6). Who is working: the sign-in dialog, switching operator, the idle lock (issue 9).</extracomment>
             <translation>Opening the data…</translation>
         </message>
         <message>
@@ -654,6 +654,10 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <message>
             <source>Профиль: {name}</source>
             <translation>Profile: {name}</translation>
+        </message>
+        <message>
+            <source>Оператор: {name}</source>
+            <translation>Operator: {name}</translation>
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
@@ -717,6 +721,26 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
             <comment>app.unexpected_error</comment>
             <translation>Internal error of the program ({kind}); nothing was done. The details are saved in the journal.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не отметка журнала: напишите её так, как печатает `audit head`: номер записи, двоеточие и хеш из 64 знаков.</source>
+            <comment>audit.bad_head</comment>
+            <translation>«{text}» is not an audit head: write it as `audit head` prints it, the entry's number, a colon and its 64-character hash.</translation>
+        </message>
+        <message>
+            <source>Записи №{seq} из отметки {head} больше нет: журнал теперь кончается на {newest}, значит записи удалены.</source>
+            <comment>audit.head_gone</comment>
+            <translation>Audit entry No. {seq} of the head {head} is gone: the log now ends at {newest}, so entries were removed.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} совпадает с отметкой: история до неё цела и на месте.</source>
+            <comment>audit.head_matches</comment>
+            <translation>Entry No. {seq} matches the head: the history up to it is unchanged and present.</translation>
+        </message>
+        <message>
+            <source>У записи №{seq} уже не тот хеш, что в отметке {head}: история до неё переписана (и хеши пересчитаны).</source>
+            <comment>audit.head_rewritten</comment>
+            <translation>Audit entry No. {seq} no longer has the hash of the head {head}: the history up to it was rewritten (and its hashes recomputed).</translation>
         </message>
         <message>
             <source>сумма</source>
@@ -817,6 +841,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>да</source>
             <comment>audit.value.yes</comment>
             <translation>yes</translation>
+        </message>
+        <message>
+            <source>Для профиля «{profile}» не сохранён клиентский секрет, выданный для его адреса токенов и client id: укажите его командой `halyk-desk profile edit {profile} --secret-stdin` (или в окне: Файл → Настройки → Профили).</source>
+            <comment>bank.no_bound_secret</comment>
+            <translation>No client secret is stored for profile «{profile}» and its token address and client id: give it with `halyk-desk profile edit {profile} --secret-stdin` (or in the window: File → Settings → Profiles).</translation>
         </message>
         <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
@@ -1066,6 +1095,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>{question} [y/N] </translation>
         </message>
         <message>
+            <source>Ещё раз: </source>
+            <comment>cli.ask_again</comment>
+            <translation>Once more: </translation>
+        </message>
+        <message>
             <source>Одобрить и отправить: {action} {amount} по заказу {invoice}, запросил {operator}?</source>
             <comment>cli.ask_approve</comment>
             <translation>Approve and send the {action} of {amount} for order {invoice} asked by {operator}?</translation>
@@ -1086,6 +1120,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Confirm the whole hold for order {invoice} (reason: {reason}) as {operator}?</translation>
         </message>
         <message>
+            <source>Новый пароль (не отображается): </source>
+            <comment>cli.ask_new_password</comment>
+            <translation>New password (not shown): </translation>
+        </message>
+        <message>
             <source>Вернуть {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
             <comment>cli.ask_refund</comment>
             <translation>Refund {amount} for order {invoice} (reason: {reason}) as {operator}?</translation>
@@ -1096,14 +1135,39 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Refund all that remains for order {invoice} (reason: {reason}) as {operator}?</translation>
         </message>
         <message>
+            <source>Журнал аудита пуст.</source>
+            <comment>cli.audit_empty</comment>
+            <translation>The audit log is empty.</translation>
+        </message>
+        <message>
+            <source>напечатать номер и хеш последней записи (N:HASH): сохраните их в другом месте, чтобы потом проверить журнал</source>
+            <comment>cli.audit_head.help</comment>
+            <translation>print the newest entry's number and hash (N:HASH): keep them elsewhere to check the log against later</translation>
+        </message>
+        <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
             <comment>cli.needs_yes</comment>
             <translation>{question} — not asked without a terminal: add --yes.</translation>
         </message>
         <message>
+            <source>новый пароль</source>
+            <comment>cli.new_password</comment>
+            <translation>the new password</translation>
+        </message>
+        <message>
+            <source>прочитать {what} со стандартного ввода (у терминала спросит дважды, не показывая); не короче 8 знаков</source>
+            <comment>cli.new_password_stdin</comment>
+            <translation>read {what} from standard input (asked for twice, unshown, at a terminal); at least 8 characters</translation>
+        </message>
+        <message>
             <source>Одобрения не ждёт ни один возврат.</source>
             <comment>cli.no_approvals</comment>
             <translation>No refunds wait for approval.</translation>
+        </message>
+        <message>
+            <source>На стандартном вводе нет пароля; ничего не изменено.</source>
+            <comment>cli.no_password_on_stdin</comment>
+            <translation>No password on standard input; nothing was changed.</translation>
         </message>
         <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
@@ -1136,6 +1200,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Operator {name} is disabled.</translation>
         </message>
         <message>
+            <source>действовать как оператор NAME, подтвердив его паролем (по умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин базы)</source>
+            <comment>cli.operator_option</comment>
+            <translation>act as operator NAME, proven by their password (default: the OS user; refused on PostgreSQL, where the database login is the operator)</translation>
+        </message>
+        <message>
             <source>Оператор {name} — {role}.</source>
             <comment>cli.operator_role</comment>
             <translation>Operator {name} is {role}.</translation>
@@ -1151,6 +1220,36 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>{result}: {action} {amount} for order {invoice} (operation #{id}).</translation>
         </message>
         <message>
+            <source>Задаёт пароль, которым оператор NAME подтверждает, что это он (--operator NAME). Если дан и общий --password-stdin, первая строка стандартного ввода — пароль действующего оператора, вторая — новый.</source>
+            <comment>cli.passwd.description</comment>
+            <translation>Set the password operator NAME proves themselves with (--operator NAME). With the global --password-stdin as well, the first line of standard input is the acting operator's password and the second the new one.</translation>
+        </message>
+        <message>
+            <source>задать пароль оператора (администратор — любому, каждый — себе)</source>
+            <comment>cli.passwd.help</comment>
+            <translation>set an operator's password (an admin anyone's, anyone their own)</translation>
+        </message>
+        <message>
+            <source>пароль оператора</source>
+            <comment>cli.password_of_operator</comment>
+            <translation>the operator's password</translation>
+        </message>
+        <message>
+            <source>Пароль оператора {name} задан.</source>
+            <comment>cli.password_set</comment>
+            <translation>The password of operator {name} is set.</translation>
+        </message>
+        <message>
+            <source>прочитать пароль --operator из первой строки стандартного ввода (по умолчанию его спросят у терминала)</source>
+            <comment>cli.password_stdin_option</comment>
+            <translation>read the --operator's password from the first line of standard input (default: asked for at a terminal)</translation>
+        </message>
+        <message>
+            <source>Пароли не совпали; ничего не изменено.</source>
+            <comment>cli.passwords_differ</comment>
+            <translation>The two passwords differ; nothing was changed.</translation>
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
             <comment>cli.range_backwards</comment>
             <translation>--from {date_from} is after --to {date_to}: no day is in between.</translation>
@@ -1159,6 +1258,91 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
             <translation>Rejected #{id}: the {action} of {amount} for order {invoice} will not be sent.</translation>
+        </message>
+        <message>
+            <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>
+            <comment>cli.verify_head</comment>
+            <translation>an audit head kept elsewhere (`audit head`, a reconciliation workbook, `reconcile --json`): entry N must still be there with this hash, so newest entries cut off and a rewritten history are both caught</translation>
+        </message>
+        <message>
+            <source>оператор не администратор</source>
+            <comment>db.exit_not_admin</comment>
+            <translation>the operator is not an admin</translation>
+        </message>
+        <message>
+            <source>база отказала</source>
+            <comment>db.exit_refused</comment>
+            <translation>the database refused</translation>
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>db.exit_usage</comment>
+            <translation>usage error</translation>
+        </message>
+        <message>
+            <source>Пароль логина {name} (не отображается): </source>
+            <comment>db.grant.ask</comment>
+            <translation>Password of login {name} (not shown): </translation>
+        </message>
+        <message>
+            <source>Создаёт логин PostgreSQL NAME (или меняет его роль) и регистрирует его оператором: дальше действует этот логин, и сама база разрешает ему ровно то, что можно роли ROLE, какой бы программой он ни подключился (см. руководство администратора). Нужен логин, которому можно создавать роли (владелец базы). Человек подключается с --db postgresql://NAME@сервер/база.</source>
+            <comment>db.grant.description</comment>
+            <translation>Create the PostgreSQL login NAME (or change its role) and register it as an operator: that login is then who acts, and the database itself allows it exactly what ROLE may do, whatever program connects (see the admin guide). Needs a login that may create roles (the database's owner). The person connects with --db postgresql://NAME@server/db.</translation>
+        </message>
+        <message>
+            <source>выдано</source>
+            <comment>db.grant.exit_0</comment>
+            <translation>granted</translation>
+        </message>
+        <message>
+            <source>ошибка в команде (не PostgreSQL, нет пароля для нового логина)</source>
+            <comment>db.grant.exit_2</comment>
+            <translation>usage error (not PostgreSQL, no password for a new login)</translation>
+        </message>
+        <message>
+            <source>пустить человека в общую базу PostgreSQL с ролью (администратор)</source>
+            <comment>db.grant.help</comment>
+            <translation>let a person in to the team's PostgreSQL database with a role (admins)</translation>
+        </message>
+        <message>
+            <source>имя логина, например anna</source>
+            <comment>db.grant.name</comment>
+            <translation>the login's name, e.g. anna</translation>
+        </message>
+        <message>
+            <source>прочитать пароль логина со стандартного ввода (у терминала спросит дважды, не показывая); для нового логина обязателен</source>
+            <comment>db.grant.password_stdin</comment>
+            <translation>read the login's password from standard input (asked for twice, unshown, at a terminal); needed for a new login</translation>
+        </message>
+        <message>
+            <source>Логин {name} изменён: в этой базе он — {role}.</source>
+            <comment>db.granted</comment>
+            <translation>Login {name} changed: on this database it is {role}.</translation>
+        </message>
+        <message>
+            <source>Логин {name} создан: в этой базе он — {role}.</source>
+            <comment>db.granted_new</comment>
+            <translation>Login {name} created: on this database it is {role}.</translation>
+        </message>
+        <message>
+            <source>База отказала: {why}</source>
+            <comment>db.refused</comment>
+            <translation>The database refused: {why}</translation>
+        </message>
+        <message>
+            <source>отнято</source>
+            <comment>db.revoke.exit_0</comment>
+            <translation>revoked</translation>
+        </message>
+        <message>
+            <source>отнять у логина право входить и отключить его оператора (администратор)</source>
+            <comment>db.revoke.help</comment>
+            <translation>take a login's right to connect and disable its operator (admins)</translation>
+        </message>
+        <message>
+            <source>Логин {name} больше не может входить; его оператор отключён.</source>
+            <comment>db.revoked</comment>
+            <translation>Login {name} may no longer connect; its operator is disabled.</translation>
         </message>
         <message>
             <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
@@ -1892,6 +2076,11 @@ Thank you for your order!</translation>
             <translation>Unknown role «{role}»: choose one of {roles}.</translation>
         </message>
         <message>
+            <source>Пароль должен быть не короче {n} знаков.</source>
+            <comment>password.too_short</comment>
+            <translation>A password must have at least {n} characters.</translation>
+        </message>
+        <message>
             <source>одобрять возвраты</source>
             <comment>permission.approve</comment>
             <translation>approve refunds</translation>
@@ -1935,6 +2124,11 @@ Thank you for your order!</translation>
             <source>«{profile}» — встроенный профиль, его не меняют; добавьте свой командой `halyk-desk profile add`.</source>
             <comment>profile.builtin_fixed</comment>
             <translation>«{profile}» is a built-in profile and cannot be changed; add one of your own with `halyk-desk profile add`.</translation>
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль, его не удаляют.</source>
+            <comment>profile.builtin_kept</comment>
+            <translation>«{profile}» is a built-in profile and cannot be removed.</translation>
         </message>
         <message>
             <source>взять пароль пользователя кабинета из переменной окружения VAR</source>
@@ -2017,6 +2211,11 @@ Thank you for your order!</translation>
             <translation>environment variable {name} is not set or empty: put the {what} in it, or use {flag}.</translation>
         </message>
         <message>
+            <source>У профиля «{profile}» есть заказы или операции: он остаётся ради их истории. Перестаньте его использовать: `halyk-desk profile use ДРУГОЙ`.</source>
+            <comment>profile.has_history</comment>
+            <translation>Profile «{profile}» has orders or operations: it stays, for their history. Stop using it with `halyk-desk profile use OTHER`.</translation>
+        </message>
+        <message>
             <source>профили банка: add, edit, list, use, test</source>
             <comment>profile.help</comment>
             <translation>bank profiles: add, edit, list, use, test</translation>
@@ -2042,6 +2241,21 @@ Thank you for your order!</translation>
             <translation>no {what} on standard input.</translation>
         </message>
         <message>
+            <source>удалить свой профиль без заказов и его секреты (администратор)</source>
+            <comment>profile.remove.help</comment>
+            <translation>remove one of your profiles that has no orders, and its secrets (admins)</translation>
+        </message>
+        <message>
+            <source>какой профиль удалить</source>
+            <comment>profile.remove.name</comment>
+            <translation>the profile to remove</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}» удалён.</source>
+            <comment>profile.removed</comment>
+            <translation>Profile «{profile}» removed.</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
             <comment>profile.saved</comment>
             <translation>Profile «{profile}» saved: {api}, terminal {terminal}.</translation>
@@ -2050,6 +2264,16 @@ Thank you for your order!</translation>
             <source>Пользователь кабинета: {user}.</source>
             <comment>profile.saved_cabinet</comment>
             <translation>Cabinet user: {user}.</translation>
+        </message>
+        <message>
+            <source>секрет клиента профиля «{profile}» удалён: он выдан для прежнего адреса токенов или client id и на новый не отправляется. Дайте новый: `halyk-desk profile edit {profile} --secret-stdin`.</source>
+            <comment>profile.secret_dropped</comment>
+            <translation>the client secret of profile «{profile}» was dropped: it was given for the former token address or client id and is never sent to a new one. Give the new one: `halyk-desk profile edit {profile} --secret-stdin`.</translation>
+        </message>
+        <message>
+            <source>НЕТ: укажите его командой `halyk-desk profile edit {profile} --secret-stdin`</source>
+            <comment>profile.secret_missing</comment>
+            <translation>MISSING: give it with `halyk-desk profile edit {profile} --secret-stdin`</translation>
         </message>
         <message>
             <source>Секреты сохранены: {where}.</source>
@@ -2360,9 +2584,89 @@ Thank you for your order!</translation>
             <translation>If the file has to go, enter the client secret of each profile again (File → Settings → Profiles, or halyk-desk profile add).</translation>
         </message>
         <message>
+            <source>Файл секретов {path} могут читать другие пользователи этого компьютера (права {mode}), поэтому его секреты не используются. Сделайте его доступным только вам: `chmod 600 '{path}'` — и запустите снова.</source>
+            <comment>secrets.file_shared</comment>
+            <translation>The secrets file {path} can be read by other users of this computer (mode {mode}), so its secrets are not used. Make it yours alone with `chmod 600 '{path}'`, then start again.</translation>
+        </message>
+        <message>
+            <source>На общем компьютере окно блокируется после стольких минут без действий</source>
+            <comment>settings.idle_lock_minutes</comment>
+            <translation>On a shared computer the window locks after this many minutes without activity</translation>
+        </message>
+        <message>
+            <source>должно быть true или false</source>
+            <comment>settings.must_be_bool</comment>
+            <translation>must be true or false</translation>
+        </message>
+        <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
             <comment>settings.settle_grace</comment>
             <translation>How many minutes to wait for the bank before taking an unanswered operation as not done</translation>
+        </message>
+        <message>
+            <source>Общий компьютер: окно спрашивает, кто работает</source>
+            <comment>settings.shared_computer</comment>
+            <translation>A shared computer: the window asks who is working</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» отключён: включить его снова может администратор (`halyk-desk operator add`).</source>
+            <comment>signin.disabled</comment>
+            <translation>Operator «{name}» is disabled: an admin can enable them again (`halyk-desk operator add`).</translation>
+        </message>
+        <message>
+            <source>Логин базы «{name}» — не оператор этой базы: роль ему даёт администратор (`halyk-desk db grant {name} --role РОЛЬ`).</source>
+            <comment>signin.login_not_operator</comment>
+            <translation>The database login «{name}» is not an operator of this database: an admin gives it a role (`halyk-desk db grant {name} --role ROLE`).</translation>
+        </message>
+        <message>
+            <source>У логина базы «{name}» нет прав в этой базе: роль ему даёт администратор (`halyk-desk db grant {name} --role РОЛЬ`).</source>
+            <comment>signin.login_without_rights</comment>
+            <translation>The database login «{name}» has no rights on this database: an admin gives it a role (`halyk-desk db grant {name} --role ROLE`).</translation>
+        </message>
+        <message>
+            <source>У оператора «{name}» ещё нет пароля: его задаёт администратор (`halyk-desk operator passwd {name} --password-stdin`).</source>
+            <comment>signin.no_password_set</comment>
+            <translation>Operator «{name}» has no password yet: an admin sets one (`halyk-desk operator passwd {name} --password-stdin`).</translation>
+        </message>
+        <message>
+            <source>Оператора «{name}» нет: операторов добавляет администратор (`halyk-desk operator add ИМЯ --role РОЛЬ --password-stdin`).</source>
+            <comment>signin.no_such</comment>
+            <translation>There is no operator «{name}»: an admin adds operators (`halyk-desk operator add NAME --role ROLE --password-stdin`).</translation>
+        </message>
+        <message>
+            <source>--operator не принимается в общей базе (PostgreSQL): там оператор — логин базы. Подключайтесь под своим логином (--db postgresql://ИМЯ@сервер/база).</source>
+            <comment>signin.operator_on_team</comment>
+            <translation>--operator is refused on a team (PostgreSQL) database: the database login is the operator there. Connect as your own login (--db postgresql://NAME@server/db).</translation>
+        </message>
+        <message>
+            <source>Вы вошли в компьютер как «{name}», а такого действующего оператора здесь нет (или он отключён): добавить вас может администратор (`halyk-desk operator add {name} --role РОЛЬ`); или действуйте как оператор с --operator ИМЯ и его паролем.</source>
+            <comment>signin.os_user_not_operator</comment>
+            <translation>You are signed in to this computer as «{name}», who is not an active operator here (or is disabled): an admin can add you (`halyk-desk operator add {name} --role ROLE`); or act as an operator with --operator NAME and their password.</translation>
+        </message>
+        <message>
+            <source>Чтобы действовать как «{name}», нужен его пароль: введите его, когда спросят, или передайте на стандартный ввод с --password-stdin.</source>
+            <comment>signin.password_needed</comment>
+            <translation>Acting as «{name}» needs their password: type it when asked, or pass it on standard input with --password-stdin.</translation>
+        </message>
+        <message>
+            <source>Пароль оператора {name} (не отображается): </source>
+            <comment>signin.prompt</comment>
+            <translation>Password of operator {name} (not shown): </translation>
+        </message>
+        <message>
+            <source>{why} Ничего не прочитано и не отправлено.</source>
+            <comment>signin.refused</comment>
+            <translation>{why} Nothing was read or sent.</translation>
+        </message>
+        <message>
+            <source>Слишком много неверных паролей для «{name}» подряд: попробуйте снова через {seconds} с.</source>
+            <comment>signin.wait</comment>
+            <translation>Too many wrong passwords for «{name}» in a row: try again in {seconds} s.</translation>
+        </message>
+        <message>
+            <source>Неверный пароль оператора «{name}».</source>
+            <comment>signin.wrong_password</comment>
+            <translation>Wrong password for operator «{name}».</translation>
         </message>
         <message>
             <source>списано</source>
@@ -2575,6 +2879,26 @@ Thank you for your order!</translation>
             <translation>The bank's operations list could not be used ({why}): payments were chosen by age instead.</translation>
         </message>
         <message>
+            <source>Имя логина — от 1 до 63 символов, а не «{name}».</source>
+            <comment>team.bad_login</comment>
+            <translation>A login's name must be 1 to 63 characters, not «{name}».</translation>
+        </message>
+        <message>
+            <source>Логина базы «{name}» нет.</source>
+            <comment>team.no_login</comment>
+            <translation>There is no database login «{name}».</translation>
+        </message>
+        <message>
+            <source>Логины базы бывают только в общей базе (PostgreSQL); в базе этого компьютера операторов добавляют командой `halyk-desk operator add ИМЯ --role РОЛЬ --password-stdin`.</source>
+            <comment>team.not_postgresql</comment>
+            <translation>Database logins exist only on a team (PostgreSQL) database; on this computer's own database add operators with `halyk-desk operator add NAME --role ROLE --password-stdin`.</translation>
+        </message>
+        <message>
+            <source>Новому логину «{name}» нужен пароль: дайте его с --password-stdin.</source>
+            <comment>team.password_needed</comment>
+            <translation>The new login «{name}» needs a password: give it with --password-stdin.</translation>
+        </message>
+        <message>
             <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
             <comment>text.control_character</comment>
             <translation>The field «{field}» has the control character {char} (position {position}): it can garble a screen or a spreadsheet. Remove it and type the text again.</translation>
@@ -2583,6 +2907,16 @@ Thank you for your order!</translation>
             <source>Текст длиной {length} символов не помещается в поле «{field}»: допускается не больше {limit}. Сократите его.</source>
             <comment>text.too_long</comment>
             <translation>A text of {length} characters does not fit the field «{field}»: at most {limit}. Shorten it.</translation>
+        </message>
+        <message>
+            <source>пуст</source>
+            <comment>workbook.audit_empty</comment>
+            <translation>empty</translation>
+        </message>
+        <message>
+            <source>Журнал аудита на момент сверки (audit verify --head)</source>
+            <comment>workbook.audit_head</comment>
+            <translation>Audit log at the time of the reconciliation (audit verify --head)</translation>
         </message>
     </context>
     <context>
@@ -3128,8 +3462,8 @@ Reason: {reason}.</translation>
             <translation>Disable</translation>
         </message>
         <message>
-            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему (или параметр --operator).</source>
-            <translation>An accountant views, reconciles and exports; a manager also confirms, releases holds and refunds; an admin also changes settings and operators. An operator is a login name (or the --operator option).</translation>
+            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который задаёт администратор.</source>
+            <translation>An accountant looks, reconciles and exports; a manager also confirms, releases holds and refunds; an admin also changes settings and operators. An operator is a login name of the system; another operator signs in with their password (File → Switch operator…), which an admin sets.</translation>
         </message>
         <message>
             <source>Не удалось прочитать операторов: {error}</source>
@@ -4353,6 +4687,73 @@ Valid until {until}.</translation>
         </message>
     </context>
     <context>
+        <name>SignInDialog</name>
+        <message>
+            <source>Окно заблокировано</source>
+            <extracomment>What counts as someone working at the computer. The name of the operator who proved it.</extracomment>
+            <translation>The window is locked</translation>
+        </message>
+        <message>
+            <source>Вход</source>
+            <translation>Sign in</translation>
+        </message>
+        <message>
+            <source>Окно заблокировано: никто не работал с ним {minutes} мин. Введите пароль, чтобы продолжить, или войдите другим оператором.</source>
+            <translation>The window is locked: nobody has worked in it for {minutes} min. Type the password to go on, or sign in as another operator.</translation>
+        </message>
+        <message>
+            <source>Кто работает? Войдите своим именем оператора и паролем: всё, что вы сделаете, будет записано на ваше имя.</source>
+            <translation>Who is working? Sign in with your operator name and password: everything you do is recorded in your name.</translation>
+        </message>
+        <message>
+            <source>Войти</source>
+            <translation>Sign in</translation>
+        </message>
+        <message>
+            <source>Выйти из программы</source>
+            <translation>Quit the program</translation>
+        </message>
+        <message>
+            <source>Оператор:</source>
+            <translation>Operator:</translation>
+        </message>
+        <message>
+            <source>Пароль:</source>
+            <translation>Password:</translation>
+        </message>
+        <message>
+            <source>Введите имя оператора.</source>
+            <translation>Type the operator's name.</translation>
+        </message>
+        <message>
+            <source>Проверяю…</source>
+            <translation>Checking…</translation>
+        </message>
+    </context>
+    <context>
+        <name>SignInPage</name>
+        <message>
+            <source>Вход и блокировка</source>
+            <translation>Sign-in and lock</translation>
+        </message>
+        <message>
+            <source>Компьютер общий: несколько человек работают под одной учётной записью системы</source>
+            <translation>A shared computer: several people work under one system account</translation>
+        </message>
+        <message>
+            <source> мин</source>
+            <translation> min</translation>
+        </message>
+        <message>
+            <source>Блокировать окно без действий через:</source>
+            <translation>Lock the window when idle for:</translation>
+        </message>
+        <message>
+            <source>На общем компьютере окно при запуске спрашивает имя оператора и пароль, а если с ним никто не работает дольше этого времени, прячет данные и спрашивает пароль снова. Пароли операторов задаёт администратор в командной строке (см. руководство администратора). Действует со следующего запуска.</source>
+            <translation>On a shared computer the window asks for the operator's name and password at start, and when nobody works in it for longer than this it hides the data and asks for the password again. An admin sets the operators' passwords on the command line (see the admin guide). Used from the next start.</translation>
+        </message>
+    </context>
+    <context>
         <name>StateFilterButton</name>
         <message>
             <source>Все состояния</source>
@@ -4541,6 +4942,10 @@ Send this file to support. It holds the journal, versions, settings and the data
             <translation>&amp;Settings…</translation>
         </message>
         <message>
+            <source>Сменить &amp;оператора…</source>
+            <translation>Switch &amp;operator…</translation>
+        </message>
+        <message>
             <source>В&amp;ыход</source>
             <translation>E&amp;xit</translation>
         </message>
@@ -4571,6 +4976,26 @@ Send this file to support. It holds the journal, versions, settings and the data
         <message>
             <source>Выгружать в Excel можно со вкладки, которая это умеет, например со сверки.</source>
             <translation>Export to Excel from a tab that can do it, such as Reconciliation.</translation>
+        </message>
+    </context>
+    <context>
+        <name>WindowSignIn</name>
+        <message>
+            <source>В общей базе оператор — логин базы: чтобы работать другим оператором, подключитесь под его логином (Файл → Настройки → База данных).</source>
+            <extracomment>Another operator is working now (their name); for tests.</extracomment>
+            <translation>On a team database the operator is the database login: to work as another operator, connect with their login (File → Settings → Database).</translation>
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <source>Оператор: {name}</source>
+            <translation>Operator: {name}</translation>
+        </message>
+        <message>
+            <source>Работает оператор {name}.</source>
+            <translation>Operator {name} is working now.</translation>
         </message>
     </context>
 </TS>

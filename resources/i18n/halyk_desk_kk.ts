@@ -616,7 +616,7 @@
         </message>
         <message>
             <source>Открываю данные…</source>
-            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6).</extracomment>
+            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6). Who is working: the sign-in dialog, switching operator, the idle lock (issue 9).</extracomment>
             <translation>Деректерді ашып жатырмын…</translation>
         </message>
         <message>
@@ -654,6 +654,10 @@
         <message>
             <source>Профиль: {name}</source>
             <translation>Профиль: {name}</translation>
+        </message>
+        <message>
+            <source>Оператор: {name}</source>
+            <translation>Оператор: {name}</translation>
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
@@ -717,6 +721,26 @@
             <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
             <comment>app.unexpected_error</comment>
             <translation>Бағдарламаның ішкі қатесі ({kind}), әрекет орындалмады. Толығырақ мәліметтер журналда сақталды.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не отметка журнала: напишите её так, как печатает `audit head`: номер записи, двоеточие и хеш из 64 знаков.</source>
+            <comment>audit.bad_head</comment>
+            <translation>«{text}» — журнал белгісі емес: оны `audit head` басып шығарғандай жазыңыз: жазба нөмірі, қос нүкте және 64 таңбалы хеш.</translation>
+        </message>
+        <message>
+            <source>Записи №{seq} из отметки {head} больше нет: журнал теперь кончается на {newest}, значит записи удалены.</source>
+            <comment>audit.head_gone</comment>
+            <translation>{head} белгісіндегі №{seq} жазба жоқ: журнал енді {newest} жазбасымен аяқталады, демек жазбалар жойылған.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} совпадает с отметкой: история до неё цела и на месте.</source>
+            <comment>audit.head_matches</comment>
+            <translation>№{seq} жазба белгімен сәйкес келеді: оған дейінгі тарих өзгермеген және орнында.</translation>
+        </message>
+        <message>
+            <source>У записи №{seq} уже не тот хеш, что в отметке {head}: история до неё переписана (и хеши пересчитаны).</source>
+            <comment>audit.head_rewritten</comment>
+            <translation>№{seq} жазбаның хеші {head} белгісіндегідей емес: оған дейінгі тарих қайта жазылған (хештері қайта есептелген).</translation>
         </message>
         <message>
             <source>сумма</source>
@@ -817,6 +841,11 @@
             <source>да</source>
             <comment>audit.value.yes</comment>
             <translation>иә</translation>
+        </message>
+        <message>
+            <source>Для профиля «{profile}» не сохранён клиентский секрет, выданный для его адреса токенов и client id: укажите его командой `halyk-desk profile edit {profile} --secret-stdin` (или в окне: Файл → Настройки → Профили).</source>
+            <comment>bank.no_bound_secret</comment>
+            <translation>«{profile}» профилі үшін оның токен мекенжайы мен client id-іне берілген клиент құпия кілті сақталмаған: оны `halyk-desk profile edit {profile} --secret-stdin` пәрменімен беріңіз (немесе терезеде: Файл → Баптаулар → Профильдер).</translation>
         </message>
         <message>
             <source>Для профиля «{profile}» не сохранён пароль кабинета (пользователь {user}): добавьте его командой `halyk-desk profile edit {profile} --cabinet-password-stdin`.</source>
@@ -1066,6 +1095,11 @@
             <translation>{question} [y/N] </translation>
         </message>
         <message>
+            <source>Ещё раз: </source>
+            <comment>cli.ask_again</comment>
+            <translation>Тағы бір рет: </translation>
+        </message>
+        <message>
             <source>Одобрить и отправить: {action} {amount} по заказу {invoice}, запросил {operator}?</source>
             <comment>cli.ask_approve</comment>
             <translation>Мақұлдап, жіберу керек пе: {action} {amount}, тапсырыс {invoice}, сұраған {operator}?</translation>
@@ -1086,6 +1120,11 @@
             <translation>{invoice} тапсырысы бойынша бүкіл бұғаттауды растау керек пе (себебі: {reason}), {operator} атынан?</translation>
         </message>
         <message>
+            <source>Новый пароль (не отображается): </source>
+            <comment>cli.ask_new_password</comment>
+            <translation>Жаңа құпиясөз (көрсетілмейді): </translation>
+        </message>
+        <message>
             <source>Вернуть {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
             <comment>cli.ask_refund</comment>
             <translation>{invoice} тапсырысы бойынша {amount} қайтару керек пе (себебі: {reason}), {operator} атынан?</translation>
@@ -1096,14 +1135,39 @@
             <translation>{invoice} тапсырысы бойынша қалғанның бәрін қайтару керек пе (себебі: {reason}), {operator} атынан?</translation>
         </message>
         <message>
+            <source>Журнал аудита пуст.</source>
+            <comment>cli.audit_empty</comment>
+            <translation>Аудит журналы бос.</translation>
+        </message>
+        <message>
+            <source>напечатать номер и хеш последней записи (N:HASH): сохраните их в другом месте, чтобы потом проверить журнал</source>
+            <comment>cli.audit_head.help</comment>
+            <translation>соңғы жазбаның нөмірі мен хешін басып шығару (N:HASH): журналды кейін тексеру үшін оларды басқа жерде сақтаңыз</translation>
+        </message>
+        <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
             <comment>cli.needs_yes</comment>
             <translation>{question} — терминалсыз сұрамаймын: --yes қосыңыз.</translation>
         </message>
         <message>
+            <source>новый пароль</source>
+            <comment>cli.new_password</comment>
+            <translation>жаңа құпиясөзді</translation>
+        </message>
+        <message>
+            <source>прочитать {what} со стандартного ввода (у терминала спросит дважды, не показывая); не короче 8 знаков</source>
+            <comment>cli.new_password_stdin</comment>
+            <translation>{what} стандартты енгізуден оқу (терминалда екі рет, көрсетпей сұрайды); кемінде 8 таңба</translation>
+        </message>
+        <message>
             <source>Одобрения не ждёт ни один возврат.</source>
             <comment>cli.no_approvals</comment>
             <translation>Мақұлдауды күтетін қайтару жоқ.</translation>
+        </message>
+        <message>
+            <source>На стандартном вводе нет пароля; ничего не изменено.</source>
+            <comment>cli.no_password_on_stdin</comment>
+            <translation>Стандартты енгізуде құпиясөз жоқ; ештеңе өзгертілмеді.</translation>
         </message>
         <message>
             <source>«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.</source>
@@ -1136,6 +1200,11 @@
             <translation>{name} операторы өшірілді.</translation>
         </message>
         <message>
+            <source>действовать как оператор NAME, подтвердив его паролем (по умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин базы)</source>
+            <comment>cli.operator_option</comment>
+            <translation>NAME операторы ретінде әрекет ету, оның құпиясөзімен расталады (әдепкісі — жүйе пайдаланушысы; PostgreSQL-де қабылданбайды: онда оператор — дерекқор логині)</translation>
+        </message>
+        <message>
             <source>Оператор {name} — {role}.</source>
             <comment>cli.operator_role</comment>
             <translation>{name} операторы — {role}.</translation>
@@ -1151,6 +1220,36 @@
             <translation>{result}: {action} {amount}, тапсырыс {invoice} (№{id} операция).</translation>
         </message>
         <message>
+            <source>Задаёт пароль, которым оператор NAME подтверждает, что это он (--operator NAME). Если дан и общий --password-stdin, первая строка стандартного ввода — пароль действующего оператора, вторая — новый.</source>
+            <comment>cli.passwd.description</comment>
+            <translation>NAME операторы өзін растайтын құпиясөзді орнатады (--operator NAME). Жалпы --password-stdin да берілсе, стандартты енгізудің бірінші жолы — әрекет етуші оператордың құпиясөзі, екіншісі — жаңасы.</translation>
+        </message>
+        <message>
+            <source>задать пароль оператора (администратор — любому, каждый — себе)</source>
+            <comment>cli.passwd.help</comment>
+            <translation>оператордың құпиясөзін орнату (әкімші — кез келгенге, әркім — өзіне)</translation>
+        </message>
+        <message>
+            <source>пароль оператора</source>
+            <comment>cli.password_of_operator</comment>
+            <translation>оператордың құпиясөзін</translation>
+        </message>
+        <message>
+            <source>Пароль оператора {name} задан.</source>
+            <comment>cli.password_set</comment>
+            <translation>{name} операторының құпиясөзі орнатылды.</translation>
+        </message>
+        <message>
+            <source>прочитать пароль --operator из первой строки стандартного ввода (по умолчанию его спросят у терминала)</source>
+            <comment>cli.password_stdin_option</comment>
+            <translation>--operator құпиясөзін стандартты енгізудің бірінші жолынан оқу (әдепкісі — терминалда сұралады)</translation>
+        </message>
+        <message>
+            <source>Пароли не совпали; ничего не изменено.</source>
+            <comment>cli.passwords_differ</comment>
+            <translation>Құпиясөздер сәйкес келмеді; ештеңе өзгертілмеді.</translation>
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
             <comment>cli.range_backwards</comment>
             <translation>--from {date_from} күні --to {date_to} күнінен кейін: олардың арасында бірде-бір күн жоқ.</translation>
@@ -1159,6 +1258,91 @@
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
             <translation>№{id} қабылданбады: {invoice} тапсырысы бойынша {action} {amount} жіберілмейді.</translation>
+        </message>
+        <message>
+            <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>
+            <comment>cli.verify_head</comment>
+            <translation>басқа жерде сақталған журнал белгісі (`audit head`, салыстыру кітабы, `reconcile --json`): N жазба осы хешпен орнында болуы керек — сонда жойылған соңғы жазбалар да, қайта жазылған тарих та көрінеді</translation>
+        </message>
+        <message>
+            <source>оператор не администратор</source>
+            <comment>db.exit_not_admin</comment>
+            <translation>оператор әкімші емес</translation>
+        </message>
+        <message>
+            <source>база отказала</source>
+            <comment>db.exit_refused</comment>
+            <translation>дерекқор бас тартты</translation>
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>db.exit_usage</comment>
+            <translation>пәрмендегі қате</translation>
+        </message>
+        <message>
+            <source>Пароль логина {name} (не отображается): </source>
+            <comment>db.grant.ask</comment>
+            <translation>{name} логинінің құпиясөзі (көрсетілмейді): </translation>
+        </message>
+        <message>
+            <source>Создаёт логин PostgreSQL NAME (или меняет его роль) и регистрирует его оператором: дальше действует этот логин, и сама база разрешает ему ровно то, что можно роли ROLE, какой бы программой он ни подключился (см. руководство администратора). Нужен логин, которому можно создавать роли (владелец базы). Человек подключается с --db postgresql://NAME@сервер/база.</source>
+            <comment>db.grant.description</comment>
+            <translation>NAME PostgreSQL логинін жасайды (немесе оның рөлін өзгертеді) және оны оператор ретінде тіркейді: әрі қарай осы логин әрекет етеді, ал дерекқордың өзі оған қандай бағдарламамен қосылса да, ROLE рөліне рұқсат етілгенін ғана береді (әкімші нұсқаулығын қараңыз). Рөлдер жасай алатын логин керек (дерекқор иесі). Адам --db postgresql://NAME@сервер/база арқылы қосылады.</translation>
+        </message>
+        <message>
+            <source>выдано</source>
+            <comment>db.grant.exit_0</comment>
+            <translation>берілді</translation>
+        </message>
+        <message>
+            <source>ошибка в команде (не PostgreSQL, нет пароля для нового логина)</source>
+            <comment>db.grant.exit_2</comment>
+            <translation>пәрмендегі қате (PostgreSQL емес, жаңа логиннің құпиясөзі жоқ)</translation>
+        </message>
+        <message>
+            <source>пустить человека в общую базу PostgreSQL с ролью (администратор)</source>
+            <comment>db.grant.help</comment>
+            <translation>адамды ортақ PostgreSQL дерекқорына рөлмен кіргізу (әкімші)</translation>
+        </message>
+        <message>
+            <source>имя логина, например anna</source>
+            <comment>db.grant.name</comment>
+            <translation>логин атауы, мысалы anna</translation>
+        </message>
+        <message>
+            <source>прочитать пароль логина со стандартного ввода (у терминала спросит дважды, не показывая); для нового логина обязателен</source>
+            <comment>db.grant.password_stdin</comment>
+            <translation>логин құпиясөзін стандартты енгізуден оқу (терминалда екі рет, көрсетпей сұрайды); жаңа логин үшін міндетті</translation>
+        </message>
+        <message>
+            <source>Логин {name} изменён: в этой базе он — {role}.</source>
+            <comment>db.granted</comment>
+            <translation>{name} логині өзгертілді: бұл дерекқорда ол — {role}.</translation>
+        </message>
+        <message>
+            <source>Логин {name} создан: в этой базе он — {role}.</source>
+            <comment>db.granted_new</comment>
+            <translation>{name} логині жасалды: бұл дерекқорда ол — {role}.</translation>
+        </message>
+        <message>
+            <source>База отказала: {why}</source>
+            <comment>db.refused</comment>
+            <translation>Дерекқор бас тартты: {why}</translation>
+        </message>
+        <message>
+            <source>отнято</source>
+            <comment>db.revoke.exit_0</comment>
+            <translation>алынды</translation>
+        </message>
+        <message>
+            <source>отнять у логина право входить и отключить его оператора (администратор)</source>
+            <comment>db.revoke.help</comment>
+            <translation>логиннен кіру құқығын алу және оның операторын өшіру (әкімші)</translation>
+        </message>
+        <message>
+            <source>Логин {name} больше не может входить; его оператор отключён.</source>
+            <comment>db.revoked</comment>
+            <translation>{name} логині енді кіре алмайды; оның операторы өшірілді.</translation>
         </message>
         <message>
             <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>
@@ -1892,6 +2076,11 @@
             <translation>«{role}» рөлі жоқ: {roles} ішінен біреуін таңдаңыз.</translation>
         </message>
         <message>
+            <source>Пароль должен быть не короче {n} знаков.</source>
+            <comment>password.too_short</comment>
+            <translation>Құпиясөз кемінде {n} таңбадан тұруы керек.</translation>
+        </message>
+        <message>
             <source>одобрять возвраты</source>
             <comment>permission.approve</comment>
             <translation>қайтаруларды мақұлдай</translation>
@@ -1935,6 +2124,11 @@
             <source>«{profile}» — встроенный профиль, его не меняют; добавьте свой командой `halyk-desk profile add`.</source>
             <comment>profile.builtin_fixed</comment>
             <translation>«{profile}» — кірістірілген профиль, оны өзгертпейді; өзіңіздікін `halyk-desk profile add` командасымен қосыңыз.</translation>
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль, его не удаляют.</source>
+            <comment>profile.builtin_kept</comment>
+            <translation>«{profile}» — кірістірілген профиль, ол жойылмайды.</translation>
         </message>
         <message>
             <source>взять пароль пользователя кабинета из переменной окружения VAR</source>
@@ -2017,6 +2211,11 @@
             <translation>{name} орта айнымалысы берілмеген немесе бос: оған {what} салыңыз немесе {flag} қолданыңыз.</translation>
         </message>
         <message>
+            <source>У профиля «{profile}» есть заказы или операции: он остаётся ради их истории. Перестаньте его использовать: `halyk-desk profile use ДРУГОЙ`.</source>
+            <comment>profile.has_history</comment>
+            <translation>«{profile}» профилінде тапсырыстар немесе операциялар бар: ол олардың тарихы үшін қалады. Оны пайдалануды тоқтатыңыз: `halyk-desk profile use БАСҚА`.</translation>
+        </message>
+        <message>
             <source>профили банка: add, edit, list, use, test</source>
             <comment>profile.help</comment>
             <translation>банк профильдері: add, edit, list, use, test</translation>
@@ -2042,6 +2241,21 @@
             <translation>стандартты енгізуде жоқ: {what}.</translation>
         </message>
         <message>
+            <source>удалить свой профиль без заказов и его секреты (администратор)</source>
+            <comment>profile.remove.help</comment>
+            <translation>тапсырыстары жоқ өз профиліңізді және оның құпия кілттерін жою (әкімші)</translation>
+        </message>
+        <message>
+            <source>какой профиль удалить</source>
+            <comment>profile.remove.name</comment>
+            <translation>қай профильді жою керек</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}» удалён.</source>
+            <comment>profile.removed</comment>
+            <translation>«{profile}» профилі жойылды.</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
             <comment>profile.saved</comment>
             <translation>«{profile}» профилі сақталды: {api}, терминал {terminal}.</translation>
@@ -2050,6 +2264,16 @@
             <source>Пользователь кабинета: {user}.</source>
             <comment>profile.saved_cabinet</comment>
             <translation>Кабинет пайдаланушысы: {user}.</translation>
+        </message>
+        <message>
+            <source>секрет клиента профиля «{profile}» удалён: он выдан для прежнего адреса токенов или client id и на новый не отправляется. Дайте новый: `halyk-desk profile edit {profile} --secret-stdin`.</source>
+            <comment>profile.secret_dropped</comment>
+            <translation>«{profile}» профилінің клиент құпия кілті жойылды: ол бұрынғы токен мекенжайы немесе client id үшін берілген және жаңасына жіберілмейді. Жаңасын беріңіз: `halyk-desk profile edit {profile} --secret-stdin`.</translation>
+        </message>
+        <message>
+            <source>НЕТ: укажите его командой `halyk-desk profile edit {profile} --secret-stdin`</source>
+            <comment>profile.secret_missing</comment>
+            <translation>ЖОҚ: оны `halyk-desk profile edit {profile} --secret-stdin` пәрменімен беріңіз</translation>
         </message>
         <message>
             <source>Секреты сохранены: {where}.</source>
@@ -2360,9 +2584,89 @@
             <translation>Егер файлды алып тастауға тура келсе, әр профильдің клиент құпиясын қайта енгізіңіз (Файл → Баптаулар → Профильдер немесе halyk-desk profile add).</translation>
         </message>
         <message>
+            <source>Файл секретов {path} могут читать другие пользователи этого компьютера (права {mode}), поэтому его секреты не используются. Сделайте его доступным только вам: `chmod 600 '{path}'` — и запустите снова.</source>
+            <comment>secrets.file_shared</comment>
+            <translation>{path} құпия кілттер файлын осы компьютердің басқа пайдаланушылары оқи алады (құқықтары {mode}), сондықтан оның құпия кілттері пайдаланылмайды. Оны тек өзіңізге қолжетімді етіңіз: `chmod 600 '{path}'` — және қайта іске қосыңыз.</translation>
+        </message>
+        <message>
+            <source>На общем компьютере окно блокируется после стольких минут без действий</source>
+            <comment>settings.idle_lock_minutes</comment>
+            <translation>Ортақ компьютерде терезе осынша минут әрекетсіз тұрғаннан кейін бұғатталады</translation>
+        </message>
+        <message>
+            <source>должно быть true или false</source>
+            <comment>settings.must_be_bool</comment>
+            <translation>true немесе false болуы керек</translation>
+        </message>
+        <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
             <comment>settings.settle_grace</comment>
             <translation>Жауапсыз операцияны орындалмаған деп санамас бұрын банкті неше минут күту керек</translation>
+        </message>
+        <message>
+            <source>Общий компьютер: окно спрашивает, кто работает</source>
+            <comment>settings.shared_computer</comment>
+            <translation>Ортақ компьютер: терезе кім жұмыс істейтінін сұрайды</translation>
+        </message>
+        <message>
+            <source>Оператор «{name}» отключён: включить его снова может администратор (`halyk-desk operator add`).</source>
+            <comment>signin.disabled</comment>
+            <translation>«{name}» операторы өшірілген: оны әкімші қайта қоса алады (`halyk-desk operator add`).</translation>
+        </message>
+        <message>
+            <source>Логин базы «{name}» — не оператор этой базы: роль ему даёт администратор (`halyk-desk db grant {name} --role РОЛЬ`).</source>
+            <comment>signin.login_not_operator</comment>
+            <translation>«{name}» дерекқор логині бұл дерекқордың операторы емес: оған рөлді әкімші береді (`halyk-desk db grant {name} --role РӨЛ`).</translation>
+        </message>
+        <message>
+            <source>У логина базы «{name}» нет прав в этой базе: роль ему даёт администратор (`halyk-desk db grant {name} --role РОЛЬ`).</source>
+            <comment>signin.login_without_rights</comment>
+            <translation>«{name}» дерекқор логинінің бұл дерекқорда құқығы жоқ: оған рөлді әкімші береді (`halyk-desk db grant {name} --role РӨЛ`).</translation>
+        </message>
+        <message>
+            <source>У оператора «{name}» ещё нет пароля: его задаёт администратор (`halyk-desk operator passwd {name} --password-stdin`).</source>
+            <comment>signin.no_password_set</comment>
+            <translation>«{name}» операторының әлі құпиясөзі жоқ: оны әкімші орнатады (`halyk-desk operator passwd {name} --password-stdin`).</translation>
+        </message>
+        <message>
+            <source>Оператора «{name}» нет: операторов добавляет администратор (`halyk-desk operator add ИМЯ --role РОЛЬ --password-stdin`).</source>
+            <comment>signin.no_such</comment>
+            <translation>«{name}» операторы жоқ: операторларды әкімші қосады (`halyk-desk operator add АТЫ --role РӨЛ --password-stdin`).</translation>
+        </message>
+        <message>
+            <source>--operator не принимается в общей базе (PostgreSQL): там оператор — логин базы. Подключайтесь под своим логином (--db postgresql://ИМЯ@сервер/база).</source>
+            <comment>signin.operator_on_team</comment>
+            <translation>--operator ортақ дерекқорда (PostgreSQL) қабылданбайды: онда оператор — дерекқор логині. Өз логиніңізбен қосылыңыз (--db postgresql://АТЫ@сервер/база).</translation>
+        </message>
+        <message>
+            <source>Вы вошли в компьютер как «{name}», а такого действующего оператора здесь нет (или он отключён): добавить вас может администратор (`halyk-desk operator add {name} --role РОЛЬ`); или действуйте как оператор с --operator ИМЯ и его паролем.</source>
+            <comment>signin.os_user_not_operator</comment>
+            <translation>Сіз компьютерге «{name}» ретінде кірдіңіз, бірақ мұнда мұндай белсенді оператор жоқ (немесе ол өшірілген): сізді әкімші қоса алады (`halyk-desk operator add {name} --role РӨЛ`); немесе --operator АТЫ және оның құпиясөзімен оператор ретінде әрекет етіңіз.</translation>
+        </message>
+        <message>
+            <source>Чтобы действовать как «{name}», нужен его пароль: введите его, когда спросят, или передайте на стандартный ввод с --password-stdin.</source>
+            <comment>signin.password_needed</comment>
+            <translation>«{name}» ретінде әрекет ету үшін оның құпиясөзі керек: сұрағанда енгізіңіз немесе --password-stdin арқылы стандартты енгізуге беріңіз.</translation>
+        </message>
+        <message>
+            <source>Пароль оператора {name} (не отображается): </source>
+            <comment>signin.prompt</comment>
+            <translation>{name} операторының құпиясөзі (көрсетілмейді): </translation>
+        </message>
+        <message>
+            <source>{why} Ничего не прочитано и не отправлено.</source>
+            <comment>signin.refused</comment>
+            <translation>{why} Ештеңе оқылмады және жіберілмеді.</translation>
+        </message>
+        <message>
+            <source>Слишком много неверных паролей для «{name}» подряд: попробуйте снова через {seconds} с.</source>
+            <comment>signin.wait</comment>
+            <translation>«{name}» үшін қатарынан тым көп қате құпиясөз: {seconds} с кейін қайталап көріңіз.</translation>
+        </message>
+        <message>
+            <source>Неверный пароль оператора «{name}».</source>
+            <comment>signin.wrong_password</comment>
+            <translation>«{name}» операторының құпиясөзі қате.</translation>
         </message>
         <message>
             <source>списано</source>
@@ -2575,6 +2879,26 @@
             <translation>Банктің операциялар тізімін пайдалану мүмкін болмады ({why}): төлемдер жасы бойынша таңдалды.</translation>
         </message>
         <message>
+            <source>Имя логина — от 1 до 63 символов, а не «{name}».</source>
+            <comment>team.bad_login</comment>
+            <translation>Логин атауы 1-ден 63 таңбаға дейін болуы керек, «{name}» емес.</translation>
+        </message>
+        <message>
+            <source>Логина базы «{name}» нет.</source>
+            <comment>team.no_login</comment>
+            <translation>«{name}» дерекқор логині жоқ.</translation>
+        </message>
+        <message>
+            <source>Логины базы бывают только в общей базе (PostgreSQL); в базе этого компьютера операторов добавляют командой `halyk-desk operator add ИМЯ --role РОЛЬ --password-stdin`.</source>
+            <comment>team.not_postgresql</comment>
+            <translation>Дерекқор логиндері тек ортақ дерекқорда (PostgreSQL) болады; осы компьютердің дерекқорында операторларды `halyk-desk operator add АТЫ --role РӨЛ --password-stdin` пәрменімен қосады.</translation>
+        </message>
+        <message>
+            <source>Новому логину «{name}» нужен пароль: дайте его с --password-stdin.</source>
+            <comment>team.password_needed</comment>
+            <translation>Жаңа «{name}» логиніне құпиясөз керек: оны --password-stdin арқылы беріңіз.</translation>
+        </message>
+        <message>
             <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
             <comment>text.control_character</comment>
             <translation>«{field}» өрісінде {char} басқару таңбасы бар ({position}-орын): ол экранды немесе кестені бұзуы мүмкін. Оны алып тастап, мәтінді қайта енгізіңіз.</translation>
@@ -2583,6 +2907,16 @@
             <source>Текст длиной {length} символов не помещается в поле «{field}»: допускается не больше {limit}. Сократите его.</source>
             <comment>text.too_long</comment>
             <translation>{length} таңбалы мәтін «{field}» өрісіне сыймайды: ең көбі {limit}. Оны қысқартыңыз.</translation>
+        </message>
+        <message>
+            <source>пуст</source>
+            <comment>workbook.audit_empty</comment>
+            <translation>бос</translation>
+        </message>
+        <message>
+            <source>Журнал аудита на момент сверки (audit verify --head)</source>
+            <comment>workbook.audit_head</comment>
+            <translation>Салыстыру кезіндегі аудит журналы (audit verify --head)</translation>
         </message>
     </context>
     <context>
@@ -3128,8 +3462,8 @@
             <translation>Өшіру</translation>
         </message>
         <message>
-            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему (или параметр --operator).</source>
-            <translation>Бухгалтер қарайды, салыстырады және экспорттайды; менеджер сонымен қатар растайды, бұғаттауларды болдырмайды және қайтару жасайды; әкімші сонымен қатар баптаулар мен операторларды өзгертеді. Оператор — жүйеге кіру аты (немесе --operator параметрі).</translation>
+            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который задаёт администратор.</source>
+            <translation>Бухгалтер қарайды, салыстырады және жүктеп алады; менеджер сондай-ақ растайды, бұғаттауды алады және қайтарады; әкімші сондай-ақ баптаулар мен операторларды өзгертеді. Оператор — жүйеге кіру аты; басқа оператор өз құпиясөзімен кіреді (Файл → Операторды ауыстыру…), оны әкімші орнатады.</translation>
         </message>
         <message>
             <source>Не удалось прочитать операторов: {error}</source>
@@ -4353,6 +4687,73 @@
         </message>
     </context>
     <context>
+        <name>SignInDialog</name>
+        <message>
+            <source>Окно заблокировано</source>
+            <extracomment>What counts as someone working at the computer. The name of the operator who proved it.</extracomment>
+            <translation>Терезе бұғатталды</translation>
+        </message>
+        <message>
+            <source>Вход</source>
+            <translation>Кіру</translation>
+        </message>
+        <message>
+            <source>Окно заблокировано: никто не работал с ним {minutes} мин. Введите пароль, чтобы продолжить, или войдите другим оператором.</source>
+            <translation>Терезе бұғатталды: онымен {minutes} мин ешкім жұмыс істемеді. Жалғастыру үшін құпиясөзді енгізіңіз немесе басқа оператор ретінде кіріңіз.</translation>
+        </message>
+        <message>
+            <source>Кто работает? Войдите своим именем оператора и паролем: всё, что вы сделаете, будет записано на ваше имя.</source>
+            <translation>Кім жұмыс істейді? Өз оператор атыңызбен және құпиясөзіңізбен кіріңіз: сіз жасағанның бәрі сіздің атыңызға жазылады.</translation>
+        </message>
+        <message>
+            <source>Войти</source>
+            <translation>Кіру</translation>
+        </message>
+        <message>
+            <source>Выйти из программы</source>
+            <translation>Бағдарламадан шығу</translation>
+        </message>
+        <message>
+            <source>Оператор:</source>
+            <translation>Оператор:</translation>
+        </message>
+        <message>
+            <source>Пароль:</source>
+            <translation>Құпиясөз:</translation>
+        </message>
+        <message>
+            <source>Введите имя оператора.</source>
+            <translation>Оператор атын енгізіңіз.</translation>
+        </message>
+        <message>
+            <source>Проверяю…</source>
+            <translation>Тексерілуде…</translation>
+        </message>
+    </context>
+    <context>
+        <name>SignInPage</name>
+        <message>
+            <source>Вход и блокировка</source>
+            <translation>Кіру және бұғаттау</translation>
+        </message>
+        <message>
+            <source>Компьютер общий: несколько человек работают под одной учётной записью системы</source>
+            <translation>Ортақ компьютер: бірнеше адам жүйенің бір есептік жазбасымен жұмыс істейді</translation>
+        </message>
+        <message>
+            <source> мин</source>
+            <translation> мин</translation>
+        </message>
+        <message>
+            <source>Блокировать окно без действий через:</source>
+            <translation>Әрекетсіз терезені бұғаттау уақыты:</translation>
+        </message>
+        <message>
+            <source>На общем компьютере окно при запуске спрашивает имя оператора и пароль, а если с ним никто не работает дольше этого времени, прячет данные и спрашивает пароль снова. Пароли операторов задаёт администратор в командной строке (см. руководство администратора). Действует со следующего запуска.</source>
+            <translation>Ортақ компьютерде терезе іске қосылғанда оператор аты мен құпиясөзін сұрайды, ал онымен осы уақыттан ұзақ ешкім жұмыс істемесе, деректерді жасырып, құпиясөзді қайта сұрайды. Операторлардың құпиясөздерін әкімші пәрмен жолында орнатады (әкімші нұсқаулығын қараңыз). Келесі іске қосудан бастап қолданылады.</translation>
+        </message>
+    </context>
+    <context>
         <name>StateFilterButton</name>
         <message>
             <source>Все состояния</source>
@@ -4541,6 +4942,10 @@
             <translation>&amp;Баптаулар…</translation>
         </message>
         <message>
+            <source>Сменить &amp;оператора…</source>
+            <translation>&amp;Операторды ауыстыру…</translation>
+        </message>
+        <message>
             <source>В&amp;ыход</source>
             <translation>&amp;Шығу</translation>
         </message>
@@ -4571,6 +4976,26 @@
         <message>
             <source>Выгружать в Excel можно со вкладки, которая это умеет, например со сверки.</source>
             <translation>Excel-ге мұны істей алатын қойындыдан экспорттауға болады, мысалы салыстырудан.</translation>
+        </message>
+    </context>
+    <context>
+        <name>WindowSignIn</name>
+        <message>
+            <source>В общей базе оператор — логин базы: чтобы работать другим оператором, подключитесь под его логином (Файл → Настройки → База данных).</source>
+            <extracomment>Another operator is working now (their name); for tests.</extracomment>
+            <translation>Ортақ дерекқорда оператор — дерекқор логині: басқа оператор ретінде жұмыс істеу үшін оның логинімен қосылыңыз (Файл → Баптаулар → Дерекқор).</translation>
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation>Болдырмау</translation>
+        </message>
+        <message>
+            <source>Оператор: {name}</source>
+            <translation>Оператор: {name}</translation>
+        </message>
+        <message>
+            <source>Работает оператор {name}.</source>
+            <translation>Қазір {name} операторы жұмыс істейді.</translation>
         </message>
     </context>
 </TS>

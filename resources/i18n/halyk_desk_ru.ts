@@ -614,7 +614,7 @@
         </message>
         <message>
             <source>Открываю данные…</source>
-            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6).</extracomment>
+            <extracomment>Menus and shortcuts; what needs the data waits for `ready` (issue 6). Who is working: the sign-in dialog, switching operator, the idle lock (issue 9).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -651,6 +651,10 @@
         </message>
         <message>
             <source>Профиль: {name}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор: {name}</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -714,6 +718,26 @@
         <message>
             <source>Внутренняя ошибка программы ({kind}), действие не выполнено. Подробности сохранены в журнале.</source>
             <comment>app.unexpected_error</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не отметка журнала: напишите её так, как печатает `audit head`: номер записи, двоеточие и хеш из 64 знаков.</source>
+            <comment>audit.bad_head</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Записи №{seq} из отметки {head} больше нет: журнал теперь кончается на {newest}, значит записи удалены.</source>
+            <comment>audit.head_gone</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Запись №{seq} совпадает с отметкой: история до неё цела и на месте.</source>
+            <comment>audit.head_matches</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>У записи №{seq} уже не тот хеш, что в отметке {head}: история до неё переписана (и хеши пересчитаны).</source>
+            <comment>audit.head_rewritten</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -814,6 +838,11 @@
         <message>
             <source>да</source>
             <comment>audit.value.yes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Для профиля «{profile}» не сохранён клиентский секрет, выданный для его адреса токенов и client id: укажите его командой `halyk-desk profile edit {profile} --secret-stdin` (или в окне: Файл → Настройки → Профили).</source>
+            <comment>bank.no_bound_secret</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1058,6 +1087,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Ещё раз: </source>
+            <comment>cli.ask_again</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Одобрить и отправить: {action} {amount} по заказу {invoice}, запросил {operator}?</source>
             <comment>cli.ask_approve</comment>
             <translation type="unfinished" />
@@ -1078,6 +1112,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Новый пароль (не отображается): </source>
+            <comment>cli.ask_new_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Вернуть {amount} по заказу {invoice} (причина: {reason}) от имени {operator}?</source>
             <comment>cli.ask_refund</comment>
             <translation type="unfinished" />
@@ -1088,13 +1127,38 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Журнал аудита пуст.</source>
+            <comment>cli.audit_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>напечатать номер и хеш последней записи (N:HASH): сохраните их в другом месте, чтобы потом проверить журнал</source>
+            <comment>cli.audit_head.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
             <comment>cli.needs_yes</comment>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>новый пароль</source>
+            <comment>cli.new_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать {what} со стандартного ввода (у терминала спросит дважды, не показывая); не короче 8 знаков</source>
+            <comment>cli.new_password_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Одобрения не ждёт ни один возврат.</source>
             <comment>cli.no_approvals</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>На стандартном вводе нет пароля; ничего не изменено.</source>
+            <comment>cli.no_password_on_stdin</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1128,6 +1192,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>действовать как оператор NAME, подтвердив его паролем (по умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин базы)</source>
+            <comment>cli.operator_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Оператор {name} — {role}.</source>
             <comment>cli.operator_role</comment>
             <translation type="unfinished" />
@@ -1143,6 +1212,36 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Задаёт пароль, которым оператор NAME подтверждает, что это он (--operator NAME). Если дан и общий --password-stdin, первая строка стандартного ввода — пароль действующего оператора, вторая — новый.</source>
+            <comment>cli.passwd.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>задать пароль оператора (администратор — любому, каждый — себе)</source>
+            <comment>cli.passwd.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пароль оператора</source>
+            <comment>cli.password_of_operator</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароль оператора {name} задан.</source>
+            <comment>cli.password_set</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать пароль --operator из первой строки стандартного ввода (по умолчанию его спросят у терминала)</source>
+            <comment>cli.password_stdin_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароли не совпали; ничего не изменено.</source>
+            <comment>cli.passwords_differ</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>
             <comment>cli.range_backwards</comment>
             <translation type="unfinished" />
@@ -1150,6 +1249,91 @@
         <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>
+            <comment>cli.verify_head</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оператор не администратор</source>
+            <comment>db.exit_not_admin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>база отказала</source>
+            <comment>db.exit_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>db.exit_usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароль логина {name} (не отображается): </source>
+            <comment>db.grant.ask</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Создаёт логин PostgreSQL NAME (или меняет его роль) и регистрирует его оператором: дальше действует этот логин, и сама база разрешает ему ровно то, что можно роли ROLE, какой бы программой он ни подключился (см. руководство администратора). Нужен логин, которому можно создавать роли (владелец базы). Человек подключается с --db postgresql://NAME@сервер/база.</source>
+            <comment>db.grant.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>выдано</source>
+            <comment>db.grant.exit_0</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде (не PostgreSQL, нет пароля для нового логина)</source>
+            <comment>db.grant.exit_2</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пустить человека в общую базу PostgreSQL с ролью (администратор)</source>
+            <comment>db.grant.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>имя логина, например anna</source>
+            <comment>db.grant.name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать пароль логина со стандартного ввода (у терминала спросит дважды, не показывая); для нового логина обязателен</source>
+            <comment>db.grant.password_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Логин {name} изменён: в этой базе он — {role}.</source>
+            <comment>db.granted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Логин {name} создан: в этой базе он — {role}.</source>
+            <comment>db.granted_new</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База отказала: {why}</source>
+            <comment>db.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отнято</source>
+            <comment>db.revoke.exit_0</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отнять у логина право входить и отключить его оператора (администратор)</source>
+            <comment>db.revoke.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Логин {name} больше не может входить; его оператор отключён.</source>
+            <comment>db.revoked</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1871,6 +2055,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Пароль должен быть не короче {n} знаков.</source>
+            <comment>password.too_short</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>одобрять возвраты</source>
             <comment>permission.approve</comment>
             <translation type="unfinished" />
@@ -1913,6 +2102,11 @@
         <message>
             <source>«{profile}» — встроенный профиль, его не меняют; добавьте свой командой `halyk-desk profile add`.</source>
             <comment>profile.builtin_fixed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль, его не удаляют.</source>
+            <comment>profile.builtin_kept</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1996,6 +2190,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>У профиля «{profile}» есть заказы или операции: он остаётся ради их истории. Перестаньте его использовать: `halyk-desk profile use ДРУГОЙ`.</source>
+            <comment>profile.has_history</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>профили банка: add, edit, list, use, test</source>
             <comment>profile.help</comment>
             <translation type="unfinished" />
@@ -2021,6 +2220,21 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>удалить свой профиль без заказов и его секреты (администратор)</source>
+            <comment>profile.remove.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какой профиль удалить</source>
+            <comment>profile.remove.name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}» удалён.</source>
+            <comment>profile.removed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
             <comment>profile.saved</comment>
             <translation type="unfinished" />
@@ -2028,6 +2242,16 @@
         <message>
             <source>Пользователь кабинета: {user}.</source>
             <comment>profile.saved_cabinet</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>секрет клиента профиля «{profile}» удалён: он выдан для прежнего адреса токенов или client id и на новый не отправляется. Дайте новый: `halyk-desk profile edit {profile} --secret-stdin`.</source>
+            <comment>profile.secret_dropped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>НЕТ: укажите его командой `halyk-desk profile edit {profile} --secret-stdin`</source>
+            <comment>profile.secret_missing</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2335,8 +2559,88 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Файл секретов {path} могут читать другие пользователи этого компьютера (права {mode}), поэтому его секреты не используются. Сделайте его доступным только вам: `chmod 600 '{path}'` — и запустите снова.</source>
+            <comment>secrets.file_shared</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>На общем компьютере окно блокируется после стольких минут без действий</source>
+            <comment>settings.idle_lock_minutes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть true или false</source>
+            <comment>settings.must_be_bool</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
             <comment>settings.settle_grace</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Общий компьютер: окно спрашивает, кто работает</source>
+            <comment>settings.shared_computer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор «{name}» отключён: включить его снова может администратор (`halyk-desk operator add`).</source>
+            <comment>signin.disabled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Логин базы «{name}» — не оператор этой базы: роль ему даёт администратор (`halyk-desk db grant {name} --role РОЛЬ`).</source>
+            <comment>signin.login_not_operator</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>У логина базы «{name}» нет прав в этой базе: роль ему даёт администратор (`halyk-desk db grant {name} --role РОЛЬ`).</source>
+            <comment>signin.login_without_rights</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>У оператора «{name}» ещё нет пароля: его задаёт администратор (`halyk-desk operator passwd {name} --password-stdin`).</source>
+            <comment>signin.no_password_set</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператора «{name}» нет: операторов добавляет администратор (`halyk-desk operator add ИМЯ --role РОЛЬ --password-stdin`).</source>
+            <comment>signin.no_such</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>--operator не принимается в общей базе (PostgreSQL): там оператор — логин базы. Подключайтесь под своим логином (--db postgresql://ИМЯ@сервер/база).</source>
+            <comment>signin.operator_on_team</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Вы вошли в компьютер как «{name}», а такого действующего оператора здесь нет (или он отключён): добавить вас может администратор (`halyk-desk operator add {name} --role РОЛЬ`); или действуйте как оператор с --operator ИМЯ и его паролем.</source>
+            <comment>signin.os_user_not_operator</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Чтобы действовать как «{name}», нужен его пароль: введите его, когда спросят, или передайте на стандартный ввод с --password-stdin.</source>
+            <comment>signin.password_needed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароль оператора {name} (не отображается): </source>
+            <comment>signin.prompt</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{why} Ничего не прочитано и не отправлено.</source>
+            <comment>signin.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Слишком много неверных паролей для «{name}» подряд: попробуйте снова через {seconds} с.</source>
+            <comment>signin.wait</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Неверный пароль оператора «{name}».</source>
+            <comment>signin.wrong_password</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2550,6 +2854,26 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Имя логина — от 1 до 63 символов, а не «{name}».</source>
+            <comment>team.bad_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Логина базы «{name}» нет.</source>
+            <comment>team.no_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Логины базы бывают только в общей базе (PostgreSQL); в базе этого компьютера операторов добавляют командой `halyk-desk operator add ИМЯ --role РОЛЬ --password-stdin`.</source>
+            <comment>team.not_postgresql</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Новому логину «{name}» нужен пароль: дайте его с --password-stdin.</source>
+            <comment>team.password_needed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>В поле «{field}» есть управляющий символ {char} (позиция {position}): он может исказить экран или таблицу. Уберите его и введите текст заново.</source>
             <comment>text.control_character</comment>
             <translation type="unfinished" />
@@ -2557,6 +2881,16 @@
         <message>
             <source>Текст длиной {length} символов не помещается в поле «{field}»: допускается не больше {limit}. Сократите его.</source>
             <comment>text.too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пуст</source>
+            <comment>workbook.audit_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Журнал аудита на момент сверки (audit verify --head)</source>
+            <comment>workbook.audit_head</comment>
             <translation type="unfinished" />
         </message>
     </context>
@@ -3101,7 +3435,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему (или параметр --operator).</source>
+            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который задаёт администратор.</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4326,6 +4660,73 @@
         </message>
     </context>
     <context>
+        <name>SignInDialog</name>
+        <message>
+            <source>Окно заблокировано</source>
+            <extracomment>What counts as someone working at the computer. The name of the operator who proved it.</extracomment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Вход</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Окно заблокировано: никто не работал с ним {minutes} мин. Введите пароль, чтобы продолжить, или войдите другим оператором.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Кто работает? Войдите своим именем оператора и паролем: всё, что вы сделаете, будет записано на ваше имя.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Войти</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выйти из программы</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Пароль:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Введите имя оператора.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверяю…</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SignInPage</name>
+        <message>
+            <source>Вход и блокировка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Компьютер общий: несколько человек работают под одной учётной записью системы</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source> мин</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировать окно без действий через:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>На общем компьютере окно при запуске спрашивает имя оператора и пароль, а если с ним никто не работает дольше этого времени, прячет данные и спрашивает пароль снова. Пароли операторов задаёт администратор в командной строке (см. руководство администратора). Действует со следующего запуска.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>StateFilterButton</name>
         <message>
             <source>Все состояния</source>
@@ -4512,6 +4913,10 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Сменить &amp;оператора…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>В&amp;ыход</source>
             <translation type="unfinished" />
         </message>
@@ -4541,6 +4946,26 @@
         </message>
         <message>
             <source>Выгружать в Excel можно со вкладки, которая это умеет, например со сверки.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>WindowSignIn</name>
+        <message>
+            <source>В общей базе оператор — логин базы: чтобы работать другим оператором, подключитесь под его логином (Файл → Настройки → База данных).</source>
+            <extracomment>Another operator is working now (their name); for tests.</extracomment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отмена</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор: {name}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Работает оператор {name}.</source>
             <translation type="unfinished" />
         </message>
     </context>

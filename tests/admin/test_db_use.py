@@ -8,6 +8,7 @@ import json
 
 import pytest
 from admin_helpers import halyk, ok
+from operator_helpers import PASSWORD
 
 from halyk_desk.paths import AppPaths
 from halyk_desk.secrets import SERVICE
@@ -55,10 +56,14 @@ def test_a_database_that_cannot_be_used_changes_nothing(app_paths: AppPaths) -> 
     assert code == 1 and "must be a SQLite file" in err
 
 
-def test_only_an_admin_points_the_computer_elsewhere(app_paths: AppPaths, tmp_path) -> None:
-    ok("operator", "add", "alla", "--role", "accountant")  # the first to act is the admin
+def test_only_an_admin_points_the_computer_elsewhere(app_paths: AppPaths, tmp_path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+    # the first to act (the OS user) is the admin
+    ok("operator", "add", "alla", "--role", "accountant", "--password-stdin")
     other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
-    code, _out, err = halyk("--operator", "alla", "db", "use", other)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+    code, _out, err = halyk("--operator", "alla", "--password-stdin", "db", "use", other)
     assert code == 4
     assert "may not change settings" in err
     assert Settings.load(app_paths.config_dir)["database_url"] == ""

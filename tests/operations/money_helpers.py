@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from operator_helpers import PASSWORD, give_password, login_url, operator_argv
 
 from halyk_desk.domain import Money
 from halyk_desk.epay import EpayClient, EpayProfile
@@ -24,7 +25,7 @@ from halyk_desk.sandbox import (
     SandboxServer,
 )
 from halyk_desk.secrets import SecretStore
-from halyk_desk.services import operations
+from halyk_desk.services import operations, signin
 from halyk_desk.services.operations import Reason
 from halyk_desk.settings import Settings
 from halyk_desk.store import Store, repository
@@ -129,16 +130,29 @@ def executed(bank: SandboxBank, action: str | None = None) -> list[str]:
     return [op.action for op in bank.operations if action is None or op.action == action]
 
 
-def cli_argv(store_url: str, operator: str, *args: str) -> list[str]:
-    """`python -m halyk_desk --db URL --profile shop --operator NAME ...` as a child process."""
-    return [sys.executable, "-m", "halyk_desk", "--db", store_url, "--profile", PROFILE,
-            "--operator", operator, *args]
-
-
-def start_cli(store_url: str, operator: str, *args: str) -> subprocess.Popen[str]:
+def start_cli(ctx: Ctx | None, store_url: str, operator: str,
+              *args: str) -> subprocess.Popen[str]:
+    """`python -m halyk_desk --db URL --profile shop ...` as a child process acting as
+    `operator`, proven as a person would: on PostgreSQL connecting as their own login, on SQLite
+    as the OS user or with --operator and their password typed in (`ctx`: the store's, to set
+    that login or password up; None for the OS user on SQLite)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(cli_argv(store_url, operator, *args), env=env, text=True,
-                            encoding="utf-8", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url, who, typed = store_url, [], ""
+    if store_url.startswith("postgresql"):
+        assert ctx is not None
+        url = login_url(store_url, ctx.as_("root"), operator)
+    elif operator != signin.os_user():
+        assert ctx is not None
+        give_password(ctx.store, operator)
+        who, typed = operator_argv(operator), PASSWORD + "\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "halyk_desk", "--db", url, "--profile", PROFILE, *who, *args],
+        env=env, text=True, encoding="utf-8", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(typed)  # a line the child reads at once; communicate() closes it later
+    proc.stdin.flush()
+    return proc
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:

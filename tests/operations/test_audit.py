@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy.exc
 from money_helpers import PROFILE, REASON, hold
+from operator_helpers import register_command_line_user
 from sqlalchemy import text
 
 from halyk_desk import cli
@@ -146,8 +147,9 @@ def test_every_operation_and_outcome_is_in_the_log(ctx, bank, client):
 
 
 def test_audit_verify_exits_non_zero_naming_the_entry(ctx, store_url, capsys):
+    register_command_line_user(ctx.as_("root"))
     write(ctx.store, 4)
-    argv = ["--db", store_url, "--profile", PROFILE, "--operator", "alla", "audit", "verify"]
+    argv = ["--db", store_url, "--profile", PROFILE, "audit", "verify"]
     assert cli.main(argv) == 0
     with tampering(ctx.store):
         sql(ctx.store, "UPDATE audit_log SET operator = 'mallory' WHERE seq = 3")
@@ -157,3 +159,76 @@ def test_audit_verify_exits_non_zero_naming_the_entry(ctx, store_url, capsys):
     assert cli.main([*argv, "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert (result["ok"], result["kind"], result["seq"]) == (False, "altered", 3)
+
+
+# --- the anchor: a head kept outside the database ----------------------------------------------
+
+def head(store: Store) -> audit.Head:
+    with store.session(readonly=True) as session:
+        found = audit.head(session)
+    assert found is not None
+    return found
+
+
+def verified_against(store: Store, anchor: audit.Head) -> audit.VerifyResult:
+    with store.session(readonly=True) as session:
+        return audit.verify(session, anchor)
+
+
+@pytest.mark.parametrize("cut", ["DELETE FROM audit_log WHERE seq > 3", "DELETE FROM audit_log"])
+def test_cutting_off_the_newest_entries_is_caught_by_the_head(store, cut):
+    write(store, 5)
+    anchor = head(store)
+    assert str(anchor) == f"5:{anchor.hash}" and audit.Head.parse(str(anchor)) == anchor
+    assert verified_against(store, anchor).ok
+    with tampering(store):
+        sql(store, cut)
+    assert verified(store).ok  # the chain alone cannot tell
+    result = verified_against(store, anchor)
+    assert (result.ok, result.kind, result.seq) == (False, "truncated", 5)
+    assert "No. 5 of the head" in result.message and "removed" in result.message
+
+
+def test_a_rewritten_history_with_every_hash_recomputed_is_caught_by_the_head(store):
+    write(store, 5)
+    anchor = head(store)
+    with store.session(readonly=True) as session:
+        rows = sorted(audit.list_entries(session), key=lambda e: e.seq)
+    prev = rows[1].hash
+    with tampering(store):
+        for row in rows[2:]:  # #3 forged, and every hash after it made to fit
+            details = {**row.details, "amount": "3000.00"} if row.seq == 3 else row.details
+            digest = audit.entry_hash(prev, at=row.at, operator=row.operator, action=row.action,
+                                      subject=row.subject, profile=row.profile, details=details)
+            sql(store, "UPDATE audit_log SET details = :d, prev_hash = :p, hash = :h "
+                "WHERE seq = :s", d=json.dumps(details), p=prev, h=digest, s=row.seq)
+            prev = digest
+    assert verified(store).ok
+    result = verified_against(store, anchor)
+    assert (result.ok, result.kind, result.seq) == (False, "rewritten", 5)
+
+
+def test_a_head_still_holds_after_more_entries(store):
+    write(store, 3)
+    anchor = head(store)
+    write(store, 2)
+    result = verified_against(store, anchor)
+    assert result.ok and "Entry No. 3 matches the head" in result.message
+
+
+def test_audit_head_and_verify_head_from_the_command_line(ctx, store_url, capsys):
+    register_command_line_user(ctx.as_("root"))
+    write(ctx.store, 3)
+    base = ["--db", store_url, "--profile", PROFILE, "audit"]
+    assert cli.main([*base, "head"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(head(ctx.store))
+    assert cli.main([*base, "verify", "--head", printed]) == 0
+    capsys.readouterr()
+    with tampering(ctx.store):
+        sql(ctx.store, f"DELETE FROM audit_log WHERE seq >= {head(ctx.store).seq}")
+    assert cli.main([*base, "verify", "--head", printed, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["kind"] == "truncated"
+    with pytest.raises(SystemExit):
+        cli.main([*base, "verify", "--head", "5:nothex"])
+    assert "is not an audit head" in capsys.readouterr().err

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from money_helpers import PROFILE, hold, journal, paid, posts
+from operator_helpers import run_as
 
-from halyk_desk import cli
 from halyk_desk.domain import utc_now
 from halyk_desk.domain.text import LIMITS, TextError
 from halyk_desk.sandbox import TEST_CLIENT_SECRET
@@ -23,7 +23,7 @@ def run(ctx, store_url, app_paths, capsys):
     def halyk_desk(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
         try:
-            code = cli.main(["--db", store_url, "--profile", PROFILE, "--operator", "anna", *args])
+            code = run_as(ctx.as_("root"), store_url, "anna", ["--profile", PROFILE, *args])
         except SystemExit as exc:
             code = int(exc.code or 0)
         out, err = capsys.readouterr()

@@ -14,8 +14,8 @@ from money_helpers import (
     posts,
     sqlite_store_url,  # noqa: F401 (fixture: SQLite only)
 )
+from operator_helpers import give_password, main_as
 
-from halyk_desk import cli
 from halyk_desk.sandbox import TEST_CLIENT_SECRET, Refusal, RefusalCode
 from halyk_desk.secrets import SecretStore
 
@@ -26,12 +26,13 @@ KEYS = {"invoice_id", "action", "amount", "result", "message", "code", "params",
 def run(ctx, store_url, app_paths, capsys):
     """`halyk-desk --db URL --profile shop --operator NAME ...` in this process."""
     SecretStore(app_paths.config_dir).set(PROFILE, TEST_CLIENT_SECRET)
+    give_password(ctx.store, "anna", "boris", "alla")
 
     def halyk_desk(*args: str, operator: str = "anna") -> tuple[int, str, str]:
         capsys.readouterr()
         try:
-            code = cli.main(["--db", store_url, "--profile", PROFILE, "--operator", operator,
-                             *args])
+            code = main_as(operator, list(args),
+                           global_argv=["--db", store_url, "--profile", PROFILE])
         except SystemExit as exc:  # argparse's usage errors
             code = int(exc.code or 0)
         out, err = capsys.readouterr()

@@ -43,11 +43,11 @@ def test_killed_after_the_bank_applied_it(ctx, bank, server, store_url, app_path
     store_secret(app_paths)
     server.slow_seconds = 60  # the server's stop at the end wakes it
     server.set_fault("slow", 1.0, times=1, match="/charge")
-    kill_mid_request(start_cli(store_url, "anna", *CONFIRM), bank, applied_first=True)
+    kill_mid_request(start_cli(ctx, store_url, "anna", *CONFIRM), bank, applied_first=True)
     assert [op.status for op in journal(ctx)] == ["sent"]
 
     # Restart: a new attempt settles the killed one first, and is then refused by the rules.
-    code, out, _ = finish(start_cli(store_url, "anna", *CONFIRM))
+    code, out, _ = finish(start_cli(ctx, store_url, "anna", *CONFIRM))
     assert (code, json.loads(out)["result"]) == (4, "not_allowed")
     assert [op.status for op in journal(ctx)] == ["done"]
     assert executed(bank) == ["charge"] and len(posts(bank)) == 1
@@ -61,7 +61,7 @@ def test_killed_before_the_bank_applied_it(ctx, bank, server, store_url, app_pat
     store_secret(app_paths)
     server.spike_ms = 5000
     server.set_fault("latency", 1.0, times=1, match="/charge")
-    kill_mid_request(start_cli(store_url, "anna", *CONFIRM), bank, applied_first=False)
+    kill_mid_request(start_cli(ctx, store_url, "anna", *CONFIRM), bank, applied_first=False)
 
     # Restarted at once (in this process, to be quick): nothing to see at the bank yet.
     with make_client(server) as client:
@@ -72,6 +72,6 @@ def test_killed_before_the_bank_applied_it(ctx, bank, server, store_url, app_pat
     assert executed(bank) == []
 
     wait_until(lambda: bank.operations, "the bank to apply the late charge")
-    code, out, _ = finish(start_cli(store_url, "anna", "resolve", "--json"))
+    code, out, _ = finish(start_cli(ctx, store_url, "anna", "resolve", "--json"))
     assert code == 0 and [o["result"] for o in json.loads(out)] == ["done"]
     assert executed(bank) == ["charge"] and len(posts(bank)) == 1

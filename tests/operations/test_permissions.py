@@ -69,8 +69,10 @@ def test_the_first_operator_of_a_fresh_store_becomes_its_admin(store, app_paths)
     with pytest.raises(NotAllowed):
         operators.require(fresh.as_("pavel"), operators.READ)
     with store.session(readonly=True) as session:
-        [entry] = audit.list_entries(session)
+        refusal, entry = audit.list_entries(session)
     assert (entry.action, entry.operator) == ("operator.bootstrap", "olga")
+    # the refusal is in the log too
+    assert (refusal.action, refusal.operator, refusal.subject) == ("refused", "pavel", "read")
 
 
 @pytest.mark.parametrize("who", ["anna", "alla"])

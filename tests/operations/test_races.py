@@ -120,7 +120,7 @@ def test_two_processes_send_one_request(ctx, bank, server, store_url, app_paths)
     store_secret(app_paths)
     server.latency_ms = 300
     args = ("confirm", "000702", "--reason", "Нет в наличии", "--yes", "--json")
-    procs = [start_cli(store_url, name, *args) for name in ("anna", "boris")]
+    procs = [start_cli(ctx, store_url, name, *args) for name in ("anna", "boris")]
     results = [finish(p) for p in procs]
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 4], results
@@ -154,8 +154,8 @@ def test_two_processes_against_an_external_sandbox_move_money_once(app_paths, tm
                 client_id=TEST_CLIENT_ID, terminal_id=TEST_TERMINAL))
         store_secret(app_paths)
         args = ("confirm", "000703", "--reason", "Нет в наличии", "--yes", "--json")
-        results = [finish(p) for p in [start_cli(store_url, "root", *args),
-                                       start_cli(store_url, "root", *args)]]
+        results = [finish(p) for p in [start_cli(None, store_url, "root", *args),
+                                       start_cli(None, store_url, "root", *args)]]
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.communicate(timeout=60)

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from operator_helpers import PASSWORD
 
 from halyk_desk.domain import utc_now
 from halyk_desk.paths import HOME_ENV
@@ -67,12 +68,11 @@ def plant_demo(ctx: AppContext, seed: int = 5) -> list[DemoOrder]:
 
 
 def add_operators(ctx: AppContext) -> None:
-    admin = ctx.as_(ADMIN)
-    assert operators.current(admin) is not None  # the first operator of a store is its admin
-    operators.add_operator(admin, ACCOUNTANT, "accountant")
-    operators.add_operator(admin, MANAGER, "manager")
-    operators.add_operator(admin, DISABLED, "accountant")
-    operators.disable_operator(admin, DISABLED)
+    """`ctx` is the OS user's, who opened the store first and so is its admin."""
+    for name, role in ((ADMIN, "admin"), (ACCOUNTANT, "accountant"), (MANAGER, "manager"),
+                       (DISABLED, "accountant")):
+        operators.add_operator(ctx, name, role, PASSWORD)
+    operators.disable_operator(ctx, DISABLED)
 
 
 def truth(orders: list[DemoOrder]) -> dict[str, set[str]]:
@@ -100,5 +100,5 @@ def demo(demo_home) -> Iterator[tuple[AppContext, list[DemoOrder]]]:
     """The demo month in this test's own home, and the accountant's context on it."""
     template, orders = demo_home
     shutil.copytree(template, Path(os.environ[HOME_ENV]), dirs_exist_ok=True)
-    with open_context(args(operator=ACCOUNTANT)) as ctx:
-        yield ctx, orders
+    with open_context(args()) as ctx:
+        yield ctx.as_(ACCOUNTANT), orders

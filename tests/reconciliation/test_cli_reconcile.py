@@ -11,8 +11,8 @@ import pytest
 from conftest import ACCOUNTANT, DISABLED, MANAGER, truth
 from libreoffice import convert, require_soffice
 from openpyxl import load_workbook
+from operator_helpers import main_as
 
-from halyk_desk.cli import main
 from halyk_desk.domain import Money, utc_now
 from halyk_desk.domain.timeutil import business_day_of
 from halyk_desk.reconcile import CATEGORIES, TITLES
@@ -27,7 +27,7 @@ DECIMAL = re.compile(r"^-?\d+\.\d{2}$")
 def cli(capsys, *argv: str, operator: str = ACCOUNTANT) -> tuple[int, str, str]:
     capsys.readouterr()
     try:
-        code = main(["--operator", operator, *argv])
+        code = main_as(operator, list(argv))
     except SystemExit as exit_:  # argparse's usage errors
         code = int(exit_.code or 0)
     out, err = capsys.readouterr()
@@ -58,6 +58,10 @@ def test_json_has_every_key_and_open_discrepancies_exit_7(demo, capsys):
     assert doc["discrepancies_open"] == len(doc["discrepancies"]) > 0
     assert doc["operations_list"]["status"] == "read"
     assert [r.id for r in list_runs(ctx)] == [doc["run_id"]]
+    # The audit log's head as the run found it: yesterday's --json proves today's log.
+    code, head, _ = cli(capsys, "audit", "head")
+    assert code == 0 and doc["audit_head"] == head.strip()
+    assert cli(capsys, "audit", "verify", "--head", doc["audit_head"])[0] == 0
 
 
 def test_once_every_discrepancy_is_marked_resolved_the_run_exits_0(demo, capsys):
@@ -147,6 +151,9 @@ def test_xlsx_writes_a_workbook_whose_totals_equal_its_rows(exported):
     path, doc, paid = exported
     wb = load_workbook(path, data_only=True)  # the totals' cached values
     assert wb.sheetnames == SHEETS
+    # the audit log's head as the run found it, beside who made the workbook
+    assert doc["audit_head"] in [r[1].value for r in wb["Сводка"].iter_rows()]
+    assert doc["audit_head"].split(":")[0].isdigit()
     summary = {r[1].value: r for r in wb["Сводка"].iter_rows() if r[1].value in CATEGORIES}
     for key, total in doc["categories"].items():
         assert summary[key][2].value == total["count"]

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 from conftest import (
     ACCOUNTANT,
-    ADMIN,
     DISABLED,
     MANAGER,
     args,
@@ -61,7 +60,7 @@ def by_category(recon, category: str) -> list:
 # --- the demo month -------------------------------------------------------------------------------
 
 def test_the_demo_month_finds_every_planted_discrepancy(store_url):
-    with open_context(args(db=store_url, operator=ADMIN)) as ctx:
+    with open_context(args(db=store_url)) as ctx:
         orders = plant_demo(ctx, seed=11)
         recon = run_reconciliation(ctx, *month(orders))
         bank = SandboxBank.load(books(ctx))
