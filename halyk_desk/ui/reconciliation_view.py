@@ -263,7 +263,6 @@ class ReconciliationView(QWidget):
         side.setObjectName("discrepancySide")
         side.setWidgetResizable(True)
         side.setFrameShape(QScrollArea.Shape.NoFrame)
-        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         side.setWidget(side_content)
         list_box = QWidget(self)
         list_layout = QVBoxLayout(list_box)
