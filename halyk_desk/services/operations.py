@@ -40,8 +40,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -101,12 +102,13 @@ def settle_grace(settings: Any) -> timedelta:
     return timedelta(minutes=settings["settle_grace_minutes"])
 
 
-def awaited(op: OperationRow, grace: timedelta) -> Message:
-    """What an unresolved operation waits for, for the manager who sees the payment blocked."""
-    sent = op.sent_at or op.created_at
-    return msg("operations.awaited", "отправлено в {sent} UTC, ответа банка не было; итог "
+def awaited(op: OperationRow, grace: timedelta, tz: tzinfo) -> Message:
+    """What an unresolved operation waits for, for the manager who sees the payment blocked;
+    times in `tz` (the business day's zone, as the window shows every time)."""
+    sent = (op.sent_at or op.created_at).astimezone(tz)
+    return msg("operations.awaited", "отправлено в {sent}, ответа банка не было; итог "
                "выяснится по статусу платежа и реестру операций банка (идентификатор операции "
-               "{external}); невыполненной её сочтут не раньше {until} UTC и только если банк "
+               "{external}); невыполненной её сочтут не раньше {until} и только если банк "
                "её не покажет", sent=sent.strftime("%H:%M:%S"), external=op.external_id,
                until=(sent + grace).strftime("%d.%m.%Y %H:%M"))
 
@@ -380,7 +382,9 @@ def action_name(action: str) -> Message:
     return ACTION_NAMES.get(action) or verbatim(action)
 
 
-def busy_message(op: OperationRow, grace: timedelta | None = None) -> Message:
+def busy_message(
+    op: OperationRow, grace: timedelta | None = None, tz: tzinfo = UTC
+) -> Message:
     """Why another operation on the payment must wait; with `grace`, what the unresolved one
     waits for."""
     said = {"id": op.id, "action": action_name(op.action), "amount": op.amount,
@@ -388,7 +392,7 @@ def busy_message(op: OperationRow, grace: timedelta | None = None) -> Message:
     if grace is not None and op.status in ("sent", "unknown"):
         return msg("operations.busy_waiting", "По этому платежу уже идёт операция №{id}: "
                    "{action} на {amount} ({operator}) — {awaited}. Ничего не отправлено.",
-                   awaited=awaited(op, grace), **said)
+                   awaited=awaited(op, grace, tz), **said)
     if op.status == "pending_approval":
         return msg("operations.busy_pending", "По этому платежу уже идёт операция №{id}: "
                    "{action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего "
@@ -514,6 +518,7 @@ class _Desk:
         self.profile = ctx.profile.name
         self.operator = ctx.operator
         self.grace = settle_grace(ctx.settings) if grace is None else grace
+        self.tz = ZoneInfo(ctx.settings["business_tz"])
 
     # --- the bank's picture ---------------------------------------------------------------------
     def read(self, invoice_id: str) -> PaymentStatus:
@@ -785,7 +790,7 @@ class _Desk:
         self.resolve(invoice_id)
         blockers = self.unresolved(invoice_id)
         if blockers:
-            return refuse(busy_message(blockers[0], self.grace), op_id=blockers[0].id)
+            return refuse(busy_message(blockers[0], self.grace, self.tz), op_id=blockers[0].id)
         try:
             status = self.read(invoice_id)
             amount = self.check(action, status, amount)
@@ -799,7 +804,7 @@ class _Desk:
         pending = action == REFUND and amount.minor > threshold
         claimed = self.claim(action, invoice_id, status, amount, reason, note, pending=pending)
         if isinstance(claimed, OperationRow):
-            return refuse(busy_message(claimed, self.grace), op_id=claimed.id)
+            return refuse(busy_message(claimed, self.grace, self.tz), op_id=claimed.id)
         if pending:
             limit = Money(threshold, amount.currency)
             return Outcome(invoice_id, action, amount, "pending_approval", msg(

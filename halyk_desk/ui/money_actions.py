@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, Signal
@@ -308,8 +309,9 @@ class PaymentActions(QWidget):
         if blocked is not None:
             text = tr("Операция в процессе: {status}").format(status=status_text(blocked))
             if blocked.status in ("sent", "unknown"):  # what the manager is waiting for
-                grace = operations.settle_grace(self.money.ctx.settings)
-                text += "\n" + str(operations.awaited(blocked, grace))
+                settings = self.money.ctx.settings
+                text += "; " + str(operations.awaited(blocked, operations.settle_grace(settings),
+                                                      ZoneInfo(settings["business_tz"])))
         self.busy_label.setText(text)
         self.busy_label.setVisible(blocked is not None)
         for action, button in self.buttons.items():

@@ -1841,9 +1841,9 @@ Thank you for your order!</translation>
             <translation>Operation #{id} was requested by {operator}: a different manager must approve it.</translation>
         </message>
         <message>
-            <source>отправлено в {sent} UTC, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} UTC и только если банк её не покажет</source>
+            <source>отправлено в {sent}, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} и только если банк её не покажет</source>
             <comment>operations.awaited</comment>
-            <translation>sent at {sent} UTC with no answer from the bank; the outcome will be read from the payment's status and the bank's operations registry (operation id {external}); it will not be taken as not done before {until} UTC, and only if the bank does not show it</translation>
+            <translation>sent at {sent} with no answer from the bank; the outcome will be read from the payment's status and the bank's operations registry (operation id {external}); it will not be taken as not done before {until}, and only if the bank does not show it</translation>
         </message>
         <message>
             <source>Банк отказал: {why}</source>

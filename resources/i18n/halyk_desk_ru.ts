@@ -1820,7 +1820,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>отправлено в {sent} UTC, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} UTC и только если банк её не покажет</source>
+            <source>отправлено в {sent}, ответа банка не было; итог выяснится по статусу платежа и реестру операций банка (идентификатор операции {external}); невыполненной её сочтут не раньше {until} и только если банк её не покажет</source>
             <comment>operations.awaited</comment>
             <translation type="unfinished" />
         </message>

@@ -5,6 +5,7 @@ looked for in the bank's operations registry; the grace period is a setting."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from money_helpers import NO_GRACE, REASON, journal, paid, posts
 
@@ -86,5 +87,7 @@ def test_the_grace_period_is_a_setting_with_a_safe_default(ctx, bank, server, cl
     [waiting] = operations.resolve_unresolved(ctx, client=client)  # within 30 minutes
     assert waiting.result == "unknown"
     [op] = journal(ctx)
-    deadline = (op.sent_at + timedelta(minutes=30)).strftime("%H:%M")
-    assert deadline in operations.awaited(op, operations.settle_grace(ctx.settings)).render("en")
+    almaty = ZoneInfo("Asia/Almaty")
+    deadline = (op.sent_at + timedelta(minutes=30)).astimezone(almaty).strftime("%H:%M")
+    said = operations.awaited(op, operations.settle_grace(ctx.settings), almaty).render("en")
+    assert deadline in said and op.external_id in said

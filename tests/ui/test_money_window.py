@@ -134,7 +134,13 @@ def test_buttons_stay_disabled_while_an_operation_is_unresolved(qtbot, synced_ct
                     timeout=10_000)
     assert not any(b.isEnabled() for b in payment.buttons.values())
     assert "результат неизвестен" in payment.busy_label.text()
-    win.grab().save(str(SHOTS / "detail-unresolved.png"))
+    # What is awaited: when it was sent, the bank's id, not before when it is taken as not done.
+    [op] = [o for o in operations.list_operations(synced_ctx) if o.invoice_id == busy]
+    assert f"идентификатор операции {op.external_id}" in payment.busy_label.text()
+    assert "невыполненной её сочтут не раньше" in payment.busy_label.text()
+    for size in ((1366, 768), (1920, 1080)):
+        win.resize(*size)
+        win.grab().save(str(SHOTS / f"detail-unresolved-{size[0]}.png"))
 
 
 def show_in_payments(qtbot, win, invoice_id: str) -> None:

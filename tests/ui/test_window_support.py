@@ -5,15 +5,28 @@ from __future__ import annotations
 
 import logging
 import zipfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QMenu
 
 from halyk_desk import logs
 from halyk_desk.ui import tasks
 from halyk_desk.ui.support_report import SupportReporter
 
+SHOTS = Path("/tmp/shots")
+
 
 def test_the_help_menu_saves_a_support_report(qtbot, window, notifier, tmp_path):
     assert window.menus.support_action.text() == "&Сохранить отчёт для поддержки…"
     assert window.menus.support_action.isEnabled()
+    help_menu = window.menuBar().findChild(QMenu, "helpMenu")
+    assert help_menu.actions()[0] is window.menus.support_action
+    SHOTS.mkdir(exist_ok=True)
+    for size in ((1366, 768), (1920, 1080)):
+        window.resize(*size)
+        window.grab().save(str(SHOTS / f"window-{size[0]}.png"))
+    help_menu.adjustSize()  # drawn without popping up: offscreen Qt cannot grab the keyboard
+    help_menu.grab().save(str(SHOTS / "help-menu.png"))
     target = tmp_path / "report.zip"
     suggested = []
     reporter = SupportReporter(window, choose=lambda parent, name: suggested.append(name)
