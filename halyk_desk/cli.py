@@ -70,7 +70,7 @@ def choose_language(argv: list[str]) -> str:
     early.add_argument("--home")
     known, _rest = early.parse_known_args(argv)
     if known.lang:
-        return known.lang
+        return str(known.lang)
     from halyk_desk.paths import resolve_paths
     from halyk_desk.settings import Settings
 

@@ -102,7 +102,9 @@ def catalog(language: str) -> Mapping[str, str | list[str]]:
     """code → text (or a counted phrase's forms) of `language`; empty when the file is missing
     (messages then show their Russian source: the translation test keeps that from shipping)."""
     try:
-        return json.loads(catalog_path(language).read_text(encoding="utf-8"))
+        texts: dict[str, str | list[str]] = json.loads(
+            catalog_path(language).read_text(encoding="utf-8"))
+        return texts
     except FileNotFoundError:
         return {}
 

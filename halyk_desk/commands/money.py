@@ -249,7 +249,7 @@ def _headline(outcome: Outcome) -> Message:
     return msg("cli.outcome", "{result}: {action} {amount}, заказ {invoice}.", **said)
 
 
-def _ask(args: argparse.Namespace, question: str) -> bool:
+def _ask(args: argparse.Namespace, question: Message) -> bool:
     """--yes, or a yes typed at a terminal; without a terminal the command needs --yes."""
     if args.yes:
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from halyk_desk.commands.running import FAILED, OK, exit_codes_epilog, parser_kwargs, say_error
 from halyk_desk.jsonfile import JsonFileError
@@ -13,7 +14,7 @@ from halyk_desk.paths import resolve_paths
 from halyk_desk.services.support_report import write_report
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Any) -> None:
     report = sub.add_parser(
         "support-report",
         help=str(msg("support.help", "записать отчёт для поддержки (ZIP): журнал, версии, "
@@ -35,11 +36,11 @@ def support_report_command(args: argparse.Namespace) -> int:
 
     paths = resolve_paths(args.home)
     try:
-        settings: dict | str = Settings.load(paths.config_dir).as_dict()
+        settings: dict[str, Any] | str = Settings.load(paths.config_dir).as_dict()
     except JsonFileError as exc:
         settings = str(exc)
 
-    def database() -> dict:
+    def database() -> dict[str, Any]:
         with open_workspace(args) as workspace:
             return database_admin.database_info(workspace.store, workspace.paths).to_json()
 

@@ -672,6 +672,7 @@ class EpayClient:
         """The records of one /operations page and the total the bank announced, if any."""
         if reply is None:
             return [], 0  # the bank answers an empty 200 when nothing matches
+        records: list[Any] | None
         if isinstance(reply, list):
             records, total = reply, None
         elif isinstance(reply, dict):

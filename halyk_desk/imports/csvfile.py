@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
+from halyk_desk.imports.cells import Cell
 from halyk_desk.imports.errors import ImportFailed, RowError, file_error
 from halyk_desk.imports.limits import (
     HEADER_SEARCH,
@@ -110,7 +111,7 @@ def read_csv(
     if not sample.strip("".join(DELIMITERS) + '" \r\n') and path.stat().st_size <= len(sample):
         return Table("csv", encoding, None, None, [])  # only separators: any would split it "right"
     delimiter = pick_delimiter(sample, header_score)
-    rows: list[tuple[int, tuple[str, ...]]] = []
+    rows: list[tuple[int, tuple[Cell, ...]]] = []
     number = 0
 
     def refuse(message: Message, row: int) -> ImportFailed:
@@ -147,9 +148,8 @@ def read_csv(
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise refuse(cell_too_long(), number + 1) from None
-            raise refuse(
-                f"the file is not valid CSV here ({exc}, line {reader.line_num}): check the "
-                'quotes around this value; a quote inside a value is written twice ("").',
-                number + 1,
-            ) from None
+            raise refuse(msg(
+                "import.bad_csv", "Здесь файл не читается как CSV ({error}, строка {line}): "
+                'проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").',
+                error=str(exc), line=reader.line_num), number + 1) from None
     return Table("csv", encoding, delimiter, None, rows)

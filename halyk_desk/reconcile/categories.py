@@ -24,44 +24,53 @@ What each one counts and sums (a category's "sum" is always in the report's curr
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import assert_never
+
 from halyk_desk.messages import Message, msg
 
-MATCHED = "matched"
-AMOUNT_MISMATCH = "amount_mismatch"
-STATUS_MISMATCH = "status_mismatch"
-MISSING_AT_BANK = "missing_at_bank"
-UNKNOWN_TO_SHOP = "unknown_to_shop"
-DUPLICATE_PAYMENTS = "duplicate_payments"
-HOLDS_AWAITING = "holds_awaiting"
-HOLDS_EXPIRING = "holds_expiring"
-HOLDS_EXPIRED = "holds_expired"
-PARTIALLY_REFUNDED = "partially_refunded"
-REFUNDED = "refunded"
-FEE = "fee"
-CURRENCY_MISMATCH = "currency_mismatch"
-UNRESOLVED_OPERATIONS = "unresolved_operations"
+
+class Category(StrEnum):
+    """A reconciliation category; its value is the stable key."""
+
+    MATCHED = "matched"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    STATUS_MISMATCH = "status_mismatch"
+    MISSING_AT_BANK = "missing_at_bank"
+    UNKNOWN_TO_SHOP = "unknown_to_shop"
+    DUPLICATE_PAYMENTS = "duplicate_payments"
+    HOLDS_AWAITING = "holds_awaiting"
+    HOLDS_EXPIRING = "holds_expiring"
+    HOLDS_EXPIRED = "holds_expired"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    FEE = "fee"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    UNRESOLVED_OPERATIONS = "unresolved_operations"
+
+
+# Module-level names for the engine's hot loops (a global, not an attribute lookup per order).
+MATCHED = Category.MATCHED
+AMOUNT_MISMATCH = Category.AMOUNT_MISMATCH
+STATUS_MISMATCH = Category.STATUS_MISMATCH
+MISSING_AT_BANK = Category.MISSING_AT_BANK
+UNKNOWN_TO_SHOP = Category.UNKNOWN_TO_SHOP
+DUPLICATE_PAYMENTS = Category.DUPLICATE_PAYMENTS
+HOLDS_AWAITING = Category.HOLDS_AWAITING
+HOLDS_EXPIRING = Category.HOLDS_EXPIRING
+HOLDS_EXPIRED = Category.HOLDS_EXPIRED
+PARTIALLY_REFUNDED = Category.PARTIALLY_REFUNDED
+REFUNDED = Category.REFUNDED
+FEE = Category.FEE
+CURRENCY_MISMATCH = Category.CURRENCY_MISMATCH
+UNRESOLVED_OPERATIONS = Category.UNRESOLVED_OPERATIONS
 
 #: Every category, in the order reports show them.
-CATEGORIES: tuple[str, ...] = (
-    MATCHED,
-    AMOUNT_MISMATCH,
-    STATUS_MISMATCH,
-    MISSING_AT_BANK,
-    UNKNOWN_TO_SHOP,
-    DUPLICATE_PAYMENTS,
-    HOLDS_AWAITING,
-    HOLDS_EXPIRING,
-    HOLDS_EXPIRED,
-    PARTIALLY_REFUNDED,
-    REFUNDED,
-    FEE,
-    CURRENCY_MISMATCH,
-    UNRESOLVED_OPERATIONS,
-)
+CATEGORIES: tuple[Category, ...] = tuple(Category)
 
 #: Categories that list discrepancy items someone should look at (and may mark resolved); the
 #: others are counted only, their payments are in the Payments, Holds and Refunds lists.
-ATTENTION: frozenset[str] = frozenset({
+ATTENTION: frozenset[Category] = frozenset({
     AMOUNT_MISMATCH,
     STATUS_MISMATCH,
     MISSING_AT_BANK,
@@ -73,22 +82,42 @@ ATTENTION: frozenset[str] = frozenset({
     UNRESOLVED_OPERATIONS,
 })
 
-#: Each category's name for people, in the user's language (the Сводка sheet, messages).
-CATEGORY_NAMES: dict[str, Message] = {
-    MATCHED: msg("category.matched", "Совпадает"),
-    AMOUNT_MISMATCH: msg("category.amount_mismatch", "Расхождение суммы"),
-    STATUS_MISMATCH: msg("category.status_mismatch", "Расхождение статуса"),
-    MISSING_AT_BANK: msg("category.missing_at_bank", "Нет оплаты в банке"),
-    UNKNOWN_TO_SHOP: msg("category.unknown_to_shop", "Платёж неизвестен магазину"),
-    DUPLICATE_PAYMENTS: msg("category.duplicate_payments", "Несколько платежей по заказу"),
-    HOLDS_AWAITING: msg("category.holds_awaiting", "Блокировки, ожидают подтверждения"),
-    HOLDS_EXPIRING: msg("category.holds_expiring", "Блокировки, скоро истекают"),
-    HOLDS_EXPIRED: msg("category.holds_expired", "Блокировки, срок истёк"),
-    PARTIALLY_REFUNDED: msg("category.partially_refunded", "Частичный возврат"),
-    REFUNDED: msg("category.refunded", "Возврат"),
-    FEE: msg("category.fee", "Комиссия банка"),
-    CURRENCY_MISMATCH: msg("category.currency_mismatch", "Расхождение валюты"),
-    UNRESOLVED_OPERATIONS: msg("category.unresolved_operations", "Незавершённые операции"),
-}
+
+def category_name(category: Category) -> Message:
+    """The category's name for people, in the user's language (the Сводка sheet, messages)."""
+    match category:
+        case Category.MATCHED:
+            return msg("category.matched", "Совпадает")
+        case Category.AMOUNT_MISMATCH:
+            return msg("category.amount_mismatch", "Расхождение суммы")
+        case Category.STATUS_MISMATCH:
+            return msg("category.status_mismatch", "Расхождение статуса")
+        case Category.MISSING_AT_BANK:
+            return msg("category.missing_at_bank", "Нет оплаты в банке")
+        case Category.UNKNOWN_TO_SHOP:
+            return msg("category.unknown_to_shop", "Платёж неизвестен магазину")
+        case Category.DUPLICATE_PAYMENTS:
+            return msg("category.duplicate_payments", "Несколько платежей по заказу")
+        case Category.HOLDS_AWAITING:
+            return msg("category.holds_awaiting", "Блокировки, ожидают подтверждения")
+        case Category.HOLDS_EXPIRING:
+            return msg("category.holds_expiring", "Блокировки, скоро истекают")
+        case Category.HOLDS_EXPIRED:
+            return msg("category.holds_expired", "Блокировки, срок истёк")
+        case Category.PARTIALLY_REFUNDED:
+            return msg("category.partially_refunded", "Частичный возврат")
+        case Category.REFUNDED:
+            return msg("category.refunded", "Возврат")
+        case Category.FEE:
+            return msg("category.fee", "Комиссия банка")
+        case Category.CURRENCY_MISMATCH:
+            return msg("category.currency_mismatch", "Расхождение валюты")
+        case Category.UNRESOLVED_OPERATIONS:
+            return msg("category.unresolved_operations", "Незавершённые операции")
+        case unhandled:
+            assert_never(unhandled)
+
+
+CATEGORY_NAMES: dict[Category, Message] = {c: category_name(c) for c in Category}
 #: The same names in Russian, the engine's own language.
-TITLES: dict[str, str] = {key: name.source for key, name in CATEGORY_NAMES.items()}
+TITLES: dict[Category, str] = {key: name.source for key, name in CATEGORY_NAMES.items()}

@@ -37,6 +37,7 @@ from halyk_desk.reconcile.categories import (
     STATUS_MISMATCH,
     UNKNOWN_TO_SHOP,
     UNRESOLVED_OPERATIONS,
+    Category,
 )
 from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reconcile.matching import WITH_MONEY, match_orders
@@ -297,7 +298,7 @@ class _Run:
         cancelled = bool(status) and _is_cancelled(status)
         paid = order.shop_paid
         expects = not cancelled and paid is not False
-        cats: list[str] = []
+        cats: list[Category] = []
         if p is None or p.state not in WITH_MONEY:
             if expects:
                 self.orders_expecting += 1
@@ -337,7 +338,7 @@ class _Run:
             self.pairs.append(Pair(day, order, q, tuple(qcats)))
 
     def _compare(
-        self, cats: list[str], order: ShopOrder, p: BankPayment, day: date,
+        self, cats: list[Category], order: ShopOrder, p: BankPayment, day: date,
         cancelled: bool, paid: bool | None,
     ) -> None:
         """An order against the payment that took money for it: currency, amount, status."""
@@ -367,7 +368,7 @@ class _Run:
         if i is None:
             return
         day = self.days[i]
-        cats: list[str] = []
+        cats: list[Category] = []
         if p.state in WITH_MONEY or p.state is State.NEEDS_REVIEW:
             key = f"transaction:{p.transaction_id}"
             if p.currency != self.currency:
@@ -383,13 +384,15 @@ class _Run:
         cats.extend(self._payment(p, i, day, None))
         self.pairs.append(Pair(day, None, p, tuple(cats)))
 
-    def _payment(self, p: BankPayment, i: int, day: date, order: ShopOrder | None) -> list[str]:
+    def _payment(
+        self, p: BankPayment, i: int, day: date, order: ShopOrder | None
+    ) -> list[Category]:
         """Totals and the informational categories of one payment line: holds, refunds, fee."""
         if p.currency != self.currency:
             return []
         self.d_payments[i] += 1
         state = p.state
-        cats: list[str] = []
+        cats: list[Category] = []
         if state in CAPTURED_ONCE:
             self.captured += p.captured.minor
             self.d_captured[i] += p.captured.minor
@@ -406,7 +409,9 @@ class _Run:
             self._count(cats, FEE, p.captured.minor - p.payout_amount.minor)
         return cats
 
-    def _hold(self, cats: list[str], p: BankPayment, day: date, order: ShopOrder | None) -> None:
+    def _hold(
+        self, cats: list[Category], p: BankPayment, day: date, order: ShopOrder | None
+    ) -> None:
         expires = p.created_at + self.expire_after
         key = f"transaction:{p.transaction_id}"
         held = p.held.minor
@@ -434,14 +439,14 @@ class _Run:
         ))
 
     # --- accumulation ------------------------------------------------------------------------
-    def _count(self, cats: list[str], category: str, minor: int) -> None:
+    def _count(self, cats: list[Category], category: Category, minor: int) -> None:
         cats.append(category)
         self.count[category] += 1
         self.total[category] += minor
 
     def _flag(
-        self, cats: list[str], category: str, key: str, day: date, order: ShopOrder | None,
-        payment: BankPayment | None, minor: int, message: str, *,
+        self, cats: list[Category], category: Category, key: str, day: date,
+        order: ShopOrder | None, payment: BankPayment | None, minor: int, message: str, *,
         shop: int | None = None, bank: int | None = None,
     ) -> None:
         """Count a line under an attention category and list it as a discrepancy."""

@@ -55,8 +55,8 @@ def match_orders(
     for o in orders:
         inv = o.invoice_id
         if inv:
-            p = take(inv, None)
-            append((o, p, take_more(inv, None) if more and p is not None else None))
+            found = take(inv, None)
+            append((o, found, take_more(inv, None) if more and found is not None else None))
         else:
             without.append(len(pairs))
             append((o, None, None))
@@ -89,13 +89,13 @@ def _match_without_invoice(
     claimed: set[str] = set()
     for pos in positions:
         order = pairs[pos][0]
-        p = by_rrn.get(order.reference) if order.reference else None
-        if p is None or p.transaction_id in claimed:
-            same = by_amount.get((order.amount.currency, order.amount.minor))
-            p = _nearest(same, order.created_at, window, claimed) if same else None
-        if p is not None:
-            claimed.add(p.transaction_id)
-            pairs[pos] = (order, p, None)
+        hit = by_rrn.get(order.reference) if order.reference else None
+        if hit is None or hit.transaction_id in claimed:
+            near = by_amount.get((order.amount.currency, order.amount.minor))
+            hit = _nearest(near, order.created_at, window, claimed) if near else None
+        if hit is not None:
+            claimed.add(hit.transaction_id)
+            pairs[pos] = (order, hit, None)
     return [p for p in candidates if p.transaction_id not in claimed]
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from halyk_desk.domain import ALMATY, DEFAULT_CURRENCY, Money, State, utc_now
+from halyk_desk.reconcile.categories import Category
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ class OpenOperation:
 class ResolvedMark:
     """A person's "resolved" on one discrepancy, found again in later runs by (category, key)."""
 
-    category: str
+    category: Category
     key: str
     note: str
     by: str

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from halyk_desk.domain import Money
-from halyk_desk.reconcile.categories import CATEGORIES
+from halyk_desk.reconcile.categories import CATEGORIES, Category
 from halyk_desk.reconcile.model import (
     BankPayment,
     OpenOperation,
@@ -36,14 +36,14 @@ class Pair(NamedTuple):
     day: date
     order: ShopOrder | None
     payment: BankPayment | None
-    categories: tuple[str, ...]
+    categories: tuple[Category, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Discrepancy:
     """One thing for a person to look at. `difference` is bank − shop where both sides exist."""
 
-    category: str
+    category: Category
     key: str
     day: date | None
     invoice_id: str | None
@@ -89,7 +89,7 @@ class ReconcileResult:
     period_from: date
     period_to: date
     settings: ReconcileSettings
-    categories: dict[str, CategoryTotal]
+    categories: dict[Category, CategoryTotal]
     discrepancies: tuple[Discrepancy, ...]
     pairs: tuple[Pair, ...]
     daily: tuple[DailyTotal, ...]

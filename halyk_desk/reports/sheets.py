@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from halyk_desk.domain import Money, State
 from halyk_desk.reconcile import TITLES, DailyTotal, Discrepancy, Pair
-from halyk_desk.reconcile.categories import HOLDS_AWAITING, HOLDS_EXPIRED, HOLDS_EXPIRING
+from halyk_desk.reconcile.categories import HOLDS_AWAITING, HOLDS_EXPIRED, HOLDS_EXPIRING, Category
 from halyk_desk.reconcile.wording import STATE_TITLES, action_title
 from halyk_desk.reports.xlsx import COUNT, DAY, HOURS, MOMENT, MONEY, TEXT, Column
 
@@ -34,10 +34,10 @@ def yes_no(value: bool | None) -> str:
     return "" if value is None else ("Да" if value else "Нет")
 
 
-_category_names: dict[tuple[str, ...], str] = {}
+_category_names: dict[tuple[Category, ...], str] = {}
 
 
-def category_names(keys: tuple[str, ...]) -> str:
+def category_names(keys: tuple[Category, ...]) -> str:
     names = _category_names.get(keys)
     if names is None:
         names = _category_names[keys] = ", ".join(TITLES[k] for k in keys)
@@ -112,6 +112,7 @@ _HOLD_TERMS = {HOLDS_AWAITING: "ожидает", HOLDS_EXPIRING: "скоро и�
 
 def hold_columns(expire_after: timedelta, now: datetime) -> list[Column[Pair]]:
     def expires(p: Pair) -> datetime:
+        assert p.payment is not None  # every line of the holds sheet is a held payment
         return p.payment.created_at + expire_after
 
     def hours_left(p: Pair) -> Decimal:

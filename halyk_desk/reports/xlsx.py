@@ -170,7 +170,7 @@ def _number(sid: int, convert: Callable[[Any], object]) -> Callable[[str, Any], 
 
 
 def _widths(titles: list[str], columns: Sequence[Column[R]], rows: Sequence[R]) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for title, column in zip(titles, columns, strict=True):
         width = len(title)
         if column.kind == TEXT:

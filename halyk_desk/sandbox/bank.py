@@ -432,11 +432,12 @@ class SandboxBank:
         (The real record's shape is undocumented; the program looks for its externalID anywhere
         in a record, so this is one plausible shape, not a promise.)"""
         with self._lock:
-            done = [{"externalID": op.external_id, "amount": op.amount_minor / 100,
-                     "status": "DONE"} for op in self.operations
-                    if op.action == "refund" and op.tx_id == tx_id]
-            queued = [{"externalID": external_id, "amount": None, "status": "IN_PROGRESS"}
-                      for pending_tx, _amount, external_id in self.pending if pending_tx == tx_id]
+            done: list[dict[str, object]] = [
+                {"externalID": op.external_id, "amount": op.amount_minor / 100, "status": "DONE"}
+                for op in self.operations if op.action == "refund" and op.tx_id == tx_id]
+            queued: list[dict[str, object]] = [
+                {"externalID": external_id, "amount": None, "status": "IN_PROGRESS"}
+                for pending_tx, _amount, external_id in self.pending if pending_tx == tx_id]
         return done + queued
 
     def _acting_on(self, tx_id: str) -> SandboxPayment:

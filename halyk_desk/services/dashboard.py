@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 
 from halyk_desk.domain import DEFAULT_CURRENCY, Money, State, utc_now
+from halyk_desk.domain.journal import UNRESOLVED, OperationStatus
 from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
 from halyk_desk.services import operations, payments
 from halyk_desk.services.operations import OperationRow
 from halyk_desk.store import repository
-from halyk_desk.store.journal_models import UNRESOLVED
 from halyk_desk.store.models import Order, Payment
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class Dashboard:
     #: means "nothing read yet", not "no money".
     synced: bool = True
 
-    def unresolved_by_status(self) -> dict[str, int]:
+    def unresolved_by_status(self) -> dict[OperationStatus, int]:
         counts = dict.fromkeys(UNRESOLVED, 0)
         for op in self.unresolved:
             counts[op.status] = counts.get(op.status, 0) + 1

@@ -499,8 +499,8 @@ def _verify(src: Connection, dst: Connection, counts: dict[str, int],
         if not here == there == counts[table.name]:
             raise CopyError(f"Table {table.name}: {here} rows here, {there} in {shown} after the "
                             "copy. Nothing was copied; run the copy again.")
-    with Session(bind=src) as here, Session(bind=dst) as there:
-        expected, found = audit.verify(here), audit.verify(there)
+    with Session(bind=src) as source, Session(bind=dst) as target:
+        expected, found = audit.verify(source), audit.verify(target)
     if _chain(found) != _chain(expected):
         raise CopyError(f"The audit log does not verify in {shown} as it does here "
                         f"({found.message} / here: {expected.message}). Nothing was copied.")

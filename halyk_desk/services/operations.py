@@ -41,10 +41,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,9 @@ from halyk_desk.domain import (
     normalize_invoice_id,
     utc_now,
 )
+from halyk_desk.domain.journal import UNRESOLVED, Action, result_of
+from halyk_desk.domain.journal import OperationResult as Result
+from halyk_desk.domain.journal import OperationStatus as Status
 from halyk_desk.domain.text import check_text
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import (
@@ -84,12 +87,18 @@ from halyk_desk.services.operators import (
 )
 from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
 from halyk_desk.store import repository
-from halyk_desk.store.journal_models import UNRESOLVED, MoneyOperation, Operator
+from halyk_desk.store.journal_models import MoneyOperation, Operator
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
 
 log = logging.getLogger(__name__)
+
+
+
+def _changed(executed: object) -> int:
+    """How many rows an UPDATE changed (a conditional one: 0 when another process was first)."""
+    return cast("CursorResult[Any]", executed).rowcount
 
 #: The registry is searched for a payment created this close to the bank's own creation time.
 _REGISTRY_WINDOW = timedelta(minutes=2)
@@ -112,25 +121,15 @@ def awaited(op: OperationRow, grace: timedelta, tz: tzinfo) -> Message:
                "её не покажет", sent=sent.strftime("%H:%M:%S"), external=op.external_id,
                until=(sent + grace).strftime("%d.%m.%Y %H:%M"))
 
-CONFIRM, CANCEL, REFUND = "confirm", "cancel", "refund"
-#: Result of an operation as the CLI and the window report it, with the CLI's exit code.
+CONFIRM, CANCEL, REFUND = Action.CONFIRM, Action.CANCEL, Action.REFUND
+#: The CLI's exit code for each result.
 RESULT_EXIT = {
-    "done": 0,
-    "error": 1,
-    "refused": 3,
-    "not_allowed": 4,
-    "unknown": 5,
-    "pending_approval": 6,
-}
-#: The journal's status → the result a person is told.
-_RESULT_OF_STATUS = {
-    "done": "done",
-    "refused": "refused",
-    "rejected": "not_allowed",
-    "pending_approval": "pending_approval",
-    "intent": "unknown",
-    "sent": "unknown",
-    "unknown": "unknown",
+    Result.DONE: 0,
+    Result.ERROR: 1,
+    Result.REFUSED: 3,
+    Result.NOT_ALLOWED: 4,
+    Result.UNKNOWN: 5,
+    Result.PENDING_APPROVAL: 6,
 }
 #: Reasons that mean "something else" and need the operator's own words.
 OTHER_REASONS = frozenset({"другое", "басқа", "other"})
@@ -162,13 +161,13 @@ class OperationRow:
     profile: str
     invoice_id: str
     transaction_id: str
-    action: str
+    action: Action
     amount: Money
     reason: Reason
     note: str | None
     operator: str
     external_id: str
-    status: str
+    status: Status
     #: What became of it (stored as Message.dump(); older entries hold plain text).
     bank_message: Message | None
     created_at: datetime
@@ -188,13 +187,12 @@ class OperationRow:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one request. `result` is done | refused | not_allowed | unknown |
-    pending_approval | error (another failure: nothing was done, or see the message)."""
+    """What became of one request."""
 
     invoice_id: str
-    action: str
+    action: Action
     amount: Money | None
-    result: str
+    result: Result
     message: Message
     operation_id: int | None = None
 
@@ -244,14 +242,13 @@ class ActionLimits:
     #: The operation holding the payment, if any: the money buttons stay disabled.
     blocked_by: OperationRow | None
 
-    def allowed(self, action: str) -> bool:
+    def allowed(self, action: Action) -> bool:
         return self.blocked_by is None and action not in self.why_not
 
 
 @dataclass(frozen=True)
 class _Effect:
-    #: done | not_done | unclear
-    verdict: str
+    verdict: Literal["done", "not_done", "unclear"]
     message: Message
 
 
@@ -304,9 +301,9 @@ def parse_amount(text: str, currency: str) -> Money:
 def _row(op: MoneyOperation, profile: str) -> OperationRow:
     return OperationRow(
         id=op.id, profile=profile, invoice_id=op.invoice_id, transaction_id=op.transaction_id,
-        action=op.action, amount=Money(op.amount_minor, op.currency),
+        action=Action(op.action), amount=Money(op.amount_minor, op.currency),
         reason=Reason(op.reason_code, op.reason_text), note=op.note, operator=op.operator,
-        external_id=op.external_id, status=op.status,
+        external_id=op.external_id, status=Status(op.status),
         bank_message=Message.load(op.bank_message) if op.bank_message else None,
         created_at=op.created_at, sent_at=op.sent_at, resolved_at=op.resolved_at,
         approved_by=op.approved_by, approval_at=op.approval_at, rejected_by=op.rejected_by,
@@ -352,7 +349,7 @@ def unresolved_by_invoice(ctx: AppContext) -> dict[str, OperationRow]:
 
 
 def pending_approvals(ctx: AppContext) -> list[OperationRow]:
-    return list_operations(ctx, statuses=("pending_approval",), limit=None)
+    return list_operations(ctx, statuses=(Status.PENDING_APPROVAL,), limit=None)
 
 
 def get_operation(ctx: AppContext, operation_id: int) -> OperationRow | None:
@@ -378,7 +375,7 @@ ACTION_NAMES = {
 }
 
 
-def action_name(action: str) -> Message:
+def action_name(action: Action) -> Message:
     return ACTION_NAMES.get(action) or verbatim(action)
 
 
@@ -389,15 +386,15 @@ def busy_message(
     waits for."""
     said = {"id": op.id, "action": action_name(op.action), "amount": op.amount,
             "operator": op.operator}
-    if grace is not None and op.status in ("sent", "unknown"):
+    if grace is not None and op.status in (Status.SENT, Status.UNKNOWN):
         return msg("operations.busy_waiting", "По этому платежу уже идёт операция №{id}: "
                    "{action} на {amount} ({operator}) — {awaited}. Ничего не отправлено.",
                    awaited=awaited(op, grace, tz), **said)
-    if op.status == "pending_approval":
+    if op.status == Status.PENDING_APPROVAL:
         return msg("operations.busy_pending", "По этому платежу уже идёт операция №{id}: "
                    "{action} на {amount} ({operator}) ждёт одобрения второго менеджера. Ничего "
                    "не отправлено.", **said)
-    if op.status in ("intent", "sent"):
+    if op.status in (Status.INTENT, Status.SENT):
         return msg("operations.busy_sending", "По этому платежу уже идёт операция №{id}: "
                    "{action} на {amount} ({operator}) отправляется в банк, ответ ещё не пришёл. "
                    "Ничего не отправлено.", **said)
@@ -537,7 +534,7 @@ class _Desk:
                 )
         return status
 
-    def check(self, action: str, status: PaymentStatus, amount: Money | None) -> Money:
+    def check(self, action: Action, status: PaymentStatus, amount: Money | None) -> Money:
         if action == CONFIRM:
             return check_confirm(status.state, status.held, amount,
                                  expires_at=_expires(self.ctx, status.created_at), now=utc_now())
@@ -554,7 +551,7 @@ class _Desk:
             return _select(session, self.profile, invoice_id=invoice_id, statuses=UNRESOLVED)
 
     def claim(
-        self, action: str, invoice_id: str, status: PaymentStatus, amount: Money,
+        self, action: Action, invoice_id: str, status: PaymentStatus, amount: Money,
         reason: Reason, note: str | None, *, pending: bool,
     ) -> int | OperationRow:
         """Insert the operation (intent, or a request for approval) with its audit entry and
@@ -567,7 +564,8 @@ class _Desk:
                     amount_minor=amount.minor, currency=amount.currency, reason_code=reason.code,
                     reason_text=reason.text, note=note, operator=self.operator,
                     external_id=new_external_id(),
-                    status="pending_approval" if pending else "intent", created_at=utc_now(),
+                    status=Status.PENDING_APPROVAL if pending else Status.INTENT,
+                    created_at=utc_now(),
                 )
                 session.add(op)
                 session.flush()
@@ -588,7 +586,8 @@ class _Desk:
             return holders[0]
 
     def move(
-        self, op: OperationRow, to: str, message: Message | None, *, result: str | None = None
+        self, op: OperationRow, to: Status, message: Message | None, *,
+        result: Result | None = None,
     ) -> Outcome:
         """Change `op`'s status from the one it was read in to `to`, with its audit entry;
         if another process settled it meanwhile, report what that one found."""
@@ -599,12 +598,12 @@ class _Desk:
         if to not in UNRESOLVED:
             changes["resolved_at"] = now
         with self.store.session() as session:
-            moved = session.execute(
+            moved = _changed(session.execute(
                 update(MoneyOperation)
                 .where(MoneyOperation.id == op.id, MoneyOperation.status == op.status)
                 .values(**changes)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if moved:
                 audit.append(
                     session, operator=self.operator, profile=self.profile, subject=op.invoice_id,
@@ -621,11 +620,11 @@ class _Desk:
         return self.outcome(current, result=result, message=message)
 
     def outcome(
-        self, op: OperationRow, *, result: str | None = None, message: Message | None = None
+        self, op: OperationRow, *, result: Result | None = None, message: Message | None = None
     ) -> Outcome:
         return Outcome(
             invoice_id=op.invoice_id, action=op.action, amount=op.amount,
-            result=result or _RESULT_OF_STATUS[op.status],
+            result=result or result_of(op.status),
             message=message or op.bank_message or verbatim(op.status), operation_id=op.id,
         )
 
@@ -643,51 +642,52 @@ class _Desk:
             # follow at once, or a resolver could call it not done before it reaches the bank.
             self.client.get_token()
         except RuleViolation as violation:
-            return self.move(op, "refused", msg("operations.not_sent", "Не отправлено: {why}",
-                                                why=violation.message), result="not_allowed")
+            return self.move(op, Status.REFUSED, msg("operations.not_sent", "Не отправлено: {why}",
+                                                why=violation.message), result=Result.NOT_ALLOWED)
         except EpayError as exc:
-            return self.move(op, "refused", msg("operations.not_sent_unreachable", "Не "
+            return self.move(op, Status.REFUSED, msg("operations.not_sent_unreachable", "Не "
                                                 "отправлено: банк недоступен. {error}",
-                                                error=of_error(exc)), result="error")
-        sent = replace(op, status="sent", before_status=fresh.status_name,
+                                                error=of_error(exc)), result=Result.ERROR)
+        sent = replace(op, status=Status.SENT, before_status=fresh.status_name,
                        before_refunded_minor=fresh.refunded.minor)
         with self.store.session() as session:
-            claimed = session.execute(
+            claimed = _changed(session.execute(
                 update(MoneyOperation)
-                .where(MoneyOperation.id == op.id, MoneyOperation.status == "intent")
-                .values(status="sent", sent_at=utc_now(), before_status=fresh.status_name,
+                .where(MoneyOperation.id == op.id, MoneyOperation.status == Status.INTENT)
+                .values(status=Status.SENT, sent_at=utc_now(), before_status=fresh.status_name,
                         before_held_minor=fresh.held.minor,
                         before_captured_minor=fresh.captured.minor,
                         before_refunded_minor=fresh.refunded.minor)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if not claimed:
                 return self.outcome(self._load(session, op.id))
         try:
             self._request(op)
         except BankRefused as exc:
             said = verbatim(exc.bank_message) if exc.bank_message else of_error(exc)
-            return self.move(sent, "refused", msg("operations.bank_refused", "Банк отказал: "
-                                                  "{why}", why=said), result="refused")
+            return self.move(sent, Status.REFUSED, msg("operations.bank_refused", "Банк отказал: "
+                                                  "{why}", why=said), result=Result.REFUSED)
         except (TransientError, AuthenticationFailed) as exc:
-            return self.move(sent, "refused", msg("operations.not_done", "Не выполнено: {error}",
-                                                  error=of_error(exc)), result="error")
+            return self.move(sent, Status.REFUSED, msg(
+                "operations.not_done", "Не выполнено: {error}", error=of_error(exc)),
+                result=Result.ERROR)
         except (OutcomeUnknown, MalformedReply) as exc:
-            return self.move(sent, "unknown", msg(
+            return self.move(sent, Status.UNKNOWN, msg(
                 "operations.outcome_unknown", "{error} Итог выяснится по статусу в банке при "
                 "следующей синхронизации; ничего не повторяется.", error=of_error(exc)))
         try:
             after = self.read(op.invoice_id)
         except EpayError as exc:
-            return self.move(sent, "unknown", msg(
+            return self.move(sent, Status.UNKNOWN, msg(
                 "operations.accepted_unread", "Банк принял операцию, но её статус не удалось "
                 "прочитать для проверки ({error}); итог выяснится при следующей синхронизации.",
                 error=of_error(exc)))
         effect = effect_of(sent, after)
         if effect.verdict == "done":
-            return self.move(sent, "done", msg("operations.accepted", "Банк принял операцию: "
+            return self.move(sent, Status.DONE, msg("operations.accepted", "Банк принял операцию: "
                                                "{effect}.", effect=effect.message))
-        return self.move(sent, "unknown", msg(
+        return self.move(sent, Status.UNKNOWN, msg(
             "operations.accepted_unclear", "Банк принял операцию, но {effect}; итог выяснится по "
             "статусу в банке при следующей синхронизации.", effect=effect.message))
 
@@ -704,13 +704,13 @@ class _Desk:
     def settle(self, op: OperationRow, status: PaymentStatus | None = None) -> Outcome:
         """Resolve one unresolved operation if the bank's status allows (see the module doc)."""
         now = utc_now()
-        if op.status == "pending_approval":
+        if op.status == Status.PENDING_APPROVAL:
             return self.outcome(op, message=busy_message(op))
-        if op.status == "intent":
+        if op.status == Status.INTENT:
             started = max(op.created_at, op.approval_at or op.created_at)
             if now - started < self.grace:
                 return self.outcome(op, message=busy_message(op))
-            return self.move(op, "refused", msg(
+            return self.move(op, Status.REFUSED, msg(
                 "operations.stopped_before_sending", "Не отправлено: программа остановилась до "
                 "отправки; в банк ничего не ушло."))
         try:
@@ -721,17 +721,18 @@ class _Desk:
                 "удалось прочитать ({error}).", error=of_error(exc)))
         effect = effect_of(op, status)
         if effect.verdict == "done":
-            return self.move(op, "done", msg("operations.settled_done", "Выяснено по статусу в "
-                                             "банке: {effect}.", effect=effect.message))
+            return self.move(op, Status.DONE, msg(
+                "operations.settled_done", "Выяснено по статусу в банке: {effect}.",
+                effect=effect.message))
         if effect.verdict == "not_done":
             settle_at = (op.sent_at or op.created_at) + self.grace
             if now >= settle_at:
                 held = self._held_by_registry(op, status)
                 if held is not None:
                     return self.outcome(op, message=held)
-                return self.move(op, "refused", msg("operations.settled_not_done", "Банк этого "
-                                                    "не сделал: {effect}.",
-                                                    effect=effect.message))
+                return self.move(op, Status.REFUSED, msg(
+                    "operations.settled_not_done", "Банк этого не сделал: {effect}.",
+                    effect=effect.message))
             return self.outcome(op, message=msg(
                 "operations.still_unknown_until", "Итог пока неизвестен: {effect}; если это не "
                 "изменится, после {time} UTC операция будет считаться невыполненной.",
@@ -770,14 +771,14 @@ class _Desk:
 
     def resolve(self, invoice_id: str | None = None) -> list[Outcome]:
         return [self.settle(op) for op in self.unresolved(invoice_id)
-                if op.status != "pending_approval"]
+                if op.status != Status.PENDING_APPROVAL]
 
     # --- the whole operation --------------------------------------------------------------------
     def execute(
-        self, action: str, invoice_id: str, amount: Money | None, reason: Reason,
+        self, action: Action, invoice_id: str, amount: Money | None, reason: Reason,
         note: str | None,
     ) -> Outcome:
-        def refuse(message: Message, result: str = "not_allowed",
+        def refuse(message: Message, result: Result = Result.NOT_ALLOWED,
                    op_id: int | None = None) -> Outcome:
             return Outcome(invoice_id, action, amount, result, message, op_id)
 
@@ -799,7 +800,7 @@ class _Desk:
                               why=violation.message))
         except EpayError as exc:
             return refuse(msg("operations.error_nothing_sent", "{error} Ничего не отправлено.",
-                              error=of_error(exc)), "error")
+                              error=of_error(exc)), Result.ERROR)
         threshold = self.ctx.settings["refund_approval_threshold"]
         pending = action == REFUND and amount.minor > threshold
         claimed = self.claim(action, invoice_id, status, amount, reason, note, pending=pending)
@@ -807,7 +808,7 @@ class _Desk:
             return refuse(busy_message(claimed, self.grace, self.tz), op_id=claimed.id)
         if pending:
             limit = Money(threshold, amount.currency)
-            return Outcome(invoice_id, action, amount, "pending_approval", msg(
+            return Outcome(invoice_id, action, amount, Result.PENDING_APPROVAL, msg(
                 "operations.needs_approval", "Возврат больше {limit} одобряет второй менеджер: "
                 "запрос №{id} ждёт одобрения (вкладка «Операции»). Пока ничего не отправлено.",
                 limit=limit, id=claimed), claimed)
@@ -864,7 +865,7 @@ def refund(
 
 
 def _execute(
-    ctx: AppContext, action: str, invoice_id: str, amount: Money | None, reason: Reason,
+    ctx: AppContext, action: Action, invoice_id: str, amount: Money | None, reason: Reason,
     note: str | None, client: EpayClient | None, grace: timedelta | None,
 ) -> Outcome:
     invoice_id = normalize_invoice_id(invoice_id)
@@ -876,7 +877,7 @@ def _execute(
 
 
 def bulk(
-    ctx: AppContext, action: str, invoice_ids: list[str], *, reason: Reason,
+    ctx: AppContext, action: Action, invoice_ids: list[str], *, reason: Reason,
     client: EpayClient | None = None, settle_grace: timedelta | None = None,
     progress: Callable[[int, Outcome], None] | None = None,
 ) -> list[Outcome]:
@@ -914,7 +915,8 @@ def resolve_unresolved(
         return []
     with ctx.store.session(readonly=True) as session:
         waiting = [op for op in _select(session, ctx.profile.name, invoice_id=invoice_id,
-                                        statuses=UNRESOLVED) if op.status != "pending_approval"]
+                                        statuses=UNRESOLVED)
+                   if op.status != Status.PENDING_APPROVAL]
     if not waiting:
         return []
     with _desk(ctx, client, settle_grace) as desk:
@@ -973,7 +975,8 @@ def approve(
     desk_op = op
 
     def refuse(message: Message) -> Outcome:
-        return Outcome(op.invoice_id, op.action, op.amount, "not_allowed", message, op.id)
+        return Outcome(op.invoice_id, op.action, op.amount, Result.NOT_ALLOWED, message,
+                       op.id)
 
     try:
         operators.require_of(ctx.store, ctx.operator, APPROVE)  # a refusal is audited
@@ -981,7 +984,7 @@ def approve(
         return refuse(exc.message)
     with ctx.store.session() as session:
         actor = require_in(session, ctx.operator, APPROVE)
-        if op.status != "pending_approval":
+        if op.status != Status.PENDING_APPROVAL:
             return refuse(not_waiting(op))
         if actor.name == op.operator:
             own = msg("operations.approve_own", "Операцию №{id} запросил {operator}: одобрить её "
@@ -990,19 +993,19 @@ def approve(
                          subject=f"{op.action}.approve", details={"why": own.dump_dict()})
             return refuse(own)
         now = utc_now()
-        moved = session.execute(
+        moved = _changed(session.execute(
             update(MoneyOperation)
-            .where(MoneyOperation.id == op.id, MoneyOperation.status == "pending_approval")
-            .values(status="intent", approved_by=actor.name, approval_at=now)
+            .where(MoneyOperation.id == op.id, MoneyOperation.status == Status.PENDING_APPROVAL)
+            .values(status=Status.INTENT, approved_by=actor.name, approval_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if not moved:
             return refuse(decided_meanwhile(op))
         audit.append(session, operator=actor.name, profile=ctx.profile.name,
                      subject=op.invoice_id, action=f"{op.action}.approved",
                      details={"operation_id": op.id, "amount": op.amount.to_json(),
                               "requested_by": op.operator})
-        desk_op = replace(op, status="intent", approved_by=actor.name, approval_at=now)
+        desk_op = replace(op, status=Status.INTENT, approved_by=actor.name, approval_at=now)
     with _desk(ctx, client, settle_grace) as desk:
         return desk.send(desk_op)
 
@@ -1020,15 +1023,15 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
     with refusals_audited(ctx.store, ctx.operator, f"{op.action}.reject"), \
             ctx.store.session() as session:
         actor = require_in(session, ctx.operator, APPROVE)
-        if op.status != "pending_approval":
+        if op.status != Status.PENDING_APPROVAL:
             raise NotAllowed(not_waiting(op))
-        moved = session.execute(
+        moved = _changed(session.execute(
             update(MoneyOperation)
-            .where(MoneyOperation.id == op.id, MoneyOperation.status == "pending_approval")
-            .values(status="rejected", rejected_by=actor.name, rejected_reason=reason,
+            .where(MoneyOperation.id == op.id, MoneyOperation.status == Status.PENDING_APPROVAL)
+            .values(status=Status.REJECTED, rejected_by=actor.name, rejected_reason=reason,
                     resolved_at=utc_now())
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if not moved:
             raise NotAllowed(decided_meanwhile(op))
         audit.append(session, operator=actor.name, profile=ctx.profile.name,

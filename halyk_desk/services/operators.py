@@ -199,6 +199,7 @@ def add_operator(ctx: AppContext, name: str, role: str,
             ctx.store.session() as session:
         actor = require_in(session, ctx.operator, OPERATORS)
         row = session.scalar(select(Operator).where(Operator.name == name))
+        details: dict[str, object]
         if row is None:
             row = Operator(name=name, role=role, active=True, created_at=utc_now(),
                            created_by=actor.name)

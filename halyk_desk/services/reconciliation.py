@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import Money, State, utc_now
+from halyk_desk.domain.journal import UNRESOLVED
 from halyk_desk.domain.text import check_text
 from halyk_desk.domain.timeutil import business_day_bounds
 from halyk_desk.epay.errors import AuthenticationFailed, BankRefused, EpayError
@@ -49,13 +50,13 @@ from halyk_desk.reconcile import (
     reconcile,
     to_json,
 )
+from halyk_desk.reconcile.categories import Category
 from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reports import OperationLine, ReportMeta, write_reconciliation_workbook
 from halyk_desk.services import audit, operations, operators
 from halyk_desk.services.bank import BankSetupError, keep_operations_paging, open_bank
 from halyk_desk.services.links import settle_expired
 from halyk_desk.store import repository
-from halyk_desk.store.journal_models import UNRESOLVED
 from halyk_desk.store.models import Order, Payment
 from halyk_desk.store.reconciliation_models import DiscrepancyMark, ReconciliationRun
 from halyk_desk.store.types import UTCDateTime
@@ -341,7 +342,7 @@ def _count_orders(session: Session, pid: int, start: datetime, end: datetime) ->
     ) or 0
 
 
-def partitions(session: Session, query: Any) -> Iterator[list[Any]]:
+def partitions(session: Session, query: Any) -> Iterator[Sequence[Any]]:
     """Rows of `query` as plain Core rows (no ORM loading), a partition at a time."""
     result = session.connection().execute(query, execution_options={"yield_per": PARTITION})
     yield from result.partitions()
@@ -371,7 +372,7 @@ def read_inputs(
                 if state is None or state == State.UNKNOWN.value:
                     unread += 1
                 if state is not None and state not in _NO_PAYMENT:
-                    add_payment(build.payment(order.invoice_id, row[7:], order.amount))
+                    add_payment(build.payment(row[0], row[7:], order.amount))
             tick(len(orders), total)
     # Every payment row is made by reading an order, so this is nearly always empty; an order
     # deleted from the shop's records would leave its payment here.
@@ -484,7 +485,7 @@ def _marks(session: Session, pid: int) -> list[ResolvedMark]:
                DiscrepancyMark.operator, DiscrepancyMark.at)
         .where(DiscrepancyMark.profile_id == pid).order_by(DiscrepancyMark.category)
     ):
-        for c in (category,) if category else sorted(ATTENTION):
+        for c in (Category(category),) if category else sorted(ATTENTION):
             marks.append(ResolvedMark(c, key, note, by, at))
     return marks
 
@@ -527,7 +528,7 @@ def mark_resolved(
         audit.append(session, operator=who.name, action="reconcile.mark", subject=key,
                      profile=profile,
                      details={"category": category, "note": note, "old_note": old})
-        return ResolvedMark(row.category, key, note, who.name, row.at)
+        return ResolvedMark(Category(row.category), key, note, who.name, row.at)
 
 
 # --- a run ----------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class SupportReport:
 
 
 def versions() -> dict[str, Any]:
-    found = {}
+    found: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
             found[name] = metadata.version(name)

@@ -104,6 +104,12 @@ class _Result:
     def not_found(self) -> bool:
         return isinstance(self.error, InvoiceNotFound)
 
+    @property
+    def failure(self) -> Exception:
+        """Why a read that failed failed (asked only of those)."""
+        assert self.error is not None, f"the read of {self.invoice_id} did not fail"
+        return self.error
+
 
 # Decimals pass through json.dumps as marked strings, then lose their quotes and marks: the C
 # encoder does the work (a sync writes hundreds of replies a second). The mark is a private-use
@@ -292,7 +298,7 @@ class _Run:
         self.tally.read += len(reads)
         self.tally.changed += sum(s.changed for s in saved)
         self.tally.not_found += sum(r.state is State.NOT_FOUND for r in reads)
-        self.tally.errors.update(_error_kind(r.error) for r in failed)
+        self.tally.errors.update(_error_kind(r.failure) for r in failed)
 
 
     def _store(self, reads: list[PaymentRecord], failed: list[_Result]) -> list[SavedPayment]:
@@ -311,7 +317,7 @@ class _Run:
             for result in failed:
                 repository.mark_read_error(
                     session, profile, result.invoice_id,
-                    f"{_error_kind(result.error)}: {result.error}",
+                    f"{_error_kind(result.failure)}: {result.failure}",
                 )
         return saved
 

@@ -25,19 +25,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from halyk_desk.domain.journal import RESOLVED, UNRESOLVED, Action
 from halyk_desk.store.models import Base
 from halyk_desk.store.types import BoundedText, code_string
 
 ROLES = ("accountant", "manager", "admin")
-ACTIONS = ("confirm", "cancel", "refund")
-#: Every status an operation can have. The first four are unresolved: they hold the payment.
-UNRESOLVED = ("pending_approval", "intent", "sent", "unknown")
-RESOLVED = ("done", "refused", "rejected")
+ACTIONS = tuple(Action)
+#: Every status an operation can have. The unresolved ones hold the payment.
 STATUSES = UNRESOLVED + RESOLVED
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 #: The WHERE of the one-unresolved-operation index, the same text on SQLite and PostgreSQL.

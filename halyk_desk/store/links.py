@@ -133,7 +133,7 @@ def add_callback(session: Session, profile: str, *, received_at: datetime, sourc
                  body: str, body_sha256: str, invoice_id: str | None, code: str | None,
                  verified: bool, problem: str | None) -> int | None:
     """Store a callback unless the same body is stored already; its id, or None for a repeat."""
-    return session.scalar(
+    stored: int | None = session.scalar(
         _dialect_insert(session)(Callback)
         .values(profile_id=profile_id(session, profile), received_at=received_at, source=source,
                 body=body, body_sha256=body_sha256, invoice_id=invoice_id, code=code,
@@ -141,6 +141,7 @@ def add_callback(session: Session, profile: str, *, received_at: datetime, sourc
         .on_conflict_do_nothing(index_elements=["profile_id", "body_sha256"])
         .returning(Callback.id)
     )
+    return stored
 
 
 def mark_checked(session: Session, profile: str, invoice_id: str, *, at: datetime | None,

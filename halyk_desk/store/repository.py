@@ -14,9 +14,21 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import islice
 from math import isqrt
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -220,7 +232,8 @@ def upsert_orders(
             else:
                 unchanged += 1
         if new:
-            session.execute(insert(Order.__table__), new)
+            # Core's executemany on the table (not the ORM's bulk path): one statement, many rows.
+            session.execute(insert(cast(Table, Order.__table__)), new)
         if changed:
             session.execute(update(Order), changed)
         inserted += len(new)
@@ -745,6 +758,7 @@ def _cancellable(session: Session, cancel: threading.Event | None) -> Iterator[N
         yield
         return
     raw = session.connection().connection.driver_connection
+    assert raw is not None  # an open SQLite connection
     raw.set_progress_handler(cancel.is_set, CANCEL_CHECK_STEPS)  # true: SQLite interrupts
     try:
         yield

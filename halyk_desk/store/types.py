@@ -28,15 +28,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"naive datetime {value!r} refused: every stored time must carry "
                              "its offset (use halyk_desk.domain.timeutil.utc_now or as_utc)")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        stored: datetime = value  # the column holds datetimes only (process_bind_param)
+        if stored.tzinfo is None:
+            return stored.replace(tzinfo=UTC)
+        return stored.astimezone(UTC)
 
 
 def code_string(length: int) -> TypeEngine[str]:
@@ -64,4 +65,5 @@ class BoundedText(TypeDecorator[str]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if isinstance(value, str) and len(value) > LIMITS[self.field]:
             check_text(value, self.field)  # raises TextError, which names the field and limit
-        return value
+        text: str | None = value
+        return text

@@ -9,13 +9,14 @@ keeps its buttons disabled, and the operation is shown beside them. `open_dialog
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from halyk_desk.domain.journal import Action, OperationStatus, result_of
 from halyk_desk.services import operations, operators
 from halyk_desk.services.operations import ActionLimits, OperationRow, Outcome
 from halyk_desk.services.payments import HoldRow
@@ -47,12 +48,19 @@ def tr(text: str) -> str:
 
 def status_text(op: OperationRow) -> str:
     """ "возврат 300,00 ₸ (anna) — результат неизвестен, уточняется у банка" """
-    what = {
-        "pending_approval": tr("ждёт одобрения второго менеджера"),
-        "intent": tr("отправляется"),
-        "sent": tr("отправлено, ждём ответа банка"),
-        "unknown": tr("результат неизвестен, уточняется у банка"),
-    }.get(op.status, op.status)
+    match op.status:
+        case OperationStatus.PENDING_APPROVAL:
+            what = tr("ждёт одобрения второго менеджера")
+        case OperationStatus.INTENT:
+            what = tr("отправляется")
+        case OperationStatus.SENT:
+            what = tr("отправлено, ждём ответа банка")
+        case OperationStatus.UNKNOWN:
+            what = tr("результат неизвестен, уточняется у банка")
+        case OperationStatus.DONE | OperationStatus.REFUSED | OperationStatus.REJECTED:
+            what = result_title(result_of(op.status)).lower()
+        case unhandled:
+            assert_never(unhandled)
     return tr("{action} {amount} ({operator}) — {what}").format(
         action=action_title(op.action).lower(), amount=fmt.money_text(op.amount),
         operator=op.operator, what=what)
@@ -82,7 +90,7 @@ class MoneyActions(QObject):
         self.open_dialog: OpenDialog = _open
         self.last_outcomes: list[Outcome] = []
 
-    def ask(self, limits: ActionLimits, action: str, parent: QWidget) -> QDialog:
+    def ask(self, limits: ActionLimits, action: Action, parent: QWidget) -> QDialog:
         dialog = DIALOGS[action](limits, self.ctx.settings["reasons"], self.ctx.operator, parent)
         dialog.accepted.connect(lambda: self.run(dialog.request(), parent))
         self.open_dialog(dialog)
@@ -90,15 +98,14 @@ class MoneyActions(QObject):
 
     def run(self, request: OperationRequest, parent: QWidget) -> None:
         ctx = self.ctx
-        common = {"reason": request.reason}
 
         def operate() -> Outcome:
             if request.action == operations.CANCEL:
-                return operations.cancel(ctx, request.invoice_id, **common)
+                return operations.cancel(ctx, request.invoice_id, reason=request.reason)
             run = operations.confirm if request.action == operations.CONFIRM else (
                 operations.refund)
             return run(ctx, request.invoice_id, amount=request.amount, note=request.note,
-                       **common)
+                       reason=request.reason)
 
         run_task(operate, lambda outcome, error: self._done(outcome, error, parent), owner=parent)
 
@@ -120,7 +127,7 @@ class MoneyActions(QObject):
             self.notifier.error(parent, title, outcome_text(outcome))
 
     def ask_bulk(
-        self, action: str, holds: list[HoldRow], blocked: dict[str, str], parent: QWidget
+        self, action: Action, holds: list[HoldRow], blocked: dict[str, str], parent: QWidget
     ) -> BulkHoldsDialog:
         dialog = BulkHoldsDialog(action, holds, self.ctx.settings["reasons"], self.ctx.operator,
                                  blocked, parent)
@@ -223,7 +230,7 @@ class HoldActions(QWidget):
         for button in (self.confirm_button, self.cancel_button):
             button.setToolTip(tip)
 
-    def act(self, action: str) -> None:
+    def act(self, action: Action) -> None:
         chosen = self.selected()
         if not chosen:
             return
@@ -236,7 +243,7 @@ class HoldActions(QWidget):
                    for invoice, op in self.unresolved.items()}
         self.money.ask_bulk(action, chosen, blocked, self.window())
 
-    def _limits(self, limits: ActionLimits | None, error: Any, action: str) -> None:
+    def _limits(self, limits: ActionLimits | None, error: Any, action: Action) -> None:
         if error is not None or limits is None:
             self.money.notifier.error(self.window(), action_title(action), str(error))
         elif not limits.allowed(action):
@@ -258,7 +265,7 @@ class PaymentActions(QWidget):
         self.invoice_id: str | None = None
         self.limits: ActionLimits | None = None
         self.allowed = False
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[Action, QPushButton] = {}
         row = QHBoxLayout()
         self.busy_label = QLabel(self)
         self.busy_label.setObjectName("paymentOperation")
@@ -325,7 +332,7 @@ class PaymentActions(QWidget):
             else:
                 button.setToolTip(str(limits.why_not.get(action, "")))
 
-    def act(self, action: str) -> None:
+    def act(self, action: Action) -> None:
         if self.limits is not None and self.limits.allowed(action):
             self.money.ask(self.limits, action, self.window())
 

@@ -11,7 +11,7 @@ dialogs and accept them without ever opening a modal window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from halyk_desk.domain import Money, MoneyError, RuleViolation, check_confirm, check_refund, utc_now
+from halyk_desk.domain.journal import Action, OperationResult
 from halyk_desk.services.operations import (
     CANCEL,
     CONFIRM,
@@ -50,12 +51,12 @@ from halyk_desk.ui import formatting as fmt
 _CONTEXT = "OperationDialogs"
 PROBLEM_STYLE = "color: #b00020;"
 _RESULT_COLOURS = {
-    "done": QColor("#c8e6c9"),
-    "refused": QColor("#ffcdd2"),
-    "not_allowed": QColor("#ffcdd2"),
-    "error": QColor("#ffcdd2"),
-    "unknown": QColor("#ffe0b2"),
-    "pending_approval": QColor("#fff9c4"),
+    OperationResult.DONE: QColor("#c8e6c9"),
+    OperationResult.REFUSED: QColor("#ffcdd2"),
+    OperationResult.NOT_ALLOWED: QColor("#ffcdd2"),
+    OperationResult.ERROR: QColor("#ffcdd2"),
+    OperationResult.UNKNOWN: QColor("#ffe0b2"),
+    OperationResult.PENDING_APPROVAL: QColor("#fff9c4"),
 }
 
 
@@ -63,23 +64,34 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CONTEXT, text)
 
 
-def action_title(action: str) -> str:
-    return {
-        CONFIRM: tr("Подтвердить списание"),
-        CANCEL: tr("Отменить блокировку"),
-        REFUND: tr("Возврат"),
-    }[action]
+def action_title(action: Action) -> str:
+    match action:
+        case Action.CONFIRM:
+            return tr("Подтвердить списание")
+        case Action.CANCEL:
+            return tr("Отменить блокировку")
+        case Action.REFUND:
+            return tr("Возврат")
+        case unhandled:
+            assert_never(unhandled)
 
 
-def result_title(result: str) -> str:
-    return {
-        "done": tr("Выполнено"),
-        "refused": tr("Банк отказал"),
-        "not_allowed": tr("Не разрешено"),
-        "unknown": tr("Результат неизвестен, уточняется у банка"),
-        "pending_approval": tr("Ждёт одобрения второго менеджера"),
-        "error": tr("Не удалось"),
-    }[result]
+def result_title(result: OperationResult) -> str:
+    match result:
+        case OperationResult.DONE:
+            return tr("Выполнено")
+        case OperationResult.REFUSED:
+            return tr("Банк отказал")
+        case OperationResult.NOT_ALLOWED:
+            return tr("Не разрешено")
+        case OperationResult.UNKNOWN:
+            return tr("Результат неизвестен, уточняется у банка")
+        case OperationResult.PENDING_APPROVAL:
+            return tr("Ждёт одобрения второго менеджера")
+        case OperationResult.ERROR:
+            return tr("Не удалось")
+        case unhandled:
+            assert_never(unhandled)
 
 
 def outcome_text(outcome: Outcome) -> str:
@@ -101,7 +113,7 @@ def outcome_text(outcome: Outcome) -> str:
 class OperationRequest:
     """What the operator asked for in a dialog."""
 
-    action: str
+    action: Action
     invoice_id: str
     amount: Money | None
     reason: Reason
@@ -110,7 +122,7 @@ class OperationRequest:
 
 @dataclass(frozen=True)
 class BulkRequest:
-    action: str
+    action: Action
     invoice_ids: tuple[str, ...]
     reason: Reason
 
@@ -403,7 +415,7 @@ class BulkHoldsDialog(QDialog):
     RESULT_COLUMN = 4
 
     def __init__(
-        self, action: str, holds: list[HoldRow], reasons: list[str], operator: str,
+        self, action: Action, holds: list[HoldRow], reasons: list[str], operator: str,
         blocked: dict[str, str] | None = None, parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -427,7 +439,7 @@ class BulkHoldsDialog(QDialog):
 
         self.table = QTableWidget(len(self.holds), len(self.COLUMNS), self)
         self.table.setObjectName("bulkTable")
-        self.table.setHorizontalHeaderLabels([tr(c) for c in self.COLUMNS])
+        self.table.setHorizontalHeaderLabels([tr(str(c)) for c in self.COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -531,7 +543,7 @@ class BulkHoldsDialog(QDialog):
         """Every result and one line that counts them; the dialog then only closes."""
         for outcome in outcomes:
             self.show_result(outcome)
-        counts: dict[str, int] = {}
+        counts: dict[OperationResult, int] = {}
         for outcome in outcomes:
             counts[outcome.result] = counts.get(outcome.result, 0) + 1
         parts = [f"{result_title(result)}: {n}" for result, n in counts.items()]

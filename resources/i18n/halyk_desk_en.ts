@@ -1540,6 +1540,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Order status</translation>
         </message>
         <message>
+            <source>Здесь файл не читается как CSV ({error}, строка {line}): проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").</source>
+            <comment>import.bad_csv</comment>
+            <translation>The file cannot be read as CSV here ({error}, line {line}): check the quotes around the value (a quote inside a value is written twice: "").</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>

@@ -1540,6 +1540,11 @@
             <translation>Тапсырыс күйі</translation>
         </message>
         <message>
+            <source>Здесь файл не читается как CSV ({error}, строка {line}): проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").</source>
+            <comment>import.bad_csv</comment>
+            <translation>Файл осы жерде CSV ретінде оқылмайды ({error}, {line}-жол): мәннің айналасындағы тырнақшаларды тексеріңіз (мән ішіндегі тырнақша екі рет жазылады: "").</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>

@@ -1532,6 +1532,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Здесь файл не читается как CSV ({error}, строка {line}): проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").</source>
+            <comment>import.bad_csv</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation type="unfinished" />

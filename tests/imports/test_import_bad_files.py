@@ -183,7 +183,8 @@ def test_an_unclosed_quote_names_the_row(files):
     path = files.raw('ID;Сумма;Покупатель\r\n123456;10;Ким\r\n123457;20;"Ли\r\n'.encode())
     [error] = _failure(path).errors
     assert error.row == 3
-    assert "not valid CSV" in error.message
+    assert error.message.code == "import.bad_csv"
+    assert "cannot be read as CSV" in error.message
 
 
 def test_import_failed_survives_pickling_for_worker_processes(files):

@@ -28,12 +28,12 @@ from money_helpers import (
 )
 
 from halyk_desk.domain import Money
+from halyk_desk.domain.journal import UNRESOLVED
 from halyk_desk.paths import resolve_paths
 from halyk_desk.sandbox import SandboxBank, SandboxServer
 from halyk_desk.services import operations, operators
 from halyk_desk.settings import Settings
 from halyk_desk.store import Store, repository
-from halyk_desk.store.journal_models import UNRESOLVED
 
 HOLDS = {"000901": 1000_00, "000902": 500_00}
 CAPTURED = {"000903": 2000_00, "000904": 1500_00}

@@ -13,7 +13,7 @@ branch_labels = None
 depends_on = None
 
 
-def code(length: int) -> sa.types.TypeEngine:
+def code(length: int) -> sa.types.TypeEngine[str]:
     """Binary-ordered text (COLLATE "C" on PostgreSQL) so that prefix search can use an index."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 

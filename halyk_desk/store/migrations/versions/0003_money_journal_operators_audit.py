@@ -17,7 +17,7 @@ UNRESOLVED = sa.text("status IN ('pending_approval', 'intent', 'sent', 'unknown'
 APPEND_ONLY = "the audit log is append-only"
 
 
-def code(length: int) -> sa.types.TypeEngine:
+def code(length: int) -> sa.types.TypeEngine[str]:
     """Binary-ordered text (COLLATE "C" on PostgreSQL) so that prefix search can use an index."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 

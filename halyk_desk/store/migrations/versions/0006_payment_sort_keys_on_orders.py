@@ -33,7 +33,7 @@ _SAME_PAYMENT = "profile_id = {row}.profile_id AND invoice_id = {row}.invoice_id
 _CHANGED = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for _, column in COPIES)
 
 
-def code(length: int) -> sa.types.TypeEngine:
+def code(length: int) -> sa.types.TypeEngine[str]:
     """Binary-ordered text (COLLATE "C" on PostgreSQL), like the columns they copy."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 

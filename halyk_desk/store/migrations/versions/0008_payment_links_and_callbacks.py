@@ -13,7 +13,7 @@ branch_labels = None
 depends_on = None
 
 
-def code(length: int) -> sa.types.TypeEngine:
+def code(length: int) -> sa.types.TypeEngine[str]:
     """Binary-ordered text (COLLATE "C" on PostgreSQL), like the other identifier columns."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 
