@@ -97,9 +97,10 @@ class OpenOperation:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedMark:
-    """A person's "resolved" on one discrepancy, found again in later runs by (category, key)."""
+    """A person's "resolved" on one discrepancy, found again in later runs by (category, key);
+    `category` None: that key in every category."""
 
-    category: Category
+    category: Category | None
     key: str
     note: str
     by: str

@@ -528,7 +528,8 @@ def mark_resolved(
         audit.append(session, operator=who.name, action="reconcile.mark", subject=key,
                      profile=profile,
                      details={"category": category, "note": note, "old_note": old})
-        return ResolvedMark(Category(row.category), key, note, who.name, row.at)
+        return ResolvedMark(Category(row.category) if row.category else None, key, note,
+                            who.name, row.at)
 
 
 # --- a run ----------------------------------------------------------------------------------------
