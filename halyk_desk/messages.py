@@ -36,10 +36,7 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 from string import Formatter
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from halyk_desk.domain.money import Money
+from typing import Any
 
 LANGUAGES = ("ru", "kk", "en")
 SOURCE_LANGUAGE = "ru"
@@ -123,11 +120,24 @@ def plural_form(language: str, n: int) -> int:
 
 # --- writing parameters ---------------------------------------------------------------------------
 
-def _money() -> type[Money]:
-    # Imported when first needed: the domain's rules speak through this module.
-    from halyk_desk.domain.money import Money
+#: The domain's Money class, which registers itself here when it is defined (register_money):
+#: this module is below the domain (the domain's rules speak through it) and imports none of it.
+_money_type: type[Any] | None = None
 
-    return Money
+
+def register_money(kind: type[Any]) -> None:
+    """Money parameters are written in the user's language and stored tagged ($money)."""
+    global _money_type
+    _money_type = kind
+
+
+def _is_money(value: object) -> bool:
+    return _money_type is not None and isinstance(value, _money_type)
+
+
+def _money() -> type[Any]:
+    assert _money_type is not None, "halyk_desk.domain.money registers Money when imported"
+    return _money_type
 
 
 def number_text(value: int | Decimal, language: str) -> str:
@@ -146,8 +156,8 @@ def render_value(value: Any, language: str) -> str:
     """One parameter as people of `language` write it."""
     if isinstance(value, Message):
         return value.render(language)
-    if isinstance(value, _money()):
-        return value.format(language)
+    if _is_money(value):
+        return str(value.format(language))
     if isinstance(value, date):
         return date_text(value, language)
     if isinstance(value, bool):
@@ -165,7 +175,7 @@ def json_value(value: Any) -> Any:
     """One parameter for --json: plain, language-free (amounts as decimal strings, dates ISO)."""
     if isinstance(value, Message):
         return {"code": value.code, "params": value.json_params()}
-    if isinstance(value, _money()):
+    if _is_money(value):
         return value.to_json()
     if isinstance(value, date):
         return value.isoformat()
@@ -184,7 +194,7 @@ def _stored(value: Any) -> Any:
     """One parameter for storage: tagged so that load() gives back the same kind of value."""
     if isinstance(value, Message):
         return {"$message": value.dump_dict()}
-    if isinstance(value, _money()):
+    if _is_money(value):
         return {"$money": value.to_json(), "currency": value.currency}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}

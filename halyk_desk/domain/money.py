@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from halyk_desk.domain.text import neutralise
-from halyk_desk.messages import Message, MessageError, msg
+from halyk_desk.messages import Message, MessageError, msg, register_money
 
 DEFAULT_CURRENCY = "KZT"
 #: Larger than any card payment a shop takes (one trillion tenge); bigger input is a typo.
@@ -206,3 +206,6 @@ class Money:
 
     def __str__(self) -> str:
         return self.format("ru")
+
+
+register_money(Money)
