@@ -68,7 +68,7 @@ DISCREPANCY_COLUMNS: list[Column[Discrepancy]] = [
     Column("Сумма в магазине", MONEY, lambda d: d.shop_amount, total=True),
     Column("Сумма в банке", MONEY, lambda d: d.bank_amount, total=True),
     Column("Разница", MONEY, lambda d: d.difference, total=True),
-    Column("Описание", TEXT, lambda d: d.message),
+    Column("Описание", TEXT, lambda d: str(d.message)),
     Column("Примечание", TEXT, lambda d: d.mark.note if d.mark else None),
     Column("Отметил", TEXT, lambda d: d.mark.by if d.mark else None),
     Column("Когда отмечено", MOMENT, lambda d: d.mark.at if d.mark else None),

@@ -101,7 +101,7 @@ COLUMNS: tuple[DiscrepancyColumn, ...] = (
                       lambda d: fmt.money_text(d.difference), lambda d: _money_sort(d.difference),
                       right=True),
     DiscrepancyColumn(QT_TRANSLATE_NOOP("Reconciliation", "Что не так"),
-                      lambda d: d.message, lambda d: d.message),
+                      lambda d: str(d.message), lambda d: str(d.message)),
     DiscrepancyColumn(QT_TRANSLATE_NOOP("Reconciliation", "Решено"),
                       _resolved_text, lambda d: d.mark.at.timestamp() if d.mark else -1.0),
 )
@@ -160,7 +160,7 @@ class DiscrepancyModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return RESOLVED_INK if item.resolved else INK
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.message
+            return str(item.message)
         return None
 
 

@@ -101,7 +101,7 @@ class MarkDialog(QDialog):
         self.item = item
         what = QLabel(f"<b>{category_title(item.category)}</b>"
                       + (f" · {item.invoice_id}" if item.invoice_id else ""), self)
-        message = QLabel(item.message, self)
+        message = QLabel(str(item.message), self)
         message.setWordWrap(True)
         self.note_edit = QPlainTextEdit(self)
         self.note_edit.setObjectName("markNote")
@@ -561,7 +561,7 @@ class ReconciliationView(QWidget):
             self.detail.setVisible(True)
             self.detail.show_payment(None)
             return
-        lines = [f"<b>{category_title(item.category)}</b>", _escape(item.message)]
+        lines = [f"<b>{category_title(item.category)}</b>", _escape(str(item.message))]
         if item.mark is not None:
             lines.append(self.tr("Решено: {note} ({by}, {at})").format(
                 note=_escape(item.mark.note), by=item.mark.by,

@@ -2331,6 +2331,106 @@ Thank you for your order!</translation>
             <translation>«{reason}» is not one of the reasons: {reasons}.</translation>
         </message>
         <message>
+            <source>Сумма заказа {shop}, в банке списано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
+            <comment>recon.amount_mismatch</comment>
+            <translation>The order is for {shop}, the bank captured {bank}: a difference of {difference}. Check the order and the payment.</translation>
+        </message>
+        <message>
+            <source>Сумма заказа {shop}, в банке заблокировано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
+            <comment>recon.amount_mismatch_held</comment>
+            <translation>The order is for {shop}, the bank holds {bank}: a difference of {difference}. Check the order and the payment.</translation>
+        </message>
+        <message>
+            <source>{status} — {state}</source>
+            <comment>recon.bank_status</comment>
+            <translation>{status} — {state}</translation>
+        </message>
+        <message>
+            <source>отменён</source>
+            <comment>recon.cancelled</comment>
+            <translation>cancelled</translation>
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ отменён ({shop_status}): нужен возврат покупателю или исправление статуса заказа.</source>
+            <comment>recon.captured_cancelled</comment>
+            <translation>The bank captured {bank}, but the shop cancelled the order ({shop_status}): refund the customer or correct the order's status.</translation>
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ отменён: нужен возврат покупателю или исправление статуса заказа.</source>
+            <comment>recon.captured_cancelled_plain</comment>
+            <translation>The bank captured {bank}, but the shop cancelled the order: refund the customer or correct the order's status.</translation>
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ не оплачен: отметьте оплату в магазине или сделайте возврат.</source>
+            <comment>recon.captured_not_paid</comment>
+            <translation>The bank captured {bank}, but the shop has the order unpaid: mark it paid in the shop or refund.</translation>
+        </message>
+        <message>
+            <source>Заказ в {order}, а платёж в банке в {bank}: сверьте вручную.</source>
+            <comment>recon.currency_differs</comment>
+            <translation>The order is in {order}, the bank's payment in {bank}: reconcile it by hand.</translation>
+        </message>
+        <message>
+            <source>Ещё один платёж по тому же заказу: {bank} (статус: {status}); основной платёж — {first}. Если покупатель заплатил дважды, верните лишний платёж.</source>
+            <comment>recon.duplicate_payment</comment>
+            <translation>Another payment for the same order: {bank} (status: {status}); the main payment is {first}. If the customer paid twice, refund the extra payment.</translation>
+        </message>
+        <message>
+            <source>Сумма в {other}, а сверка ведётся в {report}: сверьте вручную.</source>
+            <comment>recon.foreign_currency</comment>
+            <translation>The amount is in {other}, the reconciliation is in {report}: reconcile it by hand.</translation>
+        </message>
+        <message>
+            <source>В магазине заказ отменён ({shop_status}), а в банке блокировка {bank}: снимите блокировку.</source>
+            <comment>recon.held_for_cancelled</comment>
+            <translation>The shop cancelled the order ({shop_status}), but the bank holds {bank}: release the hold.</translation>
+        </message>
+        <message>
+            <source>Срок блокировки {held} истёк {at}: подтвердить её уже нельзя, деньги вернутся покупателю.</source>
+            <comment>recon.hold_expired</comment>
+            <translation>The hold of {held} expired at {at}: it can no longer be confirmed, the money goes back to the customer.</translation>
+        </message>
+        <message>
+            <source>Блокировка {held} истекает {at} (осталось {hours} ч): подтвердите или снимите её.</source>
+            <comment>recon.hold_expiring</comment>
+            <translation>The hold of {held} expires at {at} ({hours} h left): confirm or release it.</translation>
+        </message>
+        <message>
+            <source>В банке нет оплаты заказа на {shop}. Уточните у покупателя или в магазине.</source>
+            <comment>recon.missing_at_bank</comment>
+            <translation>The bank has no payment for the order of {shop}. Ask the customer or the shop.</translation>
+        </message>
+        <message>
+            <source>В банке нет оплаты заказа на {shop} (последняя попытка в банке: {attempt}). Уточните у покупателя или в магазине.</source>
+            <comment>recon.missing_at_bank_attempt</comment>
+            <translation>The bank has no payment for the order of {shop} (the last attempt at the bank: {attempt}). Ask the customer or the shop.</translation>
+        </message>
+        <message>
+            <source>Магазин считает заказ оплаченным, а банк деньги не списал (статус банка: {status}). Не отгружайте заказ, пока оплата не подтверждена.</source>
+            <comment>recon.paid_not_captured</comment>
+            <translation>The shop has the order paid, but the bank captured nothing (the bank's status: {status}). Do not ship the order until the payment is confirmed.</translation>
+        </message>
+        <message>
+            <source>Платёж банка с номером заказа {invoice} на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
+            <comment>recon.unknown_to_shop</comment>
+            <translation>The bank's payment of {bank} with order number {invoice} (status: {status}) is not among the shop's orders. Find the order or ask the bank.</translation>
+        </message>
+        <message>
+            <source>Платёж банка без номера заказа на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
+            <comment>recon.unknown_to_shop_no_number</comment>
+            <translation>The bank's payment of {bank} without an order number (status: {status}) is not among the shop's orders. Find the order or ask the bank.</translation>
+        </message>
+        <message>
+            <source>Операция «{action}» не завершена (состояние: {status}): результат уточняется у банка; не повторяйте её, пока он не станет известен.</source>
+            <comment>recon.unresolved</comment>
+            <translation>The operation «{action}» is not finished (status: {status}): its outcome is being checked with the bank; do not repeat it until it is known.</translation>
+        </message>
+        <message>
+            <source>Операция «{action}» на {amount} не завершена (состояние: {status}): результат уточняется у банка; не повторяйте её, пока он не станет известен.</source>
+            <comment>recon.unresolved_amount</comment>
+            <translation>The operation «{action}» of {amount} is not finished (status: {status}): its outcome is being checked with the bank; do not repeat it until it is known.</translation>
+        </message>
+        <message>
             <source>список операций за {period} неполон: банк объявил записей — {total}, а выдал разных — {got}.</source>
             <comment>registry.incomplete</comment>
             <translation>the operations list for {period} is incomplete: the bank announced {total} records but gave {got} distinct ones.</translation>

@@ -2331,6 +2331,106 @@
             <translation>«{reason}» себептер тізімінде жоқ: {reasons}.</translation>
         </message>
         <message>
+            <source>Сумма заказа {shop}, в банке списано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
+            <comment>recon.amount_mismatch</comment>
+            <translation>Тапсырыс сомасы {shop}, банкте {bank} есептен шығарылды: айырма {difference}. Тапсырыс пен төлемді тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Сумма заказа {shop}, в банке заблокировано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
+            <comment>recon.amount_mismatch_held</comment>
+            <translation>Тапсырыс сомасы {shop}, банкте {bank} бұғатталды: айырма {difference}. Тапсырыс пен төлемді тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>{status} — {state}</source>
+            <comment>recon.bank_status</comment>
+            <translation>{status} — {state}</translation>
+        </message>
+        <message>
+            <source>отменён</source>
+            <comment>recon.cancelled</comment>
+            <translation>болдырылмады</translation>
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ отменён ({shop_status}): нужен возврат покупателю или исправление статуса заказа.</source>
+            <comment>recon.captured_cancelled</comment>
+            <translation>Банк {bank} есептен шығарды, ал дүкенде тапсырыс болдырылмаған ({shop_status}): сатып алушыға қайтару немесе тапсырыс мәртебесін түзету керек.</translation>
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ отменён: нужен возврат покупателю или исправление статуса заказа.</source>
+            <comment>recon.captured_cancelled_plain</comment>
+            <translation>Банк {bank} есептен шығарды, ал дүкенде тапсырыс болдырылмаған: сатып алушыға қайтару немесе тапсырыс мәртебесін түзету керек.</translation>
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ не оплачен: отметьте оплату в магазине или сделайте возврат.</source>
+            <comment>recon.captured_not_paid</comment>
+            <translation>Банк {bank} есептен шығарды, ал дүкенде тапсырыс төленбеген: дүкенде төлемді белгілеңіз немесе қайтарыңыз.</translation>
+        </message>
+        <message>
+            <source>Заказ в {order}, а платёж в банке в {bank}: сверьте вручную.</source>
+            <comment>recon.currency_differs</comment>
+            <translation>Тапсырыс {order} валютасында, ал банктегі төлем {bank} валютасында: қолмен салыстырыңыз.</translation>
+        </message>
+        <message>
+            <source>Ещё один платёж по тому же заказу: {bank} (статус: {status}); основной платёж — {first}. Если покупатель заплатил дважды, верните лишний платёж.</source>
+            <comment>recon.duplicate_payment</comment>
+            <translation>Сол тапсырыс бойынша тағы бір төлем: {bank} (мәртебесі: {status}); негізгі төлем — {first}. Сатып алушы екі рет төлесе, артық төлемді қайтарыңыз.</translation>
+        </message>
+        <message>
+            <source>Сумма в {other}, а сверка ведётся в {report}: сверьте вручную.</source>
+            <comment>recon.foreign_currency</comment>
+            <translation>Сома {other} валютасында, ал салыстыру {report} валютасында жүргізіледі: қолмен салыстырыңыз.</translation>
+        </message>
+        <message>
+            <source>В магазине заказ отменён ({shop_status}), а в банке блокировка {bank}: снимите блокировку.</source>
+            <comment>recon.held_for_cancelled</comment>
+            <translation>Дүкенде тапсырыс болдырылмаған ({shop_status}), ал банкте {bank} бұғаттау тұр: бұғаттауды алыңыз.</translation>
+        </message>
+        <message>
+            <source>Срок блокировки {held} истёк {at}: подтвердить её уже нельзя, деньги вернутся покупателю.</source>
+            <comment>recon.hold_expired</comment>
+            <translation>{held} бұғаттауының мерзімі {at} өтті: оны енді растау мүмкін емес, ақша сатып алушыға қайтады.</translation>
+        </message>
+        <message>
+            <source>Блокировка {held} истекает {at} (осталось {hours} ч): подтвердите или снимите её.</source>
+            <comment>recon.hold_expiring</comment>
+            <translation>{held} бұғаттауы {at} бітеді ({hours} сағ қалды): оны растаңыз немесе алыңыз.</translation>
+        </message>
+        <message>
+            <source>В банке нет оплаты заказа на {shop}. Уточните у покупателя или в магазине.</source>
+            <comment>recon.missing_at_bank</comment>
+            <translation>Банкте {shop} тапсырысының төлемі жоқ. Сатып алушыдан немесе дүкеннен нақтылаңыз.</translation>
+        </message>
+        <message>
+            <source>В банке нет оплаты заказа на {shop} (последняя попытка в банке: {attempt}). Уточните у покупателя или в магазине.</source>
+            <comment>recon.missing_at_bank_attempt</comment>
+            <translation>Банкте {shop} тапсырысының төлемі жоқ (банктегі соңғы әрекет: {attempt}). Сатып алушыдан немесе дүкеннен нақтылаңыз.</translation>
+        </message>
+        <message>
+            <source>Магазин считает заказ оплаченным, а банк деньги не списал (статус банка: {status}). Не отгружайте заказ, пока оплата не подтверждена.</source>
+            <comment>recon.paid_not_captured</comment>
+            <translation>Дүкен тапсырысты төленген деп санайды, ал банк ақшаны есептен шығармаған (банк мәртебесі: {status}). Төлем расталмайынша тапсырысты жөнелтпеңіз.</translation>
+        </message>
+        <message>
+            <source>Платёж банка с номером заказа {invoice} на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
+            <comment>recon.unknown_to_shop</comment>
+            <translation>Тапсырыс нөмірі {invoice} бар {bank} банк төлемі (мәртебесі: {status}) дүкен тапсырыстары арасынан табылмады. Тапсырысты табыңыз немесе банкке хабарласыңыз.</translation>
+        </message>
+        <message>
+            <source>Платёж банка без номера заказа на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
+            <comment>recon.unknown_to_shop_no_number</comment>
+            <translation>Тапсырыс нөмірі жоқ {bank} банк төлемі (мәртебесі: {status}) дүкен тапсырыстары арасынан табылмады. Тапсырысты табыңыз немесе банкке хабарласыңыз.</translation>
+        </message>
+        <message>
+            <source>Операция «{action}» не завершена (состояние: {status}): результат уточняется у банка; не повторяйте её, пока он не станет известен.</source>
+            <comment>recon.unresolved</comment>
+            <translation>«{action}» операциясы аяқталмаған (күйі: {status}): нәтиже банктен нақтыланады; ол белгілі болғанша операцияны қайталамаңыз.</translation>
+        </message>
+        <message>
+            <source>Операция «{action}» на {amount} не завершена (состояние: {status}): результат уточняется у банка; не повторяйте её, пока он не станет известен.</source>
+            <comment>recon.unresolved_amount</comment>
+            <translation>{amount} сомасындағы «{action}» операциясы аяқталмаған (күйі: {status}): нәтиже банктен нақтыланады; ол белгілі болғанша операцияны қайталамаңыз.</translation>
+        </message>
+        <message>
             <source>список операций за {period} неполон: банк объявил записей — {total}, а выдал разных — {got}.</source>
             <comment>registry.incomplete</comment>
             <translation>{period} кезеңіндегі операциялар тізімі толық емес: банк жариялаған жазбалар — {total}, ал берген әртүрлі жазбалары — {got}.</translation>

@@ -2310,6 +2310,106 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Сумма заказа {shop}, в банке списано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
+            <comment>recon.amount_mismatch</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма заказа {shop}, в банке заблокировано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
+            <comment>recon.amount_mismatch_held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{status} — {state}</source>
+            <comment>recon.bank_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отменён</source>
+            <comment>recon.cancelled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ отменён ({shop_status}): нужен возврат покупателю или исправление статуса заказа.</source>
+            <comment>recon.captured_cancelled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ отменён: нужен возврат покупателю или исправление статуса заказа.</source>
+            <comment>recon.captured_cancelled_plain</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк списал {bank}, а в магазине заказ не оплачен: отметьте оплату в магазине или сделайте возврат.</source>
+            <comment>recon.captured_not_paid</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказ в {order}, а платёж в банке в {bank}: сверьте вручную.</source>
+            <comment>recon.currency_differs</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ещё один платёж по тому же заказу: {bank} (статус: {status}); основной платёж — {first}. Если покупатель заплатил дважды, верните лишний платёж.</source>
+            <comment>recon.duplicate_payment</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма в {other}, а сверка ведётся в {report}: сверьте вручную.</source>
+            <comment>recon.foreign_currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В магазине заказ отменён ({shop_status}), а в банке блокировка {bank}: снимите блокировку.</source>
+            <comment>recon.held_for_cancelled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Срок блокировки {held} истёк {at}: подтвердить её уже нельзя, деньги вернутся покупателю.</source>
+            <comment>recon.hold_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировка {held} истекает {at} (осталось {hours} ч): подтвердите или снимите её.</source>
+            <comment>recon.hold_expiring</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В банке нет оплаты заказа на {shop}. Уточните у покупателя или в магазине.</source>
+            <comment>recon.missing_at_bank</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В банке нет оплаты заказа на {shop} (последняя попытка в банке: {attempt}). Уточните у покупателя или в магазине.</source>
+            <comment>recon.missing_at_bank_attempt</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Магазин считает заказ оплаченным, а банк деньги не списал (статус банка: {status}). Не отгружайте заказ, пока оплата не подтверждена.</source>
+            <comment>recon.paid_not_captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платёж банка с номером заказа {invoice} на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
+            <comment>recon.unknown_to_shop</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платёж банка без номера заказа на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
+            <comment>recon.unknown_to_shop_no_number</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операция «{action}» не завершена (состояние: {status}): результат уточняется у банка; не повторяйте её, пока он не станет известен.</source>
+            <comment>recon.unresolved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операция «{action}» на {amount} не завершена (состояние: {status}): результат уточняется у банка; не повторяйте её, пока он не станет известен.</source>
+            <comment>recon.unresolved_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>список операций за {period} неполон: банк объявил записей — {total}, а выдал разных — {got}.</source>
             <comment>registry.incomplete</comment>
             <translation type="unfinished" />

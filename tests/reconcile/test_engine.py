@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from recon_data import EXPECTED, FROM, NOW, TO, at, order, payment, planted, tg
 
+from halyk_desk import messages
 from halyk_desk.domain import Money
 from halyk_desk.reconcile import (
     ATTENTION,
@@ -59,10 +60,13 @@ def test_attention_categories_list_one_item_per_count_with_matching_sums(result)
     amount = next(d for d in result.discrepancies if d.category == "amount_mismatch")
     assert (amount.invoice_id, amount.shop_amount, amount.bank_amount, amount.difference) == (
         "000005", tg("12000"), tg("11500"), -tg("500"))
-    assert "разница" in amount.message and "11\u00a0500,00\u00a0₸" in amount.message
+    said = amount.message.render("ru")  # the accountant's language
+    assert "разница" in said and "11\u00a0500,00\u00a0₸" in said
+    assert "difference of -KZT 500.00" in amount.message.render("en")
 
 
 def test_discrepancies_name_what_went_wrong_for_the_accountant(result):
+    messages.use("ru")  # the accountant reads them in Russian (each renders in any language)
     by = {(d.category, d.invoice_id or d.transaction_id): d for d in result.discrepancies}
     assert "не списал" in by["status_mismatch", "000007"].message
     assert "не оплачен" in by["status_mismatch", "000008"].message
@@ -234,4 +238,4 @@ def test_an_open_operation_without_amount_is_counted_with_nothing_to_add():
     total = result.categories["unresolved_operations"]
     assert (total.count, total.sum) == (1, Money(0))
     assert result.discrepancies[0].key == "operation:000001:cancel"
-    assert "отмена блокировки" in result.discrepancies[0].message
+    assert "снятие блокировки" in result.discrepancies[0].message.render("ru")

@@ -117,7 +117,7 @@ def test_drill_down_shows_the_payment_or_says_no_order_claims_it(qtbot, ran):
     qtbot.waitUntil(lambda: view.detail.detail is not None
                     and view.detail.detail.row.invoice_id == item.invoice_id, timeout=20_000)
     assert view.detail.isVisibleTo(view)
-    assert item.message in view.item_label.text().replace("&gt;", ">")
+    assert str(item.message) in view.item_label.text().replace("&gt;", ">")
     assert view.mark_button.isEnabled()
 
     view.show_category("unknown_to_shop")
