@@ -140,9 +140,7 @@ def shoot(window: object, out: Path, only: set[str] | None = None) -> list[Path]
         settle()
         image = window.grab().toImage()  # type: ignore[attr-defined]
         pictures.append((out / tab_file_name(view), image))
-<<<<<<< HEAD
     pictures += [(out / name, image) for name, image in sign_in_dialogs(window)]
-=======
     # The reconciliation tab as a 1366×768 laptop shows it, a discrepancy chosen.
     for index in range(tabs.count()):
         view = tabs.widget(index)
@@ -154,7 +152,6 @@ def shoot(window: object, out: Path, only: set[str] | None = None) -> list[Path]
             settle()
             image = window.grab().toImage()  # type: ignore[attr-defined]
             pictures.append((out / "reconciliation-1366x768.png", image))
->>>>>>> 3663552 (README: the reconciliation tab at 1366x768 (packaging/screenshots.py adds it; every screenshot remade), --lang and --json codes; user guide: search, sorting, the audit tab, the workbook's totals and print setup; the reconciliation side pane scrolls sideways rather than cut its text)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path, image in pictures:

@@ -446,13 +446,8 @@ class _Run:
         self.total[category] += minor
 
     def _flag(
-<<<<<<< HEAD
         self, cats: list[Category], category: Category, key: str, day: date,
-        order: ShopOrder | None, payment: BankPayment | None, minor: int, message: str, *,
-=======
-        self, cats: list[str], category: str, key: str, day: date, order: ShopOrder | None,
-        payment: BankPayment | None, minor: int, message: Message, *,
->>>>>>> 8bedf73 (Discrepancy messages are messages (reconcile/wording.py: codes recon.*, states and operations by their translated names, times written the language's way): the reconciliation list, its detail, the workbook's Описание and reconcile --json (code, params) follow the chosen language; ru/kk/en)
+        order: ShopOrder | None, payment: BankPayment | None, minor: int, message: Message, *,
         shop: int | None = None, bank: int | None = None,
     ) -> None:
         """Count a line under an attention category and list it as a discrepancy."""

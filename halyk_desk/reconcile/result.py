@@ -8,12 +8,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from halyk_desk.domain import Money
-<<<<<<< HEAD
-from halyk_desk.reconcile.categories import CATEGORIES, Category
-=======
 from halyk_desk.messages import Message
-from halyk_desk.reconcile.categories import CATEGORIES
->>>>>>> 8bedf73 (Discrepancy messages are messages (reconcile/wording.py: codes recon.*, states and operations by their translated names, times written the language's way): the reconciliation list, its detail, the workbook's Описание and reconcile --json (code, params) follow the chosen language; ru/kk/en)
+from halyk_desk.reconcile.categories import CATEGORIES, Category
 from halyk_desk.reconcile.model import (
     BankPayment,
     OpenOperation,
