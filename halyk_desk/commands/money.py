@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
+from halyk_desk.domain.text import TextError
 from halyk_desk.domain.timeutil import ALMATY, business_day_bounds
 from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.services import audit, operations, operators, signin
@@ -217,7 +218,8 @@ def _run(args: argparse.Namespace, command: Callable[[argparse.Namespace, Any], 
     try:
         with _context(args) as ctx:
             return command(args, ctx)
-    except (UsageError, ReasonError, InvoiceIdError, MoneyError, PasswordError) as exc:
+    except (UsageError, ReasonError, InvoiceIdError, MoneyError, PasswordError,
+            TextError) as exc:
         print(f"halyk-desk: {exc}", file=sys.stderr)
         return USAGE
     except NotAllowed as exc:
