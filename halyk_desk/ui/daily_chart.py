@@ -20,7 +20,6 @@ from halyk_desk.domain import Money
 from halyk_desk.domain.money import SYMBOLS
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui import i18n
-from halyk_desk.ui.signals import emit
 
 _CONTEXT = "DailyChart"
 #: Dark enough for a 4.5:1 contrast on white, apart enough to tell without colour vision.
@@ -248,5 +247,5 @@ class DailyChart(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         index = self.day_at(event.position().x())
         if event.button() == Qt.MouseButton.LeftButton and index is not None:
-            emit(self.day_clicked, self.days[index].day)
+            self.day_clicked.emit(self.days[index].day)
         super().mouseReleaseEvent(event)

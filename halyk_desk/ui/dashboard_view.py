@@ -34,7 +34,6 @@ from halyk_desk.services.dashboard import CAPTURED_STATES, REFUNDED_STATES, Dash
 from halyk_desk.services.payments import PaymentFilter
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.daily_chart import ChartDay, DailyChart
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 CARD_STYLE = """
@@ -100,12 +99,12 @@ class StatCard(QFrame):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
                 event.position().toPoint()):
-            emit(self.activated)
+            self.activated.emit()
         super().mouseReleaseEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
-            emit(self.activated)
+            self.activated.emit()
             return
         super().keyPressEvent(event)
 
@@ -180,7 +179,7 @@ class DashboardView(QWidget):
         self.holds_row.addWidget(self.holds_label)
         self.operations_card = StatCard("unresolvedOperations", self.tr("Операции в процессе"),
                                         self)
-        self.operations_card.activated.connect(lambda: emit(self.open_operations))
+        self.operations_card.activated.connect(lambda: self.open_operations.emit())
         self.discrepancies_card = StatCard("openDiscrepancies", self.tr("Открытые расхождения"),
                                            self)
         self.discrepancies_card.activated.connect(self._open_discrepancies)
@@ -254,7 +253,7 @@ class DashboardView(QWidget):
         self.error_label.setVisible(False)
         self.data, self.discrepancies = result
         self._show(self.data)
-        emit(self.loaded)
+        self.loaded.emit()
 
     # --- showing ------------------------------------------------------------------------------
     def _show(self, data: Dashboard) -> None:
@@ -345,16 +344,16 @@ class DashboardView(QWidget):
         if period is None:
             return
         states = REFUNDED_STATES if refunds else CAPTURED_STATES
-        emit(self.open_payments, PaymentFilter(date_from=period[0], date_to=period[1],
+        self.open_payments.emit(PaymentFilter(date_from=period[0], date_to=period[1],
                                                states=frozenset(s.value for s in states)))
 
     def _open_day(self, day: date) -> None:
-        emit(self.open_payments, PaymentFilter(
+        self.open_payments.emit(PaymentFilter(
             date_from=day, date_to=day, states=frozenset(s.value for s in CAPTURED_STATES)))
 
     def _open_bucket(self, index: int) -> None:
         if self.data is not None and index < len(self.data.holds):
-            emit(self.open_holds, self.data.holds[index])
+            self.open_holds.emit(self.data.holds[index])
 
     def _open_discrepancies(self) -> None:
         if self._discrepancy_open is not None:

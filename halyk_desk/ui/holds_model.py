@@ -29,7 +29,6 @@ from halyk_desk.domain import ALMATY, Money
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
-from halyk_desk.ui.signals import qt_value
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
 from halyk_desk.ui.table_columns import alignment, header_data
 
@@ -194,12 +193,8 @@ class HoldsModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HOLD_COLUMNS)
-
-    @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         return header_data("HoldsModel", _TITLES, _ALIGNMENTS, section, orientation, role)
-
-    @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None

@@ -30,7 +30,6 @@ from halyk_desk.ui.holds_model import (
     prepare,
 )
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
 from halyk_desk.ui.tasks import run_task
 
@@ -145,7 +144,7 @@ class HoldsView(QWidget):
             self.select_holds(lambda hold: hold.invoice_id in chosen)
         self.summary_label.setStyleSheet("")
         self.summary_label.setText(self._summary(holds))
-        emit(self.loaded, len(holds.holds))
+        self.loaded.emit(len(holds.holds))
 
     def _summary(self, holds: HoldList) -> str:
         count = len(holds.holds)

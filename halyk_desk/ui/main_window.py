@@ -204,14 +204,13 @@ class MainWindow(QMainWindow):
         self.start()
 
     def _open_failed(self, error: BaseException, *, closing: bool = False) -> None:
-        from halyk_desk.ui.signals import emit
 
         self.start_error = error
         self.opening_bar.setVisible(False)
         self.show_message(str(error))
         self.notifier.error(self, self.tr("Halyk Desk не запустился"),
                             startup_error_text(error, self.settings_file))
-        emit(self.failed, error)
+        self.failed.emit(error)
         if not closing:
             self.close()
 
@@ -228,7 +227,6 @@ class MainWindow(QMainWindow):
         )
         from halyk_desk.ui.holds_view import HoldsView
         from halyk_desk.ui.payments_view import PaymentsView
-        from halyk_desk.ui.signals import emit
         from halyk_desk.ui.sync_panel import SyncPanel
 
         self.ctx = ctx
@@ -282,7 +280,7 @@ class MainWindow(QMainWindow):
         self.layout_state = layout_state.install(self)
         self.sign_in.attached()
         self.menus.attached()
-        emit(self.ready)
+        self.ready.emit()
 
     def add_tab(self, view: QWidget, title: str) -> int:
         """Later issues add Audit, Reconciliation and a Dashboard the same way."""

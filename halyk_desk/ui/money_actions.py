@@ -34,7 +34,6 @@ from halyk_desk.ui.operation_dialogs import (
 )
 from halyk_desk.ui.operations_view import OperationsView
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 _CONTEXT = "MoneyActions"
@@ -115,7 +114,7 @@ class MoneyActions(QObject):
                                 tr("Операция не выполнена: {error}").format(error=error))
         else:
             self.report(outcome, parent)
-        emit(self.changed)
+        self.changed.emit()
 
     def report(self, outcome: Outcome, parent: QWidget) -> None:
         """Tell the operator what became of an operation: good news as information."""
@@ -156,7 +155,7 @@ class MoneyActions(QObject):
                     dialog.show_failure(error)
                 else:
                     dialog.show_results(outcomes)
-            emit(self.changed)
+            self.changed.emit()
 
         run_task(operate, done, progress=arrived, owner=self)
 

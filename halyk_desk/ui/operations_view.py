@@ -34,7 +34,6 @@ from halyk_desk.services.operations import OperationRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.operation_dialogs import PROBLEM_STYLE, action_title
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 _CONTEXT = "OperationsView"
@@ -343,4 +342,4 @@ class OperationsView(QWidget):
         elif outcome is not None:
             self.money.report(outcome, self.window())
         self.refresh()
-        emit(self.changed)
+        self.changed.emit()

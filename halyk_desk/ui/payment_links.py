@@ -37,7 +37,6 @@ from halyk_desk.services.bank import is_sandbox, pay_sandbox_link
 from halyk_desk.services.links import LinkInfo
 from halyk_desk.services.operations import parse_amount
 from halyk_desk.ui import formatting as fmt
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 _CONTEXT = "PaymentLinks"
@@ -154,7 +153,7 @@ class CreateLinkDialog(QDialog):
         self.create_button.setEnabled(False)
         self.problem_label.setText(tr("Создаю ссылку…"))
         self.problem_label.setStyleSheet("")
-        emit(self.submitted, request)
+        self.submitted.emit(request)
 
     def show_problem(self, text: str) -> None:
         self.create_button.setEnabled(True)
@@ -272,7 +271,7 @@ class LinkResultDialog(QDialog):
             return
         self.note.setText(tr("Оплачено тестовой картой; статус у банка: {status}.").format(
             status=status))
-        emit(self.paid)
+        self.paid.emit()
 
     def send_mail(self) -> None:
         if not self._open_url(self.mail_url()):
@@ -347,7 +346,7 @@ class LinkActions(QObject):
         # A new hold: every list (and the detail pane's buttons) reads again.
         self.result_dialog.paid.connect(self.window.money_movement.refresh_views)
         self.open_dialog(self.result_dialog)
-        emit(self.created, info.invoice_id)
+        self.created.emit(info.invoice_id)
 
 
 def install(window: Any) -> LinkActions:

@@ -37,7 +37,6 @@ from halyk_desk.services import payments as payment_service
 from halyk_desk.services.payments import PaymentFilter, PaymentRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
-from halyk_desk.ui.signals import emit, qt_value
 from halyk_desk.ui.state_look import INK, state_background, state_label
 from halyk_desk.ui.tasks import Task, run_task
 
@@ -224,8 +223,6 @@ class PaymentsModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
-
-    @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
@@ -234,8 +231,6 @@ class PaymentsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if COLUMNS[section].money else _LEFT
         return None
-
-    @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
             return None
@@ -371,7 +366,7 @@ class PaymentsModel(QAbstractTableModel):
                 owner=self,
             )
             return
-        emit(self.loading)
+        self.loading.emit()
         if recount:
             run_task(
                 lambda: payment_service.count_payments(ctx, query.filter),
@@ -400,7 +395,7 @@ class PaymentsModel(QAbstractTableModel):
         if self._stale(sequence, query) or sequence == self._applied:
             return
         if error is not None or rows is None:
-            emit(self.failed, _message(error))
+            self.failed.emit(_message(error))
             return
         total = self._counts.get(sequence)
         if total is None and len(rows) < self._block_size:
@@ -413,7 +408,7 @@ class PaymentsModel(QAbstractTableModel):
         if self._stale(sequence, query):
             return
         if error is not None or total is None:
-            emit(self.failed, _message(error))
+            self.failed.emit(_message(error))
             return
         if sequence > self._applied:
             self._counts[sequence] = total  # its first block is still on its way
@@ -432,7 +427,7 @@ class PaymentsModel(QAbstractTableModel):
         if self._stale(sequence, query) or sequence == self._applied:
             return
         if error is not None or result is None:
-            emit(self.failed, _message(error))
+            self.failed.emit(_message(error))
             return
         total, rows = result
         self._apply(sequence, query, rows, total, keep_position=True)
@@ -460,7 +455,7 @@ class PaymentsModel(QAbstractTableModel):
             self._total = length
             self._blocks = OrderedDict({0: rows})
             self.endResetModel()
-        emit(self.rows_ready)
+        self.rows_ready.emit()
         if total is not None:
             self._done(total)
 
@@ -469,7 +464,7 @@ class PaymentsModel(QAbstractTableModel):
         # the list is waiting for; these rows only stand in until it comes.
         if self._applied == self._sequence:
             self._ready = True
-            emit(self.loaded, total)
+            self.loaded.emit(total)
 
     def _resize(self, total: int) -> None:
         """The count came after the first block: the list takes its real length."""
@@ -577,7 +572,7 @@ class PaymentsModel(QAbstractTableModel):
         self._fetching = self._fetch_task = None
         if sequence == self._applied and not (given_up and error is not None):
             if error is not None or rows is None:
-                emit(self.failed, _message(error))
+                self.failed.emit(_message(error))
                 self._queue.clear()
                 return
             size = self._block_size
@@ -588,7 +583,7 @@ class PaymentsModel(QAbstractTableModel):
             first = blocks[0] * size
             last = min(first + len(blocks) * size, self._total) - 1
             if last >= first:
-                emit(self.dataChanged, self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             if not self._queue and self._dropped:
                 # Dropped blocks may still be on screen: a repaint asks for them again.
                 self._dropped = False
@@ -604,7 +599,7 @@ class PaymentsModel(QAbstractTableModel):
 
     def _repaint_all(self) -> None:
         if self._total:
-            emit(self.dataChanged, self.index(0, 0), self.index(self._total - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(COLUMNS) - 1))
 
 
 def _runs(rows: list[int], limit: int = 1000) -> Iterable[tuple[int, int]]:

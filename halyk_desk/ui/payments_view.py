@@ -38,7 +38,6 @@ from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.payment_detail import PaymentDetailPane
 from halyk_desk.ui.payments_model import COLUMNS, PaymentsModel, column_of
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.state_filter import StateFilterButton
 
 #: Pause after the last keystroke before the database is asked.
@@ -77,7 +76,7 @@ class PaymentsTable(QTableView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):
-            emit(self.copy_requested)
+            self.copy_requested.emit()
             event.accept()
             return
         super().keyPressEvent(event)
@@ -85,7 +84,7 @@ class PaymentsTable(QTableView):
     def selectAll(self) -> None:
         rows = self.model().rowCount()
         if rows > SELECT_ALL_LIMIT:
-            emit(self.select_all_refused, rows)
+            self.select_all_refused.emit(rows)
             return
         super().selectAll()
 
@@ -344,7 +343,7 @@ class PaymentsView(QWidget):
             "В списке {n} строк: выделить все можно, когда их не больше {limit}. "
             "Сузьте список поиском, периодом или состоянием."
         )
-        emit(self.message, text.format(n=fmt.grouped(rows), limit=fmt.grouped(SELECT_ALL_LIMIT)))
+        self.message.emit(text.format(n=fmt.grouped(rows), limit=fmt.grouped(SELECT_ALL_LIMIT)))
 
     def select_rows(self, rows: list[int]) -> None:
         """Select whole rows (tests and, later, the holds actions)."""
@@ -362,7 +361,7 @@ class PaymentsView(QWidget):
             return
         if len(rows) > COPY_LIMIT:
             text = self.tr("Выделено строк: {n} — это больше, чем {limit} для буфера обмена.")
-            emit(self.message, text.format(n=fmt.grouped(len(rows)), limit=fmt.grouped(COPY_LIMIT)))
+            self.message.emit(text.format(n=fmt.grouped(len(rows)), limit=fmt.grouped(COPY_LIMIT)))
             return
         loaded = [self.model.row_at(row) for row in rows]
         if all(row is not None for row in loaded):
@@ -385,7 +384,7 @@ class PaymentsView(QWidget):
         lines += ["\t".join(_cell(column.copy(row)) for column in COLUMNS) for row in rows]
         QGuiApplication.clipboard().setText("\r\n".join(lines) + "\r\n")
         copied = fmt.counted(self.tr("Скопировано строк: %n", "", len(rows)), len(rows))
-        emit(self.message, copied)
+        self.message.emit(copied)
 
 
 def _cell(text: str) -> str:

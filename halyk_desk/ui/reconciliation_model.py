@@ -26,7 +26,6 @@ from halyk_desk.domain import Money
 from halyk_desk.reconcile import Discrepancy
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
-from halyk_desk.ui.signals import emit, qt_value
 from halyk_desk.ui.state_look import INK
 from halyk_desk.ui.table_columns import alignment, header_data
 
@@ -126,7 +125,7 @@ class DiscrepancyModel(QAbstractTableModel):
         assert len(items) == len(self._items)
         self._items = list(items)
         if items:
-            emit(self.dataChanged, self.index(0, 0),
+            self.dataChanged.emit(self.index(0, 0),
                  self.index(len(items) - 1, len(COLUMNS) - 1))
 
     @property
@@ -138,12 +137,8 @@ class DiscrepancyModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
-
-    @qt_value
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         return header_data(_CONTEXT, _TITLES, _ALIGNMENTS, section, orientation, role)
-
-    @qt_value
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None

@@ -62,7 +62,6 @@ from halyk_desk.ui.reconciliation_model import (
     category_title,
 )
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import Task, run_task
 
 WARN_STYLE = "color: #8a4b00;"
@@ -434,7 +433,7 @@ class ReconciliationView(QWidget):
         self.recon = recon
         self._set_busy(False)
         self._show_result(recon)
-        emit(self.ran, recon)
+        self.ran.emit(recon)
 
     def _run_error_text(self, error: BaseException | None) -> str:
         if isinstance(error, ReconciliationCancelled):
@@ -451,7 +450,7 @@ class ReconciliationView(QWidget):
     def _failed(self, text: str) -> None:
         self.status_label.setText(text)
         self.status_label.setStyleSheet(ERROR_STYLE)
-        emit(self.failed, text)
+        self.failed.emit(text)
 
     def _period_text(self, first: date, last: date) -> str:
         if first == last:
@@ -608,7 +607,7 @@ class ReconciliationView(QWidget):
                    if d.key == item.key and d.category == item.category)
         if self.selected() is not None and self.selected().key == item.key:
             self._show_item(now)
-        emit(self.marked, now)
+        self.marked.emit(now)
 
     # --- export ---------------------------------------------------------------------------------
     def export(self) -> None:
@@ -655,10 +654,10 @@ class ReconciliationView(QWidget):
             self.warning_label.setText(text)
             self.warning_label.setVisible(True)
             self.window_message(text)  # in place of an earlier export's «записана»
-            emit(self.failed, text)
+            self.failed.emit(text)
             return
         self.window_message(self.tr("Книга Excel записана: {path}").format(path=path))
-        emit(self.exported, path)
+        self.exported.emit(path)
 
     def window_message(self, text: str) -> None:
         show = getattr(self.window(), "show_message", None)

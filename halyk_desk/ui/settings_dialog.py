@@ -39,7 +39,6 @@ from halyk_desk.ui.settings_pages import (
     SignInPage,
 )
 from halyk_desk.ui.settings_profiles import ProfilesPage, fallback_text
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 #: Settings that take effect only when the program starts again.
@@ -135,7 +134,7 @@ class SettingsDialog(QDialog):
         self._set_editable(self.may_edit)
         # After identify(): on a new store the first operator has just been registered.
         self.operators_page.load()
-        emit(self.permissions_known, self.may_edit)
+        self.permissions_known.emit(self.may_edit)
 
     def _set_editable(self, editable: bool) -> None:
         for page in self.pages:
@@ -194,7 +193,7 @@ class SettingsDialog(QDialog):
             return
         changes, secret = result
         warning = fallback_text(secret) if secret is not None and secret.warning else ""
-        emit(self.saved, changes, warning)
+        self.saved.emit(changes, warning)
         self.accept()
 
 

@@ -44,7 +44,6 @@ from halyk_desk.services.operators import OperatorInfo
 from halyk_desk.services.settings_service import DatabaseCheck
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui import i18n
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 PROBLEM_STYLE = "color: #b00020;"
@@ -531,7 +530,7 @@ class DatabasePage(Page):
                 "Не удалось подключиться. Проверьте адрес, что сервер запущен и доступен по "
                 "сети, имя пользователя и пароль, затем нажмите «Проверить» ещё раз."),
                 str(error))
-        emit(self.checked, check is not None and check.schema != "newer")
+        self.checked.emit(check is not None and check.schema != "newer")
 
 
 # --- operators --------------------------------------------------------------------------------
@@ -604,7 +603,7 @@ class OperatorsPage(Page):
             state = self.tr("активен") if info.active else self.tr("отключён")
             for column, text in enumerate((info.name, role_title(info.role), state)):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        emit(self.refreshed)
+        self.refreshed.emit()
 
     def _selected(self) -> None:
         row = self.table.currentRow()

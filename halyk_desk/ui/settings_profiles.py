@@ -37,7 +37,6 @@ from halyk_desk.ui.settings_pages import (
     PageError,
     note,
 )
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import run_task
 
 _CONTEXT = "ProfilesPage"
@@ -236,7 +235,7 @@ class ProfilesPage(Page):
         names = [info.record.name for info in infos]
         wanted = select or self._ctx.profile.name
         self.list.setCurrentRow(names.index(wanted) if wanted in names else 0)
-        emit(self.refreshed)
+        self.refreshed.emit()
 
     def info(self) -> ProfileInfo | None:
         row = self.list.currentRow()
@@ -471,7 +470,7 @@ class ProfilesPage(Page):
             self._status(self.tr("Профиль «{name}» сохранён.").format(name=name), OK_STYLE)
         self._new = False
         self.load(select=name)
-        emit(self.profile_saved, name)
+        self.profile_saved.emit(name)
 
     def test_connection(self) -> None:
         info = self.info()
@@ -499,7 +498,7 @@ class ProfilesPage(Page):
         else:
             self.result.show_result(check.ok, connection_text(check),
                                     "" if check.ok else check.detail)
-        emit(self.checked, check is not None and check.ok)
+        self.checked.emit(check is not None and check.ok)
 
     def _status(self, text: str, style: str) -> None:
         self.status.setStyleSheet(style)

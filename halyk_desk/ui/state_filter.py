@@ -6,7 +6,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.state_look import STATE_ORDER, state_label
 
 
@@ -62,7 +61,7 @@ class StateFilterButton(QToolButton):
 
     def _toggled(self) -> None:
         self._update_text()
-        emit(self.changed, self.selected())
+        self.changed.emit(self.selected())
 
     def _update_text(self) -> None:
         chosen = [value for value, action in self._actions.items() if action.isChecked()]

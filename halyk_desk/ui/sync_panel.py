@@ -14,7 +14,6 @@ from halyk_desk.services.payments import SyncRunInfo
 from halyk_desk.services.sync import SyncProgress, SyncSummary
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.notify import Notifier
-from halyk_desk.ui.signals import emit
 from halyk_desk.ui.tasks import Task, run_task
 
 #: What the Sync button runs: services.sync.sync_statuses, or the same bound to another bank.
@@ -132,13 +131,13 @@ class SyncPanel(QWidget):
         self._show_running(False)
         if error is not None or summary is None:
             text = self.tr("Синхронизация не удалась: {error}").format(error=error)
-            emit(self.message, text)
+            self.message.emit(text)
             self._notifier.error(self.window(), self.tr("Синхронизация"), text)
         else:
             self.last_summary = summary
-            emit(self.message, summary_text(summary))
+            self.message.emit(summary_text(summary))
         self.refresh_last_sync()
-        emit(self.finished, summary)
+        self.finished.emit(summary)
 
     def _last_sync_arrived(self, info: SyncRunInfo | None, error: BaseException | None) -> None:
         label = self.last_sync_label

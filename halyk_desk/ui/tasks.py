@@ -18,7 +18,6 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from halyk_desk import logs
-from halyk_desk.ui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +75,10 @@ class Task(QObject):
             if self._progress_queued:
                 return
             self._progress_queued = True
-        emit(self._progressed)
+        self._progressed.emit()
 
     def finish(self, result: Any, error: BaseException | None) -> None:
-        emit(self._finished, result, error)
+        self._finished.emit(result, error)
 
     # GUI side --------------------------------------------------------------------------------
     def _owner_alive(self) -> bool:

@@ -16,7 +16,6 @@ from halyk_desk.ui.app import build_window, icon_path
 from halyk_desk.ui.main_window import MainWindow
 from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.settings_dialog import SettingsDialog
-from halyk_desk.ui.signals import emit
 
 LOAD_TIMEOUT = 20_000
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -169,7 +168,7 @@ def test_a_right_click_selects_the_row_and_shows_the_menu(qtbot, synced_window):
     qtbot.waitUntil(lambda: table.visualRect(table.model().index(1, 0)).isValid(),
                     timeout=LOAD_TIMEOUT)
     pos = table.visualRect(table.model().index(1, 0)).center()
-    emit(table.customContextMenuRequested, pos)
+    table.customContextMenuRequested.emit(pos)
     menu = synced_window.table_menus.last_menu
     assert menu is not None and menu.isVisible()
     assert [i.row() for i in table.selectionModel().selectedRows()] == [1]
@@ -226,5 +225,5 @@ def test_the_icon_ships_with_the_program():
 def test_a_card_click_in_a_fresh_window_is_harmless_before_loading(qtbot, synced_ctx, notifier):
     window = MainWindow(synced_ctx, notifier=notifier)
     qtbot.addWidget(window)
-    emit(window.dashboard.view.cards["todayCaptured"].activated)  # no figures yet: stays
+    window.dashboard.view.cards["todayCaptured"].activated.emit()  # no figures yet: stays
     assert window.tabs.currentIndex() == 0
