@@ -107,6 +107,9 @@ class ProgressPrinter:
         return f"{p.done}/{p.total} {share:4.0%}  {p.rate_per_s:.1f}/s  ETA {eta}"
 
     def __call__(self, progress: SyncProgress) -> None:
+        if progress.waiting:
+            self._waiting(progress)
+            return
         if progress.total == 0:
             return  # nothing to read: the summary says so
         if self.tty:
@@ -122,6 +125,16 @@ class ProgressPrinter:
         if progress.done != self._last_done and (now - self._last_line >= PLAIN_EVERY or finished):
             self._last_line, self._last_done = now, progress.done
             print(f"sync: {self.figures(progress)}", file=self.stream, flush=True)
+
+    def _waiting(self, progress: SyncProgress) -> None:
+        """Another desktop syncs this profile: its progress, a line every few seconds."""
+        now = self.clock()
+        if now - self._last_line < PLAIN_EVERY:
+            return
+        self._last_line = now
+        self.note(str(msg("sync.waiting", "sync: этот профиль синхронизирует другая программа "
+                          "(прочитано {done} из {total}); жду её, потом прочитаю то, что она "
+                          "оставит.", done=progress.done, total=progress.total)))
 
     def close(self) -> None:
         if self._drawn:
@@ -179,6 +192,10 @@ def summary_lines(summary: SyncSummary, seconds: float) -> list[str]:
             "списанные платежи) — {unchanged}; --all читает все.", unchanged=summary.unchanged)))
     if summary.fallback is not None:
         lines.append("  " + str(summary.fallback))
+    if summary.waited:
+        lines.append("  " + str(msg(
+            "sync.waited", "Этот профиль синхронизировала другая программа: прочитано только "
+            "то, что она оставила.")))
     return lines
 
 

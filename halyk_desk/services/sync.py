@@ -40,6 +40,7 @@ from halyk_desk.services.payments import business_range
 from halyk_desk.services.sync_plan import Plan, make_plan
 from halyk_desk.store import repository
 from halyk_desk.store.records import PaymentRecord, SavedPayment
+from halyk_desk.store.sync_lock import SyncLock
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -54,6 +55,8 @@ WRITE_WINDOW = 0.25
 PROGRESS_EVERY = 0.1
 #: How often a running sync notes in its run that it is alive (repository.SYNC_RUN_SILENT).
 HEARTBEAT_EVERY = 30.0
+#: How often a sync waiting for another desktop's sync of the same profile looks again (seconds).
+TEAM_POLL = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class SyncProgress:
     eta_s: float | None
     changed: int
     errors: int
+    #: True while another program syncs this profile and this one waits for it: `done` and
+    #: `total` are then that sync's.
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ class SyncSummary:
     registry: int | None = None
     #: Why the registry could not be used, when orders were chosen by age instead.
     fallback: Message | None = None
+    #: Another program was syncing this profile: this one waited for it and read only what it
+    #: left (nothing at all when it covered the same orders).
+    waited: bool = False
 
     @property
     def errors(self) -> int:
@@ -319,6 +328,9 @@ class _Run:
                     session, profile, result.invoice_id,
                     f"{_error_kind(result.failure)}: {result.failure}",
                 )
+            # For a second desktop waiting for this sync to end (see _wait_for_team).
+            repository.note_sync_progress(session, self.run_id,
+                                          read_count=self.tally.done + len(reads) + len(failed))
         return saved
 
 
@@ -354,17 +366,22 @@ def sync_statuses(
     cancel = cancel or threading.Event()
     profile = ctx.profile.name
     start, end = business_range(ctx, date_from, date_to)
-    with ctx.store.session(readonly=True) as session:
-        candidates = repository.sync_candidates(session, profile, start, end, include_final)
+    started = utc_now()
     with ctx.store.session() as session:
+        lock = SyncLock(ctx.store, repository.profile_id(session, profile))
         run_id = repository.start_sync_run(
-            session, profile, date_from=start, date_to=end, include_final=include_final,
-            total=len(candidates),
-        )
-    tally = _Tally(len(candidates))
+            session, profile, date_from=start, date_to=end, include_final=include_final, at=started)
+    tally = _Tally(0)
     plan = Plan([], 0)
     try:
-        if candidates and not cancel.is_set():
+        waited = _wait_for_team(ctx, lock, run_id, cancel, progress)
+        with ctx.store.session(readonly=True) as session:
+            candidates = repository.sync_candidates(session, profile, start, end, include_final)
+        if waited:  # what the sync we waited for read is not read again
+            candidates = [c for c in candidates
+                          if c.last_read_at is None or c.last_read_at < started]
+        stopped = cancel.is_set()
+        if candidates and not stopped:
             bank = nullcontext(client) if client is not None else open_bank(
                 ctx, max_connections=max(workers, 10)
             )
@@ -373,6 +390,9 @@ def sync_statuses(
                 plan = make_plan(ctx, epay, candidates, include_final=include_final,
                                  workers=workers, now=utc_now())
                 tally.total = len(plan.reads)
+                with ctx.store.session() as session:
+                    repository.note_sync_progress(session, run_id, read_count=0,
+                                                  total=tally.total)
                 _Run(ctx, epay, plan.reads, run_id, tally, workers, cancel, progress).run()
         elif progress is not None:
             progress(tally.progress())
@@ -383,11 +403,31 @@ def sync_statuses(
         except Exception:  # the store may be what failed: the first error is the one to show
             log.exception("Could not record the end of sync run %s", run_id)
         raise
-    status = "cancelled" if tally.done < tally.total else "finished"
+    finally:
+        lock.release()
+    status = "cancelled" if tally.done < tally.total or stopped else "finished"
     _finish(ctx, run_id, tally, status)
     return SyncSummary(
         read=tally.read, changed=tally.changed, not_found=tally.not_found,
         errors_by_kind=dict(tally.errors), cancelled=status == "cancelled", run_id=run_id,
         total=tally.total, unchanged=plan.unchanged, registry=plan.registry,
-        fallback=plan.fallback,
+        fallback=plan.fallback, waited=waited,
     )
+
+
+def _wait_for_team(ctx: AppContext, lock: SyncLock, run_id: int, cancel: threading.Event,
+                   progress: Callable[[SyncProgress], None] | None) -> bool:
+    """Take the profile's team-wide sync lock, waiting while another program holds it and showing
+    that program's progress. True when it had to wait (or was cancelled waiting)."""
+    waited = False
+    while not lock.try_acquire():
+        waited = True
+        if progress is not None:
+            with ctx.store.session(readonly=True) as session:
+                other = repository.other_running_sync(session, ctx.profile.name, run_id)
+            done, total = (other.read_count, other.total) if other else (0, 0)
+            progress(SyncProgress(done=min(done, total), total=total, rate_per_s=0.0, eta_s=None,
+                                  changed=0, errors=0, waiting=True))
+        if cancel.wait(TEAM_POLL):
+            return True
+    return waited

@@ -505,6 +505,39 @@ def beat_sync_run(session: Session, run_id: int, at: datetime | None = None) -> 
                     .values(heartbeat_at=at or utc_now()))
 
 
+def note_sync_progress(session: Session, run_id: int, *, read_count: int,
+                       total: int | None = None) -> None:
+    """How far the running sync `run_id` is, for a second desktop waiting for it to show."""
+    values: dict[str, Any] = {"read_count": read_count}
+    if total is not None:
+        values["total"] = total
+    session.execute(update(SyncRun).where(SyncRun.id == run_id).values(**values))
+
+
+def other_running_sync(session: Session, profile: str, run_id: int) -> SyncRunRecord | None:
+    """The newest sync of `profile` still running, other than `run_id`."""
+    row = session.scalar(
+        select(SyncRun).where(SyncRun.profile_id == profile_id(session, profile),
+                              SyncRun.id != run_id, SyncRun.status == "running")
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1))
+    return None if row is None else sync_run_record(session, profile, row.id)
+
+
+def sync_run_record(session: Session, profile: str, run_id: int) -> SyncRunRecord | None:
+    """The sync run `run_id` as it is recorded (of `profile`)."""
+    row = session.get(SyncRun, run_id)
+    if row is None:
+        return None
+    return SyncRunRecord(
+        id=row.id, profile=profile, started_at=row.started_at,
+        finished_at=row.finished_at, status=row.status, date_from=row.date_from,
+        date_to=row.date_to, include_final=row.include_final, total=row.total,
+        read_count=row.read_count, changed_count=row.changed_count,
+        not_found_count=row.not_found_count,
+        errors={str(k): int(v) for k, v in (row.errors or {}).items()},
+    )
+
+
 def finish_sync_run(
     session: Session,
     run_id: int,

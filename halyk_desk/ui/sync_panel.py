@@ -112,6 +112,17 @@ class SyncPanel(QWidget):
         self.sync_button.setEnabled(not running)
 
     def _progress(self, progress: SyncProgress) -> None:
+        if progress.waiting:
+            self.progress_bar.setRange(0, max(progress.total, 1))
+            self.progress_bar.setValue(progress.done)
+            self.progress_bar.setFormat(self.tr("{done} из {total}").format(
+                done=fmt.grouped(progress.done), total=fmt.grouped(progress.total)))
+            self.rate_label.setText(self.tr("синхронизирует другой компьютер, ждём"))
+            self.rate_label.setToolTip(self.tr(
+                "Этот профиль сейчас синхронизирует другой компьютер; ждём его и прочитаем "
+                "только то, что он оставит."))
+            return
+        self.rate_label.setToolTip("")
         self.progress_bar.setRange(0, max(progress.total, 1))
         self.progress_bar.setValue(progress.done)
         self.progress_bar.setFormat(

@@ -2984,6 +2984,16 @@ Thank you for your order!</translation>
             <translation>The bank's operations list could not be used ({why}): payments were chosen by age instead.</translation>
         </message>
         <message>
+            <source>Этот профиль синхронизировала другая программа: прочитано только то, что она оставила.</source>
+            <comment>sync.waited</comment>
+            <translation>Another program synced this profile: only what it left was read.</translation>
+        </message>
+        <message>
+            <source>sync: этот профиль синхронизирует другая программа (прочитано {done} из {total}); жду её, потом прочитаю то, что она оставит.</source>
+            <comment>sync.waiting</comment>
+            <translation>sync: another program is syncing this profile ({done} of {total} read); waiting for it, then reading what it leaves.</translation>
+        </message>
+        <message>
             <source>Имя логина — от 1 до 63 символов, а не «{name}».</source>
             <comment>team.bad_login</comment>
             <translation>A login's name must be 1 to 63 characters, not «{name}».</translation>
@@ -4942,6 +4952,14 @@ Send this file to support. It holds the journal, versions, settings and the data
         <message>
             <source>{done} из {total}</source>
             <translation>{done} of {total}</translation>
+        </message>
+        <message>
+            <source>синхронизирует другой компьютер, ждём</source>
+            <translation>another computer is syncing, waiting</translation>
+        </message>
+        <message>
+            <source>Этот профиль сейчас синхронизирует другой компьютер; ждём его и прочитаем только то, что он оставит.</source>
+            <translation>Another computer is syncing this profile now; waiting for it, then reading only what it leaves.</translation>
         </message>
         <message>
             <source>{rate}/с · осталось {eta}</source>

@@ -2984,6 +2984,16 @@
             <translation>Банктің операциялар тізімін пайдалану мүмкін болмады ({why}): төлемдер жасы бойынша таңдалды.</translation>
         </message>
         <message>
+            <source>Этот профиль синхронизировала другая программа: прочитано только то, что она оставила.</source>
+            <comment>sync.waited</comment>
+            <translation>Бұл профильді басқа бағдарлама синхрондады: тек ол қалдырғаны ғана оқылды.</translation>
+        </message>
+        <message>
+            <source>sync: этот профиль синхронизирует другая программа (прочитано {done} из {total}); жду её, потом прочитаю то, что она оставит.</source>
+            <comment>sync.waiting</comment>
+            <translation>sync: бұл профильді басқа бағдарлама синхрондап жатыр ({total} ішінен {done} оқылды); оны күтемін, кейін ол қалдырғанын оқимын.</translation>
+        </message>
+        <message>
             <source>Имя логина — от 1 до 63 символов, а не «{name}».</source>
             <comment>team.bad_login</comment>
             <translation>Логин атауы 1-ден 63 таңбаға дейін болуы керек, «{name}» емес.</translation>
@@ -4942,6 +4952,14 @@
         <message>
             <source>{done} из {total}</source>
             <translation>{total} ішінен {done}</translation>
+        </message>
+        <message>
+            <source>синхронизирует другой компьютер, ждём</source>
+            <translation>басқа компьютер синхрондауда, күтеміз</translation>
+        </message>
+        <message>
+            <source>Этот профиль сейчас синхронизирует другой компьютер; ждём его и прочитаем только то, что он оставит.</source>
+            <translation>Бұл профильді қазір басқа компьютер синхрондап жатыр; оны күтеміз де, тек ол қалдырғанын оқимыз.</translation>
         </message>
         <message>
             <source>{rate}/с · осталось {eta}</source>

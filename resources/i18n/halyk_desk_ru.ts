@@ -2959,6 +2959,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Этот профиль синхронизировала другая программа: прочитано только то, что она оставила.</source>
+            <comment>sync.waited</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>sync: этот профиль синхронизирует другая программа (прочитано {done} из {total}); жду её, потом прочитаю то, что она оставит.</source>
+            <comment>sync.waiting</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Имя логина — от 1 до 63 символов, а не «{name}».</source>
             <comment>team.bad_login</comment>
             <translation type="unfinished" />
@@ -4912,6 +4922,14 @@
         </message>
         <message>
             <source>{done} из {total}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>синхронизирует другой компьютер, ждём</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Этот профиль сейчас синхронизирует другой компьютер; ждём его и прочитаем только то, что он оставит.</source>
             <translation type="unfinished" />
         </message>
         <message>

@@ -296,7 +296,12 @@ def test_two_syncs_at_once_store_each_payment_once(ctx, bank, server, store_url)
         for thread in threads:
             thread.join()
 
-    assert [(r.read, r.errors_by_kind) for r in results] == [(40, {}), (40, {})]
+    assert all(not r.errors_by_kind for r in results)
+    if ctx.store.dialect == "postgresql":
+        # One of them holds the profile's team lock; the other waits and finds nothing left.
+        assert sorted(r.read for r in results) == [0, 40]
+    else:  # SQLite lives on one computer: no team to coordinate, both read
+        assert [r.read for r in results] == [40, 40]
     assert all(len(history(ctx, inv)) == 1 for inv in invoices)
     with ctx.store.session(readonly=True) as session:
         assert len(repository.list_payments(session, PROFILE, limit=None)) == 40

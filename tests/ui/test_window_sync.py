@@ -97,3 +97,18 @@ def test_cancel_stops_the_sync_and_keeps_what_was_read(qtbot, ctx, notifier, slo
     assert still_unread == total - summary.read - sum(summary.errors_by_kind.values())
     assert panel.sync_button.isEnabled() and not panel.progress_bar.isVisible()
     assert notifier.errors == []
+
+
+def test_while_another_computer_syncs_the_panel_shows_its_progress(qtbot, window, tmp_path):
+    from halyk_desk.services.sync import SyncProgress
+
+    window.resize(1366, 768)
+    panel = window.sync_panel
+    panel._show_running(True)
+    panel._progress(SyncProgress(done=1200, total=5000, rate_per_s=0.0, eta_s=None, changed=0,
+                                 errors=0, waiting=True))
+    qtbot.wait(50)
+    assert panel.progress_bar.text() == "1\u00a0200 из 5\u00a0000"
+    assert panel.rate_label.text() == "синхронизирует другой компьютер, ждём"
+    assert "прочитаем только то, что он оставит" in panel.rate_label.toolTip()
+    assert window.grab().save(str(tmp_path / "sync-waiting-1366.png"))
