@@ -199,7 +199,8 @@ def _opened(command: Callable[[argparse.Namespace, Workspace], int], permission:
             return USAGE
         with workspace:
             try:
-                operators.require_of(workspace.store, signed_in(args, workspace), permission)
+                operators.require_of(workspace.store, signed_in(args, workspace), permission,
+                                     readonly=True)
             except NotAllowed as exc:
                 say_error(str(exc))
                 return NOT_ALLOWED

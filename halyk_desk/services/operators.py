@@ -156,9 +156,12 @@ def require(ctx: AppContext, permission: str) -> OperatorInfo:
     return require_of(ctx.store, ctx.operator, permission)
 
 
-def require_of(store: Store, name: str, permission: str) -> OperatorInfo:
-    """Operator `name`, if allowed `permission`; else NotAllowed (audited)."""
-    with refusals_audited(store, name, permission), store.session() as session:
+def require_of(store: Store, name: str, permission: str, *,
+               readonly: bool = False) -> OperatorInfo:
+    """Operator `name`, if allowed `permission`; else NotAllowed (audited). `readonly` for an
+    operator already signed in (no first admin to make): the check then does not wait for
+    another program's write, as a backup taken while a sync writes must not."""
+    with refusals_audited(store, name, permission), store.session(readonly=readonly) as session:
         return require_in(session, name, permission)
 
 

@@ -160,9 +160,27 @@ def _refuse_unregistered(store: Store, name: str, *, team: bool) -> SignInRefuse
     return _refused(message)
 
 
+def owns_the_schema(session: Session) -> bool:
+    """Whether the database login owns the program's tables (or is a superuser): it can do
+    anything there anyway, so it is the team's admin — the one who runs `db copy` and then
+    `db grant` for everyone."""
+    return bool(session.scalar(text(
+        "SELECT rolsuper OR EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'audit_log' "
+        "AND tableowner = current_user) FROM pg_roles WHERE rolname = current_user")))
+
+
+def _owner_as_admin(session: Session, name: str) -> OperatorInfo:
+    row = Operator(name=name, role="admin", active=True, created_at=utc_now(), created_by=None)
+    session.add(row)
+    session.flush()
+    audit.append(session, operator=name, action="operator.bootstrap",
+                 subject=f"operator:{name}", details={"role": "admin", "why": "schema_owner"})
+    return operators.operator_info(row)
+
+
 def _own(store: Store, name: str, *, team: bool) -> str:
-    """`name` proven by the OS or the database: registered and active, or the first admin of an
-    empty store."""
+    """`name` proven by the OS or the database: registered and active, the first admin of an
+    empty store, or on a team database the owner of its tables."""
     try:
         with store.session(readonly=True) as session:
             row = session.scalar(select(Operator).where(Operator.name == name))
@@ -174,6 +192,8 @@ def _own(store: Store, name: str, *, team: bool) -> str:
     if info is None:  # maybe the first operator of an empty store: that needs a write
         with store.session() as session:
             info = operators.identify(session, name)
+            if info is None and team and owns_the_schema(session):
+                info = _owner_as_admin(session, name)
     if info is None or not info.active:
         raise _refuse_unregistered(store, name, team=team)
     return info.name

@@ -170,8 +170,9 @@ def test_grant_and_revoke_from_the_command_line(halyk, ctx, store_url):
     code, _, err = halyk("alla", "db", "grant", "mallory", "--role", "admin",
                          "--password-stdin", stdin="mallory's pw\n")
     assert code == 4 and "may not manage operators" in err
-    # the schema owner's login is the store's admin here (root registered it as one)
-    operators.add_operator(ctx.as_("root"), "halyk", "admin")
+    # The schema owner's login (here the suite's superuser) is the team's admin, registered as
+    # such when it first acts: after `db copy` from SQLite it is the one who grants the rest.
+    assert "halyk" not in {o.name for o in operators.list_operators(ctx)}
     code, out, err = halyk("owner", "db", "grant", "vera", "--role", "accountant",
                            "--password-stdin", stdin="vera's password\n")
     assert code == 0, err
@@ -183,4 +184,8 @@ def test_grant_and_revoke_from_the_command_line(halyk, ctx, store_url):
     with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
         connect_as(vera.render_as_string(hide_password=False))
     roles = {o.name: (o.role, o.active) for o in operators.list_operators(ctx)}
-    assert roles["vera"] == ("accountant", False)
+    assert roles["vera"] == ("accountant", False) and roles["halyk"] == ("admin", True)
+    with ctx.store.session(readonly=True) as session:
+        made = audit.list_entries(session, audit.AuditFilter(action="operator.bootstrap"))
+    assert [(e.operator, e.details["why"]) for e in made if e.operator == "halyk"] == [
+        ("halyk", "schema_owner")]
