@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from halyk_desk.domain import Money
 from halyk_desk.reconcile import ATTENTION, CATEGORIES, Discrepancy
 from halyk_desk.reports import ExportCancelled, ExportError
 from halyk_desk.services import reconciliation as service
@@ -329,9 +330,13 @@ class ReconciliationView(QWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
         header = table.horizontalHeader()
+        # Amounts as wide as the language writes a large one ("KZT 9,999,999.99" is wider than
+        # "9 999 999,99 ₸"), so that they are not cut off.
+        amount = table.fontMetrics().horizontalAdvance(fmt.money_text(Money(9_999_999_99))) + 14
         for column, width in enumerate(_COLUMN_WIDTHS):
             if column != MESSAGE_COLUMN:
-                header.resizeSection(column, width)
+                header.resizeSection(column, max(width, amount) if COLUMNS[column].right
+                                     else width)
         header.setSectionResizeMode(MESSAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         assert len(_COLUMN_WIDTHS) == len(COLUMNS)
