@@ -214,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     speedup = one_scaled / first
     share = second / first
     asked_share = second_asked / first_asked if first_asked else 0.0
+    asked = f"{first_asked:,} requests to the bank" if counted else "requests not counted"
     print(f"(a) first sync: {summary.read:,} read in {first:.1f} s "
-          f"({summary.read / first:.0f}/s, {cpu:.1f} s CPU in this process), "
-          f"{first_asked:,} requests to the bank")
+          f"({summary.read / first:.0f}/s, {cpu:.1f} s CPU in this process), {asked}")
     print(f"    ideal N × latency ÷ concurrency = {ideal:.1f} s -> {efficiency:.1%} of ideal "
           f"(target ≥ {EFFICIENCY_TARGET:.0%}): {verdict(efficiency >= EFFICIENCY_TARGET)}")
     print(f"    one at a time: {one_summary.read} orders in {one:.1f} s, scaled to {n:,}: "
