@@ -328,7 +328,11 @@ def test_a_store_made_with_the_older_test_hosts_gets_the_current_ones(capsys):
             name="halyk-test", kind="halyk-test",
             oauth_url="https://testoauth.homebank.kz/epay2/oauth2/token",
             api_url="https://testepay.homebank.kz/api", client_id="test",
-            terminal_id=HALYK_TEST.terminal_id))
+            terminal_id=HALYK_TEST.terminal_id, shop_id="shop-1",
+            callback_url="https://shop.example.kz/halyk/callback"))
     test = listed(capsys)["halyk-test"]
     assert test["oauth_url"] == "https://test-epay-oauth.epayment.kz/oauth2/token"
     assert test["api_url"] == "https://test-epay-api.epayment.kz"
+    # what the shop set on the built-in profile stays
+    assert test["shop_id"] == "shop-1"
+    assert test["callback_url"] == "https://shop.example.kz/halyk/callback"

@@ -47,14 +47,16 @@ class ProfileError(ValueError):
 
 
 def ensure_builtin(store: Store) -> None:
-    """Add the built-in profiles a store lacks, and bring the ones it has up to date (the bank
-    moved its test hosts: a store made earlier keeps the old ones otherwise). Only then is the
-    store written to: every start checks, and a check must not wait for the write lock while a
-    sync is writing."""
+    """Add the built-in profiles a store lacks, and bring the addresses of the ones it has up to
+    date (the bank moved its test hosts: a store made earlier keeps the old ones otherwise); the
+    rest of a built-in profile (its link fields, ids) is left as it is. Only then is the store
+    written to: every start checks, and a check must not wait for the write lock while a sync
+    is writing."""
     with store.session(readonly=True) as session:
         have = {p.name: p for p in repository.list_profiles(session)}
     missing = [record for name, record in BUILTIN.items() if name not in have]
-    stale = [record for name, record in BUILTIN.items()
+    stale = [replace(have[name], oauth_url=record.oauth_url, api_url=record.api_url)
+             for name, record in BUILTIN.items()
              if name in have and _addresses(have[name]) != _addresses(record)]
     if missing or stale:
         # A team login that may not change profiles leaves them to the admin (team.grant).
@@ -66,7 +68,7 @@ def ensure_builtin(store: Store) -> None:
 
 
 def _addresses(record: ProfileRecord) -> tuple[str | None, ...]:
-    return (record.oauth_url, record.api_url, record.client_id, record.terminal_id)
+    return (record.oauth_url, record.api_url)
 
 
 def _url(name: str, label: str, value: str, example: str | None) -> str:
