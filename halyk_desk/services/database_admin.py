@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Table, delete, func, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import utc_now
@@ -444,7 +444,7 @@ def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batc
         try:
             with dst.begin_nested():  # a savepoint, so a refused batch can be searched
                 dst.execute(table.insert(), chunk)
-        except DBAPIError as exc:
+        except StatementError as exc:  # the target's refusal, or a column's own (too long)
             row, why = _refused_row(dst, table, chunk, exc)
             raise CopyError(
                 f"The target {shown} refused the row of table {table.name} with "
@@ -458,20 +458,20 @@ def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batc
 
 
 def _refused_row(dst: Connection, table: Table, chunk: list[dict[str, object]],
-                 exc: DBAPIError) -> tuple[dict[str, object], str]:
+                 exc: StatementError) -> tuple[dict[str, object], str]:
     """The first row of a refused batch that the target refuses on its own, and why."""
     for row in chunk:
         try:
             with dst.begin_nested() as savepoint:
                 dst.execute(table.insert(), [row])
                 savepoint.rollback()
-        except DBAPIError as refused:
+        except StatementError as refused:
             return row, _reason(refused)
     return chunk[0], _reason(exc)
 
 
-def _reason(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0]
+def _reason(exc: StatementError) -> str:
+    return str(exc.orig).strip().splitlines()[0].rstrip(".")
 
 
 def _key(table: Table, row: dict[str, object]) -> str:

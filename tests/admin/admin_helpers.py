@@ -45,7 +45,8 @@ def _invoice(store: Store, state: str, min_minor: int = 0) -> str:
 
 
 def fill_shop(home: Path) -> None:
-    """Make the shop's data in `home` through the program's own commands."""
+    """Make the shop's data in `home` through the program's own commands, a row in every
+    table."""
     base = ("--home", str(home))
     ok(*base, "sync")
     paths = AppPaths(home / "config", home / "data", home / "logs", home / "cache")
@@ -64,6 +65,13 @@ def fill_shop(home: Path) -> None:
     key = json.loads(out)["discrepancies"][0]["key"]
     ok(*base, "reconcile", "mark", key, "--note", "Проверено с банком")
     ok(*base, "operator", "add", "anna", "--role", "manager")
+    # A phone order's payment link, and the bank's notice about it (from the receiver's log).
+    link = json.loads(ok(*base, "link", "create", "--amount", "500", "--description", "Чай",
+                         "--json"))
+    notices = home / "callbacks.jsonl"
+    notices.write_text(json.dumps({"invoiceId": link["invoice_id"], "code": "ok",
+                                   "amount": "500.00"}) + "\n", encoding="utf-8")
+    ok(*base, "callbacks", "import", str(notices))
 
 
 def counts(url: str, paths: AppPaths) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """A shop's database with rows in every table, made by the program itself (in-process CLI on the
 built-in sandbox profile): a sync, a confirm, refunds (one waiting for approval), a
-reconciliation with a discrepancy marked resolved, a second operator. Made once per module and
-copied into each test's home."""
+reconciliation with a discrepancy marked resolved, a second operator, a payment link and a
+callback about it. Made once per module and copied into each test's home."""
 
 from __future__ import annotations
 
