@@ -291,6 +291,7 @@ def ensure_store(n: int, rebuild: bool) -> tuple[Path, dict[str, str]]:
 def migrate_store(db: Path) -> None:
     """Let the program bring a cached store to the current schema now (not inside a timed run),
     and drop the backup copy it takes first: the store can be rebuilt at will."""
+    from halyk_desk.logs import default_operator
     from halyk_desk.paths import resolve_paths
     from halyk_desk.store import Store
 
@@ -298,6 +299,14 @@ def migrate_store(db: Path) -> None:
         if store.backup_path is not None:
             print("  migrated the cached store to the current schema", flush=True)
             store.backup_path.unlink()
+    # The window and the baseline act as the computer's user, as a person starting the program
+    # does: an accountant of this store (reading is all they do).
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("INSERT OR IGNORE INTO operators (name, role, active, created_at) "
+                     "VALUES (?, 'accountant', 1, ?)",
+                     (default_operator(), _sql_time(datetime.now(UTC))))
+    conn.close()
 
 
 # --- what is measured -----------------------------------------------------------------------------
@@ -317,7 +326,7 @@ def peak_rss_mb() -> float:
 
 def _args(db: Path) -> SimpleNamespace:
     return SimpleNamespace(home=str(OUT / "window-home"), db=f"sqlite:///{db}", profile=PROFILE,
-                           operator="bench")
+                           operator=None)
 
 
 def child_direct(db: Path, searches: dict[str, str]) -> dict[str, float]:

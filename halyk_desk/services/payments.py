@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from halyk_desk.services.links import LinkInfo
 from halyk_desk.store import links as store_links
 from halyk_desk.store import records, repository
 from halyk_desk.store.links import CallbackRecord
+from halyk_desk.store.records import HoldRow as HoldRow  # the Holds list's one row type
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -90,24 +91,6 @@ class PaymentDetail:
     link: LinkInfo | None = None
     #: The bank's callbacks about this order, newest first.
     callbacks: list[CallbackRecord] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class HoldRow:
-    """A held payment: how long it has been held and how long it may still be confirmed."""
-
-    invoice_id: str
-    transaction_id: str | None
-    amount: Money
-    created_at: datetime
-    age: timedelta
-    expires_at: datetime
-    time_left: timedelta
-    #: Held for at least the warning period (settings hold_warn_days): confirm or release soon.
-    warn: bool
-    #: Past the hold lifetime (settings hold_expire_days): it can no longer be confirmed.
-    expired: bool
-    customer: str | None
 
 
 @dataclass(frozen=True)
@@ -267,24 +250,11 @@ def list_holds(ctx: AppContext, *, now: datetime | None = None) -> list[HoldRow]
     (they hold no cycles) no full collection starts midway, which would hold the GIL, and so the
     window, for a tenth of a second."""
     moment = now or utc_now()
-    with collector_paused():
-        with ctx.store.session(readonly=True) as session:
-            holds = repository.list_holds(
-                session, ctx.profile.name, now=moment,
-                warn_days=ctx.settings["hold_warn_days"],
-                expire_days=ctx.settings["hold_expire_days"],
-            )
-        rows = [
-            HoldRow(
-                invoice_id=h.invoice_id, transaction_id=h.transaction_id,
-                amount=Money(h.held_minor, h.currency), created_at=h.held_since, age=h.age,
-                expires_at=h.expires_at, time_left=h.time_left, warn=h.warn, expired=h.expired,
-                customer=h.customer,
-            )
-            for h in holds
-        ]
-    rows.sort(key=lambda h: (h.time_left, h.invoice_id))
-    return rows
+    with collector_paused(), ctx.store.session(readonly=True) as session:
+        return repository.list_holds(
+            session, ctx.profile.name, now=moment, warn_days=ctx.settings["hold_warn_days"],
+            expire_days=ctx.settings["hold_expire_days"],
+        )
 
 
 def last_sync(ctx: AppContext) -> SyncRunInfo | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from halyk_desk.domain import DEFAULT_CURRENCY, State
+from halyk_desk.domain import DEFAULT_CURRENCY, Money, State
 
 
 @dataclass(frozen=True)
@@ -180,20 +180,20 @@ class PaymentRow:
 
 @dataclass(frozen=True)
 class HoldRow:
-    """A held payment with how long it has been held and how long it may still be."""
+    """A held payment: how long it has been held (since `created_at`, the bank's createdDate or
+    the order's date) and how long it may still be confirmed. The one row type of the Holds
+    list, from the store to the window."""
 
-    payment_id: int
     invoice_id: str
     transaction_id: str | None
-    customer: str | None
-    currency: str
-    held_minor: int
-    held_since: datetime
+    amount: Money
+    created_at: datetime
     age: timedelta
     expires_at: datetime
     time_left: timedelta
-    #: Held at least `warn_days`: confirm or release soon.
+    #: Held at least `warn_days` (settings hold_warn_days): confirm or release soon.
     warn: bool
-    #: Past `expire_days`: the bank will release it (or has); it can no longer be confirmed.
+    #: Past `expire_days` (settings hold_expire_days): it can no longer be confirmed.
     expired: bool
+    customer: str | None
 

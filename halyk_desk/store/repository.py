@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from halyk_desk.domain import (
     DEFAULT_CURRENCY,
     FINAL_STATES,
+    Money,
     State,
     normalize_invoice_id,
     utc_now,
@@ -891,8 +892,8 @@ def count_payments(session: Session, profile: str, filters: PaymentFilter | None
 def list_holds(
     session: Session, profile: str, *, now: datetime, warn_days: int, expire_days: int
 ) -> list[HoldRow]:
-    """Every held payment, the one expiring first first. A hold is counted from the bank's
-    createdDate (the order's date when the bank gave none)."""
+    """Every held payment, the one with the least time left first (then by invoiceId). A hold is
+    counted from the bank's createdDate (the order's date when the bank gave none)."""
     pid = profile_id(session, profile)
     now = as_utc(now)
     held_since = func.coalesce(Payment.created_at, Order.created_at, Payment.last_read_at)
@@ -905,16 +906,16 @@ def list_holds(
         .order_by(held_since, Payment.id)
     )
     holds = []
-    for (pay_id, invoice_id, transaction_id, customer, currency, held, paid_at, ordered_at,
+    for (_pay_id, invoice_id, transaction_id, customer, currency, held, paid_at, ordered_at,
          read_at) in rows:
         since = paid_at or ordered_at or read_at or now
         age = now - since
         expires_at = since + timedelta(days=expire_days)
         holds.append(HoldRow(
-            payment_id=pay_id, invoice_id=invoice_id, transaction_id=transaction_id,
-            customer=customer, currency=currency, held_minor=held, held_since=since, age=age,
-            expires_at=expires_at, time_left=expires_at - now,
-            warn=age >= timedelta(days=warn_days), expired=now >= expires_at,
+            invoice_id=invoice_id, transaction_id=transaction_id, amount=Money(held, currency),
+            created_at=since, age=age, expires_at=expires_at, time_left=expires_at - now,
+            warn=age >= timedelta(days=warn_days), expired=now >= expires_at, customer=customer,
         ))
+    holds.sort(key=lambda h: (h.time_left, h.invoice_id))
     return holds
 

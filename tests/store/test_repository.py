@@ -359,7 +359,7 @@ def test_holds_show_age_expiry_and_warnings(store, shop):
     assert [(h.invoice_id, h.warn, h.expired) for h in holds] == [
         ("000000003", True, True), ("000000002", True, False), ("000000001", False, False)]
     fresh = holds[-1]
-    assert (fresh.age, fresh.time_left, fresh.held_minor, fresh.customer) == (
+    assert (fresh.age, fresh.time_left, fresh.amount.minor, fresh.customer) == (
         timedelta(days=1), timedelta(days=6), 700_00, "Анна")
     assert fresh.expires_at == now + timedelta(days=6)
     assert holds[0].time_left == -timedelta(days=1)
