@@ -247,7 +247,7 @@ class DashboardView(QWidget):
         if error is not None or result is None:
             self.error_label.setText(self.tr(
                 "Не удалось прочитать сводку: {error}. Нажмите «Обновить»; если не поможет, "
-                "проверьте доступ к базе данных.").format(error=error))
+                "проверьте доступ к базе данных.").format(error=str(error).rstrip(".")))
             self.error_label.setVisible(True)
             return
         self.error_label.setVisible(False)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from halyk_desk.domain import Money
 from halyk_desk.services import dashboard as service
 from halyk_desk.services.payments import PaymentFilter, list_holds, list_payments
+from halyk_desk.store import StoreUnavailable
 from halyk_desk.ui.daily_chart import nice_step, short_money
 from halyk_desk.ui.dashboard_view import DashboardView, period_bounds
 from halyk_desk.ui.roles import RowRole
@@ -186,14 +187,21 @@ def test_discrepancies_appear_once_reconciliation_plugs_in(qtbot, synced_ctx):
     assert opened == [True]
 
 
-def test_a_failed_read_says_what_to_do(qtbot, synced_ctx):
+@pytest.mark.parametrize("error, said", [
+    # the program's own error keeps its message
+    (StoreUnavailable("database is locked"), "Не удалось прочитать сводку: database is locked. "),
+    # a fault of the program is one plain sentence, its traceback in the journal (issue 14)
+    (RuntimeError("NoneType has no attribute"), "Не удалось прочитать сводку: Внутренняя ошибка "
+     "программы (RuntimeError), действие не выполнено. Подробности сохранены в журнале. "),
+], ids=["known", "unexpected"])
+def test_a_failed_read_says_what_to_do(qtbot, synced_ctx, error, said):
     view = DashboardView(synced_ctx)
     qtbot.addWidget(view)
 
     def broken(ctx):
-        raise RuntimeError("database is locked")
+        raise error
 
     view.set_discrepancy_source(broken, lambda: None)
     qtbot.waitUntil(lambda: view.error_label.text() != "", timeout=LOAD_TIMEOUT)
-    assert "database is locked" in view.error_label.text()
+    assert view.error_label.text().startswith(said)
     assert "«Обновить»" in view.error_label.text()

@@ -7,7 +7,8 @@ import threading
 from PySide6.QtCore import QObject, QThread
 from PySide6.QtWidgets import QApplication, QWidget
 
-from halyk_desk.ui.tasks import run_task, wait_for_tasks
+from halyk_desk.store.repository import UnknownProfile
+from halyk_desk.ui.tasks import UnexpectedError, run_task, wait_for_tasks
 
 
 def test_result_arrives_on_the_gui_thread(qtbot):
@@ -28,7 +29,7 @@ def test_result_arrives_on_the_gui_thread(qtbot):
     assert worker_threads[0] is not QApplication.instance().thread()
 
 
-def test_an_error_is_delivered_not_raised(qtbot):
+def test_an_error_is_delivered_not_raised(qtbot, caplog):
     delivered = []
 
     def fail():
@@ -37,8 +38,24 @@ def test_an_error_is_delivered_not_raised(qtbot):
     run_task(fail, lambda result, error: delivered.append((result, error)))
     qtbot.waitUntil(lambda: bool(delivered))
     result, error = delivered[0]
-    assert result is None and isinstance(error, LookupError)
-    assert str(error) == "no such order"
+    # Not the program's own error: one plain sentence for people, the traceback in the journal
+    # (issue 14).
+    assert result is None and isinstance(error, UnexpectedError)
+    assert isinstance(error.cause, LookupError) and str(error.cause) == "no such order"
+    assert "(LookupError)" in str(error) and "no such order" not in str(error)
+    [logged] = [r for r in caplog.records if r.exc_info and r.exc_info[1] is error.cause]
+    assert "fail" in logged.getMessage()
+
+
+def test_the_programs_own_error_is_delivered_as_it_is(qtbot):
+    delivered = []
+
+    def fail():
+        raise UnknownProfile("shop")
+
+    run_task(fail, lambda result, error: delivered.append((result, error)))
+    qtbot.waitUntil(lambda: bool(delivered))
+    assert isinstance(delivered[0][1], UnknownProfile)
 
 
 def test_progress_reaches_the_gui_and_cancel_stops_the_job(qtbot):
