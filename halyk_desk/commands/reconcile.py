@@ -26,6 +26,7 @@ from halyk_desk.commands.running import (
     with_context,
 )
 from halyk_desk.domain import Money
+from halyk_desk.messages import msg
 from halyk_desk.reconcile import ATTENTION, CATEGORIES, TITLES, ReconcileError
 from halyk_desk.reports import ExportCancelled, ExportError
 from halyk_desk.services import reconciliation as service
@@ -135,12 +136,15 @@ class _Progress:
 @with_context
 def reconcile_command(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.date_from is None:
-        say_error("reconcile needs --from DATE (and --to DATE for more than one day).")
+        say_error(msg("cli.reconcile_needs_from", "Для сверки нужен --from ДАТА (и --to ДАТА, "
+                      "если дней больше одного)."))
         return USAGE
     date_from: date = args.date_from
     date_to: date = args.date_to or date_from
     if date_from > date_to:
-        say_error(f"--from {date_from} is after --to {date_to}: give the earlier date first.")
+        say_error(msg("cli.reconcile_backwards", "--from {date_from} позже, чем --to {date_to}: "
+                      "сначала укажите более раннюю дату.", date_from=date_from.isoformat(),
+                      date_to=date_to.isoformat()))
         return USAGE
     progress = _Progress(sys.stderr)
     try:
@@ -155,7 +159,8 @@ def reconcile_command(args: argparse.Namespace, ctx: AppContext) -> int:
         recon = service.record_run(ctx, recon)
     except KeyboardInterrupt:
         progress.close()
-        say_error("reconcile interrupted: nothing recorded, no workbook written.")
+        say_error(msg("cli.reconcile_interrupted", "Сверка прервана: ничего не записано, книга "
+                      "не создана."))
         return INTERRUPTED
     except (ReconcileError, EmptyPeriod, ExportError) as exc:
         progress.close()
@@ -184,16 +189,19 @@ def reconcile_command(args: argparse.Namespace, ctx: AppContext) -> int:
 def _warnings(recon: Reconciliation, date_from: date, date_to: date) -> None:
     """What a person should know about the run's inputs, on standard error (also with --json)."""
     if recon.unread_orders:
-        say_error(f"warning: {recon.unread_orders} orders of the period were never read from "
-                  "the bank and count as missing at the bank; run `halyk-desk sync --from "
-                  f"{date_from} --to {date_to}` first.")
+        say_error(msg("cli.reconcile_unread", "Внимание: %n заказов периода ещё не прочитаны "
+                      "из банка и считаются неоплаченными в банке; сначала выполните "
+                      "`halyk-desk sync --from {date_from} --to {date_to}`.",
+                      n=recon.unread_orders, date_from=date_from.isoformat(),
+                      date_to=date_to.isoformat()))
     listing = recon.operations_list
     if listing.status == service.LIST_NOT_AVAILABLE:
-        say_error("note: the bank's operations list is not available to this profile, so "
-                  "payments unknown to the shop and second payments for an order cannot be "
-                  f"found: {listing.note}")
+        say_error(msg("cli.registry_not_available", "Заметка: реестр операций банка этому "
+                      "профилю недоступен, поэтому платежи, неизвестные магазину, и повторные "
+                      "оплаты не найти: {note}", note=listing.note))
     elif listing.status == service.LIST_FAILED:
-        say_error(f"note: the bank's operations list could not be read: {listing.note}")
+        say_error(msg("cli.registry_failed", "Заметка: реестр операций банка не прочитан: "
+                      "{note}", note=listing.note))
 
 
 def summary_lines(recon: Reconciliation) -> list[str]:

@@ -25,7 +25,7 @@ from halyk_desk.commands.running import (
     with_context,
 )
 from halyk_desk.epay.errors import EpayError
-from halyk_desk.messages import msg
+from halyk_desk.messages import msg, of_error
 from halyk_desk.services.bank import BankSetupError
 from halyk_desk.services.context import AppContext
 from halyk_desk.services.demo import ensure_demo
@@ -229,11 +229,12 @@ def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
             )
     except KeyboardInterrupt:
         printer.close()
-        say_error("sync interrupted; everything written so far is kept, the next sync carries on.")
+        say_error(msg("cli.sync_interrupted", "Синхронизация прервана: всё прочитанное "
+                      "сохранено, следующая синхронизация продолжит."))
         return INTERRUPTED
     except (EpayError, BankSetupError) as exc:
         printer.close()
-        say_error(f"sync failed: {exc}")
+        say_error(msg("cli.sync_failed", "Синхронизация не удалась: {error}", error=of_error(exc)))
         return FAILED
     printer.close()
     for line in summary_lines(summary, time.monotonic() - started):
@@ -241,8 +242,10 @@ def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
     if summary.total == 0 and not summary.unchanged and not summary.cancelled:
         in_range = count_payments(ctx, PaymentFilter(date_from=args.date_from,
                                                      date_to=args.date_to))
-        print("  Every order in range is in a final state (--all reads them again)." if in_range
-              else "  There are no orders in range: import them with `halyk-desk orders import`.")
+        print("  ", msg("cli.sync_all_final", "Все заказы периода в окончательном состоянии "
+                          "(--all прочитает их заново).") if in_range else
+              msg("cli.sync_no_orders", "В периоде нет заказов: загрузите их командой "
+                  "`halyk-desk orders import`."), sep="")
     if summary.cancelled:
         return INTERRUPTED
     return FAILED if summary.errors else OK

@@ -1255,9 +1255,62 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>--from {date_from} is after --to {date_to}: no day is in between.</translation>
         </message>
         <message>
+            <source>--from {date_from} позже, чем --to {date_to}: сначала укажите более раннюю дату.</source>
+            <comment>cli.reconcile_backwards</comment>
+            <translation>--from {date_from} is after --to {date_to}: give the earlier date first.</translation>
+        </message>
+        <message>
+            <source>Сверка прервана: ничего не записано, книга не создана.</source>
+            <comment>cli.reconcile_interrupted</comment>
+            <translation>reconcile interrupted: nothing recorded, no workbook written.</translation>
+        </message>
+        <message>
+            <source>Для сверки нужен --from ДАТА (и --to ДАТА, если дней больше одного).</source>
+            <comment>cli.reconcile_needs_from</comment>
+            <translation>reconcile needs --from DATE (and --to DATE for more than one day).</translation>
+        </message>
+        <message numerus="yes">
+            <source>Внимание: %n заказов периода ещё не прочитаны из банка и считаются неоплаченными в банке; сначала выполните `halyk-desk sync --from {date_from} --to {date_to}`.</source>
+            <comment>cli.reconcile_unread</comment>
+            <translation>
+                <numerusform>warning: %n order of the period was never read from the bank and counts as missing at the bank; run `halyk-desk sync --from {date_from} --to {date_to}` first.</numerusform>
+                <numerusform>warning: %n orders of the period were never read from the bank and count as missing at the bank; run `halyk-desk sync --from {date_from} --to {date_to}` first.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Заметка: реестр операций банка не прочитан: {note}</source>
+            <comment>cli.registry_failed</comment>
+            <translation>note: the bank's operations list could not be read: {note}</translation>
+        </message>
+        <message>
+            <source>Заметка: реестр операций банка этому профилю недоступен, поэтому платежи, неизвестные магазину, и повторные оплаты не найти: {note}</source>
+            <comment>cli.registry_not_available</comment>
+            <translation>note: the bank's operations list is not available to this profile, so payments unknown to the shop and second payments for an order cannot be found: {note}</translation>
+        </message>
+        <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
             <translation>Rejected #{id}: the {action} of {amount} for order {invoice} will not be sent.</translation>
+        </message>
+        <message>
+            <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
+            <comment>cli.sync_all_final</comment>
+            <translation>Every order in range is in a final state (--all reads them again).</translation>
+        </message>
+        <message>
+            <source>Синхронизация не удалась: {error}</source>
+            <comment>cli.sync_failed</comment>
+            <translation>sync failed: {error}</translation>
+        </message>
+        <message>
+            <source>Синхронизация прервана: всё прочитанное сохранено, следующая синхронизация продолжит.</source>
+            <comment>cli.sync_interrupted</comment>
+            <translation>sync interrupted; everything written so far is kept, the next sync carries on.</translation>
+        </message>
+        <message>
+            <source>В периоде нет заказов: загрузите их командой `halyk-desk orders import`.</source>
+            <comment>cli.sync_no_orders</comment>
+            <translation>There are no orders in range: import them with `halyk-desk orders import`.</translation>
         </message>
         <message>
             <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>

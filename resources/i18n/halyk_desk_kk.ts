@@ -1255,9 +1255,62 @@
             <translation>--from {date_from} күні --to {date_to} күнінен кейін: олардың арасында бірде-бір күн жоқ.</translation>
         </message>
         <message>
+            <source>--from {date_from} позже, чем --to {date_to}: сначала укажите более раннюю дату.</source>
+            <comment>cli.reconcile_backwards</comment>
+            <translation>--from {date_from} күні --to {date_to} күнінен кейін: алдымен ертерек күнді көрсетіңіз.</translation>
+        </message>
+        <message>
+            <source>Сверка прервана: ничего не записано, книга не создана.</source>
+            <comment>cli.reconcile_interrupted</comment>
+            <translation>Салыстыру үзілді: ештеңе жазылмады, кітап жасалмады.</translation>
+        </message>
+        <message>
+            <source>Для сверки нужен --from ДАТА (и --to ДАТА, если дней больше одного).</source>
+            <comment>cli.reconcile_needs_from</comment>
+            <translation>Салыстыруға --from КҮН керек (бір күннен көп болса, --to КҮН да).</translation>
+        </message>
+        <message numerus="yes">
+            <source>Внимание: %n заказов периода ещё не прочитаны из банка и считаются неоплаченными в банке; сначала выполните `halyk-desk sync --from {date_from} --to {date_to}`.</source>
+            <comment>cli.reconcile_unread</comment>
+            <translation>
+                <numerusform>Назар аударыңыз: кезеңнің %n тапсырысы банктен әлі оқылмаған және банкте төленбеген болып саналады; алдымен `halyk-desk sync --from {date_from} --to {date_to}` орындаңыз.</numerusform>
+                <numerusform>Назар аударыңыз: кезеңнің %n тапсырысы банктен әлі оқылмаған және банкте төленбеген болып саналады; алдымен `halyk-desk sync --from {date_from} --to {date_to}` орындаңыз.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Заметка: реестр операций банка не прочитан: {note}</source>
+            <comment>cli.registry_failed</comment>
+            <translation>Ескерту: банк операцияларының тізілімі оқылмады: {note}</translation>
+        </message>
+        <message>
+            <source>Заметка: реестр операций банка этому профилю недоступен, поэтому платежи, неизвестные магазину, и повторные оплаты не найти: {note}</source>
+            <comment>cli.registry_not_available</comment>
+            <translation>Ескерту: банк операцияларының тізілімі бұл профильге қолжетімсіз, сондықтан дүкенге белгісіз төлемдер мен қайталанған төлемдерді табу мүмкін емес: {note}</translation>
+        </message>
+        <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
             <translation>№{id} қабылданбады: {invoice} тапсырысы бойынша {action} {amount} жіберілмейді.</translation>
+        </message>
+        <message>
+            <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
+            <comment>cli.sync_all_final</comment>
+            <translation>Кезеңнің барлық тапсырыстары соңғы күйде (--all оларды қайта оқиды).</translation>
+        </message>
+        <message>
+            <source>Синхронизация не удалась: {error}</source>
+            <comment>cli.sync_failed</comment>
+            <translation>Синхрондау сәтсіз аяқталды: {error}</translation>
+        </message>
+        <message>
+            <source>Синхронизация прервана: всё прочитанное сохранено, следующая синхронизация продолжит.</source>
+            <comment>cli.sync_interrupted</comment>
+            <translation>Синхрондау үзілді: оқылғанның бәрі сақталды, келесі синхрондау жалғастырады.</translation>
+        </message>
+        <message>
+            <source>В периоде нет заказов: загрузите их командой `halyk-desk orders import`.</source>
+            <comment>cli.sync_no_orders</comment>
+            <translation>Кезеңде тапсырыс жоқ: оларды `halyk-desk orders import` командасымен жүктеңіз.</translation>
         </message>
         <message>
             <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>

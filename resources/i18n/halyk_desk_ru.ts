@@ -1247,8 +1247,62 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>--from {date_from} позже, чем --to {date_to}: сначала укажите более раннюю дату.</source>
+            <comment>cli.reconcile_backwards</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверка прервана: ничего не записано, книга не создана.</source>
+            <comment>cli.reconcile_interrupted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Для сверки нужен --from ДАТА (и --to ДАТА, если дней больше одного).</source>
+            <comment>cli.reconcile_needs_from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>Внимание: %n заказов периода ещё не прочитаны из банка и считаются неоплаченными в банке; сначала выполните `halyk-desk sync --from {date_from} --to {date_to}`.</source>
+            <comment>cli.reconcile_unread</comment>
+            <translation>
+                <numerusform>Внимание: %n заказ периода ещё не прочитан из банка и считается неоплаченным в банке; сначала выполните `halyk-desk sync --from {date_from} --to {date_to}`.</numerusform>
+                <numerusform>Внимание: %n заказа периода ещё не прочитаны из банка и считаются неоплаченными в банке; сначала выполните `halyk-desk sync --from {date_from} --to {date_to}`.</numerusform>
+                <numerusform>Внимание: %n заказов периода ещё не прочитаны из банка и считаются неоплаченными в банке; сначала выполните `halyk-desk sync --from {date_from} --to {date_to}`.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Заметка: реестр операций банка не прочитан: {note}</source>
+            <comment>cli.registry_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заметка: реестр операций банка этому профилю недоступен, поэтому платежи, неизвестные магазину, и повторные оплаты не найти: {note}</source>
+            <comment>cli.registry_not_available</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
+            <comment>cli.sync_all_final</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Синхронизация не удалась: {error}</source>
+            <comment>cli.sync_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Синхронизация прервана: всё прочитанное сохранено, следующая синхронизация продолжит.</source>
+            <comment>cli.sync_interrupted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В периоде нет заказов: загрузите их командой `halyk-desk orders import`.</source>
+            <comment>cli.sync_no_orders</comment>
             <translation type="unfinished" />
         </message>
         <message>
