@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from halyk_desk.imports.limits import MAX_LISTED_PROBLEMS
-from halyk_desk.messages import Message, msg
+from halyk_desk.messages import Message, msg, verbatim
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +23,17 @@ class RowError:
     message: str | Message
 
     def __str__(self) -> str:
-        where = []
+        said = self.message if isinstance(self.message, Message) else verbatim(self.message)
+        if self.row is not None and self.column is not None:
+            return str(msg("import.at_row_column", "строка {row}, колонка {column}: {problem}",
+                           row=str(self.row), column=self.column, problem=said))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            return str(msg("import.at_row", "строка {row}: {problem}", row=str(self.row),
+                           problem=said))
         if self.column is not None:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else str(self.message)
+            return str(msg("import.at_column", "колонка {column}: {problem}",
+                           column=self.column, problem=said))
+        return str(said)
 
 
 class ImportFailed(Exception):
@@ -48,16 +53,17 @@ class ImportFailed(Exception):
         return len(self.errors) + self.more
 
     def __str__(self) -> str:
-        source = f" from {self.source_file}" if self.source_file else ""
-        count = self.count
-        head = (
-            f"Nothing was imported{source}: {count:,} problem{'s' if count != 1 else ''} "
-            "to fix in the file before importing it again."
-        )
+        if self.source_file:
+            head = msg("import.nothing_imported_from", "Из {file} ничего не загружено: %n "
+                       "проблем исправить в файле, прежде чем загрузить его снова.",
+                       file=self.source_file, n=self.count)
+        else:
+            head = msg("import.nothing_imported", "Ничего не загружено: %n проблем исправить в "
+                       "файле, прежде чем загрузить его снова.", n=self.count)
         more = msg("import.more_problems", "… и ещё проблем: {count}. Исправьте эти и "
                    "загрузите файл снова, чтобы увидеть остальные.", count=self.more)
         tail = [f"  {more}"] if self.more else []
-        return "\n".join([head, *(f"  {error}" for error in self.errors), *tail])
+        return "\n".join([str(head), *(f"  {error}" for error in self.errors), *tail])
 
 
 class Problems:

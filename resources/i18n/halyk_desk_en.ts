@@ -1593,6 +1593,21 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Order status</translation>
         </message>
         <message>
+            <source>колонка {column}: {problem}</source>
+            <comment>import.at_column</comment>
+            <translation>column {column}: {problem}</translation>
+        </message>
+        <message>
+            <source>строка {row}: {problem}</source>
+            <comment>import.at_row</comment>
+            <translation>row {row}: {problem}</translation>
+        </message>
+        <message>
+            <source>строка {row}, колонка {column}: {problem}</source>
+            <comment>import.at_row_column</comment>
+            <translation>row {row}, column {column}: {problem}</translation>
+        </message>
+        <message>
             <source>Здесь файл не читается как CSV ({error}, строка {line}): проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").</source>
             <comment>import.bad_csv</comment>
             <translation>The file cannot be read as CSV here ({error}, line {line}): check the quotes around the value (a quote inside a value is written twice: "").</translation>
@@ -1616,6 +1631,22 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation>… and {count} more: fix these and import the file again to see the rest.</translation>
+        </message>
+        <message numerus="yes">
+            <source>Ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
+            <comment>import.nothing_imported</comment>
+            <translation>
+                <numerusform>Nothing was imported: %n problem to fix in the file before importing it again.</numerusform>
+                <numerusform>Nothing was imported: %n problems to fix in the file before importing it again.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Из {file} ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
+            <comment>import.nothing_imported_from</comment>
+            <translation>
+                <numerusform>Nothing was imported from {file}: %n problem to fix in the file before importing it again.</numerusform>
+                <numerusform>Nothing was imported from {file}: %n problems to fix in the file before importing it again.</numerusform>
+            </translation>
         </message>
         <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>

@@ -1593,6 +1593,21 @@
             <translation>Тапсырыс күйі</translation>
         </message>
         <message>
+            <source>колонка {column}: {problem}</source>
+            <comment>import.at_column</comment>
+            <translation>{column} бағаны: {problem}</translation>
+        </message>
+        <message>
+            <source>строка {row}: {problem}</source>
+            <comment>import.at_row</comment>
+            <translation>{row}-жол: {problem}</translation>
+        </message>
+        <message>
+            <source>строка {row}, колонка {column}: {problem}</source>
+            <comment>import.at_row_column</comment>
+            <translation>{row}-жол, {column} бағаны: {problem}</translation>
+        </message>
+        <message>
             <source>Здесь файл не читается как CSV ({error}, строка {line}): проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").</source>
             <comment>import.bad_csv</comment>
             <translation>Файл осы жерде CSV ретінде оқылмайды ({error}, {line}-жол): мәннің айналасындағы тырнақшаларды тексеріңіз (мән ішіндегі тырнақша екі рет жазылады: "").</translation>
@@ -1616,6 +1631,22 @@
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation>… тағы {count} мәселе бар. Осыларды түзетіп, қалғанын көру үшін файлды қайта жүктеңіз.</translation>
+        </message>
+        <message numerus="yes">
+            <source>Ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
+            <comment>import.nothing_imported</comment>
+            <translation>
+                <numerusform>Ештеңе жүктелмеді: қайта жүктер алдында файлда %n мәселені түзету керек.</numerusform>
+                <numerusform>Ештеңе жүктелмеді: қайта жүктер алдында файлда %n мәселені түзету керек.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Из {file} ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
+            <comment>import.nothing_imported_from</comment>
+            <translation>
+                <numerusform>{file} файлынан ештеңе жүктелмеді: қайта жүктер алдында файлда %n мәселені түзету керек.</numerusform>
+                <numerusform>{file} файлынан ештеңе жүктелмеді: қайта жүктер алдында файлда %n мәселені түзету керек.</numerusform>
+            </translation>
         </message>
         <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>

@@ -1586,6 +1586,21 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>колонка {column}: {problem}</source>
+            <comment>import.at_column</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>строка {row}: {problem}</source>
+            <comment>import.at_row</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>строка {row}, колонка {column}: {problem}</source>
+            <comment>import.at_row_column</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Здесь файл не читается как CSV ({error}, строка {line}): проверьте кавычки вокруг значения (кавычка внутри значения пишется дважды: "").</source>
             <comment>import.bad_csv</comment>
             <translation type="unfinished" />
@@ -1609,6 +1624,24 @@
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>Ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
+            <comment>import.nothing_imported</comment>
+            <translation>
+                <numerusform>Ничего не загружено: %n проблема, исправьте её в файле, прежде чем загрузить его снова.</numerusform>
+                <numerusform>Ничего не загружено: %n проблемы исправить в файле, прежде чем загрузить его снова.</numerusform>
+                <numerusform>Ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Из {file} ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
+            <comment>import.nothing_imported_from</comment>
+            <translation>
+                <numerusform>Из {file} ничего не загружено: %n проблема, исправьте её в файле, прежде чем загрузить его снова.</numerusform>
+                <numerusform>Из {file} ничего не загружено: %n проблемы исправить в файле, прежде чем загрузить его снова.</numerusform>
+                <numerusform>Из {file} ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</numerusform>
+            </translation>
         </message>
         <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>

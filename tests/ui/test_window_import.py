@@ -50,7 +50,7 @@ def test_a_bad_file_imports_nothing_and_lists_every_error(qtbot, window, notifie
     title, text = notifier.errors[-1]
     assert title == "Заказы не загружены"
     assert text.startswith("Ничего не загружено")
-    assert "row 3" in text and "row 4" in text  # both bad rows, by the row Excel shows
+    assert "строка 3" in text and "строка 4" in text  # both bad rows, as Excel numbers them
     assert count_payments(window.ctx, PaymentFilter()) == before
 
 
