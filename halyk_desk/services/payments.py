@@ -28,9 +28,8 @@ from halyk_desk.store.records import HoldRow as HoldRow  # the Holds list's one 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
 
-#: What list_payments can sort by: every column of the window's list. The order's own keys and
-#: state, card and RRN are on indexes; the bank's status, the captured and refunded amounts and
-#: the shop's status are sorted without one (store.repository.SORT_KEYS says which).
+#: What list_payments can sort by: every column of the window's list, each on an index (the
+#: payment's keys through their copies on the order, store.repository._ORDER_SORTS).
 SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference",
              "captured", "refunded", "bank_status", "shop_status")
 

@@ -82,6 +82,10 @@ class Order(Base):
         Index(None, "profile_id", "payment_state", "id"),
         Index(None, "profile_id", "payment_card_mask", "id"),
         Index(None, "profile_id", "payment_reference", "id"),
+        Index(None, "profile_id", "payment_bank_status", "id"),
+        Index(None, "profile_id", "payment_captured", "id"),
+        Index(None, "profile_id", "payment_refunded", "id"),
+        Index(None, "profile_id", "shop_status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,11 +104,15 @@ class Order(Base):
     source_file: Mapped[str | None] = mapped_column(BoundedText("source_file"))
     source_row: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime]
-    # Copies of the payment's state, card mask and RRN, so that the list sorts by them on an
-    # index; triggers keep them true whoever writes (migration 0006). Read, never written here.
+    # Copies of the payment's state, card mask, RRN, bank status, captured and refunded, so that
+    # the list sorts by them on an index; triggers keep them true whoever writes (migrations 0006
+    # and 0012). Read, never written here.
     payment_state: Mapped[str] = mapped_column(String(24), server_default="unknown")
     payment_card_mask: Mapped[str | None] = mapped_column(code_string(32))
     payment_reference: Mapped[str | None] = mapped_column(code_string(32))
+    payment_bank_status: Mapped[str | None] = mapped_column(String(32))
+    payment_captured: Mapped[int | None] = mapped_column(BigInteger)
+    payment_refunded: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Payment(Base):

@@ -740,19 +740,19 @@ _ORDER_SORTS: dict[str, Any] = {
     "currency": Order.currency,
     "customer": Order.customer_key,
     "shop_status": Order.shop_status,
-    # The payment's keys the window sorts by, as the order keeps copies of them (migration
-    # 0006): on indexes, like the order's own.
+    # The payment's keys the window sorts by, as the order keeps copies of them (migrations
+    # 0006 and 0012): on indexes, like the order's own.
     "state": Order.payment_state,
     "card_mask": Order.payment_card_mask,
     "reference": Order.payment_reference,
+    "bank_status": Order.payment_bank_status,
+    "captured": Order.payment_captured,
+    "refunded": Order.payment_refunded,
 }
-#: The payment's other columns: sorted without an index (every order, each page).
+#: The payment's other columns (the command line's): sorted without an index.
 _PAYMENT_SORTS: dict[str, Any] = {
-    "bank_status": Payment.bank_status,
     "transaction_id": Payment.transaction_id,
     "held": Payment.held_minor,
-    "captured": Payment.captured_minor,
-    "refunded": Payment.refunded_minor,
     "remaining": Payment.remaining_minor,
     "paid_at": Payment.created_at,
     "last_read_at": Payment.last_read_at,

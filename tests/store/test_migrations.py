@@ -43,7 +43,9 @@ def test_indexes_for_what_the_window_sorts_and_filters_on(store):
     assert {("profile_id", "created_at"), ("profile_id", "invoice_id"),
             ("profile_id", "customer_key"), ("profile_id", "amount_minor", "id"),
             ("profile_id", "payment_state", "id"), ("profile_id", "payment_card_mask", "id"),
-            ("profile_id", "payment_reference", "id")} <= indexed["orders"]
+            ("profile_id", "payment_reference", "id"), ("profile_id", "payment_bank_status", "id"),
+            ("profile_id", "payment_captured", "id"), ("profile_id", "payment_refunded", "id"),
+            ("profile_id", "shop_status", "id")} <= indexed["orders"]
     assert {("profile_id", "state"), ("profile_id", "invoice_id"), ("profile_id", "reference"),
             ("profile_id", "card_mask"), ("profile_id", "card_last4")} <= indexed["payments"]
 

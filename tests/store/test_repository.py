@@ -444,5 +444,7 @@ def test_sorts_by_the_payments_state_card_and_rrn_follow_every_change_of_the_pay
         "000000001", "000000004", "000000002", "000000003"]
     assert invoices(store, shop, sort="reference", descending=True) == [
         "000000004", "000000001", "000000003", "000000002"]
+    assert invoices(store, shop, sort="bank_status", descending=False) == [
+        "000000001", "000000004", "000000002", "000000003"]  # CHARGE, FAILED, blanks
     assert invoices(store, shop, PaymentFilter(states=frozenset({State.UNKNOWN}))) == [
         "000000003", "000000002"]
