@@ -41,10 +41,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -86,7 +86,7 @@ from halyk_desk.services.operators import (
     require_in,
 )
 from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
-from halyk_desk.store import repository
+from halyk_desk.store import journal, repository
 from halyk_desk.store.journal_models import MoneyOperation, Operator
 
 if TYPE_CHECKING:
@@ -94,11 +94,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-
-
-def _changed(executed: object) -> int:
-    """How many rows an UPDATE changed (a conditional one: 0 when another process was first)."""
-    return cast("CursorResult[Any]", executed).rowcount
 
 #: The registry is searched for a payment created this close to the bank's own creation time.
 _REGISTRY_WINDOW = timedelta(minutes=2)
@@ -593,18 +588,13 @@ class _Desk:
         """Change `op`'s status from the one it was read in to `to`, with its audit entry;
         if another process settled it meanwhile, report what that one found."""
         now = utc_now()
-        changes: dict[str, Any] = {"status": to}
+        changes: dict[str, Any] = {}
         if message is not None:
             changes["bank_message"] = message.dump()
         if to not in UNRESOLVED:
             changes["resolved_at"] = now
         with self.store.session() as session:
-            moved = _changed(session.execute(
-                update(MoneyOperation)
-                .where(MoneyOperation.id == op.id, MoneyOperation.status == op.status)
-                .values(**changes)
-                .execution_options(synchronize_session=False)
-            ))
+            moved = journal.change_status(session, op.id, op.status, to, **changes)
             if moved:
                 audit.append(
                     session, operator=self.operator, profile=self.profile, subject=op.invoice_id,
@@ -652,15 +642,11 @@ class _Desk:
         sent = replace(op, status=Status.SENT, before_status=fresh.status_name,
                        before_refunded_minor=fresh.refunded.minor)
         with self.store.session() as session:
-            claimed = _changed(session.execute(
-                update(MoneyOperation)
-                .where(MoneyOperation.id == op.id, MoneyOperation.status == Status.INTENT)
-                .values(status=Status.SENT, sent_at=utc_now(), before_status=fresh.status_name,
-                        before_held_minor=fresh.held.minor,
-                        before_captured_minor=fresh.captured.minor,
-                        before_refunded_minor=fresh.refunded.minor)
-                .execution_options(synchronize_session=False)
-            ))
+            claimed = journal.change_status(
+                session, op.id, Status.INTENT, Status.SENT, sent_at=utc_now(),
+                before_status=fresh.status_name, before_held_minor=fresh.held.minor,
+                before_captured_minor=fresh.captured.minor,
+                before_refunded_minor=fresh.refunded.minor)
             if not claimed:
                 return self.outcome(self._load(session, op.id))
         try:
@@ -994,12 +980,8 @@ def approve(
                          subject=f"{op.action}.approve", details={"why": own.dump_dict()})
             return refuse(own)
         now = utc_now()
-        moved = _changed(session.execute(
-            update(MoneyOperation)
-            .where(MoneyOperation.id == op.id, MoneyOperation.status == Status.PENDING_APPROVAL)
-            .values(status=Status.INTENT, approved_by=actor.name, approval_at=now)
-            .execution_options(synchronize_session=False)
-        ))
+        moved = journal.change_status(session, op.id, Status.PENDING_APPROVAL, Status.INTENT,
+                                      approved_by=actor.name, approval_at=now)
         if not moved:
             return refuse(decided_meanwhile(op))
         audit.append(session, operator=actor.name, profile=ctx.profile.name,
@@ -1026,13 +1008,9 @@ def reject(ctx: AppContext, operation_id: int, reason: str) -> OperationRow:
         actor = require_in(session, ctx.operator, APPROVE)
         if op.status != Status.PENDING_APPROVAL:
             raise NotAllowed(not_waiting(op))
-        moved = _changed(session.execute(
-            update(MoneyOperation)
-            .where(MoneyOperation.id == op.id, MoneyOperation.status == Status.PENDING_APPROVAL)
-            .values(status=Status.REJECTED, rejected_by=actor.name, rejected_reason=reason,
-                    resolved_at=utc_now())
-            .execution_options(synchronize_session=False)
-        ))
+        moved = journal.change_status(session, op.id, Status.PENDING_APPROVAL, Status.REJECTED,
+                                      rejected_by=actor.name, rejected_reason=reason,
+                                      resolved_at=utc_now())
         if not moved:
             raise NotAllowed(decided_meanwhile(op))
         audit.append(session, operator=actor.name, profile=ctx.profile.name,
