@@ -10,6 +10,7 @@ from decimal import Context, Decimal
 from halyk_desk.domain import Money, MoneyError, as_utc, normalize_invoice_id
 from halyk_desk.domain.money import SYMBOLS
 from halyk_desk.domain.text import amount_text, check_text
+from halyk_desk.messages import MessageError, msg
 
 #: What a CSV field or an XLSX cell can hold (openpyxl gives numbers, dates and booleans as such).
 Cell = str | int | float | bool | datetime | date | time | None
@@ -26,7 +27,20 @@ _NO = frozenset({"нет", "н", "n", "no", "false", "0", "ложь", "не оп
 _DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?")
 _EXCEL_DIGITS = Context(prec=15)
-_DATE_HINT = "write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00"
+
+
+class CellError(MessageError, ValueError):
+    """A cell that cannot be read as its field; the message quotes it and says what to type."""
+
+
+def _not_a_date(text: str) -> CellError:
+    return CellError(msg("import.not_a_date", "«{text}» — не дата: напишите 27.11.2026 14:03, "
+                         "2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.", text=text))
+
+
+def _not_an_order_number(value: Cell) -> CellError:
+    return CellError(msg("import.not_an_order_number", "«{text}» — не номер заказа: наберите от "
+                         "6 до 15 цифр.", text=cell_text(value)))
 
 
 def cell_text(value: Cell) -> str:
@@ -52,18 +66,19 @@ def _excel_decimal(value: float) -> Decimal:
 
 def parse_invoice_id(value: Cell) -> str:
     if isinstance(value, bool):
-        raise ValueError(f"{cell_text(value)!r} is not an order number: type 6 to 15 digits.")
+        raise _not_an_order_number(value)
     if isinstance(value, float):
         number = _excel_decimal(value)
         if not number.is_finite() or number != number.to_integral_value():
-            raise ValueError(f"{cell_text(value)!r} is not an order number: type 6 to 15 digits.")
+            raise _not_an_order_number(value)
         value = int(number)
     return normalize_invoice_id(value)
 
 
 def parse_amount(value: Cell, currency: str) -> Money:
     if isinstance(value, bool | datetime | date | time):
-        raise MoneyError(f"{cell_text(value)!r} is not an amount: type digits such as 15990,00.")
+        raise MoneyError(msg("import.not_an_amount", "«{text}» — не сумма: наберите цифры, "
+                             "например 15990,00.", text=cell_text(value)))
     if isinstance(value, int):
         return Money.parse(str(value), currency)
     if isinstance(value, float):
@@ -77,10 +92,9 @@ def parse_currency(value: Cell, default: str) -> str:
     text = cell_text(value).strip()
     code = _CURRENCY_WORDS.get(text.casefold(), text.upper())
     if code not in KNOWN_CURRENCIES | {default}:
-        raise ValueError(
-            f"Unknown currency code {text!r}: use {', '.join(sorted(KNOWN_CURRENCIES))} "
-            "or leave it empty for " + default + "."
-        )
+        raise CellError(msg("import.unknown_currency", "Неизвестный код валюты «{text}»: "
+                            "укажите {known} или оставьте пустым для {default}.", text=text,
+                            known=sorted(KNOWN_CURRENCIES), default=default))
     return code
 
 
@@ -91,14 +105,15 @@ def parse_created(value: Cell, tz: tzinfo) -> datetime:
     elif isinstance(value, date):
         moment = datetime.combine(value, time.min)
     elif _blank(value):
-        raise ValueError(f"The date is empty: {_DATE_HINT}.")
+        raise CellError(msg("import.date_empty", "Дата пустая: напишите 27.11.2026 14:03, "
+                            "2026-11-27 14:03 или 2026-11-27T14:03:00+05:00."))
     elif isinstance(value, bool | time):
-        raise ValueError(f"{cell_text(value)!r} is not a date: {_DATE_HINT}.")
+        raise _not_a_date(cell_text(value))
     elif not isinstance(value, str):
-        raise ValueError(
-            f"{cell_text(value)!r} is a number, not a date: format the column as a date in Excel "
-            f"or {_DATE_HINT}."
-        )
+        raise CellError(msg("import.number_not_date", "«{text}» — число, а не дата: сделайте "
+                            "колонку датой в Excel или напишите 27.11.2026 14:03, "
+                            "2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.",
+                            text=cell_text(value)))
     else:
         moment = _parse_date_text(value.strip())
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -107,7 +122,7 @@ def parse_created(value: Cell, tz: tzinfo) -> datetime:
 
 
 def _parse_date_text(text: str) -> datetime:
-    problem = f"{text!r} is not a date: {_DATE_HINT}."
+    problem = _not_a_date(text)
     try:
         if match := _DMY.fullmatch(text):
             day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
@@ -115,8 +130,8 @@ def _parse_date_text(text: str) -> datetime:
         if _ISO.fullmatch(text):
             return datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(problem) from None
-    raise ValueError(problem)
+        raise problem from None
+    raise problem
 
 
 def parse_paid(value: Cell) -> bool | None:
@@ -131,7 +146,9 @@ def parse_paid(value: Cell) -> bool | None:
         return True
     if text in _NO:
         return False
-    raise ValueError(f"{cell_text(value)!r} is not yes or no: write Да or Нет (or leave it empty).")
+    # Да and Нет are what the shop's file says, in any language of the program.
+    raise CellError(msg("import.not_yes_no", "«{text}» — не «да» и не «нет»: напишите {yes} или "
+                        "{no} (или оставьте пустым).", text=cell_text(value), yes="Да", no="Нет"))
 
 
 def parse_text(value: Cell, field: str) -> str | None:

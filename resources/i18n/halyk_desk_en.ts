@@ -1623,6 +1623,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>column {column} (column {number}) holds a value or its formatting, but an order file has at most {max} columns: delete the columns right of the orders and save the file again.</translation>
         </message>
         <message>
+            <source>Дата пустая: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.date_empty</comment>
+            <translation>The date is empty: write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00.</translation>
+        </message>
+        <message>
             <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
             <comment>import.file_too_big</comment>
             <translation>The file is {size} MB, more than an order file can be (at most {max} MB): split the orders into several files (one per month, say).</translation>
@@ -1631,6 +1636,26 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation>… and {count} more: fix these and import the file again to see the rest.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не дата: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.not_a_date</comment>
+            <translation>'{text}' is not a date: write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не сумма: наберите цифры, например 15990,00.</source>
+            <comment>import.not_an_amount</comment>
+            <translation>'{text}' is not an amount: type digits such as 15990,00.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не номер заказа: наберите от 6 до 15 цифр.</source>
+            <comment>import.not_an_order_number</comment>
+            <translation>'{text}' is not an order number: type 6 to 15 digits.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не «да» и не «нет»: напишите {yes} или {no} (или оставьте пустым).</source>
+            <comment>import.not_yes_no</comment>
+            <translation>'{text}' is not yes or no: write {yes} or {no} (or leave it empty).</translation>
         </message>
         <message numerus="yes">
             <source>Ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
@@ -1647,6 +1672,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
                 <numerusform>Nothing was imported from {file}: %n problem to fix in the file before importing it again.</numerusform>
                 <numerusform>Nothing was imported from {file}: %n problems to fix in the file before importing it again.</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>«{text}» — число, а не дата: сделайте колонку датой в Excel или напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.number_not_date</comment>
+            <translation>'{text}' is a number, not a date: format the column as a date in Excel or write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00.</translation>
         </message>
         <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
@@ -1677,6 +1707,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>В строке значений: {count}, а в файле заказов не больше {max} столбцов: проверьте разделитель.</source>
             <comment>import.too_many_values</comment>
             <translation>this row has {count} values, but an order file has at most {max} columns: check the separator.</translation>
+        </message>
+        <message>
+            <source>Неизвестный код валюты «{text}»: укажите {known} или оставьте пустым для {default}.</source>
+            <comment>import.unknown_currency</comment>
+            <translation>Unknown currency code '{text}': use {known} or leave it empty for {default}.</translation>
         </message>
         <message>
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>

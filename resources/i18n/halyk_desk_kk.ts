@@ -1623,6 +1623,11 @@
             <translation>{column} бағанында (№ {number}) мән немесе пішім бар, ал тапсырыстар файлында {max} бағаннан аспауы керек: тапсырыстардың оң жағындағы бағандарды жойып, файлды қайта сақтаңыз.</translation>
         </message>
         <message>
+            <source>Дата пустая: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.date_empty</comment>
+            <translation>Күн бос: 27.11.2026 14:03, 2026-11-27 14:03 немесе 2026-11-27T14:03:00+05:00 түрінде жазыңыз.</translation>
+        </message>
+        <message>
             <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
             <comment>import.file_too_big</comment>
             <translation>Файл көлемі {size} МБ, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз (мысалы, айлар бойынша).</translation>
@@ -1631,6 +1636,26 @@
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation>… тағы {count} мәселе бар. Осыларды түзетіп, қалғанын көру үшін файлды қайта жүктеңіз.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не дата: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.not_a_date</comment>
+            <translation>«{text}» — күн емес: 27.11.2026 14:03, 2026-11-27 14:03 немесе 2026-11-27T14:03:00+05:00 түрінде жазыңыз.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не сумма: наберите цифры, например 15990,00.</source>
+            <comment>import.not_an_amount</comment>
+            <translation>«{text}» — сома емес: цифрларды теріңіз, мысалы 15990,00.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не номер заказа: наберите от 6 до 15 цифр.</source>
+            <comment>import.not_an_order_number</comment>
+            <translation>«{text}» — тапсырыс нөмірі емес: 6-дан 15-ке дейін цифр теріңіз.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не «да» и не «нет»: напишите {yes} или {no} (или оставьте пустым).</source>
+            <comment>import.not_yes_no</comment>
+            <translation>«{text}» — «иә» де, «жоқ» та емес: {yes} немесе {no} деп жазыңыз (немесе бос қалдырыңыз).</translation>
         </message>
         <message numerus="yes">
             <source>Ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</source>
@@ -1647,6 +1672,11 @@
                 <numerusform>{file} файлынан ештеңе жүктелмеді: қайта жүктер алдында файлда %n мәселені түзету керек.</numerusform>
                 <numerusform>{file} файлынан ештеңе жүктелмеді: қайта жүктер алдында файлда %n мәселені түзету керек.</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>«{text}» — число, а не дата: сделайте колонку датой в Excel или напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.number_not_date</comment>
+            <translation>«{text}» — күн емес, сан: Excel-де бағанды күн ретінде пішімдеңіз немесе 27.11.2026 14:03, 2026-11-27 14:03 немесе 2026-11-27T14:03:00+05:00 түрінде жазыңыз.</translation>
         </message>
         <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
@@ -1677,6 +1707,11 @@
             <source>В строке значений: {count}, а в файле заказов не больше {max} столбцов: проверьте разделитель.</source>
             <comment>import.too_many_values</comment>
             <translation>Бұл жолда {count} мән бар, ал тапсырыстар файлында {max} бағаннан аспауы керек: бөлгішті тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Неизвестный код валюты «{text}»: укажите {known} или оставьте пустым для {default}.</source>
+            <comment>import.unknown_currency</comment>
+            <translation>«{text}» валюта коды белгісіз: {known} көрсетіңіз немесе {default} үшін бос қалдырыңыз.</translation>
         </message>
         <message>
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>

@@ -1616,6 +1616,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Дата пустая: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.date_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
             <comment>import.file_too_big</comment>
             <translation type="unfinished" />
@@ -1623,6 +1628,26 @@
         <message>
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не дата: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.not_a_date</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не сумма: наберите цифры, например 15990,00.</source>
+            <comment>import.not_an_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не номер заказа: наберите от 6 до 15 цифр.</source>
+            <comment>import.not_an_order_number</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не «да» и не «нет»: напишите {yes} или {no} (или оставьте пустым).</source>
+            <comment>import.not_yes_no</comment>
             <translation type="unfinished" />
         </message>
         <message numerus="yes">
@@ -1642,6 +1667,11 @@
                 <numerusform>Из {file} ничего не загружено: %n проблемы исправить в файле, прежде чем загрузить его снова.</numerusform>
                 <numerusform>Из {file} ничего не загружено: %n проблем исправить в файле, прежде чем загрузить его снова.</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>«{text}» — число, а не дата: сделайте колонку датой в Excel или напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
+            <comment>import.number_not_date</comment>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
@@ -1671,6 +1701,11 @@
         <message>
             <source>В строке значений: {count}, а в файле заказов не больше {max} столбцов: проверьте разделитель.</source>
             <comment>import.too_many_values</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Неизвестный код валюты «{text}»: укажите {known} или оставьте пустым для {default}.</source>
+            <comment>import.unknown_currency</comment>
             <translation type="unfinished" />
         </message>
         <message>
