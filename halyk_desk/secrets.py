@@ -82,6 +82,13 @@ def secret_binding(oauth_url: str | None, client_id: str | None) -> str:
     return hashlib.sha256(f"{oauth_url or ''}\n{client_id or ''}".encode()).hexdigest()
 
 
+def cabinet_binding(oauth_url: str | None, client_id: str | None,
+                    cabinet_user: str | None) -> str:
+    """What a profile's cabinet password belongs to: the same token address and client id, and
+    the cabinet user it was given for."""
+    return secret_binding(oauth_url, f"{client_id or ''}\n{cabinet_user or ''}")
+
+
 def _binding_key(profile: str) -> str:
     return f"{profile}#binding"
 
@@ -155,6 +162,16 @@ class SecretStore:
             self.delete(profile)
             return None
         return secret
+
+    def peek(self, profile: str, *, bound_to: str) -> str | None:
+        """The secret of `profile` if it was stored for `bound_to` (or before secrets were
+        bound), else None; unlike get() it changes nothing, for a profile not yet saved."""
+        if profile in PUBLISHED:
+            return PUBLISHED[profile]
+        secret = self._fetch(profile)
+        logs.secret(secret)
+        stored = self._fetch(_binding_key(profile))
+        return secret if stored in (None, bound_to) else None
 
     def _fetch(self, key: str) -> str | None:
         backend = self.backend

@@ -22,7 +22,7 @@ from halyk_desk.sandbox import (
     SandboxBank,
     SandboxServer,
 )
-from halyk_desk.secrets import FALLBACK_FILE, secret_binding
+from halyk_desk.secrets import FALLBACK_FILE, cabinet_binding, secret_binding
 from halyk_desk.services import operators
 from halyk_desk.services.context import open_context
 from halyk_desk.settings import Settings
@@ -247,7 +247,9 @@ def test_add_keeps_the_cabinet_user_and_its_password_in_the_keyring(capsys, memo
     assert memory_keyring.items == {("halyk-desk", "shop"): "s3cret-value",
                                     ("halyk-desk", "shop#binding"): secret_binding(
                                         "https://o.example/t", "c"),
-                                    ("halyk-desk", "shop:cabinet"): "cabinet-pass"}
+                                    ("halyk-desk", "shop:cabinet"): "cabinet-pass",
+                                    ("halyk-desk", "shop:cabinet#binding"): cabinet_binding(
+                                        "https://o.example/t", "c", "boss@shop.kz")}
     assert listed(capsys)["shop"]["cabinet_user"] == "boss@shop.kz"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from dataclasses import replace
 
 import pytest
 from operator_helpers import PASSWORD
@@ -23,7 +24,7 @@ from halyk_desk.sandbox import (
     SandboxBank,
     SandboxServer,
 )
-from halyk_desk.secrets import SecretStore
+from halyk_desk.secrets import SecretStore, cabinet_entry
 from halyk_desk.services import audit, profiles
 from halyk_desk.store import Store
 
@@ -151,3 +152,45 @@ def test_removing_a_profile(shop, capsys):
     assert SecretStore(resolve_paths(None).config_dir).get("shop") is None
     [removed] = entries("profile.remove")
     assert removed.subject == "profile:shop" and removed.details["old"]["client_id"]
+
+
+def test_a_new_token_address_drops_the_cabinet_password_and_never_sends_it(shop, banks, capsys):
+    """The cabinet password is a secret like the client's: it belongs to the token address,
+    the client id and the cabinet user, and is asked for again after any of them changes."""
+    _, theirs = banks
+    code, _, err = run(capsys, "profile", "edit", "shop", "--cabinet-user", "boss@shop.kz",
+                       "--cabinet-password-stdin", stdin="cabinet-pass\n")
+    assert code == 0, err
+    secrets = SecretStore(resolve_paths(None).config_dir)
+    assert secrets.get(cabinet_entry("shop")) == "cabinet-pass"
+    code, _, err = run(capsys, "profile", "edit", "shop", "--oauth-url", theirs.oauth_url,
+                       "--api-url", theirs.api_url, "--secret-stdin", stdin=TEST_CLIENT_SECRET)
+    assert code == 0, err
+    assert secrets.get(cabinet_entry("shop")) is None
+    [saved, *_] = entries("profile.save")
+    assert saved.details["cabinet_password_dropped"] is True
+    assert "cabinet-pass" not in json.dumps([e.details for e in entries("profile")])
+    # The next request asks for it instead of sending anything with the old one.
+    code, _, err = run(capsys, "profile", "test", "shop")
+    assert code == 1 and "--cabinet-password-stdin" in err
+    assert theirs.bank.requests == []
+
+
+def test_another_computer_drops_a_cabinet_password_stored_for_the_old_address(shop, banks,
+                                                                             tmp_path):
+    _, theirs = banks
+    other_computer = SecretStore(tmp_path / "other-config")
+    record = profiles.get(Store.open(None, resolve_paths(None)), "shop")
+    record = replace(record, cabinet_user="boss@shop.kz")
+    profiles.save_cabinet_password(other_computer, record, "cabinet-pass")
+    bound = profiles.cabinet_binding_of(record)
+    assert other_computer.get(cabinet_entry("shop"), bound_to=bound) == "cabinet-pass"
+    moved = replace(record, oauth_url=theirs.oauth_url)
+    # Looking for a profile not yet saved changes nothing...
+    assert other_computer.peek(cabinet_entry("shop"),
+                               bound_to=profiles.cabinet_binding_of(moved)) is None
+    assert other_computer.peek(cabinet_entry("shop"), bound_to=bound) == "cabinet-pass"
+    # ...reading it for the moved profile drops it.
+    assert other_computer.get(cabinet_entry("shop"),
+                              bound_to=profiles.cabinet_binding_of(moved)) is None
+    assert other_computer.get(cabinet_entry("shop")) is None

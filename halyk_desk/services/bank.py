@@ -28,7 +28,7 @@ from halyk_desk.sandbox import (
 )
 from halyk_desk.sandbox.demo import seed_demo, write_bitrix_csv
 from halyk_desk.sandbox.invoices import DEFAULT_CARD
-from halyk_desk.secrets import SecretStore, cabinet_entry, secret_binding
+from halyk_desk.secrets import SecretStore, cabinet_binding, cabinet_entry, secret_binding
 from halyk_desk.store import repository
 
 if TYPE_CHECKING:
@@ -94,7 +94,9 @@ def _profile_for(ctx: AppContext) -> EpayProfile:
             "токенов и client id: укажите его командой `halyk-desk profile edit {profile} "
             "--secret-stdin` (или в окне: Файл → Настройки → Профили).", profile=profile.name)))
     cabinet_password = (
-        SecretStore(ctx.paths.config_dir).get(cabinet_entry(profile.name))
+        SecretStore(ctx.paths.config_dir).get(
+            cabinet_entry(profile.name),
+            bound_to=cabinet_binding(profile.oauth_url, profile.client_id, profile.cabinet_user))
         if profile.cabinet_user else None
     )
     if profile.cabinet_user and not cabinet_password:

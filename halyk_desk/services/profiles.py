@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import ProgrammingError
 
 from halyk_desk.messages import msg
-from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry, secret_binding
+from halyk_desk.secrets import (
+    SecretSaved,
+    SecretStore,
+    cabinet_binding,
+    cabinet_entry,
+    secret_binding,
+)
 from halyk_desk.services.bank import open_bank
 from halyk_desk.store import Store, repository
 from halyk_desk.store.records import ProfileRecord
@@ -148,6 +154,11 @@ def stored_secret(secrets: SecretStore, record: ProfileRecord) -> str | None:
     return secrets.get(record.name, bound_to=binding(record))
 
 
+def cabinet_binding_of(record: ProfileRecord) -> str:
+    """What the profile's cabinet password belongs to: token address, client id, cabinet user."""
+    return cabinet_binding(record.oauth_url, record.client_id, record.cabinet_user)
+
+
 def check_cabinet_login(secrets: SecretStore, record: ProfileRecord,
                         cabinet_password: str | None) -> None:
     """A cabinet user needs a password, given now or stored before; a password needs a user."""
@@ -171,7 +182,9 @@ def save_cabinet_password(secrets: SecretStore, record: ProfileRecord,
         secrets.delete(cabinet_entry(record.name))
         return None
     password = (cabinet_password or "").strip()
-    return secrets.set(cabinet_entry(record.name), password) if password else None
+    if not password:
+        return None
+    return secrets.set(cabinet_entry(record.name), password, bound_to=cabinet_binding_of(record))
 
 
 def set_link_fields(store: Store, name: str, shop_id: str | None,

@@ -179,6 +179,12 @@ def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None,
         profiles.check_cabinet_login(ctx.secrets, checked, cabinet_password)
         rebound = old is not None and profiles.binding(old) != profiles.binding(checked)
         dropped = rebound and secret is None and ctx.secrets.get(checked.name) is not None
+        # The cabinet password belongs to the same address and client id (and its user).
+        cabinet_rebound = (old is not None and not (cabinet_password or "").strip()
+                           and profiles.cabinet_binding_of(old)
+                           != profiles.cabinet_binding_of(checked))
+        if cabinet_rebound:
+            ctx.secrets.delete(cabinet_entry(checked.name))
         # The secrets first: a new profile is never left in the store without them.
         if secret:
             saved = ctx.secrets.set(checked.name, secret, bound_to=profiles.binding(checked))
@@ -192,7 +198,8 @@ def save_profile(ctx: AppContext, record: ProfileRecord, secret: str | None,
                      subject=f"profile:{checked.name}",
                      details={"old": _fields(old), "new": _fields(checked),
                               "secret_changed": saved is not None, "secret_dropped": dropped,
-                              "cabinet_password_changed": cabinet is not None})
+                              "cabinet_password_changed": cabinet is not None,
+                              "cabinet_password_dropped": cabinet_rebound})
     return saved or cabinet
 
 
@@ -277,11 +284,16 @@ def test_profile(ctx: AppContext, record: ProfileRecord, secret: str | None = No
     host = urlsplit(record.api_url or "").netloc or record.name
     try:
         if secret or cabinet_password:
-            stored = ctx.secrets.get(cabinet_entry(record.name)) if record.cabinet_user else None
+            # Only what was stored for this very address and client id: the record is as typed.
+            stored = (ctx.secrets.peek(cabinet_entry(record.name),
+                                       bound_to=profiles.cabinet_binding_of(record))
+                      if record.cabinet_user else None)
             profile = EpayProfile(name=record.name, oauth_url=record.oauth_url or "",
                                   api_url=record.api_url or "", client_id=record.client_id or "",
                                   terminal_id=record.terminal_id or "",
-                                  secret=(secret or ctx.secrets.get(record.name) or "").strip(),
+                                  secret=(secret or ctx.secrets.peek(
+                                      record.name, bound_to=profiles.binding(record)) or ""
+                                          ).strip(),
                                   cabinet_user=record.cabinet_user,
                                   cabinet_password=(cabinet_password or "").strip() or stored)
             with EpayClient(profile, timeout=timeout) as client:
