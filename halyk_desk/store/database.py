@@ -13,7 +13,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from halyk_desk.domain.text import TextError
+from halyk_desk.messages import msg
 from halyk_desk.paths import AppPaths, private_file, private_folder
+from halyk_desk.store import engine as _engine
 from halyk_desk.store import migrate
 from halyk_desk.store.engine import WRITE_OPTION, create_store_engine, normalize_url
 
@@ -91,6 +93,14 @@ class Store:
         except StatementError as exc:
             if isinstance(exc.orig, TextError):  # a column refused its text (store/types.py)
                 raise exc.orig from None
+            if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+                # Another program held SQLite's write lock past the busy timeout: a state of
+                # the shop's computers people can act on, not a fault of the program.
+                raise StoreUnavailable(str(msg(
+                    "store.busy", "База данных занята: другая программа держит её дольше "
+                    "{seconds} с. Повторите через минуту; если не помогает, закройте Halyk Desk "
+                    "в других окнах и на других компьютерах.",
+                    seconds=_engine.SQLITE_BUSY_TIMEOUT_MS // 1000))) from exc
             raise
 
     def close(self) -> None:

@@ -2943,6 +2943,11 @@ Thank you for your order!</translation>
             <translation>not checked</translation>
         </message>
         <message>
+            <source>База данных занята: другая программа держит её дольше {seconds} с. Повторите через минуту; если не помогает, закройте Halyk Desk в других окнах и на других компьютерах.</source>
+            <comment>store.busy</comment>
+            <translation>The database is busy: another program has held it for more than {seconds} s. Try again in a minute; if that does not help, close Halyk Desk in other windows and on other computers.</translation>
+        </message>
+        <message>
             <source>Списано</source>
             <comment>summary.captured</comment>
             <translation>Captured</translation>

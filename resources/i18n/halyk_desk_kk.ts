@@ -2943,6 +2943,11 @@
             <translation>тексерілмеген</translation>
         </message>
         <message>
+            <source>База данных занята: другая программа держит её дольше {seconds} с. Повторите через минуту; если не помогает, закройте Halyk Desk в других окнах и на других компьютерах.</source>
+            <comment>store.busy</comment>
+            <translation>Дерекқор бос емес: басқа бағдарлама оны {seconds} с астам ұстап тұр. Бір минуттан кейін қайталаңыз; көмектеспесе, Halyk Desk-ті басқа терезелерде және басқа компьютерлерде жабыңыз.</translation>
+        </message>
+        <message>
             <source>Списано</source>
             <comment>summary.captured</comment>
             <translation>Есептен шығарылды</translation>

@@ -2921,6 +2921,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>База данных занята: другая программа держит её дольше {seconds} с. Повторите через минуту; если не помогает, закройте Halyk Desk в других окнах и на других компьютерах.</source>
+            <comment>store.busy</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Списано</source>
             <comment>summary.captured</comment>
             <translation type="unfinished" />
