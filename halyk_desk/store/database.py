@@ -51,16 +51,16 @@ class Store:
             backup = migrate.upgrade(resolved)
         except OperationalError as exc:  # not reached: down, wrong address, refused login
             shown = resolved.render_as_string(hide_password=True)
-            raise StoreUnavailable(
-                f"Cannot open the database {shown}: {str(exc.orig).strip()}. Check the address "
-                f"(--db, {DB_ENV} or Settings → Database), that the server is running, and the "
-                "user's rights."
-            ) from exc
+            raise StoreUnavailable(str(msg(
+                "store.cannot_open", "Не удаётся открыть базу данных {database}: {reason}. "
+                "Проверьте адрес (--db, {env} или Настройки → База данных), что сервер запущен, "
+                "и права пользователя.",
+                database=shown, reason=str(exc.orig).strip(), env=DB_ENV))) from exc
         except DBAPIError as exc:  # reached, but refused: e.g. no right to create the tables
-            raise StoreUnavailable(
-                f"The database refused to open: {str(exc.orig).strip().splitlines()[0]}. "
-                "Check that its user owns the database (see the admin guide)."
-            ) from exc
+            raise StoreUnavailable(str(msg(
+                "store.refused", "База данных не открылась: {reason}. Проверьте, что её "
+                "пользователь — владелец базы данных (см. руководство администратора).",
+                reason=str(exc.orig).strip().splitlines()[0]))) from exc
         return cls(create_store_engine(resolved), backup)
 
     def __post_init__(self) -> None:

@@ -2948,6 +2948,16 @@ Thank you for your order!</translation>
             <translation>The database is busy: another program has held it for more than {seconds} s. Try again in a minute; if that does not help, close Halyk Desk in other windows and on other computers.</translation>
         </message>
         <message>
+            <source>Не удаётся открыть базу данных {database}: {reason}. Проверьте адрес (--db, {env} или Настройки → База данных), что сервер запущен, и права пользователя.</source>
+            <comment>store.cannot_open</comment>
+            <translation>Cannot open the database {database}: {reason}. Check the address (--db, {env} or Settings → Database), that the server is running, and the user's rights.</translation>
+        </message>
+        <message>
+            <source>База данных не открылась: {reason}. Проверьте, что её пользователь — владелец базы данных (см. руководство администратора).</source>
+            <comment>store.refused</comment>
+            <translation>The database refused to open: {reason}. Check that its user owns the database (see the admin guide).</translation>
+        </message>
+        <message>
             <source>Списано</source>
             <comment>summary.captured</comment>
             <translation>Captured</translation>

@@ -2948,6 +2948,16 @@
             <translation>Дерекқор бос емес: басқа бағдарлама оны {seconds} с астам ұстап тұр. Бір минуттан кейін қайталаңыз; көмектеспесе, Halyk Desk-ті басқа терезелерде және басқа компьютерлерде жабыңыз.</translation>
         </message>
         <message>
+            <source>Не удаётся открыть базу данных {database}: {reason}. Проверьте адрес (--db, {env} или Настройки → База данных), что сервер запущен, и права пользователя.</source>
+            <comment>store.cannot_open</comment>
+            <translation>{database} деректер базасын ашу мүмкін емес: {reason}. Мекенжайды (--db, {env} немесе Баптаулар → Деректер базасы), сервердің іске қосылғанын және пайдаланушының құқықтарын тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>База данных не открылась: {reason}. Проверьте, что её пользователь — владелец базы данных (см. руководство администратора).</source>
+            <comment>store.refused</comment>
+            <translation>Деректер базасы ашылмады: {reason}. Оның пайдаланушысы деректер базасының иесі екенін тексеріңіз (әкімші нұсқаулығын қараңыз).</translation>
+        </message>
+        <message>
             <source>Списано</source>
             <comment>summary.captured</comment>
             <translation>Есептен шығарылды</translation>

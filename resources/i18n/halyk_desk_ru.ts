@@ -2926,6 +2926,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Не удаётся открыть базу данных {database}: {reason}. Проверьте адрес (--db, {env} или Настройки → База данных), что сервер запущен, и права пользователя.</source>
+            <comment>store.cannot_open</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База данных не открылась: {reason}. Проверьте, что её пользователь — владелец базы данных (см. руководство администратора).</source>
+            <comment>store.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Списано</source>
             <comment>summary.captured</comment>
             <translation type="unfinished" />
