@@ -51,10 +51,11 @@ def detect_encoding(path: Path) -> str:
 
 def encoding_problem(encoding: str) -> ImportFailed:
     if encoding == "utf-16":
-        return file_error("The file starts as UTF-16 but is damaged: export it again.")
-    return file_error(
-        "The file is neither UTF-8 nor Windows-1251 (cp1251) text: save it as CSV UTF-8 or as XLSX."
-    )
+        return file_error(msg("import.utf16_damaged",
+                              "Файл начинается как UTF-16, но повреждён: выгрузите его снова."))
+    return file_error(msg(
+        "import.bad_encoding", "Файл — не текст в UTF-8 и не в Windows-1251 (cp1251): сохраните "
+        "его как CSV UTF-8 или как XLSX."))
 
 
 def cell_too_long() -> Message:

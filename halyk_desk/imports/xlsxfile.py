@@ -14,9 +14,14 @@ from halyk_desk.imports import xlsx_bounds
 from halyk_desk.imports.errors import ImportFailed, file_error
 from halyk_desk.imports.headers import header_key
 from halyk_desk.imports.table import Table, is_empty_row
+from halyk_desk.messages import Message, msg
 
 _ORDER_SHEET_WORDS = ("order", "заказ")
-_RESAVE = "open it in Excel and save it again as XLSX, or as CSV (semicolon-separated)"
+
+
+def _damaged() -> Message:
+    return msg("import.workbook_damaged", "Книга Excel повреждена и не читается: откройте её в "
+               "Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).")
 
 
 def read_xlsx(path: Path) -> Table:
@@ -31,7 +36,7 @@ def read_xlsx(path: Path) -> Table:
     except ImportFailed:
         raise
     except (zipfile.BadZipFile, ExpatError, OSError, EOFError) as exc:
-        raise file_error(f"The workbook is damaged and cannot be read: {_RESAVE}.") from exc
+        raise file_error(_damaged()) from exc
 
 
 def _read_book(archive: zipfile.ZipFile) -> Table:
@@ -41,10 +46,10 @@ def _read_book(archive: zipfile.ZipFile) -> Table:
         try:
             book = openpyxl.load_workbook(archive.fp, read_only=True, data_only=True)
         except Exception as exc:
-            raise file_error(
-                "The file is a ZIP archive but not an Excel workbook (XLSX), or a damaged one: "
-                f"if it is from LibreOffice or Numbers, {_RESAVE}."
-            ) from exc
+            raise file_error(msg(
+                "import.not_xlsx", "Файл — ZIP-архив, но не книга Excel (XLSX) или повреждённая "
+                "книга: если он из LibreOffice или Numbers, откройте его в Excel и сохраните "
+                "снова как XLSX или как CSV (с точкой с запятой).")) from exc
         try:
             sheet = next(
                 (ws for ws in book.worksheets
@@ -52,7 +57,8 @@ def _read_book(archive: zipfile.ZipFile) -> Table:
                 book.worksheets[0] if book.worksheets else None,
             )
             if sheet is None:
-                raise file_error("The workbook has no worksheets: put the orders on a sheet.")
+                raise file_error(msg(
+                    "import.no_sheets", "В книге нет ни одного листа: поместите заказы на лист."))
             try:
                 sheet.reset_dimensions()  # some exporters write a wrong size; read what is there
                 rows = [
@@ -61,7 +67,7 @@ def _read_book(archive: zipfile.ZipFile) -> Table:
                     if not is_empty_row(cells)
                 ]
             except Exception as exc:
-                raise file_error(f"The workbook is damaged and cannot be read: {_RESAVE}.") \
+                raise file_error(_damaged()) \
                     from exc
         finally:
             book.close()

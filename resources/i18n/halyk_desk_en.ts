@@ -1613,6 +1613,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>The file cannot be read as CSV here ({error}, line {line}): check the quotes around the value (a quote inside a value is written twice: "").</translation>
         </message>
         <message>
+            <source>Файл — не текст в UTF-8 и не в Windows-1251 (cp1251): сохраните его как CSV UTF-8 или как XLSX.</source>
+            <comment>import.bad_encoding</comment>
+            <translation>The file is neither UTF-8 nor Windows-1251 (cp1251) text: save it as CSV UTF-8 or as XLSX.</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>
@@ -1638,6 +1643,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>… and {count} more: fix these and import the file again to see the rest.</translation>
         </message>
         <message>
+            <source>В книге нет ни одного листа: поместите заказы на лист.</source>
+            <comment>import.no_sheets</comment>
+            <translation>The workbook has no worksheets: put the orders on a sheet.</translation>
+        </message>
+        <message>
             <source>«{text}» — не дата: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
             <comment>import.not_a_date</comment>
             <translation>'{text}' is not a date: write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00.</translation>
@@ -1651,6 +1661,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>«{text}» — не номер заказа: наберите от 6 до 15 цифр.</source>
             <comment>import.not_an_order_number</comment>
             <translation>'{text}' is not an order number: type 6 to 15 digits.</translation>
+        </message>
+        <message>
+            <source>Файл — ZIP-архив, но не книга Excel (XLSX) или повреждённая книга: если он из LibreOffice или Numbers, откройте его в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
+            <comment>import.not_xlsx</comment>
+            <translation>The file is a ZIP archive but not an Excel workbook (XLSX), or a damaged one: if it is from LibreOffice or Numbers, open it in Excel and save it again as XLSX, or as CSV (semicolon-separated).</translation>
         </message>
         <message>
             <source>«{text}» — не «да» и не «нет»: напишите {yes} или {no} (или оставьте пустым).</source>
@@ -1712,6 +1727,16 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Неизвестный код валюты «{text}»: укажите {known} или оставьте пустым для {default}.</source>
             <comment>import.unknown_currency</comment>
             <translation>Unknown currency code '{text}': use {known} or leave it empty for {default}.</translation>
+        </message>
+        <message>
+            <source>Файл начинается как UTF-16, но повреждён: выгрузите его снова.</source>
+            <comment>import.utf16_damaged</comment>
+            <translation>The file starts as UTF-16 but is damaged: export it again.</translation>
+        </message>
+        <message>
+            <source>Книга Excel повреждена и не читается: откройте её в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
+            <comment>import.workbook_damaged</comment>
+            <translation>The workbook is damaged and cannot be read: open it in Excel and save it again as XLSX, or as CSV (semicolon-separated).</translation>
         </message>
         <message>
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>

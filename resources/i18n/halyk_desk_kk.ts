@@ -1613,6 +1613,11 @@
             <translation>Файл осы жерде CSV ретінде оқылмайды ({error}, {line}-жол): мәннің айналасындағы тырнақшаларды тексеріңіз (мән ішіндегі тырнақша екі рет жазылады: "").</translation>
         </message>
         <message>
+            <source>Файл — не текст в UTF-8 и не в Windows-1251 (cp1251): сохраните его как CSV UTF-8 или как XLSX.</source>
+            <comment>import.bad_encoding</comment>
+            <translation>Файл UTF-8 те, Windows-1251 (cp1251) те мәтін емес: оны CSV UTF-8 немесе XLSX ретінде сақтаңыз.</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>
@@ -1638,6 +1643,11 @@
             <translation>… тағы {count} мәселе бар. Осыларды түзетіп, қалғанын көру үшін файлды қайта жүктеңіз.</translation>
         </message>
         <message>
+            <source>В книге нет ни одного листа: поместите заказы на лист.</source>
+            <comment>import.no_sheets</comment>
+            <translation>Кітапта бірде-бір парақ жоқ: тапсырыстарды параққа орналастырыңыз.</translation>
+        </message>
+        <message>
             <source>«{text}» — не дата: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
             <comment>import.not_a_date</comment>
             <translation>«{text}» — күн емес: 27.11.2026 14:03, 2026-11-27 14:03 немесе 2026-11-27T14:03:00+05:00 түрінде жазыңыз.</translation>
@@ -1651,6 +1661,11 @@
             <source>«{text}» — не номер заказа: наберите от 6 до 15 цифр.</source>
             <comment>import.not_an_order_number</comment>
             <translation>«{text}» — тапсырыс нөмірі емес: 6-дан 15-ке дейін цифр теріңіз.</translation>
+        </message>
+        <message>
+            <source>Файл — ZIP-архив, но не книга Excel (XLSX) или повреждённая книга: если он из LibreOffice или Numbers, откройте его в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
+            <comment>import.not_xlsx</comment>
+            <translation>Файл — ZIP мұрағаты, бірақ Excel кітабы (XLSX) емес немесе зақымдалған кітап: егер ол LibreOffice не Numbers-тен болса, оны Excel-де ашып, қайтадан XLSX немесе CSV (нүктелі үтірмен) ретінде сақтаңыз.</translation>
         </message>
         <message>
             <source>«{text}» — не «да» и не «нет»: напишите {yes} или {no} (или оставьте пустым).</source>
@@ -1712,6 +1727,16 @@
             <source>Неизвестный код валюты «{text}»: укажите {known} или оставьте пустым для {default}.</source>
             <comment>import.unknown_currency</comment>
             <translation>«{text}» валюта коды белгісіз: {known} көрсетіңіз немесе {default} үшін бос қалдырыңыз.</translation>
+        </message>
+        <message>
+            <source>Файл начинается как UTF-16, но повреждён: выгрузите его снова.</source>
+            <comment>import.utf16_damaged</comment>
+            <translation>Файл UTF-16 ретінде басталады, бірақ зақымдалған: оны қайта жүктеп шығарыңыз.</translation>
+        </message>
+        <message>
+            <source>Книга Excel повреждена и не читается: откройте её в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
+            <comment>import.workbook_damaged</comment>
+            <translation>Excel кітабы зақымдалған, оқылмайды: оны Excel-де ашып, қайтадан XLSX немесе CSV (нүктелі үтірмен) ретінде сақтаңыз.</translation>
         </message>
         <message>
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>

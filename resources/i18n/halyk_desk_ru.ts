@@ -1606,6 +1606,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Файл — не текст в UTF-8 и не в Windows-1251 (cp1251): сохраните его как CSV UTF-8 или как XLSX.</source>
+            <comment>import.bad_encoding</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation type="unfinished" />
@@ -1631,6 +1636,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>В книге нет ни одного листа: поместите заказы на лист.</source>
+            <comment>import.no_sheets</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>«{text}» — не дата: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
             <comment>import.not_a_date</comment>
             <translation type="unfinished" />
@@ -1643,6 +1653,11 @@
         <message>
             <source>«{text}» — не номер заказа: наберите от 6 до 15 цифр.</source>
             <comment>import.not_an_order_number</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Файл — ZIP-архив, но не книга Excel (XLSX) или повреждённая книга: если он из LibreOffice или Numbers, откройте его в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
+            <comment>import.not_xlsx</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1706,6 +1721,16 @@
         <message>
             <source>Неизвестный код валюты «{text}»: укажите {known} или оставьте пустым для {default}.</source>
             <comment>import.unknown_currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Файл начинается как UTF-16, но повреждён: выгрузите его снова.</source>
+            <comment>import.utf16_damaged</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга Excel повреждена и не читается: откройте её в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
+            <comment>import.workbook_damaged</comment>
             <translation type="unfinished" />
         </message>
         <message>
