@@ -43,9 +43,9 @@ T = TypeVar("T")
 SCOPE = "webapi usermanagement email_send verification statement statistics payment"
 #: Longest pause between two attempts of a read, whatever `backoff` and the attempt number.
 MAX_BACKOFF = 5.0
-#: A request repeated after refusals with tokens others had renewed meanwhile gives up after this
-#: many tokens (each a sign of progress elsewhere; the bound only guards against a livelock).
-MAX_TOKEN_SWITCHES = 50
+#: A request refused this many times with tokens others renewed and used up meanwhile asks for a
+#: token of its own, so that it cannot starve however many threads share the tokens (issue 11).
+OWN_TOKEN_AFTER = 3
 #: Looked up by test_connection when no real order number is given: well-formed, never issued.
 PROBE_INVOICE = "000000"
 
@@ -487,10 +487,12 @@ class EpayClient:
     ) -> httpx.Response:
         """One authorised request (with the cabinet user's token when `cabinet`). A 401 means the
         bank did nothing: the request is repeated with a newer token, until a token fetched for
-        this very request is refused on its first use (errors.AuthenticationFailed)."""
+        this very request is refused on its first use (errors.AuthenticationFailed). After
+        OWN_TOKEN_AFTER refusals the request gets a token of its own, so the loop always ends."""
         tokens = self._cabinet if cabinet else self._tokens
         lease = tokens.lease()
-        for _ in range(MAX_TOKEN_SWITCHES):
+        refusals = 0
+        while True:
             try:
                 resp = self._request(method, url, lease.token, **kwargs)
             finally:
@@ -507,9 +509,10 @@ class EpayClient:
                 return resp
             if lease.first:
                 break
+            refusals += 1
             log.info("%s: the bank refused an older token (HTTP 401); repeating with a newer one",
                      call)
-            lease = tokens.renew(lease)
+            lease = tokens.renew(lease, own=refusals >= OWN_TOKEN_AFTER)
         raise call.fail(
             errors.AuthenticationFailed,
             str(msg("epay.fresh_token_refused", "банк отказал токену, выданному для этого самого "

@@ -7,7 +7,10 @@ the client tell the difference (design: issue 11):
 - a thread refused with a token older than the current one just takes the current one;
 - a token is first used by the thread that fetched it, alone: the others wait until that first
   request is answered. A token refused on its very first use is a real refusal; one refused after
-  others used it may simply have been used up.
+  others used it may simply have been used up;
+- no thread starves: one refused again and again while others use up each new token asks for a
+  token of its own (`renew(..., own=True)`), fetched once the current one's first request is
+  answered, and so is its first user.
 """
 
 from __future__ import annotations
@@ -86,9 +89,11 @@ class TokenCache:
                 return self._renewed()
         return self._after_first_use()
 
-    def renew(self, refused: Lease) -> Lease:
+    def renew(self, refused: Lease, *, own: bool = False) -> Lease:
         """A token to repeat a request with after the bank refused `refused`: the current one if
-        it is newer, else a fresh one."""
+        it is newer, else a fresh one. `own`: always a fresh one, used first by this caller."""
+        if own:
+            return self._own()
         with self._lock:
             if self._token is None or self._generation == refused.generation:
                 return self._renewed()
@@ -118,6 +123,16 @@ class TokenCache:
                     return self._renewed()
                 if self._first_use.is_set() or time.monotonic() >= deadline:
                     return Lease(self._token, self._generation, first=False)
+
+    def _own(self) -> Lease:
+        """A fresh token for this caller alone. Fetched only once the current token's first
+        request is answered: a bank that revokes older tokens on issue would otherwise refuse
+        that request and make a real refusal of a token that did nothing wrong."""
+        while True:
+            self._first_use.wait(FIRST_USE_WAIT)
+            with self._lock:
+                if self._first_use.is_set() or self._token is None:
+                    return self._renewed()
 
     def _renewed(self) -> Lease:
         """Fetch a token (under the lock). A failed fetch leaves no token behind."""
