@@ -12,6 +12,7 @@ import logging
 import sys
 
 from halyk_desk import __version__, logs, messages
+from halyk_desk.commands import argparse_words
 
 log = logging.getLogger(__name__)
 #: Exit code when the operator is not proven or may not do it (nothing read or sent).
@@ -36,16 +37,20 @@ COMMAND_MODULES = [
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="halyk-desk",
-        description="Halyk Desk: back office for Halyk ePay. Without a command, opens the window.",
+        description=str(messages.msg("cli.description", "Halyk Desk — бэк-офис для Halyk ePay. "
+                                     "Без команды открывает окно.")),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--home", metavar="DIR", help="keep config, database and logs in DIR "
-                        "(default: the platform's folders; also HALYK_DESK_HOME)")
-    parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite in the data "
-                        "folder; also HALYK_DESK_DB), e.g. postgresql+psycopg://user@host/halyk")
-    parser.add_argument(
-        "--profile", metavar="NAME", help="bank profile to use (default: the last used)"
-    )
+    # Python 3.11's argparse leaves this help untranslated (later ones look it up).
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help=argparse_words.gettext("show program's version number and exit"))
+    parser.add_argument("--home", metavar="DIR", help=str(messages.msg(
+        "cli.home_option", "хранить настройки, базу данных и журналы в папке DIR (по умолчанию — "
+        "в папках, принятых в системе; также HALYK_DESK_HOME)")))
+    parser.add_argument("--db", metavar="URL", help=str(messages.msg(
+        "cli.db_option", "адрес базы данных (по умолчанию — SQLite в папке данных; также "
+        "HALYK_DESK_DB), например postgresql+psycopg://user@host/halyk")))
+    parser.add_argument("--profile", metavar="NAME", help=str(messages.msg(
+        "cli.profile_option", "профиль банка (по умолчанию — последний использованный)")))
     parser.add_argument("--operator", metavar="NAME", help=str(messages.msg(
         "cli.operator_option", "действовать как оператор NAME, подтвердив его паролем (по "
         "умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин "
@@ -54,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=str(messages.msg(
                             "cli.password_stdin_option", "прочитать пароль --operator из первой "
                             "строки стандартного ввода (по умолчанию его спросят у терминала)")))
-    parser.add_argument("--lang", choices=messages.LANGUAGES, help="language of the messages "
-                        "(default: the language setting, else the system's)")
+    parser.add_argument("--lang", choices=messages.LANGUAGES, help=str(messages.msg(
+        "cli.lang_option", "язык сообщений (по умолчанию — из настроек программы, иначе язык "
+        "системы)")))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -115,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                                   operator_password_stdin=False, command=None)
         start_journal(args)
         return window(args)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with argparse_words.spoken():  # argparse's own words ("usage:", its errors) too
+        args = build_parser().parse_args(argv)
     start_journal(args)
     if args.command is None:
         return window(args)

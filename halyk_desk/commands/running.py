@@ -21,7 +21,9 @@ from halyk_desk.store import SchemaError, StoreUnavailable, UnknownProfile
 #: Exit codes shared by these commands (each command's --help says which it uses).
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
-DATE_HELP = "a business day: 2026-11-01 or 01.11.2026"
+#: The end of a --from/--to help:
+#: `help=str(msg("area.from_help", "первый день, {day}", day=DATE_HELP))`.
+DATE_HELP = msg("cli.date_help", "день: 2026-11-01 или 01.11.2026")
 
 
 def date_arg(text: str) -> date:
@@ -77,7 +79,10 @@ def with_context(
 
 
 def exit_codes_epilog(*lines: str) -> str:
-    return "exit codes:\n" + "\n".join(f"  {line}" for line in lines)
+    """The list of a command's exit codes for its --help, each line written as
+    `f"0  {msg('area.exit_done', 'сделано')}"`."""
+    title = msg("cli.exit_codes", "коды выхода:")
+    return f"{title}\n" + "\n".join(f"  {line}" for line in lines)
 
 
 class HelpFormatter(argparse.HelpFormatter):

@@ -723,6 +723,126 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Internal error of the program ({kind}); nothing was done. The details are saved in the journal.</translation>
         </message>
         <message>
+            <source>неоднозначный параметр: %(option)s может означать %(matches)s</source>
+            <comment>argparse.ambiguous</comment>
+            <translation>ambiguous option: %(option)s could match %(matches)s</translation>
+        </message>
+        <message>
+            <source>аргумент %(argument_name)s: %(message)s</source>
+            <comment>argparse.argument</comment>
+            <translation>argument %(argument_name)s: %(message)s</translation>
+        </message>
+        <message>
+            <source>не удалось открыть '%(filename)s': %(error)s</source>
+            <comment>argparse.cannot_open</comment>
+            <translation>can't open '%(filename)s': %(error)s</translation>
+        </message>
+        <message>
+            <source>%(prog)s: ошибка: %(message)s
+</source>
+            <comment>argparse.error</comment>
+            <translation>%(prog)s: error: %(message)s
+</translation>
+        </message>
+        <message>
+            <source>нужно хотя бы одно значение</source>
+            <comment>argparse.expected_at_least_one</comment>
+            <translation>expected at least one argument</translation>
+        </message>
+        <message>
+            <source>нужно не больше одного значения</source>
+            <comment>argparse.expected_at_most_one</comment>
+            <translation>expected at most one argument</translation>
+        </message>
+        <message numerus="yes">
+            <source>нужно %n значение</source>
+            <comment>argparse.expected_n</comment>
+            <translation>
+                <numerusform>expected %n argument</numerusform>
+                <numerusform>expected %n arguments</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>нужно одно значение</source>
+            <comment>argparse.expected_one</comment>
+            <translation>expected one argument</translation>
+        </message>
+        <message>
+            <source>показать эту справку и выйти</source>
+            <comment>argparse.help</comment>
+            <translation>show this help message and exit</translation>
+        </message>
+        <message>
+            <source>значение %r здесь не принимается</source>
+            <comment>argparse.ignored_value</comment>
+            <translation>ignored explicit argument %r</translation>
+        </message>
+        <message>
+            <source>недопустимое значение: %(value)r (выберите из %(choices)s)</source>
+            <comment>argparse.invalid_choice</comment>
+            <translation>invalid choice: %(value)r (choose from %(choices)s)</translation>
+        </message>
+        <message>
+            <source>недопустимое значение %(type)s: %(value)r</source>
+            <comment>argparse.invalid_value</comment>
+            <translation>invalid %(type)s value: %(value)r</translation>
+        </message>
+        <message>
+            <source>нельзя указывать вместе с аргументом %s</source>
+            <comment>argparse.not_allowed_with</comment>
+            <translation>not allowed with argument %s</translation>
+        </message>
+        <message>
+            <source>нужен один из аргументов %s</source>
+            <comment>argparse.one_required</comment>
+            <translation>one of the arguments %s is required</translation>
+        </message>
+        <message>
+            <source>параметры</source>
+            <comment>argparse.options</comment>
+            <translation>options</translation>
+        </message>
+        <message>
+            <source>позиционные аргументы</source>
+            <comment>argparse.positionals</comment>
+            <translation>positional arguments</translation>
+        </message>
+        <message>
+            <source>не указаны обязательные аргументы: %s</source>
+            <comment>argparse.required</comment>
+            <translation>the following arguments are required: %s</translation>
+        </message>
+        <message>
+            <source>команды</source>
+            <comment>argparse.subcommands</comment>
+            <translation>subcommands</translation>
+        </message>
+        <message>
+            <source>неожиданный параметр: %s</source>
+            <comment>argparse.unexpected_option</comment>
+            <translation>unexpected option string: %s</translation>
+        </message>
+        <message>
+            <source>неизвестная команда %(parser_name)r (есть: %(choices)s)</source>
+            <comment>argparse.unknown_command</comment>
+            <translation>unknown parser %(parser_name)r (choices: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>непонятные аргументы: %s</source>
+            <comment>argparse.unrecognized</comment>
+            <translation>unrecognized arguments: %s</translation>
+        </message>
+        <message>
+            <source>использование: </source>
+            <comment>argparse.usage</comment>
+            <translation>usage: </translation>
+        </message>
+        <message>
+            <source>показать версию программы и выйти</source>
+            <comment>argparse.version</comment>
+            <translation>show program's version number and exit</translation>
+        </message>
+        <message>
             <source>«{text}» — не отметка журнала: напишите её так, как печатает `audit head`: номер записи, двоеточие и хеш из 64 знаков.</source>
             <comment>audit.bad_head</comment>
             <translation>«{text}» is not an audit head: write it as `audit head` prints it, the entry's number, a colon and its 64-character hash.</translation>
@@ -1145,6 +1265,36 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>print the newest entry's number and hash (N:HASH): keep them elsewhere to check the log against later</translation>
         </message>
         <message>
+            <source>день: 2026-11-01 или 01.11.2026</source>
+            <comment>cli.date_help</comment>
+            <translation>a day: 2026-11-01 or 01.11.2026</translation>
+        </message>
+        <message>
+            <source>адрес базы данных (по умолчанию — SQLite в папке данных; также HALYK_DESK_DB), например postgresql+psycopg://user@host/halyk</source>
+            <comment>cli.db_option</comment>
+            <translation>database URL (default: SQLite in the data folder; also HALYK_DESK_DB), e.g. postgresql+psycopg://user@host/halyk</translation>
+        </message>
+        <message>
+            <source>Halyk Desk — бэк-офис для Halyk ePay. Без команды открывает окно.</source>
+            <comment>cli.description</comment>
+            <translation>Halyk Desk: back office for Halyk ePay. Without a command, opens the window.</translation>
+        </message>
+        <message>
+            <source>коды выхода:</source>
+            <comment>cli.exit_codes</comment>
+            <translation>exit codes:</translation>
+        </message>
+        <message>
+            <source>хранить настройки, базу данных и журналы в папке DIR (по умолчанию — в папках, принятых в системе; также HALYK_DESK_HOME)</source>
+            <comment>cli.home_option</comment>
+            <translation>keep config, database and logs in DIR (default: the platform's folders; also HALYK_DESK_HOME)</translation>
+        </message>
+        <message>
+            <source>язык сообщений (по умолчанию — из настроек программы, иначе язык системы)</source>
+            <comment>cli.lang_option</comment>
+            <translation>language of the messages (default: the language setting, else the system's)</translation>
+        </message>
+        <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
             <comment>cli.needs_yes</comment>
             <translation>{question} — not asked without a terminal: add --yes.</translation>
@@ -1248,6 +1398,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Пароли не совпали; ничего не изменено.</source>
             <comment>cli.passwords_differ</comment>
             <translation>The two passwords differ; nothing was changed.</translation>
+        </message>
+        <message>
+            <source>профиль банка (по умолчанию — последний использованный)</source>
+            <comment>cli.profile_option</comment>
+            <translation>bank profile to use (default: the last used)</translation>
         </message>
         <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>

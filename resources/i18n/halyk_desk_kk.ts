@@ -723,6 +723,126 @@
             <translation>Бағдарламаның ішкі қатесі ({kind}), әрекет орындалмады. Толығырақ мәліметтер журналда сақталды.</translation>
         </message>
         <message>
+            <source>неоднозначный параметр: %(option)s может означать %(matches)s</source>
+            <comment>argparse.ambiguous</comment>
+            <translation>екіұшты параметр: %(option)s мыналардың бірі болуы мүмкін: %(matches)s</translation>
+        </message>
+        <message>
+            <source>аргумент %(argument_name)s: %(message)s</source>
+            <comment>argparse.argument</comment>
+            <translation>%(argument_name)s аргументі: %(message)s</translation>
+        </message>
+        <message>
+            <source>не удалось открыть '%(filename)s': %(error)s</source>
+            <comment>argparse.cannot_open</comment>
+            <translation>'%(filename)s' ашылмады: %(error)s</translation>
+        </message>
+        <message>
+            <source>%(prog)s: ошибка: %(message)s
+</source>
+            <comment>argparse.error</comment>
+            <translation>%(prog)s: қате: %(message)s
+</translation>
+        </message>
+        <message>
+            <source>нужно хотя бы одно значение</source>
+            <comment>argparse.expected_at_least_one</comment>
+            <translation>кемінде бір мән қажет</translation>
+        </message>
+        <message>
+            <source>нужно не больше одного значения</source>
+            <comment>argparse.expected_at_most_one</comment>
+            <translation>бір мәннен артық болмауы керек</translation>
+        </message>
+        <message numerus="yes">
+            <source>нужно %n значение</source>
+            <comment>argparse.expected_n</comment>
+            <translation>
+                <numerusform>%n мән қажет</numerusform>
+                <numerusform>%n мән қажет</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>нужно одно значение</source>
+            <comment>argparse.expected_one</comment>
+            <translation>бір мән қажет</translation>
+        </message>
+        <message>
+            <source>показать эту справку и выйти</source>
+            <comment>argparse.help</comment>
+            <translation>осы анықтаманы көрсету және шығу</translation>
+        </message>
+        <message>
+            <source>значение %r здесь не принимается</source>
+            <comment>argparse.ignored_value</comment>
+            <translation>%r мәні мұнда қабылданбайды</translation>
+        </message>
+        <message>
+            <source>недопустимое значение: %(value)r (выберите из %(choices)s)</source>
+            <comment>argparse.invalid_choice</comment>
+            <translation>жарамсыз мән: %(value)r (мыналардың бірін таңдаңыз: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>недопустимое значение %(type)s: %(value)r</source>
+            <comment>argparse.invalid_value</comment>
+            <translation>жарамсыз %(type)s мәні: %(value)r</translation>
+        </message>
+        <message>
+            <source>нельзя указывать вместе с аргументом %s</source>
+            <comment>argparse.not_allowed_with</comment>
+            <translation>%s аргументімен бірге көрсетуге болмайды</translation>
+        </message>
+        <message>
+            <source>нужен один из аргументов %s</source>
+            <comment>argparse.one_required</comment>
+            <translation>мына аргументтердің бірі қажет: %s</translation>
+        </message>
+        <message>
+            <source>параметры</source>
+            <comment>argparse.options</comment>
+            <translation>параметрлер</translation>
+        </message>
+        <message>
+            <source>позиционные аргументы</source>
+            <comment>argparse.positionals</comment>
+            <translation>позициялық аргументтер</translation>
+        </message>
+        <message>
+            <source>не указаны обязательные аргументы: %s</source>
+            <comment>argparse.required</comment>
+            <translation>міндетті аргументтер көрсетілмеген: %s</translation>
+        </message>
+        <message>
+            <source>команды</source>
+            <comment>argparse.subcommands</comment>
+            <translation>командалар</translation>
+        </message>
+        <message>
+            <source>неожиданный параметр: %s</source>
+            <comment>argparse.unexpected_option</comment>
+            <translation>күтілмеген параметр: %s</translation>
+        </message>
+        <message>
+            <source>неизвестная команда %(parser_name)r (есть: %(choices)s)</source>
+            <comment>argparse.unknown_command</comment>
+            <translation>белгісіз команда %(parser_name)r (бар командалар: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>непонятные аргументы: %s</source>
+            <comment>argparse.unrecognized</comment>
+            <translation>түсініксіз аргументтер: %s</translation>
+        </message>
+        <message>
+            <source>использование: </source>
+            <comment>argparse.usage</comment>
+            <translation>қолданылуы: </translation>
+        </message>
+        <message>
+            <source>показать версию программы и выйти</source>
+            <comment>argparse.version</comment>
+            <translation>бағдарлама нұсқасын көрсету және шығу</translation>
+        </message>
+        <message>
             <source>«{text}» — не отметка журнала: напишите её так, как печатает `audit head`: номер записи, двоеточие и хеш из 64 знаков.</source>
             <comment>audit.bad_head</comment>
             <translation>«{text}» — журнал белгісі емес: оны `audit head` басып шығарғандай жазыңыз: жазба нөмірі, қос нүкте және 64 таңбалы хеш.</translation>
@@ -1145,6 +1265,36 @@
             <translation>соңғы жазбаның нөмірі мен хешін басып шығару (N:HASH): журналды кейін тексеру үшін оларды басқа жерде сақтаңыз</translation>
         </message>
         <message>
+            <source>день: 2026-11-01 или 01.11.2026</source>
+            <comment>cli.date_help</comment>
+            <translation>күн: 2026-11-01 немесе 01.11.2026</translation>
+        </message>
+        <message>
+            <source>адрес базы данных (по умолчанию — SQLite в папке данных; также HALYK_DESK_DB), например postgresql+psycopg://user@host/halyk</source>
+            <comment>cli.db_option</comment>
+            <translation>дерекқор адресі (әдепкі бойынша — деректер қалтасындағы SQLite; сондай-ақ HALYK_DESK_DB), мысалы postgresql+psycopg://user@host/halyk</translation>
+        </message>
+        <message>
+            <source>Halyk Desk — бэк-офис для Halyk ePay. Без команды открывает окно.</source>
+            <comment>cli.description</comment>
+            <translation>Halyk Desk — Halyk ePay үшін бэк-офис. Командасыз іске қосылса, терезені ашады.</translation>
+        </message>
+        <message>
+            <source>коды выхода:</source>
+            <comment>cli.exit_codes</comment>
+            <translation>шығу кодтары:</translation>
+        </message>
+        <message>
+            <source>хранить настройки, базу данных и журналы в папке DIR (по умолчанию — в папках, принятых в системе; также HALYK_DESK_HOME)</source>
+            <comment>cli.home_option</comment>
+            <translation>баптауларды, дерекқорды және журналдарды DIR қалтасында сақтау (әдепкі бойынша — жүйеде қабылданған қалталарда; сондай-ақ HALYK_DESK_HOME)</translation>
+        </message>
+        <message>
+            <source>язык сообщений (по умолчанию — из настроек программы, иначе язык системы)</source>
+            <comment>cli.lang_option</comment>
+            <translation>хабарламалар тілі (әдепкі бойынша — бағдарлама баптауларындағы тіл, әйтпесе жүйе тілі)</translation>
+        </message>
+        <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
             <comment>cli.needs_yes</comment>
             <translation>{question} — терминалсыз сұрамаймын: --yes қосыңыз.</translation>
@@ -1248,6 +1398,11 @@
             <source>Пароли не совпали; ничего не изменено.</source>
             <comment>cli.passwords_differ</comment>
             <translation>Құпиясөздер сәйкес келмеді; ештеңе өзгертілмеді.</translation>
+        </message>
+        <message>
+            <source>профиль банка (по умолчанию — последний использованный)</source>
+            <comment>cli.profile_option</comment>
+            <translation>банк профилі (әдепкі бойынша — соңғы қолданылғаны)</translation>
         </message>
         <message>
             <source>--from {date_from} позже, чем --to {date_to}: между ними нет ни одного дня.</source>

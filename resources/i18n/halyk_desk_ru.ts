@@ -721,6 +721,126 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>неоднозначный параметр: %(option)s может означать %(matches)s</source>
+            <comment>argparse.ambiguous</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>аргумент %(argument_name)s: %(message)s</source>
+            <comment>argparse.argument</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не удалось открыть '%(filename)s': %(error)s</source>
+            <comment>argparse.cannot_open</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>%(prog)s: ошибка: %(message)s
+</source>
+            <comment>argparse.error</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нужно хотя бы одно значение</source>
+            <comment>argparse.expected_at_least_one</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нужно не больше одного значения</source>
+            <comment>argparse.expected_at_most_one</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>нужно %n значение</source>
+            <comment>argparse.expected_n</comment>
+            <translation>
+                <numerusform>нужно %n значение</numerusform>
+                <numerusform>нужно %n значения</numerusform>
+                <numerusform>нужно %n значений</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>нужно одно значение</source>
+            <comment>argparse.expected_one</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>показать эту справку и выйти</source>
+            <comment>argparse.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>значение %r здесь не принимается</source>
+            <comment>argparse.ignored_value</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>недопустимое значение: %(value)r (выберите из %(choices)s)</source>
+            <comment>argparse.invalid_choice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>недопустимое значение %(type)s: %(value)r</source>
+            <comment>argparse.invalid_value</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нельзя указывать вместе с аргументом %s</source>
+            <comment>argparse.not_allowed_with</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нужен один из аргументов %s</source>
+            <comment>argparse.one_required</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>параметры</source>
+            <comment>argparse.options</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>позиционные аргументы</source>
+            <comment>argparse.positionals</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не указаны обязательные аргументы: %s</source>
+            <comment>argparse.required</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>команды</source>
+            <comment>argparse.subcommands</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неожиданный параметр: %s</source>
+            <comment>argparse.unexpected_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неизвестная команда %(parser_name)r (есть: %(choices)s)</source>
+            <comment>argparse.unknown_command</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>непонятные аргументы: %s</source>
+            <comment>argparse.unrecognized</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>использование: </source>
+            <comment>argparse.usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>показать версию программы и выйти</source>
+            <comment>argparse.version</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>«{text}» — не отметка журнала: напишите её так, как печатает `audit head`: номер записи, двоеточие и хеш из 64 знаков.</source>
             <comment>audit.bad_head</comment>
             <translation type="unfinished" />
@@ -1137,6 +1257,36 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>день: 2026-11-01 или 01.11.2026</source>
+            <comment>cli.date_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес базы данных (по умолчанию — SQLite в папке данных; также HALYK_DESK_DB), например postgresql+psycopg://user@host/halyk</source>
+            <comment>cli.db_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Halyk Desk — бэк-офис для Halyk ePay. Без команды открывает окно.</source>
+            <comment>cli.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>коды выхода:</source>
+            <comment>cli.exit_codes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>хранить настройки, базу данных и журналы в папке DIR (по умолчанию — в папках, принятых в системе; также HALYK_DESK_HOME)</source>
+            <comment>cli.home_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>язык сообщений (по умолчанию — из настроек программы, иначе язык системы)</source>
+            <comment>cli.lang_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
             <comment>cli.needs_yes</comment>
             <translation type="unfinished" />
@@ -1239,6 +1389,11 @@
         <message>
             <source>Пароли не совпали; ничего не изменено.</source>
             <comment>cli.passwords_differ</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>профиль банка (по умолчанию — последний использованный)</source>
+            <comment>cli.profile_option</comment>
             <translation type="unfinished" />
         </message>
         <message>
