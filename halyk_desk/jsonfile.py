@@ -11,38 +11,45 @@ import os
 from pathlib import Path
 from typing import Any
 
+from halyk_desk.messages import Message, MessageError, msg
 
-class JsonFileError(ValueError):
+
+class JsonFileError(MessageError, ValueError):
     """A file that exists but cannot be used; the message names the file and what to do."""
 
-    def __init__(self, path: Path, message: str) -> None:
+    def __init__(self, path: Path, message: Message | str) -> None:
         super().__init__(message)
         self.path = path
 
 
-def read_json_object(path: Path, what: str) -> dict[str, Any] | None:
+def read_json_object(path: Path, what: Message | str) -> dict[str, Any] | None:
     """The JSON object stored in `path`, or None when there is no file. `what` names the file for
-    people ("settings file"). Broken content raises JsonFileError; it is never silently dropped."""
+    people (msg "файл настроек"). Broken content raises JsonFileError; it is never silently
+    dropped."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except UnicodeDecodeError as exc:
-        raise JsonFileError(path, f"The {what} {path} is not UTF-8 text ({exc.reason}). "
-                            f"Fix it in a text editor, or move it away to start over "
-                            f"with defaults.") from exc
+        raise JsonFileError(path, msg(
+            "jsonfile.not_utf8", "Не удаётся прочитать {what} {path}: это не текст в кодировке "
+            "UTF-8 ({reason}). Исправьте его в текстовом редакторе или уберите его, чтобы начать "
+            "заново с настройками по умолчанию.", what=what, path=str(path),
+            reason=exc.reason)) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JsonFileError(
-            path,
-            f"The {what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}). Fix it in a text editor, or move it away to start over with defaults.",
-        ) from exc
+        raise JsonFileError(path, msg(
+            "jsonfile.not_json", "Не удаётся прочитать {what} {path}: это не JSON (строка {line}, "
+            "столбец {column}: {error}). Исправьте его в текстовом редакторе или уберите его, "
+            "чтобы начать заново с настройками по умолчанию.", what=what, path=str(path),
+            line=exc.lineno, column=exc.colno, error=exc.msg)) from exc
     if not isinstance(data, dict):
-        raise JsonFileError(path, f"The {what} {path} must hold a JSON object ({{...}}), not "
-                            f"{type(data).__name__}. Fix it in a text editor, or move it away "
-                            f"to start over with defaults.")
+        raise JsonFileError(path, msg(
+            "jsonfile.not_object", "Не удаётся прочитать {what} {path}: в нём должен быть объект "
+            "JSON (в фигурных скобках), а не {kind}. Исправьте его в текстовом редакторе или "
+            "уберите его, чтобы начать заново с настройками по умолчанию.", what=what,
+            path=str(path), kind=type(data).__name__))
     return data
 
 

@@ -103,20 +103,23 @@ class SecretStore:
         return self._backend if self._backend is not None else keyring.get_keyring()
 
     def _fallback_warning(self, profile: str, why: str) -> str:
-        return (
-            f"No usable system keyring ({why}): the client secret of profile {profile!r} is stored "
-            f"in {self.fallback_path}, readable only by your user account. Keep this file private "
-            f"and out of backups you share; install a keyring (e.g. GNOME Keyring or KWallet) to "
-            f"keep secrets there instead."
-        )
+        return str(msg(
+            "secrets.fallback", "Системного хранилища паролей нет ({why}): секрет клиента профиля "
+            "«{profile}» записан в файл {path}, который может читать только ваша учётная запись. "
+            "Не показывайте этот файл никому и не кладите его в резервные копии, которыми "
+            "делитесь; установите хранилище паролей (например, GNOME Keyring или KWallet), чтобы "
+            "секреты хранились в нём.", why=why, profile=profile, path=str(self.fallback_path)))
 
     def set(self, profile: str, secret: str, *, bound_to: str | None = None) -> SecretSaved:
         """Store `secret`; `bound_to` (secret_binding of the profile's token address and client
         id) ties it to them: get() with another binding drops it instead of returning it."""
         if profile in PUBLISHED:
-            raise ValueError(f"Profile {profile!r} is built in; its secret cannot be changed.")
+            raise ValueError(str(msg(
+                "secrets.builtin", "Профиль «{profile}» встроенный: его секрет изменить нельзя.",
+                profile=profile)))
         if not secret:
-            raise ValueError(f"The client secret of profile {profile!r} is empty.")
+            raise ValueError(str(msg("secrets.empty", "Секрет клиента профиля «{profile}» пуст.",
+                                     profile=profile)))
         logs.secret(secret)
         saved = self._put(profile, secret)
         if bound_to is not None:
@@ -134,7 +137,9 @@ class SecretStore:
                 why = f"{type(backend).__name__} failed: {type(exc).__name__}"
             else:
                 self._drop_from_file(key)
-                return SecretSaved(location=f"system keyring ({type(backend).__name__})")
+                return SecretSaved(location=str(msg(
+                    "secrets.in_keyring", "системное хранилище паролей ({backend})",
+                    backend=type(backend).__name__)))
         else:
             why = f"keyring backend is {type(backend).__module__}.{type(backend).__name__}"
         stored = self._read_file()
@@ -189,7 +194,7 @@ class SecretStore:
     def location(self, profile: str) -> str | None:
         """Where the secret of `profile` is kept (for `profile list`), None when there is none."""
         if profile in PUBLISHED:
-            return "published by the bank"
+            return str(msg("secrets.published", "опубликован банком"))
         backend = self.backend
         if usable_backend(backend):
             try:
@@ -214,7 +219,8 @@ class SecretStore:
     def _read_file(self) -> dict[str, str]:
         refuse_shared_file(self.fallback_path)
         try:
-            data = read_json_object(self.fallback_path, "secrets file") or {}
+            data = read_json_object(self.fallback_path,
+                                    msg("secrets.file", "файл секретов")) or {}
         except JsonFileError as exc:
             raise JsonFileError(exc.path, f"{exc} " + str(msg(
                 "secrets.enter_again", "Если файл придётся убрать, введите секрет клиента каждого "

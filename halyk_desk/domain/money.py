@@ -52,7 +52,8 @@ class Money:
                 f"Money needs an int count of minor units, not {type(self.minor).__name__}"
             )
         if abs(self.minor) > MAX_MINOR:
-            raise MoneyError(f"{self.minor} tiyn is beyond any real payment; check the amount.")
+            raise MoneyError(msg("money.minor_too_large", "{minor} тиын — больше любого настоящего "
+                                 "платежа; проверьте сумму.", minor=str(self.minor)))
         object.__setattr__(self, "currency", _check_currency(self.currency))
 
     # --- construction -------------------------------------------------------------------------
@@ -68,11 +69,14 @@ class Money:
         try:
             dec = Decimal(value)
         except (InvalidOperation, ValueError) as exc:
-            raise MoneyError(f"{value!r} is not a number.") from exc
+            raise MoneyError(msg("money.not_number", "«{value}» — не число.",
+                                 value=str(value))) from exc
         if not dec.is_finite():
-            raise MoneyError(f"{value!r} is not a finite amount.")
+            raise MoneyError(msg("money.not_finite", "«{value}» — не конечная сумма.",
+                                 value=str(value)))
         if abs(dec) > Decimal(MAX_MINOR) / 100:
-            raise MoneyError(f"{value} is beyond any real payment; check the amount.")
+            raise MoneyError(msg("money.decimal_too_large", "{value} — больше любого настоящего "
+                                 "платежа; проверьте сумму.", value=str(value)))
         return cls(int((dec * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency)
 
     @classmethod

@@ -30,17 +30,24 @@ class EpayProfile:
     operations_paging: str | None = None
 
     def __post_init__(self) -> None:
-        for label, url in (("token", self.oauth_url), ("API", self.api_url)):
+        addresses = ((msg("epay.token_address", "адрес токенов"), self.oauth_url),
+                     (msg("epay.api_address", "адрес API"), self.api_url))
+        for label, url in addresses:
             if not url.startswith(("https://", "http://")):
-                raise ValueError(
-                    f"Profile {self.name!r}: the {label} address {url!r} must start with https://"
-                )
-        for label, value in (("client id", self.client_id), ("terminal", self.terminal_id)):
+                raise ValueError(str(msg(
+                    "epay.address_not_https", "Профиль «{profile}»: {label} «{url}» должен "
+                    "начинаться с https://", profile=self.name, label=label, url=url)))
+        ids = ((msg("epay.client_id", "client id"), self.client_id),
+               (msg("epay.terminal", "терминал"), self.terminal_id))
+        for label, value in ids:
             if not value.strip():
-                raise ValueError(f"Profile {self.name!r}: the {label} is empty; copy it from the "
-                                 "bank's merchant cabinet.")
+                raise ValueError(str(msg(
+                    "epay.id_empty", "Профиль «{profile}»: {label} не указан; скопируйте его из "
+                    "кабинета мерчанта банка.", profile=self.name, label=label)))
         if not self.secret:
-            raise ValueError(f"Profile {self.name!r}: the client secret is empty.")
+            raise ValueError(str(msg("epay.secret_empty",
+                                     "Профиль «{profile}»: секрет клиента пуст.",
+                                     profile=self.name)))
         if bool(self.cabinet_user) != bool(self.cabinet_password):
             raise ValueError(str(msg("epay.cabinet_login_half",
                                      "Профиль «{profile}»: для входа кабинета нужны и "

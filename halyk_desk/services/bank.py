@@ -82,11 +82,11 @@ def _profile_for(ctx: AppContext) -> EpayProfile:
     secret = SecretStore(ctx.paths.config_dir).get(
         profile.name, bound_to=secret_binding(profile.oauth_url, profile.client_id))
     if not (profile.oauth_url and profile.api_url and profile.client_id and profile.terminal_id):
-        raise BankSetupError(
-            f"Profile {profile.name!r} lacks the bank's addresses or ids: set them with "
-            f"`halyk-desk profile add {profile.name} --oauth-url URL --api-url URL "
-            "--client-id ID --terminal UUID --secret-stdin`."
-        )
+        raise BankSetupError(str(msg(
+            "bank.profile_incomplete",
+            "В профиле «{profile}» не хватает адресов или идентификаторов банка: укажите их "
+            "командой `halyk-desk profile add {profile} --oauth-url URL --api-url URL "
+            "--client-id ID --terminal UUID --secret-stdin`.", profile=profile.name)))
     if not secret:
         raise BankSetupError(str(msg(
             "bank.no_bound_secret",

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import ProgrammingError
 
-from halyk_desk.messages import msg
+from halyk_desk.messages import Message, msg
 from halyk_desk.secrets import (
     SecretSaved,
     SecretStore,
@@ -77,12 +77,14 @@ def _addresses(record: ProfileRecord) -> tuple[str | None, ...]:
     return (record.oauth_url, record.api_url)
 
 
-def _url(name: str, label: str, value: str, example: str | None) -> str:
+def _url(name: str, label: Message, value: str, example: str | None) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProfileError(f"Profile {name!r}: the {label} {value!r} is not an http(s) address "
-                           f"such as {example}.")
+        raise ProfileError(str(msg(
+            "profiles.bad_url", "Профиль «{profile}»: {label} «{url}» — не адрес http(s); "
+            "нужен адрес вроде {example}.", profile=name, label=label, url=value,
+            example=example)))
     return value
 
 
@@ -120,24 +122,31 @@ def custom_profile(
     """A checked custom profile: name of lowercase letters, digits, - and _; http(s) addresses;
     the terminal a UUID (kept in its canonical form); the cabinet user optional."""
     if not _NAME.fullmatch(name):
-        raise ProfileError(f"Profile name {name!r} is not allowed: use 1 to 64 lowercase latin "
-                           "letters, digits, '-' or '_', e.g. shop-main.")
+        raise ProfileError(str(msg(
+            "profiles.bad_name", "Имя профиля «{profile}» не подходит: нужно от 1 до 64 строчных "
+            "латинских букв, цифр, «-» или «_», например shop-main.", profile=name)))
     if name in BUILTIN:
-        raise ProfileError(f"{name!r} is a built-in profile; choose another name for yours.")
+        raise ProfileError(str(msg(
+            "profiles.builtin_name", "«{profile}» — встроенный профиль; выберите для своего "
+            "другое имя.", profile=name)))
     if not client_id.strip():
-        raise ProfileError(f"Profile {name!r}: the client id is empty; copy it from the bank's "
-                           "merchant cabinet.")
+        raise ProfileError(str(msg(
+            "epay.id_empty", "Профиль «{profile}»: {label} не указан; скопируйте его из "
+            "кабинета мерчанта банка.", profile=name,
+            label=msg("epay.client_id", "client id"))))
     shop, callback = link_fields(name, shop_id, callback_url)
     try:
         terminal = str(uuid.UUID(terminal_id.strip()))
     except ValueError:
-        raise ProfileError(f"Profile {name!r}: the terminal {terminal_id!r} is not a UUID; it "
-                           "looks like 67e34d63-102f-4bd1-898e-370781d0074d (from the bank's "
-                           "merchant cabinet).") from None
+        raise ProfileError(str(msg(
+            "profiles.bad_terminal", "Профиль «{profile}»: терминал «{terminal}» — не UUID; он "
+            "выглядит так: 67e34d63-102f-4bd1-898e-370781d0074d (из кабинета мерчанта банка).",
+            profile=name, terminal=terminal_id))) from None
     return ProfileRecord(
         name=name, kind="custom",
-        oauth_url=_url(name, "token address", oauth_url, HALYK_TEST.oauth_url),
-        api_url=_url(name, "API address", api_url, HALYK_TEST.api_url),
+        oauth_url=_url(name, msg("epay.token_address", "адрес токенов"), oauth_url,
+                       HALYK_TEST.oauth_url),
+        api_url=_url(name, msg("epay.api_address", "адрес API"), api_url, HALYK_TEST.api_url),
         client_id=client_id.strip(), terminal_id=terminal, shop_id=shop, callback_url=callback,
         cabinet_user=(cabinet_user or "").strip() or None,
     )
@@ -214,7 +223,7 @@ def get(store: Store, name: str) -> ProfileRecord:
 
 def secret_location(secrets: SecretStore, record: ProfileRecord) -> str:
     if record.kind == SANDBOX.kind:
-        return "not needed (sandbox)"
+        return str(msg("profile.secret_not_needed", "не нужен (песочница)"))
     if stored_secret(secrets, record) is None:
         return str(msg("profile.secret_missing", "НЕТ: укажите его командой `halyk-desk profile "
                        "edit {profile} --secret-stdin`", profile=record.name))

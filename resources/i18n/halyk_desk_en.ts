@@ -973,6 +973,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>No cabinet password is stored for profile «{profile}» (cabinet user {user}): add it with `halyk-desk profile edit {profile} --cabinet-password-stdin`.</translation>
         </message>
         <message>
+            <source>В профиле «{profile}» не хватает адресов или идентификаторов банка: укажите их командой `halyk-desk profile add {profile} --oauth-url URL --api-url URL --client-id ID --terminal UUID --secret-stdin`.</source>
+            <comment>bank.profile_incomplete</comment>
+            <translation>Profile '{profile}' lacks the bank's addresses or ids: set them with `halyk-desk profile add {profile} --oauth-url URL --api-url URL --client-id ID --terminal UUID --secret-stdin`.</translation>
+        </message>
+        <message>
             <source>--listen «{listen}»: напишите АДРЕС:ПОРТ, например 127.0.0.1:8090.</source>
             <comment>callbacks.bad_listen</comment>
             <translation>--listen «{listen}»: write HOST:PORT, e.g. 127.0.0.1:8090.</translation>
@@ -1578,6 +1583,16 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Add the cabinet user and password to profile «{profile}»: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin`, or Settings → Bank profiles.</translation>
         </message>
         <message>
+            <source>Профиль «{profile}»: {label} «{url}» должен начинаться с https://</source>
+            <comment>epay.address_not_https</comment>
+            <translation>Profile '{profile}': the {label} '{url}' must start with https://</translation>
+        </message>
+        <message>
+            <source>адрес API</source>
+            <comment>epay.api_address</comment>
+            <translation>API address</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
             <comment>epay.cabinet_login_half</comment>
             <translation>Profile «{profile}»: the cabinet login needs both the user and the password.</translation>
@@ -1598,6 +1613,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Check the cabinet user and password of profile «{profile}» (as you sign in to the bank's merchant cabinet), and its client id and secret.</translation>
         </message>
         <message>
+            <source>client id</source>
+            <comment>epay.client_id</comment>
+            <translation>client id</translation>
+        </message>
+        <message>
             <source>в профиле его нет (токен самого клиента банк не принял)</source>
             <comment>epay.client_token_refused</comment>
             <translation>the profile has none (the bank refused the client's own token)</translation>
@@ -1616,6 +1636,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
             <comment>epay.fresh_token_refused</comment>
             <translation>the bank refused a token issued for this very request (HTTP 401); nothing was done.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: {label} не указан; скопируйте его из кабинета мерчанта банка.</source>
+            <comment>epay.id_empty</comment>
+            <translation>Profile '{profile}': the {label} is empty; copy it from the bank's merchant cabinet.</translation>
         </message>
         <message>
             <source>ссылка на оплату</source>
@@ -1656,6 +1681,21 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation>operations list</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: секрет клиента пуст.</source>
+            <comment>epay.secret_empty</comment>
+            <translation>Profile '{profile}': the client secret is empty.</translation>
+        </message>
+        <message>
+            <source>терминал</source>
+            <comment>epay.terminal</comment>
+            <translation>terminal</translation>
+        </message>
+        <message>
+            <source>адрес токенов</source>
+            <comment>epay.token_address</comment>
+            <translation>token address</translation>
         </message>
         <message>
             <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>
@@ -1746,6 +1786,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Статус заказа</source>
             <comment>field.shop_status</comment>
             <translation>Order status</translation>
+        </message>
+        <message>
+            <source>Номер заказа «{invoice}» не подходит для ePay: в нём должно быть от 6 до 15 цифр (нули в начале допустимы), например 000123456.</source>
+            <comment>ids.bad_invoice</comment>
+            <translation>Order number '{invoice}' is not a valid ePay invoiceId: it must be 6 to 15 digits (leading zeros allowed), e.g. 000123456.</translation>
         </message>
         <message>
             <source>колонка {column}: {problem}</source>
@@ -1897,6 +1942,21 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.workbook_too_big</comment>
             <translation>The workbook unpacks to {size} MB, more than an order file can hold (at most {max} MB): split the orders into several files, or save them as CSV.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: это не JSON (строка {line}, столбец {column}: {error}). Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_json</comment>
+            <translation>The {what} {path} is not valid JSON (line {line}, column {column}: {error}). Fix it in a text editor, or move it away to start over with defaults.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: в нём должен быть объект JSON (в фигурных скобках), а не {kind}. Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_object</comment>
+            <translation>The {what} {path} must hold a JSON object (in curly braces), not {kind}. Fix it in a text editor, or move it away to start over with defaults.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: это не текст в кодировке UTF-8 ({reason}). Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_utf8</comment>
+            <translation>The {what} {path} is not UTF-8 text ({reason}). Fix it in a text editor, or move it away to start over with defaults.</translation>
         </message>
         <message>
             <source>«{email}» не похоже на адрес e-mail вроде buyer@example.kz.</source>
@@ -2070,6 +2130,11 @@ Thank you for your order!</translation>
             <translation>The amount «{raw}» has digits other than 0–9 (full-width ones, say): type it with ordinary digits, such as 1,234.50.</translation>
         </message>
         <message>
+            <source>{value} — больше любого настоящего платежа; проверьте сумму.</source>
+            <comment>money.decimal_too_large</comment>
+            <translation>{value} is beyond any real payment; check the amount.</translation>
+        </message>
+        <message>
             <source>В «{raw}» больше двух знаков после запятой: тиын — самая мелкая единица (например, 12,34).</source>
             <comment>money.decimals</comment>
             <translation>'{raw}' has more than two decimals: tiyn are the smallest unit (e.g. 12,34).</translation>
@@ -2083,6 +2148,11 @@ Thank you for your order!</translation>
             <source>«{raw}» — не сумма: тысячи отделяются по три цифры (1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.</source>
             <comment>money.grouping</comment>
             <translation>'{raw}' is not an amount: thousands are grouped by three (1 234 567,89); type digits with an optional comma, such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>{minor} тиын — больше любого настоящего платежа; проверьте сумму.</source>
+            <comment>money.minor_too_large</comment>
+            <translation>{minor} tiyn is beyond any real payment; check the amount.</translation>
         </message>
         <message>
             <source>Нельзя складывать {one} и {other}.</source>
@@ -2108,6 +2178,16 @@ Thank you for your order!</translation>
             <source>«{raw}» — не сумма: наберите цифры, при необходимости с запятой, например 1 234,50.</source>
             <comment>money.not_digits</comment>
             <translation>'{raw}' is not an amount: type digits with an optional comma, such as 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{value}» — не конечная сумма.</source>
+            <comment>money.not_finite</comment>
+            <translation>'{value}' is not a finite amount.</translation>
+        </message>
+        <message>
+            <source>«{value}» — не число.</source>
+            <comment>money.not_number</comment>
+            <translation>'{value}' is not a number.</translation>
         </message>
         <message>
             <source>«{raw}» — в {found}, а эта сумма в {currency}.</source>
@@ -2580,6 +2660,11 @@ Thank you for your order!</translation>
             <translation>MISSING: give it with `halyk-desk profile edit {profile} --secret-stdin`</translation>
         </message>
         <message>
+            <source>не нужен (песочница)</source>
+            <comment>profile.secret_not_needed</comment>
+            <translation>not needed (sandbox)</translation>
+        </message>
+        <message>
             <source>Секреты сохранены: {where}.</source>
             <comment>profile.secrets_where</comment>
             <translation>Secrets saved in: {where}.</translation>
@@ -2600,9 +2685,29 @@ Thank you for your order!</translation>
             <translation>Profile «{profile}»: the callback address «{url}» must start with https:// (the bank posts its notices over the internet), e.g. https://shop.example.kz/halyk/callback.</translation>
         </message>
         <message>
+            <source>Имя профиля «{profile}» не подходит: нужно от 1 до 64 строчных латинских букв, цифр, «-» или «_», например shop-main.</source>
+            <comment>profiles.bad_name</comment>
+            <translation>Profile name '{profile}' is not allowed: use 1 to 64 lowercase latin letters, digits, '-' or '_', e.g. shop-main.</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}»: идентификатор магазина «{shop_id}» — не UUID; скопируйте его из кабинета банка.</source>
             <comment>profiles.bad_shop_id</comment>
             <translation>Profile «{profile}»: the shop id «{shop_id}» is not a UUID; copy it from the bank's cabinet.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: терминал «{terminal}» — не UUID; он выглядит так: 67e34d63-102f-4bd1-898e-370781d0074d (из кабинета мерчанта банка).</source>
+            <comment>profiles.bad_terminal</comment>
+            <translation>Profile '{profile}': the terminal '{terminal}' is not a UUID; it looks like 67e34d63-102f-4bd1-898e-370781d0074d (from the bank's merchant cabinet).</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: {label} «{url}» — не адрес http(s); нужен адрес вроде {example}.</source>
+            <comment>profiles.bad_url</comment>
+            <translation>Profile '{profile}': the {label} '{url}' is not an http(s) address such as {example}.</translation>
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль; выберите для своего другое имя.</source>
+            <comment>profiles.builtin_name</comment>
+            <translation>'{profile}' is a built-in profile; choose another name for yours.</translation>
         </message>
         <message>
             <source>публичный https-адрес приёмника уведомлений магазина (`halyk-desk callbacks serve` за веб-сервером); уходит банку с каждой ссылкой</source>
@@ -2983,14 +3088,44 @@ Thank you for your order!</translation>
             <translation>accept each token for N requests only, then refuse it as expired</translation>
         </message>
         <message>
+            <source>Профиль «{profile}» встроенный: его секрет изменить нельзя.</source>
+            <comment>secrets.builtin</comment>
+            <translation>Profile '{profile}' is built in; its secret cannot be changed.</translation>
+        </message>
+        <message>
+            <source>Секрет клиента профиля «{profile}» пуст.</source>
+            <comment>secrets.empty</comment>
+            <translation>The client secret of profile '{profile}' is empty.</translation>
+        </message>
+        <message>
             <source>Если файл придётся убрать, введите секрет клиента каждого профиля заново (Файл → Настройки → Профили или halyk-desk profile add).</source>
             <comment>secrets.enter_again</comment>
             <translation>If the file has to go, enter the client secret of each profile again (File → Settings → Profiles, or halyk-desk profile add).</translation>
         </message>
         <message>
+            <source>Системного хранилища паролей нет ({why}): секрет клиента профиля «{profile}» записан в файл {path}, который может читать только ваша учётная запись. Не показывайте этот файл никому и не кладите его в резервные копии, которыми делитесь; установите хранилище паролей (например, GNOME Keyring или KWallet), чтобы секреты хранились в нём.</source>
+            <comment>secrets.fallback</comment>
+            <translation>No usable system keyring ({why}): the client secret of profile '{profile}' is stored in {path}, readable only by your user account. Keep this file private and out of backups you share; install a keyring (e.g. GNOME Keyring or KWallet) to keep secrets there instead.</translation>
+        </message>
+        <message>
+            <source>файл секретов</source>
+            <comment>secrets.file</comment>
+            <translation>secrets file</translation>
+        </message>
+        <message>
             <source>Файл секретов {path} могут читать другие пользователи этого компьютера (права {mode}), поэтому его секреты не используются. Сделайте его доступным только вам: `chmod 600 '{path}'` — и запустите снова.</source>
             <comment>secrets.file_shared</comment>
             <translation>The secrets file {path} can be read by other users of this computer (mode {mode}), so its secrets are not used. Make it yours alone with `chmod 600 '{path}'`, then start again.</translation>
+        </message>
+        <message>
+            <source>системное хранилище паролей ({backend})</source>
+            <comment>secrets.in_keyring</comment>
+            <translation>system keyring ({backend})</translation>
+        </message>
+        <message>
+            <source>опубликован банком</source>
+            <comment>secrets.published</comment>
+            <translation>published by the bank</translation>
         </message>
         <message>
             <source>На общем компьютере окно блокируется после стольких минут без действий</source>

@@ -973,6 +973,11 @@
             <translation>«{profile}» профилі үшін кабинет құпиясөзі сақталмаған (пайдаланушы {user}): оны `halyk-desk profile edit {profile} --cabinet-password-stdin` командасымен қосыңыз.</translation>
         </message>
         <message>
+            <source>В профиле «{profile}» не хватает адресов или идентификаторов банка: укажите их командой `halyk-desk profile add {profile} --oauth-url URL --api-url URL --client-id ID --terminal UUID --secret-stdin`.</source>
+            <comment>bank.profile_incomplete</comment>
+            <translation>«{profile}» профилінде банктің мекенжайлары немесе идентификаторлары жетіспейді: оларды `halyk-desk profile add {profile} --oauth-url URL --api-url URL --client-id ID --terminal UUID --secret-stdin` командасымен көрсетіңіз.</translation>
+        </message>
+        <message>
             <source>--listen «{listen}»: напишите АДРЕС:ПОРТ, например 127.0.0.1:8090.</source>
             <comment>callbacks.bad_listen</comment>
             <translation>--listen «{listen}»: АДРЕС:ПОРТ түрінде жазыңыз, мысалы 127.0.0.1:8090.</translation>
@@ -1578,6 +1583,16 @@
             <translation>«{profile}» профиліне кабинет пайдаланушысы мен құпиясөзін қосыңыз: `halyk-desk profile edit {profile} --cabinet-user USER --cabinet-password-stdin` немесе Баптаулар → Банк профильдері.</translation>
         </message>
         <message>
+            <source>Профиль «{profile}»: {label} «{url}» должен начинаться с https://</source>
+            <comment>epay.address_not_https</comment>
+            <translation>«{profile}» профилі: {label} «{url}» https:// деп басталуы керек</translation>
+        </message>
+        <message>
+            <source>адрес API</source>
+            <comment>epay.api_address</comment>
+            <translation>API мекенжайы</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
             <comment>epay.cabinet_login_half</comment>
             <translation>«{profile}» профилі: кабинетке кіру үшін пайдаланушы да, құпиясөз де керек.</translation>
@@ -1598,6 +1613,11 @@
             <translation>«{profile}» профиліндегі кабинет пайдаланушысы мен құпиясөзін (олармен банктің мерчант кабинетіне кіреді), сондай-ақ оның client id мен құпия кілтін тексеріңіз.</translation>
         </message>
         <message>
+            <source>client id</source>
+            <comment>epay.client_id</comment>
+            <translation>client id</translation>
+        </message>
+        <message>
             <source>в профиле его нет (токен самого клиента банк не принял)</source>
             <comment>epay.client_token_refused</comment>
             <translation>профильде ол жоқ (клиенттің өз токенін банк қабылдамады)</translation>
@@ -1616,6 +1636,11 @@
             <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
             <comment>epay.fresh_token_refused</comment>
             <translation>банк дәл осы сұрау үшін берілген токеннен бас тартты (HTTP 401); ештеңе жасалмады.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: {label} не указан; скопируйте его из кабинета мерчанта банка.</source>
+            <comment>epay.id_empty</comment>
+            <translation>«{profile}» профилі: {label} көрсетілмеген; оны банктің мерчант кабинетінен көшіріп алыңыз.</translation>
         </message>
         <message>
             <source>ссылка на оплату</source>
@@ -1656,6 +1681,21 @@
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation>операциялар тізімі</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: секрет клиента пуст.</source>
+            <comment>epay.secret_empty</comment>
+            <translation>«{profile}» профилі: клиент құпиясы бос.</translation>
+        </message>
+        <message>
+            <source>терминал</source>
+            <comment>epay.terminal</comment>
+            <translation>терминал</translation>
+        </message>
+        <message>
+            <source>адрес токенов</source>
+            <comment>epay.token_address</comment>
+            <translation>токендер мекенжайы</translation>
         </message>
         <message>
             <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>
@@ -1746,6 +1786,11 @@
             <source>Статус заказа</source>
             <comment>field.shop_status</comment>
             <translation>Тапсырыс күйі</translation>
+        </message>
+        <message>
+            <source>Номер заказа «{invoice}» не подходит для ePay: в нём должно быть от 6 до 15 цифр (нули в начале допустимы), например 000123456.</source>
+            <comment>ids.bad_invoice</comment>
+            <translation>«{invoice}» тапсырыс нөмірі ePay-ге жарамайды: онда 6-дан 15-ке дейін цифр болуы керек (басындағы нөлдерге рұқсат бар), мысалы 000123456.</translation>
         </message>
         <message>
             <source>колонка {column}: {problem}</source>
@@ -1897,6 +1942,21 @@
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.workbook_too_big</comment>
             <translation>Кітап {size} МБ-қа ашылады, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: это не JSON (строка {line}, столбец {column}: {error}). Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_json</comment>
+            <translation>{path} оқылмайды ({what}): бұл JSON емес ({line}-жол, {column}-баған: {error}). Оны мәтіндік редакторда түзетіңіз немесе әдепкі баптаулармен қайта бастау үшін оны басқа жерге алып қойыңыз.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: в нём должен быть объект JSON (в фигурных скобках), а не {kind}. Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_object</comment>
+            <translation>{path} оқылмайды ({what}): онда {kind} емес, JSON нысаны (бұйра жақшадағы) болуы керек. Оны мәтіндік редакторда түзетіңіз немесе әдепкі баптаулармен қайта бастау үшін оны басқа жерге алып қойыңыз.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: это не текст в кодировке UTF-8 ({reason}). Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_utf8</comment>
+            <translation>{path} оқылмайды ({what}): бұл UTF-8 кодтауындағы мәтін емес ({reason}). Оны мәтіндік редакторда түзетіңіз немесе әдепкі баптаулармен қайта бастау үшін оны басқа жерге алып қойыңыз.</translation>
         </message>
         <message>
             <source>«{email}» не похоже на адрес e-mail вроде buyer@example.kz.</source>
@@ -2070,6 +2130,11 @@
             <translation>«{raw}» сомасында 0–9 жиынынан тыс цифрлар бар (мысалы, толық енді): соманы қарапайым цифрлармен теріңіз, мысалы 1 234,50.</translation>
         </message>
         <message>
+            <source>{value} — больше любого настоящего платежа; проверьте сумму.</source>
+            <comment>money.decimal_too_large</comment>
+            <translation>{value} — кез келген нақты төлемнен көп; соманы тексеріңіз.</translation>
+        </message>
+        <message>
             <source>В «{raw}» больше двух знаков после запятой: тиын — самая мелкая единица (например, 12,34).</source>
             <comment>money.decimals</comment>
             <translation>«{raw}» ішінде үтірден кейін екі таңбадан көп: тиын — ең кіші бірлік (мысалы, 12,34).</translation>
@@ -2083,6 +2148,11 @@
             <source>«{raw}» — не сумма: тысячи отделяются по три цифры (1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.</source>
             <comment>money.grouping</comment>
             <translation>«{raw}» — сома емес: мыңдар үш цифрдан бөлінеді (1 234 567,89); цифрларды теріңіз, қажет болса үтірмен, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>{minor} тиын — больше любого настоящего платежа; проверьте сумму.</source>
+            <comment>money.minor_too_large</comment>
+            <translation>{minor} тиын — кез келген нақты төлемнен көп; соманы тексеріңіз.</translation>
         </message>
         <message>
             <source>Нельзя складывать {one} и {other}.</source>
@@ -2108,6 +2178,16 @@
             <source>«{raw}» — не сумма: наберите цифры, при необходимости с запятой, например 1 234,50.</source>
             <comment>money.not_digits</comment>
             <translation>«{raw}» — сома емес: цифрларды теріңіз, қажет болса үтірмен, мысалы 1 234,50.</translation>
+        </message>
+        <message>
+            <source>«{value}» — не конечная сумма.</source>
+            <comment>money.not_finite</comment>
+            <translation>«{value}» — шектеулі сома емес.</translation>
+        </message>
+        <message>
+            <source>«{value}» — не число.</source>
+            <comment>money.not_number</comment>
+            <translation>«{value}» — сан емес.</translation>
         </message>
         <message>
             <source>«{raw}» — в {found}, а эта сумма в {currency}.</source>
@@ -2580,6 +2660,11 @@
             <translation>ЖОҚ: оны `halyk-desk profile edit {profile} --secret-stdin` пәрменімен беріңіз</translation>
         </message>
         <message>
+            <source>не нужен (песочница)</source>
+            <comment>profile.secret_not_needed</comment>
+            <translation>қажет емес (құмсалғыш)</translation>
+        </message>
+        <message>
             <source>Секреты сохранены: {where}.</source>
             <comment>profile.secrets_where</comment>
             <translation>Құпиялар сақталды: {where}.</translation>
@@ -2600,9 +2685,29 @@
             <translation>«{profile}» профилі: хабарлама мекенжайы «{url}» https:// деп басталуы керек (банк хабарламаларды интернет арқылы жібереді), мысалы https://shop.example.kz/halyk/callback.</translation>
         </message>
         <message>
+            <source>Имя профиля «{profile}» не подходит: нужно от 1 до 64 строчных латинских букв, цифр, «-» или «_», например shop-main.</source>
+            <comment>profiles.bad_name</comment>
+            <translation>«{profile}» профиль атауы жарамайды: 1-ден 64-ке дейін кіші латын әрпі, цифр, «-» немесе «_» керек, мысалы shop-main.</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}»: идентификатор магазина «{shop_id}» — не UUID; скопируйте его из кабинета банка.</source>
             <comment>profiles.bad_shop_id</comment>
             <translation>«{profile}» профилі: дүкен идентификаторы «{shop_id}» — UUID емес; оны банк кабинетінен көшіріңіз.</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: терминал «{terminal}» — не UUID; он выглядит так: 67e34d63-102f-4bd1-898e-370781d0074d (из кабинета мерчанта банка).</source>
+            <comment>profiles.bad_terminal</comment>
+            <translation>«{profile}» профилі: «{terminal}» терминалы UUID емес; ол былай көрінеді: 67e34d63-102f-4bd1-898e-370781d0074d (банктің мерчант кабинетінен).</translation>
+        </message>
+        <message>
+            <source>Профиль «{profile}»: {label} «{url}» — не адрес http(s); нужен адрес вроде {example}.</source>
+            <comment>profiles.bad_url</comment>
+            <translation>«{profile}» профилі: {label} «{url}» — http(s) мекенжайы емес; {example} сияқты мекенжай керек.</translation>
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль; выберите для своего другое имя.</source>
+            <comment>profiles.builtin_name</comment>
+            <translation>«{profile}» — кірістірілген профиль; өзіңіздікіне басқа атау таңдаңыз.</translation>
         </message>
         <message>
             <source>публичный https-адрес приёмника уведомлений магазина (`halyk-desk callbacks serve` за веб-сервером); уходит банку с каждой ссылкой</source>
@@ -2983,14 +3088,44 @@
             <translation>әр токенді тек N сұрауда қабылдап, кейін мерзімі өткендей бас тарту</translation>
         </message>
         <message>
+            <source>Профиль «{profile}» встроенный: его секрет изменить нельзя.</source>
+            <comment>secrets.builtin</comment>
+            <translation>«{profile}» профилі кірістірілген: оның құпиясын өзгертуге болмайды.</translation>
+        </message>
+        <message>
+            <source>Секрет клиента профиля «{profile}» пуст.</source>
+            <comment>secrets.empty</comment>
+            <translation>«{profile}» профилі клиентінің құпиясы бос.</translation>
+        </message>
+        <message>
             <source>Если файл придётся убрать, введите секрет клиента каждого профиля заново (Файл → Настройки → Профили или halyk-desk profile add).</source>
             <comment>secrets.enter_again</comment>
             <translation>Егер файлды алып тастауға тура келсе, әр профильдің клиент құпиясын қайта енгізіңіз (Файл → Баптаулар → Профильдер немесе halyk-desk profile add).</translation>
         </message>
         <message>
+            <source>Системного хранилища паролей нет ({why}): секрет клиента профиля «{profile}» записан в файл {path}, который может читать только ваша учётная запись. Не показывайте этот файл никому и не кладите его в резервные копии, которыми делитесь; установите хранилище паролей (например, GNOME Keyring или KWallet), чтобы секреты хранились в нём.</source>
+            <comment>secrets.fallback</comment>
+            <translation>Жүйелік құпиясөз қоймасы жоқ ({why}): «{profile}» профилі клиентінің құпиясы {path} файлына жазылды, оны тек сіздің есептік жазбаңыз оқи алады. Бұл файлды ешкімге көрсетпеңіз және оны басқалармен бөлісетін сақтық көшірмелерге салмаңыз; құпиялар сонда сақталуы үшін құпиясөз қоймасын орнатыңыз (мысалы, GNOME Keyring немесе KWallet).</translation>
+        </message>
+        <message>
+            <source>файл секретов</source>
+            <comment>secrets.file</comment>
+            <translation>құпиялар файлы</translation>
+        </message>
+        <message>
             <source>Файл секретов {path} могут читать другие пользователи этого компьютера (права {mode}), поэтому его секреты не используются. Сделайте его доступным только вам: `chmod 600 '{path}'` — и запустите снова.</source>
             <comment>secrets.file_shared</comment>
             <translation>{path} құпия кілттер файлын осы компьютердің басқа пайдаланушылары оқи алады (құқықтары {mode}), сондықтан оның құпия кілттері пайдаланылмайды. Оны тек өзіңізге қолжетімді етіңіз: `chmod 600 '{path}'` — және қайта іске қосыңыз.</translation>
+        </message>
+        <message>
+            <source>системное хранилище паролей ({backend})</source>
+            <comment>secrets.in_keyring</comment>
+            <translation>жүйелік құпиясөз қоймасы ({backend})</translation>
+        </message>
+        <message>
+            <source>опубликован банком</source>
+            <comment>secrets.published</comment>
+            <translation>банк жариялаған</translation>
         </message>
         <message>
             <source>На общем компьютере окно блокируется после стольких минут без действий</source>

@@ -971,6 +971,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>В профиле «{profile}» не хватает адресов или идентификаторов банка: укажите их командой `halyk-desk profile add {profile} --oauth-url URL --api-url URL --client-id ID --terminal UUID --secret-stdin`.</source>
+            <comment>bank.profile_incomplete</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>--listen «{listen}»: напишите АДРЕС:ПОРТ, например 127.0.0.1:8090.</source>
             <comment>callbacks.bad_listen</comment>
             <translation type="unfinished" />
@@ -1571,6 +1576,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Профиль «{profile}»: {label} «{url}» должен начинаться с https://</source>
+            <comment>epay.address_not_https</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес API</source>
+            <comment>epay.api_address</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
             <comment>epay.cabinet_login_half</comment>
             <translation type="unfinished" />
@@ -1591,6 +1606,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>client id</source>
+            <comment>epay.client_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>в профиле его нет (токен самого клиента банк не принял)</source>
             <comment>epay.client_token_refused</comment>
             <translation type="unfinished" />
@@ -1608,6 +1628,11 @@
         <message>
             <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
             <comment>epay.fresh_token_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: {label} не указан; скопируйте его из кабинета мерчанта банка.</source>
+            <comment>epay.id_empty</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1648,6 +1673,21 @@
         <message>
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: секрет клиента пуст.</source>
+            <comment>epay.secret_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>терминал</source>
+            <comment>epay.terminal</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес токенов</source>
+            <comment>epay.token_address</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1738,6 +1778,11 @@
         <message>
             <source>Статус заказа</source>
             <comment>field.shop_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Номер заказа «{invoice}» не подходит для ePay: в нём должно быть от 6 до 15 цифр (нули в начале допустимы), например 000123456.</source>
+            <comment>ids.bad_invoice</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1891,6 +1936,21 @@
         <message>
             <source>Книга распаковывается в {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.workbook_too_big</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: это не JSON (строка {line}, столбец {column}: {error}). Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: в нём должен быть объект JSON (в фигурных скобках), а не {kind}. Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_object</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удаётся прочитать {what} {path}: это не текст в кодировке UTF-8 ({reason}). Исправьте его в текстовом редакторе или уберите его, чтобы начать заново с настройками по умолчанию.</source>
+            <comment>jsonfile.not_utf8</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2052,6 +2112,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>{value} — больше любого настоящего платежа; проверьте сумму.</source>
+            <comment>money.decimal_too_large</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>В «{raw}» больше двух знаков после запятой: тиын — самая мелкая единица (например, 12,34).</source>
             <comment>money.decimals</comment>
             <translation type="unfinished" />
@@ -2064,6 +2129,11 @@
         <message>
             <source>«{raw}» — не сумма: тысячи отделяются по три цифры (1 234 567,89); наберите цифры, при необходимости с запятой, например 1 234,50.</source>
             <comment>money.grouping</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{minor} тиын — больше любого настоящего платежа; проверьте сумму.</source>
+            <comment>money.minor_too_large</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2089,6 +2159,16 @@
         <message>
             <source>«{raw}» — не сумма: наберите цифры, при необходимости с запятой, например 1 234,50.</source>
             <comment>money.not_digits</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{value}» — не конечная сумма.</source>
+            <comment>money.not_finite</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{value}» — не число.</source>
+            <comment>money.not_number</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2562,6 +2642,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>не нужен (песочница)</source>
+            <comment>profile.secret_not_needed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Секреты сохранены: {where}.</source>
             <comment>profile.secrets_where</comment>
             <translation type="unfinished" />
@@ -2582,8 +2667,28 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Имя профиля «{profile}» не подходит: нужно от 1 до 64 строчных латинских букв, цифр, «-» или «_», например shop-main.</source>
+            <comment>profiles.bad_name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Профиль «{profile}»: идентификатор магазина «{shop_id}» — не UUID; скопируйте его из кабинета банка.</source>
             <comment>profiles.bad_shop_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: терминал «{terminal}» — не UUID; он выглядит так: 67e34d63-102f-4bd1-898e-370781d0074d (из кабинета мерчанта банка).</source>
+            <comment>profiles.bad_terminal</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиль «{profile}»: {label} «{url}» — не адрес http(s); нужен адрес вроде {example}.</source>
+            <comment>profiles.bad_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{profile}» — встроенный профиль; выберите для своего другое имя.</source>
+            <comment>profiles.builtin_name</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2961,13 +3066,43 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Профиль «{profile}» встроенный: его секрет изменить нельзя.</source>
+            <comment>secrets.builtin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Секрет клиента профиля «{profile}» пуст.</source>
+            <comment>secrets.empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Если файл придётся убрать, введите секрет клиента каждого профиля заново (Файл → Настройки → Профили или halyk-desk profile add).</source>
             <comment>secrets.enter_again</comment>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Системного хранилища паролей нет ({why}): секрет клиента профиля «{profile}» записан в файл {path}, который может читать только ваша учётная запись. Не показывайте этот файл никому и не кладите его в резервные копии, которыми делитесь; установите хранилище паролей (например, GNOME Keyring или KWallet), чтобы секреты хранились в нём.</source>
+            <comment>secrets.fallback</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл секретов</source>
+            <comment>secrets.file</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Файл секретов {path} могут читать другие пользователи этого компьютера (права {mode}), поэтому его секреты не используются. Сделайте его доступным только вам: `chmod 600 '{path}'` — и запустите снова.</source>
             <comment>secrets.file_shared</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>системное хранилище паролей ({backend})</source>
+            <comment>secrets.in_keyring</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>опубликован банком</source>
+            <comment>secrets.published</comment>
             <translation type="unfinished" />
         </message>
         <message>
