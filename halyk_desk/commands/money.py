@@ -43,6 +43,8 @@ _HEADLINES = {
     "error": msg("result.error", "Не удалось"),
 }
 NOTHING_SENT = msg("cli.nothing_sent", "Ничего не отправлено.")
+#: The answers that mean yes at a [y/N] question, in any of the three languages.
+YES = ("y", "yes", "д", "да", "и", "иә")
 
 
 class UsageError(MessageError):
@@ -50,56 +52,72 @@ class UsageError(MessageError):
 
 
 def register(subparsers: Any) -> None:
-    def money(name: str, help_text: str, *, amount: bool, note: bool) -> None:
-        cmd = subparsers.add_parser(name, help=help_text, description=help_text + ". " + EXITS,
+    def money(name: str, help_text: Message, *, amount: bool, note: bool) -> None:
+        cmd = subparsers.add_parser(name, help=str(help_text),
+                                    description=f"{help_text}. {EXITS}",
                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-        cmd.add_argument("invoice", metavar="INVOICE", help="the order's invoiceId")
+        cmd.add_argument("invoice", metavar="INVOICE", help=str(msg(
+            "cli.money.invoice", "invoiceId заказа")))
         if amount:
-            cmd.add_argument("--amount", metavar="A",
-                             help="amount in the payment's currency, e.g. 1200,50 "
-                             "(default: the most allowed)")
-        cmd.add_argument("--reason", required=True, metavar="R",
-                         help="a reason from the list in the settings, or your own words")
+            cmd.add_argument("--amount", metavar="A", help=str(msg(
+                "cli.money.amount", "сумма в валюте платежа, например 1200,50 (по умолчанию — "
+                "наибольшая допустимая)")))
+        cmd.add_argument("--reason", required=True, metavar="R", help=str(msg(
+            "cli.money.reason", "причина из списка в настройках или своими словами")))
         if note:
-            cmd.add_argument("--note", metavar="TEXT", help="a note kept with the refund")
+            cmd.add_argument("--note", metavar="TEXT", help=str(msg(
+                "cli.refund.note", "примечание, которое сохранится вместе с возвратом")))
         _yes_json(cmd)
         cmd.set_defaults(func=lambda args: _run(args, _money_command(name)))
 
-    money("confirm", "confirm (debit) a hold, all of it or --amount", amount=True, note=False)
-    money("cancel", "release a hold in full", amount=False, note=False)
-    money("refund", "refund a captured payment, all that remains or --amount", amount=True,
-          note=True)
+    money("confirm", msg("cli.confirm.help", "подтвердить (списать) блокировку, всю или "
+                         "--amount"), amount=True, note=False)
+    money("cancel", msg("cli.cancel.help", "снять блокировку целиком"), amount=False, note=False)
+    money("refund", msg("cli.refund.help", "вернуть списанный платёж, весь остаток или "
+                        "--amount"), amount=True, note=True)
 
     resolve = subparsers.add_parser(
-        "resolve", help="settle operations whose outcome is unknown from the bank's status",
-        description="Read the bank's status of every payment with an operation whose outcome "
-        "is unknown (or of INVOICE only) and settle it: done, or not done. Exit 0 when nothing "
-        "is left unknown, 5 when something still is.")
+        "resolve", help=str(msg("cli.resolve.help", "выяснить по статусу в банке итог "
+                                "операций, итог которых неизвестен")),
+        description=str(msg(
+            "cli.resolve.description", "Читает статус в банке каждого платежа, у которого есть "
+            "операция с неизвестным итогом (или только платежа INVOICE), и записывает итог: "
+            "выполнено или не выполнено. Код выхода 0, если неизвестных итогов не осталось, 5 — "
+            "если остались.")))
     resolve.add_argument("invoice", metavar="INVOICE", nargs="?")
-    resolve.add_argument("--json", action="store_true", help="print a JSON list of outcomes")
+    resolve.add_argument("--json", action="store_true", help=str(msg(
+        "cli.resolve.json", "напечатать итоги списком JSON")))
     resolve.set_defaults(func=lambda args: _run(args, _resolve))
 
-    approvals = subparsers.add_parser("approvals", help="refunds waiting for a second manager")
+    approvals = subparsers.add_parser("approvals", help=str(msg(
+        "cli.approvals.help", "возвраты, ждущие второго менеджера")))
     approvals.add_argument("--json", action="store_true")
     approvals.set_defaults(func=lambda args: _run(args, _approvals))
 
     approve = subparsers.add_parser(
-        "approve", help="approve a waiting refund (another manager's); it is then sent",
-        description="Approve refund request ID, made by another manager; it is checked again and "
-        "sent. " + EXITS, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "approve", help=str(msg("cli.approve.help", "одобрить ждущий возврат (запрошенный "
+                                "другим менеджером); после этого он отправляется")),
+        description=str(msg("cli.approve.description", "Одобряет запрос на возврат ID, "
+                            "сделанный другим менеджером; возврат проверяется ещё раз и "
+                            "отправляется. {exits}", exits=EXITS)),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     approve.add_argument("id", type=int, metavar="ID")
     _yes_json(approve)
     approve.set_defaults(func=lambda args: _run(args, _approve))
 
-    reject = subparsers.add_parser("reject", help="reject a waiting refund; nothing is sent")
+    reject = subparsers.add_parser("reject", help=str(msg(
+        "cli.reject.help", "отклонить ждущий возврат; ничего не отправляется")))
     reject.add_argument("id", type=int, metavar="ID")
     reject.add_argument("--reason", required=True, metavar="R")
     reject.add_argument("--json", action="store_true")
     reject.set_defaults(func=lambda args: _run(args, _reject))
 
-    operator = subparsers.add_parser("operator", help="operators and their roles")
+    operator = subparsers.add_parser("operator", help=str(msg(
+        "cli.operator.help", "операторы и их роли")))
     actions = operator.add_subparsers(dest="operator_action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add an operator, or change one's role (admins only)")
+    add = actions.add_parser("add", help=str(msg(
+        "cli.operator_add.help", "добавить оператора или сменить его роль (только "
+                                 "администратор)")))
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", required=True, choices=ROLES)
     _new_password_option(add, msg("cli.password_of_operator", "пароль оператора"))
@@ -114,18 +132,22 @@ def register(subparsers: Any) -> None:
     passwd.add_argument("name", metavar="NAME")
     _new_password_option(passwd, msg("cli.new_password", "новый пароль"), required=True)
     passwd.set_defaults(func=lambda args: _run(args, _operator_passwd))
-    disable = actions.add_parser("disable", help="take away an operator's rights (admins only)")
+    disable = actions.add_parser("disable", help=str(msg(
+        "cli.operator_disable.help", "лишить оператора прав (только администратор)")))
     disable.add_argument("name", metavar="NAME")
     disable.set_defaults(func=lambda args: _run(args, _operator_disable))
-    listing = actions.add_parser("list", help="list the operators")
+    listing = actions.add_parser("list", help=str(msg(
+        "cli.operator_list.help", "список операторов")))
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=lambda args: _run(args, _operator_list))
 
-    log = subparsers.add_parser("audit", help="the audit log: verify it, list it")
+    log = subparsers.add_parser("audit", help=str(msg(
+        "cli.audit.help", "журнал аудита: проверить, показать")))
     log_actions = log.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     verify = log_actions.add_parser(
-        "verify", help="check the hash chain; names the first entry altered, removed or "
-        "reordered and exits 1")
+        "verify", help=str(msg("cli.audit_verify.help", "проверить цепочку хешей; называет "
+                               "первую изменённую, удалённую или переставленную запись и "
+                               "выходит с кодом 1")))
     verify.add_argument("--head", type=_head, metavar="N:HASH", help=str(msg(
         "cli.verify_head", "отметка журнала, сохранённая в другом месте (`audit head`, книга "
         "сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно "
@@ -137,27 +159,32 @@ def register(subparsers: Any) -> None:
         "в другом месте, чтобы потом проверить журнал")))
     newest.add_argument("--json", action="store_true")
     newest.set_defaults(func=lambda args: _run(args, _audit_head))
-    show = log_actions.add_parser("list", help="list entries, newest first")
+    show = log_actions.add_parser("list", help=str(msg(
+        "cli.audit_list.help", "показать записи, сначала новые")))
     show.add_argument("--operator", dest="who", metavar="NAME")
-    show.add_argument("--action", metavar="ACTION", help="e.g. refund, refund.done, operator")
+    show.add_argument("--action", metavar="ACTION", help=str(msg(
+        "cli.audit_list.action", "например refund, refund.done, operator")))
     show.add_argument("--invoice", metavar="INVOICE")
     show.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
-                      help="first business day (Asia/Almaty)")
+                      help=str(msg("cli.audit_list.from", "первый день (по времени Алматы)")))
     show.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
-                      help="last business day, included")
+                      help=str(msg("cli.audit_list.to", "последний день, включительно")))
     show.add_argument("--limit", type=int, default=100, metavar="N")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=lambda args: _run(args, _audit_list))
 
 
-EXITS = ("Exit codes: 0 done (confirmed by the bank's status), 2 usage, 3 refused by the bank, "
-         "4 not allowed (nothing sent), 5 outcome unknown (resolved later), 6 waiting for a "
-         "second manager's approval, 1 other failure.")
+EXITS = msg("cli.money.exits", "Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — "
+            "ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — "
+            "итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — "
+            "другая ошибка.")
 
 
 def _yes_json(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--yes", action="store_true", help="do it without asking")
-    cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+    cmd.add_argument("--yes", action="store_true", help=str(msg(
+        "cli.yes", "выполнить, не спрашивая")))
+    cmd.add_argument("--json", action="store_true", help=str(msg(
+        "cli.json_result", "напечатать итог в JSON")))
 
 
 def _new_password_option(cmd: argparse.ArgumentParser, what: Message, *,
@@ -259,7 +286,7 @@ def _ask(args: argparse.Namespace, question: Message) -> bool:
         raise UsageError(msg("cli.needs_yes", "{question} — без терминала не спрашиваю: "
                              "добавьте --yes.", question=question))
     answer = input(str(msg("cli.ask", "{question} [y/N] ", question=question)))
-    return answer.strip().lower() in ("y", "yes", "д", "да", "и", "иә")
+    return answer.strip().lower() in YES
 
 
 def _money_command(action: str) -> Callable[[argparse.Namespace, Any], int]:

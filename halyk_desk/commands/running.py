@@ -22,7 +22,7 @@ from halyk_desk.store import SchemaError, StoreUnavailable, UnknownProfile
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 #: The end of a --from/--to help:
-#: `help=str(msg("area.from_help", "первый день, {day}", day=DATE_HELP))`.
+#: `help=str(msg("cli.sync.from", "первый день, {day}", day=DATE_HELP))`.
 DATE_HELP = msg("cli.date_help", "день: 2026-11-01 или 01.11.2026")
 
 

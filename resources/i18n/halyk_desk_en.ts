@@ -1215,6 +1215,21 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>{action} {amount} for order {invoice}, asked by {operator} at {at} (Almaty), reason: {reason}, note: {note}</translation>
         </message>
         <message>
+            <source>возвраты, ждущие второго менеджера</source>
+            <comment>cli.approvals.help</comment>
+            <translation>refunds waiting for a second manager</translation>
+        </message>
+        <message>
+            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется. {exits}</source>
+            <comment>cli.approve.description</comment>
+            <translation>Approve refund request ID, made by another manager; it is checked again and sent. {exits}</translation>
+        </message>
+        <message>
+            <source>одобрить ждущий возврат (запрошенный другим менеджером); после этого он отправляется</source>
+            <comment>cli.approve.help</comment>
+            <translation>approve a waiting refund (another manager's); it is then sent</translation>
+        </message>
+        <message>
             <source>{question} [y/N] </source>
             <comment>cli.ask</comment>
             <translation>{question} [y/N] </translation>
@@ -1260,6 +1275,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Refund all that remains for order {invoice} (reason: {reason}) as {operator}?</translation>
         </message>
         <message>
+            <source>журнал аудита: проверить, показать</source>
+            <comment>cli.audit.help</comment>
+            <translation>the audit log: verify it, list it</translation>
+        </message>
+        <message>
             <source>Журнал аудита пуст.</source>
             <comment>cli.audit_empty</comment>
             <translation>The audit log is empty.</translation>
@@ -1268,6 +1288,41 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>напечатать номер и хеш последней записи (N:HASH): сохраните их в другом месте, чтобы потом проверить журнал</source>
             <comment>cli.audit_head.help</comment>
             <translation>print the newest entry's number and hash (N:HASH): keep them elsewhere to check the log against later</translation>
+        </message>
+        <message>
+            <source>например refund, refund.done, operator</source>
+            <comment>cli.audit_list.action</comment>
+            <translation>e.g. refund, refund.done, operator</translation>
+        </message>
+        <message>
+            <source>первый день (по времени Алматы)</source>
+            <comment>cli.audit_list.from</comment>
+            <translation>first business day (Asia/Almaty)</translation>
+        </message>
+        <message>
+            <source>показать записи, сначала новые</source>
+            <comment>cli.audit_list.help</comment>
+            <translation>list entries, newest first</translation>
+        </message>
+        <message>
+            <source>последний день, включительно</source>
+            <comment>cli.audit_list.to</comment>
+            <translation>last business day, included</translation>
+        </message>
+        <message>
+            <source>проверить цепочку хешей; называет первую изменённую, удалённую или переставленную запись и выходит с кодом 1</source>
+            <comment>cli.audit_verify.help</comment>
+            <translation>check the hash chain; names the first entry altered, removed or reordered and exits 1</translation>
+        </message>
+        <message>
+            <source>снять блокировку целиком</source>
+            <comment>cli.cancel.help</comment>
+            <translation>release a hold in full</translation>
+        </message>
+        <message>
+            <source>подтвердить (списать) блокировку, всю или --amount</source>
+            <comment>cli.confirm.help</comment>
+            <translation>confirm (debit) a hold, all of it or --amount</translation>
         </message>
         <message>
             <source>день: 2026-11-01 или 01.11.2026</source>
@@ -1295,9 +1350,34 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>keep config, database and logs in DIR (default: the platform's folders; also HALYK_DESK_HOME)</translation>
         </message>
         <message>
+            <source>напечатать итог в JSON</source>
+            <comment>cli.json_result</comment>
+            <translation>print the result as JSON</translation>
+        </message>
+        <message>
             <source>язык сообщений (по умолчанию — из настроек программы, иначе язык системы)</source>
             <comment>cli.lang_option</comment>
             <translation>language of the messages (default: the language setting, else the system's)</translation>
+        </message>
+        <message>
+            <source>сумма в валюте платежа, например 1200,50 (по умолчанию — наибольшая допустимая)</source>
+            <comment>cli.money.amount</comment>
+            <translation>amount in the payment's currency, e.g. 1200,50 (default: the most allowed)</translation>
+        </message>
+        <message>
+            <source>Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — другая ошибка.</source>
+            <comment>cli.money.exits</comment>
+            <translation>Exit codes: 0 done (confirmed by the bank's status), 2 usage, 3 refused by the bank, 4 not allowed (nothing sent), 5 outcome unknown (resolved later), 6 waiting for a second manager's approval, 1 other failure.</translation>
+        </message>
+        <message>
+            <source>invoiceId заказа</source>
+            <comment>cli.money.invoice</comment>
+            <translation>the order's invoiceId</translation>
+        </message>
+        <message>
+            <source>причина из списка в настройках или своими словами</source>
+            <comment>cli.money.reason</comment>
+            <translation>a reason from the list in the settings, or your own words</translation>
         </message>
         <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
@@ -1350,9 +1430,29 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Nothing to resolve: every operation's outcome is known.</translation>
         </message>
         <message>
+            <source>операторы и их роли</source>
+            <comment>cli.operator.help</comment>
+            <translation>operators and their roles</translation>
+        </message>
+        <message>
+            <source>добавить оператора или сменить его роль (только администратор)</source>
+            <comment>cli.operator_add.help</comment>
+            <translation>add an operator, or change one's role (admins only)</translation>
+        </message>
+        <message>
+            <source>лишить оператора прав (только администратор)</source>
+            <comment>cli.operator_disable.help</comment>
+            <translation>take away an operator's rights (admins only)</translation>
+        </message>
+        <message>
             <source>Оператор {name} отключён.</source>
             <comment>cli.operator_disabled</comment>
             <translation>Operator {name} is disabled.</translation>
+        </message>
+        <message>
+            <source>список операторов</source>
+            <comment>cli.operator_list.help</comment>
+            <translation>list the operators</translation>
         </message>
         <message>
             <source>действовать как оператор NAME, подтвердив его паролем (по умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин базы)</source>
@@ -1438,6 +1538,16 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             </translation>
         </message>
         <message>
+            <source>вернуть списанный платёж, весь остаток или --amount</source>
+            <comment>cli.refund.help</comment>
+            <translation>refund a captured payment, all that remains or --amount</translation>
+        </message>
+        <message>
+            <source>примечание, которое сохранится вместе с возвратом</source>
+            <comment>cli.refund.note</comment>
+            <translation>a note kept with the refund</translation>
+        </message>
+        <message>
             <source>Заметка: реестр операций банка не прочитан: {note}</source>
             <comment>cli.registry_failed</comment>
             <translation>note: the bank's operations list could not be read: {note}</translation>
@@ -1448,9 +1558,29 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>note: the bank's operations list is not available to this profile, so payments unknown to the shop and second payments for an order cannot be found: {note}</translation>
         </message>
         <message>
+            <source>отклонить ждущий возврат; ничего не отправляется</source>
+            <comment>cli.reject.help</comment>
+            <translation>reject a waiting refund; nothing is sent</translation>
+        </message>
+        <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
             <translation>Rejected #{id}: the {action} of {amount} for order {invoice} will not be sent.</translation>
+        </message>
+        <message>
+            <source>Читает статус в банке каждого платежа, у которого есть операция с неизвестным итогом (или только платежа INVOICE), и записывает итог: выполнено или не выполнено. Код выхода 0, если неизвестных итогов не осталось, 5 — если остались.</source>
+            <comment>cli.resolve.description</comment>
+            <translation>Read the bank's status of every payment with an operation whose outcome is unknown (or of INVOICE only) and settle it: done, or not done. Exit 0 when nothing is left unknown, 5 when something still is.</translation>
+        </message>
+        <message>
+            <source>выяснить по статусу в банке итог операций, итог которых неизвестен</source>
+            <comment>cli.resolve.help</comment>
+            <translation>settle operations whose outcome is unknown from the bank's status</translation>
+        </message>
+        <message>
+            <source>напечатать итоги списком JSON</source>
+            <comment>cli.resolve.json</comment>
+            <translation>print a JSON list of outcomes</translation>
         </message>
         <message>
             <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
@@ -1476,6 +1606,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>
             <comment>cli.verify_head</comment>
             <translation>an audit head kept elsewhere (`audit head`, a reconciliation workbook, `reconcile --json`): entry N must still be there with this hash, so newest entries cut off and a rewritten history are both caught</translation>
+        </message>
+        <message>
+            <source>выполнить, не спрашивая</source>
+            <comment>cli.yes</comment>
+            <translation>do it without asking</translation>
         </message>
         <message>
             <source>оператор не администратор</source>

@@ -1215,6 +1215,21 @@
             <translation>{action} {amount}, тапсырыс {invoice}, сұраған {operator} {at} (Алматы), себебі: {reason}, ескерту: {note}</translation>
         </message>
         <message>
+            <source>возвраты, ждущие второго менеджера</source>
+            <comment>cli.approvals.help</comment>
+            <translation>екінші менеджерді күтіп тұрған қайтарулар</translation>
+        </message>
+        <message>
+            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется. {exits}</source>
+            <comment>cli.approve.description</comment>
+            <translation>Басқа менеджер жасаған ID қайтару сұрауын мақұлдайды; қайтару қайта тексеріліп, жіберіледі. {exits}</translation>
+        </message>
+        <message>
+            <source>одобрить ждущий возврат (запрошенный другим менеджером); после этого он отправляется</source>
+            <comment>cli.approve.help</comment>
+            <translation>күтіп тұрған қайтаруды (басқа менеджер сұраған) мақұлдау; содан кейін ол жіберіледі</translation>
+        </message>
+        <message>
             <source>{question} [y/N] </source>
             <comment>cli.ask</comment>
             <translation>{question} [y/N] </translation>
@@ -1260,6 +1275,11 @@
             <translation>{invoice} тапсырысы бойынша қалғанның бәрін қайтару керек пе (себебі: {reason}), {operator} атынан?</translation>
         </message>
         <message>
+            <source>журнал аудита: проверить, показать</source>
+            <comment>cli.audit.help</comment>
+            <translation>аудит журналы: тексеру, көрсету</translation>
+        </message>
+        <message>
             <source>Журнал аудита пуст.</source>
             <comment>cli.audit_empty</comment>
             <translation>Аудит журналы бос.</translation>
@@ -1268,6 +1288,41 @@
             <source>напечатать номер и хеш последней записи (N:HASH): сохраните их в другом месте, чтобы потом проверить журнал</source>
             <comment>cli.audit_head.help</comment>
             <translation>соңғы жазбаның нөмірі мен хешін басып шығару (N:HASH): журналды кейін тексеру үшін оларды басқа жерде сақтаңыз</translation>
+        </message>
+        <message>
+            <source>например refund, refund.done, operator</source>
+            <comment>cli.audit_list.action</comment>
+            <translation>мысалы refund, refund.done, operator</translation>
+        </message>
+        <message>
+            <source>первый день (по времени Алматы)</source>
+            <comment>cli.audit_list.from</comment>
+            <translation>бірінші күн (Алматы уақыты бойынша)</translation>
+        </message>
+        <message>
+            <source>показать записи, сначала новые</source>
+            <comment>cli.audit_list.help</comment>
+            <translation>жазбаларды көрсету, алдымен жаңалары</translation>
+        </message>
+        <message>
+            <source>последний день, включительно</source>
+            <comment>cli.audit_list.to</comment>
+            <translation>соңғы күн, қоса алғанда</translation>
+        </message>
+        <message>
+            <source>проверить цепочку хешей; называет первую изменённую, удалённую или переставленную запись и выходит с кодом 1</source>
+            <comment>cli.audit_verify.help</comment>
+            <translation>хеш тізбегін тексеру; өзгертілген, жойылған немесе орны ауыстырылған бірінші жазбаны атап, 1 кодымен шығады</translation>
+        </message>
+        <message>
+            <source>снять блокировку целиком</source>
+            <comment>cli.cancel.help</comment>
+            <translation>бұғаттауды толығымен алып тастау</translation>
+        </message>
+        <message>
+            <source>подтвердить (списать) блокировку, всю или --amount</source>
+            <comment>cli.confirm.help</comment>
+            <translation>бұғатталған соманы растау (есептен шығару), толығымен немесе --amount</translation>
         </message>
         <message>
             <source>день: 2026-11-01 или 01.11.2026</source>
@@ -1295,9 +1350,34 @@
             <translation>баптауларды, дерекқорды және журналдарды DIR қалтасында сақтау (әдепкі бойынша — жүйеде қабылданған қалталарда; сондай-ақ HALYK_DESK_HOME)</translation>
         </message>
         <message>
+            <source>напечатать итог в JSON</source>
+            <comment>cli.json_result</comment>
+            <translation>нәтижені JSON түрінде басып шығару</translation>
+        </message>
+        <message>
             <source>язык сообщений (по умолчанию — из настроек программы, иначе язык системы)</source>
             <comment>cli.lang_option</comment>
             <translation>хабарламалар тілі (әдепкі бойынша — бағдарлама баптауларындағы тіл, әйтпесе жүйе тілі)</translation>
+        </message>
+        <message>
+            <source>сумма в валюте платежа, например 1200,50 (по умолчанию — наибольшая допустимая)</source>
+            <comment>cli.money.amount</comment>
+            <translation>төлем валютасындағы сома, мысалы 1200,50 (әдепкі бойынша — рұқсат етілген ең үлкен сома)</translation>
+        </message>
+        <message>
+            <source>Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — другая ошибка.</source>
+            <comment>cli.money.exits</comment>
+            <translation>Шығу кодтары: 0 — орындалды (банктегі мәртебемен расталды), 2 — командадағы қате, 3 — банк бас тартты, 4 — рұқсат етілмейді (ештеңе жіберілмеді), 5 — нәтижесі белгісіз (кейін анықталады), 6 — екінші менеджердің мақұлдауын күтуде, 1 — басқа қате.</translation>
+        </message>
+        <message>
+            <source>invoiceId заказа</source>
+            <comment>cli.money.invoice</comment>
+            <translation>тапсырыстың invoiceId нөмірі</translation>
+        </message>
+        <message>
+            <source>причина из списка в настройках или своими словами</source>
+            <comment>cli.money.reason</comment>
+            <translation>баптаулардағы тізімнен себеп немесе өз сөзіңізбен</translation>
         </message>
         <message>
             <source>{question} — без терминала не спрашиваю: добавьте --yes.</source>
@@ -1350,9 +1430,29 @@
             <translation>Анықтайтын ештеңе жоқ: әр операцияның нәтижесі белгілі.</translation>
         </message>
         <message>
+            <source>операторы и их роли</source>
+            <comment>cli.operator.help</comment>
+            <translation>операторлар және олардың рөлдері</translation>
+        </message>
+        <message>
+            <source>добавить оператора или сменить его роль (только администратор)</source>
+            <comment>cli.operator_add.help</comment>
+            <translation>оператор қосу немесе оның рөлін өзгерту (тек әкімші)</translation>
+        </message>
+        <message>
+            <source>лишить оператора прав (только администратор)</source>
+            <comment>cli.operator_disable.help</comment>
+            <translation>оператордың құқықтарын алып тастау (тек әкімші)</translation>
+        </message>
+        <message>
             <source>Оператор {name} отключён.</source>
             <comment>cli.operator_disabled</comment>
             <translation>{name} операторы өшірілді.</translation>
+        </message>
+        <message>
+            <source>список операторов</source>
+            <comment>cli.operator_list.help</comment>
+            <translation>операторлар тізімі</translation>
         </message>
         <message>
             <source>действовать как оператор NAME, подтвердив его паролем (по умолчанию — пользователь системы; на PostgreSQL не принимается: там оператор — логин базы)</source>
@@ -1438,6 +1538,16 @@
             </translation>
         </message>
         <message>
+            <source>вернуть списанный платёж, весь остаток или --amount</source>
+            <comment>cli.refund.help</comment>
+            <translation>есептен шығарылған төлемді қайтару, бүкіл қалдығын немесе --amount</translation>
+        </message>
+        <message>
+            <source>примечание, которое сохранится вместе с возвратом</source>
+            <comment>cli.refund.note</comment>
+            <translation>қайтарумен бірге сақталатын ескертпе</translation>
+        </message>
+        <message>
             <source>Заметка: реестр операций банка не прочитан: {note}</source>
             <comment>cli.registry_failed</comment>
             <translation>Ескерту: банк операцияларының тізілімі оқылмады: {note}</translation>
@@ -1448,9 +1558,29 @@
             <translation>Ескерту: банк операцияларының тізілімі бұл профильге қолжетімсіз, сондықтан дүкенге белгісіз төлемдер мен қайталанған төлемдерді табу мүмкін емес: {note}</translation>
         </message>
         <message>
+            <source>отклонить ждущий возврат; ничего не отправляется</source>
+            <comment>cli.reject.help</comment>
+            <translation>күтіп тұрған қайтаруды қабылдамау; ештеңе жіберілмейді</translation>
+        </message>
+        <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
             <translation>№{id} қабылданбады: {invoice} тапсырысы бойынша {action} {amount} жіберілмейді.</translation>
+        </message>
+        <message>
+            <source>Читает статус в банке каждого платежа, у которого есть операция с неизвестным итогом (или только платежа INVOICE), и записывает итог: выполнено или не выполнено. Код выхода 0, если неизвестных итогов не осталось, 5 — если остались.</source>
+            <comment>cli.resolve.description</comment>
+            <translation>Нәтижесі белгісіз операциясы бар әр төлемнің (немесе тек INVOICE төлемінің) банктегі мәртебесін оқып, нәтижесін жазады: орындалды немесе орындалмады. Белгісіз нәтиже қалмаса, шығу коды 0, қалса — 5.</translation>
+        </message>
+        <message>
+            <source>выяснить по статусу в банке итог операций, итог которых неизвестен</source>
+            <comment>cli.resolve.help</comment>
+            <translation>нәтижесі белгісіз операциялардың нәтижесін банктегі мәртебе бойынша анықтау</translation>
+        </message>
+        <message>
+            <source>напечатать итоги списком JSON</source>
+            <comment>cli.resolve.json</comment>
+            <translation>нәтижелерді JSON тізімі ретінде басып шығару</translation>
         </message>
         <message>
             <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
@@ -1476,6 +1606,11 @@
             <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>
             <comment>cli.verify_head</comment>
             <translation>басқа жерде сақталған журнал белгісі (`audit head`, салыстыру кітабы, `reconcile --json`): N жазба осы хешпен орнында болуы керек — сонда жойылған соңғы жазбалар да, қайта жазылған тарих та көрінеді</translation>
+        </message>
+        <message>
+            <source>выполнить, не спрашивая</source>
+            <comment>cli.yes</comment>
+            <translation>сұрамай орындау</translation>
         </message>
         <message>
             <source>оператор не администратор</source>

@@ -1207,6 +1207,21 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>возвраты, ждущие второго менеджера</source>
+            <comment>cli.approvals.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется. {exits}</source>
+            <comment>cli.approve.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>одобрить ждущий возврат (запрошенный другим менеджером); после этого он отправляется</source>
+            <comment>cli.approve.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>{question} [y/N] </source>
             <comment>cli.ask</comment>
             <translation type="unfinished" />
@@ -1252,6 +1267,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>журнал аудита: проверить, показать</source>
+            <comment>cli.audit.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Журнал аудита пуст.</source>
             <comment>cli.audit_empty</comment>
             <translation type="unfinished" />
@@ -1259,6 +1279,41 @@
         <message>
             <source>напечатать номер и хеш последней записи (N:HASH): сохраните их в другом месте, чтобы потом проверить журнал</source>
             <comment>cli.audit_head.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>например refund, refund.done, operator</source>
+            <comment>cli.audit_list.action</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>первый день (по времени Алматы)</source>
+            <comment>cli.audit_list.from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>показать записи, сначала новые</source>
+            <comment>cli.audit_list.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>последний день, включительно</source>
+            <comment>cli.audit_list.to</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверить цепочку хешей; называет первую изменённую, удалённую или переставленную запись и выходит с кодом 1</source>
+            <comment>cli.audit_verify.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>снять блокировку целиком</source>
+            <comment>cli.cancel.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>подтвердить (списать) блокировку, всю или --amount</source>
+            <comment>cli.confirm.help</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1287,8 +1342,33 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>напечатать итог в JSON</source>
+            <comment>cli.json_result</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>язык сообщений (по умолчанию — из настроек программы, иначе язык системы)</source>
             <comment>cli.lang_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сумма в валюте платежа, например 1200,50 (по умолчанию — наибольшая допустимая)</source>
+            <comment>cli.money.amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — другая ошибка.</source>
+            <comment>cli.money.exits</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>invoiceId заказа</source>
+            <comment>cli.money.invoice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>причина из списка в настройках или своими словами</source>
+            <comment>cli.money.reason</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1342,8 +1422,28 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>операторы и их роли</source>
+            <comment>cli.operator.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>добавить оператора или сменить его роль (только администратор)</source>
+            <comment>cli.operator_add.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>лишить оператора прав (только администратор)</source>
+            <comment>cli.operator_disable.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Оператор {name} отключён.</source>
             <comment>cli.operator_disabled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>список операторов</source>
+            <comment>cli.operator_list.help</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1431,6 +1531,16 @@
             </translation>
         </message>
         <message>
+            <source>вернуть списанный платёж, весь остаток или --amount</source>
+            <comment>cli.refund.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>примечание, которое сохранится вместе с возвратом</source>
+            <comment>cli.refund.note</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Заметка: реестр операций банка не прочитан: {note}</source>
             <comment>cli.registry_failed</comment>
             <translation type="unfinished" />
@@ -1441,8 +1551,28 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>отклонить ждущий возврат; ничего не отправляется</source>
+            <comment>cli.reject.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Отклонено №{id}: {action} {amount} по заказу {invoice} не будет отправлен.</source>
             <comment>cli.rejected</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Читает статус в банке каждого платежа, у которого есть операция с неизвестным итогом (или только платежа INVOICE), и записывает итог: выполнено или не выполнено. Код выхода 0, если неизвестных итогов не осталось, 5 — если остались.</source>
+            <comment>cli.resolve.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>выяснить по статусу в банке итог операций, итог которых неизвестен</source>
+            <comment>cli.resolve.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>напечатать итоги списком JSON</source>
+            <comment>cli.resolve.json</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1468,6 +1598,11 @@
         <message>
             <source>отметка журнала, сохранённая в другом месте (`audit head`, книга сверки, `reconcile --json`): запись N должна быть на месте и с этим хешем — так видно и удалённые последние записи, и переписанную историю</source>
             <comment>cli.verify_head</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>выполнить, не спрашивая</source>
+            <comment>cli.yes</comment>
             <translation type="unfinished" />
         </message>
         <message>
