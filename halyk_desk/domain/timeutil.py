@@ -35,5 +35,14 @@ def business_day_bounds(day: date, tz: ZoneInfo = ALMATY) -> tuple[datetime, dat
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def business_range(
+    date_from: date | None, date_to: date | None, tz: ZoneInfo = ALMATY
+) -> tuple[datetime | None, datetime | None]:
+    """[start, end) in UTC of the business days date_from..date_to (both included; None: open)."""
+    start = business_day_bounds(date_from, tz)[0] if date_from is not None else None
+    end = business_day_bounds(date_to, tz)[1] if date_to is not None else None
+    return start, end
+
+
 def business_day_of(moment: datetime, tz: ZoneInfo = ALMATY) -> date:
     return as_utc(moment).astimezone(tz).date()

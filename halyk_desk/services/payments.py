@@ -15,15 +15,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from halyk_desk.domain import Money, State, utc_now
-from halyk_desk.domain.timeutil import business_day_bounds
+from halyk_desk.domain import State, timeutil, utc_now
 from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.services import links
 from halyk_desk.services.links import LinkInfo
 from halyk_desk.store import links as store_links
-from halyk_desk.store import records, repository
+from halyk_desk.store import repository
 from halyk_desk.store.links import CallbackRecord
-from halyk_desk.store.records import HoldRow as HoldRow  # the Holds list's one row type
+
+# The lists' one filter and row types, from the store to the window.
+from halyk_desk.store.records import HoldRow as HoldRow
+from halyk_desk.store.records import PaymentFilter as PaymentFilter
+from halyk_desk.store.records import PaymentRow as PaymentRow
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -32,43 +35,6 @@ if TYPE_CHECKING:
 #: payment's keys through their copies on the order, store.repository._ORDER_SORTS).
 SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference",
              "captured", "refunded", "bank_status", "shop_status")
-
-
-@dataclass(frozen=True)
-class PaymentFilter:
-    """What to show. `text` searches invoiceId, RRN, card mask (or its last four digits) and
-    customer; dates are business days, both included, in the business time zone; `states` holds
-    State values, empty for all."""
-
-    text: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    states: frozenset[str] = frozenset()
-    #: LinkState values: only orders with a payment link in one of them; empty for all orders.
-    links: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class PaymentRow:
-    """One order with the bank's picture of its payment. `amount` is the order's amount; captured
-    and refunded are the bank's (zero until read). `state` is State.UNKNOWN for an order never
-    read and State.NOT_FOUND when the bank has no payment for it."""
-
-    invoice_id: str
-    transaction_id: str | None
-    state: State
-    bank_status: str | None
-    amount: Money
-    captured: Money
-    refunded: Money
-    currency: str
-    created_at: datetime
-    customer: str | None
-    card_mask: str | None
-    reference: str | None
-    shop_status: str | None
-    last_read_at: datetime | None
-    read_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,53 +75,16 @@ def business_range(
     ctx: AppContext, date_from: date | None, date_to: date | None
 ) -> tuple[datetime | None, datetime | None]:
     """[start, end) in UTC of the business days date_from..date_to (both included)."""
-    tz = ZoneInfo(ctx.settings["business_tz"])
-    start = business_day_bounds(date_from, tz)[0] if date_from is not None else None
-    end = business_day_bounds(date_to, tz)[1] if date_to is not None else None
-    return start, end
+    return timeutil.business_range(date_from, date_to, business_tz(ctx))
 
 
-def _store_filter(ctx: AppContext, flt: PaymentFilter) -> records.PaymentFilter:
-    start, end = business_range(ctx, flt.date_from, flt.date_to)
-    return records.PaymentFilter(
-        date_from=start,
-        date_to=end,
-        states=frozenset(State(s) for s in flt.states) if flt.states else None,
-        search=flt.text.strip() or None,
-        link_states=frozenset(flt.links) or None,
-    )
-
-
-def _row(row: records.PaymentRow) -> PaymentRow:
-    currency = row.currency
-    # The bank's amounts are in the bank's currency; nothing read yet is zero in the order's.
-    bank_currency = (row.bank_currency if row.bank_status else None) or currency
-
-    def money(minor: int | None) -> Money:
-        return Money(minor or 0, bank_currency)
-
-    return PaymentRow(
-        invoice_id=row.invoice_id,
-        transaction_id=row.transaction_id,
-        state=row.state,
-        bank_status=row.bank_status,
-        amount=Money(row.amount_minor, currency),
-        captured=money(row.captured_minor),
-        refunded=money(row.refunded_minor),
-        currency=currency,
-        created_at=row.created_at,
-        customer=row.customer,
-        card_mask=row.card_mask,
-        reference=row.reference,
-        shop_status=row.shop_status,
-        last_read_at=row.last_read_at,
-        read_error=row.read_error,
-    )
+def business_tz(ctx: AppContext) -> ZoneInfo:
+    return ZoneInfo(ctx.settings["business_tz"])
 
 
 def count_payments(ctx: AppContext, flt: PaymentFilter) -> int:
     with ctx.store.session(readonly=True) as session:
-        return repository.count_payments(session, ctx.profile.name, _store_filter(ctx, flt))
+        return repository.count_payments(session, ctx.profile.name, flt, tz=business_tz(ctx))
 
 
 def list_payments(
@@ -177,12 +106,11 @@ def list_payments(
     if sort not in SORT_KEYS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
     with ctx.store.session(readonly=True) as session:
-        rows = repository.list_payments(
-            session, ctx.profile.name, _store_filter(ctx, flt), sort=sort,
+        return repository.list_payments(
+            session, ctx.profile.name, flt, tz=business_tz(ctx), sort=sort,
             descending=descending, offset=offset, limit=limit, after=after, before=before,
             cancel=cancel,
         )
-    return [_row(r) for r in rows]
 
 
 def _bank_fields(raw_reply: str | None, card_mask: str | None) -> list[tuple[str, str]]:
@@ -221,7 +149,7 @@ def payment_detail(ctx: AppContext, invoice_id: str) -> PaymentDetail:
     with ctx.store.session(readonly=True) as session:
         # The search is a prefix match on several columns: keep the exact order only.
         candidates = repository.list_payments(
-            session, profile, records.PaymentFilter(search=invoice_id), limit=None
+            session, profile, PaymentFilter(text=invoice_id), tz=business_tz(ctx), limit=None
         )
         found = next((r for r in candidates if r.invoice_id == invoice_id), None)
         if found is None:
@@ -229,10 +157,9 @@ def payment_detail(ctx: AppContext, invoice_id: str) -> PaymentDetail:
         payment = repository.get_payment(session, profile, invoice_id)
         history = repository.status_history(session, profile, invoice_id)
         notices = store_links.list_callbacks(session, profile, invoice_id)
-    row = _row(found)
     return PaymentDetail(
-        row=row,
-        bank_fields=_bank_fields(payment.raw_reply if payment else None, row.card_mask),
+        row=found,
+        bank_fields=_bank_fields(payment.raw_reply if payment else None, found.card_mask),
         history=[
             HistoryEntry(h.at, h.old_state, h.new_state, h.old_bank_status, h.new_bank_status)
             for h in history

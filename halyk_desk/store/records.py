@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from halyk_desk.domain import DEFAULT_CURRENCY, Money, State
 
@@ -132,50 +132,41 @@ class SyncRunRecord:
 
 @dataclass(frozen=True)
 class PaymentFilter:
-    """What the payments list shows. Dates bound the order's created_at: [date_from, date_to)."""
+    """What the payments list shows, from the window and the command line down to the store.
+    `text` searches invoiceId, RRN, card mask (or its last four digits) and customer; dates are
+    business days, both included, in the time zone the store is given (settings business_tz);
+    `states` holds State values (State.UNKNOWN also matches orders never read), empty for all."""
 
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    #: Only these states; State.UNKNOWN also matches orders never read.
-    states: frozenset[State] | None = None
-    #: invoiceId or RRN prefix, card mask prefix or last four digits, customer name prefix.
-    search: str | None = None
-    #: Only orders with a payment link in one of these states (domain.links.LinkState values),
-    #: as of `now`.
-    link_states: frozenset[str] | None = None
-    now: datetime | None = None
+    text: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    states: frozenset[State] = frozenset()
+    #: LinkState values: only orders with a payment link in one of them; empty for all orders.
+    links: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class PaymentRow:
-    """One order with the bank's picture of its payment (None fields when never read)."""
+    """One order with the bank's picture of its payment: the one row type of the payments list,
+    from the store to the window. `amount` is the order's amount; captured and refunded are the
+    bank's (zero until read, in the bank's currency once read). `state` is State.UNKNOWN for an
+    order never read and State.NOT_FOUND when the bank has no payment for it."""
 
-    order_id: int
     invoice_id: str
-    created_at: datetime
-    amount_minor: int
-    currency: str
-    customer: str | None
-    shop_status: str | None
-    shop_paid: bool | None
-    #: State.UNKNOWN for an order whose payment was never read.
-    state: State
-    payment_id: int | None
     transaction_id: str | None
+    state: State
     bank_status: str | None
-    bank_currency: str | None
-    original_minor: int | None
-    held_minor: int | None
-    captured_minor: int | None
-    refunded_minor: int | None
-    remaining_minor: int | None
+    amount: Money
+    captured: Money
+    refunded: Money
+    currency: str
+    created_at: datetime
+    customer: str | None
     card_mask: str | None
-    card_type: str | None
     reference: str | None
-    approval_code: str | None
-    paid_at: datetime | None
+    shop_status: str | None
     last_read_at: datetime | None
-    read_error: str | None
+    read_error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from math import isqrt
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -43,7 +44,7 @@ from halyk_desk.domain import (
     utc_now,
 )
 from halyk_desk.domain.links import PAID_STATES, LinkState
-from halyk_desk.domain.timeutil import as_utc
+from halyk_desk.domain.timeutil import as_utc, business_range
 from halyk_desk.store.link_models import PaymentLink
 from halyk_desk.store.models import Base, Order, Payment, Profile, StatusChange, SyncRun
 from halyk_desk.store.records import (
@@ -685,7 +686,7 @@ def _search_is_broad(session: Session, pid: int, text: str, page: int) -> bool:
 
 def _state_condition(states: frozenset[State]) -> ColumnElement[bool]:
     # On the order's copy of the state: 'unknown' for an order never read, and on an index.
-    return Order.payment_state.in_([s.value for s in states])
+    return Order.payment_state.in_([State(s).value for s in states])
 
 
 def _link_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
@@ -704,7 +705,7 @@ def _link_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool
                           or_(*(by_state[s] for s in sorted(states))))
 
 
-def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
+def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, tz: ZoneInfo, *,
             with_payment: bool, walk: bool = False) -> Any:
     """SELECT `columns` FROM the orders that pass `filters`, joined to their payments when
     `with_payment` or the filters need it.
@@ -714,7 +715,7 @@ def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
     With `walk` (a broad search, see _search_is_broad) it is that condition all the same: the
     query walks its ORDER BY's index and stops when the page is full.
     """
-    search = (filters.search or "").strip()
+    search = filters.text.strip()
     tested = search and walk
     if search and not walk:
         hits = _search_hits(pid, search)
@@ -723,11 +724,11 @@ def _orders(columns: Sequence[Any], pid: int, filters: PaymentFilter, *,
         query = select(*columns).select_from(Order)
     if with_payment or tested:
         query = query.outerjoin(Payment, _PAYMENT_JOIN)
-    query = query.where(*_in_range(pid, filters.date_from, filters.date_to))
-    if filters.states is not None:
+    query = query.where(*_in_range(pid, *business_range(filters.date_from, filters.date_to, tz)))
+    if filters.states:
         query = query.where(_state_condition(filters.states))
-    if filters.link_states:
-        query = query.where(_link_condition(filters.link_states, filters.now or utc_now()))
+    if filters.links:
+        query = query.where(_link_condition(filters.links, utc_now()))
     if tested:
         query = query.where(or_(*(term for _, term in _search_terms(search))))
     return query
@@ -765,14 +766,27 @@ _NOT_NULL_SORTS = frozenset({"created_at", "invoice_id", "amount", "currency", "
 KEYSET_SORTS = frozenset(_ORDER_SORTS) & _NOT_NULL_SORTS
 
 _ROW_COLUMNS = (
-    Order.id.label("order_id"), Order.invoice_id, Order.created_at, Order.amount_minor,
-    Order.currency, Order.customer, Order.shop_status, Order.shop_paid, STATE.label("state"),
-    Payment.id.label("payment_id"), Payment.transaction_id, Payment.bank_status,
-    Payment.currency.label("bank_currency"), Payment.original_minor, Payment.held_minor,
-    Payment.captured_minor, Payment.refunded_minor, Payment.remaining_minor, Payment.card_mask,
-    Payment.card_type, Payment.reference, Payment.approval_code,
-    Payment.created_at.label("paid_at"), Payment.last_read_at, Payment.read_error,
+    Order.invoice_id, Payment.transaction_id, STATE.label("state"), Payment.bank_status,
+    Order.amount_minor, Payment.captured_minor, Payment.refunded_minor, Order.currency,
+    Payment.currency.label("bank_currency"), Order.created_at, Order.customer, Payment.card_mask,
+    Payment.reference, Order.shop_status, Payment.last_read_at, Payment.read_error,
 )
+
+
+def _payment_row(values: Sequence[Any]) -> PaymentRow:
+    (invoice_id, transaction_id, state, bank_status, amount, captured, refunded, currency,
+     bank_currency, created_at, customer, card_mask, reference, shop_status, last_read_at,
+     read_error) = values
+    # The bank's amounts are in the bank's currency; nothing read yet is zero in the order's.
+    bank_currency = (bank_currency if bank_status else None) or currency
+    return PaymentRow(
+        invoice_id=invoice_id, transaction_id=transaction_id, state=State(state),
+        bank_status=bank_status, amount=Money(amount, currency),
+        captured=Money(captured or 0, bank_currency), refunded=Money(refunded or 0, bank_currency),
+        currency=currency, created_at=created_at, customer=customer, card_mask=card_mask,
+        reference=reference, shop_status=shop_status, last_read_at=last_read_at,
+        read_error=read_error,
+    )
 
 
 #: SQLite virtual machine steps between two looks at a cancel event (a few milliseconds' work).
@@ -826,6 +840,7 @@ def list_payments(
     profile: str,
     filters: PaymentFilter | None = None,
     *,
+    tz: ZoneInfo,
     sort: str = "created_at",
     descending: bool = True,
     offset: int = 0,
@@ -842,6 +857,7 @@ def list_payments(
     order, `before` those right before it (still in list order): the same rows as the offset
     they stand at, found by seeking on the sort's index rather than counting `offset` rows.
     Both only for KEYSET_SORTS; otherwise, or when there is no such order, `offset` is used.
+    The filter's dates are business days in `tz`.
     """
     if sort not in SORT_KEYS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
@@ -859,33 +875,31 @@ def list_payments(
     if sort not in _NOT_NULL_SORTS:
         key = key.nulls_last()
     order = (key, Order.id.desc() if down else Order.id.asc())
-    search = (filters.search or "").strip()
+    search = filters.text.strip()
     walk = (bool(search) and sort not in _PAYMENT_SORTS and limit is not None
             and _search_is_broad(session, pid, search, limit))
     # First the page's ids, on as few tables as the filters and the sort need (deep pages skip
     # rows on an index alone), then the full rows for just those ids.
-    page = _orders([Order.id], pid, filters, with_payment=sort in _PAYMENT_SORTS, walk=walk)
+    page = _orders([Order.id], pid, filters, tz, with_payment=sort in _PAYMENT_SORTS, walk=walk)
     page = page.where(beyond) if beyond is not None else page.offset(offset)
     page = page.order_by(*order).limit(limit).subquery("page")
     query = (
         select(*_ROW_COLUMNS).select_from(page).join(Order, Order.id == page.c.id)
         .outerjoin(Payment, _PAYMENT_JOIN).order_by(*order)
     )
-    rows = []
     with _cancellable(session, cancel):
-        found = session.execute(query).mappings().all()
-    for row in found:
-        values = dict(row)
-        values["state"] = State(values["state"])
-        rows.append(PaymentRow(**values))
+        found = session.execute(query).all()
+    rows = [_payment_row(row) for row in found]
     if backwards:
         rows.reverse()
     return rows
 
 
-def count_payments(session: Session, profile: str, filters: PaymentFilter | None = None) -> int:
+def count_payments(session: Session, profile: str, filters: PaymentFilter | None = None, *,
+                   tz: ZoneInfo) -> int:
+    """How many rows list_payments has for `filters` (dates: business days in `tz`)."""
     pid = profile_id(session, profile)
-    query = _orders([func.count()], pid, filters or PaymentFilter(), with_payment=False)
+    query = _orders([func.count()], pid, filters or PaymentFilter(), tz, with_payment=False)
     return session.scalar(query) or 0
 
 

@@ -345,11 +345,11 @@ class DashboardView(QWidget):
             return
         states = REFUNDED_STATES if refunds else CAPTURED_STATES
         self.open_payments.emit(PaymentFilter(date_from=period[0], date_to=period[1],
-                                               states=frozenset(s.value for s in states)))
+                                               states=frozenset(states)))
 
     def _open_day(self, day: date) -> None:
         self.open_payments.emit(PaymentFilter(
-            date_from=day, date_to=day, states=frozenset(s.value for s in CAPTURED_STATES)))
+            date_from=day, date_to=day, states=frozenset(CAPTURED_STATES)))
 
     def _open_bucket(self, index: int) -> None:
         if self.data is not None and index < len(self.data.holds):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,7 @@ from halyk_desk.store import repository
 from halyk_desk.store.records import OrderRecord, PaymentFilter, PaymentRecord
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+UTC_ZONE = ZoneInfo("UTC")
 N = 60
 PAGE = 7
 STATES = (State.CAPTURED, State.HELD, State.FAILED, State.REFUNDED)
@@ -44,15 +46,15 @@ def listed(store, shop):
 def rows(store, profile, filters=None, **kwargs) -> list[str]:
     with store.session(readonly=True) as session:
         return [r.invoice_id for r in repository.list_payments(session, profile, filters,
-                                                               **kwargs)]
+                                                               tz=UTC_ZONE, **kwargs)]
 
 
 FILTERS = [
     PaymentFilter(),
-    PaymentFilter(search="иван"),
+    PaymentFilter(text="иван"),
     PaymentFilter(states=frozenset({State.CAPTURED, State.UNKNOWN})),
-    PaymentFilter(date_from=T0 + timedelta(hours=3), date_to=T0 + timedelta(hours=15),
-                  search="ИВАН"),
+    # The first day's orders (until midnight UTC), not those of the night after.
+    PaymentFilter(date_from=T0.date(), date_to=T0.date(), text="ИВАН"),
 ]
 
 
@@ -111,13 +113,13 @@ def test_a_broad_search_walks_the_index_and_finds_what_the_hits_give(store, list
                 for text in pid_text} == pid_text
     for text in pid_text:
         for sort in (*KEYED, "customer"):
-            flt = PaymentFilter(search=text)
+            flt = PaymentFilter(text=text)
             whole = rows(store, listed, flt, sort=sort, limit=None)  # every hit, then sorted
             pages = [rows(store, listed, flt, sort=sort, offset=o, limit=PAGE)
                      for o in range(0, len(whole) + PAGE, PAGE)]
             assert [i for page in pages for i in page] == whole
             with store.session(readonly=True) as session:
-                assert repository.count_payments(session, listed, flt) == len(whole)
+                assert repository.count_payments(session, listed, flt, tz=UTC_ZONE) == len(whole)
 
 
 class CancelledAfterFirstLook(threading.Event):
@@ -140,12 +142,12 @@ def test_a_cancelled_query_stops_with_cancelled_and_the_session_goes_on(
     given_up.set()
     with store.session(readonly=True) as session:
         with pytest.raises(repository.Cancelled):
-            repository.list_payments(session, listed, limit=None, cancel=given_up)
+            repository.list_payments(session, listed, tz=UTC_ZONE, limit=None, cancel=given_up)
         if store.dialect == "sqlite":
             monkeypatch.setattr(repository, "CANCEL_CHECK_STEPS", 1)
             with pytest.raises(repository.Cancelled):
-                repository.list_payments(session, listed, limit=None,
+                repository.list_payments(session, listed, tz=UTC_ZONE, limit=None,
                                          cancel=CancelledAfterFirstLook())
         # Nothing is left behind on the connection: the next query runs to its end.
-        assert len(repository.list_payments(session, listed, limit=None,
+        assert len(repository.list_payments(session, listed, tz=UTC_ZONE, limit=None,
                                             cancel=threading.Event())) == N

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from halyk_desk.domain import InvoiceIdError, State
+from halyk_desk.domain import InvoiceIdError, Money, State
 from halyk_desk.store import Store, UnknownProfile, repository
 from halyk_desk.store.models import Order, Payment, Profile
 from halyk_desk.store.records import (
@@ -21,6 +22,8 @@ from halyk_desk.store.records import (
 )
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+#: The business time zone the list is asked in (the program passes settings business_tz).
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def order(invoice_id: str, amount: int = 1_500_00, *, hours: float = 0, **extra) -> OrderRecord:
@@ -173,7 +176,7 @@ def test_a_failed_read_is_noted_and_the_next_good_read_clears_it(store, shop):
         repository.mark_read_error(session, shop, "000000001", "transient: HTTP 503")
         repository.mark_read_error(session, shop, "000000002", "transient: HTTP 503")
     with store.session(readonly=True) as session:
-        rows = {r.invoice_id: r for r in repository.list_payments(session, shop)}
+        rows = {r.invoice_id: r for r in repository.list_payments(session, shop, tz=UTC_ZONE)}
     assert (rows["000000001"].state, rows["000000001"].read_error) == (State.UNKNOWN,
                                                                        "transient: HTTP 503")
     assert (rows["000000002"].state, rows["000000002"].read_error) == (State.HELD,
@@ -265,24 +268,25 @@ def listed(store, shop):
 def invoices(store, profile, filters=None, **kwargs):
     with store.session(readonly=True) as session:
         return [r.invoice_id for r in repository.list_payments(session, profile, filters,
-                                                               **kwargs)]
+                                                               tz=UTC_ZONE, **kwargs)]
 
 
 def count(store, profile, filters=None):
     with store.session(readonly=True) as session:
-        return repository.count_payments(session, profile, filters)
+        return repository.count_payments(session, profile, filters, tz=UTC_ZONE)
 
 
 def test_the_list_joins_each_order_with_its_payment(store, listed):
     with store.session(readonly=True) as session:
-        rows = {r.invoice_id: r for r in repository.list_payments(session, listed)}
-    held, never = rows["000000001"], rows["000000004"]
-    assert (held.state, held.bank_status, held.held_minor, held.amount_minor) == (
-        State.HELD, "AUTH", 5_000_00, 5_000_00)
+        rows = {r.invoice_id: r for r in repository.list_payments(session, listed, tz=UTC_ZONE)}
+    held, captured, never = rows["000000001"], rows["000000002"], rows["000000004"]
+    assert (held.state, held.bank_status, held.amount, held.captured) == (
+        State.HELD, "AUTH", Money(5_000_00), Money(0))
     assert (held.card_mask, held.reference, held.transaction_id) == (
         "400303...9821", "227078813195", "tx-000000001")
-    assert (never.state, never.payment_id, never.bank_status, never.captured_minor) == (
-        State.UNKNOWN, None, None, None)
+    assert (captured.state, captured.captured) == (State.CAPTURED, Money(1_000_00))
+    assert (never.state, never.last_read_at, never.bank_status, never.captured) == (
+        State.UNKNOWN, None, None, Money(0))
 
 
 def test_the_list_sorts_by_any_column_with_blanks_last(store, listed):
@@ -310,24 +314,27 @@ def test_pages_cover_the_list_once_even_when_sort_keys_tie(store, listed):
 
 @pytest.mark.parametrize(("filters", "expected"), [
     (PaymentFilter(), 6),
-    (PaymentFilter(date_from=T0 + timedelta(hours=2), date_to=T0 + timedelta(hours=5)),
-     {"000000002", "000000003", "000000004"}),
+    # Business days, both included (here in UTC): 100000006 was ordered a day later.
+    (PaymentFilter(date_from=T0.date(), date_to=T0.date()),
+     {"000000001", "000000002", "000000003", "000000004", "000000005"}),
+    (PaymentFilter(date_from=T0.date() + timedelta(days=1)), {"100000006"}),
+    (PaymentFilter(date_to=T0.date() - timedelta(days=1)), set()),
     (PaymentFilter(states=frozenset({State.HELD, State.CAPTURED})), {"000000001", "000000002"}),
     (PaymentFilter(states=frozenset({State.UNKNOWN})), {"000000004", "100000006"}),
     # Digits are found anywhere in the order number: 100000006 holds 0000000 too.
-    (PaymentFilter(search="0000000"), {"000000001", "000000002", "000000003", "000000004",
+    (PaymentFilter(text="0000000"), {"000000001", "000000002", "000000003", "000000004",
                                        "000000005", "100000006"}),
-    (PaymentFilter(search="0006"), {"100000006"}),
-    (PaymentFilter(search="00006"), {"100000006"}),
-    (PaymentFilter(search="100000006"), {"100000006"}),
-    (PaymentFilter(search="2270788"), {"000000001", "000000002"}),
-    (PaymentFilter(search="9821"), {"000000001"}),
-    (PaymentFilter(search="400303"), {"000000001", "000000003"}),
-    (PaymentFilter(search="400303...1111"), {"000000003"}),
-    (PaymentFilter(search="ИВАН"), {"000000001", "000000002"}),
-    (PaymentFilter(search=" ivan "), {"100000006"}),
-    (PaymentFilter(search="nobody"), set()),
-    (PaymentFilter(search="иван", states=frozenset({State.CAPTURED})), {"000000002"}),
+    (PaymentFilter(text="0006"), {"100000006"}),
+    (PaymentFilter(text="00006"), {"100000006"}),
+    (PaymentFilter(text="100000006"), {"100000006"}),
+    (PaymentFilter(text="2270788"), {"000000001", "000000002"}),
+    (PaymentFilter(text="9821"), {"000000001"}),
+    (PaymentFilter(text="400303"), {"000000001", "000000003"}),
+    (PaymentFilter(text="400303...1111"), {"000000003"}),
+    (PaymentFilter(text="ИВАН"), {"000000001", "000000002"}),
+    (PaymentFilter(text=" ivan "), {"100000006"}),
+    (PaymentFilter(text="nobody"), set()),
+    (PaymentFilter(text="иван", states=frozenset({State.CAPTURED})), {"000000002"}),
 ])
 def test_filters_and_search(store, listed, filters, expected):
     found = invoices(store, listed, filters, limit=None)
@@ -338,9 +345,24 @@ def test_filters_and_search(store, listed, filters, expected):
     assert count(store, listed, filters) == len(found)
 
 
+def test_the_period_is_business_days_in_the_time_zone_given(store, listed):
+    """Orders of 13:00-17:00 UTC on 1 June are already 2 June at UTC+14; 100000006 (18:00 UTC on
+    2 June) is 3 June there."""
+    far_east = ZoneInfo("Pacific/Kiritimati")
+    day = T0.date() + timedelta(days=1)
+    with store.session(readonly=True) as session:
+        found = repository.list_payments(
+            session, listed, PaymentFilter(date_from=day, date_to=day), tz=far_east, limit=None)
+        later = repository.count_payments(
+            session, listed, PaymentFilter(date_from=day + timedelta(days=1)), tz=far_east)
+    assert {r.invoice_id for r in found} == {"000000001", "000000002", "000000003", "000000004",
+                                            "000000005"}
+    assert later == 1
+
+
 def test_search_matches_literally(store, listed):
-    assert invoices(store, listed, PaymentFilter(search="%")) == []
-    assert invoices(store, listed, PaymentFilter(search="_")) == []
+    assert invoices(store, listed, PaymentFilter(text="%")) == []
+    assert invoices(store, listed, PaymentFilter(text="_")) == []
 
 
 # --- holds --------------------------------------------------------------------------------------
