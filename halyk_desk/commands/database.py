@@ -13,11 +13,13 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from halyk_desk import messages
 from halyk_desk.commands.running import (
     FAILED,
     OK,
@@ -28,7 +30,7 @@ from halyk_desk.commands.running import (
     with_context,
 )
 from halyk_desk.jsonfile import JsonFileError
-from halyk_desk.messages import msg
+from halyk_desk.messages import Message, msg
 from halyk_desk.services import database_admin as admin
 from halyk_desk.services import operators, team
 from halyk_desk.services.context import (
@@ -44,74 +46,96 @@ from halyk_desk.store import DB_ENV, SchemaError, StoreUnavailable
 from halyk_desk.store.engine import normalize_url
 from halyk_desk.store.journal_models import ROLES
 
-RESTORE_HELP = (
-    "Restoring a SQLite backup: close Halyk Desk everywhere it uses that file, keep the current "
-    "file aside (rename it, together with its -wal and -shm files if there are any), copy the "
-    "backup to the database's place under its name (`halyk-desk db info` shows the place), and "
-    "start the program. A PostgreSQL dump is restored by the database's administrator with "
-    "pg_restore into a new, empty database."
-)
+
+def _restore_help() -> str:
+    return str(msg(
+        "db.restore_help", "Восстановление из резервной копии SQLite: закройте Halyk Desk везде, "
+        "где он работает с этим файлом, отложите текущий файл (переименуйте его вместе с файлами "
+        "-wal и -shm, если они есть), скопируйте резервную копию на место базы под её именем "
+        "(место показывает `halyk-desk db info`) и запустите программу. Выгрузку PostgreSQL "
+        "восстанавливает администратор базы с помощью pg_restore в новую, пустую базу."))
 
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
-        "db", help="the database: info, backup, copy to another (e.g. PostgreSQL), use",
-        description="The database Halyk Desk works in: what is in it, backups, and moving "
-        "everything to another database (a team shares one PostgreSQL database). "
-        f"Which database: --db URL, else {DB_ENV}, else the settings, else the SQLite file in "
-        "the data folder.", **parser_kwargs())
+        "db", help=str(msg("db.help", "база данных: сведения, резервная копия, перенос в другую "
+                           "(например, PostgreSQL), выбор, доступ людей")),
+        description=str(msg(
+            "db.description", "База данных, в которой работает Halyk Desk: что в ней, резервные "
+            "копии и перенос всего в другую базу (сотрудники работают в одной общей базе "
+            "PostgreSQL). Какая база: --db URL, иначе {variable}, иначе настройки, иначе файл "
+            "SQLite в папке данных.", variable=DB_ENV)), **parser_kwargs())
     actions = group.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    usage_error = "2 " + str(msg("db.exit_usage", "ошибка в команде"))
+    refused = "1 " + str(msg("db.exit_refused", "база отказала"))
+    not_admin = "4 " + str(msg("db.exit_not_admin", "оператор не администратор"))
+    json_help = str(msg("db.json_option", "вывести объект JSON"))
 
     info = actions.add_parser(
-        "info", help="address, schema, rows per table, file size, last backups",
-        description="Show the database in use: its address (password hidden), the server, the "
-        "schema revision against this program's, the rows of each table, the SQLite file's size "
-        "and the newest backups.",
-        epilog=exit_codes_epilog("0 shown", "1 the database could not be opened"),
+        "info", help=str(msg("db.info.help", "адрес, схема, строки по таблицам, размер файла, "
+                             "последние резервные копии")),
+        description=str(msg(
+            "db.info.description", "Показать используемую базу: её адрес (без пароля), сервер, "
+            "версию схемы рядом с версией этой программы, число строк каждой таблицы, размер "
+            "файла SQLite и самые новые резервные копии.")),
+        epilog=exit_codes_epilog(
+            "0 " + str(msg("db.info.exit_0", "показано")),
+            "1 " + str(msg("db.info.exit_1", "базу не удалось открыть"))),
         **parser_kwargs())
-    info.add_argument("--json", action="store_true", help="print a JSON object")
+    info.add_argument("--json", action="store_true", help=json_help)
     info.set_defaults(func=_opened(_info, operators.READ))
 
     backup = actions.add_parser(
-        "backup", help="a checked copy of the database (may run while the window is open)",
-        description="Back up the database. SQLite: a consistent copy made while the program may "
-        "be running, checked with SQLite's integrity check. PostgreSQL: pg_dump in its custom "
-        "format (needs the PostgreSQL client tools; the password is passed in the environment, "
-        "never on the command line). The copy is written under a temporary name and only "
-        "renamed into place when it is complete and checked. Without PATH it goes to the data "
-        "folder's backups folder as halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump for PostgreSQL; "
-        "the time in UTC). " + RESTORE_HELP,
-        epilog=exit_codes_epilog("0 backed up and checked", "1 no backup was made (the message "
-                                 "says why); nothing was left behind", "2 usage error"),
+        "backup", help=str(msg("db.backup.help", "проверенная копия базы (можно делать, пока "
+                               "открыто окно)")),
+        description=str(msg(
+            "db.backup.description", "Резервная копия базы. SQLite: согласованная копия, которую "
+            "можно делать, пока программа работает, проверенная встроенной проверкой "
+            "целостности SQLite. PostgreSQL: pg_dump в его собственном формате (нужны клиентские "
+            "программы PostgreSQL; пароль передаётся через окружение, никогда в командной "
+            "строке). Копия пишется под временным именем и получает своё имя, только когда она "
+            "полна и проверена. Без PATH она попадает в папку backups в папке данных под именем "
+            "halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump для PostgreSQL; время в UTC).")
+        ) + " " + _restore_help(),
+        epilog=exit_codes_epilog(
+            "0 " + str(msg("db.backup.exit_0", "копия сделана и проверена")),
+            "1 " + str(msg("db.backup.exit_1", "копия не сделана (почему — сказано в "
+                           "сообщении); ничего не оставлено")),
+            usage_error),
         **parser_kwargs())
-    backup.add_argument("path", nargs="?", type=Path, metavar="PATH",
-                        help="the file to write (replaced if it exists), or a folder to write a "
-                        "dated file in")
-    backup.add_argument("--keep", type=_positive, metavar="N",
-                        help="then delete all but the newest N dated backups in that folder "
-                        "(only files named halyk-desk-YYYYmmdd-HHMMSS.*)")
-    backup.add_argument("--json", action="store_true", help="print a JSON object")
+    backup.add_argument("path", nargs="?", type=Path, metavar="PATH", help=str(msg(
+        "db.backup.path", "файл, который записать (если он есть, будет заменён), или папка, в "
+        "которую записать файл с датой в имени")))
+    backup.add_argument("--keep", type=_positive, metavar="N", help=str(msg(
+        "db.backup.keep", "затем удалить в этой папке все копии с датой в имени, кроме N самых "
+        "новых (только файлы с именами halyk-desk-YYYYmmdd-HHMMSS.*)")))
+    backup.add_argument("--json", action="store_true", help=json_help)
     backup.set_defaults(func=_opened(_backup, operators.SETTINGS))
 
     copy = actions.add_parser(
-        "copy", help="copy everything into another, empty database (e.g. PostgreSQL)",
-        description="Copy every table of the database in use into another, empty database, "
-        "for example from this computer's SQLite file to the team's PostgreSQL database. The "
-        "target gets this program's schema first; the copy is one transaction that is committed "
-        "only after the row counts and the audit log's hash chain are checked there, so on any "
-        "error the target is left without rows. A target that holds data (anything but the "
-        "built-in profiles a first start makes) is refused. "
-        "Close Halyk Desk everywhere first: the database in use is locked against changes while "
-        "it is read. The database in use is not changed.",
-        epilog=exit_codes_epilog("0 copied and checked", "1 nothing was copied (the message "
-                                 "says why and what to do)", "2 usage error"),
+        "copy", help=str(msg("db.copy.help", "скопировать всё в другую, пустую базу (например, "
+                             "PostgreSQL)")),
+        description=str(msg(
+            "db.copy.description", "Скопировать все таблицы используемой базы в другую, пустую "
+            "базу, например из файла SQLite этого компьютера в общую базу PostgreSQL. Целевая "
+            "база сначала получает схему этой программы; копирование — одна транзакция, которая "
+            "фиксируется, только когда там проверены число строк и цепочка хешей журнала "
+            "аудита, так что при любой ошибке в целевой базе не остаётся ни одной строки. "
+            "Целевая база с данными (кроме встроенных профилей, которые создаёт первый запуск) "
+            "не принимается. Сначала закройте Halyk Desk везде: пока используемая база читается, "
+            "она закрыта для изменений. Используемая база не меняется.")),
+        epilog=exit_codes_epilog(
+            "0 " + str(msg("db.copy.exit_0", "скопировано и проверено")),
+            "1 " + str(msg("db.copy.exit_1", "ничего не скопировано (почему и что делать — "
+                           "сказано в сообщении)")),
+            usage_error),
         **parser_kwargs())
-    copy.add_argument("--to", required=True, metavar="URL",
-                      help="the target, e.g. postgresql://halyk:PASSWORD@server/halyk or "
-                      "sqlite:///path/other.sqlite3")
-    copy.add_argument("--password-stdin", action="store_true",
-                      help="read the target's PostgreSQL password from standard input (asked "
-                      "for, unshown, at a terminal) instead of writing it in the URL")
+    copy.add_argument("--to", required=True, metavar="URL", help=str(msg(
+        "db.copy.to", "целевая база, например postgresql://halyk:PASSWORD@server/halyk или "
+        "sqlite:///path/other.sqlite3")))
+    copy.add_argument("--password-stdin", action="store_true", help=str(msg(
+        "db.copy.password_stdin", "прочитать пароль PostgreSQL целевой базы со стандартного "
+        "ввода (у терминала спросит, не показывая), а не писать его в URL")))
     copy.set_defaults(func=_opened(_copy, operators.SETTINGS))
 
     grant = actions.add_parser(
@@ -125,10 +149,10 @@ def register(subparsers: Any) -> None:
             "(владелец базы). Человек подключается с --db postgresql://NAME@сервер/база.")),
         epilog=exit_codes_epilog(
             "0 " + str(msg("db.grant.exit_0", "выдано")),
-            "1 " + str(msg("db.exit_refused", "база отказала")),
+            refused,
             "2 " + str(msg("db.grant.exit_2", "ошибка в команде (не PostgreSQL, нет пароля для "
                            "нового логина)")),
-            "4 " + str(msg("db.exit_not_admin", "оператор не администратор"))),
+            not_admin),
         **parser_kwargs())
     grant.add_argument("name", metavar="NAME", help=str(msg("db.grant.name", "имя логина, "
                                                             "например anna")))
@@ -143,32 +167,37 @@ def register(subparsers: Any) -> None:
                                "его оператора (администратор)")),
         epilog=exit_codes_epilog(
             "0 " + str(msg("db.revoke.exit_0", "отнято")),
-            "1 " + str(msg("db.exit_refused", "база отказала")),
-            "2 " + str(msg("db.exit_usage", "ошибка в команде")),
-            "4 " + str(msg("db.exit_not_admin", "оператор не администратор"))),
+            refused,
+            usage_error,
+            not_admin),
         **parser_kwargs())
     revoke.add_argument("name", metavar="NAME")
     revoke.set_defaults(func=with_context(_revoke))
 
     use = actions.add_parser(
-        "use", help="open this database from the next start on this computer (admins)",
-        description="Make a database the one this computer's Halyk Desk opens from its next "
-        "start, as the window's Settings > Database page does: the database is checked first, "
-        "the address goes to the settings and a PostgreSQL password to the system keyring "
-        f"(never to the settings file). --db and {DB_ENV} still win over it when given. Only an "
-        "admin operator may do it; the change is written to the audit log.",
-        epilog=exit_codes_epilog("0 saved: used from the next start", "1 the database cannot be "
-                                 "used (nothing was changed)", "2 usage error",
-                                 "4 the operator is not an admin"),
+        "use", help=str(msg("db.use.help", "открывать эту базу на этом компьютере со следующего "
+                            "запуска (администраторы)")),
+        description=str(msg(
+            "db.use.description", "Сделать базу той, которую Halyk Desk этого компьютера "
+            "открывает со следующего запуска, как это делает страница окна Настройки > База "
+            "данных: сначала база проверяется, затем адрес записывается в настройки, а пароль "
+            "PostgreSQL — в системное хранилище паролей (никогда в файл настроек). --db и "
+            "{variable}, если заданы, по-прежнему важнее. Сделать это может только "
+            "администратор; изменение записывается в журнал аудита.", variable=DB_ENV)),
+        epilog=exit_codes_epilog(
+            "0 " + str(msg("db.use.exit_0", "сохранено: действует со следующего запуска")),
+            "1 " + str(msg("db.use.exit_1", "базу нельзя использовать (ничего не изменено)")),
+            usage_error,
+            not_admin),
         **parser_kwargs())
     where = use.add_mutually_exclusive_group(required=True)
-    where.add_argument("url", nargs="?", metavar="URL",
-                       help="e.g. postgresql://halyk@server/halyk or sqlite:///path/file.sqlite3")
-    where.add_argument("--default", action="store_true",
-                       help="the SQLite file in this computer's data folder (the first setting)")
-    use.add_argument("--password-stdin", action="store_true",
-                     help="read the PostgreSQL password from standard input (asked for, unshown, "
-                     "at a terminal)")
+    where.add_argument("url", nargs="?", metavar="URL", help=str(msg(
+        "db.use.url", "например postgresql://halyk@server/halyk или sqlite:///path/file.sqlite3")))
+    where.add_argument("--default", action="store_true", help=str(msg(
+        "db.use.default", "файл SQLite в папке данных этого компьютера (как при первом запуске)")))
+    use.add_argument("--password-stdin", action="store_true", help=str(msg(
+        "db.use.password_stdin", "прочитать пароль PostgreSQL со стандартного ввода (у "
+        "терминала спросит, не показывая)")))
     use.set_defaults(func=with_context(_use))
 
 
@@ -178,7 +207,8 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of backups, 1 or more")
+        raise argparse.ArgumentTypeError(str(msg(
+            "db.bad_keep", "«{text}»: укажите целое число копий, 1 или больше", text=text)))
     return value
 
 
@@ -220,18 +250,22 @@ def _opened(command: Callable[[argparse.Namespace, Workspace], int], permission:
     return run
 
 
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    raise AssertionError("unreachable")
+def _size(n: int) -> Message:
+    if n < 1024:
+        return msg("db.size_bytes", "{n} байт", n=n)
+    size, units = n / 1024, [msg("db.size_kb", "{n} КБ"), msg("db.size_mb", "{n} МБ"),
+                             msg("db.size_gb", "{n} ГБ")]
+    while size >= 1024 and len(units) > 1:
+        size /= 1024
+        units.pop(0)
+    return units[0].with_params(n=Decimal(f"{size:.1f}"))
 
 
 def _when(found: admin.BackupFile | None) -> str:
     if found is None:
-        return "none"
-    return f"{found.path} ({found.at:%Y-%m-%d %H:%M} UTC, {_size(found.size)})"
+        return str(msg("db.no_backup", "нет"))
+    written = messages.date_text(found.at, messages.current())
+    return f"{found.path} ({written} UTC, {_size(found.size)})"
 
 
 def _info(args: argparse.Namespace, workspace: Workspace) -> int:
@@ -239,19 +273,30 @@ def _info(args: argparse.Namespace, workspace: Workspace) -> int:
     if args.json:
         print(json.dumps(info.to_json(), ensure_ascii=False, indent=2))
         return OK
-    state = "current" if info.schema_current else "differs from this program's"
-    print(f"Database:  {info.address}")
-    print(f"Server:    {info.server}")
-    print(f"Schema:    revision {info.revision}, this program's {info.head} ({state})")
+    state = (msg("db.info.schema_current", "совпадает") if info.schema_current else
+             msg("db.info.schema_differs", "отличается от версии этой программы"))
+    lines: list[tuple[Message, Message | str]] = [
+        (msg("db.info.address", "База данных:"), info.address),
+        (msg("db.info.server", "Сервер:"), info.server),
+        (msg("db.info.schema", "Схема:"),
+         msg("db.info.revision", "версия {revision}, у этой программы {head} ({state})",
+             revision=str(info.revision), head=info.head, state=state)),
+    ]
     if info.file_size is not None:
-        print(f"File size: {_size(info.file_size)}")
-    print("Rows:")
+        lines.append((msg("db.info.file_size", "Размер файла:"), _size(info.file_size)))
+    lines.append((msg("db.info.last_backup", "Последняя резервная копия:"),
+                  _when(info.last_backup)))
+    if info.dialect == "sqlite":
+        lines.append((msg("db.info.last_upgrade_copy", "Последняя копия перед обновлением:"),
+                      _when(info.last_upgrade_copy)))
+    labels = [str(label) for label, _ in lines]
+    column = max(len(label) for label in labels) + 2
+    for label, (_, value) in zip(labels, lines, strict=True):
+        print(f"{label:<{column}}{value}")
+    print(msg("db.info.rows", "Строки:"))
     width = max(len(name) for name in info.counts)
     for name, count in sorted(info.counts.items()):
         print(f"  {name:<{width}}  {count:>10}")
-    print(f"Last backup:               {_when(info.last_backup)}")
-    if info.dialect == "sqlite":
-        print(f"Last copy before upgrade:  {_when(info.last_upgrade_copy)}")
     return OK
 
 
@@ -262,33 +307,39 @@ def _backup(args: argparse.Namespace, workspace: Workspace) -> int:
                           "verified_by": made.verified_by,
                           "pruned": [str(p) for p in made.pruned]}, indent=2))
         return OK
-    checked = (f"checked with {made.verified_by}" if made.verified_by
-               else "not checked: pg_restore is not installed")
-    print(f"Backed up {workspace.store.url} to {made.path} ({_size(made.size)}; {checked}).")
+    checked = (msg("db.backup.checked", "проверено: {tool}", tool=made.verified_by)
+               if made.verified_by else
+               msg("db.backup.unchecked", "не проверено: pg_restore не установлен"))
+    print(msg("db.backup.done", "Копия {source} записана в {target} ({size}; {checked}).",
+              source=workspace.store.url, target=str(made.path), size=_size(made.size),
+              checked=checked))
     for path in made.pruned:
-        print(f"Deleted older backup {path}")
+        print(msg("db.backup.pruned", "Удалена старая копия {path}", path=str(path)))
     return OK
 
 
 def _copy(args: argparse.Namespace, workspace: Workspace) -> int:
     def progress(table: str, copied: int, total: int) -> None:
         if copied == total:
-            print(f"  {table}: {total} row{'s' if total != 1 else ''}", file=sys.stderr,
-                  flush=True)
+            print("  " + str(msg("db.copy.table_done", "{table}: %n строк", table=table,
+                                 n=total)), file=sys.stderr, flush=True)
 
     target = normalize_url(args.to)
     password = _password(args)
     if password:
         target = target.set(password=password)
-    print(f"Copying {workspace.store.url} to {admin.address(target)} ...", file=sys.stderr,
+    print(msg("db.copy.copying", "Копирование {source} в {target} ...",
+              source=workspace.store.url, target=admin.address(target)), file=sys.stderr,
           flush=True)
     result = admin.copy_database(workspace.store, target, workspace.paths, progress=progress)
-    print(f"Copied {sum(result.counts.values())} rows in {len(result.counts)} tables to "
-          f"{result.target}. The row counts match. {result.audit.message}")
+    print(msg("db.copy.done", "В {target} скопировано строк: {rows}, таблиц: {tables}. Число "
+              "строк совпадает. {audit}", target=result.target, rows=sum(result.counts.values()),
+              tables=len(result.counts), audit=result.audit.message))
     if not result.audit.ok:
-        print("WARNING: the audit log was already broken in the database copied from, and was "
-              "copied as it is (the evidence kept). `halyk-desk audit verify` on either database "
-              "says the same.", file=sys.stderr)
+        print(msg("db.copy.broken_audit", "ВНИМАНИЕ: журнал аудита уже был нарушен в базе, из "
+                  "которой копировали, и скопирован как есть (доказательства сохранены). "
+                  "`halyk-desk audit verify` на любой из двух баз скажет то же самое."),
+              file=sys.stderr)
     for line in admin.next_steps(result.target):
         print(line)
     return OK
@@ -302,7 +353,8 @@ def _password(args: argparse.Namespace) -> str | None:
     if not args.password_stdin:
         return None
     if sys.stdin.isatty():
-        return getpass.getpass("Database password (not shown): ") or None
+        return getpass.getpass(str(msg("db.ask_password", "Пароль базы данных (не "
+                                       "отображается): "))) or None
     return sys.stdin.readline().rstrip("\r\n") or None
 
 
@@ -366,14 +418,16 @@ def _use(args: argparse.Namespace, ctx: AppContext) -> int:
         say_error(str(exc))
         return NOT_ALLOWED
     if used.password_saved is not None and used.password_saved.warning:
-        print(f"WARNING: {used.password_saved.warning}", file=sys.stderr)
+        print(msg("db.warning", "ВНИМАНИЕ: {warning}", warning=used.password_saved.warning),
+              file=sys.stderr)
     server = f" ({used.check.server})" if used.check.server else ""
-    print(f"From the next start (of the window or a command) this computer opens "
-          f"{used.address}{server}.")
+    print(msg("db.use.done", "Со следующего запуска (окна или команды) этот компьютер "
+              "открывает {address}{server}.", address=used.address, server=server))
     if used.check.schema in ("empty", "absent") and ctx.store.url != used.address:
-        print("It holds no data yet. To move the data of the database used until now there, "
-              f"run: halyk-desk --db '{ctx.store.url}' db copy --to '{used.address}'")
+        print(msg("db.use.empty", "В ней пока нет данных. Чтобы перенести туда данные базы, "
+                  "которой пользовались до сих пор, выполните: halyk-desk --db '{source}' db "
+                  "copy --to '{target}'", source=ctx.store.url, target=used.address))
     if used.check.schema == "older":
-        print("Its schema is older: the next start upgrades it (take `halyk-desk db backup` "
-              "first).")
+        print(msg("db.use.older", "Её схема старее: следующий запуск её обновит (сначала "
+                  "сделайте `halyk-desk db backup`)."))
     return OK

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from halyk_desk.domain import utc_now
+from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.paths import AppPaths, private_folder
 from halyk_desk.secrets import SecretSaved
 from halyk_desk.services import audit, profiles, settings_service
@@ -52,20 +53,21 @@ PG_SUFFIX = ".dump"
 _AUTOMATIC = re.compile(r"halyk-desk-(\d{8}-\d{6})(?:-(\d+))?\.(?:sqlite3|dump)")
 #: Rows read from the source and inserted into the target at a time.
 COPY_BATCH = 1000
-PG_DUMP_HINT = ("pg_dump was not found. Install the PostgreSQL client tools of the server's "
-                "version or newer (Debian/Ubuntu: apt install postgresql-client; Windows: the "
-                "PostgreSQL installer's \"Command Line Tools\") and put their bin folder on PATH.")
+PG_DUMP_HINT = msg("db_admin.no_pg_dump", "pg_dump не найден. Установите клиентские программы "
+                   "PostgreSQL версии сервера или новее (Debian/Ubuntu: apt install "
+                   "postgresql-client; Windows: «Command Line Tools» установщика PostgreSQL) и "
+                   "добавьте их папку bin в PATH.")
 
 
-class BackupError(RuntimeError):
+class BackupError(MessageError, RuntimeError):
     """No backup was made (nothing was left behind); the message says why and what to do."""
 
 
-class CopyError(RuntimeError):
+class CopyError(MessageError, RuntimeError):
     """Nothing was copied; the message says why and what to do."""
 
 
-class UseError(RuntimeError):
+class UseError(MessageError, RuntimeError):
     """The database was not made this computer's; the message says why."""
 
 
@@ -202,8 +204,9 @@ def _target(paths: AppPaths, where: Path | None, suffix: str) -> Path:
         try:
             private_folder(folder)
         except OSError as exc:
-            raise BackupError(f"Cannot create the backups folder {folder}: "
-                              f"{exc.strerror}.") from exc
+            raise BackupError(msg("db_admin.cannot_create_folder", "Не удалось создать папку "
+                                  "резервных копий {folder}: {error}.", folder=str(folder),
+                                  error=exc.strerror)) from exc
     stamp = utc_now().strftime("%Y%m%d-%H%M%S")
     path, counter = folder / f"{BACKUP_PREFIX}{stamp}{suffix}", 1
     while path.exists():  # two backups within one second
@@ -216,13 +219,15 @@ def _scratch(target: Path) -> Path:
     """An empty file beside `target`, so that the final move is a rename on one disk."""
     folder = target.parent
     if not folder.is_dir():
-        raise BackupError(f"The folder {folder} does not exist: create it, or choose another "
-                          "place for the backup.")
+        raise BackupError(msg("db_admin.no_folder", "Папки {folder} нет: создайте её или выберите "
+                              "для резервной копии другое место.", folder=str(folder)))
     try:
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise BackupError(f"Cannot write in {folder}: {exc.strerror}. Choose a folder you may "
-                          "write to, or run as a user who may write there.") from exc
+        raise BackupError(msg("db_admin.cannot_write", "Не удалось записать в {folder}: {error}. "
+                              "Выберите папку, в которую вам можно писать, или запустите "
+                              "программу от имени пользователя, которому это можно.",
+                              folder=str(folder), error=exc.strerror)) from exc
     os.close(handle)
     return Path(name)
 
@@ -239,7 +244,8 @@ def backup(store: Store, paths: AppPaths, where: Path | None = None, *,
     `keep` automatic backups of this kind in the folder written to. BackupError when no backup
     was made; nothing is left behind then."""
     if keep is not None and keep < 1:
-        raise ValueError("--keep must be 1 or more: the backup just made is always kept.")
+        raise ValueError(msg("db_admin.keep_too_small", "--keep должен быть не меньше 1: только "
+                             "что сделанная копия сохраняется всегда."))
     database = sqlite_file(store)
     suffix = SQLITE_SUFFIX if database is not None else PG_SUFFIX
     target = _target(paths, where, suffix)
@@ -262,7 +268,8 @@ def backup(store: Store, paths: AppPaths, where: Path | None = None, *,
 def _refuse_live_file(database: Path, target: Path) -> None:
     live = {database.resolve(), *(Path(f"{database.resolve()}{s}") for s in ("-wal", "-shm"))}
     if target.resolve() in live:
-        raise BackupError(f"{target} is the database itself: choose another file for the backup.")
+        raise BackupError(msg("db_admin.backup_onto_itself", "{target} — это сама база данных: "
+                              "выберите для резервной копии другой файл.", target=str(target)))
 
 
 def _sqlite_copy(database: Path, scratch: Path) -> str:
@@ -273,7 +280,8 @@ def _sqlite_copy(database: Path, scratch: Path) -> str:
         source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True,
                                  timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
-        raise BackupError(f"Cannot read {database}: {exc}.") from exc
+        raise BackupError(msg("db_admin.cannot_read", "Не удалось прочитать {database}: {error}.",
+                              database=str(database), error=str(exc))) from exc
     try:
         copy = sqlite3.connect(scratch)
         try:
@@ -283,13 +291,16 @@ def _sqlite_copy(database: Path, scratch: Path) -> str:
         finally:
             copy.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"The backup of {database} failed: {exc}.") from exc
+        raise BackupError(msg("db_admin.backup_failed", "Резервная копия {database} не удалась: "
+                              "{error}.", database=str(database), error=str(exc))) from exc
     finally:
         source.close()
     if problems != ["ok"]:
-        raise BackupError(f"The copy of {database} failed its integrity check "
-                          f"({'; '.join(problems[:3])}); no backup was kept. Run the backup again; "
-                          "if it fails again, the disk or the database file may be damaged.")
+        raise BackupError(msg(
+            "db_admin.integrity_failed", "Копия {database} не прошла проверку целостности "
+            "({problems}); резервная копия не сохранена. Сделайте копию ещё раз; если снова не "
+            "выйдет, возможно, повреждён диск или файл базы.", database=str(database),
+            problems="; ".join(problems[:3])))
     return "PRAGMA integrity_check"
 
 
@@ -308,16 +319,19 @@ def _pg_dump(url: URL, scratch: Path) -> str | None:
                            f"--dbname={conninfo}"], env=env, capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
-        raise BackupError(f"pg_dump failed for {address(url)}: {done.stderr.strip()}")
+        raise BackupError(msg("db_admin.pg_dump_failed", "pg_dump не выгрузил {address}: {error}",
+                              address=address(url), error=done.stderr.strip()))
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
         return None
     listed = subprocess.run([pg_restore, "--list", str(scratch)], capture_output=True,
                             text=True, check=False)
     if listed.returncode != 0 or "TABLE DATA public audit_log" not in listed.stdout:
-        raise BackupError(f"The dump of {address(url)} could not be read back by pg_restore "
-                          f"({listed.stderr.strip() or 'the audit log is missing'}); no backup "
-                          "was kept.")
+        why = listed.stderr.strip() or msg("db_admin.dump_without_audit_log",
+                                           "в ней нет журнала аудита")
+        raise BackupError(msg("db_admin.dump_unreadable", "pg_restore не прочитал выгрузку "
+                              "{address} ({error}); резервная копия не сохранена.",
+                              address=address(url), error=why))
     return "pg_restore --list"
 
 
@@ -369,13 +383,15 @@ def copy_database(source: Store, target_url: str | URL, paths: AppPaths, *,
     url = normalize_url(target_url)
     shown = address(url)
     if same_database(source.engine.url, url):
-        raise CopyError(f"{shown} is the database in use: give the address of another one.")
+        raise CopyError(msg("db_admin.copy_onto_itself", "{target} — это база, в которой вы "
+                            "работаете: укажите адрес другой.", target=shown))
     with Store.open(url, paths) as target:
         try:
             return _copy(source, target, shown, batch, progress)
         except DBAPIError as exc:  # a lock not granted, a connection lost...
-            raise CopyError(f"Nothing was copied to {shown}: {_reason(exc)}. If a database is "
-                            "busy, close Halyk Desk everywhere and copy again.") from exc
+            raise CopyError(msg("db_admin.copy_refused", "В {target} ничего не скопировано: "
+                                "{error}. Если база занята, закройте Halyk Desk везде и "
+                                "скопируйте снова.", target=shown, error=_reason(exc))) from exc
 
 
 def _copy(source: Store, target: Store, shown: str, batch: int,
@@ -425,10 +441,12 @@ def _refuse_rows(conn: Connection, shown: str) -> None:
                 Profile.__tablename__, 0):
             conn.execute(delete(Profile).where(*builtin))
             return
-    listing = ", ".join(f"{name} ({n} row{'s' if n != 1 else ''})" for name, n in filled.items())
-    raise CopyError(f"The target {shown} is not empty: {listing}. Nothing was copied. Copy into "
-                    "a new, empty database (see the admin guide), or remove that one first if "
-                    "it holds nothing you need.")
+    listing = [msg("db_admin.table_rows", "{table} (%n строк)", table=name, n=n)
+               for name, n in filled.items()]
+    raise CopyError(msg("db_admin.target_not_empty", "Целевая база {target} не пуста: {tables}. "
+                        "Ничего не скопировано. Копируйте в новую, пустую базу (см. руководство "
+                        "администратора) или сначала удалите эту, если в ней нет ничего "
+                        "нужного.", target=shown, tables=listing))
 
 
 def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batch: int,
@@ -446,10 +464,11 @@ def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batc
                 dst.execute(table.insert(), chunk)
         except StatementError as exc:  # the target's refusal, or a column's own (too long)
             row, why = _refused_row(dst, table, chunk, exc)
-            raise CopyError(
-                f"The target {shown} refused the row of table {table.name} with "
-                f"{_key(table, row)}: {why}. Nothing was copied. Correct that row in the current "
-                "database (or send this message to whoever supports you), then copy again."
+            raise CopyError(msg(
+                "db_admin.row_refused", "Целевая база {target} не приняла строку таблицы "
+                "{table} с {key}: {error}. Ничего не скопировано. Исправьте эту строку в "
+                "текущей базе (или отправьте это сообщение тому, кто вам помогает) и скопируйте "
+                "снова.", target=shown, table=table.name, key=_key(table, row), error=why)
             ) from exc
         copied += len(chunk)
         if progress:
@@ -497,13 +516,17 @@ def _verify(src: Connection, dst: Connection, counts: dict[str, int],
         there = int(dst.scalar(select(func.count()).select_from(table)) or 0)
         here = int(src.scalar(select(func.count()).select_from(table)) or 0)
         if not here == there == counts[table.name]:
-            raise CopyError(f"Table {table.name}: {here} rows here, {there} in {shown} after the "
-                            "copy. Nothing was copied; run the copy again.")
+            raise CopyError(msg("db_admin.counts_differ", "Таблица {table}: здесь строк {here}, "
+                                "в {target} после копирования — {there}. Ничего не "
+                                "скопировано; запустите копирование снова.", table=table.name,
+                                here=here, there=there, target=shown))
     with Session(bind=src) as source, Session(bind=dst) as target:
         expected, found = audit.verify(source), audit.verify(target)
     if _chain(found) != _chain(expected):
-        raise CopyError(f"The audit log does not verify in {shown} as it does here "
-                        f"({found.message} / here: {expected.message}). Nothing was copied.")
+        raise CopyError(msg("db_admin.audit_differs", "Журнал аудита в {target} проверяется не "
+                            "так, как здесь ({found} / здесь: {expected}). Ничего не "
+                            "скопировано.", target=shown, found=found.message,
+                            expected=expected.message))
     return found
 
 
@@ -511,17 +534,20 @@ def _chain(result: audit.VerifyResult) -> tuple[object, ...]:
     return (result.ok, result.checked, result.last_seq, result.kind, result.seq)
 
 
-def next_steps(target: str) -> list[str]:
+def next_steps(target: str) -> list[Message]:
     """How to work with the copy from now on, for `target` as shown (no password)."""
     postgres = target.startswith("postgres")
     bare = target.replace(":***@", "@").replace("postgresql+psycopg://", "postgresql://")
+    command = f"halyk-desk db use '{bare}'" + (" --password-stdin" if postgres else "")
     return [
-        "Next: close Halyk Desk on every computer, then point each one at the new database,",
-        f"  with the command:  halyk-desk db use '{bare}'"
-        + (" --password-stdin" if postgres else ""),
-        "  or in the window:  Файл > Настройки > База данных (File > Settings > Database).",
-        f"  (--db URL for one command, or the environment variable {DB_ENV}, also choose it.)",
-        "The old database is left as it was: keep it as a backup, but work in the new one only.",
+        msg("db_admin.next", "Дальше: закройте Halyk Desk на всех компьютерах, затем укажите "
+            "каждому новую базу:"),
+        msg("db_admin.next_command", "  командой:  {command}", command=command),
+        msg("db_admin.next_window", "  или в окне:  Файл > Настройки > База данных."),
+        msg("db_admin.next_other_ways", "  (Выбрать её можно и через --db URL для одной команды "
+            "или переменную окружения {variable}.)", variable=DB_ENV),
+        msg("db_admin.next_old", "Старая база осталась как была: храните её как резервную копию, "
+            "но работайте только в новой."),
     ]
 
 
@@ -557,10 +583,11 @@ def use_database(ctx: AppContext, typed: str | None, password: str | None = None
         check = settings_service.check_database(
             target, password, stored_password=settings_service.stored_database_password(ctx))
     except DatabaseCheckError as exc:
-        raise UseError(f"Cannot use {shown}: {exc}. Nothing was changed.") from exc
+        raise UseError(msg("db_admin.cannot_use", "Нельзя использовать {target}: {error}. Ничего "
+                           "не изменено.", target=shown, error=str(exc))) from exc
     if check.schema == "newer":
-        raise UseError(f"{shown} was written by a newer Halyk Desk: install that version first. "
-                       "Nothing was changed.")
+        raise UseError(msg("db_admin.newer_schema", "{target} записана более новой версией Halyk "
+                           "Desk: сначала установите её. Ничего не изменено.", target=shown))
     postgres = bare.startswith("postgres")
     saved = settings_service.save_database_password(ctx, password) if postgres else None
     settings_service.save_settings(ctx, {"database_url": bare})

@@ -1613,6 +1613,124 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>do it without asking</translation>
         </message>
         <message>
+            <source>Пароль базы данных (не отображается): </source>
+            <comment>db.ask_password</comment>
+            <translation>Database password (not shown): </translation>
+        </message>
+        <message>
+            <source>проверено: {tool}</source>
+            <comment>db.backup.checked</comment>
+            <translation>checked with {tool}</translation>
+        </message>
+        <message>
+            <source>Резервная копия базы. SQLite: согласованная копия, которую можно делать, пока программа работает, проверенная встроенной проверкой целостности SQLite. PostgreSQL: pg_dump в его собственном формате (нужны клиентские программы PostgreSQL; пароль передаётся через окружение, никогда в командной строке). Копия пишется под временным именем и получает своё имя, только когда она полна и проверена. Без PATH она попадает в папку backups в папке данных под именем halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump для PostgreSQL; время в UTC).</source>
+            <comment>db.backup.description</comment>
+            <translation>Back up the database. SQLite: a consistent copy made while the program may be running, checked with SQLite's integrity check. PostgreSQL: pg_dump in its custom format (needs the PostgreSQL client tools; the password is passed in the environment, never on the command line). The copy is written under a temporary name and only renamed into place when it is complete and checked. Without PATH it goes to the data folder's backups folder as halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump for PostgreSQL; the time in UTC).</translation>
+        </message>
+        <message>
+            <source>Копия {source} записана в {target} ({size}; {checked}).</source>
+            <comment>db.backup.done</comment>
+            <translation>Backed up {source} to {target} ({size}; {checked}).</translation>
+        </message>
+        <message>
+            <source>копия сделана и проверена</source>
+            <comment>db.backup.exit_0</comment>
+            <translation>backed up and checked</translation>
+        </message>
+        <message>
+            <source>копия не сделана (почему — сказано в сообщении); ничего не оставлено</source>
+            <comment>db.backup.exit_1</comment>
+            <translation>no backup was made (the message says why); nothing was left behind</translation>
+        </message>
+        <message>
+            <source>проверенная копия базы (можно делать, пока открыто окно)</source>
+            <comment>db.backup.help</comment>
+            <translation>a checked copy of the database (may run while the window is open)</translation>
+        </message>
+        <message>
+            <source>затем удалить в этой папке все копии с датой в имени, кроме N самых новых (только файлы с именами halyk-desk-YYYYmmdd-HHMMSS.*)</source>
+            <comment>db.backup.keep</comment>
+            <translation>then delete all but the newest N dated backups in that folder (only files named halyk-desk-YYYYmmdd-HHMMSS.*)</translation>
+        </message>
+        <message>
+            <source>файл, который записать (если он есть, будет заменён), или папка, в которую записать файл с датой в имени</source>
+            <comment>db.backup.path</comment>
+            <translation>the file to write (replaced if it exists), or a folder to write a dated file in</translation>
+        </message>
+        <message>
+            <source>Удалена старая копия {path}</source>
+            <comment>db.backup.pruned</comment>
+            <translation>Deleted older backup {path}</translation>
+        </message>
+        <message>
+            <source>не проверено: pg_restore не установлен</source>
+            <comment>db.backup.unchecked</comment>
+            <translation>not checked: pg_restore is not installed</translation>
+        </message>
+        <message>
+            <source>«{text}»: укажите целое число копий, 1 или больше</source>
+            <comment>db.bad_keep</comment>
+            <translation>'{text}': give a whole number of backups, 1 or more</translation>
+        </message>
+        <message>
+            <source>ВНИМАНИЕ: журнал аудита уже был нарушен в базе, из которой копировали, и скопирован как есть (доказательства сохранены). `halyk-desk audit verify` на любой из двух баз скажет то же самое.</source>
+            <comment>db.copy.broken_audit</comment>
+            <translation>WARNING: the audit log was already broken in the database copied from, and was copied as it is (the evidence kept). `halyk-desk audit verify` on either database says the same.</translation>
+        </message>
+        <message>
+            <source>Копирование {source} в {target} ...</source>
+            <comment>db.copy.copying</comment>
+            <translation>Copying {source} to {target} ...</translation>
+        </message>
+        <message>
+            <source>Скопировать все таблицы используемой базы в другую, пустую базу, например из файла SQLite этого компьютера в общую базу PostgreSQL. Целевая база сначала получает схему этой программы; копирование — одна транзакция, которая фиксируется, только когда там проверены число строк и цепочка хешей журнала аудита, так что при любой ошибке в целевой базе не остаётся ни одной строки. Целевая база с данными (кроме встроенных профилей, которые создаёт первый запуск) не принимается. Сначала закройте Halyk Desk везде: пока используемая база читается, она закрыта для изменений. Используемая база не меняется.</source>
+            <comment>db.copy.description</comment>
+            <translation>Copy every table of the database in use into another, empty database, for example from this computer's SQLite file to the team's PostgreSQL database. The target gets this program's schema first; the copy is one transaction that is committed only after the row counts and the audit log's hash chain are checked there, so on any error the target is left without rows. A target that holds data (anything but the built-in profiles a first start makes) is refused. Close Halyk Desk everywhere first: the database in use is locked against changes while it is read. The database in use is not changed.</translation>
+        </message>
+        <message>
+            <source>В {target} скопировано строк: {rows}, таблиц: {tables}. Число строк совпадает. {audit}</source>
+            <comment>db.copy.done</comment>
+            <translation>Copied {rows} rows in {tables} tables to {target}. The row counts match. {audit}</translation>
+        </message>
+        <message>
+            <source>скопировано и проверено</source>
+            <comment>db.copy.exit_0</comment>
+            <translation>copied and checked</translation>
+        </message>
+        <message>
+            <source>ничего не скопировано (почему и что делать — сказано в сообщении)</source>
+            <comment>db.copy.exit_1</comment>
+            <translation>nothing was copied (the message says why and what to do)</translation>
+        </message>
+        <message>
+            <source>скопировать всё в другую, пустую базу (например, PostgreSQL)</source>
+            <comment>db.copy.help</comment>
+            <translation>copy everything into another, empty database (e.g. PostgreSQL)</translation>
+        </message>
+        <message>
+            <source>прочитать пароль PostgreSQL целевой базы со стандартного ввода (у терминала спросит, не показывая), а не писать его в URL</source>
+            <comment>db.copy.password_stdin</comment>
+            <translation>read the target's PostgreSQL password from standard input (asked for, unshown, at a terminal) instead of writing it in the URL</translation>
+        </message>
+        <message numerus="yes">
+            <source>{table}: %n строк</source>
+            <comment>db.copy.table_done</comment>
+            <translation>
+                <numerusform>{table}: %n row</numerusform>
+                <numerusform>{table}: %n rows</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>целевая база, например postgresql://halyk:PASSWORD@server/halyk или sqlite:///path/other.sqlite3</source>
+            <comment>db.copy.to</comment>
+            <translation>the target, e.g. postgresql://halyk:PASSWORD@server/halyk or sqlite:///path/other.sqlite3</translation>
+        </message>
+        <message>
+            <source>База данных, в которой работает Halyk Desk: что в ней, резервные копии и перенос всего в другую базу (сотрудники работают в одной общей базе PostgreSQL). Какая база: --db URL, иначе {variable}, иначе настройки, иначе файл SQLite в папке данных.</source>
+            <comment>db.description</comment>
+            <translation>The database Halyk Desk works in: what is in it, backups, and moving everything to another database (a team shares one PostgreSQL database). Which database: --db URL, else {variable}, else the settings, else the SQLite file in the data folder.</translation>
+        </message>
+        <message>
             <source>оператор не администратор</source>
             <comment>db.exit_not_admin</comment>
             <translation>the operator is not an admin</translation>
@@ -1673,9 +1791,99 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Login {name} created: on this database it is {role}.</translation>
         </message>
         <message>
+            <source>база данных: сведения, резервная копия, перенос в другую (например, PostgreSQL), выбор, доступ людей</source>
+            <comment>db.help</comment>
+            <translation>the database: info, backup, copy to another (e.g. PostgreSQL), use, people's access</translation>
+        </message>
+        <message>
+            <source>База данных:</source>
+            <comment>db.info.address</comment>
+            <translation>Database:</translation>
+        </message>
+        <message>
+            <source>Показать используемую базу: её адрес (без пароля), сервер, версию схемы рядом с версией этой программы, число строк каждой таблицы, размер файла SQLite и самые новые резервные копии.</source>
+            <comment>db.info.description</comment>
+            <translation>Show the database in use: its address (password hidden), the server, the schema revision against this program's, the rows of each table, the SQLite file's size and the newest backups.</translation>
+        </message>
+        <message>
+            <source>показано</source>
+            <comment>db.info.exit_0</comment>
+            <translation>shown</translation>
+        </message>
+        <message>
+            <source>базу не удалось открыть</source>
+            <comment>db.info.exit_1</comment>
+            <translation>the database could not be opened</translation>
+        </message>
+        <message>
+            <source>Размер файла:</source>
+            <comment>db.info.file_size</comment>
+            <translation>File size:</translation>
+        </message>
+        <message>
+            <source>адрес, схема, строки по таблицам, размер файла, последние резервные копии</source>
+            <comment>db.info.help</comment>
+            <translation>address, schema, rows per table, file size, last backups</translation>
+        </message>
+        <message>
+            <source>Последняя резервная копия:</source>
+            <comment>db.info.last_backup</comment>
+            <translation>Last backup:</translation>
+        </message>
+        <message>
+            <source>Последняя копия перед обновлением:</source>
+            <comment>db.info.last_upgrade_copy</comment>
+            <translation>Last copy before upgrade:</translation>
+        </message>
+        <message>
+            <source>версия {revision}, у этой программы {head} ({state})</source>
+            <comment>db.info.revision</comment>
+            <translation>revision {revision}, this program's {head} ({state})</translation>
+        </message>
+        <message>
+            <source>Строки:</source>
+            <comment>db.info.rows</comment>
+            <translation>Rows:</translation>
+        </message>
+        <message>
+            <source>Схема:</source>
+            <comment>db.info.schema</comment>
+            <translation>Schema:</translation>
+        </message>
+        <message>
+            <source>совпадает</source>
+            <comment>db.info.schema_current</comment>
+            <translation>current</translation>
+        </message>
+        <message>
+            <source>отличается от версии этой программы</source>
+            <comment>db.info.schema_differs</comment>
+            <translation>differs from this program's</translation>
+        </message>
+        <message>
+            <source>Сервер:</source>
+            <comment>db.info.server</comment>
+            <translation>Server:</translation>
+        </message>
+        <message>
+            <source>вывести объект JSON</source>
+            <comment>db.json_option</comment>
+            <translation>print a JSON object</translation>
+        </message>
+        <message>
+            <source>нет</source>
+            <comment>db.no_backup</comment>
+            <translation>none</translation>
+        </message>
+        <message>
             <source>База отказала: {why}</source>
             <comment>db.refused</comment>
             <translation>The database refused: {why}</translation>
+        </message>
+        <message>
+            <source>Восстановление из резервной копии SQLite: закройте Halyk Desk везде, где он работает с этим файлом, отложите текущий файл (переименуйте его вместе с файлами -wal и -shm, если они есть), скопируйте резервную копию на место базы под её именем (место показывает `halyk-desk db info`) и запустите программу. Выгрузку PostgreSQL восстанавливает администратор базы с помощью pg_restore в новую, пустую базу.</source>
+            <comment>db.restore_help</comment>
+            <translation>Restoring a SQLite backup: close Halyk Desk everywhere it uses that file, keep the current file aside (rename it, together with its -wal and -shm files if there are any), copy the backup to the database's place under its name (`halyk-desk db info` shows the place), and start the program. A PostgreSQL dump is restored by the database's administrator with pg_restore into a new, empty database.</translation>
         </message>
         <message>
             <source>отнято</source>
@@ -1691,6 +1899,214 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Логин {name} больше не может входить; его оператор отключён.</source>
             <comment>db.revoked</comment>
             <translation>Login {name} may no longer connect; its operator is disabled.</translation>
+        </message>
+        <message>
+            <source>{n} байт</source>
+            <comment>db.size_bytes</comment>
+            <translation>{n} bytes</translation>
+        </message>
+        <message>
+            <source>{n} ГБ</source>
+            <comment>db.size_gb</comment>
+            <translation>{n} GB</translation>
+        </message>
+        <message>
+            <source>{n} КБ</source>
+            <comment>db.size_kb</comment>
+            <translation>{n} KB</translation>
+        </message>
+        <message>
+            <source>{n} МБ</source>
+            <comment>db.size_mb</comment>
+            <translation>{n} MB</translation>
+        </message>
+        <message>
+            <source>файл SQLite в папке данных этого компьютера (как при первом запуске)</source>
+            <comment>db.use.default</comment>
+            <translation>the SQLite file in this computer's data folder (the first setting)</translation>
+        </message>
+        <message>
+            <source>Сделать базу той, которую Halyk Desk этого компьютера открывает со следующего запуска, как это делает страница окна Настройки &gt; База данных: сначала база проверяется, затем адрес записывается в настройки, а пароль PostgreSQL — в системное хранилище паролей (никогда в файл настроек). --db и {variable}, если заданы, по-прежнему важнее. Сделать это может только администратор; изменение записывается в журнал аудита.</source>
+            <comment>db.use.description</comment>
+            <translation>Make a database the one this computer's Halyk Desk opens from its next start, as the window's Settings &gt; Database page does: the database is checked first, the address goes to the settings and a PostgreSQL password to the system keyring (never to the settings file). --db and {variable} still win over it when given. Only an admin operator may do it; the change is written to the audit log.</translation>
+        </message>
+        <message>
+            <source>Со следующего запуска (окна или команды) этот компьютер открывает {address}{server}.</source>
+            <comment>db.use.done</comment>
+            <translation>From the next start (of the window or a command) this computer opens {address}{server}.</translation>
+        </message>
+        <message>
+            <source>В ней пока нет данных. Чтобы перенести туда данные базы, которой пользовались до сих пор, выполните: halyk-desk --db '{source}' db copy --to '{target}'</source>
+            <comment>db.use.empty</comment>
+            <translation>It holds no data yet. To move the data of the database used until now there, run: halyk-desk --db '{source}' db copy --to '{target}'</translation>
+        </message>
+        <message>
+            <source>сохранено: действует со следующего запуска</source>
+            <comment>db.use.exit_0</comment>
+            <translation>saved: used from the next start</translation>
+        </message>
+        <message>
+            <source>базу нельзя использовать (ничего не изменено)</source>
+            <comment>db.use.exit_1</comment>
+            <translation>the database cannot be used (nothing was changed)</translation>
+        </message>
+        <message>
+            <source>открывать эту базу на этом компьютере со следующего запуска (администраторы)</source>
+            <comment>db.use.help</comment>
+            <translation>open this database from the next start on this computer (admins)</translation>
+        </message>
+        <message>
+            <source>Её схема старее: следующий запуск её обновит (сначала сделайте `halyk-desk db backup`).</source>
+            <comment>db.use.older</comment>
+            <translation>Its schema is older: the next start upgrades it (take `halyk-desk db backup` first).</translation>
+        </message>
+        <message>
+            <source>прочитать пароль PostgreSQL со стандартного ввода (у терминала спросит, не показывая)</source>
+            <comment>db.use.password_stdin</comment>
+            <translation>read the PostgreSQL password from standard input (asked for, unshown, at a terminal)</translation>
+        </message>
+        <message>
+            <source>например postgresql://halyk@server/halyk или sqlite:///path/file.sqlite3</source>
+            <comment>db.use.url</comment>
+            <translation>e.g. postgresql://halyk@server/halyk or sqlite:///path/file.sqlite3</translation>
+        </message>
+        <message>
+            <source>ВНИМАНИЕ: {warning}</source>
+            <comment>db.warning</comment>
+            <translation>WARNING: {warning}</translation>
+        </message>
+        <message>
+            <source>Журнал аудита в {target} проверяется не так, как здесь ({found} / здесь: {expected}). Ничего не скопировано.</source>
+            <comment>db_admin.audit_differs</comment>
+            <translation>The audit log does not verify in {target} as it does here ({found} / here: {expected}). Nothing was copied.</translation>
+        </message>
+        <message>
+            <source>Резервная копия {database} не удалась: {error}.</source>
+            <comment>db_admin.backup_failed</comment>
+            <translation>The backup of {database} failed: {error}.</translation>
+        </message>
+        <message>
+            <source>{target} — это сама база данных: выберите для резервной копии другой файл.</source>
+            <comment>db_admin.backup_onto_itself</comment>
+            <translation>{target} is the database itself: choose another file for the backup.</translation>
+        </message>
+        <message>
+            <source>Не удалось создать папку резервных копий {folder}: {error}.</source>
+            <comment>db_admin.cannot_create_folder</comment>
+            <translation>Cannot create the backups folder {folder}: {error}.</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать {database}: {error}.</source>
+            <comment>db_admin.cannot_read</comment>
+            <translation>Cannot read {database}: {error}.</translation>
+        </message>
+        <message>
+            <source>Нельзя использовать {target}: {error}. Ничего не изменено.</source>
+            <comment>db_admin.cannot_use</comment>
+            <translation>Cannot use {target}: {error}. Nothing was changed.</translation>
+        </message>
+        <message>
+            <source>Не удалось записать в {folder}: {error}. Выберите папку, в которую вам можно писать, или запустите программу от имени пользователя, которому это можно.</source>
+            <comment>db_admin.cannot_write</comment>
+            <translation>Cannot write in {folder}: {error}. Choose a folder you may write to, or run as a user who may write there.</translation>
+        </message>
+        <message>
+            <source>{target} — это база, в которой вы работаете: укажите адрес другой.</source>
+            <comment>db_admin.copy_onto_itself</comment>
+            <translation>{target} is the database in use: give the address of another one.</translation>
+        </message>
+        <message>
+            <source>В {target} ничего не скопировано: {error}. Если база занята, закройте Halyk Desk везде и скопируйте снова.</source>
+            <comment>db_admin.copy_refused</comment>
+            <translation>Nothing was copied to {target}: {error}. If a database is busy, close Halyk Desk everywhere and copy again.</translation>
+        </message>
+        <message>
+            <source>Таблица {table}: здесь строк {here}, в {target} после копирования — {there}. Ничего не скопировано; запустите копирование снова.</source>
+            <comment>db_admin.counts_differ</comment>
+            <translation>Table {table}: {here} rows here, {there} in {target} after the copy. Nothing was copied; run the copy again.</translation>
+        </message>
+        <message>
+            <source>pg_restore не прочитал выгрузку {address} ({error}); резервная копия не сохранена.</source>
+            <comment>db_admin.dump_unreadable</comment>
+            <translation>The dump of {address} could not be read back by pg_restore ({error}); no backup was kept.</translation>
+        </message>
+        <message>
+            <source>в ней нет журнала аудита</source>
+            <comment>db_admin.dump_without_audit_log</comment>
+            <translation>the audit log is missing</translation>
+        </message>
+        <message>
+            <source>Копия {database} не прошла проверку целостности ({problems}); резервная копия не сохранена. Сделайте копию ещё раз; если снова не выйдет, возможно, повреждён диск или файл базы.</source>
+            <comment>db_admin.integrity_failed</comment>
+            <translation>The copy of {database} failed its integrity check ({problems}); no backup was kept. Run the backup again; if it fails again, the disk or the database file may be damaged.</translation>
+        </message>
+        <message>
+            <source>--keep должен быть не меньше 1: только что сделанная копия сохраняется всегда.</source>
+            <comment>db_admin.keep_too_small</comment>
+            <translation>--keep must be 1 or more: the backup just made is always kept.</translation>
+        </message>
+        <message>
+            <source>{target} записана более новой версией Halyk Desk: сначала установите её. Ничего не изменено.</source>
+            <comment>db_admin.newer_schema</comment>
+            <translation>{target} was written by a newer Halyk Desk: install that version first. Nothing was changed.</translation>
+        </message>
+        <message>
+            <source>Дальше: закройте Halyk Desk на всех компьютерах, затем укажите каждому новую базу:</source>
+            <comment>db_admin.next</comment>
+            <translation>Next: close Halyk Desk on every computer, then point each one at the new database:</translation>
+        </message>
+        <message>
+            <source>  командой:  {command}</source>
+            <comment>db_admin.next_command</comment>
+            <translation>  with the command:  {command}</translation>
+        </message>
+        <message>
+            <source>Старая база осталась как была: храните её как резервную копию, но работайте только в новой.</source>
+            <comment>db_admin.next_old</comment>
+            <translation>The old database is left as it was: keep it as a backup, but work in the new one only.</translation>
+        </message>
+        <message>
+            <source>  (Выбрать её можно и через --db URL для одной команды или переменную окружения {variable}.)</source>
+            <comment>db_admin.next_other_ways</comment>
+            <translation>  (--db URL for one command, or the environment variable {variable}, also choose it.)</translation>
+        </message>
+        <message>
+            <source>  или в окне:  Файл &gt; Настройки &gt; База данных.</source>
+            <comment>db_admin.next_window</comment>
+            <translation>  or in the window:  File &gt; Settings &gt; Database.</translation>
+        </message>
+        <message>
+            <source>Папки {folder} нет: создайте её или выберите для резервной копии другое место.</source>
+            <comment>db_admin.no_folder</comment>
+            <translation>The folder {folder} does not exist: create it, or choose another place for the backup.</translation>
+        </message>
+        <message>
+            <source>pg_dump не найден. Установите клиентские программы PostgreSQL версии сервера или новее (Debian/Ubuntu: apt install postgresql-client; Windows: «Command Line Tools» установщика PostgreSQL) и добавьте их папку bin в PATH.</source>
+            <comment>db_admin.no_pg_dump</comment>
+            <translation>pg_dump was not found. Install the PostgreSQL client tools of the server's version or newer (Debian/Ubuntu: apt install postgresql-client; Windows: the PostgreSQL installer's «Command Line Tools») and put their bin folder on PATH.</translation>
+        </message>
+        <message>
+            <source>pg_dump не выгрузил {address}: {error}</source>
+            <comment>db_admin.pg_dump_failed</comment>
+            <translation>pg_dump failed for {address}: {error}</translation>
+        </message>
+        <message>
+            <source>Целевая база {target} не приняла строку таблицы {table} с {key}: {error}. Ничего не скопировано. Исправьте эту строку в текущей базе (или отправьте это сообщение тому, кто вам помогает) и скопируйте снова.</source>
+            <comment>db_admin.row_refused</comment>
+            <translation>The target {target} refused the row of table {table} with {key}: {error}. Nothing was copied. Correct that row in the current database (or send this message to whoever supports you), then copy again.</translation>
+        </message>
+        <message numerus="yes">
+            <source>{table} (%n строк)</source>
+            <comment>db_admin.table_rows</comment>
+            <translation>
+                <numerusform>{table} (%n row)</numerusform>
+                <numerusform>{table} (%n rows)</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Целевая база {target} не пуста: {tables}. Ничего не скопировано. Копируйте в новую, пустую базу (см. руководство администратора) или сначала удалите эту, если в ней нет ничего нужного.</source>
+            <comment>db_admin.target_not_empty</comment>
+            <translation>The target {target} is not empty: {tables}. Nothing was copied. Copy into a new, empty database (see the admin guide), or remove that one first if it holds nothing you need.</translation>
         </message>
         <message>
             <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>

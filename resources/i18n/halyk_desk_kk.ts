@@ -1613,6 +1613,124 @@
             <translation>сұрамай орындау</translation>
         </message>
         <message>
+            <source>Пароль базы данных (не отображается): </source>
+            <comment>db.ask_password</comment>
+            <translation>Дерекқор құпиясөзі (көрсетілмейді): </translation>
+        </message>
+        <message>
+            <source>проверено: {tool}</source>
+            <comment>db.backup.checked</comment>
+            <translation>{tool} арқылы тексерілді</translation>
+        </message>
+        <message>
+            <source>Резервная копия базы. SQLite: согласованная копия, которую можно делать, пока программа работает, проверенная встроенной проверкой целостности SQLite. PostgreSQL: pg_dump в его собственном формате (нужны клиентские программы PostgreSQL; пароль передаётся через окружение, никогда в командной строке). Копия пишется под временным именем и получает своё имя, только когда она полна и проверена. Без PATH она попадает в папку backups в папке данных под именем halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump для PostgreSQL; время в UTC).</source>
+            <comment>db.backup.description</comment>
+            <translation>Дерекқордың резервтік көшірмесі. SQLite: бағдарлама жұмыс істеп тұрғанда да жасалатын үйлесімді көшірме, SQLite-тің өз тұтастық тексеруімен тексеріледі. PostgreSQL: pg_dump өз форматында (PostgreSQL клиент бағдарламалары керек; құпиясөз командалық жолда емес, орта айнымалысы арқылы беріледі). Көшірме уақытша атаумен жазылады және толық әрі тексерілген кезде ғана өз атауын алады. PATH берілмесе, ол деректер қалтасындағы backups қалтасына halyk-desk-YYYYmmdd-HHMMSS.sqlite3 атауымен жазылады (PostgreSQL үшін .dump; уақыт UTC бойынша).</translation>
+        </message>
+        <message>
+            <source>Копия {source} записана в {target} ({size}; {checked}).</source>
+            <comment>db.backup.done</comment>
+            <translation>{source} көшірмесі {target} файлына жазылды ({size}; {checked}).</translation>
+        </message>
+        <message>
+            <source>копия сделана и проверена</source>
+            <comment>db.backup.exit_0</comment>
+            <translation>көшірме жасалды және тексерілді</translation>
+        </message>
+        <message>
+            <source>копия не сделана (почему — сказано в сообщении); ничего не оставлено</source>
+            <comment>db.backup.exit_1</comment>
+            <translation>көшірме жасалмады (себебі хабарда айтылған); артында ештеңе қалмады</translation>
+        </message>
+        <message>
+            <source>проверенная копия базы (можно делать, пока открыто окно)</source>
+            <comment>db.backup.help</comment>
+            <translation>дерекқордың тексерілген көшірмесі (терезе ашық тұрғанда да жасауға болады)</translation>
+        </message>
+        <message>
+            <source>затем удалить в этой папке все копии с датой в имени, кроме N самых новых (только файлы с именами halyk-desk-YYYYmmdd-HHMMSS.*)</source>
+            <comment>db.backup.keep</comment>
+            <translation>содан кейін сол қалтадағы атауында күні бар көшірмелердің ең жаңа N-інен басқасының бәрін жою (тек halyk-desk-YYYYmmdd-HHMMSS.* атаулы файлдар)</translation>
+        </message>
+        <message>
+            <source>файл, который записать (если он есть, будет заменён), или папка, в которую записать файл с датой в имени</source>
+            <comment>db.backup.path</comment>
+            <translation>жазылатын файл (бар болса, ауыстырылады) немесе атауында күні бар файл жазылатын қалта</translation>
+        </message>
+        <message>
+            <source>Удалена старая копия {path}</source>
+            <comment>db.backup.pruned</comment>
+            <translation>Ескі көшірме жойылды: {path}</translation>
+        </message>
+        <message>
+            <source>не проверено: pg_restore не установлен</source>
+            <comment>db.backup.unchecked</comment>
+            <translation>тексерілмеді: pg_restore орнатылмаған</translation>
+        </message>
+        <message>
+            <source>«{text}»: укажите целое число копий, 1 или больше</source>
+            <comment>db.bad_keep</comment>
+            <translation>«{text}»: көшірмелер санын бүтін санмен жазыңыз, 1 немесе одан көп</translation>
+        </message>
+        <message>
+            <source>ВНИМАНИЕ: журнал аудита уже был нарушен в базе, из которой копировали, и скопирован как есть (доказательства сохранены). `halyk-desk audit verify` на любой из двух баз скажет то же самое.</source>
+            <comment>db.copy.broken_audit</comment>
+            <translation>НАЗАР АУДАРЫҢЫЗ: көшірме алынған дерекқорда аудит журналы бұрыннан бұзылған еді және сол күйінде көшірілді (дәлелдер сақталды). Екі дерекқордың кез келгенінде `halyk-desk audit verify` соны айтады.</translation>
+        </message>
+        <message>
+            <source>Копирование {source} в {target} ...</source>
+            <comment>db.copy.copying</comment>
+            <translation>{source} дерекқоры {target} дерекқорына көшірілуде ...</translation>
+        </message>
+        <message>
+            <source>Скопировать все таблицы используемой базы в другую, пустую базу, например из файла SQLite этого компьютера в общую базу PostgreSQL. Целевая база сначала получает схему этой программы; копирование — одна транзакция, которая фиксируется, только когда там проверены число строк и цепочка хешей журнала аудита, так что при любой ошибке в целевой базе не остаётся ни одной строки. Целевая база с данными (кроме встроенных профилей, которые создаёт первый запуск) не принимается. Сначала закройте Halyk Desk везде: пока используемая база читается, она закрыта для изменений. Используемая база не меняется.</source>
+            <comment>db.copy.description</comment>
+            <translation>Пайдаланылып жатқан дерекқордың барлық кестесін басқа, бос дерекқорға көшіру, мысалы осы компьютердің SQLite файлынан ортақ PostgreSQL дерекқорына. Мақсатты дерекқор алдымен осы бағдарламаның схемасын алады; көшіру — жолдар саны мен аудит журналының хэш тізбегі сонда тексерілгеннен кейін ғана бекітілетін бір транзакция, сондықтан кез келген қатеде мақсатты дерекқорда бірде-бір жол қалмайды. Деректері бар мақсатты дерекқор (алғашқы іске қосу жасайтын кірістірілген профильдерден басқа) қабылданбайды. Алдымен Halyk Desk-ті барлық жерде жабыңыз: пайдаланылып жатқан дерекқор оқылып жатқанда өзгерістерге жабық болады. Пайдаланылып жатқан дерекқор өзгермейді.</translation>
+        </message>
+        <message>
+            <source>В {target} скопировано строк: {rows}, таблиц: {tables}. Число строк совпадает. {audit}</source>
+            <comment>db.copy.done</comment>
+            <translation>{target} дерекқорына көшірілді: {rows} жол, {tables} кесте. Жолдар саны сәйкес. {audit}</translation>
+        </message>
+        <message>
+            <source>скопировано и проверено</source>
+            <comment>db.copy.exit_0</comment>
+            <translation>көшірілді және тексерілді</translation>
+        </message>
+        <message>
+            <source>ничего не скопировано (почему и что делать — сказано в сообщении)</source>
+            <comment>db.copy.exit_1</comment>
+            <translation>ештеңе көшірілмеді (себебі мен не істеу керегі хабарда айтылған)</translation>
+        </message>
+        <message>
+            <source>скопировать всё в другую, пустую базу (например, PostgreSQL)</source>
+            <comment>db.copy.help</comment>
+            <translation>бәрін басқа, бос дерекқорға көшіру (мысалы, PostgreSQL)</translation>
+        </message>
+        <message>
+            <source>прочитать пароль PostgreSQL целевой базы со стандартного ввода (у терминала спросит, не показывая), а не писать его в URL</source>
+            <comment>db.copy.password_stdin</comment>
+            <translation>мақсатты дерекқордың PostgreSQL құпиясөзін URL-ға жазудың орнына стандартты енгізуден оқу (терминалда көрсетпей сұрайды)</translation>
+        </message>
+        <message numerus="yes">
+            <source>{table}: %n строк</source>
+            <comment>db.copy.table_done</comment>
+            <translation>
+                <numerusform>{table}: %n жол</numerusform>
+                <numerusform>{table}: %n жол</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>целевая база, например postgresql://halyk:PASSWORD@server/halyk или sqlite:///path/other.sqlite3</source>
+            <comment>db.copy.to</comment>
+            <translation>мақсатты дерекқор, мысалы postgresql://halyk:PASSWORD@server/halyk немесе sqlite:///path/other.sqlite3</translation>
+        </message>
+        <message>
+            <source>База данных, в которой работает Halyk Desk: что в ней, резервные копии и перенос всего в другую базу (сотрудники работают в одной общей базе PostgreSQL). Какая база: --db URL, иначе {variable}, иначе настройки, иначе файл SQLite в папке данных.</source>
+            <comment>db.description</comment>
+            <translation>Halyk Desk жұмыс істейтін дерекқор: ондағы деректер, резервтік көшірмелер және бәрін басқа дерекқорға көшіру (қызметкерлер бір ортақ PostgreSQL дерекқорында жұмыс істейді). Қай дерекқор: --db URL, болмаса {variable}, болмаса баптаулар, болмаса деректер қалтасындағы SQLite файлы.</translation>
+        </message>
+        <message>
             <source>оператор не администратор</source>
             <comment>db.exit_not_admin</comment>
             <translation>оператор әкімші емес</translation>
@@ -1673,9 +1791,99 @@
             <translation>{name} логині жасалды: бұл дерекқорда ол — {role}.</translation>
         </message>
         <message>
+            <source>база данных: сведения, резервная копия, перенос в другую (например, PostgreSQL), выбор, доступ людей</source>
+            <comment>db.help</comment>
+            <translation>дерекқор: мәліметтер, резервтік көшірме, басқасына көшіру (мысалы, PostgreSQL), таңдау, адамдардың қолжетімділігі</translation>
+        </message>
+        <message>
+            <source>База данных:</source>
+            <comment>db.info.address</comment>
+            <translation>Дерекқор:</translation>
+        </message>
+        <message>
+            <source>Показать используемую базу: её адрес (без пароля), сервер, версию схемы рядом с версией этой программы, число строк каждой таблицы, размер файла SQLite и самые новые резервные копии.</source>
+            <comment>db.info.description</comment>
+            <translation>Пайдаланылып жатқан дерекқорды көрсету: мекенжайы (құпиясөзсіз), сервері, осы бағдарламанікімен салыстырғандағы схема нұсқасы, әр кестедегі жолдар саны, SQLite файлының өлшемі және ең жаңа резервтік көшірмелер.</translation>
+        </message>
+        <message>
+            <source>показано</source>
+            <comment>db.info.exit_0</comment>
+            <translation>көрсетілді</translation>
+        </message>
+        <message>
+            <source>базу не удалось открыть</source>
+            <comment>db.info.exit_1</comment>
+            <translation>дерекқорды ашу мүмкін болмады</translation>
+        </message>
+        <message>
+            <source>Размер файла:</source>
+            <comment>db.info.file_size</comment>
+            <translation>Файл өлшемі:</translation>
+        </message>
+        <message>
+            <source>адрес, схема, строки по таблицам, размер файла, последние резервные копии</source>
+            <comment>db.info.help</comment>
+            <translation>мекенжай, схема, кестелердегі жолдар, файл өлшемі, соңғы резервтік көшірмелер</translation>
+        </message>
+        <message>
+            <source>Последняя резервная копия:</source>
+            <comment>db.info.last_backup</comment>
+            <translation>Соңғы резервтік көшірме:</translation>
+        </message>
+        <message>
+            <source>Последняя копия перед обновлением:</source>
+            <comment>db.info.last_upgrade_copy</comment>
+            <translation>Жаңарту алдындағы соңғы көшірме:</translation>
+        </message>
+        <message>
+            <source>версия {revision}, у этой программы {head} ({state})</source>
+            <comment>db.info.revision</comment>
+            <translation>нұсқасы {revision}, осы бағдарламанікі {head} ({state})</translation>
+        </message>
+        <message>
+            <source>Строки:</source>
+            <comment>db.info.rows</comment>
+            <translation>Жолдар:</translation>
+        </message>
+        <message>
+            <source>Схема:</source>
+            <comment>db.info.schema</comment>
+            <translation>Схема:</translation>
+        </message>
+        <message>
+            <source>совпадает</source>
+            <comment>db.info.schema_current</comment>
+            <translation>сәйкес</translation>
+        </message>
+        <message>
+            <source>отличается от версии этой программы</source>
+            <comment>db.info.schema_differs</comment>
+            <translation>осы бағдарламанікінен өзгеше</translation>
+        </message>
+        <message>
+            <source>Сервер:</source>
+            <comment>db.info.server</comment>
+            <translation>Сервер:</translation>
+        </message>
+        <message>
+            <source>вывести объект JSON</source>
+            <comment>db.json_option</comment>
+            <translation>JSON нысанын шығару</translation>
+        </message>
+        <message>
+            <source>нет</source>
+            <comment>db.no_backup</comment>
+            <translation>жоқ</translation>
+        </message>
+        <message>
             <source>База отказала: {why}</source>
             <comment>db.refused</comment>
             <translation>Дерекқор бас тартты: {why}</translation>
+        </message>
+        <message>
+            <source>Восстановление из резервной копии SQLite: закройте Halyk Desk везде, где он работает с этим файлом, отложите текущий файл (переименуйте его вместе с файлами -wal и -shm, если они есть), скопируйте резервную копию на место базы под её именем (место показывает `halyk-desk db info`) и запустите программу. Выгрузку PostgreSQL восстанавливает администратор базы с помощью pg_restore в новую, пустую базу.</source>
+            <comment>db.restore_help</comment>
+            <translation>SQLite резервтік көшірмесінен қалпына келтіру: осы файлды пайдаланатын барлық жерде Halyk Desk-ті жабыңыз, ағымдағы файлды бір жаққа қойыңыз (оны -wal және -shm файлдарымен бірге, егер олар болса, қайта атаңыз), резервтік көшірмені дерекқордың орнына оның атауымен көшіріңіз (орнын `halyk-desk db info` көрсетеді) және бағдарламаны іске қосыңыз. PostgreSQL түсірмесін дерекқор әкімшісі pg_restore арқылы жаңа, бос дерекқорға қалпына келтіреді.</translation>
         </message>
         <message>
             <source>отнято</source>
@@ -1691,6 +1899,214 @@
             <source>Логин {name} больше не может входить; его оператор отключён.</source>
             <comment>db.revoked</comment>
             <translation>{name} логині енді кіре алмайды; оның операторы өшірілді.</translation>
+        </message>
+        <message>
+            <source>{n} байт</source>
+            <comment>db.size_bytes</comment>
+            <translation>{n} байт</translation>
+        </message>
+        <message>
+            <source>{n} ГБ</source>
+            <comment>db.size_gb</comment>
+            <translation>{n} ГБ</translation>
+        </message>
+        <message>
+            <source>{n} КБ</source>
+            <comment>db.size_kb</comment>
+            <translation>{n} КБ</translation>
+        </message>
+        <message>
+            <source>{n} МБ</source>
+            <comment>db.size_mb</comment>
+            <translation>{n} МБ</translation>
+        </message>
+        <message>
+            <source>файл SQLite в папке данных этого компьютера (как при первом запуске)</source>
+            <comment>db.use.default</comment>
+            <translation>осы компьютердің деректер қалтасындағы SQLite файлы (алғашқы баптау)</translation>
+        </message>
+        <message>
+            <source>Сделать базу той, которую Halyk Desk этого компьютера открывает со следующего запуска, как это делает страница окна Настройки &gt; База данных: сначала база проверяется, затем адрес записывается в настройки, а пароль PostgreSQL — в системное хранилище паролей (никогда в файл настроек). --db и {variable}, если заданы, по-прежнему важнее. Сделать это может только администратор; изменение записывается в журнал аудита.</source>
+            <comment>db.use.description</comment>
+            <translation>Осы компьютердегі Halyk Desk келесі іске қосудан бастап ашатын дерекқорды таңдау, терезедегі Баптаулар &gt; Деректер базасы беті сияқты: алдымен дерекқор тексеріледі, содан кейін мекенжайы баптауларға, ал PostgreSQL құпиясөзі жүйенің құпиясөз қоймасына жазылады (баптаулар файлына ешқашан). --db және {variable} берілсе, бұрынғыдай солар басым болады. Мұны тек әкімші жасай алады; өзгеріс аудит журналына жазылады.</translation>
+        </message>
+        <message>
+            <source>Со следующего запуска (окна или команды) этот компьютер открывает {address}{server}.</source>
+            <comment>db.use.done</comment>
+            <translation>Келесі іске қосудан бастап (терезенің немесе команданың) бұл компьютер {address}{server} дерекқорын ашады.</translation>
+        </message>
+        <message>
+            <source>В ней пока нет данных. Чтобы перенести туда данные базы, которой пользовались до сих пор, выполните: halyk-desk --db '{source}' db copy --to '{target}'</source>
+            <comment>db.use.empty</comment>
+            <translation>Онда әзірге деректер жоқ. Осы уақытқа дейін пайдаланылған дерекқордың деректерін оған көшіру үшін мынаны орындаңыз: halyk-desk --db '{source}' db copy --to '{target}'</translation>
+        </message>
+        <message>
+            <source>сохранено: действует со следующего запуска</source>
+            <comment>db.use.exit_0</comment>
+            <translation>сақталды: келесі іске қосудан бастап қолданылады</translation>
+        </message>
+        <message>
+            <source>базу нельзя использовать (ничего не изменено)</source>
+            <comment>db.use.exit_1</comment>
+            <translation>дерекқорды пайдалану мүмкін емес (ештеңе өзгертілмеді)</translation>
+        </message>
+        <message>
+            <source>открывать эту базу на этом компьютере со следующего запуска (администраторы)</source>
+            <comment>db.use.help</comment>
+            <translation>келесі іске қосудан бастап осы компьютерде осы дерекқорды ашу (әкімшілер)</translation>
+        </message>
+        <message>
+            <source>Её схема старее: следующий запуск её обновит (сначала сделайте `halyk-desk db backup`).</source>
+            <comment>db.use.older</comment>
+            <translation>Оның схемасы ескірек: келесі іске қосу оны жаңартады (алдымен `halyk-desk db backup` жасаңыз).</translation>
+        </message>
+        <message>
+            <source>прочитать пароль PostgreSQL со стандартного ввода (у терминала спросит, не показывая)</source>
+            <comment>db.use.password_stdin</comment>
+            <translation>PostgreSQL құпиясөзін стандартты енгізуден оқу (терминалда көрсетпей сұрайды)</translation>
+        </message>
+        <message>
+            <source>например postgresql://halyk@server/halyk или sqlite:///path/file.sqlite3</source>
+            <comment>db.use.url</comment>
+            <translation>мысалы postgresql://halyk@server/halyk немесе sqlite:///path/file.sqlite3</translation>
+        </message>
+        <message>
+            <source>ВНИМАНИЕ: {warning}</source>
+            <comment>db.warning</comment>
+            <translation>НАЗАР АУДАРЫҢЫЗ: {warning}</translation>
+        </message>
+        <message>
+            <source>Журнал аудита в {target} проверяется не так, как здесь ({found} / здесь: {expected}). Ничего не скопировано.</source>
+            <comment>db_admin.audit_differs</comment>
+            <translation>{target} ішіндегі аудит журналы мұндағыдай тексерілмейді ({found} / мұнда: {expected}). Ештеңе көшірілмеді.</translation>
+        </message>
+        <message>
+            <source>Резервная копия {database} не удалась: {error}.</source>
+            <comment>db_admin.backup_failed</comment>
+            <translation>{database} резервтік көшірмесі жасалмады: {error}.</translation>
+        </message>
+        <message>
+            <source>{target} — это сама база данных: выберите для резервной копии другой файл.</source>
+            <comment>db_admin.backup_onto_itself</comment>
+            <translation>{target} — дерекқордың өзі: резервтік көшірме үшін басқа файл таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>Не удалось создать папку резервных копий {folder}: {error}.</source>
+            <comment>db_admin.cannot_create_folder</comment>
+            <translation>{folder} резервтік көшірмелер қалтасын жасау мүмкін болмады: {error}.</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать {database}: {error}.</source>
+            <comment>db_admin.cannot_read</comment>
+            <translation>{database} оқу мүмкін болмады: {error}.</translation>
+        </message>
+        <message>
+            <source>Нельзя использовать {target}: {error}. Ничего не изменено.</source>
+            <comment>db_admin.cannot_use</comment>
+            <translation>{target} пайдалану мүмкін емес: {error}. Ештеңе өзгертілмеді.</translation>
+        </message>
+        <message>
+            <source>Не удалось записать в {folder}: {error}. Выберите папку, в которую вам можно писать, или запустите программу от имени пользователя, которому это можно.</source>
+            <comment>db_admin.cannot_write</comment>
+            <translation>{folder} қалтасына жазу мүмкін болмады: {error}. Жазуға рұқсатыңыз бар қалтаны таңдаңыз немесе бағдарламаны онда жаза алатын пайдаланушы атынан іске қосыңыз.</translation>
+        </message>
+        <message>
+            <source>{target} — это база, в которой вы работаете: укажите адрес другой.</source>
+            <comment>db_admin.copy_onto_itself</comment>
+            <translation>{target} — сіз жұмыс істеп отырған дерекқор: басқасының мекенжайын көрсетіңіз.</translation>
+        </message>
+        <message>
+            <source>В {target} ничего не скопировано: {error}. Если база занята, закройте Halyk Desk везде и скопируйте снова.</source>
+            <comment>db_admin.copy_refused</comment>
+            <translation>{target} дерекқорына ештеңе көшірілмеді: {error}. Дерекқор бос болмаса, Halyk Desk-ті барлық жерде жабып, қайта көшіріңіз.</translation>
+        </message>
+        <message>
+            <source>Таблица {table}: здесь строк {here}, в {target} после копирования — {there}. Ничего не скопировано; запустите копирование снова.</source>
+            <comment>db_admin.counts_differ</comment>
+            <translation>{table} кестесі: мұнда {here} жол, көшіруден кейін {target} ішінде {there} жол. Ештеңе көшірілмеді; көшіруді қайта іске қосыңыз.</translation>
+        </message>
+        <message>
+            <source>pg_restore не прочитал выгрузку {address} ({error}); резервная копия не сохранена.</source>
+            <comment>db_admin.dump_unreadable</comment>
+            <translation>pg_restore {address} түсірмесін оқи алмады ({error}); резервтік көшірме сақталмады.</translation>
+        </message>
+        <message>
+            <source>в ней нет журнала аудита</source>
+            <comment>db_admin.dump_without_audit_log</comment>
+            <translation>онда аудит журналы жоқ</translation>
+        </message>
+        <message>
+            <source>Копия {database} не прошла проверку целостности ({problems}); резервная копия не сохранена. Сделайте копию ещё раз; если снова не выйдет, возможно, повреждён диск или файл базы.</source>
+            <comment>db_admin.integrity_failed</comment>
+            <translation>{database} көшірмесі тұтастық тексеруінен өтпеді ({problems}); резервтік көшірме сақталмады. Көшірмені қайта жасаңыз; тағы сәтсіз болса, диск немесе дерекқор файлы зақымдалған болуы мүмкін.</translation>
+        </message>
+        <message>
+            <source>--keep должен быть не меньше 1: только что сделанная копия сохраняется всегда.</source>
+            <comment>db_admin.keep_too_small</comment>
+            <translation>--keep кемінде 1 болуы керек: жаңа ғана жасалған көшірме әрдайым сақталады.</translation>
+        </message>
+        <message>
+            <source>{target} записана более новой версией Halyk Desk: сначала установите её. Ничего не изменено.</source>
+            <comment>db_admin.newer_schema</comment>
+            <translation>{target} дерекқорын Halyk Desk-тің жаңарақ нұсқасы жазған: алдымен сол нұсқаны орнатыңыз. Ештеңе өзгертілмеді.</translation>
+        </message>
+        <message>
+            <source>Дальше: закройте Halyk Desk на всех компьютерах, затем укажите каждому новую базу:</source>
+            <comment>db_admin.next</comment>
+            <translation>Әрі қарай: Halyk Desk-ті барлық компьютерде жабыңыз, содан кейін әрқайсысына жаңа дерекқорды көрсетіңіз:</translation>
+        </message>
+        <message>
+            <source>  командой:  {command}</source>
+            <comment>db_admin.next_command</comment>
+            <translation>  командамен:  {command}</translation>
+        </message>
+        <message>
+            <source>Старая база осталась как была: храните её как резервную копию, но работайте только в новой.</source>
+            <comment>db_admin.next_old</comment>
+            <translation>Ескі дерекқор сол күйінде қалды: оны резервтік көшірме ретінде сақтаңыз, бірақ тек жаңасында жұмыс істеңіз.</translation>
+        </message>
+        <message>
+            <source>  (Выбрать её можно и через --db URL для одной команды или переменную окружения {variable}.)</source>
+            <comment>db_admin.next_other_ways</comment>
+            <translation>  (Оны бір команда үшін --db URL арқылы немесе {variable} орта айнымалысы арқылы да таңдауға болады.)</translation>
+        </message>
+        <message>
+            <source>  или в окне:  Файл &gt; Настройки &gt; База данных.</source>
+            <comment>db_admin.next_window</comment>
+            <translation>  немесе терезеде:  Файл &gt; Баптаулар &gt; Деректер базасы.</translation>
+        </message>
+        <message>
+            <source>Папки {folder} нет: создайте её или выберите для резервной копии другое место.</source>
+            <comment>db_admin.no_folder</comment>
+            <translation>{folder} қалтасы жоқ: оны жасаңыз немесе резервтік көшірме үшін басқа орын таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>pg_dump не найден. Установите клиентские программы PostgreSQL версии сервера или новее (Debian/Ubuntu: apt install postgresql-client; Windows: «Command Line Tools» установщика PostgreSQL) и добавьте их папку bin в PATH.</source>
+            <comment>db_admin.no_pg_dump</comment>
+            <translation>pg_dump табылмады. Сервер нұсқасындағы немесе одан жаңа PostgreSQL клиент бағдарламаларын орнатыңыз (Debian/Ubuntu: apt install postgresql-client; Windows: PostgreSQL орнатушысының «Command Line Tools» бөлігі) және олардың bin қалтасын PATH-қа қосыңыз.</translation>
+        </message>
+        <message>
+            <source>pg_dump не выгрузил {address}: {error}</source>
+            <comment>db_admin.pg_dump_failed</comment>
+            <translation>pg_dump {address} дерекқорын түсіре алмады: {error}</translation>
+        </message>
+        <message>
+            <source>Целевая база {target} не приняла строку таблицы {table} с {key}: {error}. Ничего не скопировано. Исправьте эту строку в текущей базе (или отправьте это сообщение тому, кто вам помогает) и скопируйте снова.</source>
+            <comment>db_admin.row_refused</comment>
+            <translation>{target} мақсатты дерекқоры {table} кестесінің {key} жолын қабылдамады: {error}. Ештеңе көшірілмеді. Бұл жолды ағымдағы дерекқорда түзетіңіз (немесе осы хабарды сізге көмектесетін адамға жіберіңіз), содан кейін қайта көшіріңіз.</translation>
+        </message>
+        <message numerus="yes">
+            <source>{table} (%n строк)</source>
+            <comment>db_admin.table_rows</comment>
+            <translation>
+                <numerusform>{table} (%n жол)</numerusform>
+                <numerusform>{table} (%n жол)</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Целевая база {target} не пуста: {tables}. Ничего не скопировано. Копируйте в новую, пустую базу (см. руководство администратора) или сначала удалите эту, если в ней нет ничего нужного.</source>
+            <comment>db_admin.target_not_empty</comment>
+            <translation>{target} мақсатты дерекқоры бос емес: {tables}. Ештеңе көшірілмеді. Жаңа, бос дерекқорға көшіріңіз (әкімші нұсқаулығын қараңыз) немесе онда керекті ештеңе болмаса, алдымен оны жойыңыз.</translation>
         </message>
         <message>
             <source>Команды без окна работают и без этих библиотек (halyk-desk --help).</source>

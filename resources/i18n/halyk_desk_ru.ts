@@ -1606,6 +1606,125 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Пароль базы данных (не отображается): </source>
+            <comment>db.ask_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверено: {tool}</source>
+            <comment>db.backup.checked</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Резервная копия базы. SQLite: согласованная копия, которую можно делать, пока программа работает, проверенная встроенной проверкой целостности SQLite. PostgreSQL: pg_dump в его собственном формате (нужны клиентские программы PostgreSQL; пароль передаётся через окружение, никогда в командной строке). Копия пишется под временным именем и получает своё имя, только когда она полна и проверена. Без PATH она попадает в папку backups в папке данных под именем halyk-desk-YYYYmmdd-HHMMSS.sqlite3 (.dump для PostgreSQL; время в UTC).</source>
+            <comment>db.backup.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Копия {source} записана в {target} ({size}; {checked}).</source>
+            <comment>db.backup.done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>копия сделана и проверена</source>
+            <comment>db.backup.exit_0</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>копия не сделана (почему — сказано в сообщении); ничего не оставлено</source>
+            <comment>db.backup.exit_1</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверенная копия базы (можно делать, пока открыто окно)</source>
+            <comment>db.backup.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>затем удалить в этой папке все копии с датой в имени, кроме N самых новых (только файлы с именами halyk-desk-YYYYmmdd-HHMMSS.*)</source>
+            <comment>db.backup.keep</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл, который записать (если он есть, будет заменён), или папка, в которую записать файл с датой в имени</source>
+            <comment>db.backup.path</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Удалена старая копия {path}</source>
+            <comment>db.backup.pruned</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не проверено: pg_restore не установлен</source>
+            <comment>db.backup.unchecked</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}»: укажите целое число копий, 1 или больше</source>
+            <comment>db.bad_keep</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ВНИМАНИЕ: журнал аудита уже был нарушен в базе, из которой копировали, и скопирован как есть (доказательства сохранены). `halyk-desk audit verify` на любой из двух баз скажет то же самое.</source>
+            <comment>db.copy.broken_audit</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Копирование {source} в {target} ...</source>
+            <comment>db.copy.copying</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Скопировать все таблицы используемой базы в другую, пустую базу, например из файла SQLite этого компьютера в общую базу PostgreSQL. Целевая база сначала получает схему этой программы; копирование — одна транзакция, которая фиксируется, только когда там проверены число строк и цепочка хешей журнала аудита, так что при любой ошибке в целевой базе не остаётся ни одной строки. Целевая база с данными (кроме встроенных профилей, которые создаёт первый запуск) не принимается. Сначала закройте Halyk Desk везде: пока используемая база читается, она закрыта для изменений. Используемая база не меняется.</source>
+            <comment>db.copy.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В {target} скопировано строк: {rows}, таблиц: {tables}. Число строк совпадает. {audit}</source>
+            <comment>db.copy.done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>скопировано и проверено</source>
+            <comment>db.copy.exit_0</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ничего не скопировано (почему и что делать — сказано в сообщении)</source>
+            <comment>db.copy.exit_1</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>скопировать всё в другую, пустую базу (например, PostgreSQL)</source>
+            <comment>db.copy.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать пароль PostgreSQL целевой базы со стандартного ввода (у терминала спросит, не показывая), а не писать его в URL</source>
+            <comment>db.copy.password_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>{table}: %n строк</source>
+            <comment>db.copy.table_done</comment>
+            <translation>
+                <numerusform>{table}: %n строка</numerusform>
+                <numerusform>{table}: %n строки</numerusform>
+                <numerusform>{table}: %n строк</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>целевая база, например postgresql://halyk:PASSWORD@server/halyk или sqlite:///path/other.sqlite3</source>
+            <comment>db.copy.to</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База данных, в которой работает Halyk Desk: что в ней, резервные копии и перенос всего в другую базу (сотрудники работают в одной общей базе PostgreSQL). Какая база: --db URL, иначе {variable}, иначе настройки, иначе файл SQLite в папке данных.</source>
+            <comment>db.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>оператор не администратор</source>
             <comment>db.exit_not_admin</comment>
             <translation type="unfinished" />
@@ -1666,8 +1785,98 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>база данных: сведения, резервная копия, перенос в другую (например, PostgreSQL), выбор, доступ людей</source>
+            <comment>db.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База данных:</source>
+            <comment>db.info.address</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Показать используемую базу: её адрес (без пароля), сервер, версию схемы рядом с версией этой программы, число строк каждой таблицы, размер файла SQLite и самые новые резервные копии.</source>
+            <comment>db.info.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>показано</source>
+            <comment>db.info.exit_0</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>базу не удалось открыть</source>
+            <comment>db.info.exit_1</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Размер файла:</source>
+            <comment>db.info.file_size</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес, схема, строки по таблицам, размер файла, последние резервные копии</source>
+            <comment>db.info.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Последняя резервная копия:</source>
+            <comment>db.info.last_backup</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Последняя копия перед обновлением:</source>
+            <comment>db.info.last_upgrade_copy</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>версия {revision}, у этой программы {head} ({state})</source>
+            <comment>db.info.revision</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Строки:</source>
+            <comment>db.info.rows</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Схема:</source>
+            <comment>db.info.schema</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>совпадает</source>
+            <comment>db.info.schema_current</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отличается от версии этой программы</source>
+            <comment>db.info.schema_differs</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сервер:</source>
+            <comment>db.info.server</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>вывести объект JSON</source>
+            <comment>db.json_option</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>нет</source>
+            <comment>db.no_backup</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>База отказала: {why}</source>
             <comment>db.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Восстановление из резервной копии SQLite: закройте Halyk Desk везде, где он работает с этим файлом, отложите текущий файл (переименуйте его вместе с файлами -wal и -shm, если они есть), скопируйте резервную копию на место базы под её именем (место показывает `halyk-desk db info`) и запустите программу. Выгрузку PostgreSQL восстанавливает администратор базы с помощью pg_restore в новую, пустую базу.</source>
+            <comment>db.restore_help</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1683,6 +1892,215 @@
         <message>
             <source>Логин {name} больше не может входить; его оператор отключён.</source>
             <comment>db.revoked</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} байт</source>
+            <comment>db.size_bytes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} ГБ</source>
+            <comment>db.size_gb</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} КБ</source>
+            <comment>db.size_kb</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} МБ</source>
+            <comment>db.size_mb</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл SQLite в папке данных этого компьютера (как при первом запуске)</source>
+            <comment>db.use.default</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сделать базу той, которую Halyk Desk этого компьютера открывает со следующего запуска, как это делает страница окна Настройки &gt; База данных: сначала база проверяется, затем адрес записывается в настройки, а пароль PostgreSQL — в системное хранилище паролей (никогда в файл настроек). --db и {variable}, если заданы, по-прежнему важнее. Сделать это может только администратор; изменение записывается в журнал аудита.</source>
+            <comment>db.use.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Со следующего запуска (окна или команды) этот компьютер открывает {address}{server}.</source>
+            <comment>db.use.done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В ней пока нет данных. Чтобы перенести туда данные базы, которой пользовались до сих пор, выполните: halyk-desk --db '{source}' db copy --to '{target}'</source>
+            <comment>db.use.empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сохранено: действует со следующего запуска</source>
+            <comment>db.use.exit_0</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>базу нельзя использовать (ничего не изменено)</source>
+            <comment>db.use.exit_1</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>открывать эту базу на этом компьютере со следующего запуска (администраторы)</source>
+            <comment>db.use.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Её схема старее: следующий запуск её обновит (сначала сделайте `halyk-desk db backup`).</source>
+            <comment>db.use.older</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать пароль PostgreSQL со стандартного ввода (у терминала спросит, не показывая)</source>
+            <comment>db.use.password_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>например postgresql://halyk@server/halyk или sqlite:///path/file.sqlite3</source>
+            <comment>db.use.url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ВНИМАНИЕ: {warning}</source>
+            <comment>db.warning</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Журнал аудита в {target} проверяется не так, как здесь ({found} / здесь: {expected}). Ничего не скопировано.</source>
+            <comment>db_admin.audit_differs</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Резервная копия {database} не удалась: {error}.</source>
+            <comment>db_admin.backup_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{target} — это сама база данных: выберите для резервной копии другой файл.</source>
+            <comment>db_admin.backup_onto_itself</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось создать папку резервных копий {folder}: {error}.</source>
+            <comment>db_admin.cannot_create_folder</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось прочитать {database}: {error}.</source>
+            <comment>db_admin.cannot_read</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нельзя использовать {target}: {error}. Ничего не изменено.</source>
+            <comment>db_admin.cannot_use</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось записать в {folder}: {error}. Выберите папку, в которую вам можно писать, или запустите программу от имени пользователя, которому это можно.</source>
+            <comment>db_admin.cannot_write</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{target} — это база, в которой вы работаете: укажите адрес другой.</source>
+            <comment>db_admin.copy_onto_itself</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В {target} ничего не скопировано: {error}. Если база занята, закройте Halyk Desk везде и скопируйте снова.</source>
+            <comment>db_admin.copy_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Таблица {table}: здесь строк {here}, в {target} после копирования — {there}. Ничего не скопировано; запустите копирование снова.</source>
+            <comment>db_admin.counts_differ</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>pg_restore не прочитал выгрузку {address} ({error}); резервная копия не сохранена.</source>
+            <comment>db_admin.dump_unreadable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в ней нет журнала аудита</source>
+            <comment>db_admin.dump_without_audit_log</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Копия {database} не прошла проверку целостности ({problems}); резервная копия не сохранена. Сделайте копию ещё раз; если снова не выйдет, возможно, повреждён диск или файл базы.</source>
+            <comment>db_admin.integrity_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>--keep должен быть не меньше 1: только что сделанная копия сохраняется всегда.</source>
+            <comment>db_admin.keep_too_small</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{target} записана более новой версией Halyk Desk: сначала установите её. Ничего не изменено.</source>
+            <comment>db_admin.newer_schema</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Дальше: закройте Halyk Desk на всех компьютерах, затем укажите каждому новую базу:</source>
+            <comment>db_admin.next</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  командой:  {command}</source>
+            <comment>db_admin.next_command</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Старая база осталась как была: храните её как резервную копию, но работайте только в новой.</source>
+            <comment>db_admin.next_old</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  (Выбрать её можно и через --db URL для одной команды или переменную окружения {variable}.)</source>
+            <comment>db_admin.next_other_ways</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  или в окне:  Файл &gt; Настройки &gt; База данных.</source>
+            <comment>db_admin.next_window</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Папки {folder} нет: создайте её или выберите для резервной копии другое место.</source>
+            <comment>db_admin.no_folder</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>pg_dump не найден. Установите клиентские программы PostgreSQL версии сервера или новее (Debian/Ubuntu: apt install postgresql-client; Windows: «Command Line Tools» установщика PostgreSQL) и добавьте их папку bin в PATH.</source>
+            <comment>db_admin.no_pg_dump</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>pg_dump не выгрузил {address}: {error}</source>
+            <comment>db_admin.pg_dump_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Целевая база {target} не приняла строку таблицы {table} с {key}: {error}. Ничего не скопировано. Исправьте эту строку в текущей базе (или отправьте это сообщение тому, кто вам помогает) и скопируйте снова.</source>
+            <comment>db_admin.row_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>{table} (%n строк)</source>
+            <comment>db_admin.table_rows</comment>
+            <translation>
+                <numerusform>{table} (%n строка)</numerusform>
+                <numerusform>{table} (%n строки)</numerusform>
+                <numerusform>{table} (%n строк)</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Целевая база {target} не пуста: {tables}. Ничего не скопировано. Копируйте в новую, пустую базу (см. руководство администратора) или сначала удалите эту, если в ней нет ничего нужного.</source>
+            <comment>db_admin.target_not_empty</comment>
             <translation type="unfinished" />
         </message>
         <message>

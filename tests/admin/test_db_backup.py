@@ -120,6 +120,9 @@ def test_backup_to_a_missing_folder_or_onto_the_database_is_refused(database: Pa
     code, _out, err = halyk("db", "backup", str(tmp_path / "no-such-folder" / "copy.sqlite3"))
     assert code == 1
     assert f"The folder {tmp_path / 'no-such-folder'} does not exist" in err
+    _code, _out, err = halyk("--lang", "kk", "db", "backup",
+                             str(tmp_path / "no-such-folder" / "copy.sqlite3"))
+    assert f"{tmp_path / 'no-such-folder'} қалтасы жоқ: оны жасаңыз" in err
     assert not (tmp_path / "no-such-folder").exists()
 
     size = database.stat().st_size

@@ -13,16 +13,26 @@ from halyk_desk.paths import AppPaths
 from halyk_desk.store import migrate
 
 
+def labelled(out: str) -> dict[str, str]:
+    """The labelled lines of `db info` ("Label:   value", values in one column): label → value."""
+    found = [line.split(":  ", 1) for line in out.splitlines()
+             if ":  " in line and not line.startswith(" ")]
+    columns = {len(label) + 3 + len(value) - len(value.lstrip()) for label, value in found}
+    assert len(columns) == 1, out
+    return {label: value.strip() for label, value in found}
+
+
 def test_info_of_the_shops_sqlite_file(shop: Path, app_paths: AppPaths) -> None:
     out = ok("db", "info")
     head = migrate.head_revision()
-    assert f"Database:  sqlite:///{shop}" in out
-    assert f"Schema:    revision {head}, this program's {head} (current)" in out
-    assert "File size: " in out
+    shown = labelled(out)
+    assert shown["Database"] == f"sqlite:///{shop}"
+    assert shown["Schema"] == f"revision {head}, this program's {head} (current)"
+    assert shown["File size"].endswith((" bytes", " KB", " MB"))
     rows = dict(line.split() for line in out.splitlines() if line.startswith("  "))
     assert int(rows["orders"]) > 100 and int(rows["audit_log"]) > 5
     assert rows["money_operations"] == "3" and rows["discrepancy_marks"] == "1"
-    assert "Last backup:               none" in out
+    assert shown["Last backup"] == "none"
 
     made = json.loads(ok("db", "backup", "--json"))
     document = json.loads(ok("db", "info", "--json"))
@@ -30,6 +40,17 @@ def test_info_of_the_shops_sqlite_file(shop: Path, app_paths: AppPaths) -> None:
     assert document["counts"]["operators"] == 2
     assert document["file_size"] == sum(
         p.stat().st_size for p in (shop, Path(f"{shop}-wal")) if p.exists())
+
+
+def test_info_speaks_the_chosen_language(shop: Path, app_paths: AppPaths) -> None:
+    head = migrate.head_revision()
+    kazakh = labelled(ok("--lang", "kk", "db", "info"))
+    assert kazakh["Дерекқор"] == f"sqlite:///{shop}"
+    assert kazakh["Схема"] == f"нұсқасы {head}, осы бағдарламанікі {head} (сәйкес)"
+    assert kazakh["Соңғы резервтік көшірме"] == "жоқ"
+    russian = labelled(ok("--lang", "ru", "db", "info"))
+    assert russian["Схема"] == f"версия {head}, у этой программы {head} (совпадает)"
+    assert russian["Размер файла"].endswith((" байт", " КБ", " МБ"))
 
 
 @pytest.mark.postgres
@@ -40,7 +61,7 @@ def test_info_of_postgresql_hides_the_password(pg_cluster, app_paths: AppPaths) 
     assert code == 0, err
     assert "Sekr3t-pw" not in out + err
     assert "postgresql+psycopg://halyk:***@127.0.0.1:" in out
-    assert "Server:    PostgreSQL " in out
+    assert labelled(out)["Server"].startswith("PostgreSQL ")
     assert "File size" not in out and "Last copy before upgrade" not in out
     rows = dict(line.split() for line in out.splitlines() if line.startswith("  "))
     assert rows["profiles"] == "2" and rows["orders"] == "0"  # the built-in profiles only
