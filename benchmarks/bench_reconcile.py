@@ -202,7 +202,7 @@ def _export_xlsxwriter(result: ReconcileResult, path: Path, constant_memory: boo
             ws.set_column(n, n, min(width + 2, 80))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(rows), len(columns) - 1)
-        ws.write_row(0, 0, [c.title for c in columns], bold)
+        ws.write_row(0, 0, [str(c.title) for c in columns], bold)
         sums: dict[str, list[int]] = {result.currency: [0] * len(columns)}
         for r, item in enumerate(rows, 1):
             for n, c in enumerate(columns):

@@ -1,5 +1,5 @@
 """The reconciliation workbook: Сводка, Расхождения, Платежи, Блокировки, Возвраты и операции,
-По дням.
+По дням (their names, titles and words in the reader's language: messages.current()).
 
 openpyxl makes the package, the styles and the summary (a small in-memory workbook); the five
 tables are streamed as worksheet XML by reports.xlsx into a scratch folder beside the target and
@@ -122,12 +122,16 @@ def write_reconciliation_workbook(
     held = [p for p in lines if is_hold(p)] if holds is None else holds
     operations = list(refunds_and_operations)
     expire_after = timedelta(days=result.settings.hold_expire_days)
+    # Sheet names in the reader's language (each shorter than Excel's 31 characters).
     tables: list[tuple[str, Sequence[Column[Any]], Sequence[Any]]] = [
-        ("Расхождения", DISCREPANCY_COLUMNS, result.discrepancies),
-        ("Платежи", PAYMENT_COLUMNS, lines),
-        ("Блокировки", hold_columns(expire_after, result.now), held),
-        ("Возвраты и операции", OPERATION_COLUMNS, operations),
-        ("По дням", DAILY_COLUMNS, result.daily),
+        (str(msg("workbook.sheet_discrepancies", "Расхождения")), DISCREPANCY_COLUMNS,
+         result.discrepancies),
+        (str(msg("workbook.sheet_payments", "Платежи")), PAYMENT_COLUMNS, lines),
+        (str(msg("workbook.sheet_holds", "Блокировки")), hold_columns(expire_after, result.now),
+         held),
+        (str(msg("workbook.sheet_operations", "Возвраты и операции")), OPERATION_COLUMNS,
+         operations),
+        (str(msg("workbook.sheet_daily", "По дням")), DAILY_COLUMNS, result.daily),
     ]
     for title, _, rows in tables:
         if len(rows) > MAX_TABLE_ROWS:
@@ -165,14 +169,15 @@ def _write(
     """
     wb = Workbook()
     summary = wb.active
-    summary.title = "Сводка"
+    summary.title = str(msg("workbook.sheet_summary", "Сводка"))
     styles = Styles(summary)
     streamed = []
+    total = str(msg("workbook.total", "Итого"))
     for n, (title, columns, rows) in enumerate(tables):
         sheet = work / f"table{n}.xml"
         with open(sheet, "w", encoding="utf-8", newline="", buffering=1 << 20) as out:
             ref = stream_table(out, columns, rows, styles=styles, tz=tz,
-                               currency=result.currency, tick=ticker,
+                               currency=result.currency, tick=ticker, total_label=total,
                                group=0 if columns is DISCREPANCY_COLUMNS else None)
         placeholder = wb.create_sheet(title)
         placeholder.auto_filter.ref = ref  # the workbook part names the filter range too

@@ -38,6 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from halyk_desk.domain import Money
 from halyk_desk.domain.money import SYMBOLS
+from halyk_desk.messages import Message
 
 R = TypeVar("R")
 
@@ -98,7 +99,7 @@ class Column(Generic[R]):
     """`get` gives the cell's value from a row: str, Money, aware datetime, date, int or Decimal.
     `total` adds the column up in the totals rows (money per currency, counts once)."""
 
-    title: str
+    title: str | Message  # a Message is rendered in the current language
     kind: str
     get: Callable[[R], Any]
     total: bool = False
@@ -199,7 +200,7 @@ def stream_table(
     tz: ZoneInfo,
     currency: str,
     tick: Callable[[], None],
-    total_label: str = "Итого",
+    total_label: str,
     group: int | None = None,
 ) -> str:
     """Write one worksheet: header, `rows`, a blank row, then the totals rows (module doc).

@@ -4033,6 +4033,316 @@ Thank you for your order!</translation>
             <comment>workbook.audit_head</comment>
             <translation>Audit log at the time of the reconciliation (audit verify --head)</translation>
         </message>
+        <message>
+            <source>Действие</source>
+            <comment>workbook.col.action</comment>
+            <translation>Action</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>workbook.col.amount</comment>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>Одобрил</source>
+            <comment>workbook.col.approved_by</comment>
+            <translation>Approved by</translation>
+        </message>
+        <message>
+            <source>Сумма в банке</source>
+            <comment>workbook.col.bank_amount</comment>
+            <translation>Amount at the bank</translation>
+        </message>
+        <message>
+            <source>Статус банка</source>
+            <comment>workbook.col.bank_status</comment>
+            <translation>Bank's status</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>workbook.col.captured</comment>
+            <translation>Captured</translation>
+        </message>
+        <message>
+            <source>Карта</source>
+            <comment>workbook.col.card</comment>
+            <translation>Card</translation>
+        </message>
+        <message>
+            <source>Категория</source>
+            <comment>workbook.col.category</comment>
+            <translation>Category</translation>
+        </message>
+        <message>
+            <source>Код категории</source>
+            <comment>workbook.col.category_code</comment>
+            <translation>Category code</translation>
+        </message>
+        <message>
+            <source>Создана</source>
+            <comment>workbook.col.created</comment>
+            <translation>Created</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <comment>workbook.col.customer</comment>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>День</source>
+            <comment>workbook.col.day</comment>
+            <translation>Day</translation>
+        </message>
+        <message>
+            <source>Описание</source>
+            <comment>workbook.col.description</comment>
+            <translation>Description</translation>
+        </message>
+        <message>
+            <source>Разница</source>
+            <comment>workbook.col.difference</comment>
+            <translation>Difference</translation>
+        </message>
+        <message>
+            <source>Истекает</source>
+            <comment>workbook.col.expires</comment>
+            <translation>Expires</translation>
+        </message>
+        <message>
+            <source>Идентификатор операции (externalID)</source>
+            <comment>workbook.col.external_id</comment>
+            <translation>Operation id (externalID)</translation>
+        </message>
+        <message>
+            <source>Комиссия</source>
+            <comment>workbook.col.fee</comment>
+            <translation>Fee</translation>
+        </message>
+        <message>
+            <source>Заблокировано</source>
+            <comment>workbook.col.held</comment>
+            <translation>Held</translation>
+        </message>
+        <message>
+            <source>Сумма блокировки</source>
+            <comment>workbook.col.hold_amount</comment>
+            <translation>Amount held</translation>
+        </message>
+        <message>
+            <source>Осталось, ч</source>
+            <comment>workbook.col.hours_left</comment>
+            <translation>Hours left</translation>
+        </message>
+        <message>
+            <source>Номер заказа (invoiceId)</source>
+            <comment>workbook.col.invoice_id</comment>
+            <translation>Order number (invoiceId)</translation>
+        </message>
+        <message>
+            <source>Ключ</source>
+            <comment>workbook.col.key</comment>
+            <translation>Key</translation>
+        </message>
+        <message>
+            <source>Когда отмечено</source>
+            <comment>workbook.col.marked_at</comment>
+            <translation>Marked at</translation>
+        </message>
+        <message>
+            <source>Отметил</source>
+            <comment>workbook.col.marked_by</comment>
+            <translation>Marked by</translation>
+        </message>
+        <message>
+            <source>Совпало заказов</source>
+            <comment>workbook.col.matched</comment>
+            <translation>Orders matched</translation>
+        </message>
+        <message>
+            <source>Чистыми</source>
+            <comment>workbook.col.net</comment>
+            <translation>Net</translation>
+        </message>
+        <message>
+            <source>Примечание</source>
+            <comment>workbook.col.note</comment>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <comment>workbook.col.operator</comment>
+            <translation>Operator</translation>
+        </message>
+        <message>
+            <source>Сумма заказа</source>
+            <comment>workbook.col.order_amount</comment>
+            <translation>Order amount</translation>
+        </message>
+        <message>
+            <source>Заказ создан</source>
+            <comment>workbook.col.order_created</comment>
+            <translation>Order created</translation>
+        </message>
+        <message>
+            <source>Заказано</source>
+            <comment>workbook.col.ordered</comment>
+            <translation>Ordered</translation>
+        </message>
+        <message>
+            <source>Заказов</source>
+            <comment>workbook.col.orders</comment>
+            <translation>Orders</translation>
+        </message>
+        <message>
+            <source>Выплачено банком</source>
+            <comment>workbook.col.paid_out</comment>
+            <translation>Paid out by the bank</translation>
+        </message>
+        <message>
+            <source>Сумма платежа</source>
+            <comment>workbook.col.payment_amount</comment>
+            <translation>Payment amount</translation>
+        </message>
+        <message>
+            <source>Платёж создан</source>
+            <comment>workbook.col.payment_created</comment>
+            <translation>Payment created</translation>
+        </message>
+        <message>
+            <source>Валюта платежа</source>
+            <comment>workbook.col.payment_currency</comment>
+            <translation>Payment currency</translation>
+        </message>
+        <message>
+            <source>Платежей</source>
+            <comment>workbook.col.payments</comment>
+            <translation>Payments</translation>
+        </message>
+        <message>
+            <source>Причина</source>
+            <comment>workbook.col.reason</comment>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>workbook.col.refunded</comment>
+            <translation>Refunded</translation>
+        </message>
+        <message>
+            <source>Остаток</source>
+            <comment>workbook.col.remaining</comment>
+            <translation>Remaining</translation>
+        </message>
+        <message>
+            <source>Решено</source>
+            <comment>workbook.col.resolved</comment>
+            <translation>Resolved</translation>
+        </message>
+        <message>
+            <source>Результат сверки</source>
+            <comment>workbook.col.result</comment>
+            <translation>Reconciliation result</translation>
+        </message>
+        <message>
+            <source>Завершена</source>
+            <comment>workbook.col.settled</comment>
+            <translation>Settled</translation>
+        </message>
+        <message>
+            <source>Сумма в магазине</source>
+            <comment>workbook.col.shop_amount</comment>
+            <translation>Amount in the shop</translation>
+        </message>
+        <message>
+            <source>Заказ в магазине</source>
+            <comment>workbook.col.shop_order</comment>
+            <translation>Shop's order</translation>
+        </message>
+        <message>
+            <source>Оплачен в магазине</source>
+            <comment>workbook.col.shop_paid</comment>
+            <translation>Paid in the shop</translation>
+        </message>
+        <message>
+            <source>Статус в магазине</source>
+            <comment>workbook.col.shop_status</comment>
+            <translation>Shop's status</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <comment>workbook.col.state</comment>
+            <translation>State</translation>
+        </message>
+        <message>
+            <source>Срок</source>
+            <comment>workbook.col.term</comment>
+            <translation>Term</translation>
+        </message>
+        <message>
+            <source>Транзакция банка</source>
+            <comment>workbook.col.transaction</comment>
+            <translation>Bank's transaction</translation>
+        </message>
+        <message>
+            <source>ожидает</source>
+            <comment>workbook.hold_awaiting</comment>
+            <translation>waiting</translation>
+        </message>
+        <message>
+            <source>истекла</source>
+            <comment>workbook.hold_expired</comment>
+            <translation>expired</translation>
+        </message>
+        <message>
+            <source>скоро истекает</source>
+            <comment>workbook.hold_expiring</comment>
+            <translation>expires soon</translation>
+        </message>
+        <message>
+            <source>Нет</source>
+            <comment>workbook.no</comment>
+            <translation>No</translation>
+        </message>
+        <message>
+            <source>По дням</source>
+            <comment>workbook.sheet_daily</comment>
+            <translation>By day</translation>
+        </message>
+        <message>
+            <source>Расхождения</source>
+            <comment>workbook.sheet_discrepancies</comment>
+            <translation>Discrepancies</translation>
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <comment>workbook.sheet_holds</comment>
+            <translation>Holds</translation>
+        </message>
+        <message>
+            <source>Возвраты и операции</source>
+            <comment>workbook.sheet_operations</comment>
+            <translation>Refunds and operations</translation>
+        </message>
+        <message>
+            <source>Платежи</source>
+            <comment>workbook.sheet_payments</comment>
+            <translation>Payments</translation>
+        </message>
+        <message>
+            <source>Сводка</source>
+            <comment>workbook.sheet_summary</comment>
+            <translation>Summary</translation>
+        </message>
+        <message>
+            <source>Итого</source>
+            <comment>workbook.total</comment>
+            <translation>Total</translation>
+        </message>
+        <message>
+            <source>Да</source>
+            <comment>workbook.yes</comment>
+            <translation>Yes</translation>
+        </message>
     </context>
     <context>
         <name>MoneyActions</name>

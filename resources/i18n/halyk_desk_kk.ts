@@ -4033,6 +4033,316 @@
             <comment>workbook.audit_head</comment>
             <translation>Салыстыру кезіндегі аудит журналы (audit verify --head)</translation>
         </message>
+        <message>
+            <source>Действие</source>
+            <comment>workbook.col.action</comment>
+            <translation>Әрекет</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>workbook.col.amount</comment>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Одобрил</source>
+            <comment>workbook.col.approved_by</comment>
+            <translation>Мақұлдаған</translation>
+        </message>
+        <message>
+            <source>Сумма в банке</source>
+            <comment>workbook.col.bank_amount</comment>
+            <translation>Банктегі сома</translation>
+        </message>
+        <message>
+            <source>Статус банка</source>
+            <comment>workbook.col.bank_status</comment>
+            <translation>Банк мәртебесі</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>workbook.col.captured</comment>
+            <translation>Есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>Карта</source>
+            <comment>workbook.col.card</comment>
+            <translation>Карта</translation>
+        </message>
+        <message>
+            <source>Категория</source>
+            <comment>workbook.col.category</comment>
+            <translation>Санат</translation>
+        </message>
+        <message>
+            <source>Код категории</source>
+            <comment>workbook.col.category_code</comment>
+            <translation>Санат коды</translation>
+        </message>
+        <message>
+            <source>Создана</source>
+            <comment>workbook.col.created</comment>
+            <translation>Құрылды</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <comment>workbook.col.customer</comment>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>День</source>
+            <comment>workbook.col.day</comment>
+            <translation>Күн</translation>
+        </message>
+        <message>
+            <source>Описание</source>
+            <comment>workbook.col.description</comment>
+            <translation>Сипаттама</translation>
+        </message>
+        <message>
+            <source>Разница</source>
+            <comment>workbook.col.difference</comment>
+            <translation>Айырма</translation>
+        </message>
+        <message>
+            <source>Истекает</source>
+            <comment>workbook.col.expires</comment>
+            <translation>Мерзімі бітеді</translation>
+        </message>
+        <message>
+            <source>Идентификатор операции (externalID)</source>
+            <comment>workbook.col.external_id</comment>
+            <translation>Операция идентификаторы (externalID)</translation>
+        </message>
+        <message>
+            <source>Комиссия</source>
+            <comment>workbook.col.fee</comment>
+            <translation>Комиссия</translation>
+        </message>
+        <message>
+            <source>Заблокировано</source>
+            <comment>workbook.col.held</comment>
+            <translation>Бұғатталды</translation>
+        </message>
+        <message>
+            <source>Сумма блокировки</source>
+            <comment>workbook.col.hold_amount</comment>
+            <translation>Бұғаттау сомасы</translation>
+        </message>
+        <message>
+            <source>Осталось, ч</source>
+            <comment>workbook.col.hours_left</comment>
+            <translation>Қалды, сағ</translation>
+        </message>
+        <message>
+            <source>Номер заказа (invoiceId)</source>
+            <comment>workbook.col.invoice_id</comment>
+            <translation>Тапсырыс нөмірі (invoiceId)</translation>
+        </message>
+        <message>
+            <source>Ключ</source>
+            <comment>workbook.col.key</comment>
+            <translation>Кілт</translation>
+        </message>
+        <message>
+            <source>Когда отмечено</source>
+            <comment>workbook.col.marked_at</comment>
+            <translation>Белгіленген уақыты</translation>
+        </message>
+        <message>
+            <source>Отметил</source>
+            <comment>workbook.col.marked_by</comment>
+            <translation>Белгілеген</translation>
+        </message>
+        <message>
+            <source>Совпало заказов</source>
+            <comment>workbook.col.matched</comment>
+            <translation>Сәйкес келген тапсырыстар</translation>
+        </message>
+        <message>
+            <source>Чистыми</source>
+            <comment>workbook.col.net</comment>
+            <translation>Таза</translation>
+        </message>
+        <message>
+            <source>Примечание</source>
+            <comment>workbook.col.note</comment>
+            <translation>Ескертпе</translation>
+        </message>
+        <message>
+            <source>Оператор</source>
+            <comment>workbook.col.operator</comment>
+            <translation>Оператор</translation>
+        </message>
+        <message>
+            <source>Сумма заказа</source>
+            <comment>workbook.col.order_amount</comment>
+            <translation>Тапсырыс сомасы</translation>
+        </message>
+        <message>
+            <source>Заказ создан</source>
+            <comment>workbook.col.order_created</comment>
+            <translation>Тапсырыс құрылды</translation>
+        </message>
+        <message>
+            <source>Заказано</source>
+            <comment>workbook.col.ordered</comment>
+            <translation>Тапсырыс берілді</translation>
+        </message>
+        <message>
+            <source>Заказов</source>
+            <comment>workbook.col.orders</comment>
+            <translation>Тапсырыстар</translation>
+        </message>
+        <message>
+            <source>Выплачено банком</source>
+            <comment>workbook.col.paid_out</comment>
+            <translation>Банк төледі</translation>
+        </message>
+        <message>
+            <source>Сумма платежа</source>
+            <comment>workbook.col.payment_amount</comment>
+            <translation>Төлем сомасы</translation>
+        </message>
+        <message>
+            <source>Платёж создан</source>
+            <comment>workbook.col.payment_created</comment>
+            <translation>Төлем құрылды</translation>
+        </message>
+        <message>
+            <source>Валюта платежа</source>
+            <comment>workbook.col.payment_currency</comment>
+            <translation>Төлем валютасы</translation>
+        </message>
+        <message>
+            <source>Платежей</source>
+            <comment>workbook.col.payments</comment>
+            <translation>Төлемдер</translation>
+        </message>
+        <message>
+            <source>Причина</source>
+            <comment>workbook.col.reason</comment>
+            <translation>Себеп</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>workbook.col.refunded</comment>
+            <translation>Қайтарылды</translation>
+        </message>
+        <message>
+            <source>Остаток</source>
+            <comment>workbook.col.remaining</comment>
+            <translation>Қалдық</translation>
+        </message>
+        <message>
+            <source>Решено</source>
+            <comment>workbook.col.resolved</comment>
+            <translation>Шешілді</translation>
+        </message>
+        <message>
+            <source>Результат сверки</source>
+            <comment>workbook.col.result</comment>
+            <translation>Салыстыру нәтижесі</translation>
+        </message>
+        <message>
+            <source>Завершена</source>
+            <comment>workbook.col.settled</comment>
+            <translation>Аяқталды</translation>
+        </message>
+        <message>
+            <source>Сумма в магазине</source>
+            <comment>workbook.col.shop_amount</comment>
+            <translation>Дүкендегі сома</translation>
+        </message>
+        <message>
+            <source>Заказ в магазине</source>
+            <comment>workbook.col.shop_order</comment>
+            <translation>Дүкендегі тапсырыс</translation>
+        </message>
+        <message>
+            <source>Оплачен в магазине</source>
+            <comment>workbook.col.shop_paid</comment>
+            <translation>Дүкенде төленді</translation>
+        </message>
+        <message>
+            <source>Статус в магазине</source>
+            <comment>workbook.col.shop_status</comment>
+            <translation>Дүкендегі мәртебесі</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <comment>workbook.col.state</comment>
+            <translation>Күйі</translation>
+        </message>
+        <message>
+            <source>Срок</source>
+            <comment>workbook.col.term</comment>
+            <translation>Мерзім</translation>
+        </message>
+        <message>
+            <source>Транзакция банка</source>
+            <comment>workbook.col.transaction</comment>
+            <translation>Банк транзакциясы</translation>
+        </message>
+        <message>
+            <source>ожидает</source>
+            <comment>workbook.hold_awaiting</comment>
+            <translation>күтуде</translation>
+        </message>
+        <message>
+            <source>истекла</source>
+            <comment>workbook.hold_expired</comment>
+            <translation>мерзімі өтті</translation>
+        </message>
+        <message>
+            <source>скоро истекает</source>
+            <comment>workbook.hold_expiring</comment>
+            <translation>мерзімі жақында бітеді</translation>
+        </message>
+        <message>
+            <source>Нет</source>
+            <comment>workbook.no</comment>
+            <translation>Жоқ</translation>
+        </message>
+        <message>
+            <source>По дням</source>
+            <comment>workbook.sheet_daily</comment>
+            <translation>Күндер бойынша</translation>
+        </message>
+        <message>
+            <source>Расхождения</source>
+            <comment>workbook.sheet_discrepancies</comment>
+            <translation>Сәйкессіздіктер</translation>
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <comment>workbook.sheet_holds</comment>
+            <translation>Бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Возвраты и операции</source>
+            <comment>workbook.sheet_operations</comment>
+            <translation>Қайтарулар мен операциялар</translation>
+        </message>
+        <message>
+            <source>Платежи</source>
+            <comment>workbook.sheet_payments</comment>
+            <translation>Төлемдер</translation>
+        </message>
+        <message>
+            <source>Сводка</source>
+            <comment>workbook.sheet_summary</comment>
+            <translation>Жиынтық</translation>
+        </message>
+        <message>
+            <source>Итого</source>
+            <comment>workbook.total</comment>
+            <translation>Барлығы</translation>
+        </message>
+        <message>
+            <source>Да</source>
+            <comment>workbook.yes</comment>
+            <translation>Иә</translation>
+        </message>
     </context>
     <context>
         <name>MoneyActions</name>

@@ -4013,6 +4013,316 @@
             <comment>workbook.audit_head</comment>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Действие</source>
+            <comment>workbook.col.action</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>workbook.col.amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Одобрил</source>
+            <comment>workbook.col.approved_by</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма в банке</source>
+            <comment>workbook.col.bank_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Статус банка</source>
+            <comment>workbook.col.bank_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>workbook.col.captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Карта</source>
+            <comment>workbook.col.card</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Категория</source>
+            <comment>workbook.col.category</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Код категории</source>
+            <comment>workbook.col.category_code</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Создана</source>
+            <comment>workbook.col.created</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <comment>workbook.col.customer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>День</source>
+            <comment>workbook.col.day</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Описание</source>
+            <comment>workbook.col.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Разница</source>
+            <comment>workbook.col.difference</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Истекает</source>
+            <comment>workbook.col.expires</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Идентификатор операции (externalID)</source>
+            <comment>workbook.col.external_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Комиссия</source>
+            <comment>workbook.col.fee</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заблокировано</source>
+            <comment>workbook.col.held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма блокировки</source>
+            <comment>workbook.col.hold_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Осталось, ч</source>
+            <comment>workbook.col.hours_left</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Номер заказа (invoiceId)</source>
+            <comment>workbook.col.invoice_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ключ</source>
+            <comment>workbook.col.key</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Когда отмечено</source>
+            <comment>workbook.col.marked_at</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отметил</source>
+            <comment>workbook.col.marked_by</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Совпало заказов</source>
+            <comment>workbook.col.matched</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Чистыми</source>
+            <comment>workbook.col.net</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Примечание</source>
+            <comment>workbook.col.note</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оператор</source>
+            <comment>workbook.col.operator</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма заказа</source>
+            <comment>workbook.col.order_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказ создан</source>
+            <comment>workbook.col.order_created</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказано</source>
+            <comment>workbook.col.ordered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказов</source>
+            <comment>workbook.col.orders</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выплачено банком</source>
+            <comment>workbook.col.paid_out</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма платежа</source>
+            <comment>workbook.col.payment_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платёж создан</source>
+            <comment>workbook.col.payment_created</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Валюта платежа</source>
+            <comment>workbook.col.payment_currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платежей</source>
+            <comment>workbook.col.payments</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Причина</source>
+            <comment>workbook.col.reason</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>workbook.col.refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Остаток</source>
+            <comment>workbook.col.remaining</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Решено</source>
+            <comment>workbook.col.resolved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Результат сверки</source>
+            <comment>workbook.col.result</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Завершена</source>
+            <comment>workbook.col.settled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма в магазине</source>
+            <comment>workbook.col.shop_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказ в магазине</source>
+            <comment>workbook.col.shop_order</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Оплачен в магазине</source>
+            <comment>workbook.col.shop_paid</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Статус в магазине</source>
+            <comment>workbook.col.shop_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Состояние</source>
+            <comment>workbook.col.state</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Срок</source>
+            <comment>workbook.col.term</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Транзакция банка</source>
+            <comment>workbook.col.transaction</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ожидает</source>
+            <comment>workbook.hold_awaiting</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>истекла</source>
+            <comment>workbook.hold_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>скоро истекает</source>
+            <comment>workbook.hold_expiring</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нет</source>
+            <comment>workbook.no</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>По дням</source>
+            <comment>workbook.sheet_daily</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Расхождения</source>
+            <comment>workbook.sheet_discrepancies</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <comment>workbook.sheet_holds</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возвраты и операции</source>
+            <comment>workbook.sheet_operations</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платежи</source>
+            <comment>workbook.sheet_payments</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сводка</source>
+            <comment>workbook.sheet_summary</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Итого</source>
+            <comment>workbook.total</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Да</source>
+            <comment>workbook.yes</comment>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>MoneyActions</name>

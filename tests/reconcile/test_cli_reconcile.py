@@ -142,7 +142,9 @@ def exported(demo, capsys, tmp_path):
     assert outcome.result == "done"
     path = tmp_path / "out" / "сверка за месяц.xlsx"
     path.parent.mkdir()
-    code, out, _ = cli(capsys, "reconcile", *period(orders), "--xlsx", str(path), "--json")
+    # the accountant's language: the workbook's sheets and columns are written in it
+    code, out, _ = cli(capsys, "--lang", "ru", "reconcile", *period(orders), "--xlsx", str(path),
+                       "--json")
     assert code == 7
     return path, json.loads(out), paid
 

@@ -302,7 +302,7 @@ def test_discrepancies_total_each_category_apart(workbook):
 def test_the_summary_is_in_the_chosen_language(tmp_path, language, title, category):
     messages.use(language)
     path = write_reconciliation_workbook(tmp_path / "book.xlsx", small_case(), META)
-    ws = load_workbook(path)["Сводка"]
+    ws = load_workbook(path).worksheets[0]
     texts = [str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert texts[0] == title and category in texts
     labels = [t for t in texts if t not in (META.profile, META.generated_by)]
@@ -311,6 +311,49 @@ def test_the_summary_is_in_the_chosen_language(tmp_path, language, title, catego
     assert russian.isdisjoint(labels)
     if language == "en":
         assert [t for t in labels if re.search("[А-Яа-яЁё]", t)] == []
+
+
+#: Per table sheet, the columns where the program writes words of its own (a category's name,
+#: Да/Нет, a hold's term) rather than the shop's or the bank's data.
+WORD_COLUMNS = [(0, 1), (1,), (0,), (), ()]
+
+
+def words_of_tables(path) -> list[list[str]]:
+    """Per table sheet: its name, column titles, totals labels and the program's words."""
+    wb = load_workbook(path)
+    sheets = []
+    for ws, columns in zip(wb.worksheets[1:], WORD_COLUMNS, strict=True):
+        lines = len(data_rows(ws))
+        words = [ws.title] + [c.value for c in ws[1]]
+        words += [row[n].value for row in ws.iter_rows(min_row=2, max_row=lines + 1)
+                  for n in columns]
+        words += [row[0].value for row in ws.iter_rows(min_row=lines + 2)]  # totals labels
+        sheets.append([str(w) for w in words if w is not None])
+    return sheets
+
+
+#: Words Kazakh writes as Russian does.
+SHARED_WORDS = {"RRN", "Оператор", "Карта", "Комиссия"}
+
+
+@pytest.mark.parametrize("language", ["kk", "en"])
+def test_every_sheet_speaks_the_chosen_language(workbook, tmp_path, language):
+    """The tables too, not only the summary: sheet names, column titles, totals labels and the
+    program's words in the cells; the Russian workbook is in Russian."""
+    *_, russian_path = workbook
+    messages.use(language)
+    path = write_reconciliation_workbook(tmp_path / "book.xlsx", small_case(marks=[MARK]), META,
+                                         refunds_and_operations=OPERATIONS)
+    russian, chosen = words_of_tables(russian_path), words_of_tables(path)
+    assert [sheet[0] for sheet in russian] == SHEETS[1:]
+    assert "Итого, KZT" in russian[1] and "Да" in russian[0] and "ожидает" in russian[2]
+    assert [len(sheet) for sheet in chosen] == [len(sheet) for sheet in russian]
+    for ours, theirs in zip(chosen, russian, strict=True):
+        same = [w for w, r in zip(ours, theirs, strict=True)
+                if w == r and w not in SHARED_WORDS and not w.isascii()]
+        assert same == [], (language, theirs[0])
+        if language == "en":
+            assert [w for w in ours if re.search("[А-Яа-яЁё]", w)] == [], ours[0]
 
 
 def test_totals_are_formulas_that_follow_the_filter(workbook):
@@ -520,7 +563,7 @@ class TooManyLines(Sequence):
 
 def test_more_lines_than_a_sheet_holds_are_refused_before_writing(tmp_path, private_tempdir):
     target = tmp_path / "month.xlsx"
-    with pytest.raises(ExportError, match=r"«Платежи» would have 1,048,576 rows.*shorter period"):
+    with pytest.raises(ExportError, match=r"«Payments» would have 1,048,576 rows.*shorter period"):
         write_reconciliation_workbook(target, small_case(), META, payments=TooManyLines(),
                                       holds=[])
     assert list(tmp_path.iterdir()) == [private_tempdir]
