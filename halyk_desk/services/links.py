@@ -32,9 +32,13 @@ from halyk_desk.domain.text import check_text
 from halyk_desk.messages import Message, msg
 from halyk_desk.services import audit, operators
 from halyk_desk.services.bank import is_sandbox, open_bank
+from halyk_desk.services.changes import Changes
 from halyk_desk.store import links as store_links
 from halyk_desk.store import repository
 from halyk_desk.store.records import OrderRecord
+
+#: A link made (a new order waiting for payment) or paid (a new hold).
+CHANGES = Changes(payments=True, holds=True, links=True)
 
 if TYPE_CHECKING:
     from halyk_desk.epay import EpayClient

@@ -76,6 +76,7 @@ from halyk_desk.epay.errors import (
 from halyk_desk.messages import Message, MessageError, msg, of_error, verbatim
 from halyk_desk.services import audit, operators
 from halyk_desk.services.bank import open_bank
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.links import settle_expired
 from halyk_desk.services.operators import (
     APPROVE,
@@ -88,6 +89,10 @@ from halyk_desk.services.operators import (
 from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
 from halyk_desk.store import journal, repository
 from halyk_desk.store.journal_models import MoneyOperation, Operator
+
+#: An operation, its approval, rejection or resolution (whatever its result): the journal, the
+#: audit log, and the payment it concerns.
+CHANGES = Changes(payments=True, holds=True, operations=True, audit=True)
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext

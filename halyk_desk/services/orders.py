@@ -18,8 +18,12 @@ from zoneinfo import ZoneInfo
 from halyk_desk.domain import Money, utc_now
 from halyk_desk.imports import ImportFailed, Mapping, OrderRow, find_conflicts, read_orders
 from halyk_desk.imports.limits import MAX_LISTED_PROBLEMS
+from halyk_desk.services.changes import Changes
 from halyk_desk.store import repository
 from halyk_desk.store.records import OrderRecord
+
+#: An import of the shop's orders.
+CHANGES = Changes(payments=True, holds=True)
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext

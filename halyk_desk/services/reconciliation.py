@@ -55,11 +55,16 @@ from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.reports import OperationLine, ReportMeta, write_reconciliation_workbook
 from halyk_desk.services import audit, operations, operators
 from halyk_desk.services.bank import BankSetupError, keep_operations_paging, open_bank
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.links import settle_expired
 from halyk_desk.store import repository
 from halyk_desk.store.models import Order, Payment
 from halyk_desk.store.reconciliation_models import DiscrepancyMark, ReconciliationRun
 from halyk_desk.store.types import UTCDateTime
+
+#: A reconciliation run saved (it settles expired links on the way), or a discrepancy marked
+#: resolved (audited).
+CHANGES = Changes(reconciliation=True, links=True, audit=True)
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext

@@ -36,11 +36,16 @@ from halyk_desk.epay.errors import EpayError, InvoiceNotFound
 from halyk_desk.messages import Message
 from halyk_desk.services import audit
 from halyk_desk.services.bank import open_bank
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.payments import business_range
 from halyk_desk.services.sync_plan import Plan, make_plan
 from halyk_desk.store import repository
 from halyk_desk.store.records import PaymentRecord, SavedPayment
 from halyk_desk.store.sync_lock import SyncLock
+
+#: A sync (finished, cancelled or failed half-way) may have changed any payment, and audits the
+#: changes of state it saw.
+CHANGES = Changes(payments=True, holds=True, audit=True)
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext

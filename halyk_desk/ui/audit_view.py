@@ -33,6 +33,7 @@ from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
 from halyk_desk.services import audit
 from halyk_desk.services.audit import AuditFilter, AuditRecord, VerifyResult
 from halyk_desk.services.audit_text import details_text
+from halyk_desk.services.changes import Changes
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.date_fields import date_edit, pydate
 from halyk_desk.ui.roles import RowRole, SortRole
@@ -224,6 +225,10 @@ class AuditView(QWidget):
         ctx, flt = self._ctx, self.current_filter()
         run_task(lambda: (audit.entries(ctx, flt, limit=SHOWN), audit.filter_values(ctx)),
                  self._arrived, owner=self)
+
+    def on_changed(self, changes: Changes) -> None:
+        if changes.touches("audit"):
+            self.refresh()
 
     def _arrived(self, result: Any, error: BaseException | None) -> None:
         if error is not None or result is None:

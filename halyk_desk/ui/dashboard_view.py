@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from halyk_desk.domain import DEFAULT_CURRENCY, Money
 from halyk_desk.services import dashboard as dashboard_service
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.dashboard import CAPTURED_STATES, REFUNDED_STATES, Dashboard, HoldBucket
 from halyk_desk.services.payments import PaymentFilter
 from halyk_desk.ui import formatting as fmt
@@ -227,6 +228,10 @@ class DashboardView(QWidget):
     def start(self) -> None:
         self.refresh()
 
+    def on_changed(self, changes: Changes) -> None:
+        if changes.touches("payments", "holds", "operations", "reconciliation"):
+            self.refresh()
+
     def refresh(self) -> None:
         self._generation += 1
         generation, ctx, key = self._generation, self._ctx, self.period_key()
@@ -372,10 +377,7 @@ class DashboardLinks(QObject):
         self.view.open_payments.connect(self.open_payments)
         self.view.open_holds.connect(self.open_holds)
         self.view.open_operations.connect(self.open_operations)
-        window.sync_panel.finished.connect(lambda _summary: self.view.refresh())
-        money = getattr(window, "money_movement", None)
-        if money is not None:
-            money.money.changed.connect(self.view.refresh)
+        window.changed.connect(self.view.on_changed)
 
     def start(self) -> None:
         self.view.start()

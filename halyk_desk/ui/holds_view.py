@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from halyk_desk.domain import utc_now
 from halyk_desk.domain.timeutil import business_day_of
 from halyk_desk.services import payments as payment_service
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.holds_model import (
@@ -112,6 +113,10 @@ class HoldsView(QWidget):
             return prepare(payment_service.list_holds(ctx), business_day_of(utc_now()))
 
         run_task(job, self._arrived, owner=self)
+
+    def on_changed(self, changes: Changes) -> None:
+        if changes.touches("holds"):
+            self.refresh()
 
     def select_holds(self, wanted: Callable[[HoldRow], bool]) -> int:
         """Select the holds `wanted` picks (the dashboard's click-through); how many."""

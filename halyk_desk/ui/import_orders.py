@@ -93,5 +93,6 @@ class OrdersImporter(QObject):
             return
         self.window.show_message(done_text(summary).split("\n", 1)[0])
         notifier.info(self.window, tr("Заказы загружены"), done_text(summary))
-        self.window.payments_view.refresh()
-        self.window.holds_view.refresh()
+        from halyk_desk.services import orders
+
+        self.window.changed.emit(orders.CHANGES)

@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
     ready = Signal()
     #: The data could not be opened (the exception); the user has been told, the window closes.
     failed = Signal(object)
+    #: Something changed in the store (a services.changes.Changes): each view decides whether
+    #: to read again. Whatever writes data in the window emits it.
+    changed = Signal(object)
 
     def __init__(
         self,
@@ -216,6 +219,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, ctx: Any) -> None:
         """Build the tabs and the status bar over the open data."""
+        from halyk_desk.services import sync
         from halyk_desk.services.bank import is_sandbox
         from halyk_desk.ui import (
             dashboard_view,
@@ -265,7 +269,10 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(True)
 
         self.sync_panel.message.connect(self.show_message)
-        self.sync_panel.finished.connect(self._synced)
+        # Cancelled or failed half-way, a sync may still have written what it read.
+        self.sync_panel.finished.connect(lambda _summary: self.changed.emit(sync.CHANGES))
+        self.changed.connect(self.payments_view.on_changed)
+        self.changed.connect(self.holds_view.on_changed)
         self.payments_view.message.connect(self.show_message)
         self.holds_view.loaded.connect(self._holds_loaded)
         #: Money buttons, the Audit tab, resolution of unknown operations (issue 4).
@@ -335,10 +342,6 @@ class MainWindow(QMainWindow):
         self.money_movement.start()
         self.dashboard.start()
         self.sync_panel.refresh_last_sync()
-
-    def _synced(self, _summary: object) -> None:
-        self.payments_view.refresh()
-        self.holds_view.refresh()
 
     def _holds_loaded(self, count: int) -> None:
         index = self.tabs.indexOf(self.holds_view)

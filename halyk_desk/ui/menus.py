@@ -108,12 +108,10 @@ class WindowMenus(QObject):
         self.window.show_message(restart_note(changes))
         if warning:
             self.window.notifier.info(self.window, self.tr("Пароль базы данных"), warning)
+        from halyk_desk.services.changes import EVERYTHING
+
         # Hold days, the time zone and reasons change what the tabs show: read them again.
-        tabs = self.window.tabs
-        for index in range(tabs.count()):
-            refresh = getattr(tabs.widget(index), "refresh", None)
-            if callable(refresh):
-                refresh()
+        self.window.changed.emit(EVERYTHING)
 
     def import_orders(self) -> None:
         from halyk_desk.ui.import_orders import OrdersImporter

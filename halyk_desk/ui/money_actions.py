@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 
 from halyk_desk.domain.journal import Action, OperationStatus, result_of
 from halyk_desk.services import operations, operators
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.operations import ActionLimits, OperationRow, Outcome
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
@@ -79,8 +80,8 @@ def _can_move_money(ctx: Any) -> bool:
 class MoneyActions(QObject):
     """What both sets of buttons share: the dialogs, running operations, the results."""
 
-    #: An operation ended (any result): the views should read again.
-    changed = Signal()
+    #: An operation ended (any result): what it changed (services.changes.Changes).
+    changed = Signal(object)
 
     def __init__(self, ctx: Any, notifier: Notifier, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -114,7 +115,7 @@ class MoneyActions(QObject):
                                 tr("Операция не выполнена: {error}").format(error=error))
         else:
             self.report(outcome, parent)
-        self.changed.emit()
+        self.changed.emit(operations.CHANGES)
 
     def report(self, outcome: Outcome, parent: QWidget) -> None:
         """Tell the operator what became of an operation: good news as information."""
@@ -155,7 +156,7 @@ class MoneyActions(QObject):
                     dialog.show_failure(error)
                 else:
                     dialog.show_results(outcomes)
-            self.changed.emit()
+            self.changed.emit(operations.CHANGES)
 
         run_task(operate, done, progress=arrived, owner=self)
 
@@ -299,6 +300,10 @@ class PaymentActions(QWidget):
     def reload(self) -> None:
         self.show_payment(self.invoice_id)
 
+    def on_changed(self, changes: Changes) -> None:
+        if changes.touches("payments", "operations"):
+            self.reload()
+
     def _arrived(self, invoice_id: str, result: Any, error: BaseException | None) -> None:
         if invoice_id != self.invoice_id:
             return
@@ -352,8 +357,10 @@ class MoneyMovement(QObject):
         table = window.payments_view.table
         table.selectionModel().currentRowChanged.connect(self._current_payment)
         table.model().modelReset.connect(lambda: self.payment.show_payment(None))
-        self.money.changed.connect(self.refresh_views)
-        self.operations_view.changed.connect(self.refresh_views)
+        self.money.changed.connect(window.changed)
+        self.operations_view.changed.connect(window.changed)
+        for view in (self.payment, self.operations_view, self.audit_view):
+            window.changed.connect(view.on_changed)
         window.sync_panel.finished.connect(lambda _summary: self.resolve())
 
     @property
@@ -386,14 +393,8 @@ class MoneyMovement(QObject):
             settled = sum(1 for o in outcomes if o.result != "unknown")
             self.window.show_message(tr("Уточнено у банка операций: {settled} из {total}.")
                                      .format(settled=settled, total=len(outcomes)))
-            self.refresh_views()  # nothing to settle changes nothing: no reload of every list
-
-    def refresh_views(self) -> None:
-        self.window.holds_view.refresh()
-        self.window.payments_view.refresh()
-        self.payment.reload()
-        self.operations_view.refresh()
-        self.audit_view.refresh()
+            # Nothing to settle changes nothing: no reload of every list.
+            self.window.changed.emit(operations.CHANGES)
 
 
 def install(window: Any) -> MoneyMovement:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from halyk_desk.services import operations, operators
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.operations import OperationRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.operation_dialogs import PROBLEM_STYLE, action_title
@@ -205,8 +206,8 @@ class RejectDialog(QDialog):
 class OperationsView(QWidget):
     """The Operations tab. `money` is the window's MoneyActions (dialogs, results)."""
 
-    #: Something was approved, rejected or settled: the other views should read again.
-    changed = Signal()
+    #: Something was approved, rejected or settled: what changed (services.changes.Changes).
+    changed = Signal(object)
 
     def __init__(self, money: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -268,6 +269,10 @@ class OperationsView(QWidget):
         run_task(lambda: (operators.current(ctx),
                           operations.list_operations(ctx, statuses=statuses)),
                  self._arrived, owner=self)
+
+    def on_changed(self, changes: Changes) -> None:
+        if changes.touches("operations"):
+            self.refresh()
 
     def _arrived(self, result: Any, error: BaseException | None) -> None:
         if error is not None or result is None:
@@ -341,5 +346,4 @@ class OperationsView(QWidget):
             self.money.notifier.error(self.window(), tr("Операции"), str(error))
         elif outcome is not None:
             self.money.report(outcome, self.window())
-        self.refresh()
-        self.changed.emit()
+        self.changed.emit(operations.CHANGES)  # this list reads again with the others

@@ -344,7 +344,7 @@ class LinkActions(QObject):
             info, request.language, self.ctx.settings["business_tz"], self.open_url, self.window,
             sandbox_ctx=self.ctx if is_sandbox(self.ctx) else None)
         # A new hold: every list (and the detail pane's buttons) reads again.
-        self.result_dialog.paid.connect(self.window.money_movement.refresh_views)
+        self.result_dialog.paid.connect(lambda: self.window.changed.emit(links.CHANGES))
         self.open_dialog(self.result_dialog)
         self.created.emit(info.invoice_id)
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from halyk_desk.domain import utc_now
 from halyk_desk.domain.links import LinkState
 from halyk_desk.domain.timeutil import business_day_of
+from halyk_desk.services.changes import Changes
 from halyk_desk.services.payments import PaymentFilter, PaymentRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.payment_detail import PaymentDetailPane
@@ -232,6 +233,10 @@ class PaymentsView(QWidget):
     def refresh(self) -> None:
         """The data changed underneath (sync, import): read again, keep the place."""
         self.model.refresh()
+
+    def on_changed(self, changes: Changes) -> None:
+        if changes.touches("payments"):
+            self.refresh()
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

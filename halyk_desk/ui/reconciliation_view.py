@@ -708,8 +708,8 @@ class ReconciliationTab(QObject):
         dashboard = getattr(window, "dashboard", None)
         if dashboard is not None:
             dashboard.view.set_discrepancy_source(service.open_discrepancy_count, self.open_list)
-            self.view.ran.connect(lambda _recon: dashboard.view.refresh())
-            self.view.marked.connect(lambda _item: dashboard.view.refresh())
+        self.view.ran.connect(lambda _recon: window.changed.emit(service.CHANGES))
+        self.view.marked.connect(lambda _item: window.changed.emit(service.CHANGES))
 
     def open_list(self) -> None:
         self.window.tabs.setCurrentWidget(self.view)
