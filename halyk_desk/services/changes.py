@@ -49,10 +49,10 @@ class Changes:
     def touches(self, *kinds: Kind) -> bool:
         """Whether any of these kinds changed (a settings change touches every kind):
         `changes.touches("payments", "holds")`."""
-        unknown = set(kinds) - {f.name for f in fields(self)}
-        if unknown:
-            raise ValueError(f"no such kind of change: {sorted(unknown)}")
-        return self.settings or any(getattr(self, kind) for kind in kinds)
+        # Every kind read first: a misspelt one fails (AttributeError) even when settings
+        # changed, rather than leave a view never reloading.
+        changed = [getattr(self, kind) for kind in kinds]
+        return self.settings or any(changed)
 
 
 #: Everything may differ: another operator, changed settings.

@@ -27,8 +27,8 @@ def test_changed_settings_touch_every_view() -> None:
 
 
 def test_a_misspelt_kind_is_refused_rather_than_never_reloading() -> None:
-    with pytest.raises(ValueError, match="payment"):
-        Changes(payments=True).touches("payment")  # type: ignore[arg-type]
+    with pytest.raises(AttributeError, match="payment"):
+        Changes(settings=True).touches("payment")  # type: ignore[arg-type]
 
 
 def test_use_cases_name_the_lists_they_write() -> None:
