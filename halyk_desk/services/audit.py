@@ -11,8 +11,7 @@ entry's number and hash) printed by `audit head` and carried by every reconcilia
 hash, so the history up to it is unchanged and present.
 
 Entries are written in the caller's transaction (what happened and its record commit together).
-Appends are serialised: SQLite writers take the write lock at BEGIN, PostgreSQL takes an
-advisory lock; the unique prev_hash refuses a fork even if that were bypassed.
+Appends are serialised (store.audit.last_link); the queries live in store/audit.py.
 """
 
 from __future__ import annotations
@@ -24,46 +23,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
-
 from halyk_desk.domain import as_utc, utc_now
 from halyk_desk.messages import msg
-from halyk_desk.store.journal_models import AuditEntry
+from halyk_desk.store import Session
+from halyk_desk.store import audit as stored
+from halyk_desk.store.records import AuditFilter as AuditFilter
+from halyk_desk.store.records import AuditRecord as AuditRecord
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
 
 #: prev_hash of the first entry.
 GENESIS = "0" * 64
-#: Any constant: serialises appends on one PostgreSQL database.
-PG_AUDIT_LOCK = 0x41554454  # "AUDT"
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    seq: int
-    at: datetime
-    operator: str
-    action: str
-    subject: str
-    profile: str | None
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """What the Audit tab and `audit list` show; every field narrows, None means any."""
-
-    operator: str | None = None
-    #: An action or its family: "refund" matches "refund.intent", "refund.done"...
-    action: str | None = None
-    #: [date_from, date_to) in UTC.
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    invoice_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +76,8 @@ class Head:
 
 def head(session: Session) -> Head | None:
     """The newest entry's number and hash; None for an empty log."""
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    return None if last is None else Head(last[0], last[1])
+    last = stored.last_link(session)
+    return None if last is None else Head(*last)
 
 
 def canonical_json(value: Any) -> str:
@@ -135,15 +105,9 @@ def entry_hash(
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def _recomputed(row: AuditEntry) -> str:
-    return entry_hash(row.prev_hash, at=row.at, operator=row.operator, action=row.action,
-                      subject=row.subject, profile=row.profile, details=row.details)
-
-
-def _record(row: AuditEntry) -> AuditRecord:
-    return AuditRecord(seq=row.seq, at=row.at, operator=row.operator, action=row.action,
-                       subject=row.subject, profile=row.profile, details=dict(row.details),
-                       prev_hash=row.prev_hash, hash=row.hash)
+def _recomputed(entry: AuditRecord) -> str:
+    return entry_hash(entry.prev_hash, at=entry.at, operator=entry.operator, action=entry.action,
+                      subject=entry.subject, profile=entry.profile, details=entry.details)
 
 
 def append(
@@ -161,25 +125,18 @@ def append(
     `details` must be plain JSON (text, integers, booleans, lists, objects): money as
     Money.to_json() text or integer tiyn, never float, so that the hash reads back the same.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    last = stored.last_link(session, for_append=True)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     moment = as_utc(at or utc_now())
     body = dict(details or {})
     # The round trip through JSON is what the database gives back: hash exactly that.
     body = json.loads(canonical_json(body))
-    row = AuditEntry(
+    return stored.add(session, AuditRecord(
         seq=seq, at=moment, operator=operator, action=action, subject=subject, profile=profile,
         details=body, prev_hash=prev,
         hash=entry_hash(prev, at=moment, operator=operator, action=action, subject=subject,
                         profile=profile, details=body),
-    )
-    session.add(row)
-    session.flush()
-    return _record(row)
+    ))
 
 
 def record_setting_change(
@@ -213,35 +170,7 @@ def list_entries(
     session: Session, flt: AuditFilter | None = None, *, offset: int = 0, limit: int | None = 500
 ) -> list[AuditRecord]:
     """Entries matching `flt`, newest first."""
-    flt = flt or AuditFilter()
-    query = select(AuditEntry)
-    if flt.operator:
-        query = query.where(AuditEntry.operator == flt.operator)
-    if flt.action:
-        query = query.where(
-            (AuditEntry.action == flt.action) | AuditEntry.action.startswith(flt.action + ".")
-        )
-    if flt.date_from is not None:
-        query = query.where(AuditEntry.at >= as_utc(flt.date_from))
-    if flt.date_to is not None:
-        query = query.where(AuditEntry.at < as_utc(flt.date_to))
-    if flt.invoice_id:
-        query = query.where(AuditEntry.subject == flt.invoice_id)
-    query = query.order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
-    return [_record(row) for row in session.scalars(query)]
-
-
-def distinct_values(session: Session) -> tuple[list[str], list[str]]:
-    """Operators and actions that occur in the log, for the Audit tab's filter lists."""
-    def values(column: Any) -> list[str]:
-        return list(session.scalars(select(column).distinct().order_by(column)))
-
-    return values(AuditEntry.operator), values(AuditEntry.action)
-
-
-def _holder_of(session: Session, digest: str) -> int | None:
-    """The seq of the entry whose hash is `digest`, wherever it now stands."""
-    return session.scalar(select(AuditEntry.seq).where(AuditEntry.hash == digest))
+    return stored.list_entries(session, flt, offset=offset, limit=limit)
 
 
 def verify(session: Session, anchor: Head | None = None) -> VerifyResult:
@@ -251,7 +180,7 @@ def verify(session: Session, anchor: Head | None = None) -> VerifyResult:
     result = _walk(session)
     if not result.ok or anchor is None:
         return result
-    found = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == anchor.seq))
+    found = stored.hash_of_seq(session, anchor.seq)
     if found is None:
         return replace(result, ok=False, kind="truncated", seq=anchor.seq, message=str(msg(
             "audit.head_gone", "Записи №{seq} из отметки {head} больше нет: журнал теперь "
@@ -271,8 +200,7 @@ def _walk(session: Session) -> VerifyResult:
     """Walk the chain oldest first; stop at the first entry that does not fit."""
     expected_prev, prev_seq = GENESIS, 0
     checked, last_at = 0, None
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    for row in rows:
+    for row in stored.oldest_first(session):
         if _recomputed(row) != row.hash:
             return VerifyResult(
                 ok=False, checked=checked, last_seq=prev_seq or None, last_at=last_at,
@@ -292,11 +220,11 @@ def _walk(session: Session) -> VerifyResult:
 
 
 def _broken_link(
-    session: Session, row: AuditEntry, prev_seq: int, checked: int, last_at: datetime | None
+    session: Session, row: AuditRecord, prev_seq: int, checked: int, last_at: datetime | None
 ) -> VerifyResult:
     """Entry `row` does not follow the entry before it: say whether one was removed, moved, or
     altered and its hash recomputed to hide it."""
-    holder = _holder_of(session, row.prev_hash)
+    holder = stored.seq_of_hash(session, row.prev_hash)
 
     def result(kind: str, seq: int, message: str) -> VerifyResult:
         return VerifyResult(ok=False, checked=checked, last_seq=prev_seq or None,
@@ -340,7 +268,7 @@ def entries(
 
 def filter_values(ctx: AppContext) -> tuple[list[str], list[str]]:
     with ctx.store.session(readonly=True) as session:
-        return distinct_values(session)
+        return stored.distinct_values(session)
 
 
 def verify_log(ctx: AppContext, anchor: Head | None = None) -> VerifyResult:

@@ -8,6 +8,8 @@ test compare against) holds every table whenever the store is used. A new module
 added to this list.
 """
 
+from sqlalchemy.orm import Session
+
 from halyk_desk.store import journal_models, link_models, models, reconciliation_models
 from halyk_desk.store.database import DB_ENV, DB_FILE, Store, StoreUnavailable
 from halyk_desk.store.migrate import SchemaError
@@ -20,6 +22,9 @@ __all__ = [
     "DB_FILE",
     "MODEL_MODULES",
     "SchemaError",
+    # The transaction the services open (Store.session) and pass to store functions: they hold
+    # it for all-or-nothing work but never write SQL with it (docs/architecture.md).
+    "Session",
     "Store",
     "StoreUnavailable",
     "UnknownProfile",

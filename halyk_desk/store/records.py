@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from halyk_desk.domain import DEFAULT_CURRENCY, Money, State
 
@@ -188,3 +189,31 @@ class HoldRow:
     expired: bool
     customer: str | None
 
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One entry of the audit log (services.audit says how entries are chained)."""
+
+    seq: int
+    at: datetime
+    operator: str
+    action: str
+    subject: str
+    profile: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the Audit tab and `audit list` show; every field narrows, None means any."""
+
+    operator: str | None = None
+    #: An action or its family: "refund" matches "refund.intent", "refund.done"...
+    action: str | None = None
+    #: [date_from, date_to) in UTC.
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    invoice_id: str | None = None
