@@ -11,9 +11,11 @@ import argparse
 import json
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from halyk_desk import messages
 from halyk_desk.commands.running import (
     DATE_HELP,
     INTERRUPTED,
@@ -27,7 +29,8 @@ from halyk_desk.commands.running import (
 )
 from halyk_desk.domain import Money
 from halyk_desk.messages import msg
-from halyk_desk.reconcile import ATTENTION, CATEGORIES, TITLES, ReconcileError
+from halyk_desk.reconcile import ATTENTION, CATEGORIES, ReconcileError
+from halyk_desk.reconcile.categories import CATEGORY_NAMES
 from halyk_desk.reports import ExportCancelled, ExportError
 from halyk_desk.services import reconciliation as service
 from halyk_desk.services.context import AppContext
@@ -48,60 +51,91 @@ SHOWN = 50
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "reconcile", help="reconcile the shop's orders with the bank for business days",
-        description="Reconcile the shop's orders with the bank's payments for the business days "
-        "--from..--to (both included; the business_tz setting, Asia/Almaty by default): "
-        "matched, amount and status mismatches, payments missing at the bank or unknown to the "
-        "shop, duplicates, holds, refunds, unresolved operations. It reads the store (run "
-        "`halyk-desk sync` first) and the bank's operations list where the profile may read it. "
-        "Each run is recorded; --xlsx writes the workbook (a temporary file moved into place). "
-        "--json prints {\"from\", \"to\", \"time_zone\", \"match_rate\", \"categories\": {KEY: "
-        "{\"count\", \"sum\"}}, ...} with every category key, the run's totals and "
-        "\"discrepancies\" (each with the \"key\" that `reconcile mark` takes).",
+        "reconcile", help=str(msg("cli.reconcile.help", "сверить заказы магазина с банком за "
+                                  "рабочие дни")),
+        description=str(msg(
+            "cli.reconcile.description", "Сверяет заказы магазина с платежами банка за рабочие "
+            "дни --from..--to (оба включительно; по настройке business_tz, по умолчанию "
+            "Asia/Almaty): совпавшие, расхождения суммы и статуса, платежи, которых нет в банке "
+            "или которых не знает магазин, повторные оплаты, блокировки, возвраты, операции с "
+            "неизвестным итогом. Читает базу (сначала выполните `halyk-desk sync`) и реестр "
+            "операций банка, если профилю он доступен. Каждая сверка записывается; --xlsx "
+            "пишет книгу Excel (через временный файл). --json печатает {{\"from\", \"to\", "
+            "\"time_zone\", \"match_rate\", \"categories\": {{KEY: {{\"count\", \"sum\"}}}}, "
+            "...}} со всеми ключами категорий, итогами сверки и \"discrepancies\" (у каждого "
+            "расхождения — \"key\", который принимает `reconcile mark`).")),
         epilog=exit_codes_epilog(
-            "0    reconciled: no open discrepancy (the workbook written, if asked)",
-            "1    failure (database, settings); nothing recorded, no workbook",
-            "2    usage or bad input: a missing or bad date, --from after --to, a period with "
-            "nothing to reconcile, an unknown profile, a workbook path that cannot be written; "
-            "nothing recorded, no workbook",
-            "4    the operator may not reconcile or export (role)",
-            "7    reconciled: open discrepancies found (the workbook written, if asked)",
-            "130  interrupted (Ctrl-C); nothing recorded, no workbook",
+            "0    " + str(msg("cli.reconcile.exit_ok", "сверено: открытых расхождений нет "
+                              "(книга записана, если её просили)")),
+            "1    " + str(msg("cli.reconcile.exit_failed", "сбой (база данных, настройки); "
+                              "ничего не записано, книги нет")),
+            "2    " + str(msg("cli.reconcile.exit_usage", "ошибка в команде или данных: нет "
+                              "даты или она неверна, --from позже --to, в периоде нечего "
+                              "сверять, неизвестный профиль, книгу нельзя записать по этому "
+                              "пути; ничего не записано, книги нет")),
+            "4    " + str(msg("cli.reconcile.exit_not_allowed", "оператору не разрешено "
+                              "сверять или выгружать (роль)")),
+            "7    " + str(msg("cli.reconcile.exit_discrepancies", "сверено: есть открытые "
+                              "расхождения (книга записана, если её просили)")),
+            "130  " + str(msg("cli.reconcile.exit_interrupted", "прервано (Ctrl-C); ничего не "
+                              "записано, книги нет")),
         ),
         **parser_kwargs(),
     )
-    parser.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE",
-                        help=f"the first day, {DATE_HELP}")
-    parser.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE",
-                        help="the last day, included (default: the --from day)")
-    parser.add_argument("--xlsx", type=Path, metavar="PATH",
-                        help="also write the workbook to PATH (.xlsx)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+    parser.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE", help=str(msg(
+        "cli.reconcile.from", "первый день, {day}", day=DATE_HELP)))
+    parser.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE", help=str(msg(
+        "cli.reconcile.to", "последний день, включительно (по умолчанию — день --from)")))
+    parser.add_argument("--xlsx", type=Path, metavar="PATH", help=str(msg(
+        "cli.reconcile.xlsx", "ещё и записать книгу Excel в PATH (.xlsx)")))
+    parser.add_argument("--json", action="store_true", help=str(msg(
+        "cli.json_object", "напечатать один объект JSON для скриптов")))
     parser.add_argument("--no-operations-list", dest="use_operations_list",
-                        action="store_false",
-                        help="do not ask the bank for its operations list (the store only)")
+                        action="store_false", help=str(msg(
+                            "cli.reconcile.no_operations_list", "не запрашивать у банка реестр "
+                            "операций (только база)")))
     parser.set_defaults(func=reconcile_command)
 
     actions = parser.add_subparsers(dest="reconcile_action", metavar="ACTION")
     mark = actions.add_parser(
-        "mark", help="mark a discrepancy resolved, with a note",
-        description="Mark a discrepancy resolved with a note (audit-logged); later runs show it "
-        "resolved. KEY is a discrepancy's key from `reconcile --json` or the workbook's "
-        "Расхождения sheet (invoice:000123, transaction:<bank id>, operation:<id>).",
-        epilog=exit_codes_epilog("0  marked", "1  failure", "2  bad key, note or category",
-                                 "4  the operator may not reconcile (role)"),
+        "mark", help=str(msg("cli.reconcile_mark.help", "отметить расхождение решённым, с "
+                             "примечанием")),
+        description=str(msg(
+            "cli.reconcile_mark.description", "Отмечает расхождение решённым, с примечанием "
+            "(пишется в журнал аудита); следующие сверки покажут его решённым. KEY — ключ "
+            "расхождения из `reconcile --json` или с листа Расхождения книги (invoice:000123, "
+            "transaction:<номер в банке>, operation:<номер>).")),
+        epilog=exit_codes_epilog(
+            "0  " + str(msg("cli.reconcile_mark.exit_ok", "отмечено")),
+            "1  " + str(msg("cli.reconcile_mark.exit_failed", "сбой")),
+            "2  " + str(msg("cli.reconcile_mark.exit_usage", "неверный ключ, примечание или "
+                            "категория")),
+            "4  " + str(msg("cli.reconcile_mark.exit_not_allowed", "оператору не разрешено "
+                            "сверять (роль)"))),
         **parser_kwargs(),
     )
     mark.add_argument("key", metavar="KEY")
-    mark.add_argument("--note", required=True, metavar="TEXT", help="how it was resolved")
+    mark.add_argument("--note", required=True, metavar="TEXT", help=str(msg(
+        "cli.reconcile_mark.note", "как расхождение решено")))
     mark.add_argument("--category", choices=[c for c in CATEGORIES if c in ATTENTION],
-                      metavar="CATEGORY", help="only in this category (default: every category "
-                      "the key appears in)")
+                      metavar="CATEGORY", help=str(msg(
+                          "cli.reconcile_mark.category", "только в этой категории (по "
+                          "умолчанию — во всех, где есть этот ключ)")))
     mark.set_defaults(func=mark_command)
 
 
 def _money(value: Money) -> str:
-    return value.format("ru")
+    return value.format(messages.current())
+
+
+#: What the progress line says at each stage of a run.
+_STAGES = {
+    "reading": msg("cli.reconcile.reading", "читаю базу"),
+    "operations_list": msg("cli.reconcile.reading_list", "читаю реестр операций банка"),
+    "matching": msg("cli.reconcile.matching", "сопоставляю"),
+    "saving": msg("cli.reconcile.saving", "записываю сверку"),
+    "export": msg("cli.reconcile.writing_workbook", "записываю книгу Excel"),
+}
 
 
 class _Progress:
@@ -115,9 +149,8 @@ class _Progress:
     def __call__(self, p: ReconcileProgress) -> None:
         if not self.tty:
             return
-        text = {"reading": "reading the store", "operations_list": "reading the bank's "
-                "operations list", "matching": "matching", "saving": "recording the run",
-                "export": "writing the workbook"}.get(p.stage, p.stage)
+        stage = _STAGES.get(p.stage)
+        text = p.stage if stage is None else str(stage)
         if p.total:
             text += f" {p.done}/{p.total}"
         elif p.done:
@@ -182,7 +215,7 @@ def reconcile_command(args: argparse.Namespace, ctx: AppContext) -> int:
         for line in summary_lines(recon):
             print(line)
         if path is not None:
-            print(f"Workbook: {path}")
+            print(msg("cli.reconcile.workbook", "Книга Excel: {path}", path=str(path)))
     return DISCREPANCIES if recon.open_count else OK
 
 
@@ -206,28 +239,35 @@ def _warnings(recon: Reconciliation, date_from: date, date_to: date) -> None:
 
 def summary_lines(recon: Reconciliation) -> list[str]:
     r = recon.result
-    rate = "—" if r.match_rate is None else f"{r.match_rate * 100:.2f} %"
+    rate = "—" if r.match_rate is None else (r.match_rate * 100).quantize(Decimal("0.01"))
     lines = [
-        f"Reconciliation {r.period_from:%d.%m.%Y}–{r.period_to:%d.%m.%Y} ({r.time_zone}), "
-        f"profile {recon.profile}, run {recon.run_id}",
-        f"  orders {r.orders} ({r.orders_expecting_payment} expecting payment), ordered "
-        f"{_money(r.ordered)}; captured {_money(r.captured)}, refunded {_money(r.refunded)}, "
-        f"net {_money(r.net)}",
-        f"  match rate {rate}",
+        str(msg("cli.reconcile.header", "Сверка {date_from}–{date_to} ({time_zone}), профиль "
+                "{profile}, запуск {run}", date_from=r.period_from, date_to=r.period_to,
+                time_zone=r.time_zone, profile=recon.profile, run=str(recon.run_id))),
+        "  " + str(msg("cli.reconcile.totals", "заказов {orders} (ждут оплаты: {expecting}), "
+                       "заказано на {ordered}; списано {captured}, возвращено {refunded}, "
+                       "итого {net}", orders=r.orders, expecting=r.orders_expecting_payment,
+                       ordered=r.ordered, captured=r.captured, refunded=r.refunded,
+                       net=r.net)),
+        "  " + str(msg("cli.reconcile.match_rate", "совпадение {rate} %", rate=rate)),
     ]
-    width = max(len(TITLES[k]) for k in CATEGORIES)
+    titles = {key: str(CATEGORY_NAMES[key]) for key in CATEGORIES}
+    width = max(len(title) for title in titles.values())
     for key in CATEGORIES:
         total = r.categories[key]
-        resolved = f"  ({total.resolved} resolved)" if total.resolved else ""
-        lines.append(f"  {TITLES[key]:<{width}}  {total.count:>7}  {_money(total.sum):>20}"
+        resolved = "  ({})".format(msg("cli.reconcile.category_resolved", "решено: {count}",
+                                       count=total.resolved)) if total.resolved else ""
+        lines.append(f"  {titles[key]:<{width}}  {total.count:>7}  {_money(total.sum):>20}"
                      f"  {key}{resolved}")
     open_items = recon.open_discrepancies
-    lines.append(f"Open discrepancies: {len(open_items)} "
-                 f"({len(r.discrepancies) - len(open_items)} marked resolved)")
+    lines.append(str(msg("cli.reconcile.open", "Открытые расхождения: {open} (отмечены "
+                         "решёнными: {resolved})", open=len(open_items),
+                         resolved=len(r.discrepancies) - len(open_items))))
     for d in open_items[:SHOWN]:
         lines.append(f"  {d.category}  {d.key}  {d.message}")
     if len(open_items) > SHOWN:
-        lines.append(f"  … and {len(open_items) - SHOWN} more (--json or --xlsx lists them all)")
+        lines.append("  " + str(msg("cli.reconcile.more", "… и ещё {more} (все — в --json или "
+                                    "--xlsx)", more=len(open_items) - SHOWN)))
     return lines
 
 
@@ -241,7 +281,12 @@ def mark_command(args: argparse.Namespace, ctx: AppContext) -> int:
     except ValueError as exc:
         say_error(str(exc))
         return USAGE
-    where = f"in {args.category}" if args.category else "in every category"
-    print(f"Marked {args.key.strip()} resolved {where}; later runs show it resolved.")
+    if args.category:
+        print(msg("cli.reconcile.marked_in", "{key} отмечено решённым в категории {category}; "
+                  "следующие сверки покажут его решённым.", key=args.key.strip(),
+                  category=args.category))
+    else:
+        print(msg("cli.reconcile.marked", "{key} отмечено решённым во всех категориях; "
+                  "следующие сверки покажут его решённым.", key=args.key.strip()))
     return OK
 

@@ -80,7 +80,7 @@ def with_context(
 
 def exit_codes_epilog(*lines: str) -> str:
     """The list of a command's exit codes for its --help, each line written as
-    `f"0  {msg('area.exit_done', 'сделано')}"`."""
+    `"0  " + str(msg("area.exit_done", "сделано"))`."""
     title = msg("cli.exit_codes", "коды выхода:")
     return f"{title}\n" + "\n".join(f"  {line}" for line in lines)
 

@@ -611,7 +611,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
             <translation>Halyk Desk</translation>
         </message>
         <message>
@@ -1350,6 +1350,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>keep config, database and logs in DIR (default: the platform's folders; also HALYK_DESK_HOME)</translation>
         </message>
         <message>
+            <source>напечатать один объект JSON для скриптов</source>
+            <comment>cli.json_object</comment>
+            <translation>print one JSON object for scripts</translation>
+        </message>
+        <message>
             <source>напечатать итог в JSON</source>
             <comment>cli.json_result</comment>
             <translation>print the result as JSON</translation>
@@ -1515,6 +1520,136 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>--from {date_from} is after --to {date_to}: no day is in between.</translation>
         </message>
         <message>
+            <source>решено: {count}</source>
+            <comment>cli.reconcile.category_resolved</comment>
+            <translation>{count} resolved</translation>
+        </message>
+        <message>
+            <source>Сверяет заказы магазина с платежами банка за рабочие дни --from..--to (оба включительно; по настройке business_tz, по умолчанию Asia/Almaty): совпавшие, расхождения суммы и статуса, платежи, которых нет в банке или которых не знает магазин, повторные оплаты, блокировки, возвраты, операции с неизвестным итогом. Читает базу (сначала выполните `halyk-desk sync`) и реестр операций банка, если профилю он доступен. Каждая сверка записывается; --xlsx пишет книгу Excel (через временный файл). --json печатает {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} со всеми ключами категорий, итогами сверки и "discrepancies" (у каждого расхождения — "key", который принимает `reconcile mark`).</source>
+            <comment>cli.reconcile.description</comment>
+            <translation>Reconcile the shop's orders with the bank's payments for the business days --from..--to (both included; the business_tz setting, Asia/Almaty by default): matched, amount and status mismatches, payments missing at the bank or unknown to the shop, duplicates, holds, refunds, unresolved operations. It reads the store (run `halyk-desk sync` first) and the bank's operations list where the profile may read it. Each run is recorded; --xlsx writes the workbook (a temporary file moved into place). --json prints {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} with every category key, the run's totals and "discrepancies" (each with the "key" that `reconcile mark` takes).</translation>
+        </message>
+        <message>
+            <source>сверено: есть открытые расхождения (книга записана, если её просили)</source>
+            <comment>cli.reconcile.exit_discrepancies</comment>
+            <translation>reconciled: open discrepancies found (the workbook written, if asked)</translation>
+        </message>
+        <message>
+            <source>сбой (база данных, настройки); ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_failed</comment>
+            <translation>failure (database, settings); nothing recorded, no workbook</translation>
+        </message>
+        <message>
+            <source>прервано (Ctrl-C); ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_interrupted</comment>
+            <translation>interrupted (Ctrl-C); nothing recorded, no workbook</translation>
+        </message>
+        <message>
+            <source>оператору не разрешено сверять или выгружать (роль)</source>
+            <comment>cli.reconcile.exit_not_allowed</comment>
+            <translation>the operator may not reconcile or export (role)</translation>
+        </message>
+        <message>
+            <source>сверено: открытых расхождений нет (книга записана, если её просили)</source>
+            <comment>cli.reconcile.exit_ok</comment>
+            <translation>reconciled: no open discrepancy (the workbook written, if asked)</translation>
+        </message>
+        <message>
+            <source>ошибка в команде или данных: нет даты или она неверна, --from позже --to, в периоде нечего сверять, неизвестный профиль, книгу нельзя записать по этому пути; ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_usage</comment>
+            <translation>usage or bad input: a missing or bad date, --from after --to, a period with nothing to reconcile, an unknown profile, a workbook path that cannot be written; nothing recorded, no workbook</translation>
+        </message>
+        <message>
+            <source>первый день, {day}</source>
+            <comment>cli.reconcile.from</comment>
+            <translation>the first day, {day}</translation>
+        </message>
+        <message>
+            <source>Сверка {date_from}–{date_to} ({time_zone}), профиль {profile}, запуск {run}</source>
+            <comment>cli.reconcile.header</comment>
+            <translation>Reconciliation {date_from}–{date_to} ({time_zone}), profile {profile}, run {run}</translation>
+        </message>
+        <message>
+            <source>сверить заказы магазина с банком за рабочие дни</source>
+            <comment>cli.reconcile.help</comment>
+            <translation>reconcile the shop's orders with the bank for business days</translation>
+        </message>
+        <message>
+            <source>{key} отмечено решённым во всех категориях; следующие сверки покажут его решённым.</source>
+            <comment>cli.reconcile.marked</comment>
+            <translation>Marked {key} resolved in every category; later runs show it resolved.</translation>
+        </message>
+        <message>
+            <source>{key} отмечено решённым в категории {category}; следующие сверки покажут его решённым.</source>
+            <comment>cli.reconcile.marked_in</comment>
+            <translation>Marked {key} resolved in {category}; later runs show it resolved.</translation>
+        </message>
+        <message>
+            <source>совпадение {rate} %</source>
+            <comment>cli.reconcile.match_rate</comment>
+            <translation>match rate {rate} %</translation>
+        </message>
+        <message>
+            <source>сопоставляю</source>
+            <comment>cli.reconcile.matching</comment>
+            <translation>matching</translation>
+        </message>
+        <message>
+            <source>… и ещё {more} (все — в --json или --xlsx)</source>
+            <comment>cli.reconcile.more</comment>
+            <translation>… and {more} more (--json or --xlsx lists them all)</translation>
+        </message>
+        <message>
+            <source>не запрашивать у банка реестр операций (только база)</source>
+            <comment>cli.reconcile.no_operations_list</comment>
+            <translation>do not ask the bank for its operations list (the store only)</translation>
+        </message>
+        <message>
+            <source>Открытые расхождения: {open} (отмечены решёнными: {resolved})</source>
+            <comment>cli.reconcile.open</comment>
+            <translation>Open discrepancies: {open} ({resolved} marked resolved)</translation>
+        </message>
+        <message>
+            <source>читаю базу</source>
+            <comment>cli.reconcile.reading</comment>
+            <translation>reading the store</translation>
+        </message>
+        <message>
+            <source>читаю реестр операций банка</source>
+            <comment>cli.reconcile.reading_list</comment>
+            <translation>reading the bank's operations list</translation>
+        </message>
+        <message>
+            <source>записываю сверку</source>
+            <comment>cli.reconcile.saving</comment>
+            <translation>recording the run</translation>
+        </message>
+        <message>
+            <source>последний день, включительно (по умолчанию — день --from)</source>
+            <comment>cli.reconcile.to</comment>
+            <translation>the last day, included (default: the --from day)</translation>
+        </message>
+        <message>
+            <source>заказов {orders} (ждут оплаты: {expecting}), заказано на {ordered}; списано {captured}, возвращено {refunded}, итого {net}</source>
+            <comment>cli.reconcile.totals</comment>
+            <translation>orders {orders} ({expecting} expecting payment), ordered {ordered}; captured {captured}, refunded {refunded}, net {net}</translation>
+        </message>
+        <message>
+            <source>Книга Excel: {path}</source>
+            <comment>cli.reconcile.workbook</comment>
+            <translation>Workbook: {path}</translation>
+        </message>
+        <message>
+            <source>записываю книгу Excel</source>
+            <comment>cli.reconcile.writing_workbook</comment>
+            <translation>writing the workbook</translation>
+        </message>
+        <message>
+            <source>ещё и записать книгу Excel в PATH (.xlsx)</source>
+            <comment>cli.reconcile.xlsx</comment>
+            <translation>also write the workbook to PATH (.xlsx)</translation>
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: сначала укажите более раннюю дату.</source>
             <comment>cli.reconcile_backwards</comment>
             <translation>--from {date_from} is after --to {date_to}: give the earlier date first.</translation>
@@ -1523,6 +1658,46 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Сверка прервана: ничего не записано, книга не создана.</source>
             <comment>cli.reconcile_interrupted</comment>
             <translation>reconcile interrupted: nothing recorded, no workbook written.</translation>
+        </message>
+        <message>
+            <source>только в этой категории (по умолчанию — во всех, где есть этот ключ)</source>
+            <comment>cli.reconcile_mark.category</comment>
+            <translation>only in this category (default: every category the key appears in)</translation>
+        </message>
+        <message>
+            <source>Отмечает расхождение решённым, с примечанием (пишется в журнал аудита); следующие сверки покажут его решённым. KEY — ключ расхождения из `reconcile --json` или с листа Расхождения книги (invoice:000123, transaction:&lt;номер в банке&gt;, operation:&lt;номер&gt;).</source>
+            <comment>cli.reconcile_mark.description</comment>
+            <translation>Mark a discrepancy resolved with a note (audit-logged); later runs show it resolved. KEY is a discrepancy's key from `reconcile --json` or the workbook's discrepancies sheet (invoice:000123, transaction:&lt;bank id&gt;, operation:&lt;id&gt;).</translation>
+        </message>
+        <message>
+            <source>сбой</source>
+            <comment>cli.reconcile_mark.exit_failed</comment>
+            <translation>failure</translation>
+        </message>
+        <message>
+            <source>оператору не разрешено сверять (роль)</source>
+            <comment>cli.reconcile_mark.exit_not_allowed</comment>
+            <translation>the operator may not reconcile (role)</translation>
+        </message>
+        <message>
+            <source>отмечено</source>
+            <comment>cli.reconcile_mark.exit_ok</comment>
+            <translation>marked</translation>
+        </message>
+        <message>
+            <source>неверный ключ, примечание или категория</source>
+            <comment>cli.reconcile_mark.exit_usage</comment>
+            <translation>bad key, note or category</translation>
+        </message>
+        <message>
+            <source>отметить расхождение решённым, с примечанием</source>
+            <comment>cli.reconcile_mark.help</comment>
+            <translation>mark a discrepancy resolved, with a note</translation>
+        </message>
+        <message>
+            <source>как расхождение решено</source>
+            <comment>cli.reconcile_mark.note</comment>
+            <translation>how it was resolved</translation>
         </message>
         <message>
             <source>Для сверки нужен --from ДАТА (и --to ДАТА, если дней больше одного).</source>
@@ -4368,7 +4543,7 @@ Thank you for your order!</translation>
         </message>
         <message>
             <source>Операция не выполнена</source>
-            <extracomment>An operation ended (any result): the views should read again.</extracomment>
+            <extracomment>An operation ended (any result): what it changed (services.changes.Changes).</extracomment>
             <translation>The operation was not done</translation>
         </message>
         <message>
@@ -4823,7 +4998,7 @@ Reason: {reason}.</translation>
         </message>
         <message>
             <source>Одобрить…</source>
-            <extracomment>Something was approved, rejected or settled: the other views should read again.</extracomment>
+            <extracomment>Something was approved, rejected or settled: what changed (services.changes.Changes).</extracomment>
             <translation>Approve…</translation>
         </message>
         <message>

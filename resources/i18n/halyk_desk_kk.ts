@@ -611,7 +611,7 @@
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
             <translation>Halyk Desk</translation>
         </message>
         <message>
@@ -1350,6 +1350,11 @@
             <translation>баптауларды, дерекқорды және журналдарды DIR қалтасында сақтау (әдепкі бойынша — жүйеде қабылданған қалталарда; сондай-ақ HALYK_DESK_HOME)</translation>
         </message>
         <message>
+            <source>напечатать один объект JSON для скриптов</source>
+            <comment>cli.json_object</comment>
+            <translation>скриптер үшін бір JSON нысанын басып шығару</translation>
+        </message>
+        <message>
             <source>напечатать итог в JSON</source>
             <comment>cli.json_result</comment>
             <translation>нәтижені JSON түрінде басып шығару</translation>
@@ -1515,6 +1520,136 @@
             <translation>--from {date_from} күні --to {date_to} күнінен кейін: олардың арасында бірде-бір күн жоқ.</translation>
         </message>
         <message>
+            <source>решено: {count}</source>
+            <comment>cli.reconcile.category_resolved</comment>
+            <translation>шешілді: {count}</translation>
+        </message>
+        <message>
+            <source>Сверяет заказы магазина с платежами банка за рабочие дни --from..--to (оба включительно; по настройке business_tz, по умолчанию Asia/Almaty): совпавшие, расхождения суммы и статуса, платежи, которых нет в банке или которых не знает магазин, повторные оплаты, блокировки, возвраты, операции с неизвестным итогом. Читает базу (сначала выполните `halyk-desk sync`) и реестр операций банка, если профилю он доступен. Каждая сверка записывается; --xlsx пишет книгу Excel (через временный файл). --json печатает {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} со всеми ключами категорий, итогами сверки и "discrepancies" (у каждого расхождения — "key", который принимает `reconcile mark`).</source>
+            <comment>cli.reconcile.description</comment>
+            <translation>Дүкен тапсырыстарын --from..--to жұмыс күндеріндегі (екеуі де қоса алғанда; business_tz баптауы бойынша, әдепкі бойынша Asia/Almaty) банк төлемдерімен салыстырады: сәйкес келгендер, сома мен мәртебе айырмашылықтары, банкте жоқ немесе дүкенге белгісіз төлемдер, қайталанған төлемдер, бұғаттаулар, қайтарулар, нәтижесі белгісіз операциялар. Дерекқорды (алдымен `halyk-desk sync` орындаңыз) және профильге қолжетімді болса, банктің операциялар тізілімін оқиды. Әр салыстыру жазылады; --xlsx Excel кітабын жазады (уақытша файл арқылы). --json мынаны басып шығарады: {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} — санаттардың барлық кілттері, салыстыру қорытындылары және "discrepancies" (әр айырмашылықта `reconcile mark` қабылдайтын "key" бар).</translation>
+        </message>
+        <message>
+            <source>сверено: есть открытые расхождения (книга записана, если её просили)</source>
+            <comment>cli.reconcile.exit_discrepancies</comment>
+            <translation>салыстырылды: ашық айырмашылықтар бар (сұралса, кітап жазылды)</translation>
+        </message>
+        <message>
+            <source>сбой (база данных, настройки); ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_failed</comment>
+            <translation>ақау (дерекқор, баптаулар); ештеңе жазылмады, кітап жоқ</translation>
+        </message>
+        <message>
+            <source>прервано (Ctrl-C); ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_interrupted</comment>
+            <translation>үзілді (Ctrl-C); ештеңе жазылмады, кітап жоқ</translation>
+        </message>
+        <message>
+            <source>оператору не разрешено сверять или выгружать (роль)</source>
+            <comment>cli.reconcile.exit_not_allowed</comment>
+            <translation>операторға салыстыруға немесе экспорттауға рұқсат жоқ (рөл)</translation>
+        </message>
+        <message>
+            <source>сверено: открытых расхождений нет (книга записана, если её просили)</source>
+            <comment>cli.reconcile.exit_ok</comment>
+            <translation>салыстырылды: ашық айырмашылық жоқ (сұралса, кітап жазылды)</translation>
+        </message>
+        <message>
+            <source>ошибка в команде или данных: нет даты или она неверна, --from позже --to, в периоде нечего сверять, неизвестный профиль, книгу нельзя записать по этому пути; ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_usage</comment>
+            <translation>командада немесе деректерде қате: күн жоқ немесе қате, --from күні --to күнінен кейін, кезеңде салыстыратын ештеңе жоқ, белгісіз профиль, кітапты бұл жолға жазу мүмкін емес; ештеңе жазылмады, кітап жоқ</translation>
+        </message>
+        <message>
+            <source>первый день, {day}</source>
+            <comment>cli.reconcile.from</comment>
+            <translation>бірінші күн, {day}</translation>
+        </message>
+        <message>
+            <source>Сверка {date_from}–{date_to} ({time_zone}), профиль {profile}, запуск {run}</source>
+            <comment>cli.reconcile.header</comment>
+            <translation>Салыстыру {date_from}–{date_to} ({time_zone}), профиль {profile}, салыстыру нөмірі {run}</translation>
+        </message>
+        <message>
+            <source>сверить заказы магазина с банком за рабочие дни</source>
+            <comment>cli.reconcile.help</comment>
+            <translation>дүкен тапсырыстарын жұмыс күндері бойынша банкпен салыстыру</translation>
+        </message>
+        <message>
+            <source>{key} отмечено решённым во всех категориях; следующие сверки покажут его решённым.</source>
+            <comment>cli.reconcile.marked</comment>
+            <translation>{key} барлық санаттарда шешілді деп белгіленді; келесі салыстырулар оны шешілген деп көрсетеді.</translation>
+        </message>
+        <message>
+            <source>{key} отмечено решённым в категории {category}; следующие сверки покажут его решённым.</source>
+            <comment>cli.reconcile.marked_in</comment>
+            <translation>{key} {category} санатында шешілді деп белгіленді; келесі салыстырулар оны шешілген деп көрсетеді.</translation>
+        </message>
+        <message>
+            <source>совпадение {rate} %</source>
+            <comment>cli.reconcile.match_rate</comment>
+            <translation>сәйкестік {rate} %</translation>
+        </message>
+        <message>
+            <source>сопоставляю</source>
+            <comment>cli.reconcile.matching</comment>
+            <translation>салыстырып жатырмын</translation>
+        </message>
+        <message>
+            <source>… и ещё {more} (все — в --json или --xlsx)</source>
+            <comment>cli.reconcile.more</comment>
+            <translation>… және тағы {more} (барлығы — --json немесе --xlsx ішінде)</translation>
+        </message>
+        <message>
+            <source>не запрашивать у банка реестр операций (только база)</source>
+            <comment>cli.reconcile.no_operations_list</comment>
+            <translation>банктен операциялар тізілімін сұрамау (тек дерекқор)</translation>
+        </message>
+        <message>
+            <source>Открытые расхождения: {open} (отмечены решёнными: {resolved})</source>
+            <comment>cli.reconcile.open</comment>
+            <translation>Ашық айырмашылықтар: {open} (шешілді деп белгіленгені: {resolved})</translation>
+        </message>
+        <message>
+            <source>читаю базу</source>
+            <comment>cli.reconcile.reading</comment>
+            <translation>дерекқорды оқып жатырмын</translation>
+        </message>
+        <message>
+            <source>читаю реестр операций банка</source>
+            <comment>cli.reconcile.reading_list</comment>
+            <translation>банктің операциялар тізілімін оқып жатырмын</translation>
+        </message>
+        <message>
+            <source>записываю сверку</source>
+            <comment>cli.reconcile.saving</comment>
+            <translation>салыстыруды жазып жатырмын</translation>
+        </message>
+        <message>
+            <source>последний день, включительно (по умолчанию — день --from)</source>
+            <comment>cli.reconcile.to</comment>
+            <translation>соңғы күн, қоса алғанда (әдепкі бойынша — --from күні)</translation>
+        </message>
+        <message>
+            <source>заказов {orders} (ждут оплаты: {expecting}), заказано на {ordered}; списано {captured}, возвращено {refunded}, итого {net}</source>
+            <comment>cli.reconcile.totals</comment>
+            <translation>тапсырыстар: {orders} (төлемді күтетіні: {expecting}), тапсырыс сомасы {ordered}; есептен шығарылды {captured}, қайтарылды {refunded}, барлығы {net}</translation>
+        </message>
+        <message>
+            <source>Книга Excel: {path}</source>
+            <comment>cli.reconcile.workbook</comment>
+            <translation>Excel кітабы: {path}</translation>
+        </message>
+        <message>
+            <source>записываю книгу Excel</source>
+            <comment>cli.reconcile.writing_workbook</comment>
+            <translation>Excel кітабын жазып жатырмын</translation>
+        </message>
+        <message>
+            <source>ещё и записать книгу Excel в PATH (.xlsx)</source>
+            <comment>cli.reconcile.xlsx</comment>
+            <translation>Excel кітабын PATH жолына да жазу (.xlsx)</translation>
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: сначала укажите более раннюю дату.</source>
             <comment>cli.reconcile_backwards</comment>
             <translation>--from {date_from} күні --to {date_to} күнінен кейін: алдымен ертерек күнді көрсетіңіз.</translation>
@@ -1523,6 +1658,46 @@
             <source>Сверка прервана: ничего не записано, книга не создана.</source>
             <comment>cli.reconcile_interrupted</comment>
             <translation>Салыстыру үзілді: ештеңе жазылмады, кітап жасалмады.</translation>
+        </message>
+        <message>
+            <source>только в этой категории (по умолчанию — во всех, где есть этот ключ)</source>
+            <comment>cli.reconcile_mark.category</comment>
+            <translation>тек осы санатта (әдепкі бойынша — бұл кілт кездесетін барлық санаттарда)</translation>
+        </message>
+        <message>
+            <source>Отмечает расхождение решённым, с примечанием (пишется в журнал аудита); следующие сверки покажут его решённым. KEY — ключ расхождения из `reconcile --json` или с листа Расхождения книги (invoice:000123, transaction:&lt;номер в банке&gt;, operation:&lt;номер&gt;).</source>
+            <comment>cli.reconcile_mark.description</comment>
+            <translation>Айырмашылықты ескертпемен шешілген деп белгілейді (аудит журналына жазылады); келесі салыстырулар оны шешілген деп көрсетеді. KEY — `reconcile --json` ішіндегі немесе кітаптың Расхождения парағындағы айырмашылық кілті (invoice:000123, transaction:&lt;банктегі нөмір&gt;, operation:&lt;нөмір&gt;).</translation>
+        </message>
+        <message>
+            <source>сбой</source>
+            <comment>cli.reconcile_mark.exit_failed</comment>
+            <translation>ақау</translation>
+        </message>
+        <message>
+            <source>оператору не разрешено сверять (роль)</source>
+            <comment>cli.reconcile_mark.exit_not_allowed</comment>
+            <translation>операторға салыстыруға рұқсат жоқ (рөл)</translation>
+        </message>
+        <message>
+            <source>отмечено</source>
+            <comment>cli.reconcile_mark.exit_ok</comment>
+            <translation>белгіленді</translation>
+        </message>
+        <message>
+            <source>неверный ключ, примечание или категория</source>
+            <comment>cli.reconcile_mark.exit_usage</comment>
+            <translation>кілт, ескертпе немесе санат қате</translation>
+        </message>
+        <message>
+            <source>отметить расхождение решённым, с примечанием</source>
+            <comment>cli.reconcile_mark.help</comment>
+            <translation>айырмашылықты ескертпемен шешілген деп белгілеу</translation>
+        </message>
+        <message>
+            <source>как расхождение решено</source>
+            <comment>cli.reconcile_mark.note</comment>
+            <translation>айырмашылық қалай шешілді</translation>
         </message>
         <message>
             <source>Для сверки нужен --from ДАТА (и --to ДАТА, если дней больше одного).</source>
@@ -4368,7 +4543,7 @@
         </message>
         <message>
             <source>Операция не выполнена</source>
-            <extracomment>An operation ended (any result): the views should read again.</extracomment>
+            <extracomment>An operation ended (any result): what it changed (services.changes.Changes).</extracomment>
             <translation>Операция орындалмады</translation>
         </message>
         <message>
@@ -4823,7 +4998,7 @@
         </message>
         <message>
             <source>Одобрить…</source>
-            <extracomment>Something was approved, rejected or settled: the other views should read again.</extracomment>
+            <extracomment>Something was approved, rejected or settled: what changed (services.changes.Changes).</extracomment>
             <translation>Мақұлдау…</translation>
         </message>
         <message>

@@ -609,7 +609,7 @@
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1342,6 +1342,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>напечатать один объект JSON для скриптов</source>
+            <comment>cli.json_object</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>напечатать итог в JSON</source>
             <comment>cli.json_result</comment>
             <translation type="unfinished" />
@@ -1507,6 +1512,136 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>решено: {count}</source>
+            <comment>cli.reconcile.category_resolved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверяет заказы магазина с платежами банка за рабочие дни --from..--to (оба включительно; по настройке business_tz, по умолчанию Asia/Almaty): совпавшие, расхождения суммы и статуса, платежи, которых нет в банке или которых не знает магазин, повторные оплаты, блокировки, возвраты, операции с неизвестным итогом. Читает базу (сначала выполните `halyk-desk sync`) и реестр операций банка, если профилю он доступен. Каждая сверка записывается; --xlsx пишет книгу Excel (через временный файл). --json печатает {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} со всеми ключами категорий, итогами сверки и "discrepancies" (у каждого расхождения — "key", который принимает `reconcile mark`).</source>
+            <comment>cli.reconcile.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сверено: есть открытые расхождения (книга записана, если её просили)</source>
+            <comment>cli.reconcile.exit_discrepancies</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сбой (база данных, настройки); ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прервано (Ctrl-C); ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_interrupted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оператору не разрешено сверять или выгружать (роль)</source>
+            <comment>cli.reconcile.exit_not_allowed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сверено: открытых расхождений нет (книга записана, если её просили)</source>
+            <comment>cli.reconcile.exit_ok</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде или данных: нет даты или она неверна, --from позже --to, в периоде нечего сверять, неизвестный профиль, книгу нельзя записать по этому пути; ничего не записано, книги нет</source>
+            <comment>cli.reconcile.exit_usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>первый день, {day}</source>
+            <comment>cli.reconcile.from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверка {date_from}–{date_to} ({time_zone}), профиль {profile}, запуск {run}</source>
+            <comment>cli.reconcile.header</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сверить заказы магазина с банком за рабочие дни</source>
+            <comment>cli.reconcile.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{key} отмечено решённым во всех категориях; следующие сверки покажут его решённым.</source>
+            <comment>cli.reconcile.marked</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{key} отмечено решённым в категории {category}; следующие сверки покажут его решённым.</source>
+            <comment>cli.reconcile.marked_in</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>совпадение {rate} %</source>
+            <comment>cli.reconcile.match_rate</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сопоставляю</source>
+            <comment>cli.reconcile.matching</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>… и ещё {more} (все — в --json или --xlsx)</source>
+            <comment>cli.reconcile.more</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не запрашивать у банка реестр операций (только база)</source>
+            <comment>cli.reconcile.no_operations_list</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Открытые расхождения: {open} (отмечены решёнными: {resolved})</source>
+            <comment>cli.reconcile.open</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>читаю базу</source>
+            <comment>cli.reconcile.reading</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>читаю реестр операций банка</source>
+            <comment>cli.reconcile.reading_list</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>записываю сверку</source>
+            <comment>cli.reconcile.saving</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>последний день, включительно (по умолчанию — день --from)</source>
+            <comment>cli.reconcile.to</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказов {orders} (ждут оплаты: {expecting}), заказано на {ordered}; списано {captured}, возвращено {refunded}, итого {net}</source>
+            <comment>cli.reconcile.totals</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Книга Excel: {path}</source>
+            <comment>cli.reconcile.workbook</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>записываю книгу Excel</source>
+            <comment>cli.reconcile.writing_workbook</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ещё и записать книгу Excel в PATH (.xlsx)</source>
+            <comment>cli.reconcile.xlsx</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>--from {date_from} позже, чем --to {date_to}: сначала укажите более раннюю дату.</source>
             <comment>cli.reconcile_backwards</comment>
             <translation type="unfinished" />
@@ -1514,6 +1649,46 @@
         <message>
             <source>Сверка прервана: ничего не записано, книга не создана.</source>
             <comment>cli.reconcile_interrupted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>только в этой категории (по умолчанию — во всех, где есть этот ключ)</source>
+            <comment>cli.reconcile_mark.category</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Отмечает расхождение решённым, с примечанием (пишется в журнал аудита); следующие сверки покажут его решённым. KEY — ключ расхождения из `reconcile --json` или с листа Расхождения книги (invoice:000123, transaction:&lt;номер в банке&gt;, operation:&lt;номер&gt;).</source>
+            <comment>cli.reconcile_mark.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сбой</source>
+            <comment>cli.reconcile_mark.exit_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оператору не разрешено сверять (роль)</source>
+            <comment>cli.reconcile_mark.exit_not_allowed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отмечено</source>
+            <comment>cli.reconcile_mark.exit_ok</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неверный ключ, примечание или категория</source>
+            <comment>cli.reconcile_mark.exit_usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отметить расхождение решённым, с примечанием</source>
+            <comment>cli.reconcile_mark.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>как расхождение решено</source>
+            <comment>cli.reconcile_mark.note</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4348,7 +4523,7 @@
         </message>
         <message>
             <source>Операция не выполнена</source>
-            <extracomment>An operation ended (any result): the views should read again.</extracomment>
+            <extracomment>An operation ended (any result): what it changed (services.changes.Changes).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4801,7 +4976,7 @@
         </message>
         <message>
             <source>Одобрить…</source>
-            <extracomment>Something was approved, rejected or settled: the other views should read again.</extracomment>
+            <extracomment>Something was approved, rejected or settled: what changed (services.changes.Changes).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>

@@ -15,7 +15,8 @@ from operator_helpers import main_as
 
 from halyk_desk.domain import Money, utc_now
 from halyk_desk.domain.timeutil import business_day_of
-from halyk_desk.reconcile import CATEGORIES, TITLES
+from halyk_desk.reconcile import CATEGORIES
+from halyk_desk.reconcile.categories import CATEGORY_NAMES
 from halyk_desk.services import operations
 from halyk_desk.services.operations import Reason
 from halyk_desk.services.reconciliation import list_runs
@@ -79,14 +80,20 @@ def test_once_every_discrepancy_is_marked_resolved_the_run_exits_0(demo, capsys)
         (True, "Проверено", ACCOUNTANT)}
 
 
-def test_the_summary_is_readable_without_json(demo, capsys):
+@pytest.mark.parametrize(("language", "rate", "money", "open_items"), [
+    ("en", "match rate", r"KZT [\d,]+\.\d\d", "Open discrepancies:"),
+    ("ru", "совпадение", r"[\d\s]+,\d\d\s₸", "Открытые расхождения:"),
+    ("kk", "сәйкестік", r"[\d\s]+,\d\d\s₸", "Ашық айырмашылықтар:"),
+])
+def test_the_summary_is_readable_without_json(demo, capsys, language, rate, money, open_items):
     _, orders = demo
-    code, out, _ = cli(capsys, "reconcile", *period(orders))
+    code, out, _ = cli(capsys, "--lang", language, "reconcile", *period(orders))
     assert code == 7
-    assert "match rate" in out and "Asia/Almaty" in out
+    assert rate in out and "Asia/Almaty" in out
     for key in CATEGORIES:
-        assert re.search(rf"{TITLES[key]}\s+\d+\s+[\d\s]+,\d\d\s₸\s+{key}", out), key
-    assert "Open discrepancies:" in out
+        title = re.escape(CATEGORY_NAMES[key].render(language))
+        assert re.search(rf"{title}\s+\d+\s+{money}\s+{key}", out), key
+    assert open_items in out
 
 
 def test_without_the_operations_list_the_store_alone_is_reconciled(demo, capsys):
