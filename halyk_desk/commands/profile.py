@@ -19,7 +19,7 @@ from typing import Any
 
 from halyk_desk.epay.errors import EpayError
 from halyk_desk.jsonfile import JsonFileError
-from halyk_desk.messages import Message, msg
+from halyk_desk.messages import Message, msg, of_error
 from halyk_desk.secrets import SecretSaved
 from halyk_desk.services import profiles, settings_service
 from halyk_desk.services.bank import BankSetupError
@@ -36,31 +36,38 @@ NOT_ALLOWED = 4
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
         "profile", help=str(msg("profile.help", "профили банка: add, edit, list, use, test")),
-        description="Bank profiles: the bank's addresses, your client id and terminal. The client "
-        "secret goes to the system keyring (or a private file where there is none), never to the "
-        "database. Built in: sandbox (the default, a bank emulated on this computer) and "
-        "halyk-test (the bank's public test merchant).",
+        description=str(msg(
+            "profile.description", "Профили банка: адреса банка, ваш client id и терминал. "
+            "Секрет клиента хранится в хранилище паролей системы (где его нет — в закрытом "
+            "файле), никогда в базе данных. Встроенные: sandbox (по умолчанию; банк, "
+            "изображаемый на этом компьютере) и halyk-test (публичный тестовый мерчант банка).")),
     )
     actions = group.add_subparsers(dest="profile_action", required=True)
 
     add = actions.add_parser(
-        "add", help="add a profile (or replace one of yours) with its secret",
-        description="Add a profile, or replace the settings and secret of one of yours.",
+        "add", help=str(msg("profile.add.help", "добавить профиль (или заменить свой) вместе с "
+                            "секретом")),
+        description=str(msg("profile.add.description", "Добавляет профиль или заменяет "
+                            "настройки и секрет одного из ваших профилей.")),
     )
-    add.add_argument("name", help="short name: lowercase latin letters, digits, - and _")
-    add.add_argument("--oauth-url", required=True, metavar="URL",
-                     help="the token address, e.g. https://epay-oauth.homebank.kz/oauth2/token")
-    add.add_argument("--api-url", required=True, metavar="URL",
-                     help="the API address, e.g. https://epay-api.homebank.kz")
-    add.add_argument("--client-id", required=True, metavar="ID", help="the merchant's client id")
-    add.add_argument("--terminal", required=True, metavar="UUID", help="the terminal id (a UUID)")
+    add.add_argument("name", metavar="NAME", help=str(msg(
+        "profile.add.name", "короткое имя: строчные латинские буквы, цифры, - и _")))
+    add.add_argument("--oauth-url", required=True, metavar="URL", help=str(msg(
+        "profile.add.oauth_url", "адрес токенов, например "
+        "https://epay-oauth.homebank.kz/oauth2/token")))
+    add.add_argument("--api-url", required=True, metavar="URL", help=str(msg(
+        "profile.add.api_url", "адрес API, например https://epay-api.homebank.kz")))
+    add.add_argument("--client-id", required=True, metavar="ID",
+                     help=str(msg("profile.edit.client_id", "client id мерчанта")))
+    add.add_argument("--terminal", required=True, metavar="UUID",
+                     help=str(msg("profile.edit.terminal", "идентификатор терминала (UUID)")))
     add_link_options(add)
     secret = add.add_mutually_exclusive_group(required=True)
-    secret.add_argument("--secret-stdin", action="store_true",
-                        help="read the client secret from standard input (asked for, unshown, "
-                        "at a terminal)")
-    secret.add_argument("--secret-env", metavar="VAR",
-                        help="take the client secret from environment variable VAR")
+    secret.add_argument("--secret-stdin", action="store_true", help=str(msg(
+        "profile.add.secret_stdin", "прочитать секрет клиента со стандартного ввода (у "
+        "терминала спросит, не показывая)")))
+    secret.add_argument("--secret-env", metavar="VAR", help=str(msg(
+        "profile.add.secret_env", "взять секрет клиента из переменной окружения VAR")))
     _cabinet_arguments(add)
     add.set_defaults(func=add_command)
 
@@ -71,7 +78,8 @@ def register(subparsers: Any) -> None:
             "как было. С --secret-stdin и --cabinet-password-stdin вместе стандартный ввод держит "
             "секрет в первой строке, а пароль кабинета во второй.")),
     )
-    edit.add_argument("name", help=str(msg("profile.edit.name", "какой профиль изменить")))
+    edit.add_argument("name", metavar="NAME", help=str(msg(
+        "profile.edit.name", "какой профиль изменить")))
     edit.add_argument("--oauth-url", metavar="URL",
                       help=str(msg("profile.edit.oauth_url", "адрес токенов")))
     edit.add_argument("--api-url", metavar="URL",
@@ -93,25 +101,33 @@ def register(subparsers: Any) -> None:
 
     remove = actions.add_parser("remove", help=str(msg(
         "profile.remove.help", "удалить свой профиль без заказов и его секреты (администратор)")))
-    remove.add_argument("name", help=str(msg("profile.remove.name", "какой профиль удалить")))
+    remove.add_argument("name", metavar="NAME", help=str(msg(
+        "profile.remove.name", "какой профиль удалить")))
     remove.set_defaults(func=remove_command)
 
-    listing = actions.add_parser("list", help="list the profiles; * marks the one in use")
-    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing = actions.add_parser("list", help=str(msg(
+        "profile.list.help", "список профилей; * отмечает используемый")))
+    listing.add_argument("--json", action="store_true", help=str(msg(
+        "cli.json_array", "напечатать массив JSON")))
     listing.set_defaults(func=list_command)
 
-    use = actions.add_parser("use", help="use this profile from now on (window and commands)")
-    use.add_argument("name")
+    use = actions.add_parser("use", help=str(msg(
+        "profile.use.help", "с этого момента работать с этим профилем (окно и команды)")))
+    use.add_argument("name", metavar="NAME")
     use.set_defaults(func=use_command)
 
     test = actions.add_parser(
-        "test", help="get a token and read one status, and say what failed",
-        description="Test a profile's connection: get a token and read one payment status. "
-        "The sandbox profile tests against the sandbox bank started on this computer.",
+        "test", help=str(msg("profile.test.help", "получить токен и прочитать один статус; "
+                             "сказать, что не удалось")),
+        description=str(msg(
+            "profile.test.description", "Проверяет связь профиля: получает токен и читает "
+            "статус одного платежа. Профиль sandbox проверяется на банке-песочнице, запущенной "
+            "на этом компьютере.")),
     )
-    test.add_argument("name", nargs="?", help="profile to test (default: the one in use)")
-    test.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                      help="seconds to wait for each answer (default 10)")
+    test.add_argument("name", nargs="?", metavar="NAME", help=str(msg(
+        "profile.test.name", "какой профиль проверить (по умолчанию — используемый)")))
+    test.add_argument("--timeout", type=float, default=10.0, metavar="S", help=str(msg(
+        "profile.test.timeout", "сколько секунд ждать каждого ответа (по умолчанию 10)")))
     test.set_defaults(func=test_command)
 
 
@@ -217,7 +233,8 @@ def _read_cabinet_password(args: argparse.Namespace, source: _Input) -> str | No
 
 def _say_saved(saved: SecretSaved | None, record: ProfileRecord) -> None:
     if saved is not None and saved.warning:
-        print(f"WARNING: {saved.warning}", file=sys.stderr)
+        print(msg("profile.secret_warning", "Внимание: {warning}", warning=saved.warning),
+              file=sys.stderr)
     print(msg("profile.saved", "Профиль «{profile}» сохранён: {api}, терминал {terminal}.",
               profile=record.name, api=record.api_url, terminal=record.terminal_id))
     if record.cabinet_user:
@@ -225,8 +242,8 @@ def _say_saved(saved: SecretSaved | None, record: ProfileRecord) -> None:
                   user=record.cabinet_user))
     if saved is not None:
         print(msg("profile.secrets_where", "Секреты сохранены: {where}.", where=saved.location))
-    print(f"Check it with `halyk-desk profile test {record.name}`; "
-          f"use it with `halyk-desk profile use {record.name}`.")
+    print(msg("profile.next_steps", "Проверьте его: `halyk-desk profile test {profile}`; "
+              "работайте с ним: `halyk-desk profile use {profile}`.", profile=record.name))
 
 
 @_reports_errors
@@ -326,10 +343,13 @@ def list_command(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for row in rows:
-        where = row["api_url"] or "the sandbox bank on this computer"
-        terminal = f", terminal {row['terminal_id']}" if row["terminal_id"] else ""
-        print(f"{'*' if row['current'] else ' '} {row['name']:<16} {row['kind']:<10} "
-              f"{where}{terminal}; secret: {row['secret']}")
+        where = row["api_url"] or msg("profile.sandbox_bank", "банк-песочница на этом компьютере")
+        said = (msg("profile.list_terminal", "{where}, терминал {terminal}; секрет: {secret}",
+                    where=where, terminal=row["terminal_id"], secret=row["secret"])
+                if row["terminal_id"] else
+                msg("profile.list_line", "{where}; секрет: {secret}", where=where,
+                    secret=row["secret"]))
+        print(f"{'*' if row['current'] else ' '} {row['name']:<16} {row['kind']:<10} {said}")
         if row["cabinet_user"]:
             print(" " * 30, msg("profile.saved_cabinet", "Пользователь кабинета: {user}.",
                                 user=row["cabinet_user"]))
@@ -341,7 +361,7 @@ def use_command(args: argparse.Namespace) -> int:
     with _signed_in(args) as ctx:
         profiles.get(ctx.store, args.name)
         settings_service.save_settings(ctx, {"last_profile": args.name})
-    print(f"Now using profile {args.name!r}.")
+    print(msg("profile.in_use", "Теперь используется профиль «{profile}».", profile=args.name))
     return 0
 
 
@@ -349,10 +369,12 @@ def use_command(args: argparse.Namespace) -> int:
 def test_command(args: argparse.Namespace) -> int:
     chosen = argparse.Namespace(**{**vars(args), "profile": args.name or args.profile})
     with open_context(chosen) as ctx:
-        print(f"Testing profile {ctx.profile.name!r}...", flush=True)
+        print(msg("profile.testing", "Проверяю профиль «{profile}»…", profile=ctx.profile.name),
+              flush=True)
         try:
             print(profiles.test_connection(ctx, ctx.profile, timeout=args.timeout))
         except (EpayError, BankSetupError) as exc:
-            _error(f"the connection test of profile {ctx.profile.name!r} failed: {exc}")
+            _error(str(msg("profile.test_failed", "проверка связи профиля «{profile}» не "
+                           "удалась: {why}", profile=ctx.profile.name, why=of_error(exc))))
             return FAILED
     return 0

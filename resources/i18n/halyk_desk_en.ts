@@ -1350,6 +1350,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>keep config, database and logs in DIR (default: the platform's folders; also HALYK_DESK_HOME)</translation>
         </message>
         <message>
+            <source>напечатать массив JSON</source>
+            <comment>cli.json_array</comment>
+            <translation>print a JSON array</translation>
+        </message>
+        <message>
             <source>напечатать один объект JSON для скриптов</source>
             <comment>cli.json_object</comment>
             <translation>print one JSON object for scripts</translation>
@@ -3226,6 +3231,41 @@ Thank you for your order!</translation>
             <translation>change settings</translation>
         </message>
         <message>
+            <source>адрес API, например https://epay-api.homebank.kz</source>
+            <comment>profile.add.api_url</comment>
+            <translation>the API address, e.g. https://epay-api.homebank.kz</translation>
+        </message>
+        <message>
+            <source>Добавляет профиль или заменяет настройки и секрет одного из ваших профилей.</source>
+            <comment>profile.add.description</comment>
+            <translation>Add a profile, or replace the settings and secret of one of yours.</translation>
+        </message>
+        <message>
+            <source>добавить профиль (или заменить свой) вместе с секретом</source>
+            <comment>profile.add.help</comment>
+            <translation>add a profile (or replace one of yours) with its secret</translation>
+        </message>
+        <message>
+            <source>короткое имя: строчные латинские буквы, цифры, - и _</source>
+            <comment>profile.add.name</comment>
+            <translation>short name: lowercase latin letters, digits, - and _</translation>
+        </message>
+        <message>
+            <source>адрес токенов, например https://epay-oauth.homebank.kz/oauth2/token</source>
+            <comment>profile.add.oauth_url</comment>
+            <translation>the token address, e.g. https://epay-oauth.homebank.kz/oauth2/token</translation>
+        </message>
+        <message>
+            <source>взять секрет клиента из переменной окружения VAR</source>
+            <comment>profile.add.secret_env</comment>
+            <translation>take the client secret from environment variable VAR</translation>
+        </message>
+        <message>
+            <source>прочитать секрет клиента со стандартного ввода (у терминала спросит, не показывая)</source>
+            <comment>profile.add.secret_stdin</comment>
+            <translation>read the client secret from standard input (asked for, unshown, at a terminal)</translation>
+        </message>
+        <message>
             <source>{what} (не показывается): </source>
             <comment>profile.ask_hidden</comment>
             <translation>{what} (not shown): </translation>
@@ -3264,6 +3304,11 @@ Thank you for your order!</translation>
             <source>Профиль «{profile}»: пароль кабинета без пользователя кабинета: дайте пользователя с --cabinet-user.</source>
             <comment>profile.cabinet_user_missing</comment>
             <translation>Profile «{profile}»: a cabinet password without a cabinet user: give the user with --cabinet-user.</translation>
+        </message>
+        <message>
+            <source>Профили банка: адреса банка, ваш client id и терминал. Секрет клиента хранится в хранилище паролей системы (где его нет — в закрытом файле), никогда в базе данных. Встроенные: sandbox (по умолчанию; банк, изображаемый на этом компьютере) и halyk-test (публичный тестовый мерчант банка).</source>
+            <comment>profile.description</comment>
+            <translation>Bank profiles: the bank's addresses, your client id and terminal. The client secret goes to the system keyring (or a private file where there is none), never to the database. Built in: sandbox (the default, a bank emulated on this computer) and halyk-test (the bank's public test merchant).</translation>
         </message>
         <message>
             <source>адрес API</source>
@@ -3331,9 +3376,34 @@ Thank you for your order!</translation>
             <translation>bank profiles: add, edit, list, use, test</translation>
         </message>
         <message>
+            <source>Теперь используется профиль «{profile}».</source>
+            <comment>profile.in_use</comment>
+            <translation>Now using profile '{profile}'.</translation>
+        </message>
+        <message>
             <source>Поля ссылок на оплату профиля «{profile}» сохранены.</source>
             <comment>profile.links_saved</comment>
             <translation>Payment link fields of profile «{profile}» saved.</translation>
+        </message>
+        <message>
+            <source>список профилей; * отмечает используемый</source>
+            <comment>profile.list.help</comment>
+            <translation>list the profiles; * marks the one in use</translation>
+        </message>
+        <message>
+            <source>{where}; секрет: {secret}</source>
+            <comment>profile.list_line</comment>
+            <translation>{where}; secret: {secret}</translation>
+        </message>
+        <message>
+            <source>{where}, терминал {terminal}; секрет: {secret}</source>
+            <comment>profile.list_terminal</comment>
+            <translation>{where}, terminal {terminal}; secret: {secret}</translation>
+        </message>
+        <message>
+            <source>Проверьте его: `halyk-desk profile test {profile}`; работайте с ним: `halyk-desk profile use {profile}`.</source>
+            <comment>profile.next_steps</comment>
+            <translation>Check it with `halyk-desk profile test {profile}`; use it with `halyk-desk profile use {profile}`.</translation>
         </message>
         <message>
             <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
@@ -3366,6 +3436,11 @@ Thank you for your order!</translation>
             <translation>Profile «{profile}» removed.</translation>
         </message>
         <message>
+            <source>банк-песочница на этом компьютере</source>
+            <comment>profile.sandbox_bank</comment>
+            <translation>the sandbox bank on this computer</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
             <comment>profile.saved</comment>
             <translation>Profile «{profile}» saved: {api}, terminal {terminal}.</translation>
@@ -3391,9 +3466,49 @@ Thank you for your order!</translation>
             <translation>not needed (sandbox)</translation>
         </message>
         <message>
+            <source>Внимание: {warning}</source>
+            <comment>profile.secret_warning</comment>
+            <translation>WARNING: {warning}</translation>
+        </message>
+        <message>
             <source>Секреты сохранены: {where}.</source>
             <comment>profile.secrets_where</comment>
             <translation>Secrets saved in: {where}.</translation>
+        </message>
+        <message>
+            <source>Проверяет связь профиля: получает токен и читает статус одного платежа. Профиль sandbox проверяется на банке-песочнице, запущенной на этом компьютере.</source>
+            <comment>profile.test.description</comment>
+            <translation>Test a profile's connection: get a token and read one payment status. The sandbox profile tests against the sandbox bank started on this computer.</translation>
+        </message>
+        <message>
+            <source>получить токен и прочитать один статус; сказать, что не удалось</source>
+            <comment>profile.test.help</comment>
+            <translation>get a token and read one status, and say what failed</translation>
+        </message>
+        <message>
+            <source>какой профиль проверить (по умолчанию — используемый)</source>
+            <comment>profile.test.name</comment>
+            <translation>profile to test (default: the one in use)</translation>
+        </message>
+        <message>
+            <source>сколько секунд ждать каждого ответа (по умолчанию 10)</source>
+            <comment>profile.test.timeout</comment>
+            <translation>seconds to wait for each answer (default 10)</translation>
+        </message>
+        <message>
+            <source>проверка связи профиля «{profile}» не удалась: {why}</source>
+            <comment>profile.test_failed</comment>
+            <translation>the connection test of profile '{profile}' failed: {why}</translation>
+        </message>
+        <message>
+            <source>Проверяю профиль «{profile}»…</source>
+            <comment>profile.testing</comment>
+            <translation>Testing profile '{profile}'...</translation>
+        </message>
+        <message>
+            <source>с этого момента работать с этим профилем (окно и команды)</source>
+            <comment>profile.use.help</comment>
+            <translation>use this profile from now on (window and commands)</translation>
         </message>
         <message>
             <source>пароль кабинета</source>

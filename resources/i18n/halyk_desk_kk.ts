@@ -1350,6 +1350,11 @@
             <translation>баптауларды, дерекқорды және журналдарды DIR қалтасында сақтау (әдепкі бойынша — жүйеде қабылданған қалталарда; сондай-ақ HALYK_DESK_HOME)</translation>
         </message>
         <message>
+            <source>напечатать массив JSON</source>
+            <comment>cli.json_array</comment>
+            <translation>JSON массивін басып шығару</translation>
+        </message>
+        <message>
             <source>напечатать один объект JSON для скриптов</source>
             <comment>cli.json_object</comment>
             <translation>скриптер үшін бір JSON нысанын басып шығару</translation>
@@ -3226,6 +3231,41 @@
             <translation>баптауларды өзгерте</translation>
         </message>
         <message>
+            <source>адрес API, например https://epay-api.homebank.kz</source>
+            <comment>profile.add.api_url</comment>
+            <translation>API мекенжайы, мысалы https://epay-api.homebank.kz</translation>
+        </message>
+        <message>
+            <source>Добавляет профиль или заменяет настройки и секрет одного из ваших профилей.</source>
+            <comment>profile.add.description</comment>
+            <translation>Профиль қосады немесе өз профильдеріңіздің бірінің баптаулары мен құпиясын ауыстырады.</translation>
+        </message>
+        <message>
+            <source>добавить профиль (или заменить свой) вместе с секретом</source>
+            <comment>profile.add.help</comment>
+            <translation>профиль қосу (немесе өзіңіздікін ауыстыру) құпиясымен бірге</translation>
+        </message>
+        <message>
+            <source>короткое имя: строчные латинские буквы, цифры, - и _</source>
+            <comment>profile.add.name</comment>
+            <translation>қысқа атау: кіші латын әріптері, сандар, - және _</translation>
+        </message>
+        <message>
+            <source>адрес токенов, например https://epay-oauth.homebank.kz/oauth2/token</source>
+            <comment>profile.add.oauth_url</comment>
+            <translation>токендер мекенжайы, мысалы https://epay-oauth.homebank.kz/oauth2/token</translation>
+        </message>
+        <message>
+            <source>взять секрет клиента из переменной окружения VAR</source>
+            <comment>profile.add.secret_env</comment>
+            <translation>клиент құпиясын VAR орта айнымалысынан алу</translation>
+        </message>
+        <message>
+            <source>прочитать секрет клиента со стандартного ввода (у терминала спросит, не показывая)</source>
+            <comment>profile.add.secret_stdin</comment>
+            <translation>клиент құпиясын стандартты кірістен оқу (терминалда көрсетпей сұрайды)</translation>
+        </message>
+        <message>
             <source>{what} (не показывается): </source>
             <comment>profile.ask_hidden</comment>
             <translation>{what} (көрсетілмейді): </translation>
@@ -3264,6 +3304,11 @@
             <source>Профиль «{profile}»: пароль кабинета без пользователя кабинета: дайте пользователя с --cabinet-user.</source>
             <comment>profile.cabinet_user_missing</comment>
             <translation>«{profile}» профилі: кабинет құпиясөзі пайдаланушысыз берілді: пайдаланушыны --cabinet-user арқылы беріңіз.</translation>
+        </message>
+        <message>
+            <source>Профили банка: адреса банка, ваш client id и терминал. Секрет клиента хранится в хранилище паролей системы (где его нет — в закрытом файле), никогда в базе данных. Встроенные: sandbox (по умолчанию; банк, изображаемый на этом компьютере) и halyk-test (публичный тестовый мерчант банка).</source>
+            <comment>profile.description</comment>
+            <translation>Банк профильдері: банк мекенжайлары, сіздің client id және терминалыңыз. Клиент құпиясы жүйенің құпиясөз қоймасында (ол жоқ болса — жабық файлда) сақталады, ешқашан дерекқорда емес. Кірістірілгендері: sandbox (әдепкі; осы компьютерде бейнеленетін банк) және halyk-test (банктің жалпыға ашық сынақ мерчанты).</translation>
         </message>
         <message>
             <source>адрес API</source>
@@ -3331,9 +3376,34 @@
             <translation>банк профильдері: add, edit, list, use, test</translation>
         </message>
         <message>
+            <source>Теперь используется профиль «{profile}».</source>
+            <comment>profile.in_use</comment>
+            <translation>Енді «{profile}» профилі қолданылады.</translation>
+        </message>
+        <message>
             <source>Поля ссылок на оплату профиля «{profile}» сохранены.</source>
             <comment>profile.links_saved</comment>
             <translation>«{profile}» профилінің төлем сілтемелері өрістері сақталды.</translation>
+        </message>
+        <message>
+            <source>список профилей; * отмечает используемый</source>
+            <comment>profile.list.help</comment>
+            <translation>профильдер тізімі; * қолданыстағысын белгілейді</translation>
+        </message>
+        <message>
+            <source>{where}; секрет: {secret}</source>
+            <comment>profile.list_line</comment>
+            <translation>{where}; құпия: {secret}</translation>
+        </message>
+        <message>
+            <source>{where}, терминал {terminal}; секрет: {secret}</source>
+            <comment>profile.list_terminal</comment>
+            <translation>{where}, терминал {terminal}; құпия: {secret}</translation>
+        </message>
+        <message>
+            <source>Проверьте его: `halyk-desk profile test {profile}`; работайте с ним: `halyk-desk profile use {profile}`.</source>
+            <comment>profile.next_steps</comment>
+            <translation>Оны тексеріңіз: `halyk-desk profile test {profile}`; онымен жұмыс істеңіз: `halyk-desk profile use {profile}`.</translation>
         </message>
         <message>
             <source>--no-cabinet забывает вход кабинета: дайте его без --cabinet-user и пароля кабинета.</source>
@@ -3366,6 +3436,11 @@
             <translation>«{profile}» профилі жойылды.</translation>
         </message>
         <message>
+            <source>банк-песочница на этом компьютере</source>
+            <comment>profile.sandbox_bank</comment>
+            <translation>осы компьютердегі құмсалғыш банк</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
             <comment>profile.saved</comment>
             <translation>«{profile}» профилі сақталды: {api}, терминал {terminal}.</translation>
@@ -3391,9 +3466,49 @@
             <translation>қажет емес (құмсалғыш)</translation>
         </message>
         <message>
+            <source>Внимание: {warning}</source>
+            <comment>profile.secret_warning</comment>
+            <translation>Назар аударыңыз: {warning}</translation>
+        </message>
+        <message>
             <source>Секреты сохранены: {where}.</source>
             <comment>profile.secrets_where</comment>
             <translation>Құпиялар сақталды: {where}.</translation>
+        </message>
+        <message>
+            <source>Проверяет связь профиля: получает токен и читает статус одного платежа. Профиль sandbox проверяется на банке-песочнице, запущенной на этом компьютере.</source>
+            <comment>profile.test.description</comment>
+            <translation>Профильдің байланысын тексереді: токен алып, бір төлемнің мәртебесін оқиды. sandbox профилі осы компьютерде іске қосылған құмсалғыш банкте тексеріледі.</translation>
+        </message>
+        <message>
+            <source>получить токен и прочитать один статус; сказать, что не удалось</source>
+            <comment>profile.test.help</comment>
+            <translation>токен алып, бір мәртебені оқу; не сәтсіз болғанын айту</translation>
+        </message>
+        <message>
+            <source>какой профиль проверить (по умолчанию — используемый)</source>
+            <comment>profile.test.name</comment>
+            <translation>қай профильді тексеру (әдепкі бойынша — қолданыстағысы)</translation>
+        </message>
+        <message>
+            <source>сколько секунд ждать каждого ответа (по умолчанию 10)</source>
+            <comment>profile.test.timeout</comment>
+            <translation>әр жауапты неше секунд күту (әдепкі бойынша 10)</translation>
+        </message>
+        <message>
+            <source>проверка связи профиля «{profile}» не удалась: {why}</source>
+            <comment>profile.test_failed</comment>
+            <translation>«{profile}» профилінің байланысын тексеру сәтсіз аяқталды: {why}</translation>
+        </message>
+        <message>
+            <source>Проверяю профиль «{profile}»…</source>
+            <comment>profile.testing</comment>
+            <translation>«{profile}» профилін тексеріп жатырмын…</translation>
+        </message>
+        <message>
+            <source>с этого момента работать с этим профилем (окно и команды)</source>
+            <comment>profile.use.help</comment>
+            <translation>осы сәттен бастап осы профильмен жұмыс істеу (терезе және командалар)</translation>
         </message>
         <message>
             <source>пароль кабинета</source>

@@ -1342,6 +1342,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>напечатать массив JSON</source>
+            <comment>cli.json_array</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>напечатать один объект JSON для скриптов</source>
             <comment>cli.json_object</comment>
             <translation type="unfinished" />
@@ -3210,6 +3215,41 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>адрес API, например https://epay-api.homebank.kz</source>
+            <comment>profile.add.api_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Добавляет профиль или заменяет настройки и секрет одного из ваших профилей.</source>
+            <comment>profile.add.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>добавить профиль (или заменить свой) вместе с секретом</source>
+            <comment>profile.add.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>короткое имя: строчные латинские буквы, цифры, - и _</source>
+            <comment>profile.add.name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>адрес токенов, например https://epay-oauth.homebank.kz/oauth2/token</source>
+            <comment>profile.add.oauth_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>взять секрет клиента из переменной окружения VAR</source>
+            <comment>profile.add.secret_env</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать секрет клиента со стандартного ввода (у терминала спросит, не показывая)</source>
+            <comment>profile.add.secret_stdin</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>{what} (не показывается): </source>
             <comment>profile.ask_hidden</comment>
             <translation type="unfinished" />
@@ -3247,6 +3287,11 @@
         <message>
             <source>Профиль «{profile}»: пароль кабинета без пользователя кабинета: дайте пользователя с --cabinet-user.</source>
             <comment>profile.cabinet_user_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профили банка: адреса банка, ваш client id и терминал. Секрет клиента хранится в хранилище паролей системы (где его нет — в закрытом файле), никогда в базе данных. Встроенные: sandbox (по умолчанию; банк, изображаемый на этом компьютере) и halyk-test (публичный тестовый мерчант банка).</source>
+            <comment>profile.description</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3315,8 +3360,33 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Теперь используется профиль «{profile}».</source>
+            <comment>profile.in_use</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Поля ссылок на оплату профиля «{profile}» сохранены.</source>
             <comment>profile.links_saved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>список профилей; * отмечает используемый</source>
+            <comment>profile.list.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{where}; секрет: {secret}</source>
+            <comment>profile.list_line</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{where}, терминал {terminal}; секрет: {secret}</source>
+            <comment>profile.list_terminal</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте его: `halyk-desk profile test {profile}`; работайте с ним: `halyk-desk profile use {profile}`.</source>
+            <comment>profile.next_steps</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3350,6 +3420,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>банк-песочница на этом компьютере</source>
+            <comment>profile.sandbox_bank</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Профиль «{profile}» сохранён: {api}, терминал {terminal}.</source>
             <comment>profile.saved</comment>
             <translation type="unfinished" />
@@ -3375,8 +3450,48 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Внимание: {warning}</source>
+            <comment>profile.secret_warning</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Секреты сохранены: {where}.</source>
             <comment>profile.secrets_where</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверяет связь профиля: получает токен и читает статус одного платежа. Профиль sandbox проверяется на банке-песочнице, запущенной на этом компьютере.</source>
+            <comment>profile.test.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>получить токен и прочитать один статус; сказать, что не удалось</source>
+            <comment>profile.test.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какой профиль проверить (по умолчанию — используемый)</source>
+            <comment>profile.test.name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сколько секунд ждать каждого ответа (по умолчанию 10)</source>
+            <comment>profile.test.timeout</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверка связи профиля «{profile}» не удалась: {why}</source>
+            <comment>profile.test_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверяю профиль «{profile}»…</source>
+            <comment>profile.testing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>с этого момента работать с этим профилем (окно и команды)</source>
+            <comment>profile.use.help</comment>
             <translation type="unfinished" />
         </message>
         <message>
