@@ -130,8 +130,9 @@ def sandbox(bank: SandboxBank, latency_ms: float, where: str, folder: Path) -> I
     books = folder / "bank.json"
     bank.save(books)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "halyk_desk", "sandbox", "serve", "--port", "0", "--state",
-         str(books), "--latency-ms", str(latency_ms)],
+        # --lang en: the line read below is the sandbox's English one, whatever the locale.
+        [sys.executable, "-m", "halyk_desk", "--lang", "en", "sandbox", "serve", "--port", "0",
+         "--state", str(books), "--latency-ms", str(latency_ms)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:

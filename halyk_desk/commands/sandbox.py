@@ -25,7 +25,7 @@ from halyk_desk.sandbox import (
     SandboxServer,
 )
 from halyk_desk.sandbox.demo import planted_counts, seed_demo, write_bitrix_csv
-from halyk_desk.sandbox.faults import FaultError, check_kind, check_rate
+from halyk_desk.sandbox.faults import FAULT_KINDS, FaultError, check_kind, check_rate
 from halyk_desk.sandbox.invoices import DEFAULT_CARD, PAGE_PATH, LinkRefused
 
 DEFAULT_PORT = 8765
@@ -35,46 +35,58 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
-        "sandbox", help="the sandbox bank: Halyk ePay emulated on this computer",
-        description="The sandbox bank: a faithful Halyk ePay emulator for trying the program, "
-        "for tests and for benchmarks. It never talks to the real bank.",
+        "sandbox", help=str(msg("sandbox.help", "банк-песочница: эмулятор Halyk ePay на этом "
+                                "компьютере")),
+        description=str(msg("sandbox.description", "Банк-песочница: точный эмулятор Halyk ePay, "
+                            "чтобы попробовать программу, для тестов и для замеров "
+                            "производительности. С настоящим банком он никогда не связывается.")),
     )
     actions = group.add_subparsers(dest="sandbox_action", required=True)
     serve = actions.add_parser(
-        "serve", help="serve the sandbox bank over HTTP until Ctrl-C",
-        description="Serve the ePay token endpoint at /oauth2/token and the API at / on one port. "
-        "It accepts the bank's published test merchant unless given other credentials.",
+        "serve", help=str(msg("sandbox.serve.help", "запустить банк-песочницу по HTTP до "
+                              "Ctrl-C")),
+        description=str(msg("sandbox.serve.description", "Выдача токенов ePay по адресу "
+                            "/oauth2/token и API по адресу / на одном порту. Принимает "
+                            "опубликованного банком тестового мерчанта, если не заданы другие "
+                            "учётные данные.")),
     )
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1: this computer only)")
-    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                       help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one)")
-    serve.add_argument("--seed", type=int, default=0,
-                       help="seed for demo data and fault draws: same seed, same run (default 0)")
-    serve.add_argument("--demo", action="store_true",
-                       help="fill the bank with a month of demo payments and write the shop's "
-                       "order export beside them")
-    serve.add_argument("--orders-out", type=Path, metavar="PATH",
-                       help=f"where --demo writes the shop's 1C-Bitrix order CSV "
-                       f"(default ./{DEFAULT_ORDERS})")
-    serve.add_argument("--state", type=Path, metavar="PATH",
-                       help="keep the bank in this JSON file: loaded at start, saved at exit")
-    serve.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="N",
-                       help="delay every reply by N milliseconds (default 0)")
+    serve.add_argument("--host", default="127.0.0.1", help=str(msg(
+        "sandbox.serve.host", "на каком адресе слушать (по умолчанию 127.0.0.1: только этот "
+        "компьютер)")))
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=str(msg(
+        "sandbox.serve.port", "TCP-порт (по умолчанию {port}; 0 — выбрать свободный)",
+        port=str(DEFAULT_PORT))))
+    serve.add_argument("--seed", type=int, default=0, help=str(msg(
+        "sandbox.serve.seed", "зерно для демо-данных и выпадения сбоев: то же зерно — тот же "
+        "прогон (по умолчанию 0)")))
+    serve.add_argument("--demo", action="store_true", help=str(msg(
+        "sandbox.serve.demo", "заполнить банк платежами за месяц для демонстрации и записать "
+        "рядом выгрузку заказов магазина")))
+    serve.add_argument("--orders-out", type=Path, metavar="PATH", help=str(msg(
+        "sandbox.serve.orders_out", "куда --demo записывает CSV заказов магазина из 1С-Битрикс "
+        "(по умолчанию ./{file})", file=DEFAULT_ORDERS)))
+    serve.add_argument("--state", type=Path, metavar="PATH", help=str(msg(
+        "sandbox.serve.state", "хранить банк в этом файле JSON: загружается при запуске, "
+        "сохраняется при выходе")))
+    serve.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="N", help=str(msg(
+        "sandbox.serve.latency", "задерживать каждый ответ на N миллисекунд (по умолчанию 0)")))
     serve.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND:RATE",
-                       help="inject a fault into that share of requests, e.g. http5xx:0.1; "
-                       "repeatable. Kinds: latency, http5xx, html502, drop, lost_reply, slow, "
-                       "late_apply, busy107, token_expiry")
-    serve.add_argument("--token-ttl", type=_positive_int, default=7200, metavar="S",
-                       help="token lifetime in seconds (default 7200)")
+                       help=str(msg("sandbox.serve.fault", "вносить сбой в эту долю запросов, "
+                                    "например http5xx:0.1; можно повторять. Виды: {kinds}",
+                                    kinds=", ".join(FAULT_KINDS))))
+    serve.add_argument("--token-ttl", type=_positive_int, default=7200, metavar="S", help=str(msg(
+        "sandbox.serve.token_ttl", "срок жизни токена в секундах (по умолчанию 7200)")))
     serve.add_argument("--slow-seconds", type=_positive_float, default=30.0, metavar="S",
-                       help="how long the 'slow' fault holds a reply (default 30)")
-    serve.add_argument("--client-id", default=TEST_CLIENT_ID,
-                       help="merchant client id to accept (default: the bank's test merchant)")
-    serve.add_argument("--client-secret", default=TEST_CLIENT_SECRET,
-                       help="merchant secret to accept (default: the bank's published test secret)")
-    serve.add_argument("--terminal", default=TEST_TERMINAL,
-                       help="the merchant's terminal id (default: the test merchant's)")
+                       help=str(msg("sandbox.serve.slow_seconds", "сколько секунд сбой slow "
+                                    "держит ответ (по умолчанию 30)")))
+    serve.add_argument("--client-id", default=TEST_CLIENT_ID, help=str(msg(
+        "sandbox.serve.client_id", "какой client id мерчанта принимать (по умолчанию — "
+        "тестового мерчанта банка)")))
+    serve.add_argument("--client-secret", default=TEST_CLIENT_SECRET, help=str(msg(
+        "sandbox.serve.client_secret", "какой секрет мерчанта принимать (по умолчанию — "
+        "опубликованный банком тестовый секрет)")))
+    serve.add_argument("--terminal", default=TEST_TERMINAL, help=str(msg(
+        "sandbox.serve.terminal", "id терминала мерчанта (по умолчанию — тестового мерчанта)")))
     serve.add_argument("--cabinet-user", default=SANDBOX_CABINET_USER, help=str(msg(
         "sandbox.cabinet_user", "какого пользователя кабинета мерчанта принимать (по умолчанию "
         "{user})", user=SANDBOX_CABINET_USER)))
@@ -115,47 +127,59 @@ def register(subparsers: Any) -> None:
 
 # --- argument checks: argparse shows these messages and exits with status 2 -------------------
 def _port(text: str) -> int:
-    value = _int(text, "port")
+    value = _int(text, msg("sandbox.the_port", "порт"))
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is out of range: use 0 to 65535")
+        raise argparse.ArgumentTypeError(str(msg(
+            "sandbox.port_out_of_range", "порт {port} вне диапазона: укажите от 0 до 65535",
+            port=str(value))))
     return value
 
 
-def _int(text: str, what: str) -> int:
+def _int(text: str, what: Message) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(str(msg(
+            "sandbox.not_whole", "{what}: нужно целое число, а не «{text}»", what=what,
+            text=text))) from None
 
 
 def _positive_int(text: str) -> int:
-    value = _int(text, "the value")
+    value = _int(text, msg("sandbox.the_value", "значение"))
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be more than zero")
+        raise argparse.ArgumentTypeError(_not_positive(text))
     return value
+
+
+def _not_positive(text: str) -> str:
+    return str(msg("sandbox.not_positive", "{value}: нужно больше нуля", value=text))
 
 
 def _float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(str(msg(
+            "sandbox.not_a_number", "«{text}» — не число", text=text))) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        raise argparse.ArgumentTypeError(str(msg(
+            "sandbox.not_finite", "«{text}» — не конечное число", text=text)))
     return value
 
 
 def _non_negative(text: str) -> float:
     value = _float(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative: give 0 or more")
+        raise argparse.ArgumentTypeError(str(msg(
+            "sandbox.negative", "{value} — отрицательное число: укажите 0 или больше",
+            value=text)))
     return value
 
 
 def _positive_float(text: str) -> float:
     value = _float(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be more than zero")
+        raise argparse.ArgumentTypeError(_not_positive(text))
     return value
 
 
@@ -164,7 +188,9 @@ def _fault(text: str) -> tuple[str, float]:
     try:
         check_kind(kind.strip())
         if not sep:
-            raise FaultError(f"{text!r} has no rate: write KIND:RATE, e.g. {kind.strip()}:0.1")
+            raise FaultError(msg("sandbox.fault_without_rate", "в «{text}» нет доли запросов: "
+                                 "напишите KIND:RATE, например {example}", text=text,
+                                 example=f"{kind.strip()}:0.1"))
         rate = check_rate(_float(rate_text))
     except (FaultError, argparse.ArgumentTypeError) as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
@@ -185,14 +211,16 @@ def serve_command(args: argparse.Namespace) -> int:
         try:
             bank = SandboxBank.load(args.state, **credentials)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"Cannot read the sandbox state {args.state}: {exc}. Move it away or give "
-                  "another --state.", file=sys.stderr)
+            print(msg("sandbox.bad_state", "Не удалось прочитать состояние песочницы {path}: "
+                      "{error}. Уберите этот файл или укажите другой --state.",
+                      path=str(args.state), error=str(exc)), file=sys.stderr)
             return 1
         loaded = len(bank.payments())
     else:
         bank, loaded = SandboxBank(**credentials), 0
     bank.invoices.two_stage = not args.links_capture
-    notes = [f"  payments: {loaded}, loaded from {args.state}"] if loaded else []
+    notes = [msg("sandbox.loaded", "  платежей: {n}, загружены из {path}", n=loaded,
+                 path=str(args.state))] if loaded else []
     if args.demo:
         notes += _seed(args, bank, loaded)
 
@@ -203,18 +231,24 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         server.start()
     except OSError as exc:
-        print(f"Cannot listen on {args.host} port {args.port}: {exc.strerror or exc}. "
-              "Choose another --port (0 picks a free one).", file=sys.stderr)
+        print(msg("sandbox.cannot_listen", "Не удалось слушать {host}, порт {port}: {error}. "
+                  "Выберите другой --port (0 — свободный).", host=args.host,
+                  port=str(args.port), error=str(exc.strerror or exc)), file=sys.stderr)
         return 1
     try:
-        say(f"Sandbox bank (Halyk ePay emulator) listening on {server.base_url}")
+        say(msg("sandbox.listening", "Банк-песочница (эмулятор Halyk ePay) слушает {url}",
+                url=server.base_url))
         if args.host not in LOOPBACK:
-            say(f"  warning: {args.host} may be reachable from other computers")
-        say(f"  token endpoint: {server.oauth_url}")
-        say(f"  API base:       {server.api_url}")
-        secret = ("the bank's published test secret" if args.client_secret == TEST_CLIENT_SECRET
-                  else "as given by --client-secret")
-        say(f"  client id: {args.client_id}   terminal: {args.terminal}   secret: {secret}")
+            say(msg("sandbox.reachable", "  внимание: {host} может быть доступен с других "
+                    "компьютеров", host=args.host))
+        say(msg("sandbox.token_url", "  выдача токенов: {url}", url=server.oauth_url))
+        say(msg("sandbox.api_url", "  адрес API: {url}", url=server.api_url))
+        secret = (msg("sandbox.test_secret", "опубликованный банком тестовый секрет")
+                  if args.client_secret == TEST_CLIENT_SECRET else
+                  msg("sandbox.given_secret", "как задан в --client-secret"))
+        say(msg("sandbox.merchant", "  client id: {client_id}   терминал: {terminal}   "
+                "секрет: {secret}", client_id=args.client_id, terminal=args.terminal,
+                secret=secret))
         say("  " + str(msg("sandbox.serving_cabinet", "пользователь кабинета: {user}",
                            user=args.cabinet_user)))
         if args.cabinet_only:
@@ -230,10 +264,12 @@ def serve_command(args: argparse.Namespace) -> int:
         for line in notes:
             say(line)
         if args.latency_ms:
-            say(f"  latency: {args.latency_ms:g} ms on every reply")
+            say(msg("sandbox.latency", "  задержка: {ms} мс на каждый ответ",
+                    ms=f"{args.latency_ms:g}"))
         for kind, rate in args.fault:
-            say(f"  fault: {kind} on {rate:.0%} of requests")
-        say("Press Ctrl-C to stop.")
+            say(msg("sandbox.fault", "  сбой: {kind} в {rate} запросов", kind=kind,
+                    rate=f"{rate:.0%}"))
+        say(msg("sandbox.press_ctrl_c", "Чтобы остановить, нажмите Ctrl-C."))
         with _sigterm_as_interrupt():
             _wait_forever()
     except KeyboardInterrupt:
@@ -242,15 +278,16 @@ def serve_command(args: argparse.Namespace) -> int:
         server.stop()
         if args.state is not None:
             bank.save(args.state)
-            say(f"Saved the sandbox bank to {args.state}")
-    say("Sandbox bank stopped.")
+            say(msg("sandbox.saved", "Банк-песочница сохранён в {path}", path=str(args.state)))
+    say(msg("sandbox.stopped", "Банк-песочница остановлен."))
     return 0
 
 
-def _seed(args: argparse.Namespace, bank: SandboxBank, loaded: int) -> list[str]:
+def _seed(args: argparse.Namespace, bank: SandboxBank, loaded: int) -> list[Message]:
     """Fill an empty bank with demo payments and write the shop's CSV; lines to tell the user."""
     if loaded:
-        return ["  demo: the saved bank already has payments, so no new demo data was made"]
+        return [msg("sandbox.demo_kept", "  демо: в сохранённом банке уже есть платежи, поэтому "
+                    "новые демо-данные не созданы")]
     orders = seed_demo(bank, now=utc_now(), seed=args.seed)
     target = (args.orders_out or Path(DEFAULT_ORDERS)).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -259,14 +296,16 @@ def _seed(args: argparse.Namespace, bank: SandboxBank, loaded: int) -> list[str]
     if args.state is not None:
         bank.save(args.state)  # the CSV and the saved bank belong together from the start
     return [
-        f"  payments: {len(bank.payments())} demo payments over the last 30 days",
-        f"  shop orders: {rows} rows written to {target}",
-        f"  planted discrepancies: {planted}",
+        msg("sandbox.demo_payments", "  платежи для демонстрации за последние 30 дней: {n}",
+            n=len(bank.payments())),
+        msg("sandbox.demo_orders", "  заказы магазина записаны в {path}, строк: {rows}",
+            path=str(target), rows=rows),
+        msg("sandbox.demo_planted", "  подложенные расхождения: {planted}", planted=planted),
     ]
 
 
 def _printer(stream: Any) -> Any:
-    def say(line: str) -> None:
+    def say(line: Message | str) -> None:
         print(line, file=stream, flush=True)
 
     return say

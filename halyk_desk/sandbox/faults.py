@@ -6,6 +6,8 @@ import random
 import threading
 from dataclasses import dataclass
 
+from halyk_desk.messages import MessageError, msg
+
 FAULT_KINDS = (
     "latency",  # an extra delay (spike_ms) before the reply
     "http5xx",  # 503 with a plain-text body; nothing applied
@@ -33,19 +35,21 @@ _APPLIES_TO = {
 }
 
 
-class FaultError(ValueError):
-    pass
+class FaultError(MessageError, ValueError):
+    """A fault the sandbox cannot inject; `sandbox serve --fault` shows it to the person."""
 
 
 def check_kind(kind: str) -> str:
     if kind not in FAULT_KINDS:
-        raise FaultError(f"unknown fault kind {kind!r}: choose from {', '.join(FAULT_KINDS)}")
+        raise FaultError(msg("sandbox.unknown_fault", "неизвестный вид сбоя «{kind}»: выберите "
+                             "из {kinds}", kind=kind, kinds=", ".join(FAULT_KINDS)))
     return kind
 
 
 def check_rate(rate: float) -> float:
     if not 0.0 <= rate <= 1.0:
-        raise FaultError(f"fault rate {rate} is out of range: give a probability from 0 to 1")
+        raise FaultError(msg("sandbox.fault_rate", "доля сбоев {rate} вне диапазона: укажите "
+                             "вероятность от 0 до 1", rate=str(rate)))
     return rate
 
 

@@ -3806,6 +3806,16 @@ Thank you for your order!</translation>
             <translation>The sandbox answered {status}.</translation>
         </message>
         <message>
+            <source>  адрес API: {url}</source>
+            <comment>sandbox.api_url</comment>
+            <translation>  API base:       {url}</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать состояние песочницы {path}: {error}. Уберите этот файл или укажите другой --state.</source>
+            <comment>sandbox.bad_state</comment>
+            <translation>Cannot read the sandbox state {path}: {error}. Move it away or give another --state.</translation>
+        </message>
+        <message>
             <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
             <comment>sandbox.cabinet_only</comment>
             <translation>as the bank's docs say: the operations list answers only the cabinet user's token (grant_type=password)</translation>
@@ -3821,9 +3831,69 @@ Thank you for your order!</translation>
             <translation>the merchant cabinet user to accept (default {user})</translation>
         </message>
         <message>
+            <source>Не удалось слушать {host}, порт {port}: {error}. Выберите другой --port (0 — свободный).</source>
+            <comment>sandbox.cannot_listen</comment>
+            <translation>Cannot listen on {host} port {port}: {error}. Choose another --port (0 picks a free one).</translation>
+        </message>
+        <message>
             <source>Банк отклонил платёж (по просьбе или карта не тестовая).</source>
             <comment>sandbox.declined</comment>
             <translation>Declined by the bank (as asked, or not a test card).</translation>
+        </message>
+        <message>
+            <source>  демо: в сохранённом банке уже есть платежи, поэтому новые демо-данные не созданы</source>
+            <comment>sandbox.demo_kept</comment>
+            <translation>  demo: the saved bank already has payments, so no new demo data was made</translation>
+        </message>
+        <message>
+            <source>  заказы магазина записаны в {path}, строк: {rows}</source>
+            <comment>sandbox.demo_orders</comment>
+            <translation>  shop orders: {rows} rows written to {path}</translation>
+        </message>
+        <message>
+            <source>  платежи для демонстрации за последние 30 дней: {n}</source>
+            <comment>sandbox.demo_payments</comment>
+            <translation>  payments: {n} demo payments over the last 30 days</translation>
+        </message>
+        <message>
+            <source>  подложенные расхождения: {planted}</source>
+            <comment>sandbox.demo_planted</comment>
+            <translation>  planted discrepancies: {planted}</translation>
+        </message>
+        <message>
+            <source>Банк-песочница: точный эмулятор Halyk ePay, чтобы попробовать программу, для тестов и для замеров производительности. С настоящим банком он никогда не связывается.</source>
+            <comment>sandbox.description</comment>
+            <translation>The sandbox bank: a faithful Halyk ePay emulator for trying the program, for tests and for benchmarks. It never talks to the real bank.</translation>
+        </message>
+        <message>
+            <source>  сбой: {kind} в {rate} запросов</source>
+            <comment>sandbox.fault</comment>
+            <translation>  fault: {kind} on {rate} of requests</translation>
+        </message>
+        <message>
+            <source>доля сбоев {rate} вне диапазона: укажите вероятность от 0 до 1</source>
+            <comment>sandbox.fault_rate</comment>
+            <translation>fault rate {rate} is out of range: give a probability from 0 to 1</translation>
+        </message>
+        <message>
+            <source>в «{text}» нет доли запросов: напишите KIND:RATE, например {example}</source>
+            <comment>sandbox.fault_without_rate</comment>
+            <translation>'{text}' has no rate: write KIND:RATE, e.g. {example}</translation>
+        </message>
+        <message>
+            <source>как задан в --client-secret</source>
+            <comment>sandbox.given_secret</comment>
+            <translation>as given by --client-secret</translation>
+        </message>
+        <message>
+            <source>банк-песочница: эмулятор Halyk ePay на этом компьютере</source>
+            <comment>sandbox.help</comment>
+            <translation>the sandbox bank: Halyk ePay emulated on this computer</translation>
+        </message>
+        <message>
+            <source>  задержка: {ms} мс на каждый ответ</source>
+            <comment>sandbox.latency</comment>
+            <translation>  latency: {ms} ms on every reply</translation>
         </message>
         <message>
             <source>Срок этой ссылки истёк.</source>
@@ -3839,6 +3909,26 @@ Thank you for your order!</translation>
             <source>терминал одностадийный: оплата по ссылке сразу списывается (по умолчанию — блокировка, которую подтверждает менеджер)</source>
             <comment>sandbox.links_capture</comment>
             <translation>a one-stage terminal: a payment by link is captured at once (by default: a hold the manager confirms)</translation>
+        </message>
+        <message>
+            <source>Банк-песочница (эмулятор Halyk ePay) слушает {url}</source>
+            <comment>sandbox.listening</comment>
+            <translation>Sandbox bank (Halyk ePay emulator) listening on {url}</translation>
+        </message>
+        <message>
+            <source>  платежей: {n}, загружены из {path}</source>
+            <comment>sandbox.loaded</comment>
+            <translation>  payments: {n}, loaded from {path}</translation>
+        </message>
+        <message>
+            <source>  client id: {client_id}   терминал: {terminal}   секрет: {secret}</source>
+            <comment>sandbox.merchant</comment>
+            <translation>  client id: {client_id}   terminal: {terminal}   secret: {secret}</translation>
+        </message>
+        <message>
+            <source>{value} — отрицательное число: укажите 0 или больше</source>
+            <comment>sandbox.negative</comment>
+            <translation>{value} is negative: give 0 or more</translation>
         </message>
         <message>
             <source>Песочница {address} не ответила ({error}): она запущена?</source>
@@ -3859,6 +3949,26 @@ Thank you for your order!</translation>
             <source>{url} — не ссылка песочницы на этом компьютере.</source>
             <comment>sandbox.not_a_link</comment>
             <translation>{url} is not a sandbox payment link on this computer.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не число</source>
+            <comment>sandbox.not_a_number</comment>
+            <translation>'{text}' is not a number</translation>
+        </message>
+        <message>
+            <source>«{text}» — не конечное число</source>
+            <comment>sandbox.not_finite</comment>
+            <translation>'{text}' is not a finite number</translation>
+        </message>
+        <message>
+            <source>{value}: нужно больше нуля</source>
+            <comment>sandbox.not_positive</comment>
+            <translation>{value} must be more than zero</translation>
+        </message>
+        <message>
+            <source>{what}: нужно целое число, а не «{text}»</source>
+            <comment>sandbox.not_whole</comment>
+            <translation>{what} must be a whole number, not '{text}'</translation>
         </message>
         <message>
             <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
@@ -3894,9 +4004,104 @@ Thank you for your order!</translation>
             <translation>pay a sandbox payment link as a customer would</translation>
         </message>
         <message>
+            <source>порт {port} вне диапазона: укажите от 0 до 65535</source>
+            <comment>sandbox.port_out_of_range</comment>
+            <translation>port {port} is out of range: use 0 to 65535</translation>
+        </message>
+        <message>
+            <source>Чтобы остановить, нажмите Ctrl-C.</source>
+            <comment>sandbox.press_ctrl_c</comment>
+            <translation>Press Ctrl-C to stop.</translation>
+        </message>
+        <message>
+            <source>  внимание: {host} может быть доступен с других компьютеров</source>
+            <comment>sandbox.reachable</comment>
+            <translation>  warning: {host} may be reachable from other computers</translation>
+        </message>
+        <message>
             <source>выдавая токен, отзывать прежние</source>
             <comment>sandbox.revoke_old_tokens</comment>
             <translation>issuing a token revokes the older ones</translation>
+        </message>
+        <message>
+            <source>Банк-песочница сохранён в {path}</source>
+            <comment>sandbox.saved</comment>
+            <translation>Saved the sandbox bank to {path}</translation>
+        </message>
+        <message>
+            <source>какой client id мерчанта принимать (по умолчанию — тестового мерчанта банка)</source>
+            <comment>sandbox.serve.client_id</comment>
+            <translation>merchant client id to accept (default: the bank's test merchant)</translation>
+        </message>
+        <message>
+            <source>какой секрет мерчанта принимать (по умолчанию — опубликованный банком тестовый секрет)</source>
+            <comment>sandbox.serve.client_secret</comment>
+            <translation>merchant secret to accept (default: the bank's published test secret)</translation>
+        </message>
+        <message>
+            <source>заполнить банк платежами за месяц для демонстрации и записать рядом выгрузку заказов магазина</source>
+            <comment>sandbox.serve.demo</comment>
+            <translation>fill the bank with a month of demo payments and write the shop's order export beside them</translation>
+        </message>
+        <message>
+            <source>Выдача токенов ePay по адресу /oauth2/token и API по адресу / на одном порту. Принимает опубликованного банком тестового мерчанта, если не заданы другие учётные данные.</source>
+            <comment>sandbox.serve.description</comment>
+            <translation>Serve the ePay token endpoint at /oauth2/token and the API at / on one port. It accepts the bank's published test merchant unless given other credentials.</translation>
+        </message>
+        <message>
+            <source>вносить сбой в эту долю запросов, например http5xx:0.1; можно повторять. Виды: {kinds}</source>
+            <comment>sandbox.serve.fault</comment>
+            <translation>inject a fault into that share of requests, e.g. http5xx:0.1; repeatable. Kinds: {kinds}</translation>
+        </message>
+        <message>
+            <source>запустить банк-песочницу по HTTP до Ctrl-C</source>
+            <comment>sandbox.serve.help</comment>
+            <translation>serve the sandbox bank over HTTP until Ctrl-C</translation>
+        </message>
+        <message>
+            <source>на каком адресе слушать (по умолчанию 127.0.0.1: только этот компьютер)</source>
+            <comment>sandbox.serve.host</comment>
+            <translation>address to listen on (default 127.0.0.1: this computer only)</translation>
+        </message>
+        <message>
+            <source>задерживать каждый ответ на N миллисекунд (по умолчанию 0)</source>
+            <comment>sandbox.serve.latency</comment>
+            <translation>delay every reply by N milliseconds (default 0)</translation>
+        </message>
+        <message>
+            <source>куда --demo записывает CSV заказов магазина из 1С-Битрикс (по умолчанию ./{file})</source>
+            <comment>sandbox.serve.orders_out</comment>
+            <translation>where --demo writes the shop's 1C-Bitrix order CSV (default ./{file})</translation>
+        </message>
+        <message>
+            <source>TCP-порт (по умолчанию {port}; 0 — выбрать свободный)</source>
+            <comment>sandbox.serve.port</comment>
+            <translation>TCP port (default {port}; 0 picks a free one)</translation>
+        </message>
+        <message>
+            <source>зерно для демо-данных и выпадения сбоев: то же зерно — тот же прогон (по умолчанию 0)</source>
+            <comment>sandbox.serve.seed</comment>
+            <translation>seed for demo data and fault draws: same seed, same run (default 0)</translation>
+        </message>
+        <message>
+            <source>сколько секунд сбой slow держит ответ (по умолчанию 30)</source>
+            <comment>sandbox.serve.slow_seconds</comment>
+            <translation>how many seconds the 'slow' fault holds a reply (default 30)</translation>
+        </message>
+        <message>
+            <source>хранить банк в этом файле JSON: загружается при запуске, сохраняется при выходе</source>
+            <comment>sandbox.serve.state</comment>
+            <translation>keep the bank in this JSON file: loaded at start, saved at exit</translation>
+        </message>
+        <message>
+            <source>id терминала мерчанта (по умолчанию — тестового мерчанта)</source>
+            <comment>sandbox.serve.terminal</comment>
+            <translation>the merchant's terminal id (default: the test merchant's)</translation>
+        </message>
+        <message>
+            <source>срок жизни токена в секундах (по умолчанию 7200)</source>
+            <comment>sandbox.serve.token_ttl</comment>
+            <translation>token lifetime in seconds (default 7200)</translation>
         </message>
         <message>
             <source>пользователь кабинета: {user}</source>
@@ -3924,9 +4129,39 @@ Thank you for your order!</translation>
             <translation>each token is accepted for {n} requests</translation>
         </message>
         <message>
+            <source>Банк-песочница остановлен.</source>
+            <comment>sandbox.stopped</comment>
+            <translation>Sandbox bank stopped.</translation>
+        </message>
+        <message>
+            <source>опубликованный банком тестовый секрет</source>
+            <comment>sandbox.test_secret</comment>
+            <translation>the bank's published test secret</translation>
+        </message>
+        <message>
+            <source>порт</source>
+            <comment>sandbox.the_port</comment>
+            <translation>port</translation>
+        </message>
+        <message>
+            <source>значение</source>
+            <comment>sandbox.the_value</comment>
+            <translation>the value</translation>
+        </message>
+        <message>
+            <source>  выдача токенов: {url}</source>
+            <comment>sandbox.token_url</comment>
+            <translation>  token endpoint: {url}</translation>
+        </message>
+        <message>
             <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
             <comment>sandbox.token_uses</comment>
             <translation>accept each token for N requests only, then refuse it as expired</translation>
+        </message>
+        <message>
+            <source>неизвестный вид сбоя «{kind}»: выберите из {kinds}</source>
+            <comment>sandbox.unknown_fault</comment>
+            <translation>unknown fault kind '{kind}': choose from {kinds}</translation>
         </message>
         <message>
             <source>Профиль «{profile}» встроенный: его секрет изменить нельзя.</source>

@@ -3806,6 +3806,16 @@
             <translation>Құмсалғыш {status} деп жауап берді.</translation>
         </message>
         <message>
+            <source>  адрес API: {url}</source>
+            <comment>sandbox.api_url</comment>
+            <translation>  API мекенжайы: {url}</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать состояние песочницы {path}: {error}. Уберите этот файл или укажите другой --state.</source>
+            <comment>sandbox.bad_state</comment>
+            <translation>Құмсалғыштың {path} күй файлын оқу мүмкін болмады: {error}. Бұл файлды басқа жерге жылжытыңыз немесе басқа --state көрсетіңіз.</translation>
+        </message>
+        <message>
             <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
             <comment>sandbox.cabinet_only</comment>
             <translation>банк құжаттамасындағыдай: операциялар тізімі тек кабинет пайдаланушысының токеніне жауап береді (grant_type=password)</translation>
@@ -3821,9 +3831,69 @@
             <translation>мерчант кабинетінің қай пайдаланушысын қабылдау керек (әдепкіде {user})</translation>
         </message>
         <message>
+            <source>Не удалось слушать {host}, порт {port}: {error}. Выберите другой --port (0 — свободный).</source>
+            <comment>sandbox.cannot_listen</comment>
+            <translation>{host} мекенжайының {port} портын тыңдау мүмкін болмады: {error}. Басқа --port таңдаңыз (0 — бос порт).</translation>
+        </message>
+        <message>
             <source>Банк отклонил платёж (по просьбе или карта не тестовая).</source>
             <comment>sandbox.declined</comment>
             <translation>Банк төлемді қабылдамады (сұраныс бойынша немесе карта тестілік емес).</translation>
+        </message>
+        <message>
+            <source>  демо: в сохранённом банке уже есть платежи, поэтому новые демо-данные не созданы</source>
+            <comment>sandbox.demo_kept</comment>
+            <translation>  демо: сақталған банкте төлемдер бар, сондықтан жаңа демо деректер жасалмады</translation>
+        </message>
+        <message>
+            <source>  заказы магазина записаны в {path}, строк: {rows}</source>
+            <comment>sandbox.demo_orders</comment>
+            <translation>  дүкен тапсырыстары: {path} файлына {rows} жол жазылды</translation>
+        </message>
+        <message>
+            <source>  платежи для демонстрации за последние 30 дней: {n}</source>
+            <comment>sandbox.demo_payments</comment>
+            <translation>  төлемдер: соңғы 30 күндегі {n} демо төлем</translation>
+        </message>
+        <message>
+            <source>  подложенные расхождения: {planted}</source>
+            <comment>sandbox.demo_planted</comment>
+            <translation>  әдейі енгізілген айырмашылықтар: {planted}</translation>
+        </message>
+        <message>
+            <source>Банк-песочница: точный эмулятор Halyk ePay, чтобы попробовать программу, для тестов и для замеров производительности. С настоящим банком он никогда не связывается.</source>
+            <comment>sandbox.description</comment>
+            <translation>Құмсалғыш банк: бағдарламаны сынап көруге, тесттер мен өнімділікті өлшеуге арналған Halyk ePay-дің дәл эмуляторы. Ол нақты банкпен ешқашан байланыспайды.</translation>
+        </message>
+        <message>
+            <source>  сбой: {kind} в {rate} запросов</source>
+            <comment>sandbox.fault</comment>
+            <translation>  ақау: сұраулардың {rate} бөлігінде {kind}</translation>
+        </message>
+        <message>
+            <source>доля сбоев {rate} вне диапазона: укажите вероятность от 0 до 1</source>
+            <comment>sandbox.fault_rate</comment>
+            <translation>{rate} ақау үлесі ауқымнан тыс: 0-ден 1-ге дейінгі ықтималдықты жазыңыз</translation>
+        </message>
+        <message>
+            <source>в «{text}» нет доли запросов: напишите KIND:RATE, например {example}</source>
+            <comment>sandbox.fault_without_rate</comment>
+            <translation>«{text}» ішінде сұраулар үлесі жоқ: KIND:RATE түрінде жазыңыз, мысалы {example}</translation>
+        </message>
+        <message>
+            <source>как задан в --client-secret</source>
+            <comment>sandbox.given_secret</comment>
+            <translation>--client-secret арқылы берілгендей</translation>
+        </message>
+        <message>
+            <source>банк-песочница: эмулятор Halyk ePay на этом компьютере</source>
+            <comment>sandbox.help</comment>
+            <translation>құмсалғыш банк: осы компьютердегі Halyk ePay эмуляторы</translation>
+        </message>
+        <message>
+            <source>  задержка: {ms} мс на каждый ответ</source>
+            <comment>sandbox.latency</comment>
+            <translation>  кідіріс: әр жауапқа {ms} мс</translation>
         </message>
         <message>
             <source>Срок этой ссылки истёк.</source>
@@ -3839,6 +3909,26 @@
             <source>терминал одностадийный: оплата по ссылке сразу списывается (по умолчанию — блокировка, которую подтверждает менеджер)</source>
             <comment>sandbox.links_capture</comment>
             <translation>терминал бір сатылы: сілтеме бойынша төлем бірден есептен шығарылады (әдепкі бойынша — менеджер растайтын бұғаттау)</translation>
+        </message>
+        <message>
+            <source>Банк-песочница (эмулятор Halyk ePay) слушает {url}</source>
+            <comment>sandbox.listening</comment>
+            <translation>Құмсалғыш банк (Halyk ePay эмуляторы) {url} мекенжайын тыңдап тұр</translation>
+        </message>
+        <message>
+            <source>  платежей: {n}, загружены из {path}</source>
+            <comment>sandbox.loaded</comment>
+            <translation>  төлемдер: {n}, {path} файлынан жүктелді</translation>
+        </message>
+        <message>
+            <source>  client id: {client_id}   терминал: {terminal}   секрет: {secret}</source>
+            <comment>sandbox.merchant</comment>
+            <translation>  client id: {client_id}   терминал: {terminal}   кілт: {secret}</translation>
+        </message>
+        <message>
+            <source>{value} — отрицательное число: укажите 0 или больше</source>
+            <comment>sandbox.negative</comment>
+            <translation>{value} — теріс сан: 0 немесе одан көп жазыңыз</translation>
         </message>
         <message>
             <source>Песочница {address} не ответила ({error}): она запущена?</source>
@@ -3859,6 +3949,26 @@
             <source>{url} — не ссылка песочницы на этом компьютере.</source>
             <comment>sandbox.not_a_link</comment>
             <translation>{url} — осы компьютердегі құмсалғыш сілтемесі емес.</translation>
+        </message>
+        <message>
+            <source>«{text}» — не число</source>
+            <comment>sandbox.not_a_number</comment>
+            <translation>«{text}» — сан емес</translation>
+        </message>
+        <message>
+            <source>«{text}» — не конечное число</source>
+            <comment>sandbox.not_finite</comment>
+            <translation>«{text}» — шекті сан емес</translation>
+        </message>
+        <message>
+            <source>{value}: нужно больше нуля</source>
+            <comment>sandbox.not_positive</comment>
+            <translation>{value}: нөлден үлкен болуы керек</translation>
+        </message>
+        <message>
+            <source>{what}: нужно целое число, а не «{text}»</source>
+            <comment>sandbox.not_whole</comment>
+            <translation>{what}: «{text}» емес, бүтін сан керек</translation>
         </message>
         <message>
             <source>как список операций читает paging.page: zero (страницы с 0, по умолчанию), one (страницы с 1) или skip (сколько записей пропустить)</source>
@@ -3894,9 +4004,104 @@
             <translation>құмсалғыштағы сілтемені сатып алушы сияқты төлеу</translation>
         </message>
         <message>
+            <source>порт {port} вне диапазона: укажите от 0 до 65535</source>
+            <comment>sandbox.port_out_of_range</comment>
+            <translation>{port} порты ауқымнан тыс: 0-ден 65535-ке дейінгі санды жазыңыз</translation>
+        </message>
+        <message>
+            <source>Чтобы остановить, нажмите Ctrl-C.</source>
+            <comment>sandbox.press_ctrl_c</comment>
+            <translation>Тоқтату үшін Ctrl-C басыңыз.</translation>
+        </message>
+        <message>
+            <source>  внимание: {host} может быть доступен с других компьютеров</source>
+            <comment>sandbox.reachable</comment>
+            <translation>  назар аударыңыз: {host} басқа компьютерлерден қолжетімді болуы мүмкін</translation>
+        </message>
+        <message>
             <source>выдавая токен, отзывать прежние</source>
             <comment>sandbox.revoke_old_tokens</comment>
             <translation>токен бергенде бұрынғыларын кері қайтарып алу</translation>
+        </message>
+        <message>
+            <source>Банк-песочница сохранён в {path}</source>
+            <comment>sandbox.saved</comment>
+            <translation>Құмсалғыш банк {path} файлына сақталды</translation>
+        </message>
+        <message>
+            <source>какой client id мерчанта принимать (по умолчанию — тестового мерчанта банка)</source>
+            <comment>sandbox.serve.client_id</comment>
+            <translation>мерчанттың қабылданатын client id-і (әдепкіде — банктің тестілік мерчанты)</translation>
+        </message>
+        <message>
+            <source>какой секрет мерчанта принимать (по умолчанию — опубликованный банком тестовый секрет)</source>
+            <comment>sandbox.serve.client_secret</comment>
+            <translation>мерчанттың қабылданатын құпия кілті (әдепкіде — банк жариялаған тестілік кілт)</translation>
+        </message>
+        <message>
+            <source>заполнить банк платежами за месяц для демонстрации и записать рядом выгрузку заказов магазина</source>
+            <comment>sandbox.serve.demo</comment>
+            <translation>банкті бір айлық демо төлемдермен толтыру және қасына дүкеннің тапсырыстар экспортын жазу</translation>
+        </message>
+        <message>
+            <source>Выдача токенов ePay по адресу /oauth2/token и API по адресу / на одном порту. Принимает опубликованного банком тестового мерчанта, если не заданы другие учётные данные.</source>
+            <comment>sandbox.serve.description</comment>
+            <translation>ePay токен беру нүктесі /oauth2/token мекенжайында, API / мекенжайында, бір портта. Басқа тіркелгі деректері берілмесе, банк жариялаған тестілік мерчантты қабылдайды.</translation>
+        </message>
+        <message>
+            <source>вносить сбой в эту долю запросов, например http5xx:0.1; можно повторять. Виды: {kinds}</source>
+            <comment>sandbox.serve.fault</comment>
+            <translation>сұраулардың осы үлесіне ақау енгізу, мысалы http5xx:0.1; қайталауға болады. Түрлері: {kinds}</translation>
+        </message>
+        <message>
+            <source>запустить банк-песочницу по HTTP до Ctrl-C</source>
+            <comment>sandbox.serve.help</comment>
+            <translation>құмсалғыш банкті Ctrl-C басылғанша HTTP арқылы іске қосу</translation>
+        </message>
+        <message>
+            <source>на каком адресе слушать (по умолчанию 127.0.0.1: только этот компьютер)</source>
+            <comment>sandbox.serve.host</comment>
+            <translation>тыңдайтын мекенжай (әдепкіде 127.0.0.1: тек осы компьютер)</translation>
+        </message>
+        <message>
+            <source>задерживать каждый ответ на N миллисекунд (по умолчанию 0)</source>
+            <comment>sandbox.serve.latency</comment>
+            <translation>әр жауапты N миллисекундқа кешіктіру (әдепкіде 0)</translation>
+        </message>
+        <message>
+            <source>куда --demo записывает CSV заказов магазина из 1С-Битрикс (по умолчанию ./{file})</source>
+            <comment>sandbox.serve.orders_out</comment>
+            <translation>--demo дүкеннің 1С-Битрикс тапсырыстарының CSV файлын қайда жазады (әдепкіде ./{file})</translation>
+        </message>
+        <message>
+            <source>TCP-порт (по умолчанию {port}; 0 — выбрать свободный)</source>
+            <comment>sandbox.serve.port</comment>
+            <translation>TCP порты (әдепкіде {port}; 0 — бос портты таңдау)</translation>
+        </message>
+        <message>
+            <source>зерно для демо-данных и выпадения сбоев: то же зерно — тот же прогон (по умолчанию 0)</source>
+            <comment>sandbox.serve.seed</comment>
+            <translation>демо деректер мен ақаулар кездейсоқтығының бастапқы мәні: мәні бірдей болса, нәтиже де бірдей (әдепкіде 0)</translation>
+        </message>
+        <message>
+            <source>сколько секунд сбой slow держит ответ (по умолчанию 30)</source>
+            <comment>sandbox.serve.slow_seconds</comment>
+            <translation>slow ақауы жауапты неше секунд ұстайды (әдепкіде 30)</translation>
+        </message>
+        <message>
+            <source>хранить банк в этом файле JSON: загружается при запуске, сохраняется при выходе</source>
+            <comment>sandbox.serve.state</comment>
+            <translation>банкті осы JSON файлында сақтау: іске қосқанда жүктеледі, шыққанда сақталады</translation>
+        </message>
+        <message>
+            <source>id терминала мерчанта (по умолчанию — тестового мерчанта)</source>
+            <comment>sandbox.serve.terminal</comment>
+            <translation>мерчант терминалының id-і (әдепкіде — тестілік мерчанттікі)</translation>
+        </message>
+        <message>
+            <source>срок жизни токена в секундах (по умолчанию 7200)</source>
+            <comment>sandbox.serve.token_ttl</comment>
+            <translation>токеннің жарамдылық мерзімі, секундпен (әдепкіде 7200)</translation>
         </message>
         <message>
             <source>пользователь кабинета: {user}</source>
@@ -3924,9 +4129,39 @@
             <translation>әр токен {n} сұрауда қабылданады</translation>
         </message>
         <message>
+            <source>Банк-песочница остановлен.</source>
+            <comment>sandbox.stopped</comment>
+            <translation>Құмсалғыш банк тоқтатылды.</translation>
+        </message>
+        <message>
+            <source>опубликованный банком тестовый секрет</source>
+            <comment>sandbox.test_secret</comment>
+            <translation>банк жариялаған тестілік кілт</translation>
+        </message>
+        <message>
+            <source>порт</source>
+            <comment>sandbox.the_port</comment>
+            <translation>порт</translation>
+        </message>
+        <message>
+            <source>значение</source>
+            <comment>sandbox.the_value</comment>
+            <translation>мән</translation>
+        </message>
+        <message>
+            <source>  выдача токенов: {url}</source>
+            <comment>sandbox.token_url</comment>
+            <translation>  токен беру нүктесі: {url}</translation>
+        </message>
+        <message>
             <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
             <comment>sandbox.token_uses</comment>
             <translation>әр токенді тек N сұрауда қабылдап, кейін мерзімі өткендей бас тарту</translation>
+        </message>
+        <message>
+            <source>неизвестный вид сбоя «{kind}»: выберите из {kinds}</source>
+            <comment>sandbox.unknown_fault</comment>
+            <translation>«{kind}» деген ақау түрі белгісіз: {kinds} ішінен таңдаңыз</translation>
         </message>
         <message>
             <source>Профиль «{profile}» встроенный: его секрет изменить нельзя.</source>

@@ -3790,6 +3790,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>  адрес API: {url}</source>
+            <comment>sandbox.api_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось прочитать состояние песочницы {path}: {error}. Уберите этот файл или укажите другой --state.</source>
+            <comment>sandbox.bad_state</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>как сказано в документации банка: список операций отвечает только на токен пользователя кабинета (grant_type=password)</source>
             <comment>sandbox.cabinet_only</comment>
             <translation type="unfinished" />
@@ -3805,8 +3815,68 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Не удалось слушать {host}, порт {port}: {error}. Выберите другой --port (0 — свободный).</source>
+            <comment>sandbox.cannot_listen</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Банк отклонил платёж (по просьбе или карта не тестовая).</source>
             <comment>sandbox.declined</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  демо: в сохранённом банке уже есть платежи, поэтому новые демо-данные не созданы</source>
+            <comment>sandbox.demo_kept</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  заказы магазина записаны в {path}, строк: {rows}</source>
+            <comment>sandbox.demo_orders</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  платежи для демонстрации за последние 30 дней: {n}</source>
+            <comment>sandbox.demo_payments</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  подложенные расхождения: {planted}</source>
+            <comment>sandbox.demo_planted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк-песочница: точный эмулятор Halyk ePay, чтобы попробовать программу, для тестов и для замеров производительности. С настоящим банком он никогда не связывается.</source>
+            <comment>sandbox.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  сбой: {kind} в {rate} запросов</source>
+            <comment>sandbox.fault</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>доля сбоев {rate} вне диапазона: укажите вероятность от 0 до 1</source>
+            <comment>sandbox.fault_rate</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в «{text}» нет доли запросов: напишите KIND:RATE, например {example}</source>
+            <comment>sandbox.fault_without_rate</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>как задан в --client-secret</source>
+            <comment>sandbox.given_secret</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк-песочница: эмулятор Halyk ePay на этом компьютере</source>
+            <comment>sandbox.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  задержка: {ms} мс на каждый ответ</source>
+            <comment>sandbox.latency</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3822,6 +3892,26 @@
         <message>
             <source>терминал одностадийный: оплата по ссылке сразу списывается (по умолчанию — блокировка, которую подтверждает менеджер)</source>
             <comment>sandbox.links_capture</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк-песочница (эмулятор Halyk ePay) слушает {url}</source>
+            <comment>sandbox.listening</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  платежей: {n}, загружены из {path}</source>
+            <comment>sandbox.loaded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  client id: {client_id}   терминал: {terminal}   секрет: {secret}</source>
+            <comment>sandbox.merchant</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{value} — отрицательное число: укажите 0 или больше</source>
+            <comment>sandbox.negative</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3842,6 +3932,26 @@
         <message>
             <source>{url} — не ссылка песочницы на этом компьютере.</source>
             <comment>sandbox.not_a_link</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не число</source>
+            <comment>sandbox.not_a_number</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{text}» — не конечное число</source>
+            <comment>sandbox.not_finite</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{value}: нужно больше нуля</source>
+            <comment>sandbox.not_positive</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{what}: нужно целое число, а не «{text}»</source>
+            <comment>sandbox.not_whole</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3874,8 +3984,103 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>порт {port} вне диапазона: укажите от 0 до 65535</source>
+            <comment>sandbox.port_out_of_range</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Чтобы остановить, нажмите Ctrl-C.</source>
+            <comment>sandbox.press_ctrl_c</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  внимание: {host} может быть доступен с других компьютеров</source>
+            <comment>sandbox.reachable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>выдавая токен, отзывать прежние</source>
             <comment>sandbox.revoke_old_tokens</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк-песочница сохранён в {path}</source>
+            <comment>sandbox.saved</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какой client id мерчанта принимать (по умолчанию — тестового мерчанта банка)</source>
+            <comment>sandbox.serve.client_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какой секрет мерчанта принимать (по умолчанию — опубликованный банком тестовый секрет)</source>
+            <comment>sandbox.serve.client_secret</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заполнить банк платежами за месяц для демонстрации и записать рядом выгрузку заказов магазина</source>
+            <comment>sandbox.serve.demo</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Выдача токенов ePay по адресу /oauth2/token и API по адресу / на одном порту. Принимает опубликованного банком тестового мерчанта, если не заданы другие учётные данные.</source>
+            <comment>sandbox.serve.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>вносить сбой в эту долю запросов, например http5xx:0.1; можно повторять. Виды: {kinds}</source>
+            <comment>sandbox.serve.fault</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>запустить банк-песочницу по HTTP до Ctrl-C</source>
+            <comment>sandbox.serve.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>на каком адресе слушать (по умолчанию 127.0.0.1: только этот компьютер)</source>
+            <comment>sandbox.serve.host</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>задерживать каждый ответ на N миллисекунд (по умолчанию 0)</source>
+            <comment>sandbox.serve.latency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>куда --demo записывает CSV заказов магазина из 1С-Битрикс (по умолчанию ./{file})</source>
+            <comment>sandbox.serve.orders_out</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>TCP-порт (по умолчанию {port}; 0 — выбрать свободный)</source>
+            <comment>sandbox.serve.port</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>зерно для демо-данных и выпадения сбоев: то же зерно — тот же прогон (по умолчанию 0)</source>
+            <comment>sandbox.serve.seed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сколько секунд сбой slow держит ответ (по умолчанию 30)</source>
+            <comment>sandbox.serve.slow_seconds</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>хранить банк в этом файле JSON: загружается при запуске, сохраняется при выходе</source>
+            <comment>sandbox.serve.state</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>id терминала мерчанта (по умолчанию — тестового мерчанта)</source>
+            <comment>sandbox.serve.terminal</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>срок жизни токена в секундах (по умолчанию 7200)</source>
+            <comment>sandbox.serve.token_ttl</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3904,8 +4109,38 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Банк-песочница остановлен.</source>
+            <comment>sandbox.stopped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>опубликованный банком тестовый секрет</source>
+            <comment>sandbox.test_secret</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>порт</source>
+            <comment>sandbox.the_port</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>значение</source>
+            <comment>sandbox.the_value</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>  выдача токенов: {url}</source>
+            <comment>sandbox.token_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>принимать каждый токен только в N запросах, потом отказывать, как просроченному</source>
             <comment>sandbox.token_uses</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неизвестный вид сбоя «{kind}»: выберите из {kinds}</source>
+            <comment>sandbox.unknown_fault</comment>
             <translation type="unfinished" />
         </message>
         <message>

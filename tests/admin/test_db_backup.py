@@ -115,6 +115,16 @@ def test_backup_to_an_unwritable_folder_is_refused_and_leaves_nothing(database: 
     assert not backups_folder(app_paths).exists()
 
 
+def test_backup_help_in_russian(capsys) -> None:
+    code, out, _err = halyk("--lang", "ru", "db", "backup", "--help")
+    assert code == 0
+    out = " ".join(out.split())  # as one line, whatever argparse wrapped
+    assert "Резервная копия базы. SQLite: согласованная копия" in out
+    assert "Восстановление из резервной копии SQLite" in out
+    assert "копия сделана и проверена" in out and "ошибка в команде" in out
+    assert "backed up" not in out and "Restoring" not in out
+
+
 def test_backup_to_a_missing_folder_or_onto_the_database_is_refused(database: Path,
                                                                    tmp_path: Path) -> None:
     code, _out, err = halyk("db", "backup", str(tmp_path / "no-such-folder" / "copy.sqlite3"))

@@ -48,6 +48,20 @@ def test_bad_arguments_are_refused_with_a_clear_message(capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+def test_serve_speaks_kazakh_in_its_help_and_refusals(capsys):
+    with pytest.raises(SystemExit):
+        main(["--lang", "kk", "sandbox", "serve", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # as one line, whatever argparse wrapped
+    assert "тыңдайтын мекенжай (әдепкіде 127.0.0.1: тек осы компьютер)" in out
+    assert "әр жауапты N миллисекундқа кешіктіру" in out
+    assert "default" not in out and "fault into" not in out
+    with pytest.raises(SystemExit) as exit_:
+        main(["--lang", "kk", "sandbox", "serve", "--port", "70000"])
+    assert exit_.value.code == 2
+    assert "70000 порты ауқымнан тыс: 0-ден 65535-ке дейінгі санды жазыңыз" in (
+        capsys.readouterr().err)
+
+
 def test_sandbox_needs_an_action(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["sandbox"])
