@@ -8,15 +8,19 @@ import os
 
 import pytest
 
+from halyk_desk import messages
 from halyk_desk.paths import HOME_ENV, resolve_paths
+from halyk_desk.services.operations import is_other
 from halyk_desk.settings import (
-    DEFAULT_REASONS,
     OPTIONS,
     SETTINGS_FILE,
     Settings,
     SettingsError,
     WindowState,
 )
+
+RUSSIAN_REASONS = ["Просьба покупателя", "Нет в наличии", "Двойная оплата",
+                   "Подозрение на мошенничество", "Корректировка цены", "Другое"]
 
 
 def test_home_puts_every_folder_under_one_directory(tmp_path):
@@ -54,7 +58,7 @@ def test_defaults_without_a_file(app_paths):
         "sync_concurrency": 8,
         "refund_approval_threshold": 100_000_00,
         "amount_tolerance": 0,
-        "reasons": list(DEFAULT_REASONS),
+        "reasons": RUSSIAN_REASONS,
         "language": "auto",
         "database_url": "",
         "settle_grace_minutes": 30,
@@ -85,7 +89,61 @@ def test_settings_round_trip_and_keep_keys_of_newer_versions(app_paths):
 def test_a_returned_list_is_a_copy(app_paths):
     settings = Settings.load(app_paths.config_dir)
     settings["reasons"].append("changed behind its back")
-    assert settings["reasons"] == list(DEFAULT_REASONS)
+    assert settings["reasons"] == RUSSIAN_REASONS
+
+
+def test_default_reasons_speak_the_chosen_language_until_the_shop_edits_them(app_paths):
+    """The reasons are the shop's data (the journal keeps them, scripts name them): not the
+    reader's language nor the locale a script runs in, but the language chosen in the settings
+    (Russian for auto), and the shop's own list once it is saved."""
+    path = app_paths.config_dir / SETTINGS_FILE
+    for reader in ("en", "kk", "ru"):
+        messages.use(reader)
+        assert Settings.load(app_paths.config_dir)["reasons"] == RUSSIAN_REASONS
+    path.write_text(json.dumps({"language": "kk"}))
+    kazakh = Settings.load(app_paths.config_dir)["reasons"]
+    assert kazakh[0] == "Сатып алушының өтініші" and kazakh[-1] == "Басқа"
+    path.write_text(json.dumps({"language": "en"}))
+    english = Settings.load(app_paths.config_dir)["reasons"]
+    assert english == ["Customer's request", "Out of stock", "Paid twice", "Suspected fraud",
+                       "Price correction", "Other"]
+    # «Другое» in each language asks for the operator's own words
+    assert is_other(kazakh[-1]) and is_other(english[-1]) and is_other(RUSSIAN_REASONS[-1])
+    settings = Settings.load(app_paths.config_dir)
+    settings.set("reasons", ["Брак", "Другое"])
+    settings.save()
+    for language in ("ru", "kk"):
+        settings.set("language", language)
+        settings.save()
+        assert Settings.load(app_paths.config_dir)["reasons"] == ["Брак", "Другое"]
+
+
+@pytest.mark.parametrize(("language", "said", "refused"), [
+    ("ru", ["В файле настроек", "неверное значение «hold_warn_days»",
+            "Предупреждать о блокировке через столько дней",
+            "должно быть целым числом больше нуля", "удалите эту строку", "(5)"],
+     "Блокировка истекает через столько дней: должно быть целым числом больше нуля."),
+    ("kk", ["баптаулар файлында «hold_warn_days» мәні қате",
+            "Бұғаттау туралы осынша күннен кейін ескерту", "нөлден үлкен бүтін сан болуы керек",
+            "сол жолды өшіріңіз", "(5)"],
+     "Бұғаттау осынша күннен кейін бітеді: нөлден үлкен бүтін сан болуы керек."),
+    ("en", ["has a bad value for 'hold_warn_days'", "Warn about a hold after this many days",
+            "must be a whole number greater than zero", "delete that line", "(5)"],
+     "A hold expires after this many days: must be a whole number greater than zero."),
+])
+def test_a_bad_value_is_explained_in_the_readers_language(app_paths, language, said, refused):
+    path = app_paths.config_dir / SETTINGS_FILE
+    path.write_text(json.dumps({"hold_warn_days": 0}))
+    messages.use(language)
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(app_paths.config_dir)
+    text = str(caught.value)
+    assert str(path) in text and all(part in text for part in said), text
+    assert caught.value.message.code == "settings.bad_value"
+    path.unlink()
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(app_paths.config_dir).set("hold_expire_days", -1)
+    assert str(caught.value) == refused
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [

@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from halyk_desk.epay import EpayClient, EpayProfile, errors
-from halyk_desk.messages import msg
+from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.paths import AppPaths
 from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry
 from halyk_desk.services import audit, operators, profiles
@@ -55,9 +55,8 @@ class SettingChange:
 
 # --- settings ---------------------------------------------------------------------------------
 
-def problems(values: dict[str, Any]) -> dict[str, str]:
-    """Each value that its option refuses, with the option's reason (in English, for logs and
-    the CLI; the dialog says it in the window's language)."""
+def problems(values: dict[str, Any]) -> dict[str, Message]:
+    """Each value that its option refuses, with the option's reason."""
     found = {}
     for key, value in values.items():
         problem = option(key).check(value)
@@ -65,7 +64,8 @@ def problems(values: dict[str, Any]) -> dict[str, str]:
             found[key] = problem
     days = ("hold_warn_days", "hold_expire_days")
     if not found and set(days) <= values.keys() and values[days[0]] >= values[days[1]]:
-        found["hold_warn_days"] = "must be fewer days than the hold's expiry"
+        found["hold_warn_days"] = msg("settings.warn_before_expiry", "должно быть меньше дней, "
+                                      "чем срок блокировки")
     return found
 
 
@@ -85,7 +85,8 @@ def save_settings(ctx: AppContext, values: dict[str, Any]) -> list[SettingChange
     refused = problems(values)
     if refused:
         key, problem = next(iter(refused.items()))
-        raise SettingsError(ctx.settings.path, f"{option(key).title}: {problem}.")
+        raise SettingsError(ctx.settings.path, msg("settings.refused", "{title}: {problem}.",
+                                                   title=option(key).title, problem=problem))
     found = changes(ctx.settings, values)
     if not found:
         return []
@@ -373,8 +374,9 @@ class DatabaseCheck:
     server: str | None = None
 
 
-class DatabaseCheckError(RuntimeError):
-    """The database cannot be used as given; the message is the driver's, without a password."""
+class DatabaseCheckError(MessageError, RuntimeError):
+    """The database cannot be used as given; the message is ours or the driver's (as it is),
+    without a password."""
 
 
 def _schema(revision: str | None) -> str:
@@ -393,11 +395,13 @@ def _address(url: URL) -> str:
 def _check_sqlite(url: URL) -> DatabaseCheck:
     path = Path(url.database or "")
     if not url.database or url.database == ":memory:":
-        raise DatabaseCheckError("A SQLite database needs a file name.")
+        raise DatabaseCheckError(msg("settings.sqlite_needs_file",
+                                     "для базы SQLite нужно имя файла"))
     if not path.exists():
         folder = next((p for p in path.parents if p.exists()), None)
         if folder is None or not folder.is_dir() or not _writable(folder):
-            raise DatabaseCheckError(f"The folder {path.parent} cannot be created or written.")
+            raise DatabaseCheckError(msg("settings.folder_not_writable", "папку {folder} нельзя "
+                                         "создать или записать в неё", folder=str(path.parent)))
         return DatabaseCheck("sqlite", str(path), "absent")
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)

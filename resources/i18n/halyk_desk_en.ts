@@ -4204,14 +4204,164 @@ Thank you for your order!</translation>
             <translation>published by the bank</translation>
         </message>
         <message>
+            <source>Сверка не замечает разницу сумм до этой величины (в тиынах)</source>
+            <comment>settings.amount_tolerance</comment>
+            <translation>Reconciliation ignores amount differences up to this (tiyn)</translation>
+        </message>
+        <message>
+            <source>В файле настроек {path} неверное значение «{key}» ({title}): {problem}. Исправьте его в текстовом редакторе или удалите эту строку, чтобы вернуть значение по умолчанию ({default}).</source>
+            <comment>settings.bad_value</comment>
+            <translation>The settings file {path} has a bad value for '{key}' ({title}): {problem}. Fix it in a text editor, or delete that line to use the default ({default}).</translation>
+        </message>
+        <message>
+            <source>Часовой пояс рабочего дня</source>
+            <comment>settings.business_tz</comment>
+            <translation>Time zone of the business day</translation>
+        </message>
+        <message>
+            <source>должно быть файлом SQLite (sqlite:///путь/halyk-desk.sqlite3) или адресом PostgreSQL (postgresql://user@host/halyk)</source>
+            <comment>settings.database_kind</comment>
+            <translation>must be a SQLite file (sqlite:///path/halyk-desk.sqlite3) or a PostgreSQL address (postgresql://user@host/halyk)</translation>
+        </message>
+        <message>
+            <source>не должно содержать пароль: пароль хранится в хранилище паролей системы</source>
+            <comment>settings.database_password</comment>
+            <translation>must not hold a password: the password is kept in the system's keyring</translation>
+        </message>
+        <message>
+            <source>База данных (пусто: файл SQLite в папке данных); действует со следующего запуска</source>
+            <comment>settings.database_url</comment>
+            <translation>Database (empty: the SQLite file in the data folder); used from the next start</translation>
+        </message>
+        <message>
+            <source>файл настроек</source>
+            <comment>settings.file</comment>
+            <translation>settings file</translation>
+        </message>
+        <message>
+            <source>папку {folder} нельзя создать или записать в неё</source>
+            <comment>settings.folder_not_writable</comment>
+            <translation>the folder {folder} cannot be created or written</translation>
+        </message>
+        <message>
+            <source>Блокировка истекает через столько дней</source>
+            <comment>settings.hold_expire_days</comment>
+            <translation>A hold expires after this many days</translation>
+        </message>
+        <message>
+            <source>Предупреждать о блокировке через столько дней</source>
+            <comment>settings.hold_warn_days</comment>
+            <translation>Warn about a hold after this many days</translation>
+        </message>
+        <message>
             <source>На общем компьютере окно блокируется после стольких минут без действий</source>
             <comment>settings.idle_lock_minutes</comment>
             <translation>On a shared computer the window locks after this many minutes without activity</translation>
         </message>
         <message>
+            <source>Язык окна (auto: язык системы)</source>
+            <comment>settings.language</comment>
+            <translation>Language of the window (auto: the system's)</translation>
+        </message>
+        <message>
+            <source>Последний выбранный профиль банка</source>
+            <comment>settings.last_profile</comment>
+            <translation>Last used bank profile</translation>
+        </message>
+        <message>
             <source>должно быть true или false</source>
             <comment>settings.must_be_bool</comment>
             <translation>must be true or false</translation>
+        </message>
+        <message>
+            <source>должно быть адресом базы данных или пустым (тогда файл SQLite в папке данных)</source>
+            <comment>settings.must_be_database</comment>
+            <translation>must be a database address, or empty for the SQLite file in the data folder</translation>
+        </message>
+        <message>
+            <source>должно быть одним из: {choices}</source>
+            <comment>settings.must_be_one_of</comment>
+            <translation>must be one of {choices}</translation>
+        </message>
+        <message>
+            <source>должно быть целым числом больше нуля</source>
+            <comment>settings.must_be_positive</comment>
+            <translation>must be a whole number greater than zero</translation>
+        </message>
+        <message>
+            <source>должно быть именем профиля</source>
+            <comment>settings.must_be_profile</comment>
+            <translation>must be a profile name</translation>
+        </message>
+        <message>
+            <source>должно быть целым числом тиынов, от нуля</source>
+            <comment>settings.must_be_tiyn</comment>
+            <translation>must be a whole number of tiyn, zero or more</translation>
+        </message>
+        <message>
+            <source>должно быть названием часового пояса, например Asia/Almaty</source>
+            <comment>settings.must_be_zone</comment>
+            <translation>must be a time zone name such as Asia/Almaty</translation>
+        </message>
+        <message>
+            <source>Просьба покупателя</source>
+            <comment>settings.reason_customer</comment>
+            <translation>Customer's request</translation>
+        </message>
+        <message>
+            <source>Двойная оплата</source>
+            <comment>settings.reason_double_payment</comment>
+            <translation>Paid twice</translation>
+        </message>
+        <message>
+            <source>Подозрение на мошенничество</source>
+            <comment>settings.reason_fraud</comment>
+            <translation>Suspected fraud</translation>
+        </message>
+        <message>
+            <source>Другое</source>
+            <comment>settings.reason_other</comment>
+            <translation>Other</translation>
+        </message>
+        <message>
+            <source>Нет в наличии</source>
+            <comment>settings.reason_out_of_stock</comment>
+            <translation>Out of stock</translation>
+        </message>
+        <message>
+            <source>Корректировка цены</source>
+            <comment>settings.reason_price</comment>
+            <translation>Price correction</translation>
+        </message>
+        <message>
+            <source>Причины для подтверждения, отмены и возврата</source>
+            <comment>settings.reasons</comment>
+            <translation>Reasons offered for confirm, cancel and refund</translation>
+        </message>
+        <message>
+            <source>должна остаться хотя бы одна причина</source>
+            <comment>settings.reasons_empty</comment>
+            <translation>must keep at least one reason</translation>
+        </message>
+        <message>
+            <source>должно быть списком непустых текстов</source>
+            <comment>settings.reasons_not_texts</comment>
+            <translation>must be a list of non-empty texts</translation>
+        </message>
+        <message>
+            <source>одна и та же причина не должна повторяться</source>
+            <comment>settings.reasons_twice</comment>
+            <translation>must not list the same reason twice</translation>
+        </message>
+        <message>
+            <source>Возврат больше этой суммы (в тиынах) одобряет второй менеджер</source>
+            <comment>settings.refund_approval_threshold</comment>
+            <translation>Refunds above this amount (tiyn) need a second manager</translation>
+        </message>
+        <message>
+            <source>{title}: {problem}.</source>
+            <comment>settings.refused</comment>
+            <translation>{title}: {problem}.</translation>
         </message>
         <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
@@ -4222,6 +4372,31 @@ Thank you for your order!</translation>
             <source>Общий компьютер: окно спрашивает, кто работает</source>
             <comment>settings.shared_computer</comment>
             <translation>A shared computer: the window asks who is working</translation>
+        </message>
+        <message>
+            <source>для базы SQLite нужно имя файла</source>
+            <comment>settings.sqlite_needs_file</comment>
+            <translation>a SQLite database needs a file name</translation>
+        </message>
+        <message>
+            <source>Сколько статусов читать одновременно при синхронизации</source>
+            <comment>settings.sync_concurrency</comment>
+            <translation>Status reads at once during a sync</translation>
+        </message>
+        <message>
+            <source>часового пояса «{zone}» нет; укажите название вроде Asia/Almaty</source>
+            <comment>settings.unknown_zone</comment>
+            <translation>'{zone}' is not a known time zone; use a name such as Asia/Almaty</translation>
+        </message>
+        <message>
+            <source>должно быть меньше дней, чем срок блокировки</source>
+            <comment>settings.warn_before_expiry</comment>
+            <translation>must be fewer days than the hold's expiry</translation>
+        </message>
+        <message>
+            <source>файл состояния окна</source>
+            <comment>settings.window_state_file</comment>
+            <translation>window state file</translation>
         </message>
         <message>
             <source>Оператор «{name}» отключён: включить его снова может администратор (`halyk-desk operator add`).</source>

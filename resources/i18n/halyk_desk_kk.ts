@@ -4204,14 +4204,164 @@
             <translation>банк жариялаған</translation>
         </message>
         <message>
+            <source>Сверка не замечает разницу сумм до этой величины (в тиынах)</source>
+            <comment>settings.amount_tolerance</comment>
+            <translation>Салыстыру осы шамаға дейінгі сома айырмасын елемейді (тиынмен)</translation>
+        </message>
+        <message>
+            <source>В файле настроек {path} неверное значение «{key}» ({title}): {problem}. Исправьте его в текстовом редакторе или удалите эту строку, чтобы вернуть значение по умолчанию ({default}).</source>
+            <comment>settings.bad_value</comment>
+            <translation>{path} баптаулар файлында «{key}» мәні қате ({title}): {problem}. Оны мәтіндік редакторда түзетіңіз немесе әдепкі мәнді ({default}) қайтару үшін сол жолды өшіріңіз.</translation>
+        </message>
+        <message>
+            <source>Часовой пояс рабочего дня</source>
+            <comment>settings.business_tz</comment>
+            <translation>Жұмыс күнінің уақыт белдеуі</translation>
+        </message>
+        <message>
+            <source>должно быть файлом SQLite (sqlite:///путь/halyk-desk.sqlite3) или адресом PostgreSQL (postgresql://user@host/halyk)</source>
+            <comment>settings.database_kind</comment>
+            <translation>SQLite файлы (sqlite:///жол/halyk-desk.sqlite3) немесе PostgreSQL мекенжайы (postgresql://user@host/halyk) болуы керек</translation>
+        </message>
+        <message>
+            <source>не должно содержать пароль: пароль хранится в хранилище паролей системы</source>
+            <comment>settings.database_password</comment>
+            <translation>құпиясөз болмауы керек: құпиясөз жүйенің құпиясөз қоймасында сақталады</translation>
+        </message>
+        <message>
+            <source>База данных (пусто: файл SQLite в папке данных); действует со следующего запуска</source>
+            <comment>settings.database_url</comment>
+            <translation>Дерекқор (бос болса: деректер қалтасындағы SQLite файлы); келесі іске қосудан бастап қолданылады</translation>
+        </message>
+        <message>
+            <source>файл настроек</source>
+            <comment>settings.file</comment>
+            <translation>баптаулар файлы</translation>
+        </message>
+        <message>
+            <source>папку {folder} нельзя создать или записать в неё</source>
+            <comment>settings.folder_not_writable</comment>
+            <translation>{folder} қалтасын құру немесе оған жазу мүмкін емес</translation>
+        </message>
+        <message>
+            <source>Блокировка истекает через столько дней</source>
+            <comment>settings.hold_expire_days</comment>
+            <translation>Бұғаттау осынша күннен кейін бітеді</translation>
+        </message>
+        <message>
+            <source>Предупреждать о блокировке через столько дней</source>
+            <comment>settings.hold_warn_days</comment>
+            <translation>Бұғаттау туралы осынша күннен кейін ескерту</translation>
+        </message>
+        <message>
             <source>На общем компьютере окно блокируется после стольких минут без действий</source>
             <comment>settings.idle_lock_minutes</comment>
             <translation>Ортақ компьютерде терезе осынша минут әрекетсіз тұрғаннан кейін бұғатталады</translation>
         </message>
         <message>
+            <source>Язык окна (auto: язык системы)</source>
+            <comment>settings.language</comment>
+            <translation>Терезе тілі (auto: жүйенің тілі)</translation>
+        </message>
+        <message>
+            <source>Последний выбранный профиль банка</source>
+            <comment>settings.last_profile</comment>
+            <translation>Соңғы таңдалған банк профилі</translation>
+        </message>
+        <message>
             <source>должно быть true или false</source>
             <comment>settings.must_be_bool</comment>
             <translation>true немесе false болуы керек</translation>
+        </message>
+        <message>
+            <source>должно быть адресом базы данных или пустым (тогда файл SQLite в папке данных)</source>
+            <comment>settings.must_be_database</comment>
+            <translation>дерекқор мекенжайы немесе бос (онда деректер қалтасындағы SQLite файлы) болуы керек</translation>
+        </message>
+        <message>
+            <source>должно быть одним из: {choices}</source>
+            <comment>settings.must_be_one_of</comment>
+            <translation>мыналардың бірі болуы керек: {choices}</translation>
+        </message>
+        <message>
+            <source>должно быть целым числом больше нуля</source>
+            <comment>settings.must_be_positive</comment>
+            <translation>нөлден үлкен бүтін сан болуы керек</translation>
+        </message>
+        <message>
+            <source>должно быть именем профиля</source>
+            <comment>settings.must_be_profile</comment>
+            <translation>профиль атауы болуы керек</translation>
+        </message>
+        <message>
+            <source>должно быть целым числом тиынов, от нуля</source>
+            <comment>settings.must_be_tiyn</comment>
+            <translation>тиынмен берілген бүтін сан, нөл немесе одан көп болуы керек</translation>
+        </message>
+        <message>
+            <source>должно быть названием часового пояса, например Asia/Almaty</source>
+            <comment>settings.must_be_zone</comment>
+            <translation>уақыт белдеуінің атауы болуы керек, мысалы Asia/Almaty</translation>
+        </message>
+        <message>
+            <source>Просьба покупателя</source>
+            <comment>settings.reason_customer</comment>
+            <translation>Сатып алушының өтініші</translation>
+        </message>
+        <message>
+            <source>Двойная оплата</source>
+            <comment>settings.reason_double_payment</comment>
+            <translation>Қос төлем</translation>
+        </message>
+        <message>
+            <source>Подозрение на мошенничество</source>
+            <comment>settings.reason_fraud</comment>
+            <translation>Алаяқтыққа күдік</translation>
+        </message>
+        <message>
+            <source>Другое</source>
+            <comment>settings.reason_other</comment>
+            <translation>Басқа</translation>
+        </message>
+        <message>
+            <source>Нет в наличии</source>
+            <comment>settings.reason_out_of_stock</comment>
+            <translation>Қоймада жоқ</translation>
+        </message>
+        <message>
+            <source>Корректировка цены</source>
+            <comment>settings.reason_price</comment>
+            <translation>Бағаны түзету</translation>
+        </message>
+        <message>
+            <source>Причины для подтверждения, отмены и возврата</source>
+            <comment>settings.reasons</comment>
+            <translation>Растау, болдырмау және қайтару себептері</translation>
+        </message>
+        <message>
+            <source>должна остаться хотя бы одна причина</source>
+            <comment>settings.reasons_empty</comment>
+            <translation>кемінде бір себеп қалуы керек</translation>
+        </message>
+        <message>
+            <source>должно быть списком непустых текстов</source>
+            <comment>settings.reasons_not_texts</comment>
+            <translation>бос емес мәтіндер тізімі болуы керек</translation>
+        </message>
+        <message>
+            <source>одна и та же причина не должна повторяться</source>
+            <comment>settings.reasons_twice</comment>
+            <translation>бір себеп екі рет қайталанбауы керек</translation>
+        </message>
+        <message>
+            <source>Возврат больше этой суммы (в тиынах) одобряет второй менеджер</source>
+            <comment>settings.refund_approval_threshold</comment>
+            <translation>Осы сомадан (тиынмен) асатын қайтаруды екінші менеджер мақұлдайды</translation>
+        </message>
+        <message>
+            <source>{title}: {problem}.</source>
+            <comment>settings.refused</comment>
+            <translation>{title}: {problem}.</translation>
         </message>
         <message>
             <source>Сколько минут ждать банк, прежде чем считать операцию без ответа невыполненной</source>
@@ -4222,6 +4372,31 @@
             <source>Общий компьютер: окно спрашивает, кто работает</source>
             <comment>settings.shared_computer</comment>
             <translation>Ортақ компьютер: терезе кім жұмыс істейтінін сұрайды</translation>
+        </message>
+        <message>
+            <source>для базы SQLite нужно имя файла</source>
+            <comment>settings.sqlite_needs_file</comment>
+            <translation>SQLite дерекқорына файл атауы керек</translation>
+        </message>
+        <message>
+            <source>Сколько статусов читать одновременно при синхронизации</source>
+            <comment>settings.sync_concurrency</comment>
+            <translation>Синхрондау кезінде бір мезгілде оқылатын мәртебелер саны</translation>
+        </message>
+        <message>
+            <source>часового пояса «{zone}» нет; укажите название вроде Asia/Almaty</source>
+            <comment>settings.unknown_zone</comment>
+            <translation>«{zone}» деген уақыт белдеуі жоқ; Asia/Almaty сияқты атауды көрсетіңіз</translation>
+        </message>
+        <message>
+            <source>должно быть меньше дней, чем срок блокировки</source>
+            <comment>settings.warn_before_expiry</comment>
+            <translation>бұғаттау мерзімінен аз күн болуы керек</translation>
+        </message>
+        <message>
+            <source>файл состояния окна</source>
+            <comment>settings.window_state_file</comment>
+            <translation>терезе күйінің файлы</translation>
         </message>
         <message>
             <source>Оператор «{name}» отключён: включить его снова может администратор (`halyk-desk operator add`).</source>

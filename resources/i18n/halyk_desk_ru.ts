@@ -4184,13 +4184,163 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Сверка не замечает разницу сумм до этой величины (в тиынах)</source>
+            <comment>settings.amount_tolerance</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В файле настроек {path} неверное значение «{key}» ({title}): {problem}. Исправьте его в текстовом редакторе или удалите эту строку, чтобы вернуть значение по умолчанию ({default}).</source>
+            <comment>settings.bad_value</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Часовой пояс рабочего дня</source>
+            <comment>settings.business_tz</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть файлом SQLite (sqlite:///путь/halyk-desk.sqlite3) или адресом PostgreSQL (postgresql://user@host/halyk)</source>
+            <comment>settings.database_kind</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не должно содержать пароль: пароль хранится в хранилище паролей системы</source>
+            <comment>settings.database_password</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База данных (пусто: файл SQLite в папке данных); действует со следующего запуска</source>
+            <comment>settings.database_url</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл настроек</source>
+            <comment>settings.file</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>папку {folder} нельзя создать или записать в неё</source>
+            <comment>settings.folder_not_writable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировка истекает через столько дней</source>
+            <comment>settings.hold_expire_days</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Предупреждать о блокировке через столько дней</source>
+            <comment>settings.hold_warn_days</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>На общем компьютере окно блокируется после стольких минут без действий</source>
             <comment>settings.idle_lock_minutes</comment>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Язык окна (auto: язык системы)</source>
+            <comment>settings.language</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Последний выбранный профиль банка</source>
+            <comment>settings.last_profile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>должно быть true или false</source>
             <comment>settings.must_be_bool</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть адресом базы данных или пустым (тогда файл SQLite в папке данных)</source>
+            <comment>settings.must_be_database</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть одним из: {choices}</source>
+            <comment>settings.must_be_one_of</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть целым числом больше нуля</source>
+            <comment>settings.must_be_positive</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть именем профиля</source>
+            <comment>settings.must_be_profile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть целым числом тиынов, от нуля</source>
+            <comment>settings.must_be_tiyn</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть названием часового пояса, например Asia/Almaty</source>
+            <comment>settings.must_be_zone</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Просьба покупателя</source>
+            <comment>settings.reason_customer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Двойная оплата</source>
+            <comment>settings.reason_double_payment</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Подозрение на мошенничество</source>
+            <comment>settings.reason_fraud</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Другое</source>
+            <comment>settings.reason_other</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Нет в наличии</source>
+            <comment>settings.reason_out_of_stock</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Корректировка цены</source>
+            <comment>settings.reason_price</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Причины для подтверждения, отмены и возврата</source>
+            <comment>settings.reasons</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должна остаться хотя бы одна причина</source>
+            <comment>settings.reasons_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть списком непустых текстов</source>
+            <comment>settings.reasons_not_texts</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>одна и та же причина не должна повторяться</source>
+            <comment>settings.reasons_twice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возврат больше этой суммы (в тиынах) одобряет второй менеджер</source>
+            <comment>settings.refund_approval_threshold</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{title}: {problem}.</source>
+            <comment>settings.refused</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4201,6 +4351,31 @@
         <message>
             <source>Общий компьютер: окно спрашивает, кто работает</source>
             <comment>settings.shared_computer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>для базы SQLite нужно имя файла</source>
+            <comment>settings.sqlite_needs_file</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сколько статусов читать одновременно при синхронизации</source>
+            <comment>settings.sync_concurrency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>часового пояса «{zone}» нет; укажите название вроде Asia/Almaty</source>
+            <comment>settings.unknown_zone</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>должно быть меньше дней, чем срок блокировки</source>
+            <comment>settings.warn_before_expiry</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл состояния окна</source>
+            <comment>settings.window_state_file</comment>
             <translation type="unfinished" />
         </message>
         <message>
