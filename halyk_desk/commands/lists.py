@@ -28,6 +28,7 @@ from halyk_desk.commands.running import (
     with_context,
 )
 from halyk_desk.domain import Money, State
+from halyk_desk.messages import Message, current, date_text, msg, verbatim
 from halyk_desk.services.context import AppContext
 from halyk_desk.services.demo import ensure_demo
 from halyk_desk.services.payments import (
@@ -44,65 +45,77 @@ PAGE = 2000
 HELD_STATUS = "AUTH"
 STATES = [s.value for s in State]
 
-PAYMENT_FIELDS = (
-    "invoice_id, transaction_id, state, bank_status (statusName as the bank gave it), amount "
-    "(the order's), captured and refunded (the bank's), currency, created_at (the order's), "
-    "customer, card_mask, reference (RRN), shop_status, last_read_at, read_error"
-)
-HOLD_FIELDS = (
-    "invoice_id, transaction_id, state (held), bank_status (AUTH), amount (held), captured, "
-    "refunded, currency, created_at (held since), expires_at, age_seconds, time_left_seconds "
-    "(negative once expired), warn, expired, customer"
-)
+PAYMENT_FIELDS = msg(
+    "lists.payment_fields", "invoice_id, transaction_id, state, bank_status (statusName, как "
+    "его дал банк), amount (сумма заказа), captured и refunded (по данным банка), currency, "
+    "created_at (время заказа), customer, card_mask, reference (RRN), shop_status, "
+    "last_read_at, read_error")
+HOLD_FIELDS = msg(
+    "lists.hold_fields", "invoice_id, transaction_id, state (held), bank_status (AUTH), amount "
+    "(заблокированная сумма), captured, refunded, currency, created_at (время блокировки), "
+    "expires_at, age_seconds, time_left_seconds (отрицательное, когда срок истёк), warn, "
+    "expired, customer")
 
 
 def register(subparsers: Any) -> None:
     common = {
-        "epilog": exit_codes_epilog("0  listed", "1  the data could not be opened",
-                                    "2  usage error (bad date, state or profile)"),
+        "epilog": exit_codes_epilog(
+            "0  " + str(msg("lists.exit_ok", "список напечатан")),
+            "1  " + str(msg("lists.exit_failed", "данные не удалось открыть")),
+            "2  " + str(msg("lists.exit_usage", "ошибка в команде (дата, состояние или "
+                            "профиль)"))),
         **parser_kwargs(),
     }
     holds = subparsers.add_parser(
-        "holds", help="held payments awaiting confirmation, the one expiring first first",
-        description="Every held payment (two-stage, awaiting confirmation) with its amount, its "
-        "age and the time left before the hold expires (settings hold_warn_days, "
-        "hold_expire_days). Run `halyk-desk sync` first for fresh data. --json prints a JSON "
-        f"array of objects with: {HOLD_FIELDS}.",
+        "holds", help=str(msg("lists.holds.help", "блокировки, ждущие подтверждения; первой — "
+                              "та, что истекает раньше всех")),
+        description=str(msg(
+            "lists.holds.description", "Все заблокированные платежи (двухстадийные, ждут "
+            "подтверждения) с суммой, возрастом и временем до конца блокировки (настройки "
+            "hold_warn_days, hold_expire_days). Для свежих данных сначала выполните "
+            "`halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}.",
+            fields=HOLD_FIELDS)),
         **common,
     )
-    holds.add_argument("--json", action="store_true", help="print a JSON array for scripts")
+    holds.add_argument("--json", action="store_true", help=str(JSON_HELP))
     holds.set_defaults(func=holds_command)
 
     payments = subparsers.add_parser(
-        "payments", help="orders with the bank's picture of their payments",
-        description="The shop's orders with what the bank says about each payment, oldest first. "
-        "Run `halyk-desk sync` first for fresh data. --json prints a JSON array of objects "
-        f"with: {PAYMENT_FIELDS}. Amounts are decimal strings (\"1500.00\"); times ISO 8601 "
-        "in UTC; missing values null.",
+        "payments", help=str(msg("lists.payments.help", "заказы и что банк знает об их "
+                                 "платежах")),
+        description=str(msg(
+            "lists.payments.description", "Заказы магазина и что банк говорит о платеже "
+            "каждого, сначала старые. Для свежих данных сначала выполните `halyk-desk sync`. "
+            "--json печатает массив JSON объектов с полями: {fields}. Суммы — десятичные "
+            "строки (\"1500.00\"); время — ISO 8601 в UTC; отсутствующие значения — null.",
+            fields=PAYMENT_FIELDS)),
         **common,
     )
-    payments.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE",
-                          help=f"orders created on or after this day, {DATE_HELP}")
-    payments.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE",
-                          help="orders created on or before this day")
+    payments.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE", help=str(msg(
+        "lists.payments.from", "заказы, созданные в этот день или позже, {day}", day=DATE_HELP)))
+    payments.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE", help=str(msg(
+        "lists.payments.to", "заказы, созданные в этот день или раньше")))
     payments.add_argument("--state", dest="states", action="append", type=_states,
-                          metavar="STATE", default=[],
-                          help=f"only this state (repeat, or separate by commas): "
-                          f"{', '.join(STATES)}")
-    payments.add_argument("--search", default="", metavar="TEXT",
-                          help="invoiceId, RRN or card mask prefix, card's last four digits, "
-                          "or customer name prefix")
-    payments.add_argument("--json", action="store_true", help="print a JSON array for scripts")
+                          metavar="STATE", default=[], help=str(msg(
+                              "lists.payments.state", "только это состояние (можно повторить "
+                              "или перечислить через запятую): {states}", states=STATES)))
+    payments.add_argument("--search", default="", metavar="TEXT", help=str(msg(
+        "lists.payments.search", "начало invoiceId, RRN или маски карты, последние четыре "
+        "цифры карты или начало имени покупателя")))
+    payments.add_argument("--json", action="store_true", help=str(JSON_HELP))
     payments.set_defaults(func=payments_command)
+
+
+JSON_HELP = msg("lists.json", "напечатать массив JSON для скриптов")
 
 
 def _states(text: str) -> list[str]:
     chosen = [part.strip().lower() for part in text.split(",") if part.strip()]
     unknown = [s for s in chosen if s not in STATES]
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"unknown state {', '.join(unknown) or repr(text)}: choose from {', '.join(STATES)}"
-        )
+        raise argparse.ArgumentTypeError(str(msg(
+            "lists.unknown_state", "неизвестное состояние {state}: выберите из {states}",
+            state=", ".join(unknown) or repr(text), states=STATES)))
     return chosen
 
 
@@ -176,20 +189,24 @@ def print_json_array(items: Iterator[dict[str, Any]]) -> None:
 def _local(ctx: AppContext, moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(ctx.settings["business_tz"])).strftime("%d.%m.%Y %H:%M")
+    local = moment.astimezone(ZoneInfo(ctx.settings["business_tz"])).replace(tzinfo=None)
+    return date_text(local, current())
 
 
 def _span(span: timedelta) -> str:
-    """3 d 04 h, 5 h 12 min, 7 min; negative spans with a minus."""
+    """3 d 04 h, 5 h 12 min, 7 min (in the user's language); negative spans with a minus."""
     sign = "-" if span < timedelta(0) else ""
     minutes = int(abs(span).total_seconds()) // 60
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{sign}{days} d {hours:02d} h"
-    if hours:
-        return f"{sign}{hours} h {mins:02d} min"
-    return f"{sign}{mins} min"
+        said = msg("lists.span_days", "{days} д {hours} ч", days=str(days), hours=f"{hours:02d}")
+    elif hours:
+        said = msg("lists.span_hours", "{hours} ч {minutes} мин", hours=str(hours),
+                   minutes=f"{mins:02d}")
+    else:
+        said = msg("lists.span_minutes", "{minutes} мин", minutes=str(mins))
+    return f"{sign}{said}"
 
 
 def _table_line(cells: list[str], widths: list[int], right: set[int]) -> str:
@@ -199,15 +216,32 @@ def _table_line(cells: list[str], widths: list[int], right: set[int]) -> str:
 
 
 def _money(value: Money) -> str:
-    return value.format("ru").replace("\u00a0", " ")
+    return value.format(current()).replace("\u00a0", " ")
+
+
+def _heading(cells: list[Message], widths: list[int]) -> tuple[list[str], list[int]]:
+    """The column headings in the user's language, and the widths widened to fit them."""
+    said = [str(cell) for cell in cells]
+    return said, [max(width, len(text)) if width else 0 for text, width in zip(said, widths,
+                                                                               strict=True)]
 
 
 # Fixed widths (a list is printed page by page): the longest invoiceId, date, state and so on.
-_PAYMENT_HEAD = ["Invoice", "Created", "Amount", "State", "Bank", "Captured", "Refunded",
-                 "Customer"]
+_INVOICE = msg("lists.column_invoice", "Заказ")
+_AMOUNT = msg("lists.column_amount", "Сумма")
+_CUSTOMER = msg("lists.column_customer", "Покупатель")
+_PAYMENT_HEAD = [_INVOICE, msg("lists.column_created", "Создан"), _AMOUNT,
+                 msg("lists.column_state", "Состояние"), msg("lists.column_bank", "Банк"),
+                 msg("lists.column_captured", "Списано"), msg("lists.column_refunded",
+                                                              "Возвращено"), _CUSTOMER]
 _PAYMENT_WIDTHS = [15, 16, 16, 18, 11, 16, 16, 0]
-_HOLD_HEAD = ["Invoice", "Amount", "Held since", "Age", "Time left", "Expires", "", "Customer"]
+_HOLD_HEAD = [_INVOICE, _AMOUNT, msg("lists.column_held_since", "Заблокирован"),
+              msg("lists.column_age", "Возраст"), msg("lists.column_time_left", "Осталось"),
+              msg("lists.column_expires", "Истекает"), verbatim(""), _CUSTOMER]
 _HOLD_WIDTHS = [15, 16, 16, 10, 11, 16, 7, 0]
+_FLAG = 6
+_EXPIRED = msg("lists.flag_expired", "ИСТЕКЛА")
+_WARN = msg("lists.flag_warn", "СКОРО")
 
 
 def _payment_cells(ctx: AppContext, row: PaymentRow) -> list[str]:
@@ -217,7 +251,7 @@ def _payment_cells(ctx: AppContext, row: PaymentRow) -> list[str]:
 
 
 def _hold_cells(ctx: AppContext, hold: HoldRow) -> list[str]:
-    flag = "EXPIRED" if hold.expired else "WARN" if hold.warn else ""
+    flag = str(_EXPIRED) if hold.expired else str(_WARN) if hold.warn else ""
     return [hold.invoice_id, _money(hold.amount), _local(ctx, hold.created_at), _span(hold.age),
             _span(hold.time_left), _local(ctx, hold.expires_at), flag, hold.customer or ""]
 
@@ -250,12 +284,14 @@ def payments_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print_json_array(payment_json(row) for row in rows)
         return OK
     right = {2, 5, 6}
-    print(_table_line(_PAYMENT_HEAD, _PAYMENT_WIDTHS, right))
+    head, widths = _heading(_PAYMENT_HEAD, _PAYMENT_WIDTHS)
+    print(_table_line(head, widths, right))
     count = 0
     for row in rows:
-        print(_table_line(_payment_cells(ctx, row), _PAYMENT_WIDTHS, right))
+        print(_table_line(_payment_cells(ctx, row), widths, right))
         count += 1
-    print(f"{count} order{'s' if count != 1 else ''}; times in {ctx.settings['business_tz']}.")
+    print(msg("lists.orders_count", "%n заказов; время по {time_zone}.", n=count,
+              time_zone=ctx.settings["business_tz"]))
     return OK
 
 
@@ -267,11 +303,14 @@ def holds_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print_json_array(hold_json(hold) for hold in holds)
         return OK
     right = {1, 3, 4}
-    print(_table_line(_HOLD_HEAD, _HOLD_WIDTHS, right))
+    head, widths = _heading(_HOLD_HEAD, _HOLD_WIDTHS)
+    widths[_FLAG] = max(widths[_FLAG], len(str(_EXPIRED)), len(str(_WARN)))
+    print(_table_line(head, widths, right))
     for hold in holds:
-        print(_table_line(_hold_cells(ctx, hold), _HOLD_WIDTHS, right))
+        print(_table_line(_hold_cells(ctx, hold), widths, right))
     warn = sum(h.warn and not h.expired for h in holds)
     expired = sum(h.expired for h in holds)
-    print(f"{len(holds)} hold{'s' if len(holds) != 1 else ''} ({warn} to confirm or release soon, "
-          f"{expired} expired); times in {ctx.settings['business_tz']}.")
+    print(msg("lists.holds_count", "%n блокировок (скоро подтвердить или снять: {warn}, истекли: "
+              "{expired}); время по {time_zone}.", n=len(holds), warn=warn, expired=expired,
+              time_zone=ctx.settings["business_tz"]))
     return OK

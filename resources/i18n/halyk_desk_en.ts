@@ -2856,6 +2856,182 @@ Thank you for your order!</translation>
             <translation>until {until}</translation>
         </message>
         <message>
+            <source>Возраст</source>
+            <comment>lists.column_age</comment>
+            <translation>Age</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>lists.column_amount</comment>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>Банк</source>
+            <comment>lists.column_bank</comment>
+            <translation>Bank</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>lists.column_captured</comment>
+            <translation>Captured</translation>
+        </message>
+        <message>
+            <source>Создан</source>
+            <comment>lists.column_created</comment>
+            <translation>Created</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <comment>lists.column_customer</comment>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Истекает</source>
+            <comment>lists.column_expires</comment>
+            <translation>Expires</translation>
+        </message>
+        <message>
+            <source>Заблокирован</source>
+            <comment>lists.column_held_since</comment>
+            <translation>Held since</translation>
+        </message>
+        <message>
+            <source>Заказ</source>
+            <comment>lists.column_invoice</comment>
+            <translation>Invoice</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>lists.column_refunded</comment>
+            <translation>Refunded</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <comment>lists.column_state</comment>
+            <translation>State</translation>
+        </message>
+        <message>
+            <source>Осталось</source>
+            <comment>lists.column_time_left</comment>
+            <translation>Time left</translation>
+        </message>
+        <message>
+            <source>данные не удалось открыть</source>
+            <comment>lists.exit_failed</comment>
+            <translation>the data could not be opened</translation>
+        </message>
+        <message>
+            <source>список напечатан</source>
+            <comment>lists.exit_ok</comment>
+            <translation>listed</translation>
+        </message>
+        <message>
+            <source>ошибка в команде (дата, состояние или профиль)</source>
+            <comment>lists.exit_usage</comment>
+            <translation>usage error (bad date, state or profile)</translation>
+        </message>
+        <message>
+            <source>ИСТЕКЛА</source>
+            <comment>lists.flag_expired</comment>
+            <translation>EXPIRED</translation>
+        </message>
+        <message>
+            <source>СКОРО</source>
+            <comment>lists.flag_warn</comment>
+            <translation>WARN</translation>
+        </message>
+        <message>
+            <source>invoice_id, transaction_id, state (held), bank_status (AUTH), amount (заблокированная сумма), captured, refunded, currency, created_at (время блокировки), expires_at, age_seconds, time_left_seconds (отрицательное, когда срок истёк), warn, expired, customer</source>
+            <comment>lists.hold_fields</comment>
+            <translation>invoice_id, transaction_id, state (held), bank_status (AUTH), amount (held), captured, refunded, currency, created_at (held since), expires_at, age_seconds, time_left_seconds (negative once expired), warn, expired, customer</translation>
+        </message>
+        <message>
+            <source>Все заблокированные платежи (двухстадийные, ждут подтверждения) с суммой, возрастом и временем до конца блокировки (настройки hold_warn_days, hold_expire_days). Для свежих данных сначала выполните `halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}.</source>
+            <comment>lists.holds.description</comment>
+            <translation>Every held payment (two-stage, awaiting confirmation) with its amount, its age and the time left before the hold expires (settings hold_warn_days, hold_expire_days). Run `halyk-desk sync` first for fresh data. --json prints a JSON array of objects with: {fields}.</translation>
+        </message>
+        <message>
+            <source>блокировки, ждущие подтверждения; первой — та, что истекает раньше всех</source>
+            <comment>lists.holds.help</comment>
+            <translation>held payments awaiting confirmation, the one expiring first first</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n блокировок (скоро подтвердить или снять: {warn}, истекли: {expired}); время по {time_zone}.</source>
+            <comment>lists.holds_count</comment>
+            <translation>
+                <numerusform>%n hold ({warn} to confirm or release soon, {expired} expired); times in {time_zone}.</numerusform>
+                <numerusform>%n holds ({warn} to confirm or release soon, {expired} expired); times in {time_zone}.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>напечатать массив JSON для скриптов</source>
+            <comment>lists.json</comment>
+            <translation>print a JSON array for scripts</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n заказов; время по {time_zone}.</source>
+            <comment>lists.orders_count</comment>
+            <translation>
+                <numerusform>%n order; times in {time_zone}.</numerusform>
+                <numerusform>%n orders; times in {time_zone}.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>invoice_id, transaction_id, state, bank_status (statusName, как его дал банк), amount (сумма заказа), captured и refunded (по данным банка), currency, created_at (время заказа), customer, card_mask, reference (RRN), shop_status, last_read_at, read_error</source>
+            <comment>lists.payment_fields</comment>
+            <translation>invoice_id, transaction_id, state, bank_status (statusName as the bank gave it), amount (the order's), captured and refunded (the bank's), currency, created_at (the order's), customer, card_mask, reference (RRN), shop_status, last_read_at, read_error</translation>
+        </message>
+        <message>
+            <source>Заказы магазина и что банк говорит о платеже каждого, сначала старые. Для свежих данных сначала выполните `halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}. Суммы — десятичные строки ("1500.00"); время — ISO 8601 в UTC; отсутствующие значения — null.</source>
+            <comment>lists.payments.description</comment>
+            <translation>The shop's orders with what the bank says about each payment, oldest first. Run `halyk-desk sync` first for fresh data. --json prints a JSON array of objects with: {fields}. Amounts are decimal strings ("1500.00"); times ISO 8601 in UTC; missing values null.</translation>
+        </message>
+        <message>
+            <source>заказы, созданные в этот день или позже, {day}</source>
+            <comment>lists.payments.from</comment>
+            <translation>orders created on or after this day, {day}</translation>
+        </message>
+        <message>
+            <source>заказы и что банк знает об их платежах</source>
+            <comment>lists.payments.help</comment>
+            <translation>orders with the bank's picture of their payments</translation>
+        </message>
+        <message>
+            <source>начало invoiceId, RRN или маски карты, последние четыре цифры карты или начало имени покупателя</source>
+            <comment>lists.payments.search</comment>
+            <translation>invoiceId, RRN or card mask prefix, card's last four digits, or customer name prefix</translation>
+        </message>
+        <message>
+            <source>только это состояние (можно повторить или перечислить через запятую): {states}</source>
+            <comment>lists.payments.state</comment>
+            <translation>only this state (repeat, or separate by commas): {states}</translation>
+        </message>
+        <message>
+            <source>заказы, созданные в этот день или раньше</source>
+            <comment>lists.payments.to</comment>
+            <translation>orders created on or before this day</translation>
+        </message>
+        <message>
+            <source>{days} д {hours} ч</source>
+            <comment>lists.span_days</comment>
+            <translation>{days} d {hours} h</translation>
+        </message>
+        <message>
+            <source>{hours} ч {minutes} мин</source>
+            <comment>lists.span_hours</comment>
+            <translation>{hours} h {minutes} min</translation>
+        </message>
+        <message>
+            <source>{minutes} мин</source>
+            <comment>lists.span_minutes</comment>
+            <translation>{minutes} min</translation>
+        </message>
+        <message>
+            <source>неизвестное состояние {state}: выберите из {states}</source>
+            <comment>lists.unknown_state</comment>
+            <translation>unknown state {state}: choose from {states}</translation>
+        </message>
+        <message>
             <source>В сумме «{raw}» есть цифры не из набора 0–9 (например, полноширинные): наберите сумму обычными цифрами, например 1 234,50.</source>
             <comment>money.ascii_digits</comment>
             <translation>The amount «{raw}» has digits other than 0–9 (full-width ones, say): type it with ordinary digits, such as 1,234.50.</translation>

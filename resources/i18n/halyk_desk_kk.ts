@@ -2856,6 +2856,182 @@
             <translation>{until} дейін</translation>
         </message>
         <message>
+            <source>Возраст</source>
+            <comment>lists.column_age</comment>
+            <translation>Ұзақтығы</translation>
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>lists.column_amount</comment>
+            <translation>Сома</translation>
+        </message>
+        <message>
+            <source>Банк</source>
+            <comment>lists.column_bank</comment>
+            <translation>Банк</translation>
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>lists.column_captured</comment>
+            <translation>Шығарылды</translation>
+        </message>
+        <message>
+            <source>Создан</source>
+            <comment>lists.column_created</comment>
+            <translation>Құрылған</translation>
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <comment>lists.column_customer</comment>
+            <translation>Сатып алушы</translation>
+        </message>
+        <message>
+            <source>Истекает</source>
+            <comment>lists.column_expires</comment>
+            <translation>Бітеді</translation>
+        </message>
+        <message>
+            <source>Заблокирован</source>
+            <comment>lists.column_held_since</comment>
+            <translation>Бұғатталған</translation>
+        </message>
+        <message>
+            <source>Заказ</source>
+            <comment>lists.column_invoice</comment>
+            <translation>Тапсырыс</translation>
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>lists.column_refunded</comment>
+            <translation>Қайтарылды</translation>
+        </message>
+        <message>
+            <source>Состояние</source>
+            <comment>lists.column_state</comment>
+            <translation>Күйі</translation>
+        </message>
+        <message>
+            <source>Осталось</source>
+            <comment>lists.column_time_left</comment>
+            <translation>Қалды</translation>
+        </message>
+        <message>
+            <source>данные не удалось открыть</source>
+            <comment>lists.exit_failed</comment>
+            <translation>деректерді ашу мүмкін болмады</translation>
+        </message>
+        <message>
+            <source>список напечатан</source>
+            <comment>lists.exit_ok</comment>
+            <translation>тізім басып шығарылды</translation>
+        </message>
+        <message>
+            <source>ошибка в команде (дата, состояние или профиль)</source>
+            <comment>lists.exit_usage</comment>
+            <translation>командадағы қате (күн, күй немесе профиль)</translation>
+        </message>
+        <message>
+            <source>ИСТЕКЛА</source>
+            <comment>lists.flag_expired</comment>
+            <translation>ӨТІП КЕТТІ</translation>
+        </message>
+        <message>
+            <source>СКОРО</source>
+            <comment>lists.flag_warn</comment>
+            <translation>ЖАҚЫНДА</translation>
+        </message>
+        <message>
+            <source>invoice_id, transaction_id, state (held), bank_status (AUTH), amount (заблокированная сумма), captured, refunded, currency, created_at (время блокировки), expires_at, age_seconds, time_left_seconds (отрицательное, когда срок истёк), warn, expired, customer</source>
+            <comment>lists.hold_fields</comment>
+            <translation>invoice_id, transaction_id, state (held), bank_status (AUTH), amount (бұғатталған сома), captured, refunded, currency, created_at (бұғаттау уақыты), expires_at, age_seconds, time_left_seconds (мерзімі өткенде теріс), warn, expired, customer</translation>
+        </message>
+        <message>
+            <source>Все заблокированные платежи (двухстадийные, ждут подтверждения) с суммой, возрастом и временем до конца блокировки (настройки hold_warn_days, hold_expire_days). Для свежих данных сначала выполните `halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}.</source>
+            <comment>lists.holds.description</comment>
+            <translation>Барлық бұғатталған төлемдер (екі кезеңді, растауды күтуде) сомасымен, жасымен және бұғаттау біткенге дейінгі уақытпен (hold_warn_days, hold_expire_days баптаулары). Жаңа деректер үшін алдымен `halyk-desk sync` орындаңыз. --json мына өрістері бар нысандардың JSON массивін басып шығарады: {fields}.</translation>
+        </message>
+        <message>
+            <source>блокировки, ждущие подтверждения; первой — та, что истекает раньше всех</source>
+            <comment>lists.holds.help</comment>
+            <translation>растауды күтіп тұрған бұғаттаулар; алдымен мерзімі ерте бітетіні</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n блокировок (скоро подтвердить или снять: {warn}, истекли: {expired}); время по {time_zone}.</source>
+            <comment>lists.holds_count</comment>
+            <translation>
+                <numerusform>%n бұғаттау (жақында растау немесе алып тастау керек: {warn}, мерзімі өтті: {expired}); уақыт {time_zone} бойынша.</numerusform>
+                <numerusform>%n бұғаттау (жақында растау немесе алып тастау керек: {warn}, мерзімі өтті: {expired}); уақыт {time_zone} бойынша.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>напечатать массив JSON для скриптов</source>
+            <comment>lists.json</comment>
+            <translation>скриптер үшін JSON массивін басып шығару</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n заказов; время по {time_zone}.</source>
+            <comment>lists.orders_count</comment>
+            <translation>
+                <numerusform>%n тапсырыс; уақыт {time_zone} бойынша.</numerusform>
+                <numerusform>%n тапсырыс; уақыт {time_zone} бойынша.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>invoice_id, transaction_id, state, bank_status (statusName, как его дал банк), amount (сумма заказа), captured и refunded (по данным банка), currency, created_at (время заказа), customer, card_mask, reference (RRN), shop_status, last_read_at, read_error</source>
+            <comment>lists.payment_fields</comment>
+            <translation>invoice_id, transaction_id, state, bank_status (банк берген statusName), amount (тапсырыс сомасы), captured және refunded (банк деректері бойынша), currency, created_at (тапсырыс уақыты), customer, card_mask, reference (RRN), shop_status, last_read_at, read_error</translation>
+        </message>
+        <message>
+            <source>Заказы магазина и что банк говорит о платеже каждого, сначала старые. Для свежих данных сначала выполните `halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}. Суммы — десятичные строки ("1500.00"); время — ISO 8601 в UTC; отсутствующие значения — null.</source>
+            <comment>lists.payments.description</comment>
+            <translation>Дүкен тапсырыстары және әрқайсысының төлемі туралы банк не дейтіні, алдымен ескілері. Жаңа деректер үшін алдымен `halyk-desk sync` орындаңыз. --json мына өрістері бар нысандардың JSON массивін басып шығарады: {fields}. Сомалар — ондық жолдар ("1500.00"); уақыт — UTC бойынша ISO 8601; жоқ мәндер — null.</translation>
+        </message>
+        <message>
+            <source>заказы, созданные в этот день или позже, {day}</source>
+            <comment>lists.payments.from</comment>
+            <translation>осы күні немесе одан кейін жасалған тапсырыстар, {day}</translation>
+        </message>
+        <message>
+            <source>заказы и что банк знает об их платежах</source>
+            <comment>lists.payments.help</comment>
+            <translation>тапсырыстар және олардың төлемдері туралы банк білетіні</translation>
+        </message>
+        <message>
+            <source>начало invoiceId, RRN или маски карты, последние четыре цифры карты или начало имени покупателя</source>
+            <comment>lists.payments.search</comment>
+            <translation>invoiceId, RRN немесе карта маскасының басы, картаның соңғы төрт цифры немесе сатып алушы атының басы</translation>
+        </message>
+        <message>
+            <source>только это состояние (можно повторить или перечислить через запятую): {states}</source>
+            <comment>lists.payments.state</comment>
+            <translation>тек осы күй (қайталауға немесе үтір арқылы тізуге болады): {states}</translation>
+        </message>
+        <message>
+            <source>заказы, созданные в этот день или раньше</source>
+            <comment>lists.payments.to</comment>
+            <translation>осы күні немесе одан бұрын жасалған тапсырыстар</translation>
+        </message>
+        <message>
+            <source>{days} д {hours} ч</source>
+            <comment>lists.span_days</comment>
+            <translation>{days} күн {hours} сағ</translation>
+        </message>
+        <message>
+            <source>{hours} ч {minutes} мин</source>
+            <comment>lists.span_hours</comment>
+            <translation>{hours} сағ {minutes} мин</translation>
+        </message>
+        <message>
+            <source>{minutes} мин</source>
+            <comment>lists.span_minutes</comment>
+            <translation>{minutes} мин</translation>
+        </message>
+        <message>
+            <source>неизвестное состояние {state}: выберите из {states}</source>
+            <comment>lists.unknown_state</comment>
+            <translation>белгісіз күй {state}: мыналардың бірін таңдаңыз: {states}</translation>
+        </message>
+        <message>
             <source>В сумме «{raw}» есть цифры не из набора 0–9 (например, полноширинные): наберите сумму обычными цифрами, например 1 234,50.</source>
             <comment>money.ascii_digits</comment>
             <translation>«{raw}» сомасында 0–9 жиынынан тыс цифрлар бар (мысалы, толық енді): соманы қарапайым цифрлармен теріңіз, мысалы 1 234,50.</translation>

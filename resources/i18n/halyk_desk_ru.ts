@@ -2840,6 +2840,184 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Возраст</source>
+            <comment>lists.column_age</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма</source>
+            <comment>lists.column_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк</source>
+            <comment>lists.column_bank</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Списано</source>
+            <comment>lists.column_captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Создан</source>
+            <comment>lists.column_created</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Покупатель</source>
+            <comment>lists.column_customer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Истекает</source>
+            <comment>lists.column_expires</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заблокирован</source>
+            <comment>lists.column_held_since</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказ</source>
+            <comment>lists.column_invoice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Возвращено</source>
+            <comment>lists.column_refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Состояние</source>
+            <comment>lists.column_state</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Осталось</source>
+            <comment>lists.column_time_left</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>данные не удалось открыть</source>
+            <comment>lists.exit_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>список напечатан</source>
+            <comment>lists.exit_ok</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде (дата, состояние или профиль)</source>
+            <comment>lists.exit_usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ИСТЕКЛА</source>
+            <comment>lists.flag_expired</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>СКОРО</source>
+            <comment>lists.flag_warn</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>invoice_id, transaction_id, state (held), bank_status (AUTH), amount (заблокированная сумма), captured, refunded, currency, created_at (время блокировки), expires_at, age_seconds, time_left_seconds (отрицательное, когда срок истёк), warn, expired, customer</source>
+            <comment>lists.hold_fields</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Все заблокированные платежи (двухстадийные, ждут подтверждения) с суммой, возрастом и временем до конца блокировки (настройки hold_warn_days, hold_expire_days). Для свежих данных сначала выполните `halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}.</source>
+            <comment>lists.holds.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>блокировки, ждущие подтверждения; первой — та, что истекает раньше всех</source>
+            <comment>lists.holds.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>%n блокировок (скоро подтвердить или снять: {warn}, истекли: {expired}); время по {time_zone}.</source>
+            <comment>lists.holds_count</comment>
+            <translation>
+                <numerusform>%n блокировка (скоро подтвердить или снять: {warn}, истекли: {expired}); время по {time_zone}.</numerusform>
+                <numerusform>%n блокировки (скоро подтвердить или снять: {warn}, истекли: {expired}); время по {time_zone}.</numerusform>
+                <numerusform>%n блокировок (скоро подтвердить или снять: {warn}, истекли: {expired}); время по {time_zone}.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>напечатать массив JSON для скриптов</source>
+            <comment>lists.json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>%n заказов; время по {time_zone}.</source>
+            <comment>lists.orders_count</comment>
+            <translation>
+                <numerusform>%n заказ; время по {time_zone}.</numerusform>
+                <numerusform>%n заказа; время по {time_zone}.</numerusform>
+                <numerusform>%n заказов; время по {time_zone}.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>invoice_id, transaction_id, state, bank_status (statusName, как его дал банк), amount (сумма заказа), captured и refunded (по данным банка), currency, created_at (время заказа), customer, card_mask, reference (RRN), shop_status, last_read_at, read_error</source>
+            <comment>lists.payment_fields</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказы магазина и что банк говорит о платеже каждого, сначала старые. Для свежих данных сначала выполните `halyk-desk sync`. --json печатает массив JSON объектов с полями: {fields}. Суммы — десятичные строки ("1500.00"); время — ISO 8601 в UTC; отсутствующие значения — null.</source>
+            <comment>lists.payments.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказы, созданные в этот день или позже, {day}</source>
+            <comment>lists.payments.from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказы и что банк знает об их платежах</source>
+            <comment>lists.payments.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>начало invoiceId, RRN или маски карты, последние четыре цифры карты или начало имени покупателя</source>
+            <comment>lists.payments.search</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>только это состояние (можно повторить или перечислить через запятую): {states}</source>
+            <comment>lists.payments.state</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказы, созданные в этот день или раньше</source>
+            <comment>lists.payments.to</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{days} д {hours} ч</source>
+            <comment>lists.span_days</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{hours} ч {minutes} мин</source>
+            <comment>lists.span_hours</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{minutes} мин</source>
+            <comment>lists.span_minutes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неизвестное состояние {state}: выберите из {states}</source>
+            <comment>lists.unknown_state</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>В сумме «{raw}» есть цифры не из набора 0–9 (например, полноширинные): наберите сумму обычными цифрами, например 1 234,50.</source>
             <comment>money.ascii_digits</comment>
             <translation type="unfinished" />
