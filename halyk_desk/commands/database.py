@@ -154,8 +154,8 @@ def register(subparsers: Any) -> None:
                            "нового логина)")),
             not_admin),
         **parser_kwargs())
-    grant.add_argument("name", metavar="NAME", help=str(msg("db.grant.name", "имя логина, "
-                                                            "например anna")))
+    login_name = str(msg("db.grant.name", "имя логина, например anna"))
+    grant.add_argument("name", metavar="NAME", help=login_name)
     grant.add_argument("--role", required=True, choices=ROLES)
     grant.add_argument("--password-stdin", action="store_true", help=str(msg(
         "db.grant.password_stdin", "прочитать пароль логина со стандартного ввода (у терминала "
@@ -171,7 +171,7 @@ def register(subparsers: Any) -> None:
             usage_error,
             not_admin),
         **parser_kwargs())
-    revoke.add_argument("name", metavar="NAME")
+    revoke.add_argument("name", metavar="NAME", help=login_name)
     revoke.set_defaults(func=with_context(_revoke))
 
     use = actions.add_parser(

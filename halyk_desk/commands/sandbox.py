@@ -120,8 +120,10 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     pay.add_argument("link", metavar="LINK_OR_INVOICE")
-    pay.add_argument("--card", default=DEFAULT_CARD, metavar="PAN", help=DEFAULT_CARD)
-    pay.add_argument("--decline", action="store_true")
+    pay.add_argument("--card", default=DEFAULT_CARD, metavar="PAN", help=str(msg(
+        "sandbox.pay.card", "номер карты (по умолчанию тестовая карта {card})", card=DEFAULT_CARD)))
+    pay.add_argument("--decline", action="store_true", help=str(msg(
+        "sandbox.pay.decline", "попросить банк отклонить платёж")))
     pay.set_defaults(func=pay_command)
 
 

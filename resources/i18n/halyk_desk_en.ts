@@ -4157,6 +4157,16 @@ Thank you for your order!</translation>
             <translation>Paid; the bank sends its callback.</translation>
         </message>
         <message>
+            <source>номер карты (по умолчанию тестовая карта {card})</source>
+            <comment>sandbox.pay.card</comment>
+            <translation>the card number (default: the test card {card})</translation>
+        </message>
+        <message>
+            <source>попросить банк отклонить платёж</source>
+            <comment>sandbox.pay.decline</comment>
+            <translation>ask the bank to decline the payment</translation>
+        </message>
+        <message>
             <source>Оплатить ссылку на оплату в песочнице тестовой картой, как покупатель на странице ссылки; затем банк отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница на этом компьютере) или номер заказа ссылки профиля.</source>
             <comment>sandbox.pay_description</comment>
             <translation>Pay a payment link in the sandbox bank with a test card, as a customer does on the link's page; the bank then sends its callback. LINK_OR_INVOICE is the link's address (a sandbox on this computer) or the order number of a link of the profile.</translation>

@@ -4157,6 +4157,16 @@
             <translation>Төленді; банк хабарлама жібереді.</translation>
         </message>
         <message>
+            <source>номер карты (по умолчанию тестовая карта {card})</source>
+            <comment>sandbox.pay.card</comment>
+            <translation>карта нөмірі (әдепкіде {card} тестілік картасы)</translation>
+        </message>
+        <message>
+            <source>попросить банк отклонить платёж</source>
+            <comment>sandbox.pay.decline</comment>
+            <translation>банктен төлемді қабылдамауды сұрау</translation>
+        </message>
+        <message>
             <source>Оплатить ссылку на оплату в песочнице тестовой картой, как покупатель на странице ссылки; затем банк отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница на этом компьютере) или номер заказа ссылки профиля.</source>
             <comment>sandbox.pay_description</comment>
             <translation>Құмсалғыштағы төлем сілтемесін сатып алушы сілтеме бетінде төлегендей тестілік картамен төлеу; содан кейін банк хабарлама жібереді. LINK_OR_INVOICE — сілтеме мекенжайы (осы компьютердегі құмсалғыш) немесе профиль сілтемесінің тапсырыс нөмірі.</translation>

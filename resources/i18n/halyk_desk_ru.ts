@@ -4143,6 +4143,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>номер карты (по умолчанию тестовая карта {card})</source>
+            <comment>sandbox.pay.card</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>попросить банк отклонить платёж</source>
+            <comment>sandbox.pay.decline</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Оплатить ссылку на оплату в песочнице тестовой картой, как покупатель на странице ссылки; затем банк отправляет уведомление. LINK_OR_INVOICE — адрес ссылки (песочница на этом компьютере) или номер заказа ссылки профиля.</source>
             <comment>sandbox.pay_description</comment>
             <translation type="unfinished" />
