@@ -4,8 +4,9 @@ unresolved operations and (once reconciliation provides them) open discrepancies
 Every figure opens the list it counts: a money card or a day of the chart opens the Payments tab
 with that period and those states, a hold bucket opens the Holds tab with those holds selected,
 the unresolved operations open the Operations tab (the journal). The view only emits what to open
-(`open_payments`, `open_holds`, `open_operations`); the window does the opening. Reconciliation
-plugs its count and its list in through `set_discrepancy_source`; until then that card is hidden.
+(`open_payments`, `open_holds`, `open_operations`); the window does the opening
+(ui/window_wiring.py). Reconciliation's count and list are plugged in through
+`set_discrepancy_source`; until then that card is hidden.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -363,43 +364,3 @@ class DashboardView(QWidget):
     def _open_discrepancies(self) -> None:
         if self._discrepancy_open is not None:
             self._discrepancy_open()
-
-
-class DashboardLinks(QObject):
-    """Puts the dashboard first in the window and opens what its figures count."""
-
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self.view = DashboardView(window.ctx, window)
-        window.tabs.insertTab(0, self.view, self.tr("Сводка"))
-        window.tabs.setCurrentIndex(0)
-        self.view.open_payments.connect(self.open_payments)
-        self.view.open_holds.connect(self.open_holds)
-        self.view.open_operations.connect(self.open_operations)
-        window.changed.connect(self.view.on_changed)
-
-    def start(self) -> None:
-        self.view.start()
-
-    def open_payments(self, flt: PaymentFilter) -> None:
-        self.window.tabs.setCurrentWidget(self.window.payments_view)
-        self.window.payments_view.show_filter(flt)
-
-    def open_holds(self, bucket: HoldBucket) -> None:
-        holds = self.window.holds_view
-        self.window.tabs.setCurrentWidget(holds)
-        wanted = set(bucket.invoice_ids)
-        holds.select_holds(lambda hold: hold.invoice_id in wanted)
-
-    def open_operations(self) -> None:
-        journal = getattr(getattr(self.window, "money_movement", None), "operations_view", None)
-        if journal is None:
-            return
-        self.window.tabs.setCurrentWidget(journal)
-        journal.filter_combo.setCurrentIndex(0)  # the unresolved ones come first in its filter
-
-
-def install(window: Any) -> DashboardLinks:
-    """The dashboard as the window's first tab, linked to the Payments and Holds tabs."""
-    return DashboardLinks(window)

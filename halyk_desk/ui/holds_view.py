@@ -38,10 +38,12 @@ _COLUMN_WIDTHS = (120, 220, 130, 130, 90, 100, 130)
 
 
 class HoldsView(QWidget):
-    """The Holds tab. The action buttons of issue 4 go into `actions_bar`."""
+    """The Holds tab; `add_actions` puts buttons acting on the chosen holds beside its summary."""
 
     #: The holds are in (count); for the tab title and tests.
     loaded = Signal(int)
+    #: Other holds are chosen.
+    selection_changed = Signal()
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,8 +53,7 @@ class HoldsView(QWidget):
 
         self.summary_label = QLabel(self)
         self.summary_label.setObjectName("holdsSummary")
-        #: Confirm / release buttons (issue 4) are added here, next to the summary.
-        self.actions_bar = QHBoxLayout()
+        self._actions_bar = QHBoxLayout()
 
         self.table = QTableView(self)
         self.table.setObjectName("holdsTable")
@@ -81,11 +82,18 @@ class HoldsView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.summary_label, 1)
-        top.addLayout(self.actions_bar)
-        layout = QVBoxLayout(self)
+        top.addLayout(self._actions_bar)
+        self._layout = layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self._legend())
+        self.table.selectionModel().selectionChanged.connect(
+            lambda _selected, _deselected: self.selection_changed.emit())
+
+    def add_actions(self, buttons: QWidget, notice: QWidget) -> None:
+        """Buttons beside the summary, and a line of their own (`notice`) above the table."""
+        self._actions_bar.addWidget(buttons)
+        self._layout.insertWidget(1, notice)
 
     def _legend(self) -> QLabel:
         def chip(colour: Any, text: str) -> str:
@@ -129,6 +137,11 @@ class HoldsView(QWidget):
         if rows:
             self.table.scrollTo(self.model.index(rows[0], 0))
         return len(rows)
+
+    def selected_holds(self) -> list[HoldRow]:
+        """The chosen holds, in the order the table shows them."""
+        rows = self.table.selectionModel().selectedRows()
+        return [index.data(RowRole) for index in sorted(rows, key=lambda index: index.row())]
 
     def visible_holds(self) -> list[HoldRow]:
         """The holds in the order the table shows them."""

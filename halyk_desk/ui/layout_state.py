@@ -10,10 +10,11 @@ the view's own business (restoring it would start a second query before the firs
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject
-from PySide6.QtWidgets import QSplitter, QTableView, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTableView, QTabWidget
 
 from halyk_desk.settings import WindowState
 
@@ -33,10 +34,13 @@ def _decode(text: Any) -> QByteArray | None:
 class LayoutState(QObject):
     """Restores the layout once the window is built; saves it when the window closes."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: QMainWindow, tabs: QTabWidget, config_dir: Path) -> None:
+        """`window`'s size and place, `tabs`' current tab, and every named splitter and table
+        in the window; kept in `config_dir`."""
         super().__init__(window)
         self.window = window
-        self.state = WindowState.load(window.ctx.paths.config_dir)
+        self.tabs = tabs
+        self.state = WindowState.load(config_dir)
         if self.state.problem:
             log.warning("Window layout not restored: %s", self.state.problem)
         window.installEventFilter(self)
@@ -51,8 +55,7 @@ class LayoutState(QObject):
 
     def snapshot(self) -> dict[str, Any]:
         window = self.window
-        tabs: QTabWidget = window.tabs
-        current = tabs.currentWidget()
+        current = self.tabs.currentWidget()
         return {
             "geometry": _encode(window.saveGeometry()),
             "tab": current.objectName() if current is not None else "",
@@ -81,7 +84,7 @@ class LayoutState(QObject):
         for name, table in self._tables().items():
             self._restore_columns(table, (values.get("columns") or {}).get(name))
         tab = values.get("tab")
-        tabs: QTabWidget = self.window.tabs
+        tabs = self.tabs
         for index in range(tabs.count()):
             if tab and tabs.widget(index).objectName() == tab:
                 tabs.setCurrentIndex(index)
@@ -113,9 +116,3 @@ class LayoutState(QObject):
             self.save()
         return False
 
-
-def install(window: Any) -> LayoutState:
-    """Restore the layout now (call once every tab is built); it is saved when the window closes."""
-    state = LayoutState(window)
-    state.restore()
-    return state

@@ -24,7 +24,10 @@ from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 from halyk_desk.ui.sign_in import WindowSignIn
 
 if TYPE_CHECKING:
-    from halyk_desk.ui.sync_panel import SyncFunc
+    from halyk_desk.ui.holds_view import HoldsView
+    from halyk_desk.ui.payments_view import PaymentsView
+    from halyk_desk.ui.sync_panel import SyncFunc, SyncPanel
+    from halyk_desk.ui.window_wiring import WindowParts
 
 #: The sandbox badge: black on orange, a contrast of about 9:1.
 SANDBOX_BADGE_STYLE = (
@@ -38,15 +41,7 @@ CLOSE_WAIT_MS = 15_000
 ATTACH_MODULES = (
     "halyk_desk.services.bank",
     "halyk_desk.services.demo",
-    "halyk_desk.ui.payments_view",
-    "halyk_desk.ui.holds_view",
-    "halyk_desk.ui.sync_panel",
-    "halyk_desk.ui.money_actions",
-    "halyk_desk.ui.dashboard_view",
-    "halyk_desk.ui.table_menus",
-    "halyk_desk.ui.layout_state",
-    "halyk_desk.ui.reconciliation_view",
-    "halyk_desk.ui.payment_links",
+    "halyk_desk.ui.window_wiring",
 )
 
 
@@ -122,6 +117,8 @@ class MainWindow(QMainWindow):
         self.settings_file: Path | None = None
         self._opening: dict[str, Any] | None = None
         self._demo_started = False
+        #: The tabs and what works with them, once the data are open (attach).
+        self.parts: WindowParts
         self.setWindowTitle(self.tr("Halyk Desk"))
 
         self.tabs = QTabWidget(self)
@@ -218,20 +215,9 @@ class MainWindow(QMainWindow):
             self.close()
 
     def attach(self, ctx: Any) -> None:
-        """Build the tabs and the status bar over the open data."""
-        from halyk_desk.services import sync
+        """Build the tabs (ui/window_wiring.py) and the status bar over the open data."""
         from halyk_desk.services.bank import is_sandbox
-        from halyk_desk.ui import (
-            dashboard_view,
-            layout_state,
-            money_actions,
-            payment_links,
-            reconciliation_view,
-            table_menus,
-        )
-        from halyk_desk.ui.holds_view import HoldsView
-        from halyk_desk.ui.payments_view import PaymentsView
-        from halyk_desk.ui.sync_panel import SyncPanel
+        from halyk_desk.ui import window_wiring
 
         self.ctx = ctx
         sandbox = is_sandbox(ctx)
@@ -240,10 +226,9 @@ class MainWindow(QMainWindow):
             title += self.tr(" [ПЕСОЧНИЦА]")
         self.setWindowTitle(title)
 
-        self.payments_view = PaymentsView(ctx, self)
-        self.holds_view = HoldsView(ctx, self)
-        self.add_tab(self.payments_view, self.tr("Платежи"))
-        self.add_tab(self.holds_view, self.tr("Блокировки"))
+        self.parts = window_wiring.build(self, self.tabs, ctx, notifier=self.notifier,
+                                         changed=self.changed, show_message=self.show_message,
+                                         sync=self._sync)
         self.setCentralWidget(self.tabs)
 
         bar = self.statusBar()
@@ -259,7 +244,6 @@ class MainWindow(QMainWindow):
         self.profile_label.setObjectName("profileLabel")
         self.operator_label = QLabel(self.tr("Оператор: {name}").format(name=ctx.operator), self)
         self.operator_label.setObjectName("operatorLabel")
-        self.sync_panel = SyncPanel(ctx, self.notifier, self, sync=self._sync)
         bar.insertWidget(0, self.sandbox_badge)
         bar.insertWidget(1, self.profile_label)
         bar.insertWidget(2, self.operator_label)
@@ -267,31 +251,22 @@ class MainWindow(QMainWindow):
 
         self.sync_action.triggered.connect(self.sync_panel.start_sync)
         self.sync_action.setEnabled(True)
-
-        self.sync_panel.message.connect(self.show_message)
-        # Cancelled or failed half-way, a sync may still have written what it read.
-        self.sync_panel.finished.connect(lambda _summary: self.changed.emit(sync.CHANGES))
-        self.changed.connect(self.payments_view.on_changed)
-        self.changed.connect(self.holds_view.on_changed)
-        self.payments_view.message.connect(self.show_message)
-        self.holds_view.loaded.connect(self._holds_loaded)
-        #: Money buttons, the Audit tab, resolution of unknown operations (issue 4).
-        self.money_movement = money_actions.install(self)
-        #: The dashboard (first tab), context menus, the remembered layout (issue 6).
-        self.dashboard = dashboard_view.install(self)
-        #: The Сверка tab, feeding the dashboard's open discrepancies (issue 5).
-        self.reconciliation = reconciliation_view.install(self)
-        self.table_menus = table_menus.install(self)
-        #: «Выставить счёт…» and Ctrl+N (issue 12).
-        self.payment_links = payment_links.install(self)
-        self.layout_state = layout_state.install(self)
         self.sign_in.attached()
-        self.menus.attached()
+        self.menus.attached(self.parts.exporters())
         self.ready.emit()
 
-    def add_tab(self, view: QWidget, title: str) -> int:
-        """Later issues add Audit, Reconciliation and a Dashboard the same way."""
-        return self.tabs.addTab(view, title)
+    # The parts other code reaches most (menus, benchmarks, tests).
+    @property
+    def payments_view(self) -> PaymentsView:
+        return self.parts.payments
+
+    @property
+    def holds_view(self) -> HoldsView:
+        return self.parts.holds
+
+    @property
+    def sync_panel(self) -> SyncPanel:
+        return self.parts.sync_panel
 
     def start(self) -> None:
         """After show(): on the sandbox profile make sure the demo data exists, then load."""
@@ -337,16 +312,7 @@ class MainWindow(QMainWindow):
         self._load()
 
     def _load(self) -> None:
-        self.payments_view.start()
-        self.holds_view.start()
-        self.money_movement.start()
-        self.dashboard.start()
-        self.sync_panel.refresh_last_sync()
-
-    def _holds_loaded(self, count: int) -> None:
-        index = self.tabs.indexOf(self.holds_view)
-        title = self.tr("Блокировки")
-        self.tabs.setTabText(index, f"{title} ({count})" if count else title)
+        self.parts.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         from halyk_desk.ui import tasks

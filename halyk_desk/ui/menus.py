@@ -5,9 +5,10 @@
     Правка:  Найти платёж (Ctrl+F)
     Справка: Сохранить отчёт для поддержки…, О программе
 
-Ctrl+E exports what the open tab shows: a tab that can export has an `export()` method (the
-reconciliation tab its workbook); on other tabs the action is disabled and its tooltip says where
-to go. Dialogs are opened through `open_dialog` (window-modal, not blocking), which tests replace.
+Ctrl+E exports what the open tab shows: the window names the tabs that can export, with what
+runs (`attached(exporters)`: the reconciliation tab its workbook); on other tabs the action is
+disabled and its tooltip says where to go. Dialogs are opened through `open_dialog`
+(window-modal, not blocking), which tests replace.
 
 The menus are part of the window's frame, shown before the data are open (see main_window): this
 module imports only Qt, and the dialogs when they are asked for; the actions that need the data
@@ -16,12 +17,12 @@ are enabled by `attached()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 OpenDialog = Callable[[QDialog], None]
 
@@ -37,6 +38,7 @@ class WindowMenus(QObject):
         self.window = window
         self.open_dialog: OpenDialog = open_window_modal
         self.importer: Any = None  # made on first use: it imports the services
+        self._exporters: Mapping[QWidget, Callable[[], object]] = {}
         self.reporter: Any = None
         bar = window.menuBar()
 
@@ -77,8 +79,10 @@ class WindowMenus(QObject):
             action.setEnabled(False)
         window.tabs.currentChanged.connect(self._tab_changed)
 
-    def attached(self) -> None:
-        """The window's data are open: everything may be used."""
+    def attached(self, exporters: Mapping[QWidget, Callable[[], object]]) -> None:
+        """The window's data are open: everything may be used. `exporters`: what Ctrl+E runs
+        on the tabs that export."""
+        self._exporters = exporters
         for action in self._needs_data:
             action.setEnabled(True)
         self._tab_changed()
@@ -139,9 +143,8 @@ class WindowMenus(QObject):
         window.tabs.setCurrentWidget(window.payments_view)
         window.payments_view.focus_search()
 
-    def _exporter(self) -> Callable[[], Any] | None:
-        export = getattr(self.window.tabs.currentWidget(), "export", None)
-        return export if callable(export) else None
+    def _exporter(self) -> Callable[[], object] | None:
+        return self._exporters.get(self.window.tabs.currentWidget())
 
     def export(self) -> None:
         exporter = self._exporter()

@@ -13,7 +13,7 @@ from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from halyk_desk.domain.journal import Action, OperationStatus, result_of
@@ -22,7 +22,7 @@ from halyk_desk.services.changes import Changes
 from halyk_desk.services.operations import ActionLimits, OperationRow, Outcome
 from halyk_desk.services.payments import HoldRow
 from halyk_desk.ui import formatting as fmt
-from halyk_desk.ui.audit_view import AuditView
+from halyk_desk.ui.holds_view import HoldsView
 from halyk_desk.ui.notify import Notifier
 from halyk_desk.ui.operation_dialogs import (
     DIALOGS,
@@ -33,8 +33,6 @@ from halyk_desk.ui.operation_dialogs import (
     outcome_text,
     result_title,
 )
-from halyk_desk.ui.operations_view import OperationsView
-from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.tasks import run_task
 
 _CONTEXT = "MoneyActions"
@@ -82,6 +80,8 @@ class MoneyActions(QObject):
 
     #: An operation ended (any result): what it changed (services.changes.Changes).
     changed = Signal(object)
+    #: A line for the status bar (what settling unresolved operations found).
+    message = Signal(str)
 
     def __init__(self, ctx: Any, notifier: Notifier, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +126,22 @@ class MoneyActions(QObject):
         else:
             self.notifier.error(parent, title, outcome_text(outcome))
 
+    def resolve(self) -> None:
+        """Settle what is left unresolved (at start, after a sync) from the bank's statuses."""
+        ctx = self.ctx
+        run_task(lambda: operations.resolve_unresolved(ctx), self._resolved, owner=self)
+
+    def _resolved(self, outcomes: list[Outcome] | None, error: BaseException | None) -> None:
+        if error is not None:
+            self.message.emit(tr("Не удалось уточнить результат операций у банка: "
+                                 "{error}").format(error=error))
+        elif outcomes:
+            settled = sum(1 for o in outcomes if o.result != "unknown")
+            self.message.emit(tr("Уточнено у банка операций: {settled} из {total}.")
+                              .format(settled=settled, total=len(outcomes)))
+            # Nothing to settle changes nothing: no reload of every list.
+            self.changed.emit(operations.CHANGES)
+
     def ask_bulk(
         self, action: Action, holds: list[HoldRow], blocked: dict[str, str], parent: QWidget
     ) -> BulkHoldsDialog:
@@ -164,7 +180,8 @@ class MoneyActions(QObject):
 class HoldActions(QWidget):
     """"Подтвердить…" and "Отменить блокировку…" for the holds selected on the Holds tab."""
 
-    def __init__(self, money: MoneyActions, holds_view: Any) -> None:
+    def __init__(self, money: MoneyActions, holds_view: HoldsView) -> None:
+        """The buttons and `busy_label` go where the window puts them (HoldsView.add_actions)."""
         super().__init__(holds_view)
         self.setObjectName("holdActions")
         self.money = money
@@ -185,12 +202,10 @@ class HoldActions(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.confirm_button)
         layout.addWidget(self.cancel_button)
-        holds_view.actions_bar.addWidget(self)
-        holds_view.layout().insertWidget(1, self.busy_label)
 
         self.confirm_button.clicked.connect(lambda: self.act(operations.CONFIRM))
         self.cancel_button.clicked.connect(lambda: self.act(operations.CANCEL))
-        holds_view.table.selectionModel().selectionChanged.connect(self._update)
+        holds_view.selection_changed.connect(self._update)
         holds_view.loaded.connect(lambda _count: self.refresh())
         self._update()
 
@@ -215,8 +230,7 @@ class HoldActions(QWidget):
         self._update()
 
     def selected(self) -> list[HoldRow]:
-        rows = self.view.table.selectionModel().selectedRows()
-        return [index.data(RowRole) for index in sorted(rows, key=QModelIndex.row)]
+        return self.view.selected_holds()
 
     def _update(self) -> None:
         chosen = self.selected()
@@ -258,8 +272,10 @@ class PaymentActions(QWidget):
     """Confirm, release and refund buttons of the payment shown in the detail pane, and its
     unresolved operation."""
 
-    def __init__(self, money: MoneyActions, detail_pane: Any) -> None:
-        super().__init__(detail_pane)
+    def __init__(self, money: MoneyActions, parent: QWidget | None = None) -> None:
+        """The window puts them in the Payments tab's detail pane
+        (PaymentsView.add_payment_actions)."""
+        super().__init__(parent)
         self.setObjectName("paymentActions")
         self.money = money
         self.invoice_id: str | None = None
@@ -284,7 +300,6 @@ class PaymentActions(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.busy_label)
-        detail_pane.actions_row.addWidget(self)
         self.show_payment(None)
 
     def show_payment(self, invoice_id: str | None) -> None:
@@ -339,65 +354,3 @@ class PaymentActions(QWidget):
     def act(self, action: Action) -> None:
         if self.limits is not None and self.limits.allowed(action):
             self.money.ask(self.limits, action, self.window())
-
-
-class MoneyMovement(QObject):
-    """Everything issue 4 adds to the window, installed by `install`."""
-
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self.money = MoneyActions(window.ctx, window.notifier, self)
-        self.holds = HoldActions(self.money, window.holds_view)
-        self.payment = PaymentActions(self.money, window.payments_view.detail)
-        self.operations_view = OperationsView(self.money, window)
-        window.add_tab(self.operations_view, tr("Операции"))
-        self.audit_view = AuditView(window.ctx, window)
-        window.add_tab(self.audit_view, tr("Аудит"))
-        table = window.payments_view.table
-        table.selectionModel().currentRowChanged.connect(self._current_payment)
-        table.model().modelReset.connect(lambda: self.payment.show_payment(None))
-        self.money.changed.connect(window.changed)
-        self.operations_view.changed.connect(window.changed)
-        for view in (self.payment, self.operations_view, self.audit_view):
-            window.changed.connect(view.on_changed)
-        window.sync_panel.finished.connect(lambda _summary: self.resolve())
-
-    @property
-    def open_dialog(self) -> OpenDialog:
-        return self.money.open_dialog
-
-    @open_dialog.setter
-    def open_dialog(self, opener: OpenDialog) -> None:
-        self.money.open_dialog = opener
-
-    def _current_payment(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        row = current.data(RowRole) if current.isValid() else None
-        self.payment.show_payment(row.invoice_id if row is not None else None)
-
-    def start(self) -> None:
-        """At start: settle what a previous run left unresolved, then show the journal."""
-        self.audit_view.start()
-        self.operations_view.start()
-        self.resolve()
-
-    def resolve(self) -> None:
-        ctx = self.window.ctx
-        run_task(lambda: operations.resolve_unresolved(ctx), self._resolved, owner=self.window)
-
-    def _resolved(self, outcomes: list[Outcome] | None, error: BaseException | None) -> None:
-        if error is not None:
-            self.window.show_message(tr("Не удалось уточнить результат операций у банка: "
-                                        "{error}").format(error=error))
-        elif outcomes:
-            settled = sum(1 for o in outcomes if o.result != "unknown")
-            self.window.show_message(tr("Уточнено у банка операций: {settled} из {total}.")
-                                     .format(settled=settled, total=len(outcomes)))
-            # Nothing to settle changes nothing: no reload of every list.
-            self.window.changed.emit(operations.CHANGES)
-
-
-def install(window: Any) -> MoneyMovement:
-    """Add the money buttons, the Operations and Audit tabs, and resolution at start and after
-    each sync."""
-    return MoneyMovement(window)

@@ -33,6 +33,7 @@ from halyk_desk.services import operations, operators
 from halyk_desk.services.changes import Changes
 from halyk_desk.services.operations import OperationRow
 from halyk_desk.ui import formatting as fmt
+from halyk_desk.ui.money_actions import MoneyActions
 from halyk_desk.ui.operation_dialogs import PROBLEM_STYLE, action_title
 from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.tasks import run_task
@@ -209,7 +210,7 @@ class OperationsView(QWidget):
     #: Something was approved, rejected or settled: what changed (services.changes.Changes).
     changed = Signal(object)
 
-    def __init__(self, money: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, money: MoneyActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("operationsView")
         self.money = money
@@ -269,6 +270,10 @@ class OperationsView(QWidget):
         run_task(lambda: (operators.current(ctx),
                           operations.list_operations(ctx, statuses=statuses)),
                  self._arrived, owner=self)
+
+    def show_unresolved(self) -> None:
+        """The operations still waiting (approval, the bank's answer): the filter's first."""
+        self.filter_combo.setCurrentIndex(0)
 
     def on_changed(self, changes: Changes) -> None:
         if changes.touches("operations"):

@@ -285,31 +285,31 @@ def _open(dialog: QDialog) -> None:
 
 
 class LinkActions(QObject):
-    """«Выставить счёт…»: the button on the Payments tab and Ctrl+N in the window."""
+    """«Выставить счёт…»: `button` (the window puts it on the Payments tab) and Ctrl+N in
+    `window`."""
 
-    #: A link was made (its invoiceId): the lists read again and show it.
+    #: A link was made (its invoiceId): the Payments tab shows it.
     created = Signal(str)
+    #: The sandbox took a link's payment: what changed (services.changes.Changes).
+    changed = Signal(object)
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, ctx: Any, window: QWidget) -> None:
         super().__init__(window)
         self.window = window
-        self.ctx = window.ctx
+        self.ctx = ctx
         self.open_dialog: OpenDialog = _open
         self.open_url: OpenUrl = QDesktopServices.openUrl
         #: The last result dialog, for tests and screenshots.
         self.result_dialog: LinkResultDialog | None = None
-        view = window.payments_view
-        self.button = QPushButton(tr("Выставить счёт…"), view)
+        self.button = QPushButton(tr("Выставить счёт…"), window)
         self.button.setObjectName("createLink")
         self.button.setToolTip(tr("Ссылка на оплату для заказа по телефону или e-mail (Ctrl+N)"))
-        view.bar.insertWidget(0, self.button)
         self.action = QAction(tr("Выставить счёт…"), window)
         self.action.setShortcut(QKeySequence("Ctrl+N"))
         self.action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         window.addAction(self.action)
         self.button.clicked.connect(self.ask)
         self.action.triggered.connect(self.ask)
-        self.created.connect(view.show_invoice)
         who = operators.current(self.ctx)
         allowed = who is not None and who.can(operators.CREATE_LINKS)
         self.button.setEnabled(allowed)
@@ -344,10 +344,7 @@ class LinkActions(QObject):
             info, request.language, self.ctx.settings["business_tz"], self.open_url, self.window,
             sandbox_ctx=self.ctx if is_sandbox(self.ctx) else None)
         # A new hold: every list (and the detail pane's buttons) reads again.
-        self.result_dialog.paid.connect(lambda: self.window.changed.emit(links.CHANGES))
+        self.result_dialog.paid.connect(lambda: self.changed.emit(links.CHANGES))
         self.open_dialog(self.result_dialog)
         self.created.emit(info.invoice_id)
 
-
-def install(window: Any) -> LinkActions:
-    return LinkActions(window)

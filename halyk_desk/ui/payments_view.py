@@ -103,6 +103,8 @@ class PaymentsView(QWidget):
 
     #: A short note for the status bar ("Скопировано 3 строки").
     message = Signal(str)
+    #: The payment chosen in the table changed: its invoiceId, or None when none is.
+    current_changed = Signal(object)
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,7 +152,7 @@ class PaymentsView(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([960, 360])
 
-        #: The filter bar; payment_links puts «Выставить счёт…» at its start.
+        #: The filter bar; add_to_bar puts a button at its start.
         self.bar = bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 2)
         bar.addSpacing(12)
@@ -184,6 +186,7 @@ class PaymentsView(QWidget):
         self.model.failed.connect(self._failed)
         # A new filter or sort clears the selection; the pane follows.
         self.model.modelReset.connect(lambda: self.detail.show_payment(None))
+        self.model.modelReset.connect(lambda: self.current_changed.emit(None))
         self.table.copy_requested.connect(self.copy_selection)
         self.table.select_all_refused.connect(self._select_all_refused)
         self._all_dates_toggled(True)
@@ -233,6 +236,22 @@ class PaymentsView(QWidget):
     def refresh(self) -> None:
         """The data changed underneath (sync, import): read again, keep the place."""
         self.model.refresh()
+
+    def add_to_bar(self, widget: QWidget) -> None:
+        """A button of another feature at the start of the filter bar («Выставить счёт…»)."""
+        self.bar.insertWidget(0, widget)
+
+    def add_payment_actions(self, widget: QWidget) -> None:
+        """Buttons acting on the chosen payment, in its detail pane."""
+        self.detail.actions_row.addWidget(widget)
+
+    def open_detail(self) -> None:
+        """Make sure the detail pane beside the table is open (not dragged shut)."""
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sizes[1] == 0:
+            total = sum(sizes)
+            self.splitter.setSizes([total * 3 // 4, total - total * 3 // 4])
+        self.detail.setFocus()
 
     def on_changed(self, changes: Changes) -> None:
         if changes.touches("payments"):
@@ -327,6 +346,7 @@ class PaymentsView(QWidget):
         row: PaymentRow | None = current.data(RowRole) if current.isValid() else None
         if row is not None and row.invoice_id != self.detail.invoice_id:
             self.detail.show_payment(row.invoice_id)
+        self.current_changed.emit(row.invoice_id if row is not None else None)
 
     def visible_rows(self) -> range:
         """The rows the table shows now (empty before it has been laid out)."""

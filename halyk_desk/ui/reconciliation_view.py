@@ -4,7 +4,7 @@ workbook (Ctrl+E). Runs and exports go to a worker with progress and a cancel bu
 
 Dialogs are injected: `open_dialog` shows the "mark resolved" dialog (window-modal, not blocking)
 and `ask_save_path(suggested)` asks where to save the workbook; tests replace both.
-`install(window)` adds the tab after Блокировки and feeds the dashboard's discrepancy card.
+Its `export()` is what Ctrl+E runs on this tab.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -146,6 +146,8 @@ class ReconciliationView(QWidget):
     exported = Signal(object)
     #: A discrepancy was marked resolved (the Discrepancy as it now reads).
     marked = Signal(object)
+    #: A line for the window's status bar.
+    message = Signal(str)
 
     def __init__(self, ctx: Any, notifier: Notifier, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -658,16 +660,11 @@ class ReconciliationView(QWidget):
                 self.notifier.error(self.window(), self.tr("Экспорт"), text)
             self.warning_label.setText(text)
             self.warning_label.setVisible(True)
-            self.window_message(text)  # in place of an earlier export's «записана»
+            self.message.emit(text)  # in place of an earlier export's «записана»
             self.failed.emit(text)
             return
-        self.window_message(self.tr("Книга Excel записана: {path}").format(path=path))
+        self.message.emit(self.tr("Книга Excel записана: {path}").format(path=path))
         self.exported.emit(path)
-
-    def window_message(self, text: str) -> None:
-        show = getattr(self.window(), "show_message", None)
-        if callable(show):
-            show(text)
 
     # --- the dashboard's card -------------------------------------------------------------------
     def show_latest(self) -> None:
@@ -694,28 +691,3 @@ def percent_text(share: Decimal) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class ReconciliationTab(QObject):
-    """Installs the tab in the window and links it with the dashboard."""
-
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self.view = ReconciliationView(window.ctx, window.notifier, window)
-        tabs = window.tabs
-        tabs.insertTab(tabs.indexOf(window.holds_view) + 1, self.view, self.tr("Сверка"))
-        dashboard = getattr(window, "dashboard", None)
-        if dashboard is not None:
-            dashboard.view.set_discrepancy_source(service.open_discrepancy_count, self.open_list)
-        self.view.ran.connect(lambda _recon: window.changed.emit(service.CHANGES))
-        self.view.marked.connect(lambda _item: window.changed.emit(service.CHANGES))
-
-    def open_list(self) -> None:
-        self.window.tabs.setCurrentWidget(self.view)
-        self.view.show_latest()
-
-
-def install(window: Any) -> ReconciliationTab:
-    """The Сверка tab after Блокировки; its export() is what Ctrl+E runs there."""
-    return ReconciliationTab(window)

@@ -7,13 +7,16 @@ holds, open the payment on the Payments tab, copy the order numbers.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QObject, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTableView
 
-from halyk_desk.ui.roles import RowRole
+from halyk_desk.domain.journal import Action
+from halyk_desk.ui.holds_view import HoldsView
+from halyk_desk.ui.money_actions import HoldActions, PaymentActions
+from halyk_desk.ui.payments_view import PaymentsView
 
 
 def _row_under(table: QTableView, pos: QPoint) -> None:
@@ -27,18 +30,28 @@ def _row_under(table: QTableView, pos: QPoint) -> None:
 
 
 class TableMenus(QObject):
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    """The context menus of the Payments and Holds tables; their money items run the same
+    actions as the buttons (`payment_actions`, `hold_actions`), enabled as those are."""
+
+    def __init__(self, payments: PaymentsView, holds: HoldsView, payment_actions: PaymentActions,
+                 hold_actions: HoldActions, show_payment: Callable[[str], None],
+                 parent: QObject | None = None) -> None:
+        """`show_payment(invoice_id)` opens the order on the Payments tab."""
+        super().__init__(parent)
+        self.payments = payments
+        self.holds = holds
+        self.payment_actions = payment_actions
+        self.hold_actions = hold_actions
+        self.show_payment = show_payment
         #: The menu last shown (tests trigger its actions instead of clicking a popup).
         self.last_menu: QMenu | None = None
-        for table, build in ((window.payments_view.table, self._payments_menu),
-                             (window.holds_view.table, self._holds_menu)):
+        for table, build in ((payments.table, self._payments_menu),
+                             (holds.table, self._holds_menu)):
             table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             table.customContextMenuRequested.connect(
                 lambda pos, t=table, b=build: self._show(t, b, pos))
 
-    def _show(self, table: QTableView, build: Any, pos: QPoint) -> None:
+    def _show(self, table: QTableView, build: Callable[[QTableView], QMenu], pos: QPoint) -> None:
         _row_under(table, pos)
         menu = build(table)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -46,66 +59,43 @@ class TableMenus(QObject):
         menu.popup(table.viewport().mapToGlobal(pos))
 
     def payments_menu(self) -> QMenu:
-        return self._payments_menu(self.window.payments_view.table)
+        return self._payments_menu(self.payments.table)
 
     def holds_menu(self) -> QMenu:
-        return self._holds_menu(self.window.holds_view.table)
+        return self._holds_menu(self.holds.table)
 
     def _payments_menu(self, table: QTableView) -> QMenu:
-        view = self.window.payments_view
+        view = self.payments
         menu = QMenu(table)
         menu.setObjectName("paymentsMenu")
         copy = menu.addAction(self.tr("Копировать строки"), view.copy_selection)
         copy.setShortcut(Qt.Modifier.CTRL | Qt.Key.Key_C)
         copy.setEnabled(bool(view.selected_rows()))
-        detail = menu.addAction(self.tr("Показать подробности"), self._open_detail)
+        detail = menu.addAction(self.tr("Показать подробности"), view.open_detail)
         detail.setEnabled(table.currentIndex().isValid())
-        money = getattr(self.window, "money_movement", None)
-        if money is not None:
-            menu.addSeparator()
-            pane = money.payment
-            for action, button in pane.buttons.items():
-                item = menu.addAction(button.text(), lambda a=action: pane.act(a))
-                item.setEnabled(button.isEnabled())
-                item.setToolTip(button.toolTip())
-            menu.setToolTipsVisible(True)
+        menu.addSeparator()
+        pane = self.payment_actions
+        for action, button in pane.buttons.items():
+            item = menu.addAction(button.text(), lambda a=action: pane.act(a))
+            item.setEnabled(button.isEnabled())
+            item.setToolTip(button.toolTip())
+        menu.setToolTipsVisible(True)
         return menu
 
-    def _open_detail(self) -> None:
-        """Make sure the detail pane beside the table is open (not dragged shut)."""
-        view = self.window.payments_view
-        sizes = view.splitter.sizes()
-        if len(sizes) == 2 and sizes[1] == 0:
-            total = sum(sizes)
-            view.splitter.setSizes([total * 3 // 4, total - total * 3 // 4])
-        view.detail.setFocus()
-
     def _holds_menu(self, table: QTableView) -> QMenu:
-        view = self.window.holds_view
         menu = QMenu(table)
         menu.setObjectName("holdsMenu")
-        money = getattr(self.window, "money_movement", None)
-        if money is not None:
-            actions = money.holds
-            for button, action in ((actions.confirm_button, "confirm"),
-                                   (actions.cancel_button, "cancel")):
-                item = menu.addAction(button.text(), lambda a=action: actions.act(a))
-                item.setEnabled(button.isEnabled())
-            menu.addSeparator()
-        rows = sorted({index.row() for index in table.selectionModel().selectedRows()})
-        invoices = [view.model.index(row, 0).data(RowRole).invoice_id for row in rows]
+        actions = self.hold_actions
+        for button, action in ((actions.confirm_button, Action.CONFIRM),
+                               (actions.cancel_button, Action.CANCEL)):
+            item = menu.addAction(button.text(), lambda a=action: actions.act(a))
+            item.setEnabled(button.isEnabled())
+        menu.addSeparator()
+        invoices = [hold.invoice_id for hold in self.holds.selected_holds()]
         show = menu.addAction(self.tr("Открыть в платежах"),
-                              lambda: self._show_payment(invoices[0]))
+                              lambda: self.show_payment(invoices[0]))
         show.setEnabled(len(invoices) == 1)
         copy = menu.addAction(self.tr("Копировать номера заказов"),
                               lambda: QGuiApplication.clipboard().setText("\n".join(invoices)))
         copy.setEnabled(bool(invoices))
         return menu
-
-    def _show_payment(self, invoice_id: str) -> None:
-        self.window.tabs.setCurrentWidget(self.window.payments_view)
-        self.window.payments_view.show_invoice(invoice_id)
-
-
-def install(window: Any) -> TableMenus:
-    return TableMenus(window)

@@ -15,7 +15,7 @@ LAPTOP_WINDOW = QSize(1366, 700)
 def audit_tab(qtbot, synced_window):
     window = synced_window
     window.resize(LAPTOP_WINDOW)
-    view = window.money_movement.audit_view
+    view = window.parts.audit
     with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         window.tabs.setCurrentWidget(view)
     return window, view

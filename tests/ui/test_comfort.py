@@ -21,19 +21,7 @@ LOAD_TIMEOUT = 20_000
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
-class Exporter(QWidget):
-    """A tab that can export, as the reconciliation tab does."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("exporterTab")
-        self.exports = 0
-
-    def export(self) -> None:
-        self.exports += 1
-
-
-def test_shortcuts_open_settings_find_export_and_quit(qtbot, synced_window):
+def test_shortcuts_open_settings_find_export_and_quit(qtbot, synced_window, notifier):
     window = synced_window
     opened: list = []
     window.menus.open_dialog = opened.append
@@ -46,12 +34,12 @@ def test_shortcuts_open_settings_find_export_and_quit(qtbot, synced_window):
     assert window.payments_view.search_edit.hasFocus()
 
     assert not window.menus.export_action.isEnabled()  # the Payments tab does not export
-    exporter = Exporter()
-    window.add_tab(exporter, "Выгрузка")
-    window.tabs.setCurrentWidget(exporter)
+    window.tabs.setCurrentWidget(window.parts.reconciliation)  # the tab that exports
     assert window.menus.export_action.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_E, CTRL)
-    assert exporter.exports == 1
+    # Its export ran: nothing reconciled yet, it says what to do first.
+    assert notifier.infos == [("Экспорт", "Сначала выполните сверку: в книгу Excel попадает её "
+                                          "результат.")]
 
     # Ctrl+Q by its action: a key click that closes the window would leave Ctrl held for the
     # rest of the session (its release never arrives).
@@ -132,7 +120,7 @@ def _held_row(qtbot, window) -> int:
     with qtbot.waitSignal(view.model.loaded, timeout=LOAD_TIMEOUT):
         view.show_filter(PaymentFilter(states=frozenset({"held"})))
     view.select_rows([0])
-    buttons = window.money_movement.payment.buttons
+    buttons = window.parts.payment_actions.buttons
     qtbot.waitUntil(lambda: buttons["confirm"].isEnabled(), timeout=LOAD_TIMEOUT)
     return 0
 
@@ -140,7 +128,7 @@ def _held_row(qtbot, window) -> int:
 def test_the_payments_context_menu_copies_opens_and_moves_money(qtbot, synced_window):
     window = synced_window
     row = _held_row(qtbot, window)
-    menu = window.table_menus.payments_menu()
+    menu = window.parts.table_menus.payments_menu()
     actions = {a.text(): a for a in menu.actions() if a.text()}
     assert list(actions) == ["Копировать строки", "Показать подробности", "Подтвердить…",
                              "Отменить блокировку…", "Возврат…"]
@@ -152,7 +140,7 @@ def test_the_payments_context_menu_copies_opens_and_moves_money(qtbot, synced_wi
     actions["Показать подробности"].trigger()
     assert window.payments_view.splitter.sizes()[1] > 0
     opened: list = []
-    window.money_movement.open_dialog = opened.append
+    window.parts.money.open_dialog = opened.append
     actions["Подтвердить…"].trigger()
     assert opened and opened[0].windowTitle().startswith("Подтвердить")
 
@@ -169,7 +157,7 @@ def test_a_right_click_selects_the_row_and_shows_the_menu(qtbot, synced_window):
                     timeout=LOAD_TIMEOUT)
     pos = table.visualRect(table.model().index(1, 0)).center()
     table.customContextMenuRequested.emit(pos)
-    menu = synced_window.table_menus.last_menu
+    menu = synced_window.parts.table_menus.last_menu
     assert menu is not None and menu.isVisible()
     assert [i.row() for i in table.selectionModel().selectedRows()] == [1]
     menu.close()
@@ -181,7 +169,7 @@ def test_the_holds_context_menu_opens_the_payment(qtbot, synced_window):
     qtbot.waitUntil(lambda: holds.model.rowCount() > 0, timeout=LOAD_TIMEOUT)
     holds.table.selectRow(0)
     hold = holds.model.index(0, 0).data(RowRole)
-    menu = window.table_menus.holds_menu()
+    menu = window.parts.table_menus.holds_menu()
     actions = {a.text(): a for a in menu.actions() if a.text()}
     assert {"Подтвердить…", "Отменить блокировку…", "Открыть в платежах",
             "Копировать номера заказов"} <= set(actions)
@@ -205,7 +193,7 @@ def test_the_window_appears_before_its_data(qtbot, make_args, notifier):
         window.show()
     assert window.ctx is not None and not window.opening_bar.isVisible()
     assert window.menus.settings_action.isEnabled() and window.sync_action.isEnabled()
-    assert window.tabs.widget(0) is window.dashboard.view
+    assert window.tabs.widget(0) is window.parts.dashboard
     assert window.windowTitle().startswith("Halyk Desk — sandbox")
 
 
@@ -225,5 +213,5 @@ def test_the_icon_ships_with_the_program():
 def test_a_card_click_in_a_fresh_window_is_harmless_before_loading(qtbot, synced_ctx, notifier):
     window = MainWindow(synced_ctx, notifier=notifier)
     qtbot.addWidget(window)
-    window.dashboard.view.cards["todayCaptured"].activated.emit()  # no figures yet: stays
+    window.parts.dashboard.cards["todayCaptured"].activated.emit()  # no figures yet: stays
     assert window.tabs.currentIndex() == 0

@@ -89,7 +89,7 @@ def test_the_money_axis_has_round_steps_and_short_labels():
 
 @pytest.fixture
 def dashboard(qtbot, synced_window):
-    view = synced_window.dashboard.view
+    view = synced_window.parts.dashboard
     qtbot.waitUntil(lambda: view.data is not None, timeout=LOAD_TIMEOUT)
     assert synced_window.tabs.currentIndex() == 0 and synced_window.tabs.currentWidget() is view
     return view
@@ -158,7 +158,7 @@ def test_a_hold_bucket_opens_the_holds_tab_with_those_holds_selected(qtbot, dash
 def test_the_unresolved_operations_open_the_journal(qtbot, dashboard, synced_window):
     assert dashboard.operations_card.value_label.text() == "нет"
     click(qtbot, dashboard.operations_card)
-    journal = synced_window.money_movement.operations_view
+    journal = synced_window.parts.operations
     assert synced_window.tabs.currentWidget() is journal
     assert journal.filter_combo.currentIndex() == 0
 

@@ -10,7 +10,7 @@ LAPTOP_WINDOW = QSize(1366, 700)
 
 def _dashboard(qtbot, window):
     window.resize(LAPTOP_WINDOW)
-    view = window.dashboard.view
+    view = window.parts.dashboard
     window.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: view.data is not None, timeout=30_000)
     return view

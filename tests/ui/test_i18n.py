@@ -157,9 +157,9 @@ def everything(qtbot, window) -> list[QWidget]:
                             settings.operators_page.refreshed], timeout=LOAD_TIMEOUT):
         settings.load()
     about = window.menus.open_about()
-    qtbot.waitUntil(lambda: window.dashboard.view.data is not None, timeout=LOAD_TIMEOUT)
+    qtbot.waitUntil(lambda: window.parts.dashboard.data is not None, timeout=LOAD_TIMEOUT)
     window.payments_view.select_rows([0])
-    menus = [window.table_menus.payments_menu(), window.table_menus.holds_menu()]
+    menus = [window.parts.table_menus.payments_menu(), window.parts.table_menus.holds_menu()]
     return [window, *menus, settings, about]
 
 
@@ -197,7 +197,7 @@ def test_with_english_loaded_the_window_speaks_english(qtbot, synced_ctx, open_w
     assert russian == []
     # Money and dates the English way.
     assert fmt.money_text(Money(123456789)) == "KZT 1,234,567.89"
-    assert window.dashboard.view.cards["periodCaptured"].value_label.text().startswith("KZT ")
+    assert window.parts.dashboard.cards["periodCaptured"].value_label.text().startswith("KZT ")
 
 
 def russian_left_in(language: str, shown: set[str]) -> list[str]:

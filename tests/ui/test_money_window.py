@@ -26,7 +26,7 @@ SHOTS = Path("/tmp/shots")
 def dialogs(synced_window) -> list:
     """Dialogs the window would open, in order."""
     shown: list = []
-    synced_window.money_movement.open_dialog = shown.append
+    synced_window.parts.money.open_dialog = shown.append
     return shown
 
 
@@ -36,7 +36,7 @@ def free_holds(window) -> list[int]:
 
 
 def select_hold(qtbot, window, row: int):
-    holds = window.money_movement.holds
+    holds = window.parts.hold_actions
     window.holds_view.table.selectRow(row)
     qtbot.waitUntil(lambda: holds.confirm_button.isEnabled(), timeout=10_000)
     return window.holds_view.visible_holds()[row]
@@ -45,7 +45,7 @@ def select_hold(qtbot, window, row: int):
 def test_confirm_one_hold_from_the_holds_tab(qtbot, synced_window, dialogs, notifier):
     win = synced_window
     hold = select_hold(qtbot, win, free_holds(win)[0])
-    qtbot.mouseClick(win.money_movement.holds.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(win.parts.hold_actions.confirm_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialogs), timeout=10_000)
     [dialog] = dialogs
     qtbot.addWidget(dialog)
@@ -53,7 +53,7 @@ def test_confirm_one_hold_from_the_holds_tab(qtbot, synced_window, dialogs, noti
     assert dialog.limits.invoice_id == hold.invoice_id
     assert dialog.amount_edit.text() == f"{hold.amount.to_decimal()}".replace(".", ",")
     dialog.reason_picker.choose("Нет в наличии")
-    with qtbot.waitSignal(win.money_movement.money.changed, timeout=30_000):
+    with qtbot.waitSignal(win.parts.money.changed, timeout=30_000):
         dialog.accept()
     assert notifier.infos[-1][0] == "Выполнено", notifier.infos
     [op] = operations.list_operations(win.ctx)
@@ -73,7 +73,7 @@ def test_confirm_several_holds_with_one_summary(qtbot, synced_window, dialogs):
             view.model.index(r, 0),
             view.table.selectionModel().SelectionFlag.Select
             | view.table.selectionModel().SelectionFlag.Rows)
-    holds = win.money_movement.holds
+    holds = win.parts.hold_actions
     qtbot.waitUntil(lambda: holds.confirm_button.isEnabled(), timeout=10_000)
     holds.confirm_button.click()
     [dialog] = dialogs
@@ -81,7 +81,7 @@ def test_confirm_several_holds_with_one_summary(qtbot, synced_window, dialogs):
     assert isinstance(dialog, BulkHoldsDialog)
     assert [h.invoice_id for h in dialog.included] == [h.invoice_id for h in chosen]
     dialog.reason_picker.choose("Просьба покупателя")
-    with qtbot.waitSignal(win.money_movement.money.changed, timeout=60_000):
+    with qtbot.waitSignal(win.parts.money.changed, timeout=60_000):
         dialog.ok_button.click()
     results = [dialog.table.item(r, dialog.RESULT_COLUMN).text() for r in range(2)]
     assert results == ["Выполнено", "Выполнено"]
@@ -109,7 +109,7 @@ def test_buttons_stay_disabled_while_an_operation_is_unresolved(qtbot, synced_ct
     busy = held[0].invoice_id
     leave_unknown(synced_ctx, busy)
     win = open_window(synced_ctx)
-    holds = win.money_movement.holds
+    holds = win.parts.hold_actions
     row = next(i for i, h in enumerate(win.holds_view.visible_holds()) if h.invoice_id == busy)
     qtbot.waitUntil(lambda: busy in holds.busy_label.text(), timeout=20_000)
     assert "результат неизвестен, уточняется у банка" in holds.busy_label.text()
@@ -129,7 +129,7 @@ def test_buttons_stay_disabled_while_an_operation_is_unresolved(qtbot, synced_ct
 
     # The detail pane: every money button disabled, the operation shown.
     show_in_payments(qtbot, win, busy)
-    payment = win.money_movement.payment
+    payment = win.parts.payment_actions
     qtbot.waitUntil(lambda: payment.invoice_id == busy and payment.limits is not None,
                     timeout=10_000)
     assert not any(b.isEnabled() for b in payment.buttons.values())
@@ -163,7 +163,7 @@ def test_refund_from_the_detail_pane(qtbot, synced_window, dialogs, notifier):
     win = synced_window
     captured = next(r for r in list_payments(win.ctx, PaymentFilter(), limit=None)
                     if r.state.value == "captured" and r.captured.minor >= 100_00)
-    payment = win.money_movement.payment
+    payment = win.parts.payment_actions
     show_in_payments(qtbot, win, captured.invoice_id)
     qtbot.waitUntil(lambda: payment.limits is not None, timeout=10_000)
     assert payment.buttons["refund"].isEnabled()
@@ -174,7 +174,7 @@ def test_refund_from_the_detail_pane(qtbot, synced_window, dialogs, notifier):
     assert isinstance(dialog, RefundDialog)
     dialog.amount_edit.setText("50")
     dialog.reason_picker.choose("Другое", "возврат части заказа")
-    with qtbot.waitSignal(win.money_movement.money.changed, timeout=30_000):
+    with qtbot.waitSignal(win.parts.money.changed, timeout=30_000):
         dialog.accept()
     assert notifier.infos[-1][0] == "Выполнено", notifier.infos + notifier.errors
     [op] = operations.list_operations(win.ctx)
@@ -184,14 +184,14 @@ def test_refund_from_the_detail_pane(qtbot, synced_window, dialogs, notifier):
 
 def test_the_audit_tab_filters_and_verifies(qtbot, synced_window, dialogs):
     win = synced_window
-    view = win.money_movement.audit_view
+    view = win.parts.audit
     assert win.tabs.tabText(win.tabs.indexOf(view)) == "Аудит"
     hold = select_hold(qtbot, win, free_holds(win)[0])
-    win.money_movement.holds.confirm_button.click()
+    win.parts.hold_actions.confirm_button.click()
     qtbot.waitUntil(lambda: bool(dialogs), timeout=10_000)
     dialogs[0].reason_picker.choose("Нет в наличии")
     qtbot.addWidget(dialogs[0])
-    with qtbot.waitSignal(win.money_movement.money.changed, timeout=30_000):
+    with qtbot.waitSignal(win.parts.money.changed, timeout=30_000):
         dialogs[0].accept()
     qtbot.waitUntil(lambda: {"confirm.intent", "confirm.done"} <= {
         e.action for e in view.model.entries}, timeout=10_000)
@@ -227,7 +227,7 @@ def waiting_refund(synced_ctx):
 
 
 def operations_tab(qtbot, win, operation_id: int):
-    view = win.money_movement.operations_view
+    view = win.parts.operations
     win.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: any(op.id == operation_id for op in view.model.rows),
                     timeout=10_000)
@@ -240,7 +240,7 @@ def test_a_second_manager_approves_in_the_operations_tab(
         qtbot, synced_ctx, open_window, waiting_refund, notifier):
     win = open_window(synced_ctx)
     shown: list = []
-    win.money_movement.open_dialog = shown.append
+    win.parts.money.open_dialog = shown.append
     view = operations_tab(qtbot, win, waiting_refund.operation_id)
     assert "ждёт одобрения" in view.model.index(0, 5).data()
     assert view.approve_button.isEnabled() and view.reject_button.isEnabled()
@@ -264,7 +264,7 @@ def test_the_requester_cannot_approve_but_may_withdraw(
         qtbot, synced_ctx, open_window, waiting_refund):
     win = open_window(synced_ctx.as_("anna"))
     shown: list = []
-    win.money_movement.open_dialog = shown.append
+    win.parts.money.open_dialog = shown.append
     view = operations_tab(qtbot, win, waiting_refund.operation_id)
     assert not view.approve_button.isEnabled()
     assert "другой менеджер" in view.approve_button.toolTip()

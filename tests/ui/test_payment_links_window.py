@@ -45,7 +45,7 @@ def fill(dialog: CreateLinkDialog, *, email: str = "aigerim@example.kz") -> None
 def create_link(qtbot, win, shown: list) -> LinkResultDialog:
     """Ctrl+N, fill, create: the result dialog."""
     win.activateWindow()
-    win.payment_links.action.trigger()
+    win.parts.links.action.trigger()
     [dialog] = shown
     qtbot.addWidget(dialog)
     assert isinstance(dialog, CreateLinkDialog)
@@ -63,16 +63,16 @@ def create_link(qtbot, win, shown: list) -> LinkResultDialog:
 @pytest.fixture
 def shown(window) -> list:
     dialogs: list = []
-    window.payment_links.open_dialog = dialogs.append
-    window.money_movement.open_dialog = dialogs.append
+    window.parts.links.open_dialog = dialogs.append
+    window.parts.money.open_dialog = dialogs.append
     return dialogs
 
 
 def test_a_link_on_the_sandbox_profile_copied_mailed_and_paid(qtbot, window, shown):
     win = window
-    assert win.payment_links.action.shortcut().toString() == "Ctrl+N"
+    assert win.parts.links.action.shortcut().toString() == "Ctrl+N"
     mailed: list = []
-    win.payment_links.open_url = lambda url: mailed.append(url) or True
+    win.parts.links.open_url = lambda url: mailed.append(url) or True
     result = create_link(qtbot, win, shown)
     info = result.info
     assert info.amount == Money(48_500_00) and info.state is links.LinkState.ACTIVE
@@ -121,7 +121,7 @@ def test_the_link_filter_shows_links_by_state(qtbot, window, shown):
 
 def test_bad_input_stays_in_the_dialog(qtbot, window, shown):
     win = window
-    qtbot.mouseClick(win.payment_links.button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(win.parts.links.button, Qt.MouseButton.LeftButton)
     [dialog] = shown
     qtbot.addWidget(dialog)
     fill(dialog, email="not-an-address")
@@ -156,8 +156,8 @@ def test_a_phone_order_end_to_end_in_the_window(qtbot, shop_ctx, open_window, no
     ctx, server, receiver = shop_ctx
     win = open_window(ctx)
     shown: list = []
-    win.payment_links.open_dialog = shown.append
-    win.money_movement.open_dialog = shown.append
+    win.parts.links.open_dialog = shown.append
+    win.parts.money.open_dialog = shown.append
     win.resize(1366, 768)
     result = create_link(qtbot, win, shown)
     invoice = result.info.invoice_id
@@ -185,14 +185,14 @@ def test_a_phone_order_end_to_end_in_the_window(qtbot, shop_ctx, open_window, no
     assert view.detail.detail.row.state is State.HELD
     win.grab().save(str(SHOTS / "link-paid-detail.png"))
 
-    payment = win.money_movement.payment
+    payment = win.parts.payment_actions
     qtbot.waitUntil(lambda: payment.buttons["confirm"].isEnabled(), timeout=30_000)
     payment.buttons["confirm"].click()
     confirm = shown[-1]
     qtbot.addWidget(confirm)
     assert isinstance(confirm, ConfirmDialog)
     confirm.reason_picker.choose("Нет в наличии")
-    with qtbot.waitSignal(win.money_movement.money.changed, timeout=30_000):
+    with qtbot.waitSignal(win.parts.money.changed, timeout=30_000):
         confirm.accept()
     assert notifier.infos[-1][0] == "Выполнено", notifier.infos + notifier.errors
     assert server.bank.get(invoice).status == "CHARGE"
@@ -210,8 +210,8 @@ def test_an_accountant_cannot_create_links(qtbot, ctx, open_window):
     operators.current(ctx)  # the OS user becomes the first admin
     operators.add_operator(ctx, "alla", "accountant")
     win = open_window(ctx.as_("alla"))
-    assert not win.payment_links.button.isEnabled()
-    assert not win.payment_links.action.isEnabled()
+    assert not win.parts.links.button.isEnabled()
+    assert not win.parts.links.action.isEnabled()
 
 
 def test_profile_link_fields_in_settings(qtbot, ctx):

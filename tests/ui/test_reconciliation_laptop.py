@@ -35,7 +35,7 @@ def _column(title: str) -> int:
 def laptop(qtbot, synced_window):
     window = synced_window
     window.resize(LAPTOP_WINDOW)
-    view = window.reconciliation.view
+    view = window.parts.reconciliation
     window.tabs.setCurrentWidget(view)
     return window, view
 
@@ -120,7 +120,7 @@ def test_an_export_error_speaks_the_windows_language(qtbot, synced_ctx, open_win
     try:
         window = open_window(synced_ctx)
         window.resize(LAPTOP_WINDOW)
-        view = window.reconciliation.view
+        view = window.parts.reconciliation
         window.tabs.setCurrentWidget(view)
         today = business_today(view._ctx)
         _run(qtbot, view, today - timedelta(days=31), today)

@@ -31,7 +31,7 @@ def test_category_names_are_the_engines_in_russian():
 
 @pytest.fixture
 def view(synced_window):
-    view = synced_window.reconciliation.view
+    view = synced_window.parts.reconciliation
     synced_window.tabs.setCurrentWidget(view)
     return view
 
@@ -151,7 +151,7 @@ def test_mark_resolved_through_the_dialog_is_kept_by_the_next_run(qtbot, synced_
     view.resolved_check.setChecked(False)
     assert item.key not in {d.key for d in view.visible_items()}
     dialog.deleteLater()
-    qtbot.waitUntil(lambda: synced_window.dashboard.view.discrepancies == recon.open_count - 1,
+    qtbot.waitUntil(lambda: synced_window.parts.dashboard.discrepancies == recon.open_count - 1,
                     timeout=20_000)
 
     with qtbot.waitSignal(view.ran, timeout=60_000) as again:
@@ -230,7 +230,7 @@ def test_export_before_a_run_asks_for_a_run_first(view, notifier):
 
 def test_the_dashboard_card_opens_the_open_discrepancies(qtbot, synced_window, ran):
     view, recon = ran
-    dashboard = synced_window.dashboard.view
+    dashboard = synced_window.parts.dashboard
     qtbot.waitUntil(lambda: dashboard.discrepancies == recon.open_count, timeout=20_000)
     synced_window.tabs.setCurrentIndex(0)
     assert dashboard.discrepancies_card.isVisibleTo(dashboard)
@@ -243,7 +243,7 @@ def test_the_dashboard_card_runs_the_latest_period_when_nothing_is_shown(qtbot, 
                                                                          view):
     today = business_today(view._ctx)
     recorded = service.run_reconciliation(view._ctx, today - timedelta(days=20), today)
-    dashboard = synced_window.dashboard.view
+    dashboard = synced_window.parts.dashboard
     dashboard.refresh()
     qtbot.waitUntil(lambda: dashboard.discrepancies == recorded.open_count, timeout=20_000)
     synced_window.tabs.setCurrentIndex(0)
