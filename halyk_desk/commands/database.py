@@ -29,6 +29,7 @@ from halyk_desk.commands.running import (
     say_error,
     with_context,
 )
+from halyk_desk.domain.roles import ROLES
 from halyk_desk.jsonfile import JsonFileError
 from halyk_desk.messages import Message, msg
 from halyk_desk.services import database_admin as admin
@@ -44,7 +45,6 @@ from halyk_desk.services.operators import NotAllowed
 from halyk_desk.services.passwords import PasswordError
 from halyk_desk.store import DB_ENV, SchemaError, StoreUnavailable
 from halyk_desk.store.engine import normalize_url
-from halyk_desk.store.journal_models import ROLES
 
 
 def _restore_help() -> str:

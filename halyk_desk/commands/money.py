@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
+from halyk_desk.domain.roles import ROLES
 from halyk_desk.domain.text import TextError
 from halyk_desk.domain.timeutil import ALMATY, business_day_bounds
 from halyk_desk.messages import Message, MessageError, msg
@@ -31,7 +32,6 @@ from halyk_desk.services.context import open_context, read_stdin_line
 from halyk_desk.services.operations import Outcome, ReasonError
 from halyk_desk.services.operators import NotAllowed
 from halyk_desk.services.passwords import PasswordError
-from halyk_desk.store.journal_models import ROLES
 
 USAGE, FAILED, NOT_ALLOWED, UNKNOWN = 2, 1, 4, 5
 _HEADLINES = {

@@ -44,10 +44,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from halyk_desk.domain import (
     MIN_REFUND,
     Money,
@@ -87,8 +83,13 @@ from halyk_desk.services.operators import (
     require_in,
 )
 from halyk_desk.services.sync import SyncSummary, payment_record, sync_statuses
-from halyk_desk.store import journal, repository
-from halyk_desk.store.journal_models import MoneyOperation, Operator
+from halyk_desk.store import Session, journal, repository
+from halyk_desk.store import operators as stored_operators
+from halyk_desk.store.errors import IntegrityError
+
+# The journal's row types, from the store to the window.
+from halyk_desk.store.records import OperationRow as OperationRow
+from halyk_desk.store.records import Reason as Reason
 
 #: An operation, its approval, rejection or resolution (whatever its result): the journal, the
 #: audit log, and the payment it concerns.
@@ -138,51 +139,8 @@ _CURRENCY_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})(?![A-Za-z])")
 
 # --- records --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Reason:
-    """A reason from the managed list (settings "reasons"), and the operator's own words."""
-
-    code: str
-    text: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.text}" if self.text else self.code
-
-
 class ReasonError(MessageError, ValueError):
     """The reason is missing or not from the list; the message lists what is allowed."""
-
-
-@dataclass(frozen=True)
-class OperationRow:
-    """One journal entry, as the window and the CLI show it."""
-
-    id: int
-    profile: str
-    invoice_id: str
-    transaction_id: str
-    action: Action
-    amount: Money
-    reason: Reason
-    note: str | None
-    operator: str
-    external_id: str
-    status: Status
-    #: What became of it (stored as Message.dump(); older entries hold plain text).
-    bank_message: Message | None
-    created_at: datetime
-    sent_at: datetime | None
-    resolved_at: datetime | None
-    approved_by: str | None
-    approval_at: datetime | None
-    rejected_by: str | None
-    rejected_reason: str | None
-    before_status: str | None
-    before_refunded_minor: int | None
-
-    @property
-    def unresolved(self) -> bool:
-        return self.status in UNRESOLVED
 
 
 @dataclass(frozen=True)
@@ -299,39 +257,10 @@ def parse_amount(text: str, currency: str) -> Money:
 
 # --- reading the journal --------------------------------------------------------------------------
 
-def _row(op: MoneyOperation, profile: str) -> OperationRow:
-    return OperationRow(
-        id=op.id, profile=profile, invoice_id=op.invoice_id, transaction_id=op.transaction_id,
-        action=Action(op.action), amount=Money(op.amount_minor, op.currency),
-        reason=Reason(op.reason_code, op.reason_text), note=op.note, operator=op.operator,
-        external_id=op.external_id, status=Status(op.status),
-        bank_message=Message.load(op.bank_message) if op.bank_message else None,
-        created_at=op.created_at, sent_at=op.sent_at, resolved_at=op.resolved_at,
-        approved_by=op.approved_by, approval_at=op.approval_at, rejected_by=op.rejected_by,
-        rejected_reason=op.rejected_reason, before_status=op.before_status,
-        before_refunded_minor=op.before_refunded_minor,
-    )
-
-
 def _load(session: Session, op_id: int, profile: str) -> OperationRow:
-    op = session.get(MoneyOperation, op_id)
+    op = journal.get_operation(session, profile, op_id)
     assert op is not None, f"operation {op_id} vanished from the journal"
-    return _row(op, profile)
-
-
-def _select(
-    session: Session, profile: str, *, invoice_id: str | None = None,
-    statuses: Iterable[str] | None = None, limit: int | None = None,
-) -> list[OperationRow]:
-    query = select(MoneyOperation).where(
-        MoneyOperation.profile_id == repository.profile_id(session, profile)
-    )
-    if invoice_id is not None:
-        query = query.where(MoneyOperation.invoice_id == invoice_id)
-    if statuses is not None:
-        query = query.where(MoneyOperation.status.in_(list(statuses)))
-    query = query.order_by(MoneyOperation.id.desc()).limit(limit)
-    return [_row(op, profile) for op in session.scalars(query)]
+    return op
 
 
 def list_operations(
@@ -340,8 +269,8 @@ def list_operations(
 ) -> list[OperationRow]:
     """Journal entries of the current profile, newest first."""
     with ctx.store.session(readonly=True) as session:
-        return _select(session, ctx.profile.name, invoice_id=invoice_id, statuses=statuses,
-                       limit=limit)
+        return journal.list_operations(session, ctx.profile.name, invoice_id=invoice_id,
+                                       statuses=statuses, limit=limit)
 
 
 def unresolved_by_invoice(ctx: AppContext) -> dict[str, OperationRow]:
@@ -355,10 +284,7 @@ def pending_approvals(ctx: AppContext) -> list[OperationRow]:
 
 def get_operation(ctx: AppContext, operation_id: int) -> OperationRow | None:
     with ctx.store.session(readonly=True) as session:
-        op = session.get(MoneyOperation, operation_id)
-        if op is None or op.profile_id != repository.profile_id(session, ctx.profile.name):
-            return None
-        return _row(op, ctx.profile.name)
+        return journal.get_operation(session, ctx.profile.name, operation_id)
 
 
 def payment_currency(ctx: AppContext, invoice_id: str) -> str:
@@ -409,7 +335,8 @@ def action_limits(ctx: AppContext, invoice_id: str, *, now: datetime | None = No
     invoice_id = normalize_invoice_id(invoice_id)
     with ctx.store.session(readonly=True) as session:
         picture = repository.get_payment(session, ctx.profile.name, invoice_id)
-        blockers = _select(session, ctx.profile.name, invoice_id=invoice_id, statuses=UNRESOLVED)
+        blockers = journal.list_operations(session, ctx.profile.name, invoice_id=invoice_id,
+                                           statuses=UNRESOLVED)
     currency = picture.currency if picture is not None else "KZT"
     state = picture.state if picture is not None else State.UNKNOWN
     held, captured, refunded = (
@@ -549,7 +476,8 @@ class _Desk:
 
     def unresolved(self, invoice_id: str | None = None) -> list[OperationRow]:
         with self.store.session(readonly=True) as session:
-            return _select(session, self.profile, invoice_id=invoice_id, statuses=UNRESOLVED)
+            return journal.list_operations(session, self.profile, invoice_id=invoice_id,
+                                           statuses=UNRESOLVED)
 
     def claim(
         self, action: Action, invoice_id: str, status: PaymentStatus, amount: Money,
@@ -559,17 +487,14 @@ class _Desk:
         commit: the operation's id, or the operation that holds the payment already."""
         try:
             with self.store.session() as session:
-                op = MoneyOperation(
-                    profile_id=repository.profile_id(session, self.profile),
-                    invoice_id=invoice_id, transaction_id=status.transaction_id, action=action,
-                    amount_minor=amount.minor, currency=amount.currency, reason_code=reason.code,
-                    reason_text=reason.text, note=note, operator=self.operator,
+                op = journal.add_operation(
+                    session, self.profile, invoice_id=invoice_id,
+                    transaction_id=status.transaction_id, action=action, amount=amount,
+                    reason=reason, note=note, operator=self.operator,
                     external_id=new_external_id(),
                     status=Status.PENDING_APPROVAL if pending else Status.INTENT,
                     created_at=utc_now(),
                 )
-                session.add(op)
-                session.flush()
                 audit.append(
                     session, operator=self.operator, profile=self.profile, subject=invoice_id,
                     action=f"{action}.{'requested' if pending else 'intent'}",
@@ -888,7 +813,7 @@ def bulk(
 
 def _may_move_money(ctx: AppContext) -> bool:
     with ctx.store.session(readonly=True) as session:
-        who = session.scalar(select(Operator).where(Operator.name == ctx.operator))
+        who = stored_operators.find(session, ctx.operator)
         return who is not None and operator_info(who).can(MOVE_MONEY)
 
 
@@ -906,9 +831,9 @@ def resolve_unresolved(
         # refuses anyone else): the next manager's run settles them.
         return []
     with ctx.store.session(readonly=True) as session:
-        waiting = [op for op in _select(session, ctx.profile.name, invoice_id=invoice_id,
-                                        statuses=UNRESOLVED)
-                   if op.status != Status.PENDING_APPROVAL]
+        unresolved = journal.list_operations(session, ctx.profile.name, invoice_id=invoice_id,
+                                             statuses=UNRESOLVED)
+    waiting = [op for op in unresolved if op.status != Status.PENDING_APPROVAL]
     if not waiting:
         return []
     with _desk(ctx, client, settle_grace) as desk:

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
-
 from halyk_desk.domain import utc_now
+from halyk_desk.domain.roles import ROLES
 from halyk_desk.domain.text import check_text
 from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.services import audit, passwords
-from halyk_desk.store.journal_models import ROLES, Operator
+from halyk_desk.store import Session
+from halyk_desk.store import operators as stored
+from halyk_desk.store.records import OperatorRecord
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -89,8 +89,9 @@ class OperatorInfo:
         return self.active and permission in ROLE_PERMISSIONS[self.role]
 
 
-def operator_info(row: Operator) -> OperatorInfo:
-    return OperatorInfo(row.name, row.role, row.active, row.created_at, row.created_by)
+def operator_info(record: OperatorRecord) -> OperatorInfo:
+    return OperatorInfo(record.name, record.role, record.active, record.created_at,
+                        record.created_by)
 
 
 def _clean_name(name: str) -> str:
@@ -108,25 +109,18 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _lock_operators(session: Session) -> None:
-    """Two first runs at once on PostgreSQL must not both become the first admin."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE operators IN SHARE ROW EXCLUSIVE MODE"))
-
-
 def identify(session: Session, name: str) -> OperatorInfo | None:
     """The operator called `name`; on a store without any operator, `name` becomes its first
     admin (recorded in the audit log). None when `name` is not registered."""
     name = _clean_name(name)
-    row = session.scalar(select(Operator).where(Operator.name == name))
-    if row is not None:
-        return operator_info(row)
-    _lock_operators(session)
-    if session.scalar(select(func.count()).select_from(Operator)):
+    found = stored.find(session, name)
+    if found is not None:
+        return operator_info(found)
+    # Two first runs at once on PostgreSQL must not both become the first admin.
+    stored.lock_for_first(session)
+    if stored.exist(session):
         return None
-    row = Operator(name=name, role="admin", active=True, created_at=utc_now(), created_by=None)
-    session.add(row)
-    session.flush()
+    row = stored.add(session, name=name, role="admin", created_at=utc_now(), created_by=None)
     audit.append(session, operator=name, action="operator.bootstrap", subject=f"operator:{name}",
                  details={"role": "admin", "why": "first_operator"})
     return operator_info(row)
@@ -201,23 +195,21 @@ def add_operator(ctx: AppContext, name: str, role: str,
     with refusals_audited(ctx.store, ctx.operator, "operator.add"), \
             ctx.store.session() as session:
         actor = require_in(session, ctx.operator, OPERATORS)
-        row = session.scalar(select(Operator).where(Operator.name == name))
+        old = stored.find(session, name)
         details: dict[str, object]
-        if row is None:
-            row = Operator(name=name, role=role, active=True, created_at=utc_now(),
-                           created_by=actor.name)
-            session.add(row)
+        if old is None:
+            row = stored.add(session, name=name, role=role, created_at=utc_now(),
+                             created_by=actor.name, password_hash=hashed)
             action, details = "operator.add", {"role": role}
         else:
-            if row.role == "admin" and role != "admin":
+            if old.role == "admin" and role != "admin":
                 keep_an_admin(session, name)
-            details = {"old_role": row.role, "role": role, "was_active": row.active}
-            row.role, row.active = role, True
-            action = "operator.change"
+            details = {"old_role": old.role, "role": role, "was_active": old.active}
+            changed = stored.change(session, name, role=role, active=True, password_hash=hashed)
+            assert changed is not None  # found above, in this transaction
+            row, action = changed, "operator.change"
         if hashed is not None:
-            row.password_hash, row.failed_signins, row.signin_wait_until = hashed, 0, None
             details["password_set"] = True
-        session.flush()
         audit.append(session, operator=actor.name, action=action, subject=f"operator:{name}",
                      details=details)
         return operator_info(row)
@@ -229,26 +221,22 @@ def disable_operator(ctx: AppContext, name: str) -> OperatorInfo:
     with refusals_audited(ctx.store, ctx.operator, "operator.disable"), \
             ctx.store.session() as session:
         actor = require_in(session, ctx.operator, OPERATORS)
-        row = session.scalar(select(Operator).where(Operator.name == name))
-        if row is None:
+        old = stored.find(session, name)
+        if old is None:
             raise OperatorError(msg("operators.no_such", "Оператора «{name}» нет; список "
                                     "операторов — в настройках или `halyk-desk operator list`.",
                                     name=name))
-        if row.role == "admin":
+        if old.role == "admin":
             keep_an_admin(session, name)
-        row.active = False
-        session.flush()
+        row = stored.change(session, name, active=False)
+        assert row is not None  # found above, in this transaction
         audit.append(session, operator=actor.name, action="operator.disable",
                      subject=f"operator:{name}", details={"role": row.role})
         return operator_info(row)
 
 
 def keep_an_admin(session: Session, leaving: str) -> None:
-    others = session.scalar(
-        select(func.count()).select_from(Operator)
-        .where(Operator.role == "admin", Operator.active, Operator.name != leaving)
-    )
-    if not others:
+    if not stored.other_active_admins(session, leaving):
         raise NotAllowed(msg("operators.last_admin", "«{name}» — последний действующий "
                              "администратор: сначала сделайте администратором кого-то ещё, иначе "
                              "никто не сможет управлять операторами и настройками.",
@@ -257,4 +245,4 @@ def keep_an_admin(session: Session, leaving: str) -> None:
 
 def list_operators(ctx: AppContext) -> list[OperatorInfo]:
     with ctx.store.session(readonly=True) as session:
-        return [operator_info(r) for r in session.scalars(select(Operator).order_by(Operator.name))]
+        return [operator_info(r) for r in stored.list_all(session)]

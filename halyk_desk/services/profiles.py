@@ -15,8 +15,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import ProgrammingError
-
 from halyk_desk.messages import Message, msg
 from halyk_desk.secrets import (
     SecretSaved,
@@ -27,6 +25,7 @@ from halyk_desk.secrets import (
 )
 from halyk_desk.services.bank import open_bank
 from halyk_desk.store import Store, repository
+from halyk_desk.store.errors import ProgrammingError
 from halyk_desk.store.records import ProfileRecord
 
 if TYPE_CHECKING:

@@ -21,17 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
-from sqlalchemy.exc import ProgrammingError
-from sqlalchemy.orm import Session
-
 from halyk_desk.domain import as_utc, utc_now
 from halyk_desk.logs import default_operator
 from halyk_desk.messages import Message, msg
 from halyk_desk.services import audit, operators, passwords
 from halyk_desk.services.operators import NotAllowed, OperatorError, OperatorInfo
-from halyk_desk.store import Store
-from halyk_desk.store.journal_models import Operator
+from halyk_desk.store import Session, Store
+from halyk_desk.store import operators as stored
+from halyk_desk.store.errors import ProgrammingError
+from halyk_desk.store.records import OperatorRecord
 
 #: Wrong passwords in a row that cost nothing; each one after doubles the wait, up to the cap.
 FREE_TRIES = 2
@@ -60,7 +58,7 @@ def is_team(store: Store) -> bool:
 
 
 def database_login(session: Session) -> str:
-    return str(session.scalar(text("SELECT current_user")))
+    return stored.database_login(session)
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def _record_failure(store: Store, *, by: str, name: str, why: str, failures: int
                      details=details)
 
 
-def _check(row: Operator | None, name: str, password: str | None,
+def _check(row: OperatorRecord | None, name: str, password: str | None,
            now: datetime) -> _Failure | None:
     """Why `password` does not prove `name`, or None when it does."""
     if row is None:
@@ -121,24 +119,23 @@ def authenticate(store: Store, name: str, password: str | None, *, by: str) -> O
     Checks no role: that is the services' business."""
     name = (name or "").strip()
     with store.session(readonly=True) as session:
-        row = session.scalar(select(Operator).where(Operator.name == name))
+        row = stored.find(session, name)
         failure = _check(row, name, password, utc_now())
         info = operators.operator_info(row) if row is not None else None
         had_failures = row is not None and row.failed_signins > 0
     if failure is None and info is not None:
         if had_failures:  # written only then: a sign-in must not wait for another writer
             with store.session() as session:
-                session.execute(update(Operator).where(Operator.name == name)
-                                .values(failed_signins=0, signin_wait_until=None))
+                stored.set_signin_failures(session, name, 0, None)
         return info
     failures = None
     if failure is not None and failure.why == "wrong_password":
         with store.session() as session:
-            row = session.scalar(select(Operator).where(Operator.name == name))
+            row = stored.find(session, name)
             if row is not None:
-                row.failed_signins += 1
-                failures = row.failed_signins
-                row.signin_wait_until = utc_now() + wait_after(failures)
+                failures = row.failed_signins + 1
+                stored.set_signin_failures(session, name, failures,
+                                           utc_now() + wait_after(failures))
     assert failure is not None
     _record_failure(store, by=by, name=name, why=failure.why, failures=failures)
     raise _refused(failure.message)
@@ -164,15 +161,11 @@ def owns_the_schema(session: Session) -> bool:
     """Whether the database login owns the program's tables (or is a superuser): it can do
     anything there anyway, so it is the team's admin — the one who runs `db copy` and then
     `db grant` for everyone."""
-    return bool(session.scalar(text(
-        "SELECT rolsuper OR EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'audit_log' "
-        "AND tableowner = current_user) FROM pg_roles WHERE rolname = current_user")))
+    return stored.owns_the_schema(session)
 
 
 def _owner_as_admin(session: Session, name: str) -> OperatorInfo:
-    row = Operator(name=name, role="admin", active=True, created_at=utc_now(), created_by=None)
-    session.add(row)
-    session.flush()
+    row = stored.add(session, name=name, role="admin", created_at=utc_now(), created_by=None)
     audit.append(session, operator=name, action="operator.bootstrap",
                  subject=f"operator:{name}", details={"role": "admin", "why": "schema_owner"})
     return operators.operator_info(row)
@@ -183,7 +176,7 @@ def _own(store: Store, name: str, *, team: bool) -> str:
     empty store, or on a team database the owner of its tables."""
     try:
         with store.session(readonly=True) as session:
-            row = session.scalar(select(Operator).where(Operator.name == name))
+            row = stored.find(session, name)
             info = operators.operator_info(row) if row is not None else None
     except ProgrammingError:  # a login the database lets in but gives no right to read
         raise _refused(msg("signin.login_without_rights", "У логина базы «{name}» нет прав в "
@@ -240,11 +233,9 @@ def set_password(store: Store, actor: str, name: str, password: str) -> None:
     with operators.refusals_audited(store, actor, "operator.passwd"), store.session() as session:
         if actor != name:
             operators.require_in(session, actor, operators.OPERATORS)
-        row = session.scalar(select(Operator).where(Operator.name == name))
-        if row is None:
+        if stored.change(session, name, password_hash=hashed) is None:
             raise OperatorError(msg("operators.no_such", "Оператора «{name}» нет; список "
                                     "операторов — в настройках или `halyk-desk operator list`.",
                                     name=name))
-        row.password_hash, row.failed_signins, row.signin_wait_until = hashed, 0, None
         audit.append(session, operator=actor, action="operator.passwd",
                      subject=f"operator:{name}", details={"by": actor})

@@ -28,8 +28,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
-
 from halyk_desk.domain import State, utc_now
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import EpayError, InvoiceNotFound
@@ -40,6 +38,7 @@ from halyk_desk.services.changes import Changes
 from halyk_desk.services.payments import business_range
 from halyk_desk.services.sync_plan import Plan, make_plan
 from halyk_desk.store import repository
+from halyk_desk.store.errors import IntegrityError
 from halyk_desk.store.records import PaymentRecord, SavedPayment
 from halyk_desk.store.sync_lock import SyncLock
 

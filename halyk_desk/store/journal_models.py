@@ -26,10 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from halyk_desk.domain.journal import RESOLVED, UNRESOLVED, Action
+from halyk_desk.domain.roles import ROLES
 from halyk_desk.store.models import Base
 from halyk_desk.store.types import BoundedText, code_string
 
-ROLES = ("accountant", "manager", "admin")
 ACTIONS = tuple(Action)
 #: Every status an operation can have. The unresolved ones hold the payment.
 STATUSES = UNRESOLVED + RESOLVED

@@ -7,6 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from halyk_desk.domain import DEFAULT_CURRENCY, Money, State
+from halyk_desk.domain.journal import UNRESOLVED, Action
+from halyk_desk.domain.journal import OperationStatus as Status
+from halyk_desk.messages import Message
 
 
 @dataclass(frozen=True)
@@ -217,3 +220,63 @@ class AuditFilter:
     date_from: datetime | None = None
     date_to: datetime | None = None
     invoice_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OperatorRecord:
+    """A person who may act in the program (services.operators says what each role may do)."""
+
+    name: str
+    role: str
+    active: bool
+    created_at: datetime
+    created_by: str | None
+    #: scrypt hash (services.passwords); None: may act only as their own OS login.
+    password_hash: str | None = None
+    #: Wrong passwords in a row, and when the next try will be heard (sign-in slow-down).
+    failed_signins: int = 0
+    signin_wait_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason from the managed list (settings "reasons"), and the operator's own words."""
+
+    code: str
+    text: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text}" if self.text else self.code
+
+
+@dataclass(frozen=True)
+class OperationRow:
+    """One entry of the money journal: the one row type of the Operations list, from the store
+    to the window and the CLI."""
+
+    id: int
+    profile: str
+    invoice_id: str
+    transaction_id: str
+    action: Action
+    amount: Money
+    reason: Reason
+    note: str | None
+    operator: str
+    external_id: str
+    status: Status
+    #: What became of it (stored as Message.dump(); older entries hold plain text).
+    bank_message: Message | None
+    created_at: datetime
+    sent_at: datetime | None
+    resolved_at: datetime | None
+    approved_by: str | None
+    approval_at: datetime | None
+    rejected_by: str | None
+    rejected_reason: str | None
+    before_status: str | None
+    before_refunded_minor: int | None
+
+    @property
+    def unresolved(self) -> bool:
+        return self.status in UNRESOLVED
