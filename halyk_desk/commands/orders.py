@@ -18,41 +18,47 @@ from halyk_desk.commands.running import (
 )
 from halyk_desk.imports import ImportFailed, Mapping
 from halyk_desk.imports.errors import file_error
+from halyk_desk.messages import msg
 from halyk_desk.services.context import AppContext
 from halyk_desk.services.orders import import_orders
 
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
-        "orders", help="the shop's orders: import its export",
-        description="The shop's orders, as its own system exports them.",
+        "orders", help=str(msg("cli.orders.help", "заказы магазина: загрузить их выгрузку")),
+        description=str(msg("cli.orders.description", "Заказы магазина в том виде, в каком их "
+                            "выгружает его собственная система.")),
     )
     actions = group.add_subparsers(dest="orders_action", metavar="ACTION", required=True)
     imp = actions.add_parser(
-        "import", help="import an order file (CSV or XLSX), all rows or none",
-        description="Import the shop's orders from a CSV file (comma, semicolon or tab; UTF-8 or "
-        "cp1251) or an XLSX workbook, such as 1C-Bitrix's order list. Columns are found by their "
-        "Russian or English names (ID / Номер заказа / invoiceId, Сумма / Amount, Валюта / "
-        "Currency, Дата создания / Created, Покупатель / Customer, Оплачен / Paid, Статус / "
-        "Status); --mapping names any others. One bad row imports nothing: every problem is "
-        "listed with its row number. Importing the same rows again changes nothing; a row that "
-        "contradicts an order already imported (another amount, currency or date) refuses the "
-        "whole file.",
+        "import", help=str(msg("cli.orders_import.help", "загрузить файл заказов (CSV или "
+                               "XLSX): все строки или ни одной")),
+        description=str(msg(
+            "cli.orders_import.description", "Загружает заказы магазина из файла CSV "
+            "(разделитель — запятая, точка с запятой или табуляция; UTF-8 или cp1251) или книги "
+            "XLSX, например списка заказов 1С-Битрикс. Колонки находятся по русским или "
+            "английским названиям (ID / Номер заказа / invoiceId, Сумма / Amount, Валюта / "
+            "Currency, Дата создания / Created, Покупатель / Customer, Оплачен / Paid, Статус / "
+            "Status); --mapping называет любые другие. Одна неверная строка — и не загружается "
+            "ничего: каждая ошибка названа с номером строки. Повторная загрузка тех же строк "
+            "ничего не меняет; строка, противоречащая уже загруженному заказу (другая сумма, "
+            "валюта или дата), отклоняет весь файл.")),
         epilog=exit_codes_epilog(
-            "0  imported (or nothing new)",
-            "1  the file was refused: nothing was imported (the problems are listed), or the "
-            "data could not be opened",
-            "2  usage error: bad arguments, a --mapping that is not valid, an unknown profile",
+            "0  " + str(msg("cli.orders_import.exit_ok", "загружено (или нового нет)")),
+            "1  " + str(msg("cli.orders_import.exit_refused", "файл отклонён: ничего не "
+                            "загружено (ошибки перечислены), или данные не удалось открыть")),
+            "2  " + str(msg("cli.orders_import.exit_usage", "ошибка в команде: неверные "
+                            "аргументы, недопустимый --mapping, неизвестный профиль")),
         ),
         **parser_kwargs(),
     )
-    imp.add_argument("file", type=Path, metavar="FILE", help="the order file (.csv or .xlsx)")
-    imp.add_argument(
-        "--mapping", metavar="JSON",
-        help='which column holds which field, as JSON: {"invoice_id": "Order No", "amount": '
-        '"Total"}; or @PATH to read that JSON from a file. Fields: invoice_id, amount, currency, '
-        "created_at, customer, shop_paid, shop_status",
-    )
+    imp.add_argument("file", type=Path, metavar="FILE", help=str(msg(
+        "cli.orders_import.file", "файл заказов (.csv или .xlsx)")))
+    imp.add_argument("--mapping", metavar="JSON", help=str(msg(
+        "cli.orders_import.mapping", "какая колонка содержит какое поле, в JSON: "
+        "{{\"invoice_id\": \"Номер\", \"amount\": \"Итого\"}}; или @PATH, чтобы прочитать этот "
+        "JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, "
+        "shop_status")))
     imp.set_defaults(func=import_command)
 
 
@@ -65,9 +71,10 @@ def _mapping(text: str | None) -> Mapping | None:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise file_error(
-                f"Cannot read the mapping file {str(path)!r}: {exc.strerror or exc}."
-            ) from None
+            raise file_error(msg(
+                "cli.orders_import.mapping_unreadable", "Не удалось прочитать файл "
+                "сопоставления «{path}»: {why}.", path=str(path),
+                why=exc.strerror or str(exc))) from None
     return Mapping.parse(text)
 
 
@@ -85,8 +92,15 @@ def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print(str(failed), file=sys.stderr)
         return FAILED
     for warning in summary.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    updated = f", {summary.updated} updated" if summary.updated else ""
-    print(f"Imported {summary.source_file} into profile {ctx.profile.name!r}: "
-          f"{summary.added} added, {summary.unchanged} unchanged{updated}.")
+        print(msg("cli.orders_import.warning", "предупреждение: {warning}", warning=warning),
+              file=sys.stderr)
+    said = {"file": summary.source_file, "profile": ctx.profile.name, "added": summary.added,
+            "unchanged": summary.unchanged}
+    if summary.updated:
+        print(msg("cli.orders_import.done_updated", "Файл {file} загружен в профиль «{profile}»: "
+                  "добавлено {added}, без изменений {unchanged}, обновлено {updated}.",
+                  updated=summary.updated, **said))
+    else:
+        print(msg("cli.orders_import.done", "Файл {file} загружен в профиль «{profile}»: "
+                  "добавлено {added}, без изменений {unchanged}.", **said))
     return OK

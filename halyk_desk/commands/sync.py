@@ -41,31 +41,39 @@ BAR_WIDTH = 24
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "sync", help="read every order's payment status from the bank",
-        description="Read the bank's status of each order created in the period that still "
-        "needs it. Payments in a final state (refunded, released, failed) are not read again "
-        "unless --all. Progress goes to standard error (a bar at a terminal, a line every few "
-        "seconds otherwise); the summary to standard output. Ctrl-C stops cleanly: reads in "
-        "flight finish, everything read is kept, and the next sync carries on (Ctrl-C twice "
-        "quits at once; what was written stays written).",
+        "sync", help=str(msg("cli.sync.help", "прочитать из банка статус платежа каждого "
+                             "заказа")),
+        description=str(msg(
+            "cli.sync.description", "Читает статус в банке каждого заказа периода, которому "
+            "это нужно. Платежи в окончательном состоянии (возвращён, блокировка снята, "
+            "неуспешен) заново не читаются, если не дан --all. Ход работы — в стандартный поток "
+            "ошибок (полоса у терминала, иначе строка раз в несколько секунд); итог — в "
+            "стандартный вывод. Ctrl-C останавливает аккуратно: начатые чтения завершаются, всё "
+            "прочитанное сохраняется, следующая синхронизация продолжит (Ctrl-C дважды — выйти "
+            "сразу; записанное остаётся записанным).")),
         epilog=exit_codes_epilog(
-            "0    every status was read",
-            "1    some statuses could not be read (the summary counts them by kind; the next "
-            "sync tries them again), or the sync could not start (bank, profile, database)",
-            "2    usage error",
-            "130  stopped by Ctrl-C (or SIGTERM) before the end; the summary says what was read",
+            "0    " + str(msg("cli.sync.exit_ok", "прочитаны все статусы")),
+            "1    " + str(msg("cli.sync.exit_failed", "часть статусов прочитать не удалось "
+                              "(итог считает их по видам; следующая синхронизация попробует "
+                              "снова), или синхронизация не смогла начаться (банк, профиль, "
+                              "база данных)")),
+            "2    " + str(msg("cli.sync.exit_usage", "ошибка в команде")),
+            "130  " + str(msg("cli.sync.exit_interrupted", "остановлено Ctrl-C (или SIGTERM) "
+                              "до конца; итог говорит, что прочитано")),
         ),
         **parser_kwargs(),
     )
-    parser.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE",
-                        help=f"first day of orders to read, {DATE_HELP} (default: the first)")
-    parser.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE",
-                        help="last day of orders to read, included (default: the last)")
-    parser.add_argument("--all", dest="include_final", action="store_true",
-                        help="read payments in a final state again too")
-    parser.add_argument("--concurrency", type=_concurrency, metavar="N",
-                        help="status reads at once, 1 to "
-                        f"{MAX_CONCURRENCY} (default: the sync_concurrency setting, 8)")
+    parser.add_argument("--from", dest="date_from", type=date_arg, metavar="DATE", help=str(msg(
+        "cli.sync.from", "первый день заказов для чтения, {day} (по умолчанию — самый первый)",
+        day=DATE_HELP)))
+    parser.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE", help=str(msg(
+        "cli.sync.to", "последний день заказов для чтения, включительно (по умолчанию — "
+        "самый последний)")))
+    parser.add_argument("--all", dest="include_final", action="store_true", help=str(msg(
+        "cli.sync.all", "читать заново и платежи в окончательном состоянии")))
+    parser.add_argument("--concurrency", type=_concurrency, metavar="N", help=str(msg(
+        "cli.sync.concurrency", "сколько статусов читать одновременно, от 1 до {most} (по "
+        "умолчанию — настройка sync_concurrency, 8)", most=MAX_CONCURRENCY)))
     parser.set_defaults(func=sync_command)
 
 
@@ -73,9 +81,12 @@ def _concurrency(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(str(msg(
+            "cli.sync.not_whole", "{text} — не целое число", text=repr(text)))) from None
     if not 1 <= value <= MAX_CONCURRENCY:
-        raise argparse.ArgumentTypeError(f"give 1 to {MAX_CONCURRENCY}, not {value}")
+        raise argparse.ArgumentTypeError(str(msg(
+            "cli.sync.concurrency_range", "укажите от 1 до {most}, а не {value}",
+            most=MAX_CONCURRENCY, value=value)))
     return value
 
 
@@ -104,7 +115,9 @@ class ProgressPrinter:
     def figures(p: SyncProgress) -> str:
         share = p.done / p.total if p.total else 1.0
         eta = duration(p.eta_s) if p.eta_s is not None else "?"
-        return f"{p.done}/{p.total} {share:4.0%}  {p.rate_per_s:.1f}/s  ETA {eta}"
+        return str(msg("sync.figures", "{done}/{total} {share}  {rate}/с  ещё {eta}",
+                       done=str(p.done), total=str(p.total), share=f"{share:4.0%}",
+                       rate=f"{p.rate_per_s:.1f}", eta=eta))
 
     def __call__(self, progress: SyncProgress) -> None:
         if progress.waiting:
@@ -170,17 +183,21 @@ def stop_on_signals(cancel: threading.Event) -> Iterator[None]:
 
 def summary_lines(summary: SyncSummary, seconds: float) -> list[str]:
     if summary.cancelled:
-        head = (f"Sync stopped: read {summary.read} of {summary.total} payments; everything read "
-                "is kept and the next sync reads the rest.")
+        head = msg("sync.stopped", "Синхронизация остановлена: прочитано платежей — {read} из "
+                   "{total}; всё прочитанное сохранено, следующая синхронизация прочитает "
+                   "остальное.", read=summary.read, total=summary.total)
     else:
-        head = f"Sync finished: read {summary.read} of {summary.total} payments in " \
-               f"{duration(seconds)}."
-    lines = [head, f"  changed: {summary.changed}   not found: {summary.not_found}   "
-                   f"errors: {summary.errors}"]
+        head = msg("sync.finished", "Синхронизация закончена: прочитано платежей — {read} из "
+                   "{total} за {time}.", read=summary.read, total=summary.total,
+                   time=duration(seconds))
+    lines = [str(head), "  " + str(msg(
+        "sync.counts", "изменилось: {changed}   не найдено: {not_found}   ошибок: {errors}",
+        changed=summary.changed, not_found=summary.not_found, errors=summary.errors))]
     if summary.errors:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.errors_by_kind.items()))
-        lines.append(f"  errors by kind: {kinds} (each is noted on its payment; the next sync "
-                     "tries them again)")
+        lines.append("  " + str(msg(
+            "sync.errors_by_kind", "ошибки по видам: {kinds} (каждая записана у своего "
+            "платежа; следующая синхронизация попробует снова)", kinds=kinds)))
     if summary.registry is not None:
         lines.append("  " + str(msg(
             "sync.registry_read", "Список операций банка: записей — {listed}; платежей без "
@@ -214,8 +231,8 @@ def sync_command(args: argparse.Namespace, ctx: AppContext) -> int:
         nonlocal stopping
         if cancel.is_set() and not stopping:
             stopping = True
-            printer.note("Stopping: waiting for the reads in flight (Ctrl-C again to quit at "
-                         "once)...")
+            printer.note(str(msg("sync.stopping", "Останавливаюсь: жду начатые чтения (Ctrl-C "
+                                 "ещё раз — выйти сразу)…")))
         printer(report)
 
     started = time.monotonic()

@@ -232,13 +232,6 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
     </context>
     <context>
-        <name>DashboardLinks</name>
-        <message>
-            <source>Сводка</source>
-            <translation>Dashboard</translation>
-        </message>
-    </context>
-    <context>
         <name>DashboardView</name>
         <message>
             <source>7 дней</source>
@@ -557,7 +550,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <name>HoldsView</name>
         <message>
             <source>истекает сегодня или пора подтвердить</source>
-            <extracomment>The holds are in (count); for the tab title and tests. Confirm / release buttons (issue 4) are added here, next to the summary.</extracomment>
+            <extracomment>The holds are in (count); for the tab title and tests. Other holds are chosen.</extracomment>
             <translation>expires today or is due for confirmation</translation>
         </message>
         <message>
@@ -611,7 +604,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors). The tabs and what works with them, once the data are open (attach).</extracomment>
             <translation>Halyk Desk</translation>
         </message>
         <message>
@@ -636,14 +629,6 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation> [SANDBOX]</translation>
         </message>
         <message>
-            <source>Платежи</source>
-            <translation>Payments</translation>
-        </message>
-        <message>
-            <source>Блокировки</source>
-            <translation>Holds</translation>
-        </message>
-        <message>
             <source>ПЕСОЧНИЦА / SANDBOX</source>
             <translation>SANDBOX</translation>
         </message>
@@ -661,7 +646,6 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
-            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5). «Выставить счёт…» and Ctrl+N (issue 12).</extracomment>
             <translation>Preparing the sandbox's demo data…</translation>
         </message>
         <message>
@@ -1475,6 +1459,71 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Operator {name} is {role}.</translation>
         </message>
         <message>
+            <source>Заказы магазина в том виде, в каком их выгружает его собственная система.</source>
+            <comment>cli.orders.description</comment>
+            <translation>The shop's orders, as its own system exports them.</translation>
+        </message>
+        <message>
+            <source>заказы магазина: загрузить их выгрузку</source>
+            <comment>cli.orders.help</comment>
+            <translation>the shop's orders: import its export</translation>
+        </message>
+        <message>
+            <source>Загружает заказы магазина из файла CSV (разделитель — запятая, точка с запятой или табуляция; UTF-8 или cp1251) или книги XLSX, например списка заказов 1С-Битрикс. Колонки находятся по русским или английским названиям (ID / Номер заказа / invoiceId, Сумма / Amount, Валюта / Currency, Дата создания / Created, Покупатель / Customer, Оплачен / Paid, Статус / Status); --mapping называет любые другие. Одна неверная строка — и не загружается ничего: каждая ошибка названа с номером строки. Повторная загрузка тех же строк ничего не меняет; строка, противоречащая уже загруженному заказу (другая сумма, валюта или дата), отклоняет весь файл.</source>
+            <comment>cli.orders_import.description</comment>
+            <translation>Import the shop's orders from a CSV file (comma, semicolon or tab; UTF-8 or cp1251) or an XLSX workbook, such as 1C-Bitrix's order list. Columns are found by their Russian or English names (ID, invoiceId, Amount, Currency, Created, Customer, Paid, Status, or their Russian names); --mapping names any others. One bad row imports nothing: every problem is listed with its row number. Importing the same rows again changes nothing; a row that contradicts an order already imported (another amount, currency or date) refuses the whole file.</translation>
+        </message>
+        <message>
+            <source>Файл {file} загружен в профиль «{profile}»: добавлено {added}, без изменений {unchanged}.</source>
+            <comment>cli.orders_import.done</comment>
+            <translation>Imported {file} into profile '{profile}': {added} added, {unchanged} unchanged.</translation>
+        </message>
+        <message>
+            <source>Файл {file} загружен в профиль «{profile}»: добавлено {added}, без изменений {unchanged}, обновлено {updated}.</source>
+            <comment>cli.orders_import.done_updated</comment>
+            <translation>Imported {file} into profile '{profile}': {added} added, {unchanged} unchanged, {updated} updated.</translation>
+        </message>
+        <message>
+            <source>загружено (или нового нет)</source>
+            <comment>cli.orders_import.exit_ok</comment>
+            <translation>imported (or nothing new)</translation>
+        </message>
+        <message>
+            <source>файл отклонён: ничего не загружено (ошибки перечислены), или данные не удалось открыть</source>
+            <comment>cli.orders_import.exit_refused</comment>
+            <translation>the file was refused: nothing was imported (the problems are listed), or the data could not be opened</translation>
+        </message>
+        <message>
+            <source>ошибка в команде: неверные аргументы, недопустимый --mapping, неизвестный профиль</source>
+            <comment>cli.orders_import.exit_usage</comment>
+            <translation>usage error: bad arguments, a --mapping that is not valid, an unknown profile</translation>
+        </message>
+        <message>
+            <source>файл заказов (.csv или .xlsx)</source>
+            <comment>cli.orders_import.file</comment>
+            <translation>the order file (.csv or .xlsx)</translation>
+        </message>
+        <message>
+            <source>загрузить файл заказов (CSV или XLSX): все строки или ни одной</source>
+            <comment>cli.orders_import.help</comment>
+            <translation>import an order file (CSV or XLSX), all rows or none</translation>
+        </message>
+        <message>
+            <source>какая колонка содержит какое поле, в JSON: {{"invoice_id": "Номер", "amount": "Итого"}}; или @PATH, чтобы прочитать этот JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</source>
+            <comment>cli.orders_import.mapping</comment>
+            <translation>which column holds which field, as JSON: {{"invoice_id": "Order No", "amount": "Total"}}; or @PATH to read that JSON from a file. Fields: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать файл сопоставления «{path}»: {why}.</source>
+            <comment>cli.orders_import.mapping_unreadable</comment>
+            <translation>Cannot read the mapping file '{path}': {why}.</translation>
+        </message>
+        <message>
+            <source>предупреждение: {warning}</source>
+            <comment>cli.orders_import.warning</comment>
+            <translation>warning: {warning}</translation>
+        </message>
+        <message>
             <source>{result}: {action} {amount}, заказ {invoice}.</source>
             <comment>cli.outcome</comment>
             <translation>{result}: {action} {amount} for order {invoice}.</translation>
@@ -1761,6 +1810,66 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>напечатать итоги списком JSON</source>
             <comment>cli.resolve.json</comment>
             <translation>print a JSON list of outcomes</translation>
+        </message>
+        <message>
+            <source>читать заново и платежи в окончательном состоянии</source>
+            <comment>cli.sync.all</comment>
+            <translation>read payments in a final state again too</translation>
+        </message>
+        <message>
+            <source>сколько статусов читать одновременно, от 1 до {most} (по умолчанию — настройка sync_concurrency, 8)</source>
+            <comment>cli.sync.concurrency</comment>
+            <translation>status reads at once, 1 to {most} (default: the sync_concurrency setting, 8)</translation>
+        </message>
+        <message>
+            <source>укажите от 1 до {most}, а не {value}</source>
+            <comment>cli.sync.concurrency_range</comment>
+            <translation>give 1 to {most}, not {value}</translation>
+        </message>
+        <message>
+            <source>Читает статус в банке каждого заказа периода, которому это нужно. Платежи в окончательном состоянии (возвращён, блокировка снята, неуспешен) заново не читаются, если не дан --all. Ход работы — в стандартный поток ошибок (полоса у терминала, иначе строка раз в несколько секунд); итог — в стандартный вывод. Ctrl-C останавливает аккуратно: начатые чтения завершаются, всё прочитанное сохраняется, следующая синхронизация продолжит (Ctrl-C дважды — выйти сразу; записанное остаётся записанным).</source>
+            <comment>cli.sync.description</comment>
+            <translation>Read the bank's status of each order created in the period that still needs it. Payments in a final state (refunded, released, failed) are not read again unless --all. Progress goes to standard error (a bar at a terminal, a line every few seconds otherwise); the summary to standard output. Ctrl-C stops cleanly: reads in flight finish, everything read is kept, and the next sync carries on (Ctrl-C twice quits at once; what was written stays written).</translation>
+        </message>
+        <message>
+            <source>часть статусов прочитать не удалось (итог считает их по видам; следующая синхронизация попробует снова), или синхронизация не смогла начаться (банк, профиль, база данных)</source>
+            <comment>cli.sync.exit_failed</comment>
+            <translation>some statuses could not be read (the summary counts them by kind; the next sync tries them again), or the sync could not start (bank, profile, database)</translation>
+        </message>
+        <message>
+            <source>остановлено Ctrl-C (или SIGTERM) до конца; итог говорит, что прочитано</source>
+            <comment>cli.sync.exit_interrupted</comment>
+            <translation>stopped by Ctrl-C (or SIGTERM) before the end; the summary says what was read</translation>
+        </message>
+        <message>
+            <source>прочитаны все статусы</source>
+            <comment>cli.sync.exit_ok</comment>
+            <translation>every status was read</translation>
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>cli.sync.exit_usage</comment>
+            <translation>usage error</translation>
+        </message>
+        <message>
+            <source>первый день заказов для чтения, {day} (по умолчанию — самый первый)</source>
+            <comment>cli.sync.from</comment>
+            <translation>first day of orders to read, {day} (default: the first)</translation>
+        </message>
+        <message>
+            <source>прочитать из банка статус платежа каждого заказа</source>
+            <comment>cli.sync.help</comment>
+            <translation>read every order's payment status from the bank</translation>
+        </message>
+        <message>
+            <source>{text} — не целое число</source>
+            <comment>cli.sync.not_whole</comment>
+            <translation>{text} is not a whole number</translation>
+        </message>
+        <message>
+            <source>последний день заказов для чтения, включительно (по умолчанию — самый последний)</source>
+            <comment>cli.sync.to</comment>
+            <translation>last day of orders to read, included (default: the last)</translation>
         </message>
         <message>
             <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
@@ -4855,6 +4964,26 @@ Thank you for your order!</translation>
             <translation>The support report is written: {path}. Send this file to support; it holds no secrets.</translation>
         </message>
         <message>
+            <source>изменилось: {changed}   не найдено: {not_found}   ошибок: {errors}</source>
+            <comment>sync.counts</comment>
+            <translation>changed: {changed}   not found: {not_found}   errors: {errors}</translation>
+        </message>
+        <message>
+            <source>ошибки по видам: {kinds} (каждая записана у своего платежа; следующая синхронизация попробует снова)</source>
+            <comment>sync.errors_by_kind</comment>
+            <translation>errors by kind: {kinds} (each is noted on its payment; the next sync tries them again)</translation>
+        </message>
+        <message>
+            <source>{done}/{total} {share}  {rate}/с  ещё {eta}</source>
+            <comment>sync.figures</comment>
+            <translation>{done}/{total} {share}  {rate}/s  ETA {eta}</translation>
+        </message>
+        <message>
+            <source>Синхронизация закончена: прочитано платежей — {read} из {total} за {time}.</source>
+            <comment>sync.finished</comment>
+            <translation>Sync finished: read {read} of {total} payments in {time}.</translation>
+        </message>
+        <message>
             <source>Не прочитаны заново по возрасту (давно проверенные списанные платежи) — {unchanged}; --all читает все.</source>
             <comment>sync.not_due_by_age</comment>
             <translation>Not read again because of their age (captured payments checked recently enough): {unchanged}; --all reads them all.</translation>
@@ -4868,6 +4997,16 @@ Thank you for your order!</translation>
             <source>Список операций банка не удалось использовать ({why}): платежи выбраны по возрасту.</source>
             <comment>sync.registry_unusable</comment>
             <translation>The bank's operations list could not be used ({why}): payments were chosen by age instead.</translation>
+        </message>
+        <message>
+            <source>Синхронизация остановлена: прочитано платежей — {read} из {total}; всё прочитанное сохранено, следующая синхронизация прочитает остальное.</source>
+            <comment>sync.stopped</comment>
+            <translation>Sync stopped: read {read} of {total} payments; everything read is kept and the next sync reads the rest.</translation>
+        </message>
+        <message>
+            <source>Останавливаюсь: жду начатые чтения (Ctrl-C ещё раз — выйти сразу)…</source>
+            <comment>sync.stopping</comment>
+            <translation>Stopping: waiting for the reads in flight (Ctrl-C again to quit at once)...</translation>
         </message>
         <message>
             <source>Этот профиль синхронизировала другая программа: прочитано только то, что она оставила.</source>
@@ -5254,12 +5393,20 @@ Thank you for your order!</translation>
         </message>
         <message>
             <source>Операция не выполнена</source>
-            <extracomment>An operation ended (any result): what it changed (services.changes.Changes).</extracomment>
+            <extracomment>An operation ended (any result): what it changed (services.changes.Changes). A line for the status bar (what settling unresolved operations found).</extracomment>
             <translation>The operation was not done</translation>
         </message>
         <message>
             <source>Операция не выполнена: {error}</source>
             <translation>The operation was not done: {error}</translation>
+        </message>
+        <message>
+            <source>Не удалось уточнить результат операций у банка: {error}</source>
+            <translation>Could not check the outcome of operations with the bank: {error}</translation>
+        </message>
+        <message>
+            <source>Уточнено у банка операций: {settled} из {total}.</source>
+            <translation>Operations settled with the bank: {settled} of {total}.</translation>
         </message>
         <message>
             <source>Подтвердить…</source>
@@ -5313,22 +5460,6 @@ Thank you for your order!</translation>
         <message>
             <source>Дождитесь результата текущей операции.</source>
             <translation>Wait for the outcome of the current operation.</translation>
-        </message>
-        <message>
-            <source>Операции</source>
-            <translation>Operations</translation>
-        </message>
-        <message>
-            <source>Аудит</source>
-            <translation>Audit</translation>
-        </message>
-        <message>
-            <source>Не удалось уточнить результат операций у банка: {error}</source>
-            <translation>Could not check the outcome of operations with the bank: {error}</translation>
-        </message>
-        <message>
-            <source>Уточнено у банка операций: {settled} из {total}.</source>
-            <translation>Operations settled with the bank: {settled} of {total}.</translation>
         </message>
     </context>
     <context>
@@ -5636,10 +5767,6 @@ Thank you for your order!</translation>
             <translation>outcome unknown, being checked with the bank</translation>
         </message>
         <message>
-            <source>Операции</source>
-            <translation>Operations</translation>
-        </message>
-        <message>
             <source>ждёт одобрения</source>
             <translation>awaits approval</translation>
         </message>
@@ -5739,6 +5866,10 @@ Reason: {reason}.</translation>
         <message>
             <source>Одобряет менеджер.</source>
             <translation>A manager approves.</translation>
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation>Operations</translation>
         </message>
     </context>
     <context>
@@ -6127,7 +6258,7 @@ Valid until {until}.</translation>
         </message>
         <message>
             <source>Выставить счёт…</source>
-            <extracomment>A link was made (its invoiceId): the lists read again and show it. The last result dialog, for tests and screenshots.</extracomment>
+            <extracomment>A link was made (its invoiceId): the Payments tab shows it. The sandbox took a link's payment: what changed (services.changes.Changes). The last result dialog, for tests and screenshots.</extracomment>
             <translation>Request payment…</translation>
         </message>
         <message>
@@ -6220,7 +6351,7 @@ Valid until {until}.</translation>
         </message>
         <message>
             <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
-            <extracomment>A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <extracomment>A short note for the status bar ("Скопировано 3 строки"). The payment chosen in the table changed: its invoiceId, or None when none is. An order to select once the list has loaded (show_invoice).</extracomment>
             <translation>Search: order number, RRN, card, customer (Ctrl+F)</translation>
         </message>
         <message>
@@ -6229,7 +6360,7 @@ Valid until {until}.</translation>
         </message>
         <message>
             <source>Период:</source>
-            <extracomment>The filter bar; payment_links puts «Выставить счёт…» at its start.</extracomment>
+            <extracomment>The filter bar; add_to_bar puts a button at its start.</extracomment>
             <translation>Period:</translation>
         </message>
         <message>
@@ -6687,13 +6818,6 @@ Valid until {until}.</translation>
         </message>
     </context>
     <context>
-        <name>ReconciliationTab</name>
-        <message>
-            <source>Сверка</source>
-            <translation>Reconciliation</translation>
-        </message>
-    </context>
-    <context>
         <name>ReconciliationView</name>
         <message>
             <source>Сохранить сверку в Excel</source>
@@ -6706,7 +6830,7 @@ Valid until {until}.</translation>
         </message>
         <message>
             <source>Вчера</source>
-            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads).</extracomment>
+            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads). A line for the window's status bar.</extracomment>
             <translation>Yesterday</translation>
         </message>
         <message>

@@ -232,13 +232,6 @@
         </message>
     </context>
     <context>
-        <name>DashboardLinks</name>
-        <message>
-            <source>Сводка</source>
-            <translation>Жиынтық</translation>
-        </message>
-    </context>
-    <context>
         <name>DashboardView</name>
         <message>
             <source>7 дней</source>
@@ -557,7 +550,7 @@
         <name>HoldsView</name>
         <message>
             <source>истекает сегодня или пора подтвердить</source>
-            <extracomment>The holds are in (count); for the tab title and tests. Confirm / release buttons (issue 4) are added here, next to the summary.</extracomment>
+            <extracomment>The holds are in (count); for the tab title and tests. Other holds are chosen.</extracomment>
             <translation>бүгін бітеді немесе растау уақыты келді</translation>
         </message>
         <message>
@@ -611,7 +604,7 @@
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors). The tabs and what works with them, once the data are open (attach).</extracomment>
             <translation>Halyk Desk</translation>
         </message>
         <message>
@@ -636,14 +629,6 @@
             <translation> [ҚҰМСАЛҒЫШ]</translation>
         </message>
         <message>
-            <source>Платежи</source>
-            <translation>Төлемдер</translation>
-        </message>
-        <message>
-            <source>Блокировки</source>
-            <translation>Бұғаттаулар</translation>
-        </message>
-        <message>
             <source>ПЕСОЧНИЦА / SANDBOX</source>
             <translation>ҚҰМСАЛҒЫШ / SANDBOX</translation>
         </message>
@@ -661,7 +646,6 @@
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
-            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5). «Выставить счёт…» and Ctrl+N (issue 12).</extracomment>
             <translation>Құмсалғыштың демо деректерін дайындап жатырмын…</translation>
         </message>
         <message>
@@ -1475,6 +1459,71 @@
             <translation>{name} операторы — {role}.</translation>
         </message>
         <message>
+            <source>Заказы магазина в том виде, в каком их выгружает его собственная система.</source>
+            <comment>cli.orders.description</comment>
+            <translation>Дүкеннің өз жүйесі экспорттаған күйдегі тапсырыстары.</translation>
+        </message>
+        <message>
+            <source>заказы магазина: загрузить их выгрузку</source>
+            <comment>cli.orders.help</comment>
+            <translation>дүкен тапсырыстары: олардың экспортын жүктеу</translation>
+        </message>
+        <message>
+            <source>Загружает заказы магазина из файла CSV (разделитель — запятая, точка с запятой или табуляция; UTF-8 или cp1251) или книги XLSX, например списка заказов 1С-Битрикс. Колонки находятся по русским или английским названиям (ID / Номер заказа / invoiceId, Сумма / Amount, Валюта / Currency, Дата создания / Created, Покупатель / Customer, Оплачен / Paid, Статус / Status); --mapping называет любые другие. Одна неверная строка — и не загружается ничего: каждая ошибка названа с номером строки. Повторная загрузка тех же строк ничего не меняет; строка, противоречащая уже загруженному заказу (другая сумма, валюта или дата), отклоняет весь файл.</source>
+            <comment>cli.orders_import.description</comment>
+            <translation>Дүкен тапсырыстарын CSV файлынан (бөлгіш — үтір, нүктелі үтір немесе табуляция; UTF-8 немесе cp1251) немесе XLSX кітабынан, мысалы 1С-Битрикс тапсырыстар тізімінен жүктейді. Бағандар орысша немесе ағылшынша атаулары бойынша табылады (ID / Номер заказа / invoiceId, Сумма / Amount, Валюта / Currency, Дата создания / Created, Покупатель / Customer, Оплачен / Paid, Статус / Status); басқаларын --mapping атайды. Бір қате жол болса, ештеңе жүктелмейді: әр қате жол нөмірімен аталады. Сол жолдарды қайта жүктеу ештеңені өзгертпейді; бұрын жүктелген тапсырысқа қайшы келетін жол (басқа сома, валюта немесе күн) бүкіл файлды қабылдамайды.</translation>
+        </message>
+        <message>
+            <source>Файл {file} загружен в профиль «{profile}»: добавлено {added}, без изменений {unchanged}.</source>
+            <comment>cli.orders_import.done</comment>
+            <translation>{file} файлы «{profile}» профиліне жүктелді: қосылды {added}, өзгеріссіз {unchanged}.</translation>
+        </message>
+        <message>
+            <source>Файл {file} загружен в профиль «{profile}»: добавлено {added}, без изменений {unchanged}, обновлено {updated}.</source>
+            <comment>cli.orders_import.done_updated</comment>
+            <translation>{file} файлы «{profile}» профиліне жүктелді: қосылды {added}, өзгеріссіз {unchanged}, жаңартылды {updated}.</translation>
+        </message>
+        <message>
+            <source>загружено (или нового нет)</source>
+            <comment>cli.orders_import.exit_ok</comment>
+            <translation>жүктелді (немесе жаңасы жоқ)</translation>
+        </message>
+        <message>
+            <source>файл отклонён: ничего не загружено (ошибки перечислены), или данные не удалось открыть</source>
+            <comment>cli.orders_import.exit_refused</comment>
+            <translation>файл қабылданбады: ештеңе жүктелмеді (қателер тізілген) немесе деректерді ашу мүмкін болмады</translation>
+        </message>
+        <message>
+            <source>ошибка в команде: неверные аргументы, недопустимый --mapping, неизвестный профиль</source>
+            <comment>cli.orders_import.exit_usage</comment>
+            <translation>командадағы қате: дұрыс емес аргументтер, жарамсыз --mapping, белгісіз профиль</translation>
+        </message>
+        <message>
+            <source>файл заказов (.csv или .xlsx)</source>
+            <comment>cli.orders_import.file</comment>
+            <translation>тапсырыстар файлы (.csv немесе .xlsx)</translation>
+        </message>
+        <message>
+            <source>загрузить файл заказов (CSV или XLSX): все строки или ни одной</source>
+            <comment>cli.orders_import.help</comment>
+            <translation>тапсырыстар файлын жүктеу (CSV немесе XLSX): барлық жолдарды немесе ешқайсысын</translation>
+        </message>
+        <message>
+            <source>какая колонка содержит какое поле, в JSON: {{"invoice_id": "Номер", "amount": "Итого"}}; или @PATH, чтобы прочитать этот JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</source>
+            <comment>cli.orders_import.mapping</comment>
+            <translation>қай бағанда қай өріс бар, JSON түрінде: {{"invoice_id": "Нөмір", "amount": "Барлығы"}}; немесе сол JSON-ды файлдан оқу үшін @PATH. Өрістер: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</translation>
+        </message>
+        <message>
+            <source>Не удалось прочитать файл сопоставления «{path}»: {why}.</source>
+            <comment>cli.orders_import.mapping_unreadable</comment>
+            <translation>«{path}» сәйкестендіру файлын оқу мүмкін болмады: {why}.</translation>
+        </message>
+        <message>
+            <source>предупреждение: {warning}</source>
+            <comment>cli.orders_import.warning</comment>
+            <translation>ескерту: {warning}</translation>
+        </message>
+        <message>
             <source>{result}: {action} {amount}, заказ {invoice}.</source>
             <comment>cli.outcome</comment>
             <translation>{result}: {action} {amount}, тапсырыс {invoice}.</translation>
@@ -1532,7 +1581,7 @@
         <message>
             <source>Сверяет заказы магазина с платежами банка за рабочие дни --from..--to (оба включительно; по настройке business_tz, по умолчанию Asia/Almaty): совпавшие, расхождения суммы и статуса, платежи, которых нет в банке или которых не знает магазин, повторные оплаты, блокировки, возвраты, операции с неизвестным итогом. Читает базу (сначала выполните `halyk-desk sync`) и реестр операций банка, если профилю он доступен. Каждая сверка записывается; --xlsx пишет книгу Excel (через временный файл). --json печатает {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} со всеми ключами категорий, итогами сверки и "discrepancies" (у каждого расхождения — "key", который принимает `reconcile mark`).</source>
             <comment>cli.reconcile.description</comment>
-            <translation>Дүкен тапсырыстарын --from..--to жұмыс күндеріндегі (екеуі де қоса алғанда; business_tz баптауы бойынша, әдепкі бойынша Asia/Almaty) банк төлемдерімен салыстырады: сәйкес келгендер, сома мен мәртебе айырмашылықтары, банкте жоқ немесе дүкенге белгісіз төлемдер, қайталанған төлемдер, бұғаттаулар, қайтарулар, нәтижесі белгісіз операциялар. Дерекқорды (алдымен `halyk-desk sync` орындаңыз) және профильге қолжетімді болса, банктің операциялар тізілімін оқиды. Әр салыстыру жазылады; --xlsx Excel кітабын жазады (уақытша файл арқылы). --json мынаны басып шығарады: {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} — санаттардың барлық кілттері, салыстыру қорытындылары және "discrepancies" (әр айырмашылықта `reconcile mark` қабылдайтын "key" бар).</translation>
+            <translation>Дүкен тапсырыстарын --from..--to жұмыс күндеріндегі (екеуі де қоса алғанда; business_tz баптауы бойынша, әдепкі бойынша Asia/Almaty) банк төлемдерімен салыстырады: сәйкес келгендер, сома мен мәртебе айырмашылықтары, банкте жоқ немесе дүкенге белгісіз төлемдер, қайталанған төлемдер, бұғаттаулар, қайтарулар, нәтижесі белгісіз операциялар. Дерекқорды (алдымен `halyk-desk sync` орындаңыз) және профильге қолжетімді болса, банктің операциялар тізімін оқиды. Әр салыстыру жазылады; --xlsx Excel кітабын жазады (уақытша файл арқылы). --json мынаны басып шығарады: {{"from", "to", "time_zone", "match_rate", "categories": {{KEY: {{"count", "sum"}}}}, ...}} — санаттардың барлық кілттері, салыстыру қорытындылары және "discrepancies" (әр айырмашылықта `reconcile mark` қабылдайтын "key" бар).</translation>
         </message>
         <message>
             <source>сверено: есть открытые расхождения (книга записана, если её просили)</source>
@@ -1607,7 +1656,7 @@
         <message>
             <source>не запрашивать у банка реестр операций (только база)</source>
             <comment>cli.reconcile.no_operations_list</comment>
-            <translation>банктен операциялар тізілімін сұрамау (тек дерекқор)</translation>
+            <translation>банктен операциялар тізімін сұрамау (тек дерекқор)</translation>
         </message>
         <message>
             <source>Открытые расхождения: {open} (отмечены решёнными: {resolved})</source>
@@ -1622,7 +1671,7 @@
         <message>
             <source>читаю реестр операций банка</source>
             <comment>cli.reconcile.reading_list</comment>
-            <translation>банктің операциялар тізілімін оқып жатырмын</translation>
+            <translation>банктің операциялар тізімін оқып жатырмын</translation>
         </message>
         <message>
             <source>записываю сверку</source>
@@ -1761,6 +1810,66 @@
             <source>напечатать итоги списком JSON</source>
             <comment>cli.resolve.json</comment>
             <translation>нәтижелерді JSON тізімі ретінде басып шығару</translation>
+        </message>
+        <message>
+            <source>читать заново и платежи в окончательном состоянии</source>
+            <comment>cli.sync.all</comment>
+            <translation>соңғы күйдегі төлемдерді де қайта оқу</translation>
+        </message>
+        <message>
+            <source>сколько статусов читать одновременно, от 1 до {most} (по умолчанию — настройка sync_concurrency, 8)</source>
+            <comment>cli.sync.concurrency</comment>
+            <translation>бір уақытта неше мәртебе оқу, 1-ден {most}-ке дейін (әдепкі бойынша — sync_concurrency баптауы, 8)</translation>
+        </message>
+        <message>
+            <source>укажите от 1 до {most}, а не {value}</source>
+            <comment>cli.sync.concurrency_range</comment>
+            <translation>{value} емес, 1-ден {most}-ке дейін көрсетіңіз</translation>
+        </message>
+        <message>
+            <source>Читает статус в банке каждого заказа периода, которому это нужно. Платежи в окончательном состоянии (возвращён, блокировка снята, неуспешен) заново не читаются, если не дан --all. Ход работы — в стандартный поток ошибок (полоса у терминала, иначе строка раз в несколько секунд); итог — в стандартный вывод. Ctrl-C останавливает аккуратно: начатые чтения завершаются, всё прочитанное сохраняется, следующая синхронизация продолжит (Ctrl-C дважды — выйти сразу; записанное остаётся записанным).</source>
+            <comment>cli.sync.description</comment>
+            <translation>Кезеңде жасалған және оқуды қажет ететін әр тапсырыстың банктегі мәртебесін оқиды. Соңғы күйдегі төлемдер (қайтарылған, бұғаттауы алынған, сәтсіз) --all берілмесе қайта оқылмайды. Жұмыс барысы стандартты қателер ағынына шығады (терминалда — жолақ, әйтпесе бірнеше секунд сайын бір жол); қорытынды — стандартты шығысқа. Ctrl-C ұқыпты тоқтатады: басталған оқулар аяқталады, оқылғанның бәрі сақталады, келесі синхрондау жалғастырады (Ctrl-C екі рет — бірден шығу; жазылған жазылған күйінде қалады).</translation>
+        </message>
+        <message>
+            <source>часть статусов прочитать не удалось (итог считает их по видам; следующая синхронизация попробует снова), или синхронизация не смогла начаться (банк, профиль, база данных)</source>
+            <comment>cli.sync.exit_failed</comment>
+            <translation>кейбір мәртебелерді оқу мүмкін болмады (қорытынды оларды түрлері бойынша санайды; келесі синхрондау қайта көреді) немесе синхрондау басталмады (банк, профиль, дерекқор)</translation>
+        </message>
+        <message>
+            <source>остановлено Ctrl-C (или SIGTERM) до конца; итог говорит, что прочитано</source>
+            <comment>cli.sync.exit_interrupted</comment>
+            <translation>соңына дейін Ctrl-C (немесе SIGTERM) арқылы тоқтатылды; қорытынды не оқылғанын айтады</translation>
+        </message>
+        <message>
+            <source>прочитаны все статусы</source>
+            <comment>cli.sync.exit_ok</comment>
+            <translation>барлық мәртебе оқылды</translation>
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>cli.sync.exit_usage</comment>
+            <translation>командадағы қате</translation>
+        </message>
+        <message>
+            <source>первый день заказов для чтения, {day} (по умолчанию — самый первый)</source>
+            <comment>cli.sync.from</comment>
+            <translation>оқылатын тапсырыстардың бірінші күні, {day} (әдепкі бойынша — ең біріншісі)</translation>
+        </message>
+        <message>
+            <source>прочитать из банка статус платежа каждого заказа</source>
+            <comment>cli.sync.help</comment>
+            <translation>әр тапсырыс төлемінің мәртебесін банктен оқу</translation>
+        </message>
+        <message>
+            <source>{text} — не целое число</source>
+            <comment>cli.sync.not_whole</comment>
+            <translation>{text} — бүтін сан емес</translation>
+        </message>
+        <message>
+            <source>последний день заказов для чтения, включительно (по умолчанию — самый последний)</source>
+            <comment>cli.sync.to</comment>
+            <translation>оқылатын тапсырыстардың соңғы күні, қоса алғанда (әдепкі бойынша — ең соңғысы)</translation>
         </message>
         <message>
             <source>Все заказы периода в окончательном состоянии (--all прочитает их заново).</source>
@@ -4855,6 +4964,26 @@
             <translation>Қолдау қызметіне арналған есеп жазылды: {path}. Бұл файлды қолдау қызметіне жіберіңіз; онда құпиялар жоқ.</translation>
         </message>
         <message>
+            <source>изменилось: {changed}   не найдено: {not_found}   ошибок: {errors}</source>
+            <comment>sync.counts</comment>
+            <translation>өзгерді: {changed}   табылмады: {not_found}   қателер: {errors}</translation>
+        </message>
+        <message>
+            <source>ошибки по видам: {kinds} (каждая записана у своего платежа; следующая синхронизация попробует снова)</source>
+            <comment>sync.errors_by_kind</comment>
+            <translation>түрлері бойынша қателер: {kinds} (әрқайсысы өз төлемінде жазылған; келесі синхрондау қайта көреді)</translation>
+        </message>
+        <message>
+            <source>{done}/{total} {share}  {rate}/с  ещё {eta}</source>
+            <comment>sync.figures</comment>
+            <translation>{done}/{total} {share}  {rate}/с  тағы {eta}</translation>
+        </message>
+        <message>
+            <source>Синхронизация закончена: прочитано платежей — {read} из {total} за {time}.</source>
+            <comment>sync.finished</comment>
+            <translation>Синхрондау аяқталды: {total} төлемнің {read} {time} ішінде оқылды.</translation>
+        </message>
+        <message>
             <source>Не прочитаны заново по возрасту (давно проверенные списанные платежи) — {unchanged}; --all читает все.</source>
             <comment>sync.not_due_by_age</comment>
             <translation>Жасы бойынша қайта оқылмағандар (бұрыннан тексерілген есептен шығарылған төлемдер) — {unchanged}; --all бәрін оқиды.</translation>
@@ -4868,6 +4997,16 @@
             <source>Список операций банка не удалось использовать ({why}): платежи выбраны по возрасту.</source>
             <comment>sync.registry_unusable</comment>
             <translation>Банктің операциялар тізімін пайдалану мүмкін болмады ({why}): төлемдер жасы бойынша таңдалды.</translation>
+        </message>
+        <message>
+            <source>Синхронизация остановлена: прочитано платежей — {read} из {total}; всё прочитанное сохранено, следующая синхронизация прочитает остальное.</source>
+            <comment>sync.stopped</comment>
+            <translation>Синхрондау тоқтатылды: {total} төлемнің {read} оқылды; оқылғанның бәрі сақталды, келесі синхрондау қалғанын оқиды.</translation>
+        </message>
+        <message>
+            <source>Останавливаюсь: жду начатые чтения (Ctrl-C ещё раз — выйти сразу)…</source>
+            <comment>sync.stopping</comment>
+            <translation>Тоқтап жатырмын: басталған оқуларды күтемін (Ctrl-C тағы бір рет — бірден шығу)…</translation>
         </message>
         <message>
             <source>Этот профиль синхронизировала другая программа: прочитано только то, что она оставила.</source>
@@ -5254,12 +5393,20 @@
         </message>
         <message>
             <source>Операция не выполнена</source>
-            <extracomment>An operation ended (any result): what it changed (services.changes.Changes).</extracomment>
+            <extracomment>An operation ended (any result): what it changed (services.changes.Changes). A line for the status bar (what settling unresolved operations found).</extracomment>
             <translation>Операция орындалмады</translation>
         </message>
         <message>
             <source>Операция не выполнена: {error}</source>
             <translation>Операция орындалмады: {error}</translation>
+        </message>
+        <message>
+            <source>Не удалось уточнить результат операций у банка: {error}</source>
+            <translation>Операциялардың нәтижесін банктен нақтылау мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Уточнено у банка операций: {settled} из {total}.</source>
+            <translation>Банктен нақтыланған операциялар: {total} ішінен {settled}.</translation>
         </message>
         <message>
             <source>Подтвердить…</source>
@@ -5313,22 +5460,6 @@
         <message>
             <source>Дождитесь результата текущей операции.</source>
             <translation>Ағымдағы операцияның нәтижесін күтіңіз.</translation>
-        </message>
-        <message>
-            <source>Операции</source>
-            <translation>Операциялар</translation>
-        </message>
-        <message>
-            <source>Аудит</source>
-            <translation>Аудит</translation>
-        </message>
-        <message>
-            <source>Не удалось уточнить результат операций у банка: {error}</source>
-            <translation>Операциялардың нәтижесін банктен нақтылау мүмкін болмады: {error}</translation>
-        </message>
-        <message>
-            <source>Уточнено у банка операций: {settled} из {total}.</source>
-            <translation>Банктен нақтыланған операциялар: {total} ішінен {settled}.</translation>
         </message>
     </context>
     <context>
@@ -5636,10 +5767,6 @@
             <translation>нәтижесі белгісіз, банктен нақтыланып жатыр</translation>
         </message>
         <message>
-            <source>Операции</source>
-            <translation>Операциялар</translation>
-        </message>
-        <message>
             <source>ждёт одобрения</source>
             <translation>мақұлдауды күтуде</translation>
         </message>
@@ -5739,6 +5866,10 @@
         <message>
             <source>Одобряет менеджер.</source>
             <translation>Менеджер мақұлдайды.</translation>
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation>Операциялар</translation>
         </message>
     </context>
     <context>
@@ -6127,7 +6258,7 @@
         </message>
         <message>
             <source>Выставить счёт…</source>
-            <extracomment>A link was made (its invoiceId): the lists read again and show it. The last result dialog, for tests and screenshots.</extracomment>
+            <extracomment>A link was made (its invoiceId): the Payments tab shows it. The sandbox took a link's payment: what changed (services.changes.Changes). The last result dialog, for tests and screenshots.</extracomment>
             <translation>Шот жазу…</translation>
         </message>
         <message>
@@ -6220,7 +6351,7 @@
         </message>
         <message>
             <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
-            <extracomment>A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <extracomment>A short note for the status bar ("Скопировано 3 строки"). The payment chosen in the table changed: its invoiceId, or None when none is. An order to select once the list has loaded (show_invoice).</extracomment>
             <translation>Іздеу: тапсырыс нөмірі, RRN, карта, сатып алушы (Ctrl+F)</translation>
         </message>
         <message>
@@ -6229,7 +6360,7 @@
         </message>
         <message>
             <source>Период:</source>
-            <extracomment>The filter bar; payment_links puts «Выставить счёт…» at its start.</extracomment>
+            <extracomment>The filter bar; add_to_bar puts a button at its start.</extracomment>
             <translation>Кезең:</translation>
         </message>
         <message>
@@ -6687,13 +6818,6 @@
         </message>
     </context>
     <context>
-        <name>ReconciliationTab</name>
-        <message>
-            <source>Сверка</source>
-            <translation>Салыстыру</translation>
-        </message>
-    </context>
-    <context>
         <name>ReconciliationView</name>
         <message>
             <source>Сохранить сверку в Excel</source>
@@ -6706,7 +6830,7 @@
         </message>
         <message>
             <source>Вчера</source>
-            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads).</extracomment>
+            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads). A line for the window's status bar.</extracomment>
             <translation>Кеше</translation>
         </message>
         <message>

@@ -229,13 +229,6 @@
         </message>
     </context>
     <context>
-        <name>DashboardLinks</name>
-        <message>
-            <source>Сводка</source>
-            <translation type="unfinished" />
-        </message>
-    </context>
-    <context>
         <name>DashboardView</name>
         <message>
             <source>7 дней</source>
@@ -554,7 +547,7 @@
         <name>HoldsView</name>
         <message>
             <source>истекает сегодня или пора подтвердить</source>
-            <extracomment>The holds are in (count); for the tab title and tests. Confirm / release buttons (issue 4) are added here, next to the summary.</extracomment>
+            <extracomment>The holds are in (count); for the tab title and tests. Other holds are chosen.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -609,7 +602,7 @@
         <name>MainWindow</name>
         <message>
             <source>Halyk Desk</source>
-            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors).</extracomment>
+            <extracomment>The data are open and every tab is built. The data could not be opened (the exception); the user has been told, the window closes. Something changed in the store (a services.changes.Changes): each view decides whether to read again. Whatever writes data in the window emits it. Why the data could not be opened, when they could not. The settings file, when its database_url chose the database (named in start errors). The tabs and what works with them, once the data are open (attach).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -634,14 +627,6 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Платежи</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Блокировки</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <source>ПЕСОЧНИЦА / SANDBOX</source>
             <translation type="unfinished" />
         </message>
@@ -659,7 +644,6 @@
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
-            <extracomment>Money buttons, the Audit tab, resolution of unknown operations (issue 4). The dashboard (first tab), context menus, the remembered layout (issue 6). The Сверка tab, feeding the dashboard's open discrepancies (issue 5). «Выставить счёт…» and Ctrl+N (issue 12).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1467,6 +1451,71 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Заказы магазина в том виде, в каком их выгружает его собственная система.</source>
+            <comment>cli.orders.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказы магазина: загрузить их выгрузку</source>
+            <comment>cli.orders.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Загружает заказы магазина из файла CSV (разделитель — запятая, точка с запятой или табуляция; UTF-8 или cp1251) или книги XLSX, например списка заказов 1С-Битрикс. Колонки находятся по русским или английским названиям (ID / Номер заказа / invoiceId, Сумма / Amount, Валюта / Currency, Дата создания / Created, Покупатель / Customer, Оплачен / Paid, Статус / Status); --mapping называет любые другие. Одна неверная строка — и не загружается ничего: каждая ошибка названа с номером строки. Повторная загрузка тех же строк ничего не меняет; строка, противоречащая уже загруженному заказу (другая сумма, валюта или дата), отклоняет весь файл.</source>
+            <comment>cli.orders_import.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Файл {file} загружен в профиль «{profile}»: добавлено {added}, без изменений {unchanged}.</source>
+            <comment>cli.orders_import.done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Файл {file} загружен в профиль «{profile}»: добавлено {added}, без изменений {unchanged}, обновлено {updated}.</source>
+            <comment>cli.orders_import.done_updated</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>загружено (или нового нет)</source>
+            <comment>cli.orders_import.exit_ok</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл отклонён: ничего не загружено (ошибки перечислены), или данные не удалось открыть</source>
+            <comment>cli.orders_import.exit_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде: неверные аргументы, недопустимый --mapping, неизвестный профиль</source>
+            <comment>cli.orders_import.exit_usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>файл заказов (.csv или .xlsx)</source>
+            <comment>cli.orders_import.file</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>загрузить файл заказов (CSV или XLSX): все строки или ни одной</source>
+            <comment>cli.orders_import.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>какая колонка содержит какое поле, в JSON: {{"invoice_id": "Номер", "amount": "Итого"}}; или @PATH, чтобы прочитать этот JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</source>
+            <comment>cli.orders_import.mapping</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось прочитать файл сопоставления «{path}»: {why}.</source>
+            <comment>cli.orders_import.mapping_unreadable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>предупреждение: {warning}</source>
+            <comment>cli.orders_import.warning</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>{result}: {action} {amount}, заказ {invoice}.</source>
             <comment>cli.outcome</comment>
             <translation type="unfinished" />
@@ -1753,6 +1802,66 @@
         <message>
             <source>напечатать итоги списком JSON</source>
             <comment>cli.resolve.json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>читать заново и платежи в окончательном состоянии</source>
+            <comment>cli.sync.all</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сколько статусов читать одновременно, от 1 до {most} (по умолчанию — настройка sync_concurrency, 8)</source>
+            <comment>cli.sync.concurrency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>укажите от 1 до {most}, а не {value}</source>
+            <comment>cli.sync.concurrency_range</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Читает статус в банке каждого заказа периода, которому это нужно. Платежи в окончательном состоянии (возвращён, блокировка снята, неуспешен) заново не читаются, если не дан --all. Ход работы — в стандартный поток ошибок (полоса у терминала, иначе строка раз в несколько секунд); итог — в стандартный вывод. Ctrl-C останавливает аккуратно: начатые чтения завершаются, всё прочитанное сохраняется, следующая синхронизация продолжит (Ctrl-C дважды — выйти сразу; записанное остаётся записанным).</source>
+            <comment>cli.sync.description</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>часть статусов прочитать не удалось (итог считает их по видам; следующая синхронизация попробует снова), или синхронизация не смогла начаться (банк, профиль, база данных)</source>
+            <comment>cli.sync.exit_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>остановлено Ctrl-C (или SIGTERM) до конца; итог говорит, что прочитано</source>
+            <comment>cli.sync.exit_interrupted</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитаны все статусы</source>
+            <comment>cli.sync.exit_ok</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>cli.sync.exit_usage</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>первый день заказов для чтения, {day} (по умолчанию — самый первый)</source>
+            <comment>cli.sync.from</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>прочитать из банка статус платежа каждого заказа</source>
+            <comment>cli.sync.help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{text} — не целое число</source>
+            <comment>cli.sync.not_whole</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>последний день заказов для чтения, включительно (по умолчанию — самый последний)</source>
+            <comment>cli.sync.to</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4837,6 +4946,26 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>изменилось: {changed}   не найдено: {not_found}   ошибок: {errors}</source>
+            <comment>sync.counts</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибки по видам: {kinds} (каждая записана у своего платежа; следующая синхронизация попробует снова)</source>
+            <comment>sync.errors_by_kind</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{done}/{total} {share}  {rate}/с  ещё {eta}</source>
+            <comment>sync.figures</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Синхронизация закончена: прочитано платежей — {read} из {total} за {time}.</source>
+            <comment>sync.finished</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Не прочитаны заново по возрасту (давно проверенные списанные платежи) — {unchanged}; --all читает все.</source>
             <comment>sync.not_due_by_age</comment>
             <translation type="unfinished" />
@@ -4849,6 +4978,16 @@
         <message>
             <source>Список операций банка не удалось использовать ({why}): платежи выбраны по возрасту.</source>
             <comment>sync.registry_unusable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Синхронизация остановлена: прочитано платежей — {read} из {total}; всё прочитанное сохранено, следующая синхронизация прочитает остальное.</source>
+            <comment>sync.stopped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Останавливаюсь: жду начатые чтения (Ctrl-C ещё раз — выйти сразу)…</source>
+            <comment>sync.stopping</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -5236,11 +5375,19 @@
         </message>
         <message>
             <source>Операция не выполнена</source>
-            <extracomment>An operation ended (any result): what it changed (services.changes.Changes).</extracomment>
+            <extracomment>An operation ended (any result): what it changed (services.changes.Changes). A line for the status bar (what settling unresolved operations found).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Операция не выполнена: {error}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удалось уточнить результат операций у банка: {error}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Уточнено у банка операций: {settled} из {total}.</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -5294,22 +5441,6 @@
         </message>
         <message>
             <source>Дождитесь результата текущей операции.</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Операции</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Аудит</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Не удалось уточнить результат операций у банка: {error}</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Уточнено у банка операций: {settled} из {total}.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -5618,10 +5749,6 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Операции</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <source>ждёт одобрения</source>
             <translation type="unfinished" />
         </message>
@@ -5718,6 +5845,10 @@
         </message>
         <message>
             <source>Одобряет менеджер.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операции</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -6105,7 +6236,7 @@
         </message>
         <message>
             <source>Выставить счёт…</source>
-            <extracomment>A link was made (its invoiceId): the lists read again and show it. The last result dialog, for tests and screenshots.</extracomment>
+            <extracomment>A link was made (its invoiceId): the Payments tab shows it. The sandbox took a link's payment: what changed (services.changes.Changes). The last result dialog, for tests and screenshots.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -6198,7 +6329,7 @@
         </message>
         <message>
             <source>Поиск: номер заказа, RRN, карта, покупатель (Ctrl+F)</source>
-            <extracomment>A short note for the status bar ("Скопировано 3 строки"). An order to select once the list has loaded (show_invoice).</extracomment>
+            <extracomment>A short note for the status bar ("Скопировано 3 строки"). The payment chosen in the table changed: its invoiceId, or None when none is. An order to select once the list has loaded (show_invoice).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -6207,7 +6338,7 @@
         </message>
         <message>
             <source>Период:</source>
-            <extracomment>The filter bar; payment_links puts «Выставить счёт…» at its start.</extracomment>
+            <extracomment>The filter bar; add_to_bar puts a button at its start.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -6667,13 +6798,6 @@
         </message>
     </context>
     <context>
-        <name>ReconciliationTab</name>
-        <message>
-            <source>Сверка</source>
-            <translation type="unfinished" />
-        </message>
-    </context>
-    <context>
         <name>ReconciliationView</name>
         <message>
             <source>Сохранить сверку в Excel</source>
@@ -6686,7 +6810,7 @@
         </message>
         <message>
             <source>Вчера</source>
-            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads).</extracomment>
+            <extracomment>A run arrived and is shown (the Reconciliation). A run or an export failed or was cancelled (the text shown). The workbook was written (its path). A discrepancy was marked resolved (the Discrepancy as it now reads). A line for the window's status bar.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
