@@ -28,6 +28,7 @@ import httpx
 
 from halyk_desk import __version__, logs
 from halyk_desk.domain import Money, as_utc, normalize_invoice_id
+from halyk_desk.domain.states import state_name
 from halyk_desk.epay import errors
 from halyk_desk.epay.links import InvoiceLink
 from halyk_desk.epay.models import FieldError, OperationRecord, PaymentStatus
@@ -49,13 +50,17 @@ OWN_TOKEN_AFTER = 3
 #: Looked up by test_connection when no real order number is given: well-formed, never issued.
 PROBE_INVOICE = "000000"
 
-READ_STATUS_HINT = (
-    "The bank may have done it: read the payment's status before doing anything else to it."
-)
-TRY_LATER_HINT = "Nothing was done; try again in a minute."
-REFUSED_HINT = (
-    "Nothing was done: read the payment's status, correct the request, or see the bank's cabinet."
-)
+READ_STATUS_HINT = msg("epay.read_status_hint", "Банк мог это выполнить: прочитайте статус "
+                       "платежа, прежде чем делать с ним что-либо ещё.")
+TRY_LATER_HINT = msg("epay.try_later_hint", "Ничего не сделано; повторите через минуту.")
+REFUSED_HINT = msg("epay.refused_hint", "Ничего не сделано: прочитайте статус платежа, исправьте "
+                   "запрос или посмотрите в кабинете банка.")
+TELL_SUPPORT_HINT = msg("registry.tell_support",
+                        "Повторите позже; если повторяется, сообщите в поддержку.")
+CHECK_API_HINT = msg("epay.check_api_hint", "Повторите позже; если повторяется, проверьте адрес "
+                     "API в профиле.")
+LIST_CHANGED_HINT = msg("epay.list_changed_hint", "Сообщите в поддержку: список операций банка "
+                        "изменил форму.")
 
 # Failures that happen before the request leaves this machine: the bank cannot have seen it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -74,17 +79,18 @@ class _Call:
     def __str__(self) -> str:
         return errors.subject(self.operation, self.invoice_id, self.transaction_id)
 
-    def fail(self, cls: type[errors.EpayError], message: str, hint: str) -> errors.EpayError:
+    def fail(self, cls: type[errors.EpayError], message: Message | str,
+             hint: Message | str) -> errors.EpayError:
         return cls(
-            message,
+            str(message),
             operation=self.operation,
             invoice_id=self.invoice_id,
             transaction_id=self.transaction_id,
-            hint=hint,
+            hint=str(hint),
         )
 
     def unreachable(self, exc: httpx.TransportError) -> errors.EpayError:
-        return self.fail(errors.TransientError, _describe_failure(exc) + ".", TRY_LATER_HINT)
+        return self.fail(errors.TransientError, f"{_describe_failure(exc)}.", TRY_LATER_HINT)
 
     def refused(
         self, code: str | None, message: str, table: errors.CodeTable = errors.RESULT_CODES
@@ -92,8 +98,9 @@ class _Call:
         """The error for a bank's no, read in `table`: busy (try later), unknown invoice, or a
         refusal."""
         if code in table.retryable:
-            meaning = table.meanings[code]
-            return self.fail(errors.TransientError, f"{meaning} (code {code}).", TRY_LATER_HINT)
+            return self.fail(errors.TransientError, msg(
+                "epay.busy_code", "{meaning} (код {code}).", meaning=table.meanings[code],
+                code=code), TRY_LATER_HINT)
         cls = errors.InvoiceNotFound if code in table.not_found else errors.BankRefused
         return cls(
             code,
@@ -101,35 +108,50 @@ class _Call:
             operation=self.operation,
             invoice_id=self.invoice_id,
             transaction_id=self.transaction_id,
-            hint=table.hints.get(code or "", REFUSED_HINT),
+            hint=str(table.hints.get(code or "", REFUSED_HINT)),
             table=table,
         )
+
+
+def _token_call() -> _Call:
+    return _Call(str(msg("epay.op.token", "запрос токена")))
 
 
 def _cabinet_call() -> _Call:
     return _Call(str(msg("epay.op.cabinet_token", "вход пользователя кабинета")))
 
 
-def _describe_failure(exc: httpx.TransportError) -> str:
+def _describe_failure(exc: httpx.TransportError) -> Message:
     if isinstance(exc, httpx.TimeoutException):
-        return f"no answer in time ({type(exc).__name__})"
+        return msg("epay.no_answer_in_time", "банк не ответил вовремя ({error})",
+                   error=type(exc).__name__)
     if isinstance(exc, httpx.ConnectError):
-        return "could not connect to the bank"
-    return f"the connection was dropped ({type(exc).__name__})"
+        return msg("epay.cannot_connect", "не удалось соединиться с банком")
+    return msg("epay.connection_dropped", "соединение оборвалось ({error})",
+               error=type(exc).__name__)
 
 
-def _describe_body(resp: httpx.Response) -> str:
+def _after_sending(exc: httpx.TransportError) -> Message:
+    return msg("epay.after_sending", "{failure} после отправки.", failure=_describe_failure(exc))
+
+
+def _describe_body(resp: httpx.Response) -> Message:
     """What kind of body came back, never its content (it might hold a token)."""
     text = resp.text.lstrip()
     if not text:
-        return "an empty body"
+        return msg("epay.body_empty", "пустой ответ")
     if text[:1] == "<" or "html" in resp.headers.get("content-type", ""):
-        return "an HTML page"
+        return msg("epay.body_html", "HTML-страница")
     try:
         _load_json(text)
     except ValueError:
-        return "text that is not JSON"
-    return "a JSON body"
+        return msg("epay.body_not_json", "текст не в формате JSON")
+    return msg("epay.body_json", "ответ в JSON")
+
+
+def _answered(resp: httpx.Response) -> Message:
+    return msg("epay.answered", "банк ответил HTTP {status} ({body}).",
+               status=str(resp.status_code), body=_describe_body(resp))
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -157,7 +179,8 @@ def _dump_json(value: Any) -> bytes:
 def _amount_param(amount: Money) -> str:
     """Tenge as the bank's examples write them: "300", or "300.50" when there are tiyn."""
     if amount.minor <= 0:
-        raise ValueError(f"The amount must be more than zero, not {amount}.")
+        raise ValueError(str(msg("epay.amount_not_positive", "Сумма должна быть больше нуля, "
+                                 "а не {amount}.", amount=amount)))
     whole, cents = divmod(amount.minor, 100)
     return f"{whole}.{cents:02d}" if cents else str(whole)
 
@@ -222,7 +245,7 @@ class EpayClient:
     # --- public operations --------------------------------------------------------------------
     def get_token(self) -> str:
         """The current bearer token, fetched or renewed when needed (retried like a read)."""
-        return self._retrying(_Call("token request"), self._tokens.token)
+        return self._retrying(_token_call(), self._tokens.token)
 
     def get_cabinet_token(self) -> str:
         """The cabinet user's bearer token (errors.CabinetLoginNeeded when the profile has no
@@ -236,32 +259,32 @@ class EpayClient:
     def get_status(self, invoice_id: str) -> PaymentStatus:
         """The payment for one order number; errors.InvoiceNotFound when the bank has none."""
         invoice_id = normalize_invoice_id(invoice_id)
-        call = _Call("status check", invoice_id)
+        call = _Call(str(msg("epay.op.status", "проверка статуса")), invoice_id)
         url = self.profile.api(f"check-status/payment/transaction/{quote(invoice_id, safe='')}")
         reply = self._read(call, "GET", url)
         if not isinstance(reply, dict) or "resultCode" not in reply:
             raise call.fail(
                 errors.MalformedReply,
-                "the bank's reply has no resultCode.",
-                "Try again later; if it persists, check the profile's API address.",
+                msg("epay.no_result_code", "в ответе банка нет resultCode."),
+                CHECK_API_HINT,
             )
         try:
             return PaymentStatus.from_reply(reply, invoice_id)
         except FieldError as exc:
-            raise call.fail(
-                errors.MalformedReply, f"{exc}.", "Try again later; if it persists, tell support."
-            ) from exc
+            raise call.fail(errors.MalformedReply, f"{exc}.", TELL_SUPPORT_HINT) from exc
 
     def confirm(
         self, transaction_id: str, amount: Money | None = None, *, invoice_id: str | None = None
     ) -> None:
         """Debit a hold: all of it, or `amount` of it (partial confirmation)."""
         params = {"amount": _amount_param(amount)} if amount is not None else {}
-        self._move(_Call("confirm", invoice_id, transaction_id), "charge", params)
+        self._move(_Call(str(msg("epay.op.confirm", "подтверждение списания")), invoice_id,
+                         transaction_id), "charge", params)
 
     def cancel(self, transaction_id: str, *, invoice_id: str | None = None) -> None:
         """Release a hold in full."""
-        self._move(_Call("cancel", invoice_id, transaction_id), "cancel", {})
+        self._move(_Call(str(msg("epay.op.cancel", "отмена блокировки")), invoice_id,
+                         transaction_id), "cancel", {})
 
     def refund(
         self,
@@ -277,7 +300,8 @@ class EpayClient:
         params = {"externalID": external_id}
         if amount is not None:
             params = {"amount": _amount_param(amount), **params}
-        self._move(_Call("refund", invoice_id, transaction_id), "refund", params)
+        self._move(_Call(str(msg("epay.op.refund", "возврат")), invoice_id, transaction_id),
+                   "refund", params)
 
     def create_invoice(self, fields: dict[str, Any]) -> InvoiceLink:
         """A payment link (POST {api}/invoice) for the documented `fields` (epay.links).
@@ -311,12 +335,9 @@ class EpayClient:
         except _NOT_SENT as exc:
             raise call.unreachable(exc) from exc
         except _NO_ANSWER as exc:
-            raise call.fail(errors.OutcomeUnknown, _describe_failure(exc) + " after sending.",
-                            may_exist) from exc
+            raise call.fail(errors.OutcomeUnknown, _after_sending(exc), may_exist) from exc
         if resp.status_code >= 500:
-            raise call.fail(errors.OutcomeUnknown,
-                            f"the bank answered HTTP {resp.status_code} with "
-                            f"{_describe_body(resp)}.", may_exist)
+            raise call.fail(errors.OutcomeUnknown, _answered(resp), may_exist)
         reply = self._verdict(call, resp, need_json=True)
         try:
             return InvoiceLink.from_reply(reply)
@@ -344,7 +365,8 @@ class EpayClient:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         if as_utc(end) < as_utc(start):
-            raise ValueError("The period ends before it starts.")
+            raise ValueError(str(msg("epay.period_reversed",
+                                     "Период заканчивается раньше, чем начинается.")))
         # The bank's "between" includes both ends: ask for [start, end] and drop what is at end.
         search: list[dict[str, Any]] = [
             {
@@ -371,26 +393,31 @@ class EpayClient:
         try:
             status = self.get_status(probe)
         except errors.InvoiceNotFound:
-            found = f"the status lookup works (order {probe} is not known to the bank)"
+            found = str(msg("epay.probe_unknown", "проверка статуса работает (заказ {invoice} "
+                            "банку неизвестен)", invoice=probe))
         else:
-            found = f"order {probe} is {status.status_name} ({status.state.value})"
+            found = str(msg("epay.probe_found", "заказ {invoice} в статусе {status} ({state})",
+                            invoice=probe, status=status.status_name or "",
+                            state=state_name(status.state)))
         if self.profile.has_cabinet_login:
             self.get_cabinet_token()
             found += "; " + str(msg("epay.cabinet_signed_in",
                                     "пользователь кабинета вошёл в кабинет банка"))
         host = urlsplit(self.profile.api_url).netloc
-        return f"Connected to {self.profile.name} at {host}: the bank issued a token and {found}."
+        return str(msg("epay.connected", "Связь с профилем {profile} на {host} есть: банк выдал "
+                       "токен, и {found}.", profile=self.profile.name, host=host, found=found))
 
     # --- tokens --------------------------------------------------------------------------------
     def _fetch_client_token(self, refresh: str | None) -> Issued:
         # A client_credentials token comes without a refresh token: `refresh` is always None.
-        return self._token_grant(_Call("token request"), {
+        return self._token_grant(_token_call(), {
             "grant_type": "client_credentials",
             "client_id": self.profile.client_id,
             "client_secret": self.profile.secret,
             "terminal": self.profile.terminal_id,
             "scope": SCOPE,
-        }, f"Check the client id, secret and terminal of profile {self.profile.name!r}.")
+        }, str(msg("epay.check_client_credentials", "Проверьте client id, секрет и терминал "
+                   "профиля «{profile}».", profile=self.profile.name)))
 
     def _fetch_cabinet_token(self, refresh: str | None) -> Issued:
         call = _cabinet_call()
@@ -427,13 +454,14 @@ class EpayClient:
         if resp.status_code >= 500 or resp.status_code == 429:
             raise call.fail(
                 errors.TransientError,
-                f"the token service answered HTTP {resp.status_code} with {_describe_body(resp)}.",
+                msg("epay.token_service_answered", "служба токенов ответила HTTP {status} "
+                    "({body}).", status=str(resp.status_code), body=_describe_body(resp)),
                 TRY_LATER_HINT,
             )
         if resp.status_code >= 400:
-            raise call.fail(
-                refused, f"the bank refused the credentials (HTTP {resp.status_code}).", hint,
-            )
+            raise call.fail(refused, msg(
+                "epay.credentials_refused", "банк не принял учётные данные (HTTP {status}).",
+                status=str(resp.status_code)), hint)
         try:
             reply = _load_json(resp.text)
             token = reply["access_token"]
@@ -447,9 +475,10 @@ class EpayClient:
             # The message describes the reply's shape only: the body itself may hold a token.
             raise call.fail(
                 errors.MalformedReply,
-                f"the token service answered HTTP {resp.status_code} with {_describe_body(resp)} "
-                "that lacks a usable access_token/expires_in.",
-                "Check the profile's token address.",
+                msg("epay.token_reply_unusable", "служба токенов ответила HTTP {status} ({body}), "
+                    "но без годных access_token и expires_in.", status=str(resp.status_code),
+                    body=_describe_body(resp)),
+                msg("epay.check_token_address", "Проверьте адрес токенов в профиле."),
             ) from None
         log.info("%s for profile %r: valid %.0f s", call, self.profile.name, lifetime)
         return Issued(token, lifetime, refresh if isinstance(refresh, str) else None)
@@ -517,8 +546,8 @@ class EpayClient:
             errors.AuthenticationFailed,
             str(msg("epay.fresh_token_refused", "банк отказал токену, выданному для этого самого "
                     "запроса (HTTP 401); ничего не сделано.")),
-            f"Check that the terminal and client id of profile {self.profile.name!r} belong "
-            "together.",
+            msg("epay.check_terminal_client", "Проверьте, что терминал и client id профиля "
+                "«{profile}» относятся друг к другу.", profile=self.profile.name),
         )
 
     def _verdict(self, call: _Call, resp: httpx.Response, *, need_json: bool) -> Any:
@@ -533,9 +562,9 @@ class EpayClient:
         except ValueError:
             body, readable = None, False
         if resp.status_code == 429:
-            raise call.fail(
-                errors.TransientError, "the bank asked us to slow down (HTTP 429).", TRY_LATER_HINT
-            )
+            raise call.fail(errors.TransientError, msg(
+                "epay.slow_down", "банк попросил присылать запросы реже (HTTP 429)."),
+                TRY_LATER_HINT)
         if resp.status_code >= 400:
             code = message = None
             table = errors.RESULT_CODES
@@ -547,23 +576,24 @@ class EpayClient:
                     code, message = body.get("resultCode"), body.get("resultMessage")
             raise call.refused(
                 None if code is None else str(code),
-                str(message or f"HTTP {resp.status_code} without an explanation"),
+                str(message or msg("epay.http_unexplained", "HTTP {status} без объяснения",
+                                   status=str(resp.status_code))),
                 table,
             )
         if not resp.is_success:  # a redirect or other oddity: not an answer from the API itself
             raise call.fail(
-                errors.MalformedReply,
-                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)}.",
-                "Check the profile's API address (scheme, host and path).",
+                errors.MalformedReply, _answered(resp),
+                msg("epay.check_api_address", "Проверьте адрес API в профиле (схему, хост и "
+                    "путь)."),
             )
         if not readable:
             if not need_json:
                 return None  # a money operation's success body is undocumented
             raise call.fail(
                 errors.MalformedReply,
-                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)} "
-                "instead of JSON.",
-                "Try again later; if it persists, check the profile's API address.",
+                msg("epay.answered_not_json", "банк ответил HTTP {status} ({body}) вместо JSON.",
+                    status=str(resp.status_code), body=_describe_body(resp)),
+                CHECK_API_HINT,
             )
         if isinstance(body, dict) and body.get("resultCode") is not None:
             code = str(body["resultCode"]).strip()
@@ -577,11 +607,7 @@ class EpayClient:
         except _NO_ANSWER as exc:
             raise call.unreachable(exc) from exc
         if resp.status_code >= 500:
-            raise call.fail(
-                errors.TransientError,
-                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)}.",
-                TRY_LATER_HINT,
-            )
+            raise call.fail(errors.TransientError, _answered(resp), TRY_LATER_HINT)
         return self._verdict(call, resp, need_json=True)
 
     def _read(self, call: _Call, method: str, url: str, **kwargs: Any) -> Any:
@@ -598,9 +624,10 @@ class EpayClient:
                 if number == attempts:
                     raise call.fail(
                         errors.TransientError,
-                        f"{exc.detail.rstrip('.')}; gave up after {attempts} attempts.",
-                        "Try again in a few minutes; if it persists, check the connection "
-                        "and the bank's status.",
+                        msg("epay.gave_up", "{failure}; попытки прекращены (всего попыток: "
+                            "{attempts}).", failure=exc.detail.rstrip("."), attempts=attempts),
+                        msg("epay.gave_up_hint", "Повторите через несколько минут; если "
+                            "повторяется, проверьте связь и состояние банка."),
                     ) from exc
                 delay = min(MAX_BACKOFF, self._backoff * 2 ** (number - 1))
                 delay *= random.uniform(0.5, 1.0)  # spread out threads that failed together
@@ -615,7 +642,8 @@ class EpayClient:
         """Send a money operation exactly once."""
         tx = (call.transaction_id or "").strip()
         if not tx:
-            raise ValueError(f"{call}: the bank's transaction id is missing.")
+            raise ValueError(str(msg("epay.no_transaction_id", "{call}: нет идентификатора "
+                                     "транзакции банка.", call=str(call))))
         url = self.profile.api(f"operation/{quote(tx, safe='')}/{action}")
         self.get_token()  # token trouble is retried here, while nothing has been sent
         try:
@@ -624,16 +652,10 @@ class EpayClient:
             raise call.unreachable(exc) from exc
         except _NO_ANSWER as exc:
             log.warning("%s: outcome unknown, %s", call, _describe_failure(exc))
-            raise call.fail(
-                errors.OutcomeUnknown, _describe_failure(exc) + " after sending.", READ_STATUS_HINT
-            ) from exc
+            raise call.fail(errors.OutcomeUnknown, _after_sending(exc), READ_STATUS_HINT) from exc
         if resp.status_code >= 500:
             log.warning("%s: outcome unknown, HTTP %d", call, resp.status_code)
-            raise call.fail(
-                errors.OutcomeUnknown,
-                f"the bank answered HTTP {resp.status_code} with {_describe_body(resp)}.",
-                READ_STATUS_HINT,
-            )
+            raise call.fail(errors.OutcomeUnknown, _answered(resp), READ_STATUS_HINT)
         self._verdict(call, resp, need_json=False)
         log.info("%s: accepted by the bank", call)
 
@@ -655,7 +677,7 @@ class EpayClient:
     ) -> tuple[list[OperationRecord], int | None]:
         """One /operations request as asked (see epay.registry for the whole list): its records,
         typed, and the totalCount the bank announced (None without one)."""
-        call = _Call("operations list")
+        call = _Call(str(msg("epay.op.operations_list", "список операций")))
         body = {
             "paging": {"page": page, "size": size},
             "searchParameters": search,
@@ -667,9 +689,7 @@ class EpayClient:
         try:
             return [OperationRecord.from_record(r) for r in raw], total
         except FieldError as exc:
-            raise call.fail(
-                errors.MalformedReply, f"{exc}.", "Try again later; if it persists, tell support."
-            ) from exc
+            raise call.fail(errors.MalformedReply, f"{exc}.", TELL_SUPPORT_HINT) from exc
 
     def _page(self, call: _Call, reply: Any) -> tuple[list[dict[str, Any]], int | None]:
         """The records of one /operations page and the total the bank announced, if any."""
@@ -686,8 +706,8 @@ class EpayClient:
                 if total or any(isinstance(v, list) for v in reply.values()):
                     raise call.fail(
                         errors.MalformedReply,
-                        "the bank's list has no records field.",
-                        "Tell support: the operations list changed shape.",
+                        msg("epay.list_no_records", "в списке банка нет поля records."),
+                        LIST_CHANGED_HINT,
                     )
                 return [], total
         else:
@@ -695,8 +715,8 @@ class EpayClient:
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise call.fail(
                 errors.MalformedReply,
-                "the bank's list is not a list of records.",
-                "Tell support: the operations list changed shape.",
+                msg("epay.list_not_records", "список банка — не список записей."),
+                LIST_CHANGED_HINT,
             )
         return records, total
 

@@ -14,29 +14,32 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from halyk_desk.domain.text import neutralise
+from halyk_desk.messages import Message, msg
 
 #: resultCode meanings from epay-api.md; the codes arrive as strings.
 RESULT_MEANINGS = {
-    "101": "the bank rejected the request",
-    "102": "the bank has no payment with this invoiceId",
-    "103": "the bank reported an internal error",
-    "104": "the token carries no terminal",
-    "106": "the payment belongs to another terminal",
-    "107": "another operation on this payment is in progress at the bank",
-    "109": "the terminal does not belong to this client id",
+    "101": msg("epay.code_101", "банк отклонил запрос"),
+    "102": msg("epay.code_102", "у банка нет платежа с таким invoiceId"),
+    "103": msg("epay.code_103", "у банка внутренняя ошибка"),
+    "104": msg("epay.code_104", "в токене нет терминала"),
+    "106": msg("epay.code_106", "платёж относится к другому терминалу"),
+    "107": msg("epay.code_107", "по этому платежу в банке уже идёт другая операция"),
+    "109": msg("epay.code_109", "терминал не относится к этому client id"),
 }
 
 #: What a person should do about each refusal code.
 RESULT_HINTS = {
-    "101": "Read the payment's status in the bank's cabinet; the bank will not accept this "
-    "request.",
-    "102": "Check the order number; the customer may not have paid, or paid under another number.",
-    "103": "Try again in a few minutes.",
-    "104": "Check the terminal id in the profile settings.",
-    "106": "Check that this order was paid through this profile's terminal.",
-    "107": "Wait a minute and try again.",
-    "109": "The client id and terminal in the profile do not belong together; copy both from the "
-    "bank's merchant cabinet.",
+    "101": msg("epay.hint_101", "Посмотрите статус платежа в кабинете банка; этот запрос банк "
+               "не примет."),
+    "102": msg("epay.hint_102", "Проверьте номер заказа; покупатель мог не заплатить или "
+               "заплатить под другим номером."),
+    "103": msg("epay.hint_103", "Повторите через несколько минут."),
+    "104": msg("epay.hint_104", "Проверьте идентификатор терминала в настройках профиля."),
+    "106": msg("epay.hint_106", "Проверьте, что этот заказ оплачен через терминал этого "
+               "профиля."),
+    "107": msg("epay.hint_107", "Подождите минуту и повторите."),
+    "109": msg("epay.hint_109", "Client id и терминал в профиле не относятся друг к другу; "
+               "скопируйте оба из кабинета мерчанта банка."),
 }
 
 #: Codes that mean "try again later": the bank did nothing this time.
@@ -47,8 +50,8 @@ RETRYABLE_CODES = frozenset({"103", "107"})
 class CodeTable:
     """What the bank's refusal codes of one kind of reply mean, and what to do about them."""
 
-    meanings: Mapping[str, str]
-    hints: Mapping[str, str]
+    meanings: Mapping[str, Message]
+    hints: Mapping[str, Message]
     retryable: frozenset[str]
     not_found: frozenset[str]
 
@@ -67,9 +70,11 @@ MONEY_CODES = CodeTable({}, {}, frozenset(), frozenset())
 def subject(operation: str, invoice_id: str | None, transaction_id: str | None) -> str:
     """E.g. "Refund for invoice 000123456"; names the transaction when the invoice is unknown."""
     if invoice_id:
-        text = f"{operation} for invoice {invoice_id}"
+        text = str(msg("epay.subject_invoice", "{operation} по заказу {invoice}",
+                       operation=operation, invoice=invoice_id))
     elif transaction_id:
-        text = f"{operation} of transaction {transaction_id}"
+        text = str(msg("epay.subject_transaction", "{operation}, транзакция {transaction}",
+                       operation=operation, transaction=transaction_id))
     else:
         text = operation
     return text[:1].upper() + text[1:]
@@ -115,17 +120,18 @@ class BankRefused(EpayError):
         table = table or RESULT_CODES
         meaning = table.meanings.get(code or "")
         quoted = bank_message.strip().rstrip(".")
-        said = f"the bank refused (code {code}): {quoted}" if code else (
-            f"the bank refused: {quoted}"
-        )
+        said = str(msg("epay.refused_code", "банк отказал (код {code}): {said}", code=code,
+                       said=quoted) if code else msg("epay.refused", "банк отказал: {said}",
+                                                     said=quoted))
         if meaning:
             said += f" — {meaning}"
+        known_hint = table.hints.get(code or "")
         super().__init__(
             said + ".",
             operation=operation,
             invoice_id=invoice_id,
             transaction_id=transaction_id,
-            hint=hint or table.hints.get(code or "", ""),
+            hint=hint or (str(known_hint) if known_hint else ""),
         )
 
 

@@ -23,19 +23,21 @@ from halyk_desk.domain import (
     utc_now,
 )
 from halyk_desk.domain.text import neutralise
+from halyk_desk.messages import Message, MessageError, msg, of_error
 
 # A card number printed in full (13–19 digits in a row) must never reach our records or screens.
 _FULL_PAN = re.compile(r"\d{13,19}")
 
 
-class FieldError(ValueError):
+class FieldError(MessageError, ValueError):
     """A needed field is missing or unreadable; the client reports it as MalformedReply."""
 
 
 class Fields:
-    """Defensive reads from one JSON object; each key may have several spellings (invoiceID/Id)."""
+    """Defensive reads from one JSON object; each key may have several spellings (invoiceID/Id).
+    `where` names the object for people (msg "транзакция")."""
 
-    def __init__(self, data: Mapping[str, Any], where: str) -> None:
+    def __init__(self, data: Mapping[str, Any], where: Message | str) -> None:
         self.data = data
         self.where = where
 
@@ -55,7 +57,8 @@ class Fields:
     def required_text(self, *keys: str) -> str:
         value = self.text(*keys)
         if not value:
-            raise FieldError(f"{self.where} has no {keys[0]}")
+            raise FieldError(msg("epay.field_missing", "{where}: нет поля {field}",
+                                 where=self.where, field=keys[0]))
         return value
 
     def currency(self) -> str:
@@ -66,11 +69,15 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-            raise FieldError(f"{self.where} has {keys[0]}={value!r}, not an amount")
+            raise FieldError(msg("epay.field_not_amount",
+                                 "{where}: поле {field}={value} — не сумма",
+                                 where=self.where, field=keys[0], value=repr(value)))
         try:
             return Money.from_decimal(value, currency)
         except (MoneyError, TypeError) as exc:
-            raise FieldError(f"{self.where} has {keys[0]}={value!r}: {exc}") from exc
+            raise FieldError(msg("epay.field_bad_amount", "{where}: поле {field}={value}: {error}",
+                                 where=self.where, field=keys[0], value=repr(value),
+                                 error=of_error(exc))) from exc
 
     def when(self, *keys: str) -> datetime | None:
         value = self.text(*keys)
@@ -79,7 +86,8 @@ class Fields:
         try:
             return parse_bank_datetime(value)
         except ValueError as exc:
-            raise FieldError(f"{self.where} has {keys[0]}={value!r}, not a date") from exc
+            raise FieldError(msg("epay.field_not_date", "{where}: поле {field}={value} — не дата",
+                                 where=self.where, field=keys[0], value=repr(value))) from exc
 
     def card_mask(self) -> str | None:
         mask = self.text("cardMask")
@@ -131,13 +139,13 @@ class PaymentStatus:
         """From a resultCode-100 reply; raises FieldError when a needed field is missing."""
         tx = reply.get("transaction")
         if not isinstance(tx, dict):
-            raise FieldError("the reply has no transaction object")
-        f = Fields(tx, "the transaction")
+            raise FieldError(msg("epay.no_transaction", "в ответе нет объекта transaction"))
+        f = Fields(tx, msg("epay.where_transaction", "транзакция"))
         currency = f.currency()
         status_name = f.required_text("statusName")
         remaining = f.money("amount", currency=currency)
         if remaining is None:
-            raise FieldError("the transaction has no amount")
+            raise FieldError(msg("epay.transaction_no_amount", "в транзакции нет суммы"))
         # payoutAmount is what was refunded so far; a bank that omits it has refunded nothing.
         refunded = f.money("payoutAmount", currency=currency) or Money.zero(currency)
         original = f.money("orgAmount", currency=currency) or remaining + refunded
@@ -193,7 +201,7 @@ class OperationRecord:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> OperationRecord:
-        f = Fields(record, "an operations record")
+        f = Fields(record, msg("epay.where_operations_record", "запись списка операций"))
         currency = f.currency()
         status_name = f.text("status", "statusName")
         refunded = f.money("payoutAmount", currency=currency)

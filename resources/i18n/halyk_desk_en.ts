@@ -2428,9 +2428,54 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>Profile '{profile}': the {label} '{url}' must start with https://</translation>
         </message>
         <message>
+            <source>{failure} после отправки.</source>
+            <comment>epay.after_sending</comment>
+            <translation>{failure} after sending.</translation>
+        </message>
+        <message>
+            <source>Сумма должна быть больше нуля, а не {amount}.</source>
+            <comment>epay.amount_not_positive</comment>
+            <translation>The amount must be more than zero, not {amount}.</translation>
+        </message>
+        <message>
+            <source>банк ответил HTTP {status} ({body}).</source>
+            <comment>epay.answered</comment>
+            <translation>the bank answered HTTP {status} with {body}.</translation>
+        </message>
+        <message>
+            <source>банк ответил HTTP {status} ({body}) вместо JSON.</source>
+            <comment>epay.answered_not_json</comment>
+            <translation>the bank answered HTTP {status} with {body} instead of JSON.</translation>
+        </message>
+        <message>
             <source>адрес API</source>
             <comment>epay.api_address</comment>
             <translation>API address</translation>
+        </message>
+        <message>
+            <source>пустой ответ</source>
+            <comment>epay.body_empty</comment>
+            <translation>an empty body</translation>
+        </message>
+        <message>
+            <source>HTML-страница</source>
+            <comment>epay.body_html</comment>
+            <translation>an HTML page</translation>
+        </message>
+        <message>
+            <source>ответ в JSON</source>
+            <comment>epay.body_json</comment>
+            <translation>a JSON body</translation>
+        </message>
+        <message>
+            <source>текст не в формате JSON</source>
+            <comment>epay.body_not_json</comment>
+            <translation>text that is not JSON</translation>
+        </message>
+        <message>
+            <source>{meaning} (код {code}).</source>
+            <comment>epay.busy_code</comment>
+            <translation>{meaning} (code {code}).</translation>
         </message>
         <message>
             <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
@@ -2448,9 +2493,39 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>the cabinet user signed in</translation>
         </message>
         <message>
+            <source>не удалось соединиться с банком</source>
+            <comment>epay.cannot_connect</comment>
+            <translation>could not connect to the bank</translation>
+        </message>
+        <message>
+            <source>Проверьте адрес API в профиле (схему, хост и путь).</source>
+            <comment>epay.check_api_address</comment>
+            <translation>Check the profile's API address (scheme, host and path).</translation>
+        </message>
+        <message>
+            <source>Повторите позже; если повторяется, проверьте адрес API в профиле.</source>
+            <comment>epay.check_api_hint</comment>
+            <translation>Try again later; if it persists, check the profile's API address.</translation>
+        </message>
+        <message>
             <source>Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят в кабинет мерчанта банка), а также его client id и секрет.</source>
             <comment>epay.check_cabinet_login</comment>
             <translation>Check the cabinet user and password of profile «{profile}» (as you sign in to the bank's merchant cabinet), and its client id and secret.</translation>
+        </message>
+        <message>
+            <source>Проверьте client id, секрет и терминал профиля «{profile}».</source>
+            <comment>epay.check_client_credentials</comment>
+            <translation>Check the client id, secret and terminal of profile '{profile}'.</translation>
+        </message>
+        <message>
+            <source>Проверьте, что терминал и client id профиля «{profile}» относятся друг к другу.</source>
+            <comment>epay.check_terminal_client</comment>
+            <translation>Check that the terminal and client id of profile '{profile}' belong together.</translation>
+        </message>
+        <message>
+            <source>Проверьте адрес токенов в профиле.</source>
+            <comment>epay.check_token_address</comment>
+            <translation>Check the profile's token address.</translation>
         </message>
         <message>
             <source>client id</source>
@@ -2461,6 +2536,76 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>в профиле его нет (токен самого клиента банк не принял)</source>
             <comment>epay.client_token_refused</comment>
             <translation>the profile has none (the bank refused the client's own token)</translation>
+        </message>
+        <message>
+            <source>банк отклонил запрос</source>
+            <comment>epay.code_101</comment>
+            <translation>the bank rejected the request</translation>
+        </message>
+        <message>
+            <source>у банка нет платежа с таким invoiceId</source>
+            <comment>epay.code_102</comment>
+            <translation>the bank has no payment with this invoiceId</translation>
+        </message>
+        <message>
+            <source>у банка внутренняя ошибка</source>
+            <comment>epay.code_103</comment>
+            <translation>the bank reported an internal error</translation>
+        </message>
+        <message>
+            <source>в токене нет терминала</source>
+            <comment>epay.code_104</comment>
+            <translation>the token carries no terminal</translation>
+        </message>
+        <message>
+            <source>платёж относится к другому терминалу</source>
+            <comment>epay.code_106</comment>
+            <translation>the payment belongs to another terminal</translation>
+        </message>
+        <message>
+            <source>по этому платежу в банке уже идёт другая операция</source>
+            <comment>epay.code_107</comment>
+            <translation>another operation on this payment is in progress at the bank</translation>
+        </message>
+        <message>
+            <source>терминал не относится к этому client id</source>
+            <comment>epay.code_109</comment>
+            <translation>the terminal does not belong to this client id</translation>
+        </message>
+        <message>
+            <source>Связь с профилем {profile} на {host} есть: банк выдал токен, и {found}.</source>
+            <comment>epay.connected</comment>
+            <translation>Connected to {profile} at {host}: the bank issued a token and {found}.</translation>
+        </message>
+        <message>
+            <source>соединение оборвалось ({error})</source>
+            <comment>epay.connection_dropped</comment>
+            <translation>the connection was dropped ({error})</translation>
+        </message>
+        <message>
+            <source>банк не принял учётные данные (HTTP {status}).</source>
+            <comment>epay.credentials_refused</comment>
+            <translation>the bank refused the credentials (HTTP {status}).</translation>
+        </message>
+        <message>
+            <source>{where}: поле {field}={value}: {error}</source>
+            <comment>epay.field_bad_amount</comment>
+            <translation>{where} has {field}={value}: {error}</translation>
+        </message>
+        <message>
+            <source>{where}: нет поля {field}</source>
+            <comment>epay.field_missing</comment>
+            <translation>{where} has no {field}</translation>
+        </message>
+        <message>
+            <source>{where}: поле {field}={value} — не сумма</source>
+            <comment>epay.field_not_amount</comment>
+            <translation>{where} has {field}={value}, not an amount</translation>
+        </message>
+        <message>
+            <source>{where}: поле {field}={value} — не дата</source>
+            <comment>epay.field_not_date</comment>
+            <translation>{where} has {field}={value}, not a date</translation>
         </message>
         <message>
             <source>банк не разрешает этому входу такой запрос (HTTP 403); ничего не сделано.</source>
@@ -2476,6 +2621,56 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
             <comment>epay.fresh_token_refused</comment>
             <translation>the bank refused a token issued for this very request (HTTP 401); nothing was done.</translation>
+        </message>
+        <message>
+            <source>{failure}; попытки прекращены (всего попыток: {attempts}).</source>
+            <comment>epay.gave_up</comment>
+            <translation>{failure}; gave up after {attempts} attempts.</translation>
+        </message>
+        <message>
+            <source>Повторите через несколько минут; если повторяется, проверьте связь и состояние банка.</source>
+            <comment>epay.gave_up_hint</comment>
+            <translation>Try again in a few minutes; if it persists, check the connection and the bank's status.</translation>
+        </message>
+        <message>
+            <source>Посмотрите статус платежа в кабинете банка; этот запрос банк не примет.</source>
+            <comment>epay.hint_101</comment>
+            <translation>Read the payment's status in the bank's cabinet; the bank will not accept this request.</translation>
+        </message>
+        <message>
+            <source>Проверьте номер заказа; покупатель мог не заплатить или заплатить под другим номером.</source>
+            <comment>epay.hint_102</comment>
+            <translation>Check the order number; the customer may not have paid, or paid under another number.</translation>
+        </message>
+        <message>
+            <source>Повторите через несколько минут.</source>
+            <comment>epay.hint_103</comment>
+            <translation>Try again in a few minutes.</translation>
+        </message>
+        <message>
+            <source>Проверьте идентификатор терминала в настройках профиля.</source>
+            <comment>epay.hint_104</comment>
+            <translation>Check the terminal id in the profile settings.</translation>
+        </message>
+        <message>
+            <source>Проверьте, что этот заказ оплачен через терминал этого профиля.</source>
+            <comment>epay.hint_106</comment>
+            <translation>Check that this order was paid through this profile's terminal.</translation>
+        </message>
+        <message>
+            <source>Подождите минуту и повторите.</source>
+            <comment>epay.hint_107</comment>
+            <translation>Wait a minute and try again.</translation>
+        </message>
+        <message>
+            <source>Client id и терминал в профиле не относятся друг к другу; скопируйте оба из кабинета мерчанта банка.</source>
+            <comment>epay.hint_109</comment>
+            <translation>The client id and terminal in the profile do not belong together; copy both from the bank's merchant cabinet.</translation>
+        </message>
+        <message>
+            <source>HTTP {status} без объяснения</source>
+            <comment>epay.http_unexplained</comment>
+            <translation>HTTP {status} without an explanation</translation>
         </message>
         <message>
             <source>Профиль «{profile}»: {label} не указан; скопируйте его из кабинета мерчанта банка.</source>
@@ -2508,9 +2703,44 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>the bank's reply to the link request is not a JSON object</translation>
         </message>
         <message>
+            <source>Сообщите в поддержку: список операций банка изменил форму.</source>
+            <comment>epay.list_changed_hint</comment>
+            <translation>Tell support: the operations list changed shape.</translation>
+        </message>
+        <message>
+            <source>в списке банка нет поля records.</source>
+            <comment>epay.list_no_records</comment>
+            <translation>the bank's list has no records field.</translation>
+        </message>
+        <message>
+            <source>список банка — не список записей.</source>
+            <comment>epay.list_not_records</comment>
+            <translation>the bank's list is not a list of records.</translation>
+        </message>
+        <message>
+            <source>банк не ответил вовремя ({error})</source>
+            <comment>epay.no_answer_in_time</comment>
+            <translation>no answer in time ({error})</translation>
+        </message>
+        <message>
             <source>в профиле нет входа кабинета</source>
             <comment>epay.no_cabinet_login</comment>
             <translation>the profile has no cabinet login</translation>
+        </message>
+        <message>
+            <source>в ответе банка нет resultCode.</source>
+            <comment>epay.no_result_code</comment>
+            <translation>the bank's reply has no resultCode.</translation>
+        </message>
+        <message>
+            <source>в ответе нет объекта transaction</source>
+            <comment>epay.no_transaction</comment>
+            <translation>the reply has no transaction object</translation>
+        </message>
+        <message>
+            <source>{call}: нет идентификатора транзакции банка.</source>
+            <comment>epay.no_transaction_id</comment>
+            <translation>{call}: the bank's transaction id is missing.</translation>
         </message>
         <message>
             <source>вход пользователя кабинета</source>
@@ -2518,14 +2748,89 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>cabinet user sign-in</translation>
         </message>
         <message>
+            <source>отмена блокировки</source>
+            <comment>epay.op.cancel</comment>
+            <translation>cancel</translation>
+        </message>
+        <message>
+            <source>подтверждение списания</source>
+            <comment>epay.op.confirm</comment>
+            <translation>confirm</translation>
+        </message>
+        <message>
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation>operations list</translation>
         </message>
         <message>
+            <source>возврат</source>
+            <comment>epay.op.refund</comment>
+            <translation>refund</translation>
+        </message>
+        <message>
+            <source>проверка статуса</source>
+            <comment>epay.op.status</comment>
+            <translation>status check</translation>
+        </message>
+        <message>
+            <source>запрос токена</source>
+            <comment>epay.op.token</comment>
+            <translation>token request</translation>
+        </message>
+        <message>
+            <source>Период заканчивается раньше, чем начинается.</source>
+            <comment>epay.period_reversed</comment>
+            <translation>The period ends before it starts.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} в статусе {status} ({state})</source>
+            <comment>epay.probe_found</comment>
+            <translation>order {invoice} is {status} ({state})</translation>
+        </message>
+        <message>
+            <source>проверка статуса работает (заказ {invoice} банку неизвестен)</source>
+            <comment>epay.probe_unknown</comment>
+            <translation>the status lookup works (order {invoice} is not known to the bank)</translation>
+        </message>
+        <message>
+            <source>Банк мог это выполнить: прочитайте статус платежа, прежде чем делать с ним что-либо ещё.</source>
+            <comment>epay.read_status_hint</comment>
+            <translation>The bank may have done it: read the payment's status before doing anything else to it.</translation>
+        </message>
+        <message>
+            <source>банк отказал: {said}</source>
+            <comment>epay.refused</comment>
+            <translation>the bank refused: {said}</translation>
+        </message>
+        <message>
+            <source>банк отказал (код {code}): {said}</source>
+            <comment>epay.refused_code</comment>
+            <translation>the bank refused (code {code}): {said}</translation>
+        </message>
+        <message>
+            <source>Ничего не сделано: прочитайте статус платежа, исправьте запрос или посмотрите в кабинете банка.</source>
+            <comment>epay.refused_hint</comment>
+            <translation>Nothing was done: read the payment's status, correct the request, or see the bank's cabinet.</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}»: секрет клиента пуст.</source>
             <comment>epay.secret_empty</comment>
             <translation>Profile '{profile}': the client secret is empty.</translation>
+        </message>
+        <message>
+            <source>банк попросил присылать запросы реже (HTTP 429).</source>
+            <comment>epay.slow_down</comment>
+            <translation>the bank asked us to slow down (HTTP 429).</translation>
+        </message>
+        <message>
+            <source>{operation} по заказу {invoice}</source>
+            <comment>epay.subject_invoice</comment>
+            <translation>{operation} for invoice {invoice}</translation>
+        </message>
+        <message>
+            <source>{operation}, транзакция {transaction}</source>
+            <comment>epay.subject_transaction</comment>
+            <translation>{operation} of transaction {transaction}</translation>
         </message>
         <message>
             <source>терминал</source>
@@ -2536,6 +2841,36 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>адрес токенов</source>
             <comment>epay.token_address</comment>
             <translation>token address</translation>
+        </message>
+        <message>
+            <source>служба токенов ответила HTTP {status} ({body}), но без годных access_token и expires_in.</source>
+            <comment>epay.token_reply_unusable</comment>
+            <translation>the token service answered HTTP {status} with {body} that lacks a usable access_token/expires_in.</translation>
+        </message>
+        <message>
+            <source>служба токенов ответила HTTP {status} ({body}).</source>
+            <comment>epay.token_service_answered</comment>
+            <translation>the token service answered HTTP {status} with {body}.</translation>
+        </message>
+        <message>
+            <source>в транзакции нет суммы</source>
+            <comment>epay.transaction_no_amount</comment>
+            <translation>the transaction has no amount</translation>
+        </message>
+        <message>
+            <source>Ничего не сделано; повторите через минуту.</source>
+            <comment>epay.try_later_hint</comment>
+            <translation>Nothing was done; try again in a minute.</translation>
+        </message>
+        <message>
+            <source>запись списка операций</source>
+            <comment>epay.where_operations_record</comment>
+            <translation>an operations record</translation>
+        </message>
+        <message>
+            <source>транзакция</source>
+            <comment>epay.where_transaction</comment>
+            <translation>the transaction</translation>
         </message>
         <message>
             <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>

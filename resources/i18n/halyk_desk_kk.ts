@@ -2428,9 +2428,54 @@
             <translation>«{profile}» профилі: {label} «{url}» https:// деп басталуы керек</translation>
         </message>
         <message>
+            <source>{failure} после отправки.</source>
+            <comment>epay.after_sending</comment>
+            <translation>{failure} жіберілгеннен кейін.</translation>
+        </message>
+        <message>
+            <source>Сумма должна быть больше нуля, а не {amount}.</source>
+            <comment>epay.amount_not_positive</comment>
+            <translation>Сома нөлден көп болуы керек, {amount} емес.</translation>
+        </message>
+        <message>
+            <source>банк ответил HTTP {status} ({body}).</source>
+            <comment>epay.answered</comment>
+            <translation>банк HTTP {status} деп жауап берді ({body}).</translation>
+        </message>
+        <message>
+            <source>банк ответил HTTP {status} ({body}) вместо JSON.</source>
+            <comment>epay.answered_not_json</comment>
+            <translation>банк JSON орнына HTTP {status} деп жауап берді ({body}).</translation>
+        </message>
+        <message>
             <source>адрес API</source>
             <comment>epay.api_address</comment>
             <translation>API мекенжайы</translation>
+        </message>
+        <message>
+            <source>пустой ответ</source>
+            <comment>epay.body_empty</comment>
+            <translation>бос жауап</translation>
+        </message>
+        <message>
+            <source>HTML-страница</source>
+            <comment>epay.body_html</comment>
+            <translation>HTML беті</translation>
+        </message>
+        <message>
+            <source>ответ в JSON</source>
+            <comment>epay.body_json</comment>
+            <translation>JSON жауабы</translation>
+        </message>
+        <message>
+            <source>текст не в формате JSON</source>
+            <comment>epay.body_not_json</comment>
+            <translation>JSON пішіміндегі емес мәтін</translation>
+        </message>
+        <message>
+            <source>{meaning} (код {code}).</source>
+            <comment>epay.busy_code</comment>
+            <translation>{meaning} (коды {code}).</translation>
         </message>
         <message>
             <source>Профиль «{profile}»: для входа кабинета нужны и пользователь, и пароль.</source>
@@ -2448,9 +2493,39 @@
             <translation>кабинет пайдаланушысы банк кабинетіне кірді</translation>
         </message>
         <message>
+            <source>не удалось соединиться с банком</source>
+            <comment>epay.cannot_connect</comment>
+            <translation>банкке қосылу мүмкін болмады</translation>
+        </message>
+        <message>
+            <source>Проверьте адрес API в профиле (схему, хост и путь).</source>
+            <comment>epay.check_api_address</comment>
+            <translation>Профильдегі API мекенжайын (схемасын, хостын және жолын) тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Повторите позже; если повторяется, проверьте адрес API в профиле.</source>
+            <comment>epay.check_api_hint</comment>
+            <translation>Кейінірек қайталаңыз; қайталанса, профильдегі API мекенжайын тексеріңіз.</translation>
+        </message>
+        <message>
             <source>Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят в кабинет мерчанта банка), а также его client id и секрет.</source>
             <comment>epay.check_cabinet_login</comment>
             <translation>«{profile}» профиліндегі кабинет пайдаланушысы мен құпиясөзін (олармен банктің мерчант кабинетіне кіреді), сондай-ақ оның client id мен құпия кілтін тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Проверьте client id, секрет и терминал профиля «{profile}».</source>
+            <comment>epay.check_client_credentials</comment>
+            <translation>«{profile}» профилінің client id, құпия кілтін және терминалын тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Проверьте, что терминал и client id профиля «{profile}» относятся друг к другу.</source>
+            <comment>epay.check_terminal_client</comment>
+            <translation>«{profile}» профилінің терминалы мен client id бір-біріне сәйкес келетінін тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Проверьте адрес токенов в профиле.</source>
+            <comment>epay.check_token_address</comment>
+            <translation>Профильдегі токендер мекенжайын тексеріңіз.</translation>
         </message>
         <message>
             <source>client id</source>
@@ -2461,6 +2536,76 @@
             <source>в профиле его нет (токен самого клиента банк не принял)</source>
             <comment>epay.client_token_refused</comment>
             <translation>профильде ол жоқ (клиенттің өз токенін банк қабылдамады)</translation>
+        </message>
+        <message>
+            <source>банк отклонил запрос</source>
+            <comment>epay.code_101</comment>
+            <translation>банк сұрауды қабылдамады</translation>
+        </message>
+        <message>
+            <source>у банка нет платежа с таким invoiceId</source>
+            <comment>epay.code_102</comment>
+            <translation>банкте мұндай invoiceId бар төлем жоқ</translation>
+        </message>
+        <message>
+            <source>у банка внутренняя ошибка</source>
+            <comment>epay.code_103</comment>
+            <translation>банкте ішкі қате болды</translation>
+        </message>
+        <message>
+            <source>в токене нет терминала</source>
+            <comment>epay.code_104</comment>
+            <translation>токенде терминал жоқ</translation>
+        </message>
+        <message>
+            <source>платёж относится к другому терминалу</source>
+            <comment>epay.code_106</comment>
+            <translation>төлем басқа терминалға тиесілі</translation>
+        </message>
+        <message>
+            <source>по этому платежу в банке уже идёт другая операция</source>
+            <comment>epay.code_107</comment>
+            <translation>бұл төлем бойынша банкте басқа операция жүріп жатыр</translation>
+        </message>
+        <message>
+            <source>терминал не относится к этому client id</source>
+            <comment>epay.code_109</comment>
+            <translation>терминал бұл client id-ге тиесілі емес</translation>
+        </message>
+        <message>
+            <source>Связь с профилем {profile} на {host} есть: банк выдал токен, и {found}.</source>
+            <comment>epay.connected</comment>
+            <translation>{host} мекенжайындағы {profile} профилімен байланыс бар: банк токен берді, және {found}.</translation>
+        </message>
+        <message>
+            <source>соединение оборвалось ({error})</source>
+            <comment>epay.connection_dropped</comment>
+            <translation>байланыс үзілді ({error})</translation>
+        </message>
+        <message>
+            <source>банк не принял учётные данные (HTTP {status}).</source>
+            <comment>epay.credentials_refused</comment>
+            <translation>банк тіркелгі деректерін қабылдамады (HTTP {status}).</translation>
+        </message>
+        <message>
+            <source>{where}: поле {field}={value}: {error}</source>
+            <comment>epay.field_bad_amount</comment>
+            <translation>{where}: {field}={value} өрісі: {error}</translation>
+        </message>
+        <message>
+            <source>{where}: нет поля {field}</source>
+            <comment>epay.field_missing</comment>
+            <translation>{where}: {field} өрісі жоқ</translation>
+        </message>
+        <message>
+            <source>{where}: поле {field}={value} — не сумма</source>
+            <comment>epay.field_not_amount</comment>
+            <translation>{where}: {field}={value} өрісі — сома емес</translation>
+        </message>
+        <message>
+            <source>{where}: поле {field}={value} — не дата</source>
+            <comment>epay.field_not_date</comment>
+            <translation>{where}: {field}={value} өрісі — күн емес</translation>
         </message>
         <message>
             <source>банк не разрешает этому входу такой запрос (HTTP 403); ничего не сделано.</source>
@@ -2476,6 +2621,56 @@
             <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
             <comment>epay.fresh_token_refused</comment>
             <translation>банк дәл осы сұрау үшін берілген токеннен бас тартты (HTTP 401); ештеңе жасалмады.</translation>
+        </message>
+        <message>
+            <source>{failure}; попытки прекращены (всего попыток: {attempts}).</source>
+            <comment>epay.gave_up</comment>
+            <translation>{failure}; әрекеттер тоқтатылды (барлық әрекет саны: {attempts}).</translation>
+        </message>
+        <message>
+            <source>Повторите через несколько минут; если повторяется, проверьте связь и состояние банка.</source>
+            <comment>epay.gave_up_hint</comment>
+            <translation>Бірнеше минуттан кейін қайталаңыз; қайталанса, байланысты және банктің жағдайын тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Посмотрите статус платежа в кабинете банка; этот запрос банк не примет.</source>
+            <comment>epay.hint_101</comment>
+            <translation>Төлем күйін банк кабинетінен қараңыз; банк бұл сұрауды қабылдамайды.</translation>
+        </message>
+        <message>
+            <source>Проверьте номер заказа; покупатель мог не заплатить или заплатить под другим номером.</source>
+            <comment>epay.hint_102</comment>
+            <translation>Тапсырыс нөмірін тексеріңіз; сатып алушы төлемеген немесе басқа нөмірмен төлеген болуы мүмкін.</translation>
+        </message>
+        <message>
+            <source>Повторите через несколько минут.</source>
+            <comment>epay.hint_103</comment>
+            <translation>Бірнеше минуттан кейін қайталаңыз.</translation>
+        </message>
+        <message>
+            <source>Проверьте идентификатор терминала в настройках профиля.</source>
+            <comment>epay.hint_104</comment>
+            <translation>Профиль баптауларындағы терминал идентификаторын тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Проверьте, что этот заказ оплачен через терминал этого профиля.</source>
+            <comment>epay.hint_106</comment>
+            <translation>Бұл тапсырыстың осы профиль терминалы арқылы төленгенін тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>Подождите минуту и повторите.</source>
+            <comment>epay.hint_107</comment>
+            <translation>Бір минут күтіп, қайталаңыз.</translation>
+        </message>
+        <message>
+            <source>Client id и терминал в профиле не относятся друг к другу; скопируйте оба из кабинета мерчанта банка.</source>
+            <comment>epay.hint_109</comment>
+            <translation>Профильдегі client id мен терминал бір-біріне сәйкес келмейді; екеуін де банктің мерчант кабинетінен көшіріп алыңыз.</translation>
+        </message>
+        <message>
+            <source>HTTP {status} без объяснения</source>
+            <comment>epay.http_unexplained</comment>
+            <translation>түсіндірмесіз HTTP {status}</translation>
         </message>
         <message>
             <source>Профиль «{profile}»: {label} не указан; скопируйте его из кабинета мерчанта банка.</source>
@@ -2508,9 +2703,44 @@
             <translation>банктің сілтеме сұрауына жауабы JSON объектісі емес</translation>
         </message>
         <message>
+            <source>Сообщите в поддержку: список операций банка изменил форму.</source>
+            <comment>epay.list_changed_hint</comment>
+            <translation>Қолдау қызметіне хабарлаңыз: банктің операциялар тізімінің пішіні өзгерді.</translation>
+        </message>
+        <message>
+            <source>в списке банка нет поля records.</source>
+            <comment>epay.list_no_records</comment>
+            <translation>банк тізімінде records өрісі жоқ.</translation>
+        </message>
+        <message>
+            <source>список банка — не список записей.</source>
+            <comment>epay.list_not_records</comment>
+            <translation>банк тізімі — жазбалар тізімі емес.</translation>
+        </message>
+        <message>
+            <source>банк не ответил вовремя ({error})</source>
+            <comment>epay.no_answer_in_time</comment>
+            <translation>банк уақытында жауап бермеді ({error})</translation>
+        </message>
+        <message>
             <source>в профиле нет входа кабинета</source>
             <comment>epay.no_cabinet_login</comment>
             <translation>профильде кабинетке кіру деректері жоқ</translation>
+        </message>
+        <message>
+            <source>в ответе банка нет resultCode.</source>
+            <comment>epay.no_result_code</comment>
+            <translation>банк жауабында resultCode жоқ.</translation>
+        </message>
+        <message>
+            <source>в ответе нет объекта transaction</source>
+            <comment>epay.no_transaction</comment>
+            <translation>жауапта transaction нысаны жоқ</translation>
+        </message>
+        <message>
+            <source>{call}: нет идентификатора транзакции банка.</source>
+            <comment>epay.no_transaction_id</comment>
+            <translation>{call}: банк транзакциясының идентификаторы жоқ.</translation>
         </message>
         <message>
             <source>вход пользователя кабинета</source>
@@ -2518,14 +2748,89 @@
             <translation>кабинет пайдаланушысының кіруі</translation>
         </message>
         <message>
+            <source>отмена блокировки</source>
+            <comment>epay.op.cancel</comment>
+            <translation>бұғаттауды босату</translation>
+        </message>
+        <message>
+            <source>подтверждение списания</source>
+            <comment>epay.op.confirm</comment>
+            <translation>есептен шығаруды растау</translation>
+        </message>
+        <message>
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation>операциялар тізімі</translation>
         </message>
         <message>
+            <source>возврат</source>
+            <comment>epay.op.refund</comment>
+            <translation>қайтару</translation>
+        </message>
+        <message>
+            <source>проверка статуса</source>
+            <comment>epay.op.status</comment>
+            <translation>күйді тексеру</translation>
+        </message>
+        <message>
+            <source>запрос токена</source>
+            <comment>epay.op.token</comment>
+            <translation>токен сұрау</translation>
+        </message>
+        <message>
+            <source>Период заканчивается раньше, чем начинается.</source>
+            <comment>epay.period_reversed</comment>
+            <translation>Кезең басталмай тұрып аяқталады.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} в статусе {status} ({state})</source>
+            <comment>epay.probe_found</comment>
+            <translation>{invoice} тапсырысының күйі — {status} ({state})</translation>
+        </message>
+        <message>
+            <source>проверка статуса работает (заказ {invoice} банку неизвестен)</source>
+            <comment>epay.probe_unknown</comment>
+            <translation>күйді тексеру жұмыс істейді ({invoice} тапсырысы банкке белгісіз)</translation>
+        </message>
+        <message>
+            <source>Банк мог это выполнить: прочитайте статус платежа, прежде чем делать с ним что-либо ещё.</source>
+            <comment>epay.read_status_hint</comment>
+            <translation>Банк мұны орындаған болуы мүмкін: төлеммен басқа ештеңе істемес бұрын оның күйін оқыңыз.</translation>
+        </message>
+        <message>
+            <source>банк отказал: {said}</source>
+            <comment>epay.refused</comment>
+            <translation>банк бас тартты: {said}</translation>
+        </message>
+        <message>
+            <source>банк отказал (код {code}): {said}</source>
+            <comment>epay.refused_code</comment>
+            <translation>банк бас тартты (коды {code}): {said}</translation>
+        </message>
+        <message>
+            <source>Ничего не сделано: прочитайте статус платежа, исправьте запрос или посмотрите в кабинете банка.</source>
+            <comment>epay.refused_hint</comment>
+            <translation>Ештеңе жасалмады: төлем күйін оқыңыз, сұрауды түзетіңіз немесе банк кабинетінен қараңыз.</translation>
+        </message>
+        <message>
             <source>Профиль «{profile}»: секрет клиента пуст.</source>
             <comment>epay.secret_empty</comment>
             <translation>«{profile}» профилі: клиент құпиясы бос.</translation>
+        </message>
+        <message>
+            <source>банк попросил присылать запросы реже (HTTP 429).</source>
+            <comment>epay.slow_down</comment>
+            <translation>банк сұрауларды сиретіп жіберуді сұрады (HTTP 429).</translation>
+        </message>
+        <message>
+            <source>{operation} по заказу {invoice}</source>
+            <comment>epay.subject_invoice</comment>
+            <translation>{invoice} тапсырысы бойынша {operation}</translation>
+        </message>
+        <message>
+            <source>{operation}, транзакция {transaction}</source>
+            <comment>epay.subject_transaction</comment>
+            <translation>{transaction} транзакциясы бойынша {operation}</translation>
         </message>
         <message>
             <source>терминал</source>
@@ -2536,6 +2841,36 @@
             <source>адрес токенов</source>
             <comment>epay.token_address</comment>
             <translation>токендер мекенжайы</translation>
+        </message>
+        <message>
+            <source>служба токенов ответила HTTP {status} ({body}), но без годных access_token и expires_in.</source>
+            <comment>epay.token_reply_unusable</comment>
+            <translation>токен қызметі HTTP {status} деп жауап берді ({body}), бірақ жарамды access_token және expires_in жоқ.</translation>
+        </message>
+        <message>
+            <source>служба токенов ответила HTTP {status} ({body}).</source>
+            <comment>epay.token_service_answered</comment>
+            <translation>токен қызметі HTTP {status} деп жауап берді ({body}).</translation>
+        </message>
+        <message>
+            <source>в транзакции нет суммы</source>
+            <comment>epay.transaction_no_amount</comment>
+            <translation>транзакцияда сома жоқ</translation>
+        </message>
+        <message>
+            <source>Ничего не сделано; повторите через минуту.</source>
+            <comment>epay.try_later_hint</comment>
+            <translation>Ештеңе жасалмады; бір минуттан кейін қайталаңыз.</translation>
+        </message>
+        <message>
+            <source>запись списка операций</source>
+            <comment>epay.where_operations_record</comment>
+            <translation>операциялар тізімінің жазбасы</translation>
+        </message>
+        <message>
+            <source>транзакция</source>
+            <comment>epay.where_transaction</comment>
+            <translation>транзакция</translation>
         </message>
         <message>
             <source>Книга не записана в {path}: {reason}. Освободите место на диске или выберите другую папку и выгрузите снова.</source>

@@ -2423,8 +2423,53 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>{failure} после отправки.</source>
+            <comment>epay.after_sending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сумма должна быть больше нуля, а не {amount}.</source>
+            <comment>epay.amount_not_positive</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк ответил HTTP {status} ({body}).</source>
+            <comment>epay.answered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк ответил HTTP {status} ({body}) вместо JSON.</source>
+            <comment>epay.answered_not_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>адрес API</source>
             <comment>epay.api_address</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>пустой ответ</source>
+            <comment>epay.body_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>HTML-страница</source>
+            <comment>epay.body_html</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ответ в JSON</source>
+            <comment>epay.body_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>текст не в формате JSON</source>
+            <comment>epay.body_not_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{meaning} (код {code}).</source>
+            <comment>epay.busy_code</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2443,8 +2488,38 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>не удалось соединиться с банком</source>
+            <comment>epay.cannot_connect</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте адрес API в профиле (схему, хост и путь).</source>
+            <comment>epay.check_api_address</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Повторите позже; если повторяется, проверьте адрес API в профиле.</source>
+            <comment>epay.check_api_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Проверьте пользователя и пароль кабинета в профиле «{profile}» (с ними входят в кабинет мерчанта банка), а также его client id и секрет.</source>
             <comment>epay.check_cabinet_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте client id, секрет и терминал профиля «{profile}».</source>
+            <comment>epay.check_client_credentials</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте, что терминал и client id профиля «{profile}» относятся друг к другу.</source>
+            <comment>epay.check_terminal_client</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте адрес токенов в профиле.</source>
+            <comment>epay.check_token_address</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2455,6 +2530,76 @@
         <message>
             <source>в профиле его нет (токен самого клиента банк не принял)</source>
             <comment>epay.client_token_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк отклонил запрос</source>
+            <comment>epay.code_101</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>у банка нет платежа с таким invoiceId</source>
+            <comment>epay.code_102</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>у банка внутренняя ошибка</source>
+            <comment>epay.code_103</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в токене нет терминала</source>
+            <comment>epay.code_104</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>платёж относится к другому терминалу</source>
+            <comment>epay.code_106</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>по этому платежу в банке уже идёт другая операция</source>
+            <comment>epay.code_107</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>терминал не относится к этому client id</source>
+            <comment>epay.code_109</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Связь с профилем {profile} на {host} есть: банк выдал токен, и {found}.</source>
+            <comment>epay.connected</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>соединение оборвалось ({error})</source>
+            <comment>epay.connection_dropped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк не принял учётные данные (HTTP {status}).</source>
+            <comment>epay.credentials_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{where}: поле {field}={value}: {error}</source>
+            <comment>epay.field_bad_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{where}: нет поля {field}</source>
+            <comment>epay.field_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{where}: поле {field}={value} — не сумма</source>
+            <comment>epay.field_not_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{where}: поле {field}={value} — не дата</source>
+            <comment>epay.field_not_date</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2470,6 +2615,56 @@
         <message>
             <source>банк отказал токену, выданному для этого самого запроса (HTTP 401); ничего не сделано.</source>
             <comment>epay.fresh_token_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{failure}; попытки прекращены (всего попыток: {attempts}).</source>
+            <comment>epay.gave_up</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Повторите через несколько минут; если повторяется, проверьте связь и состояние банка.</source>
+            <comment>epay.gave_up_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Посмотрите статус платежа в кабинете банка; этот запрос банк не примет.</source>
+            <comment>epay.hint_101</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте номер заказа; покупатель мог не заплатить или заплатить под другим номером.</source>
+            <comment>epay.hint_102</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Повторите через несколько минут.</source>
+            <comment>epay.hint_103</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте идентификатор терминала в настройках профиля.</source>
+            <comment>epay.hint_104</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Проверьте, что этот заказ оплачен через терминал этого профиля.</source>
+            <comment>epay.hint_106</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Подождите минуту и повторите.</source>
+            <comment>epay.hint_107</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Client id и терминал в профиле не относятся друг к другу; скопируйте оба из кабинета мерчанта банка.</source>
+            <comment>epay.hint_109</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>HTTP {status} без объяснения</source>
+            <comment>epay.http_unexplained</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2503,8 +2698,43 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Сообщите в поддержку: список операций банка изменил форму.</source>
+            <comment>epay.list_changed_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в списке банка нет поля records.</source>
+            <comment>epay.list_no_records</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>список банка — не список записей.</source>
+            <comment>epay.list_not_records</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк не ответил вовремя ({error})</source>
+            <comment>epay.no_answer_in_time</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>в профиле нет входа кабинета</source>
             <comment>epay.no_cabinet_login</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в ответе банка нет resultCode.</source>
+            <comment>epay.no_result_code</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в ответе нет объекта transaction</source>
+            <comment>epay.no_transaction</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{call}: нет идентификатора транзакции банка.</source>
+            <comment>epay.no_transaction_id</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2513,13 +2743,88 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>отмена блокировки</source>
+            <comment>epay.op.cancel</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>подтверждение списания</source>
+            <comment>epay.op.confirm</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>список операций</source>
             <comment>epay.op.operations_list</comment>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>возврат</source>
+            <comment>epay.op.refund</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверка статуса</source>
+            <comment>epay.op.status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>запрос токена</source>
+            <comment>epay.op.token</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Период заканчивается раньше, чем начинается.</source>
+            <comment>epay.period_reversed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказ {invoice} в статусе {status} ({state})</source>
+            <comment>epay.probe_found</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>проверка статуса работает (заказ {invoice} банку неизвестен)</source>
+            <comment>epay.probe_unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Банк мог это выполнить: прочитайте статус платежа, прежде чем делать с ним что-либо ещё.</source>
+            <comment>epay.read_status_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк отказал: {said}</source>
+            <comment>epay.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк отказал (код {code}): {said}</source>
+            <comment>epay.refused_code</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ничего не сделано: прочитайте статус платежа, исправьте запрос или посмотрите в кабинете банка.</source>
+            <comment>epay.refused_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Профиль «{profile}»: секрет клиента пуст.</source>
             <comment>epay.secret_empty</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк попросил присылать запросы реже (HTTP 429).</source>
+            <comment>epay.slow_down</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{operation} по заказу {invoice}</source>
+            <comment>epay.subject_invoice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{operation}, транзакция {transaction}</source>
+            <comment>epay.subject_transaction</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2530,6 +2835,36 @@
         <message>
             <source>адрес токенов</source>
             <comment>epay.token_address</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>служба токенов ответила HTTP {status} ({body}), но без годных access_token и expires_in.</source>
+            <comment>epay.token_reply_unusable</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>служба токенов ответила HTTP {status} ({body}).</source>
+            <comment>epay.token_service_answered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в транзакции нет суммы</source>
+            <comment>epay.transaction_no_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Ничего не сделано; повторите через минуту.</source>
+            <comment>epay.try_later_hint</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>запись списка операций</source>
+            <comment>epay.where_operations_record</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>транзакция</source>
+            <comment>epay.where_transaction</comment>
             <translation type="unfinished" />
         </message>
         <message>

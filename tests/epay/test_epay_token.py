@@ -186,7 +186,7 @@ def test_terminal_problems_are_refusals_with_the_banks_meaning(bank, server, ter
     with EpayClient(profile, timeout=0.5) as client, pytest.raises(errors.BankRefused) as caught:
         client.get_status("000400007")
     assert caught.value.code == code
-    assert errors.RESULT_MEANINGS[code] in str(caught.value)
+    assert str(errors.RESULT_MEANINGS[code]) in str(caught.value)
     assert "terminal" in caught.value.hint
 
 
