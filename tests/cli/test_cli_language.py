@@ -9,7 +9,7 @@ import re
 import pytest
 
 from halyk_desk import messages
-from halyk_desk.cli import main
+from halyk_desk.cli import build_parser, main
 from halyk_desk.commands import argparse_words
 
 #: argparse's phrases a Russian or Kazakh user must not meet.
@@ -119,3 +119,51 @@ def test_other_parsers_keep_argparse_english_after_a_command(capsys):
     other.add_argument("thing")
     assert other.format_help().startswith("usage: other")
     assert "show this help message and exit" in other.format_help()
+
+
+#: Commands whose every help text is in the catalogue (the rest follow as they are converted).
+TRANSLATED_COMMANDS = ("profile", "orders", "sync", "holds", "payments", "confirm", "cancel",
+                       "refund", "resolve", "approvals", "approve", "reject", "operator", "audit",
+                       "reconcile")
+CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+
+
+def _helps(parser: argparse.ArgumentParser, path: str, *, deep: bool = True
+           ) -> list[tuple[str, str]]:
+    """(where, text) of a parser's description, its options' help and its commands' help, and
+    (deep) the same of its subcommands."""
+    found = [(path, parser.description)] if parser.description else []
+    for action in parser._actions:
+        if action.help and action.help != argparse.SUPPRESS:
+            found.append((f"{path} {'/'.join(action.option_strings) or action.dest}",
+                          action.help))
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                found.append((f"{path} {choice.dest}", choice.help))
+            for name, sub in action.choices.items():
+                found += _helps(sub, f"{path} {name}") if deep else []
+    return found
+
+
+def _converted_helps(language: str) -> list[tuple[str, str]]:
+    before = messages.current()
+    messages.use(language)
+    try:
+        with argparse_words.spoken():
+            parser = build_parser()
+    finally:
+        messages.use(before)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = _helps(parser, "halyk-desk", deep=False)
+    for name in TRANSLATED_COMMANDS:
+        helps += _helps(commands.choices[name], name)
+    return helps
+
+
+def test_every_help_text_of_the_converted_commands_is_kazakh():
+    kazakh, russian = _converted_helps("kk"), _converted_helps("ru")
+    assert len(kazakh) > 100 and [where for where, _ in kazakh] == [w for w, _ in russian]
+    not_kazakh = [(where, text) for (where, text), (_, source) in zip(kazakh, russian,
+                                                                      strict=True)
+                  if text == source or not CYRILLIC.search(text)]
+    assert not_kazakh == []
