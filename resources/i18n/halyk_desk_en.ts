@@ -2372,7 +2372,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         <message>
             <source>pg_dump не найден. Установите клиентские программы PostgreSQL версии сервера или новее (Debian/Ubuntu: apt install postgresql-client; Windows: «Command Line Tools» установщика PostgreSQL) и добавьте их папку bin в PATH.</source>
             <comment>db_admin.no_pg_dump</comment>
-            <translation>pg_dump was not found. Install the PostgreSQL client tools of the server's version or newer (Debian/Ubuntu: apt install postgresql-client; Windows: the PostgreSQL installer's «Command Line Tools») and put their bin folder on PATH.</translation>
+            <translation>pg_dump was not found. Install the PostgreSQL client tools of the server's version or newer (Debian/Ubuntu: apt install postgresql-client; Windows: the PostgreSQL installer's "Command Line Tools") and put their bin folder on PATH.</translation>
         </message>
         <message>
             <source>pg_dump не выгрузил {address}: {error}</source>
