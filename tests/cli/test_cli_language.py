@@ -124,7 +124,7 @@ def test_other_parsers_keep_argparse_english_after_a_command(capsys):
 #: Commands whose every help text is in the catalogue (the rest follow as they are converted).
 TRANSLATED_COMMANDS = ("profile", "orders", "sync", "holds", "payments", "confirm", "cancel",
                        "refund", "resolve", "approvals", "approve", "reject", "operator", "audit",
-                       "reconcile")
+                       "reconcile", "sandbox", "db")
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 
 
