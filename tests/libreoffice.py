@@ -21,9 +21,27 @@ def require_soffice() -> str:
     return found
 
 
-def convert(soffice: str, source: Path, out: Path, target: str) -> None:
-    """Convert `source` into the folder `out`; `target` is "pdf" or a filter such as "csv:..."."""
+#: LibreOffice's setting "recalculate formulas when loading an Excel 2007+ file": always (0).
+#: By default it shows the values cached in the file, which would hide a wrong formula.
+_ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def convert(soffice: str, source: Path, out: Path, target: str, *,
+            recalculate: bool = False) -> None:
+    """Convert `source` into the folder `out`; `target` is "pdf" or a filter such as "csv:...".
+    `recalculate`: LibreOffice computes every formula itself instead of reading the cached
+    values, as an accountant's office does after an edit."""
     profile = out / "lo-profile"  # its own profile: never clash with another running soffice
+    if recalculate:
+        (profile / "user").mkdir(parents=True, exist_ok=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE,
+                                                                    encoding="utf-8")
     # The suite's own locale (tests/conftest.py) may not be generated on the machine; in a locale
     # it cannot load, soffice cannot open a path with Cyrillic letters ("source file could not be
     # loaded"). C.UTF-8 is always there.

@@ -13,7 +13,7 @@ from decimal import Decimal
 from halyk_desk import messages
 from halyk_desk.domain import Money, State
 from halyk_desk.messages import Message, msg
-from halyk_desk.reconcile import DailyTotal, Discrepancy, Pair
+from halyk_desk.reconcile import BankPayment, DailyTotal, Discrepancy, Pair
 from halyk_desk.reconcile.categories import (
     CATEGORY_NAMES,
     HOLDS_AWAITING,
@@ -108,6 +108,8 @@ _PAID_OUT = msg("workbook.col.paid_out", "Выплачено банком")
 _FEE = msg("workbook.col.fee", "Комиссия")
 _CARD = msg("workbook.col.card", "Карта")
 _PAYMENT_CURRENCY = msg("workbook.col.payment_currency", "Валюта платежа")
+_ORDER_CURRENCY = msg("workbook.col.order_currency", "Валюта заказа")
+_CURRENCY = msg("workbook.col.currency", "Валюта")
 _TERM = msg("workbook.col.term", "Срок")
 _EXPIRES = msg("workbook.col.expires", "Истекает")
 _HOURS_LEFT = msg("workbook.col.hours_left", "Осталось, ч")
@@ -140,6 +142,16 @@ def _invoice(p: Pair) -> str | None:
     return p.payment.invoice_id if p.payment is not None else None
 
 
+# Each sheet's money columns name the column of their currency: with money in several
+# currencies, each currency's totals row adds up the rows of that currency (reports.xlsx).
+
+def _amounts_currency(d: Discrepancy) -> str | None:
+    """A discrepancy's amounts are in one currency (the report's, or an operation's own)."""
+    amounts = (d.shop_amount, d.bank_amount, d.difference)
+    return next((m.currency for m in amounts if m is not None), None)
+
+
+_DISCREPANCY_CURRENCY: Column[Discrepancy] = Column(_CURRENCY, TEXT, _amounts_currency)
 DISCREPANCY_COLUMNS: list[Column[Discrepancy]] = [
     Column(_CATEGORY, TEXT, lambda d: word(CATEGORY_NAMES[d.category])),
     Column(_RESOLVED, TEXT, lambda d: yes_no(d.resolved)),
@@ -148,9 +160,13 @@ DISCREPANCY_COLUMNS: list[Column[Discrepancy]] = [
     Column(_SHOP_ORDER, TEXT, lambda d: d.order.order_id if d.order else None),
     Column(_TRANSACTION, TEXT, lambda d: d.transaction_id),
     Column(_CUSTOMER, TEXT, lambda d: d.order.customer if d.order else None),
-    Column(_SHOP_AMOUNT, MONEY, lambda d: d.shop_amount, total=True),
-    Column(_BANK_AMOUNT, MONEY, lambda d: d.bank_amount, total=True),
-    Column(_DIFFERENCE, MONEY, lambda d: d.difference, total=True),
+    Column(_SHOP_AMOUNT, MONEY, lambda d: d.shop_amount, total=True,
+           currency=_DISCREPANCY_CURRENCY),
+    Column(_BANK_AMOUNT, MONEY, lambda d: d.bank_amount, total=True,
+           currency=_DISCREPANCY_CURRENCY),
+    Column(_DIFFERENCE, MONEY, lambda d: d.difference, total=True,
+           currency=_DISCREPANCY_CURRENCY),
+    _DISCREPANCY_CURRENCY,
     Column(_DESCRIPTION, TEXT, lambda d: str(d.message)),
     Column(_NOTE, TEXT, lambda d: d.mark.note if d.mark else None),
     Column(_MARKED_BY, TEXT, lambda d: d.mark.by if d.mark else None),
@@ -159,6 +175,10 @@ DISCREPANCY_COLUMNS: list[Column[Discrepancy]] = [
     Column(_KEY, TEXT, lambda d: d.key),
 ]
 
+_ORDER_CURRENCY_COLUMN: Column[Pair] = Column(
+    _ORDER_CURRENCY, TEXT, lambda p: p.order.amount.currency if p.order else None)
+_PAYMENT_CURRENCY_COLUMN: Column[Pair] = Column(
+    _PAYMENT_CURRENCY, TEXT, lambda p: p.payment.currency if p.payment else None)
 PAYMENT_COLUMNS: list[Column[Pair]] = [
     Column(_DAY, DAY, lambda p: p.day),
     Column(_RESULT, TEXT, lambda p: category_names(p.categories)),
@@ -167,7 +187,9 @@ PAYMENT_COLUMNS: list[Column[Pair]] = [
     Column(_SHOP_ORDER, TEXT, lambda p: p.order.order_id if p.order else None),
     Column(_CUSTOMER, TEXT, lambda p: p.order.customer if p.order else None),
     Column(_ORDER_CREATED, MOMENT, lambda p: p.order.created_at if p.order else None),
-    Column(_ORDER_AMOUNT, MONEY, lambda p: p.order.amount if p.order else None, total=True),
+    Column(_ORDER_AMOUNT, MONEY, lambda p: p.order.amount if p.order else None, total=True,
+           currency=_ORDER_CURRENCY_COLUMN),
+    _ORDER_CURRENCY_COLUMN,
     Column(_SHOP_PAID, TEXT, lambda p: yes_no(p.order.shop_paid) if p.order else None),
     Column(_SHOP_STATUS, TEXT, lambda p: p.order.shop_status if p.order else None),
     # the bank's side
@@ -175,18 +197,22 @@ PAYMENT_COLUMNS: list[Column[Pair]] = [
     Column(_BANK_STATUS, TEXT, lambda p: p.payment.status_name if p.payment else None),
     Column(_STATE, TEXT, lambda p: STATE_TITLES[p.payment.state] if p.payment else None),
     Column(_PAYMENT_CREATED, MOMENT, lambda p: p.payment.created_at if p.payment else None),
-    Column(_PAYMENT_AMOUNT, MONEY, lambda p: p.payment.original if p.payment else None,
-           total=True),
-    Column(_HELD, MONEY, lambda p: p.payment.held if p.payment else None, total=True),
-    Column(_CAPTURED, MONEY, lambda p: p.payment.captured if p.payment else None, total=True),
-    Column(_REFUNDED, MONEY, lambda p: p.payment.refunded if p.payment else None, total=True),
-    Column(_REMAINING, MONEY, lambda p: p.payment.amount if p.payment else None, total=True),
-    Column(_PAID_OUT, MONEY, lambda p: p.payment.payout_amount if p.payment else None,
-           total=True),
-    Column(_FEE, MONEY, _fee, total=True),
+    Column(_PAYMENT_AMOUNT, MONEY, lambda p: p.payment.original if p.payment else None, total=True,
+           currency=_PAYMENT_CURRENCY_COLUMN),
+    Column(_HELD, MONEY, lambda p: p.payment.held if p.payment else None, total=True,
+           currency=_PAYMENT_CURRENCY_COLUMN),
+    Column(_CAPTURED, MONEY, lambda p: p.payment.captured if p.payment else None, total=True,
+           currency=_PAYMENT_CURRENCY_COLUMN),
+    Column(_REFUNDED, MONEY, lambda p: p.payment.refunded if p.payment else None, total=True,
+           currency=_PAYMENT_CURRENCY_COLUMN),
+    Column(_REMAINING, MONEY, lambda p: p.payment.amount if p.payment else None, total=True,
+           currency=_PAYMENT_CURRENCY_COLUMN),
+    Column(_PAID_OUT, MONEY, lambda p: p.payment.payout_amount if p.payment else None, total=True,
+           currency=_PAYMENT_CURRENCY_COLUMN),
+    Column(_FEE, MONEY, _fee, total=True, currency=_PAYMENT_CURRENCY_COLUMN),
     Column("RRN", TEXT, lambda p: p.payment.reference if p.payment else None),
     Column(_CARD, TEXT, lambda p: p.payment.card_mask if p.payment else None),
-    Column(_PAYMENT_CURRENCY, TEXT, lambda p: p.payment.currency if p.payment else None),
+    _PAYMENT_CURRENCY_COLUMN,
 ]
 
 _HOLD_TERMS = {HOLDS_AWAITING: msg("workbook.hold_awaiting", "ожидает"),
@@ -194,10 +220,14 @@ _HOLD_TERMS = {HOLDS_AWAITING: msg("workbook.hold_awaiting", "ожидает"),
                HOLDS_EXPIRED: msg("workbook.hold_expired", "истекла")}
 
 
+def _held(p: Pair) -> BankPayment:
+    assert p.payment is not None  # every line of the holds sheet is a held payment
+    return p.payment
+
+
 def hold_columns(expire_after: timedelta, now: datetime) -> list[Column[Pair]]:
     def expires(p: Pair) -> datetime:
-        assert p.payment is not None  # every line of the holds sheet is a held payment
-        return p.payment.created_at + expire_after
+        return _held(p).created_at + expire_after
 
     def hours_left(p: Pair) -> Decimal:
         seconds = max(0.0, (expires(p) - now).total_seconds())
@@ -206,19 +236,21 @@ def hold_columns(expire_after: timedelta, now: datetime) -> list[Column[Pair]]:
     def term(p: Pair) -> str:
         return next((word(_HOLD_TERMS[c]) for c in p.categories if c in _HOLD_TERMS), "")
 
+    currency: Column[Pair] = Column(_CURRENCY, TEXT, lambda p: _held(p).currency)
     return [
         Column(_TERM, TEXT, term),
         Column(_EXPIRES, MOMENT, expires),
         Column(_HOURS_LEFT, HOURS, hours_left),
-        Column(_HOLD_AMOUNT, MONEY, lambda p: p.payment.held, total=True),
+        Column(_HOLD_AMOUNT, MONEY, lambda p: _held(p).held, total=True, currency=currency),
+        currency,
         Column(_INVOICE_ID, TEXT, _invoice),
         Column(_SHOP_ORDER, TEXT, lambda p: p.order.order_id if p.order else None),
         Column(_CUSTOMER, TEXT, lambda p: p.order.customer if p.order else None),
         Column(_SHOP_PAID, TEXT,
                lambda p: yes_no(p.order.shop_paid) if p.order else None),
-        Column(_TRANSACTION, TEXT, lambda p: p.payment.transaction_id),
-        Column(_CREATED, MOMENT, lambda p: p.payment.created_at),
-        Column(_CARD, TEXT, lambda p: p.payment.card_mask),
+        Column(_TRANSACTION, TEXT, lambda p: _held(p).transaction_id),
+        Column(_CREATED, MOMENT, lambda p: _held(p).created_at),
+        Column(_CARD, TEXT, lambda p: _held(p).card_mask),
     ]
 
 
@@ -226,12 +258,15 @@ def is_hold(p: Pair) -> bool:
     return p.payment is not None and p.payment.state is State.HELD
 
 
+_OPERATION_CURRENCY: Column[OperationLine] = Column(
+    _CURRENCY, TEXT, lambda o: o.amount.currency if o.amount else None)
 OPERATION_COLUMNS: list[Column[OperationLine]] = [
     Column(_CREATED, MOMENT, lambda o: o.created_at),
     Column(_ACTION, TEXT, lambda o: action_title(o.action)),
     Column(_INVOICE_ID, TEXT, lambda o: o.invoice_id),
     Column(_TRANSACTION, TEXT, lambda o: o.transaction_id),
-    Column(_AMOUNT, MONEY, lambda o: o.amount, total=True),
+    Column(_AMOUNT, MONEY, lambda o: o.amount, total=True, currency=_OPERATION_CURRENCY),
+    _OPERATION_CURRENCY,
     Column(_STATE, TEXT, lambda o: o.status),
     Column(_REASON, TEXT, lambda o: o.reason),
     Column(_OPERATOR, TEXT, lambda o: o.operator),

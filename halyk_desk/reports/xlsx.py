@@ -14,10 +14,12 @@ Totals follow the filter: each is a SUBTOTAL(109, …) formula (SUMPRODUCT over 
 row for a group's total), which adds up only the rows the filter shows, with its value computed
 here and cached in the cell, so that a reader without a calculation engine sees it too. A table
 totals per group when its rows fall into groups that must not be added together (the
-discrepancies: one total per category); else one totals row, or, when the money columns hold
-several currencies, one row per currency (those rows hold fixed sums: a formula cannot tell the
-currencies apart). Every sheet prints landscape, fitted to the page's width, the header row
-repeated on each page, page numbers in the footer.
+discrepancies: one total per category); else one totals row. Money in several currencies gets
+one totals row per currency: each money column names the column that holds its currency
+(Column.currency), and a currency's total adds up only the rows shown whose currency cell says
+it (SUMPRODUCT over SUBTOTAL of each row, times the currency test), so it stays right when the
+accountant filters, edits or adds a row's amount or currency. Every sheet prints landscape,
+fitted to the page's width, the header row repeated on each page, page numbers in the footer.
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ class Column(Generic[R]):
     kind: str
     get: Callable[[R], Any]
     total: bool = False
+    #: The text column naming each row's currency of this money column: with several
+    #: currencies, each one's total picks its rows by it.
+    currency: Column[R] | None = None
 
 
 class Styles:
@@ -187,8 +192,29 @@ def _formula_cell(ref: str, formula: str, cached: str, style: str = "") -> str:
     return f'<c r="{ref}"{style}><f>{_escape(formula)}</f><v>{cached}</v></c>'
 
 
-def _group_literal(text: str) -> str:
+def _literal(text: str) -> str:
     return '"' + clean_text(text).replace('"', '""') + '"'
+
+
+def _visible_sum(L: str, first: int, last: int, picks: list[tuple[str, str]]) -> str:
+    """The sum of column L's rows first..last that the filter shows and whose text in each
+    (column letter, text) of `picks` is that text: SUBTOTAL(109) of each row, times the picks."""
+    if last < first:
+        return "0"
+    span = f"{L}{first}:{L}{last}"
+    if not picks:
+        return f"SUBTOTAL({_SUM_VISIBLE},{span})"
+    shown = f"SUBTOTAL({_SUM_VISIBLE},OFFSET({L}{first},ROW({span})-ROW({L}{first}),0))"
+    return "SUMPRODUCT(" + shown + "".join(
+        f",--(${C}${first}:${C}${last}={_literal(text)})" for C, text in picks) + ")"
+
+
+def _currency_column(columns: Sequence[Column[R]], column: Column[R]) -> int:
+    """The index of the column that names `column`'s currency in each row."""
+    found = next((n for n, other in enumerate(columns) if other is column.currency), None)
+    if found is None:
+        raise ValueError(f"{column.title}: money in several currencies needs a currency column")
+    return found
 
 
 def stream_table(
@@ -206,9 +232,10 @@ def stream_table(
     """Write one worksheet: header, `rows`, a blank row, then the totals rows (module doc).
 
     `group`, the index of a text column: one totals row per value found there, labelled
-    "<total_label>: <value>". Else one row "<total_label>, <currency>" per currency found in the
-    money columns (the report's `currency` first, and always present); count columns are added
-    up in the first. Returns the filter's range (header and data rows).
+    "<total_label>: <value>" (one per currency, "<total_label>: <value>, <currency>", when the
+    group's money is in several). Else one row "<total_label>, <currency>" per currency found in
+    the money columns (the report's `currency` first, and always present). Count columns are
+    added up in a group's first row. Returns the filter's range (header and data rows).
     """
     # Excel has no zones: a moment's header says which zone its wall-clock time is in.
     titles = [f"{c.title}, {tz.key}" if c.kind == MOMENT else str(c.title) for c in columns]
@@ -226,27 +253,30 @@ def stream_table(
     getters = [c.get for c in columns]
     encoders = list(zip(letters, (_encoder(c.kind, styles, tz) for c in columns), strict=True))
     summed = [(n, c.kind == MONEY) for n, c in enumerate(columns) if c.total]
-    #: Sums per key: a currency, or a group's value (money in minor units, counts as is).
-    totals: dict[str, list[int]] = {} if group is not None else {currency: [0] * len(columns)}
-    money_ids: dict[str, int] = {}
+    #: Money sums (minor units) per (group's value, currency); "" is the group of an ungrouped
+    #: table, whose report currency always has its row.
+    totals: dict[tuple[str, str], list[int]] = (
+        {} if group is not None else {("", currency): [0] * len(columns)})
+    #: Count sums per group, in order of the groups' first rows.
+    counts: dict[str, list[int]] = {} if group is not None else {"": [0] * len(columns)}
     r = 1
     for row in rows:
         r += 1
         raw = [get(row) for get in getters]
-        if group is not None:
-            totals.setdefault(str(raw[group]), [0] * len(columns))
+        key = "" if group is None else str(raw[group])
+        if key not in counts:
+            counts[key] = [0] * len(columns)
         for n, is_money in summed:
             value = raw[n]
             if value is None:
                 continue
-            key = str(raw[group]) if group is not None else (
-                value.currency if is_money else currency)
-            sums = totals.setdefault(key, [0] * len(columns))
             if is_money:
-                money_ids.setdefault(value.currency, styles.id(money_format(value.currency)))
+                sums = totals.get((key, value.currency))
+                if sums is None:
+                    sums = totals[(key, value.currency)] = [0] * len(columns)
                 sums[n] += value.minor
             else:
-                sums[n] += value
+                counts[key][n] += value
         number = str(r)
         out.write(f'<row r="{number}">')
         out.write("".join([encode(L + number, v)
@@ -254,59 +284,34 @@ def stream_table(
         out.write("</row>")
         tick()
     last_data = r
-    first = 2
-    money_id = money_ids.get(currency) or styles.id(money_format(currency))
-    if group is None and len(totals) > 1:
-        # Several currencies: fixed sums per currency (module doc).
-        r = _fixed_totals(out, columns, letters, encoders, totals, r, bold, total_label)
-    else:
-        r += 1  # the blank row keeps the totals out of the filter and out of a sort
-        for key, sums in totals.items():
+    r += 1  # the blank row keeps the totals out of the filter and out of a sort
+    for key, counted in counts.items():
+        found = [code for g, code in totals if g == key] or [currency]
+        found.sort(key=lambda code: code != currency)  # the report's currency first
+        several = len(found) > 1
+        for k, code in enumerate(found):
             r += 1
             number = str(r)
-            label = f"{total_label}: {key}" if group is not None else f"{total_label}, {key}"
+            label = f"{total_label}, {code}" if group is None else (
+                f"{total_label}: {key}, {code}" if several else f"{total_label}: {key}")
             cells = [_text_cell(f"A{number}", label, bold)]
+            sums = totals.get((key, code)) or [0] * len(columns)
             for n, column in enumerate(columns[1:], 1):
-                if not column.total:
-                    continue
-                L = letters[n]
-                span = f"{L}{first}:{L}{last_data}"
-                if group is None:
-                    formula = f"SUBTOTAL({_SUM_VISIBLE},{span})"
-                else:
-                    G = letters[group]
-                    formula = (f"SUMPRODUCT(SUBTOTAL({_SUM_VISIBLE},OFFSET({L}{first},"
-                               f"ROW({span})-ROW({L}{first}),0)),"
-                               f"--(${G}${first}:${G}${last_data}={_group_literal(key)}))")
-                if last_data < first:
-                    formula = "0"
+                if not column.total or (column.kind != MONEY and k > 0):
+                    continue  # counts once, in a group's first row
+                picks = [] if group is None else [(letters[group], key)]
                 if column.kind == MONEY:
-                    cached, style = money_text(sums[n]), f' s="{money_id}"'
+                    if several:
+                        picks.append((letters[_currency_column(columns, column)], code))
+                    cached = money_text(sums[n])
+                    style = f' s="{styles.id(money_format(code))}"'
                 else:
-                    cached, style = str(sums[n]), ""
-                cells.append(_formula_cell(L + number, formula, cached, style))
+                    cached, style = str(counted[n]), ""
+                formula = _visible_sum(letters[n], 2, last_data, picks)
+                cells.append(_formula_cell(letters[n] + number, formula, cached, style))
             out.write(f'<row r="{number}">{"".join(cells)}</row>')
     out.write("</sheetData>")
     ref = f"A1:{letters[-1]}{last_data}"
     out.write(f'<autoFilter ref="{ref}"/>')
     out.write(_SHEET_END)
     return ref
-
-
-def _fixed_totals(out: TextIO, columns: Sequence[Column[R]], letters: list[str],
-                  encoders: list[tuple[str, Callable[[str, Any], str]]],
-                  totals: dict[str, list[int]], r: int, bold: str, total_label: str) -> int:
-    """One row per currency, the first (the report's currency) with the counts too."""
-    r += 1
-    for k, (code, sums) in enumerate(totals.items()):
-        r += 1
-        number = str(r)
-        cells = [_text_cell(f"A{number}", f"{total_label}, {code}", bold)]
-        for n, column in enumerate(columns[1:], 1):
-            ref = letters[n] + number
-            if column.total and column.kind == MONEY:
-                cells.append(encoders[n][1](ref, Money(sums[n], code)))
-            elif column.total and k == 0:
-                cells.append(encoders[n][1](ref, sums[n]))
-        out.write(f'<row r="{number}">{"".join(cells)}</row>')
-    return r

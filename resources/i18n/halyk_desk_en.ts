@@ -5444,6 +5444,11 @@ Thank you for your order!</translation>
             <translation>Created</translation>
         </message>
         <message>
+            <source>Валюта</source>
+            <comment>workbook.col.currency</comment>
+            <translation>Currency</translation>
+        </message>
+        <message>
             <source>Покупатель</source>
             <comment>workbook.col.customer</comment>
             <translation>Customer</translation>
@@ -5542,6 +5547,11 @@ Thank you for your order!</translation>
             <source>Заказ создан</source>
             <comment>workbook.col.order_created</comment>
             <translation>Order created</translation>
+        </message>
+        <message>
+            <source>Валюта заказа</source>
+            <comment>workbook.col.order_currency</comment>
+            <translation>Order currency</translation>
         </message>
         <message>
             <source>Заказано</source>

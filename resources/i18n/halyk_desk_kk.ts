@@ -5444,6 +5444,11 @@
             <translation>Құрылды</translation>
         </message>
         <message>
+            <source>Валюта</source>
+            <comment>workbook.col.currency</comment>
+            <translation>Валюта</translation>
+        </message>
+        <message>
             <source>Покупатель</source>
             <comment>workbook.col.customer</comment>
             <translation>Сатып алушы</translation>
@@ -5542,6 +5547,11 @@
             <source>Заказ создан</source>
             <comment>workbook.col.order_created</comment>
             <translation>Тапсырыс құрылды</translation>
+        </message>
+        <message>
+            <source>Валюта заказа</source>
+            <comment>workbook.col.order_currency</comment>
+            <translation>Тапсырыс валютасы</translation>
         </message>
         <message>
             <source>Заказано</source>

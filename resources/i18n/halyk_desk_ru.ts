@@ -5426,6 +5426,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Валюта</source>
+            <comment>workbook.col.currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Покупатель</source>
             <comment>workbook.col.customer</comment>
             <translation type="unfinished" />
@@ -5523,6 +5528,11 @@
         <message>
             <source>Заказ создан</source>
             <comment>workbook.col.order_created</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Валюта заказа</source>
+            <comment>workbook.col.order_currency</comment>
             <translation type="unfinished" />
         </message>
         <message>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import tempfile
 import threading
@@ -17,6 +18,7 @@ from halyk_desk import messages
 from halyk_desk.domain import ALMATY, Money, State, canonical_state
 from halyk_desk.reconcile import (
     BankPayment,
+    OpenOperation,
     ReconcileSettings,
     ResolvedMark,
     ShopOrder,
@@ -333,7 +335,7 @@ def words_of_tables(path) -> list[list[str]]:
 
 
 #: Words Kazakh writes as Russian does.
-SHARED_WORDS = {"RRN", "Оператор", "Карта", "Комиссия"}
+SHARED_WORDS = {"RRN", "Оператор", "Карта", "Комиссия", "Валюта"}
 
 
 @pytest.mark.parametrize("language", ["kk", "en"])
@@ -368,9 +370,49 @@ def test_totals_are_formulas_that_follow_the_filter(workbook):
     col = header_index(ws)
     formula = category[col["Разница"]].value
     assert formula.startswith("=SUMPRODUCT(SUBTOTAL(109,OFFSET(") and "$A$2:$A$" in formula
-    # Payments in two currencies: fixed sums, one row per currency (a formula cannot tell them
-    # apart).
-    assert not str(totals_rows(formulas["Платежи"])["Итого, USD"][-1].value or "").startswith("=")
+    # Payments in two currencies: a row per currency, each money column's total picking the
+    # rows of that currency by the column that names it (the order's or the payment's).
+    ws = formulas["Платежи"]
+    col = header_index(ws)
+    last = len(data_rows(ws)) + 1
+    totals = totals_rows(ws)
+
+    def letter(title: str) -> str:
+        return ws.cell(1, col[title] + 1).column_letter
+
+    L, paid_in = letter("Списано"), letter("Валюта платежа")
+    assert totals["Итого, USD"][col["Списано"]].value == (
+        f"=SUMPRODUCT(SUBTOTAL(109,OFFSET({L}2,ROW({L}2:{L}{last})-ROW({L}2),0)),"
+        f'--(${paid_in}$2:${paid_in}${last}="USD"))')
+    ordered = totals["Итого, KZT"][col["Сумма заказа"]].value
+    ordered_in = letter("Валюта заказа")
+    assert ordered.startswith("=SUMPRODUCT(") and \
+        f'--(${ordered_in}$2:${ordered_in}${last}="KZT")' in ordered
+
+
+def test_a_category_with_amounts_in_two_currencies_totals_each_apart(tmp_path):
+    """Unresolved operations in tenge and in dollars: one total per currency of the category,
+    never dollars added to tenge."""
+    open_operations = [
+        OpenOperation("000001", "refund", tg("500"), "unknown", "t1", at(2, 15), "op1"),
+        OpenOperation("000004", "refund", tg("20", "USD"), "unknown", "t4", at(2, 16), "op2"),
+        OpenOperation("000005", "refund", tg("700"), "unknown", "t5", at(2, 17), "op3"),
+    ]
+    result = reconcile(date(2026, 3, 1), date(2026, 3, 2), [], [],
+                       open_operations=open_operations, settings=ReconcileSettings(now=NOW))
+    messages.use("ru")
+    path = write_reconciliation_workbook(tmp_path / "ops.xlsx", result, META)
+    ws = load_workbook(path, data_only=True)["Расхождения"]
+    col = header_index(ws)
+    title = data_rows(ws)[0][col["Категория"]].value
+    totals = totals_rows(ws)
+    assert set(totals) == {f"Итого: {title}, KZT", f"Итого: {title}, USD"}
+    tenge, dollars = totals[f"Итого: {title}, KZT"], totals[f"Итого: {title}, USD"]
+    bank = col["Сумма в банке"]
+    assert (tenge[bank].value, tenge[bank].number_format) == (1200, TENGE)
+    assert (dollars[bank].value, dollars[bank].number_format) == (20, DOLLAR)
+    formulas = totals_rows(load_workbook(path)["Расхождения"])
+    assert '="USD"))' in formulas[f"Итого: {title}, USD"][bank].value
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_and_page_numbers(workbook):
@@ -457,6 +499,9 @@ def test_nothing_but_the_workbook_is_left_in_the_folder(workbook):
 
 # --- LibreOffice ----------------------------------------------------------------------------
 
+#: Every sheet as CSV (filter options: comma, quote, UTF-8, all sheets).
+CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1"
+
 @pytest.mark.slow
 def test_libreoffice_opens_the_workbook_and_reads_its_numbers(workbook, tmp_path):
     soffice = require_soffice()
@@ -466,8 +511,7 @@ def test_libreoffice_opens_the_workbook_and_reads_its_numbers(workbook, tmp_path
     assert pdf.read_bytes()[:5] == b"%PDF-"
     # every sheet as CSV (filter options: comma, quote, UTF-8, all sheets): LibreOffice must see
     # dates as dates (not serial numbers) and totals equal to the engine's
-    convert(soffice, path, tmp_path,
-             "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1")
+    convert(soffice, path, tmp_path, CSV_EVERY_SHEET)
     daily = (tmp_path / "сверка-По дням.csv").read_text(encoding="utf-8").splitlines()
     assert daily[0].startswith("День,Заказов,Заказано")
     assert daily[1].startswith("03/01/2026,")
@@ -475,6 +519,36 @@ def test_libreoffice_opens_the_workbook_and_reads_its_numbers(workbook, tmp_path
     summary = (tmp_path / "сверка-Сводка.csv").read_text(encoding="utf-8")
     assert "Профиль,Магазин «Алма»" in summary
     assert re.search(r"^Доля совпадений,60(\.00)?%", summary, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_libreoffice_recalculates_the_totals_after_an_edit_and_a_filter(workbook, tmp_path):
+    """The accountant corrects the dollar payment and hides a tenge line: LibreOffice, computing
+    the formulas itself, shows each currency's totals of what is shown."""
+    soffice = require_soffice()
+    *_, path = workbook
+    wb = load_workbook(path)  # the formulas
+    ws = wb["Платежи"]
+    col = header_index(ws)
+    by_tx = {r[col["Транзакция банка"]].value: r for r in data_rows(ws)}
+    by_tx["t4"][col["Списано"]].value = 250
+    ws.row_dimensions[by_tx["t1"][0].row].hidden = True  # 10 000 ordered and captured
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)  # openpyxl keeps the formulas and drops every cached value
+    convert(soffice, edited, tmp_path, CSV_EVERY_SHEET, recalculate=True)
+    lines = list(csv.reader((tmp_path / "edited-Платежи.csv").read_text(encoding="utf-8")
+                            .splitlines()))
+    head = lines[0]
+    totals = {line[0]: line for line in lines if line and line[0].startswith("Итого")}
+
+    def total(label: str, title: str) -> Decimal:
+        return Decimal(totals[label][head.index(title)])
+
+    assert total("Итого, USD", "Списано") == 250
+    assert total("Итого, KZT", "Списано") == Decimal("32833.33") - 10000
+    assert total("Итого, KZT", "Сумма заказа") == 50100 - 10000  # order 000004 is in tenge
+    assert total("Итого, USD", "Сумма заказа") == 0
+    assert total("Итого, USD", "Сумма платежа") == 100
 
 
 # --- cancel and bad paths ---------------------------------------------------------------------
