@@ -38,6 +38,7 @@ from halyk_desk.services import reconciliation
 from halyk_desk.services.context import AppContext
 from halyk_desk.settings import Settings
 from halyk_desk.store import Store, repository
+from halyk_desk.store import reconciliation as stored_reconciliation
 from halyk_desk.store.models import Order, Payment
 from halyk_desk.store.records import ProfileRecord
 
@@ -81,7 +82,7 @@ def fill_store(store: Store, n: int) -> None:
 
 def read_both(store: Store) -> int:
     """Every needed column of both tables, fetched a partition at a time."""
-    svc = reconciliation
+    svc = stored_reconciliation
     start, end = business_day_bounds(PERIOD_FROM)[0], business_day_bounds(PERIOD_TO)[1]
     count = 0
     with store.session(readonly=True) as session:

@@ -15,15 +15,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
-
 from halyk_desk.domain import DEFAULT_CURRENCY, Money, State, utc_now
 from halyk_desk.domain.journal import UNRESOLVED, OperationStatus
 from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
 from halyk_desk.services import operations, payments
 from halyk_desk.services.operations import OperationRow
+from halyk_desk.store import dashboard as stored
 from halyk_desk.store import repository
-from halyk_desk.store.models import Order, Payment
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -125,23 +123,13 @@ def daily_totals(ctx: AppContext, date_from: date, date_to: date) -> list[DayTot
     tz = ZoneInfo(ctx.settings["business_tz"])
     ends = [business_day_bounds(day, tz)[1] for day in days]
     start = business_day_bounds(days[0], tz)[0]
-    day_number = case(*[(Order.created_at < end, n) for n, end in enumerate(ends)])
     with ctx.store.session(readonly=True) as session:
-        pid = repository.profile_id(session, ctx.profile.name)
-        rows = session.execute(
-            select(day_number, Payment.currency, func.sum(Payment.captured_minor),
-                   func.sum(Payment.refunded_minor), func.count())
-            .select_from(Order)
-            .join(Payment, and_(Payment.profile_id == Order.profile_id,
-                                Payment.invoice_id == Order.invoice_id))
-            .where(Order.profile_id == pid, Order.created_at >= start,
-                   Order.created_at < ends[-1], Payment.captured_minor > 0)
-            .group_by(day_number, Payment.currency)
-        ).all()
+        sums = stored.captured_by_period(session, ctx.profile.name, start, ends)
     found: dict[int, dict[str, Totals]] = defaultdict(dict)
-    for number, currency, captured, refunded, count in rows:
-        found[number][currency] = Totals(currency, Money(int(captured), currency),
-                                         Money(int(refunded), currency), int(count))
+    for day in sums:
+        found[day.period][day.currency] = Totals(
+            day.currency, Money(day.captured_minor, day.currency),
+            Money(day.refunded_minor, day.currency), day.count)
     return [DayTotals(day, _sum([found.get(n, {})])) for n, day in enumerate(days)]
 
 

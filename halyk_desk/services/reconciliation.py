@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import and_, func, select, type_coerce
-from sqlalchemy.orm import Session
 
 from halyk_desk.domain import Money, State, utc_now
 from halyk_desk.domain.journal import UNRESOLVED
@@ -57,10 +54,11 @@ from halyk_desk.services import audit, operations, operators
 from halyk_desk.services.bank import BankSetupError, keep_operations_paging, open_bank
 from halyk_desk.services.changes import Changes
 from halyk_desk.services.links import settle_expired
-from halyk_desk.store import repository
-from halyk_desk.store.models import Order, Payment
-from halyk_desk.store.reconciliation_models import DiscrepancyMark, ReconciliationRun
-from halyk_desk.store.types import UTCDateTime
+from halyk_desk.store import Session, repository
+from halyk_desk.store import reconciliation as stored
+from halyk_desk.store.reconciliation import NO_PAYMENT
+from halyk_desk.store.records import MarkRecord
+from halyk_desk.store.records import RunRecord as RunRecord  # the history's one row type
 
 #: A reconciliation run saved (it settles expired links on the way), or a discrepancy marked
 #: resolved (audited).
@@ -69,8 +67,6 @@ CHANGES = Changes(reconciliation=True, links=True, audit=True)
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
 
-#: Rows fetched per round trip while reading the period.
-PARTITION = 10_000
 #: The operations list is asked for a day either side of the period: an order at 23:59 finds a
 #: second payment made at 00:01.
 MARGIN = timedelta(days=1)
@@ -223,19 +219,6 @@ def discrepancy_json(d: Discrepancy) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """A recorded run as the history lists it."""
-
-    id: int
-    date_from: date
-    date_to: date
-    time_zone: str
-    operator: str
-    at: datetime
-    summary: dict[str, Any]
-
-
 # --- settings and checks --------------------------------------------------------------------------
 
 def reconcile_settings(ctx: AppContext, now: datetime | None = None) -> ReconcileSettings:
@@ -255,23 +238,8 @@ def check_period(date_from: date, date_to: date, settings: ReconcileSettings) ->
     reconcile(date_from, date_to, (), [], settings=settings)
 
 
-# --- reading the store ----------------------------------------------------------------------------
+# --- the store's rows as the engine's records -----------------------------------------------------
 
-#: When the bank gave no createdDate, the payment is placed at its first read.
-_PAID_AT = type_coerce(func.coalesce(Payment.created_at, Payment.last_read_at), UTCDateTime())
-_LINE_COLUMNS = (
-    Order.invoice_id, Order.amount_minor, Order.currency, Order.created_at, Order.customer,
-    Order.shop_status, Order.shop_paid,
-    Payment.transaction_id, Payment.bank_status, Payment.state, Payment.currency,
-    Payment.original_minor, Payment.held_minor, Payment.captured_minor, Payment.refunded_minor,
-    Payment.remaining_minor, Payment.reference, Payment.card_mask, _PAID_AT,
-)
-#: What a run reads of each order, and of its payment (the benchmark reads the same).
-ORDER_COLUMNS = _LINE_COLUMNS[:7]
-PAYMENT_COLUMNS = _LINE_COLUMNS[7:]
-_JOIN = and_(Payment.profile_id == Order.profile_id, Payment.invoice_id == Order.invoice_id)
-#: Payment rows that are no payment: the bank has none (102), or it was never read.
-_NO_PAYMENT = frozenset({State.NOT_FOUND.value, State.UNKNOWN.value})
 _STATES = {s.value: s for s in State}
 
 
@@ -309,7 +277,8 @@ class _Builder:
                          status, None, inv)
 
     def payment(self, inv: str, row: Any, like: Money | None) -> BankPayment:
-        """`row` holds PAYMENT_COLUMNS; `like` is an amount (the order's) to share when equal."""
+        """`row` holds store.reconciliation.PAYMENT_COLUMNS; `like` is an amount (the order's)
+        to share when equal."""
         (tx, status, state, currency, original, held, captured, refunded, remaining, reference,
          card, paid_at) = row
         zero = self.zero(currency)
@@ -342,54 +311,31 @@ class _Inputs:
     invoices: set[str]
 
 
-def _count_orders(session: Session, pid: int, start: datetime, end: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Order)
-        .where(Order.profile_id == pid, Order.created_at >= start, Order.created_at < end)
-    ) or 0
-
-
-def partitions(session: Session, query: Any) -> Iterator[Sequence[Any]]:
-    """Rows of `query` as plain Core rows (no ORM loading), a partition at a time."""
-    result = session.connection().execute(query, execution_options={"yield_per": PARTITION})
-    yield from result.partitions()
-
-
 def read_inputs(
     session: Session, pid: int, start: datetime, end: datetime,
     tick: Callable[[int, int], None] = lambda done, total: None,
 ) -> _Inputs:
     """The period's orders with their payments, and the period's payments without an order."""
-    total = _count_orders(session, pid, start, end)
+    total = stored.count_orders(session, pid, start, end)
     build = _Builder()
     orders: list[ShopOrder] = []
     payments: list[BankPayment] = []
     unread = 0
     add_order, add_payment = orders.append, payments.append
-    lines = (
-        select(*_LINE_COLUMNS).select_from(Order).outerjoin(Payment, _JOIN)
-        .where(Order.profile_id == pid, Order.created_at >= start, Order.created_at < end)
-    )
     with collector_paused():
-        for part in partitions(session, lines):
+        for part in stored.period_lines(session, pid, start, end):
             for row in part:
                 order = build.order(row)
                 add_order(order)
                 state = row[9]
                 if state is None or state == State.UNKNOWN.value:
                     unread += 1
-                if state is not None and state not in _NO_PAYMENT:
+                if state is not None and state not in NO_PAYMENT:
                     add_payment(build.payment(row[0], row[7:], order.amount))
             tick(len(orders), total)
     # Every payment row is made by reading an order, so this is nearly always empty; an order
     # deleted from the shop's records would leave its payment here.
-    orphans = (
-        select(Payment.invoice_id, *PAYMENT_COLUMNS)
-        .select_from(Payment).outerjoin(Order, _JOIN)
-        .where(Payment.profile_id == pid, Payment.created_at >= start, Payment.created_at < end,
-               Order.id.is_(None), Payment.state.not_in(_NO_PAYMENT))
-    )
-    for part in partitions(session, orphans):
+    for part in stored.orphan_payments(session, pid, start, end):
         payments.extend(build.payment(row[0], row[1:], None) for row in part)
     return _Inputs(orders, payments, unread, {o.invoice_id for o in orders if o.invoice_id})
 
@@ -397,15 +343,7 @@ def read_inputs(
 def _orders_by_invoice(session: Session, pid: int, invoice_ids: Iterable[str]) -> list[ShopOrder]:
     """Orders of other periods that claim operations-list rows (the engine then leaves them out)."""
     build = _Builder()
-    found: list[ShopOrder] = []
-    wanted = sorted(set(invoice_ids))
-    for n in range(0, len(wanted), repository.CHUNK):
-        rows = session.execute(
-            select(*ORDER_COLUMNS)
-            .where(Order.profile_id == pid, Order.invoice_id.in_(wanted[n:n + repository.CHUNK]))
-        )
-        found.extend(build.order(row) for row in rows)
-    return found
+    return [build.order(row) for row in stored.orders_by_invoice(session, pid, invoice_ids)]
 
 
 # --- the bank's operations list -------------------------------------------------------------------
@@ -487,13 +425,9 @@ def _marks(session: Session, pid: int) -> list[ResolvedMark]:
     """Every mark of the profile; a mark without a category stands in each attention category
     (listed first, so that a mark of one category takes its place there)."""
     marks = []
-    for category, key, note, by, at in session.execute(
-        select(DiscrepancyMark.category, DiscrepancyMark.key, DiscrepancyMark.note,
-               DiscrepancyMark.operator, DiscrepancyMark.at)
-        .where(DiscrepancyMark.profile_id == pid).order_by(DiscrepancyMark.category)
-    ):
-        for c in (Category(category),) if category else sorted(ATTENTION):
-            marks.append(ResolvedMark(c, key, note, by, at))
+    for mark in stored.list_marks(session, pid):
+        for c in (Category(mark.category),) if mark.category else sorted(ATTENTION):
+            marks.append(ResolvedMark(c, mark.key, mark.note, mark.operator, mark.at))
     return marks
 
 
@@ -523,20 +457,13 @@ def mark_resolved(
     with ctx.store.session() as session:
         who = operators.require_in(session, ctx.operator, operators.RECONCILE)
         pid = repository.profile_id(session, profile)
-        row = session.scalar(select(DiscrepancyMark).where(
-            DiscrepancyMark.profile_id == pid, DiscrepancyMark.category == (category or ""),
-            DiscrepancyMark.key == key))
-        old = row.note if row is not None else None
-        if row is None:
-            row = DiscrepancyMark(profile_id=pid, category=category or "", key=key)
-            session.add(row)
-        row.note, row.operator, row.at = note, who.name, utc_now()
-        session.flush()
+        mark = MarkRecord(category or "", key, note, who.name, utc_now())
+        old = stored.save_mark(session, pid, mark)
         audit.append(session, operator=who.name, action="reconcile.mark", subject=key,
                      profile=profile,
                      details={"category": category, "note": note, "old_note": old})
-        return ResolvedMark(Category(row.category) if row.category else None, key, note,
-                            who.name, row.at)
+        return ResolvedMark(Category(category) if category else None, key, note, who.name,
+                            mark.at)
 
 
 # --- a run ----------------------------------------------------------------------------------------
@@ -625,15 +552,13 @@ def record_run(ctx: AppContext, recon: Reconciliation) -> Reconciliation:
     """Keep the run's summary; returns it with its run_id."""
     r = recon.result
     with ctx.store.session() as session:
-        row = ReconciliationRun(
-            profile_id=repository.profile_id(session, recon.profile), date_from=r.period_from,
+        run_id = stored.add_run(
+            session, repository.profile_id(session, recon.profile), date_from=r.period_from,
             date_to=r.period_to, time_zone=r.time_zone, operator=recon.operator, at=recon.at,
             summary={**recon.summary(),
                      OPEN_KEYS: [[d.category, d.key] for d in recon.open_discrepancies]},
         )
-        session.add(row)
-        session.flush()
-        return replace(recon, run_id=row.id)
+        return replace(recon, run_id=run_id)
 
 
 def open_discrepancy_count(ctx: AppContext) -> int | None:
@@ -641,10 +566,7 @@ def open_discrepancy_count(ctx: AppContext) -> int | None:
     dashboard's figure); None before the first run (nothing is known, not "none")."""
     with ctx.store.session(readonly=True) as session:
         pid = repository.profile_id(session, ctx.profile.name)
-        summary = session.scalar(
-            select(ReconciliationRun.summary).where(ReconciliationRun.profile_id == pid)
-            .order_by(ReconciliationRun.at.desc(), ReconciliationRun.id.desc()).limit(1)
-        )
+        summary = stored.latest_summary(session, pid)
         if summary is None:
             return None
         marked = {(m.category, m.key) for m in _marks(session, pid)}
@@ -654,13 +576,8 @@ def open_discrepancy_count(ctx: AppContext) -> int | None:
 def list_runs(ctx: AppContext, *, limit: int = 50) -> list[RunRecord]:
     """The profile's recorded runs, newest first."""
     with ctx.store.session(readonly=True) as session:
-        pid = repository.profile_id(session, ctx.profile.name)
-        rows = session.scalars(
-            select(ReconciliationRun).where(ReconciliationRun.profile_id == pid)
-            .order_by(ReconciliationRun.at.desc(), ReconciliationRun.id.desc()).limit(limit)
-        )
-        return [RunRecord(r.id, r.date_from, r.date_to, r.time_zone, r.operator, r.at,
-                          dict(r.summary)) for r in rows]
+        return stored.list_runs(session, repository.profile_id(session, ctx.profile.name),
+                                limit=limit)
 
 
 # --- the workbook ---------------------------------------------------------------------------------

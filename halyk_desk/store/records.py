@@ -280,3 +280,28 @@ class OperationRow:
     @property
     def unresolved(self) -> bool:
         return self.status in UNRESOLVED
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A recorded reconciliation run as the history lists it."""
+
+    id: int
+    date_from: date
+    date_to: date
+    time_zone: str
+    operator: str
+    at: datetime
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MarkRecord:
+    """A discrepancy marked resolved: its category ("" for a mark made without one, which stands
+    in every category), the discrepancy's key, the note, who and when."""
+
+    category: str
+    key: str
+    note: str
+    operator: str
+    at: datetime
