@@ -8,6 +8,7 @@ from datetime import datetime
 from halyk_desk.domain import ALMATY, Money, as_utc
 from halyk_desk.imports.errors import RowError
 from halyk_desk.imports.model import OrderRow
+from halyk_desk.messages import msg
 
 
 def find_conflicts(
@@ -28,19 +29,21 @@ def find_conflicts(
         if row.invoice_id not in existing:
             continue
         stored_amount, stored_created = existing[row.invoice_id]
-        stored = f"order {row.invoice_id} is already stored with"
-        fix = "correct the file, or leave this order out of it."
         if stored_amount.currency != row.amount.currency:
             errors.append(RowError(
                 row.source_row, names.get("currency", names.get("amount", "currency")),
                 row.amount.currency,
-                f"{stored} currency {stored_amount.currency}; "
-                f"the file says {row.amount.currency}: {fix}",
+                msg("import.stored_currency", "заказ {invoice} уже сохранён с валютой {stored}, "
+                    "а в файле {file}: исправьте файл или уберите из него этот заказ.",
+                    invoice=row.invoice_id, stored=stored_amount.currency,
+                    file=row.amount.currency),
             ))
         elif stored_amount != row.amount:
             errors.append(RowError(
                 row.source_row, names.get("amount", "amount"), row.amount.to_json(),
-                f"{stored} amount {stored_amount}; the file says {row.amount}: {fix}",
+                msg("import.stored_amount", "заказ {invoice} уже сохранён с суммой {stored}, а "
+                    "в файле {file}: исправьте файл или уберите из него этот заказ.",
+                    invoice=row.invoice_id, stored=stored_amount, file=row.amount),
             ))
         if (
             stored_created is not None
@@ -50,8 +53,10 @@ def find_conflicts(
             errors.append(RowError(
                 row.source_row, names.get("created_at", "created_at"),
                 _local(row.created_at),
-                f"{stored} creation date {_local(stored_created)}; the file says "
-                f"{_local(row.created_at)}: {fix}",
+                msg("import.stored_date", "заказ {invoice} уже сохранён с датой создания "
+                    "{stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.",
+                    invoice=row.invoice_id, stored=_local(stored_created),
+                    file=_local(row.created_at)),
             ))
     return errors
 

@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from halyk_desk.imports.errors import ImportFailed, RowError
 from halyk_desk.imports.model import FIELDS, REQUIRED
+from halyk_desk.messages import Message, msg
 
 # Names recognised for each field, best first: when several columns match one field (a Bitrix
 # export can carry both ID and Номер заказа) the earlier name wins and the user is told.
@@ -26,14 +27,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 TITLES = {
-    "invoice_id": "the order number (invoiceId)",
-    "amount": "the amount",
-    "currency": "the currency",
-    "created_at": "the creation date",
-    "customer": "the customer",
-    "shop_paid": "paid or not",
-    "shop_status": "the shop's status",
+    "invoice_id": msg("import.field.invoice_id", "номер заказа (invoiceId)"),
+    "amount": msg("import.field.amount", "сумма"),
+    "currency": msg("import.field.currency", "валюта"),
+    "created_at": msg("import.field.created_at", "дата создания"),
+    "customer": msg("import.field.customer", "покупатель"),
+    "shop_paid": msg("import.field.shop_paid", "оплачен или нет"),
+    "shop_status": msg("import.field.shop_status", "статус в магазине"),
 }
+
+
+def repeated(column: str, letters: str, count: int) -> Message:
+    return msg("import.column_repeated", "Колонка «{column}» встречается %n раз (колонки "
+               "{letters}): дайте каждой колонке своё имя.", column=column, letters=letters,
+               n=count)
 
 
 def header_key(text: object) -> str:
@@ -52,7 +59,7 @@ class Columns:
     """The outcome: field -> column index, plus notes for the import report."""
 
     index: dict[str, int]
-    warnings: list[str]
+    warnings: list[Message]
 
 
 class ColumnResolver:
@@ -67,9 +74,10 @@ class ColumnResolver:
 
     def resolve(self, headers: list[str]) -> Columns:
         keys = [header_key(header) for header in headers]
-        listing = ", ".join(repr(h) for h in headers if h) or "(none)"
-        errors: list[str] = []
-        warnings: list[str] = []
+        listing: str | Message = ", ".join(repr(h) for h in headers if h) \
+            or msg("import.no_columns", "(нет)")
+        errors: list[Message] = []
+        warnings: list[Message] = []
         index: dict[str, int] = {}
         # Fields the mapping decides, or already reported: not to be called missing as well.
         settled = set(self.mapping)
@@ -80,18 +88,18 @@ class ColumnResolver:
         for name, wanted in self.mapping.items():
             hits = [i for i, key in enumerate(keys) if key == header_key(wanted)]
             if not hits:
-                errors.append(
-                    f"The mapping names column {wanted!r} for {name}, but the file has no such "
-                    f"column. The file's columns are: {listing}."
-                )
+                errors.append(msg(
+                    "import.mapping_no_column", "Сопоставление отдаёт полю {field} колонку "
+                    "«{column}», но такой колонки в файле нет. Колонки файла: {columns}.",
+                    field=name, column=wanted, columns=listing))
             elif len(hits) > 1:
-                errors.append(
-                    f"Column {wanted!r} appears {len(hits)} times (columns {where(hits)}): "
-                    "give each column its own name."
-                )
+                errors.append(repeated(wanted, where(hits), len(hits)))
             elif hits[0] in index.values():
                 other = next(f for f, i in index.items() if i == hits[0])
-                errors.append(f"The mapping gives column {wanted!r} to both {other} and {name}.")
+                errors.append(msg(
+                    "import.mapping_column_twice", "Сопоставление отдаёт колонку «{column}» "
+                    "сразу двум полям: {first} и {second}.", column=wanted, first=other,
+                    second=name))
             else:
                 index[name] = hits[0]
 
@@ -107,36 +115,34 @@ class ColumnResolver:
                 continue
             best = matches[0]
             if len(best) > 1:
-                errors.append(
-                    f"Column {headers[best[0]]!r} appears {len(best)} times "
-                    f"(columns {where(best)}): give each column its own name."
-                )
+                errors.append(repeated(headers[best[0]], where(best), len(best)))
                 settled.add(name)
                 continue
             index[name] = best[0]
             others = [headers[hits[0]] for hits in matches[1:]]
             if others:
-                warnings.append(
-                    f"Took column {headers[best[0]]!r} for {TITLES[name]}; "
-                    f"{', '.join(map(repr, others))} could also be it. If that is wrong, use "
-                    f"--mapping '{json.dumps({name: others[0]}, ensure_ascii=False)}'."
-                )
+                warnings.append(msg(
+                    "import.column_guessed", "Для поля «{field}» взята колонка «{column}»; "
+                    "подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.",
+                    field=TITLES[name], column=headers[best[0]],
+                    others=", ".join(map(repr, others)),
+                    mapping=json.dumps({name: others[0]}, ensure_ascii=False)))
 
         missing = [name for name in REQUIRED if name not in index and name not in settled]
         if missing:
-            errors.append(
-                "The file has no column for "
-                + " and ".join(
-                    f"{TITLES[name]} (named e.g. {', '.join(ALIASES[name][:4])})"
-                    for name in missing
-                )
-                + f". The file's columns are: {listing}. Rename the column in the file or map it, "
-                f"e.g. --mapping '{json.dumps({missing[0]: 'Column name'})}'."
-            )
+            wanted = [msg("import.field_named", "{field} (например, {names})",
+                          field=TITLES[name], names=list(ALIASES[name][:4])) for name in missing]
+            errors.append(msg(
+                "import.no_column_for", "В файле нет колонки для: {fields}. Колонки файла: "
+                "{columns}. Переименуйте колонку в файле или сопоставьте её, например "
+                "--mapping '{mapping}'.", fields=wanted, columns=listing,
+                mapping=json.dumps({missing[0]: str(msg("import.column_name", "Имя колонки"))},
+                                   ensure_ascii=False)))
         if errors:
             raise ImportFailed(RowError(None, None, None, message) for message in errors)
 
         ignored = [h for i, h in enumerate(headers) if keys[i] and i not in index.values()]
         if ignored:
-            warnings.append(f"Columns ignored: {', '.join(ignored)}.")
+            warnings.append(msg("import.columns_ignored", "Не использованы колонки: {columns}.",
+                                columns=ignored))
         return Columns(index, warnings)

@@ -9,11 +9,14 @@ from typing import Literal
 
 from halyk_desk.domain import Money, as_utc
 from halyk_desk.imports.errors import file_error
+from halyk_desk.messages import Message, msg
 
 #: The order fields a file can provide, in the order they are checked and reported.
 FIELDS = ("invoice_id", "amount", "currency", "created_at", "customer", "shop_paid", "shop_status")
 #: Without these two columns a file cannot be imported.
 REQUIRED = ("invoice_id", "amount")
+#: A mapping as --mapping takes it, for the messages that explain it.
+_EXAMPLE = '{"invoice_id": "Order No", "amount": "Total"}'
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,7 +51,7 @@ class ImportReport:
     delimiter: str | None  # None for XLSX
     sheet: str | None  # the worksheet read; None for CSV
     columns: dict[str, str]  # field -> header as written in the file
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +66,13 @@ class Mapping:
     def __post_init__(self) -> None:
         unknown = [name for name in self.columns if name not in FIELDS]
         if unknown:
-            raise file_error(
-                f"The mapping names unknown field(s) {', '.join(map(repr, unknown))}: "
-                f"use {', '.join(FIELDS)}."
-            )
+            raise file_error(msg(
+                "import.mapping_unknown_fields", "В сопоставлении неизвестные поля {fields}: "
+                "используйте {known}.", fields=", ".join(map(repr, unknown)), known=list(FIELDS)))
         blank = [name for name, header in self.columns.items() if not str(header).strip()]
         if blank:
-            raise file_error(f"The mapping gives no column name for {', '.join(blank)}.")
+            raise file_error(msg("import.mapping_blank", "В сопоставлении не указано имя "
+                                 "колонки для {fields}.", fields=blank))
 
     @classmethod
     def parse(cls, text: str) -> Mapping:
@@ -77,15 +80,14 @@ class Mapping:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise file_error(
-                f"The mapping is not valid JSON ({exc.msg} at character {exc.pos}): write it as "
-                '{"invoice_id": "Order No", "amount": "Total"}.'
-            ) from None
+            raise file_error(msg(
+                "import.mapping_not_json", "Сопоставление — не правильный JSON ({error}, знак "
+                "{position}): напишите его так: {example}.", error=exc.msg, position=exc.pos,
+                example=_EXAMPLE)) from None
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise file_error(
-                'The mapping must be a JSON object of field names to column names, such as '
-                '{"invoice_id": "Order No", "amount": "Total"}.'
-            )
+            raise file_error(msg(
+                "import.mapping_not_object", "Сопоставление должно быть объектом JSON из имён "
+                "полей и имён колонок, например {example}.", example=_EXAMPLE))
         return cls(value)
 
     @classmethod

@@ -23,10 +23,15 @@ from halyk_desk.imports.headers import ColumnResolver
 from halyk_desk.imports.limits import HEADER_SEARCH
 from halyk_desk.imports.model import FIELDS, ImportReport, Mapping, OrderRow
 from halyk_desk.imports.sources import read_table
+from halyk_desk.messages import Message, msg
 
 T = TypeVar("T")
 _NAMED_ROWS = 10  # rows named in a duplicate's message
-_SEPARATOR_NAMES = {";": "a semicolon", ",": "a comma", "\t": "a tab"}
+_SEPARATOR_NAMES = {
+    ";": msg("import.separator.semicolon", "точка с запятой"),
+    ",": msg("import.separator.comma", "запятая"),
+    "\t": msg("import.separator.tab", "табуляция"),
+}
 
 
 def read_orders(
@@ -52,42 +57,49 @@ def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> Im
     resolver = ColumnResolver(mapping.columns)
     table = read_table(path, resolver.score)
     if not table.rows:
-        raise file_error("The file has no rows: export the orders again, with the header row.")
+        raise file_error(msg("import.no_rows", "В файле нет строк: выгрузите заказы снова, "
+                             "со строкой заголовков."))
     header_at = _find_header(table.rows, resolver.score)
     header_row, header_cells = table.rows[header_at]
     headers = [cell_text(cell).strip() for cell in header_cells]
     columns = resolver.resolve(headers)
     body = table.rows[header_at + 1 :]
     if not body:
-        raise file_error(f"The file has a header (row {header_row}) but no orders below it.")
+        raise file_error(msg("import.no_orders", "В файле есть заголовок (строка {row}), но "
+                             "под ним нет заказов.", row=str(header_row)))
 
-    warnings = list(columns.warnings)
+    warnings: list[Message] = list(columns.warnings)
     if header_at:
         skipped = ", ".join(str(number) for number, _ in table.rows[:header_at])
-        warnings.append(f"Row(s) {skipped} above the header (row {header_row}) were skipped.")
+        warnings.append(msg("import.rows_skipped", "Строки {rows} над заголовком (строка "
+                            "{row}) пропущены.", rows=skipped, row=str(header_row)))
     if "created_at" not in columns.index:
-        warnings.append("The file has no creation date column: orders are imported without dates.")
+        warnings.append(msg("import.no_date_column", "В файле нет колонки с датой создания: "
+                            "заказы загружены без дат."))
     id_column = columns.index["invoice_id"]
     ids = (cells[id_column] for _, cells in body if id_column < len(cells))
     if any(isinstance(value, int | float) for value in ids):
-        warnings.append(
-            f"Column {headers[id_column]!r} holds numbers: Excel drops leading zeros from them. "
-            "If the shop's order numbers start with 0, format the column as Text and export again."
-        )
+        warnings.append(msg(
+            "import.ids_are_numbers", "В колонке «{column}» числа: Excel отбрасывает у них "
+            "нули в начале. Если номера заказов магазина начинаются с 0, сделайте колонку "
+            "текстовой и выгрузите снова.", column=headers[id_column]))
 
     errors = Problems()
     rows: list[OrderRow] = []
     seen: dict[str, list[int]] = {}  # order number -> the rows it is on
-    separator = _SEPARATOR_NAMES.get(table.delimiter or "", "the separator")
+    separator = _SEPARATOR_NAMES.get(table.delimiter or "") \
+        or msg("import.separator.other", "разделитель")
     for number, cells in body:
         if table.format == "csv" and len(cells) > len(headers) and any(
             cell.strip() for cell in cells[len(headers) :] if isinstance(cell, str)
         ):
             errors.append(RowError(
                 number, None, None,
-                f"this row has {len(cells)} values but the header has {len(headers)} columns: a "
-                f"value probably contains the separator ({separator}); put that value in "
-                'double quotes ("...") or save the file with another separator.',
+                msg("import.too_many_cells", "значений в строке — {values}, а колонок в "
+                    "заголовке — {columns}: видимо, в значении есть разделитель ({separator}); "
+                    'возьмите это значение в двойные кавычки ("...") или сохраните файл с '
+                    "другим разделителем.", values=len(cells), columns=len(headers),
+                    separator=separator),
             ))
             continue
         invoice_id, row = _parse_row(
@@ -179,7 +191,8 @@ def _duplicates(where: dict[str, list[int]], column: str) -> Iterator[RowError]:
             named = ", ".join(map(str, numbers[:_NAMED_ROWS]))
             if len(numbers) > _NAMED_ROWS:
                 named += ", ..."
-            message = (f"Order number {invoice_id} appears {len(numbers)} times in the file "
-                       f"(rows {named}): keep one row per order.")
+            message = msg("import.order_repeated", "Номер заказа {invoice} встречается в "
+                          "файле %n раз (строки {rows}): оставьте одну строку на заказ.",
+                          invoice=invoice_id, rows=named, n=len(numbers))
             for number in numbers:
                 yield RowError(number, column, invoice_id, message)

@@ -20,7 +20,7 @@ from itertools import chain
 
 from halyk_desk.domain import Money, State, canonical_state
 from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
-from halyk_desk.messages import Message
+from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.reconcile import wording
 from halyk_desk.reconcile.categories import (
     AMOUNT_MISMATCH,
@@ -77,7 +77,7 @@ _RANK = {
 _RATE_PLACES = Decimal("0.0001")
 
 
-class ReconcileError(ValueError):
+class ReconcileError(MessageError, ValueError):
     """Input the engine cannot reconcile; the message says what to give instead."""
 
 
@@ -126,22 +126,21 @@ def _check(period_from: date, period_to: date, settings: ReconcileSettings) -> N
                 f"The period's {name} must be a calendar date such as 2026-03-01, not {value!r}."
             )
     if period_from > period_to:
-        raise ReconcileError(
-            f"The period starts on {period_from.isoformat()}, after it ends on "
-            f"{period_to.isoformat()}: give the earlier date first."
-        )
+        raise ReconcileError(msg(
+            "recon.period_reversed", "Период начинается {start}, позже, чем кончается ({end}): "
+            "сначала укажите более раннюю дату.", start=period_from, end=period_to))
     if settings.now.tzinfo is None or settings.now.utcoffset() is None:
         raise ReconcileError("settings.now must carry its time zone (UTC), not be naive.")
     if not 0 < settings.hold_warn_days < settings.hold_expire_days:
-        raise ReconcileError(
-            f"Holds warn after {settings.hold_warn_days} days and expire after "
-            f"{settings.hold_expire_days}: the warning must come first, after at least one day."
-        )
+        raise ReconcileError(msg(
+            "recon.hold_days", "Блокировки отмечаются через {warn} дн., а истекают через {expire} "
+            "дн.: отметка должна быть раньше истечения и не раньше, чем через день.",
+            warn=settings.hold_warn_days, expire=settings.hold_expire_days))
     tolerance = settings.amount_tolerance
     if tolerance.minor < 0 or (tolerance.minor and tolerance.currency != settings.currency):
-        raise ReconcileError(
-            f"The amount tolerance must be zero or more, in {settings.currency}; it is {tolerance}."
-        )
+        raise ReconcileError(msg(
+            "recon.bad_tolerance", "Допуск по сумме должен быть нулём или больше, в {currency}; "
+            "сейчас он {tolerance}.", currency=settings.currency, tolerance=tolerance))
 
 
 @lru_cache(maxsize=512)

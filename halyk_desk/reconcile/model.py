@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from halyk_desk.domain import ALMATY, DEFAULT_CURRENCY, Money, State, utc_now
+from halyk_desk.messages import Message
 from halyk_desk.reconcile.categories import Category
 
 
@@ -89,7 +90,7 @@ class OpenOperation:
     invoice_id: str | None
     action: str
     amount: Money | None
-    status: str
+    status: str | Message  # the journal status as the accountant reads it
     transaction_id: str | None = None
     created_at: datetime | None = None
     operation_id: str = ""  # the journal's id (its externalID): keeps a resolved mark on it

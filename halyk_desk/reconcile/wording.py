@@ -10,30 +10,36 @@ from halyk_desk.domain import Money, State
 from halyk_desk.domain.states import state_name
 from halyk_desk.messages import Message, msg, verbatim
 
-STATE_TITLES: dict[State, str] = {
-    State.PENDING: "в обработке",
-    State.HELD: "блокировка, ожидает подтверждения",
-    State.CAPTURED: "списано",
-    State.PARTIALLY_REFUNDED: "частичный возврат",
-    State.REFUNDED: "возвращено",
-    State.RELEASED: "блокировка снята",
-    State.FAILED: "не прошёл",
-    State.NEEDS_REVIEW: "требует проверки",
-    State.NOT_FOUND: "не найден в банке",
-    State.UNKNOWN: "неизвестно",
+STATE_TITLES: dict[State, Message] = {
+    State.PENDING: msg("recon.state.pending", "в обработке"),
+    State.HELD: msg("recon.state.held", "блокировка, ожидает подтверждения"),
+    State.CAPTURED: msg("recon.state.captured", "списано"),
+    State.PARTIALLY_REFUNDED: msg("recon.state.partially_refunded", "частичный возврат"),
+    State.REFUNDED: msg("recon.state.refunded", "возвращено"),
+    State.RELEASED: msg("recon.state.released", "блокировка снята"),
+    State.FAILED: msg("recon.state.failed", "не прошёл"),
+    State.NEEDS_REVIEW: msg("recon.state.needs_review", "требует проверки"),
+    State.NOT_FOUND: msg("recon.state.not_found", "не найден в банке"),
+    State.UNKNOWN: msg("recon.state.unknown", "неизвестно"),
 }
 
-ACTION_TITLES: dict[str, str] = {
-    "confirm": "подтверждение (списание)",
-    "charge": "подтверждение (списание)",
-    "cancel": "отмена блокировки",
-    "release": "отмена блокировки",
-    "refund": "возврат",
+ACTION_TITLES: dict[str, Message] = {
+    "confirm": msg("recon.action.confirm", "подтверждение (списание)"),
+    "charge": msg("recon.action.confirm", "подтверждение (списание)"),
+    "cancel": msg("recon.action.cancel", "отмена блокировки"),
+    "release": msg("recon.action.cancel", "отмена блокировки"),
+    "refund": msg("recon.action.refund", "возврат"),
 }
+
+
+def state_title(state: State) -> str:
+    """A state as the workbook's tables name it, in the current language."""
+    return str(STATE_TITLES[state])
 
 
 def action_title(action: str) -> str:
-    return ACTION_TITLES.get(action.strip().lower(), action)
+    """An operation as the workbook and the window name it, in the current language."""
+    return str(ACTION_TITLES.get(action.strip().lower()) or action)
 
 
 #: Each operation's name in a discrepancy (the same codes as the money journal's).
@@ -136,7 +142,7 @@ def foreign_currency(order_currency: str | None, bank_currency: str | None,
                "сверьте вручную.", other=other or "—", report=report)
 
 
-def unresolved_operation(action: str, amount: Money | None, status: str) -> Message:
+def unresolved_operation(action: str, amount: Money | None, status: str | Message) -> Message:
     name = _ACTION_NAMES.get(action.strip().lower()) or verbatim(action)
     if amount is not None:
         return msg("recon.unresolved_amount", "Операция «{action}» на {amount} не завершена "

@@ -21,7 +21,7 @@ from halyk_desk.reconcile.categories import (
     HOLDS_EXPIRING,
     Category,
 )
-from halyk_desk.reconcile.wording import STATE_TITLES, action_title
+from halyk_desk.reconcile.wording import action_title, state_title
 from halyk_desk.reports.xlsx import COUNT, DAY, HOURS, MOMENT, MONEY, TEXT, Column
 
 
@@ -195,7 +195,7 @@ PAYMENT_COLUMNS: list[Column[Pair]] = [
     # the bank's side
     Column(_TRANSACTION, TEXT, lambda p: p.payment.transaction_id if p.payment else None),
     Column(_BANK_STATUS, TEXT, lambda p: p.payment.status_name if p.payment else None),
-    Column(_STATE, TEXT, lambda p: STATE_TITLES[p.payment.state] if p.payment else None),
+    Column(_STATE, TEXT, lambda p: state_title(p.payment.state) if p.payment else None),
     Column(_PAYMENT_CREATED, MOMENT, lambda p: p.payment.created_at if p.payment else None),
     Column(_PAYMENT_AMOUNT, MONEY, lambda p: p.payment.original if p.payment else None, total=True,
            currency=_PAYMENT_CURRENCY_COLUMN),

@@ -205,18 +205,19 @@ def _walk(session: Session) -> VerifyResult:
             return VerifyResult(
                 ok=False, checked=checked, last_seq=prev_seq or None, last_at=last_at,
                 kind="altered", seq=row.seq,
-                message=f"Audit entry #{row.seq} ({row.action}, {row.subject}) was altered: "
-                "its content no longer matches its hash.",
+                message=str(msg("audit.entry_altered", "Запись №{seq} ({action}, {subject}) "
+                                "изменена: её содержимое больше не совпадает с её хешем.",
+                                seq=str(row.seq), action=row.action, subject=row.subject)),
             )
         if row.prev_hash != expected_prev:
             return _broken_link(session, row, prev_seq, checked, last_at)
         checked += 1
         expected_prev, prev_seq, last_at = row.hash, row.seq, row.at
     return VerifyResult(ok=True, checked=checked, last_seq=prev_seq or None, last_at=last_at,
-                        message=(
-        f"The audit log is intact: {checked} entries"
-        + (f", the newest #{prev_seq} at {last_at.isoformat()}." if last_at else ".")
-    ))
+                        message=str(
+        msg("audit.intact_newest", "Журнал аудита цел: записей — {count}, последняя №{seq} от "
+            "{at}.", count=checked, seq=str(prev_seq), at=last_at.isoformat()) if last_at else
+        msg("audit.intact", "Журнал аудита цел: записей — {count}.", count=checked)))
 
 
 def _broken_link(
@@ -234,26 +235,29 @@ def _broken_link(
         if prev_seq and row.seq == prev_seq + 1:
             return result(
                 "altered", prev_seq,
-                f"Audit entry #{prev_seq} was altered and its hash recomputed: entry #{row.seq} "
-                "was chained to a different entry before it (or an entry between them was "
-                "removed).",
+                str(msg("audit.entry_rehashed", "Запись №{seq} изменена, а её хеш пересчитан: "
+                        "запись №{next} была сцеплена с другой записью перед ней (или запись "
+                        "между ними удалена).", seq=str(prev_seq), next=str(row.seq))),
             )
         missing = prev_seq + 1
         return result(
             "removed", missing,
-            f"Audit entry #{missing} was removed: entry #{row.seq} was chained to an entry "
-            "that is no longer in the log.",
+            str(msg("audit.entry_removed", "Запись №{seq} удалена: запись №{next} была сцеплена "
+                    "с записью, которой в журнале больше нет.", seq=str(missing),
+                    next=str(row.seq))),
         )
     if holder > row.seq:
         return result(
             "reordered", row.seq,
-            f"Audit entry #{row.seq} is out of order: it was written after entry #{holder}, "
-            "which now stands later in the log.",
+            str(msg("audit.entry_out_of_order", "Запись №{seq} не на своём месте: её записали "
+                    "после записи №{holder}, которая теперь стоит в журнале позже.",
+                    seq=str(row.seq), holder=str(holder))),
         )
     return result(
         "reordered", prev_seq,
-        f"Audit entry #{prev_seq} is out of place: entry #{row.seq} was written right after "
-        f"entry #{holder}, not after #{prev_seq}.",
+        str(msg("audit.entry_out_of_place", "Запись №{seq} не на своём месте: запись №{next} "
+                "была записана сразу после №{holder}, а не после №{seq}.", seq=str(prev_seq),
+                next=str(row.seq), holder=str(holder))),
     )
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from halyk_desk.domain import DEFAULT_CURRENCY, Money, State, utc_now
 from halyk_desk.domain.journal import UNRESOLVED, OperationStatus
 from halyk_desk.domain.timeutil import business_day_bounds, business_day_of
+from halyk_desk.messages import MessageError, msg
 from halyk_desk.services import operations, payments
 from halyk_desk.services.operations import OperationRow
 from halyk_desk.store import dashboard as stored
@@ -33,6 +34,10 @@ REFUNDED_STATES = frozenset({State.PARTIALLY_REFUNDED, State.REFUNDED})
 HOLD_AGE_EDGES = (1, 3, 5)
 #: Longest period the daily chart covers.
 MAX_DAYS = 366
+
+
+class PeriodError(MessageError, ValueError):
+    """A period the dashboard cannot show: reversed, or longer than MAX_DAYS."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,13 @@ def daily_totals(ctx: AppContext, date_from: date, date_to: date) -> list[DayTot
     """Captured and refunded money of the payments made on each business day (both ends
     included), with their count, summed by the database in one indexed pass."""
     if date_to < date_from:
-        raise ValueError(f"the period ends ({date_to}) before it starts ({date_from})")
+        raise PeriodError(msg("dashboard.period_reversed", "Период кончается ({date_to}) "
+                              "раньше, чем начинается ({date_from}).", date_to=date_to,
+                              date_from=date_from))
     days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
     if len(days) > MAX_DAYS:
-        raise ValueError(f"a period of {len(days)} days is too long; at most {MAX_DAYS}")
+        raise PeriodError(msg("dashboard.period_too_long", "Период слишком длинный: {days} "
+                              "дн., а можно не больше {max}.", days=len(days), max=MAX_DAYS))
     tz = ZoneInfo(ctx.settings["business_tz"])
     ends = [business_day_bounds(day, tz)[1] for day in days]
     start = business_day_bounds(days[0], tz)[0]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from halyk_desk.domain import Money, utc_now
 from halyk_desk.imports import ImportFailed, Mapping, OrderRow, find_conflicts, read_orders
 from halyk_desk.imports.limits import MAX_LISTED_PROBLEMS
+from halyk_desk.messages import Message
 from halyk_desk.services.changes import Changes
 from halyk_desk.store import repository
 from halyk_desk.store.records import OrderRecord
@@ -40,7 +41,7 @@ class ImportSummary:
     #: Orders whose customer or the shop's status/paid flag changed since the last import.
     updated: int = 0
     #: Things about the file worth knowing that did not stop the import.
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Message, ...] = field(default=())
 
 
 def _record(row: OrderRow, source_file: str, created_at: datetime) -> OrderRecord:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from halyk_desk.domain import State, timeutil, utc_now
+from halyk_desk.messages import MessageError, msg
 from halyk_desk.reconcile.gc_pause import collector_paused
 from halyk_desk.services import links
 from halyk_desk.services.links import LinkInfo
@@ -35,6 +36,14 @@ if TYPE_CHECKING:
 #: payment's keys through their copies on the order, store.repository._ORDER_SORTS).
 SORT_KEYS = ("created_at", "invoice_id", "amount", "state", "customer", "card_mask", "reference",
              "captured", "refunded", "bank_status", "shop_status")
+
+
+class SortError(MessageError, ValueError):
+    """The list was asked to sort by a column it does not sort by."""
+
+
+class NoSuchOrder(MessageError, LookupError):
+    """No order with that number in the profile."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,8 @@ def list_payments(
     setting `cancel` stops the query with repository.Cancelled: see
     store.repository.list_payments."""
     if sort not in SORT_KEYS:
-        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+        raise SortError(msg("payments.bad_sort", "Список не сортируется по «{sort}»: выберите "
+                            "одно из {choices}.", sort=sort, choices=list(SORT_KEYS)))
     with ctx.store.session(readonly=True) as session:
         return repository.list_payments(
             session, ctx.profile.name, flt, tz=business_tz(ctx), sort=sort,
@@ -153,7 +163,8 @@ def payment_detail(ctx: AppContext, invoice_id: str) -> PaymentDetail:
         )
         found = next((r for r in candidates if r.invoice_id == invoice_id), None)
         if found is None:
-            raise LookupError(f"There is no order {invoice_id} in profile {profile!r}.")
+            raise NoSuchOrder(msg("payments.no_order", "В профиле «{profile}» нет заказа "
+                                  "{invoice}.", invoice=invoice_id, profile=profile))
         payment = repository.get_payment(session, profile, invoice_id)
         history = repository.status_history(session, profile, invoice_id)
         notices = store_links.list_callbacks(session, profile, invoice_id)

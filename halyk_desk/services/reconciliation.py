@@ -33,6 +33,7 @@ from halyk_desk.domain.journal import UNRESOLVED
 from halyk_desk.domain.text import check_text
 from halyk_desk.domain.timeutil import business_day_bounds
 from halyk_desk.epay.errors import AuthenticationFailed, BankRefused, EpayError
+from halyk_desk.messages import Message, MessageError, msg, verbatim
 from halyk_desk.reconcile import (
     ATTENTION,
     CATEGORIES,
@@ -78,24 +79,28 @@ OPEN_KEYS = "open"
 
 #: The journal's statuses as the workbook and the discrepancy messages name them.
 JOURNAL_STATUS_TITLES = {
-    "pending_approval": "ждёт одобрения второго менеджера",
-    "intent": "отправляется",
-    "sent": "отправлено, ждём ответа банка",
-    "unknown": "результат неизвестен, уточняется у банка",
-    "done": "выполнена",
-    "refused": "банк не выполнил",
-    "rejected": "отклонена менеджером",
+    "pending_approval": msg("recon.journal.pending_approval", "ждёт одобрения второго менеджера"),
+    "intent": msg("recon.journal.intent", "отправляется"),
+    "sent": msg("recon.journal.sent", "отправлено, ждём ответа банка"),
+    "unknown": msg("recon.journal.unknown", "результат неизвестен, уточняется у банка"),
+    "done": msg("recon.journal.done", "выполнена"),
+    "refused": msg("recon.journal.refused", "банк не выполнил"),
+    "rejected": msg("recon.journal.rejected", "отклонена менеджером"),
 }
 
 #: What became of the operations list in a run (OperationsList.status).
 LIST_READ, LIST_OFF, LIST_NOT_AVAILABLE, LIST_FAILED = "read", "off", "not_available", "failed"
 
 
-class ReconciliationCancelled(Exception):
+class ReconciliationCancelled(MessageError):
     """The person stopped the run; nothing was recorded."""
 
 
-class EmptyPeriod(ValueError):
+class MarkError(MessageError, ValueError):
+    """A "resolved" mark refused: an unknown key or category, a missing or too long note."""
+
+
+class EmptyPeriod(MessageError, ValueError):
     """The period has nothing to reconcile: no order, no payment, no operation in the store."""
 
 
@@ -375,7 +380,8 @@ def read_operations_list(
                 keep_operations_paging(ctx, client)
             for record in records:
                 if cancel.is_set():
-                    raise ReconciliationCancelled("The reconciliation was cancelled.")
+                    raise ReconciliationCancelled(msg("recon.run_stopped",
+                                                      "Сверка остановлена."))
                 op = _bank_operation(record)
                 if op is None:
                     skipped += 1
@@ -387,13 +393,17 @@ def read_operations_list(
         return [], OperationsList(LIST_NOT_AVAILABLE, note=_why(exc))
     except EpayError as exc:
         return [], OperationsList(LIST_FAILED, note=_why(exc))
-    note = (f"{skipped} records without a transaction id or date were left out."
-            if skipped else None)
+    note = (str(msg("recon.records_skipped", "Записей без номера транзакции или даты: {count}; "
+                    "они не учтены.", count=skipped)) if skipped else None)
     return found, OperationsList(LIST_READ, len(found), note)
 
 
 def _why(exc: BaseException) -> str:
     return str(exc).strip() or type(exc).__name__
+
+
+def _cancelled() -> Message:
+    return msg("recon.run_cancelled", "Сверка остановлена; ничего не записано.")
 
 
 # --- the journal ----------------------------------------------------------------------------------
@@ -408,12 +418,12 @@ def _journal(
     for op in reversed(operations.list_operations(ctx, limit=None)):
         if op.invoice_id not in invoices and not start <= op.created_at < end:
             continue
-        status = JOURNAL_STATUS_TITLES.get(op.status, op.status)
+        status = JOURNAL_STATUS_TITLES.get(op.status) or verbatim(op.status)
         if op.status in UNRESOLVED:
             open_ops.append(OpenOperation(op.invoice_id, op.action, op.amount, status,
                                           op.transaction_id, op.created_at, op.external_id))
         lines.append(OperationLine(
-            op.created_at, op.action, op.invoice_id, op.transaction_id, op.amount, status,
+            op.created_at, op.action, op.invoice_id, op.transaction_id, op.amount, str(status),
             str(op.reason), op.operator, op.approved_by or "", op.resolved_at, op.external_id,
         ))
     return open_ops, lines
@@ -441,18 +451,22 @@ def mark_resolved(
     key = (key or "").strip()
     note = (note or "").strip()
     if not key.startswith(KEY_PREFIXES) or len(key) > 200 or key in KEY_PREFIXES:
-        raise ValueError(
-            f"{key!r} is not a discrepancy key: keys look like invoice:000123, "
-            "transaction:<bank id> or operation:<id>; `halyk-desk reconcile --json` lists them."
-        )
+        raise MarkError(msg(
+            "recon.bad_key", "«{key}» — не ключ расхождения: ключи выглядят как invoice:000123, "
+            "transaction:<номер в банке> или operation:<номер>; их показывает "
+            "`halyk-desk reconcile --json`.", key=key))
     if category is not None and category not in ATTENTION:
-        raise ValueError(f"{category!r} is not a category with discrepancies to resolve: "
-                         f"choose one of {', '.join(c for c in CATEGORIES if c in ATTENTION)}.")
+        raise MarkError(msg(
+            "recon.bad_category", "«{category}» — не категория расхождений, которые отмечают "
+            "решёнными: выберите одну из {choices}.", category=category,
+            choices=[str(c) for c in CATEGORIES if c in ATTENTION]))
     if not note:
-        raise ValueError("A note is required: say how the discrepancy was resolved.")
+        raise MarkError(msg("recon.note_required",
+                            "Нужен комментарий: напишите, как расхождение решено."))
     check_text(note, "note", multiline=True)
     if len(note) > MAX_NOTE:
-        raise ValueError(f"The note is too long: at most {MAX_NOTE} characters.")
+        raise MarkError(msg("recon.note_too_long",
+                            "Комментарий слишком длинный: не больше {max} знаков.", max=MAX_NOTE))
     profile = ctx.profile.name
     with ctx.store.session() as session:
         who = operators.require_in(session, ctx.operator, operators.RECONCILE)
@@ -495,7 +509,7 @@ def run_reconciliation(
 
     def tick(done: int, total: int) -> None:
         if cancel.is_set():
-            raise ReconciliationCancelled("The reconciliation was cancelled; nothing was recorded.")
+            raise ReconciliationCancelled(_cancelled())
         report(ReconcileProgress("reading", done, total))
 
     profile = ctx.profile.name
@@ -526,14 +540,14 @@ def run_reconciliation(
     open_ops, journal = _journal(ctx, inputs.invoices, start, end)
     in_period = [op for op in bank_ops if start <= op.created_at < end]
     if not (inputs.orders or inputs.payments or in_period or open_ops):
-        raise EmptyPeriod(
-            f"Nothing to reconcile from {date_from:%d.%m.%Y} to {date_to:%d.%m.%Y} "
-            f"({settings.tz.key}): profile {profile!r} has no orders, payments or operations in "
-            "those days. Check the dates, import the shop's orders (`halyk-desk orders import`) "
-            "and read their payments (`halyk-desk sync`)."
-        )
+        raise EmptyPeriod(msg(
+            "recon.empty_period", "Сверять нечего с {date_from} по {date_to} ({zone}): в профиле "
+            "«{profile}» за эти дни нет ни заказов, ни платежей, ни операций. Проверьте даты, "
+            "загрузите заказы магазина (`halyk-desk orders import`) и прочитайте их платежи "
+            "(`halyk-desk sync`).", date_from=date_from, date_to=date_to, zone=settings.tz.key,
+            profile=profile))
     if cancel.is_set():
-        raise ReconciliationCancelled("The reconciliation was cancelled; nothing was recorded.")
+        raise ReconciliationCancelled(_cancelled())
     report(ReconcileProgress("matching"))
     result = reconcile(date_from, date_to, inputs.orders, inputs.payments, operations=bank_ops,
                        open_operations=open_ops, marks=marks, settings=settings)

@@ -17,7 +17,12 @@ from halyk_desk.messages import msg
 from halyk_desk.paths import AppPaths, private_file, private_folder
 from halyk_desk.store import engine as _engine
 from halyk_desk.store import migrate
-from halyk_desk.store.engine import WRITE_OPTION, create_store_engine, normalize_url
+from halyk_desk.store.engine import (
+    WRITE_OPTION,
+    DatabaseAddressError,
+    create_store_engine,
+    normalize_url,
+)
 
 DB_FILE = "halyk-desk.sqlite3"
 DB_ENV = "HALYK_DESK_DB"
@@ -44,7 +49,8 @@ class Store:
         resolved = normalize_url(url) if url else default_url(paths)
         if resolved.get_backend_name() == "sqlite":
             if not resolved.database or resolved.database == ":memory:":
-                raise ValueError("The store needs a SQLite file, not an in-memory database.")
+                raise DatabaseAddressError(msg(
+                    "store.in_memory", "Для базы данных нужен файл SQLite, а не база в памяти."))
             private_folder(Path(resolved.database).parent)
             private_file(Path(resolved.database))
         try:

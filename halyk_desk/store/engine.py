@@ -7,11 +7,17 @@ from typing import Any
 from sqlalchemy import Engine, NullPool, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 
+from halyk_desk.messages import MessageError, msg
+
 #: How long a writer waits for another to finish before "database is locked" (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: Execution option: begin SQLite transactions with BEGIN IMMEDIATE (take the write lock first).
 WRITE_OPTION = "halyk_write"
+
+
+class DatabaseAddressError(MessageError, ValueError):
+    """A database address the program cannot use."""
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -21,10 +27,10 @@ def normalize_url(url: str | URL) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ValueError(
-            f"Unsupported database {parsed.get_backend_name()!r}: use a SQLite file "
-            "(sqlite:///path/halyk-desk.sqlite3) or PostgreSQL (postgresql+psycopg://user@host/db)."
-        )
+        raise DatabaseAddressError(msg(
+            "store.unsupported", "База данных «{kind}» не поддерживается: укажите файл SQLite "
+            "(sqlite:///путь/halyk-desk.sqlite3) или PostgreSQL "
+            "(postgresql+psycopg://user@host/db).", kind=parsed.get_backend_name()))
     return parsed
 
 

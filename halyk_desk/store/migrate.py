@@ -37,6 +37,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 
+from halyk_desk.messages import MessageError, msg
 from halyk_desk.paths import private_file
 from halyk_desk.store.engine import WRITE_OPTION, create_store_engine
 
@@ -45,7 +46,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 0x48414C59  # "HALY"
 
 
-class SchemaError(RuntimeError):
+class SchemaError(MessageError, RuntimeError):
     """The database cannot be used by this version of the program; the message says why."""
 
 
@@ -123,11 +124,11 @@ def upgrade(url: str | URL, target: str = "head") -> Path | None:
                 if current == wanted:
                     return None
                 if current is not None and current not in known:
-                    raise SchemaError(
-                        f"The database {url.render_as_string(hide_password=True)} was written by "
-                        f"a newer Halyk Desk (schema revision {current}); install that version or "
-                        "a later one to open it."
-                    )
+                    raise SchemaError(msg(
+                        "store.newer_schema", "База данных {database} записана более новой "
+                        "версией Halyk Desk (ревизия схемы {revision}): чтобы открыть её, "
+                        "установите ту версию или более позднюю.",
+                        database=url.render_as_string(hide_password=True), revision=current))
                 backup = None
                 if conn.dialect.name == "sqlite" and current is not None and url.database:
                     backup = backup_sqlite(Path(url.database), current)
@@ -135,8 +136,9 @@ def upgrade(url: str | URL, target: str = "head") -> Path | None:
                 if conn.dialect.name == "sqlite":
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
-                        raise SchemaError(f"Migration broke foreign keys: {broken[:5]}; nothing "
-                                          "was changed.")
+                        raise SchemaError(msg(
+                            "store.migration_broke_keys", "Обновление схемы нарушило внешние "
+                            "ключи: {rows}; ничего не изменено.", rows=str(broken[:5])))
                 return backup
     finally:
         engine.dispose()

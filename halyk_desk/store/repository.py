@@ -45,6 +45,7 @@ from halyk_desk.domain import (
 )
 from halyk_desk.domain.links import PAID_STATES, LinkState
 from halyk_desk.domain.timeutil import as_utc, business_range
+from halyk_desk.messages import MessageError, msg
 from halyk_desk.store.link_models import PaymentLink
 from halyk_desk.store.models import Base, Order, Payment, Profile, StatusChange, SyncRun
 from halyk_desk.store.records import (
@@ -75,10 +76,10 @@ class Cancelled(Exception):
     """The caller's cancel event was set while its query ran: the query stopped, nothing came."""
 
 
-class UnknownProfile(LookupError):
+class UnknownProfile(MessageError, LookupError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is no profile named {name!r}; `halyk-desk profile list` shows "
-                         "the profiles there are.")
+        super().__init__(msg("store.unknown_profile", "Профиля «{name}» нет; какие профили "
+                             "есть, показывает `halyk-desk profile list`.", name=name))
         self.name = name
 
 

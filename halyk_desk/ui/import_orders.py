@@ -52,7 +52,7 @@ def done_text(summary: Any) -> str:
                                               unchanged=summary.unchanged,
                                               updated=summary.updated)
     if summary.warnings:
-        text += "\n\n" + "\n".join(summary.warnings)
+        text += "\n\n" + "\n".join(map(str, summary.warnings))
     return text
 
 

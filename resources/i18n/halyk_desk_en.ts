@@ -832,6 +832,31 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>«{text}» is not an audit head: write it as `audit head` prints it, the entry's number, a colon and its 64-character hash.</translation>
         </message>
         <message>
+            <source>Запись №{seq} ({action}, {subject}) изменена: её содержимое больше не совпадает с её хешем.</source>
+            <comment>audit.entry_altered</comment>
+            <translation>Audit entry #{seq} ({action}, {subject}) was altered: its content no longer matches its hash.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} не на своём месте: её записали после записи №{holder}, которая теперь стоит в журнале позже.</source>
+            <comment>audit.entry_out_of_order</comment>
+            <translation>Audit entry #{seq} is out of order: it was written after entry #{holder}, which now stands later in the log.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} не на своём месте: запись №{next} была записана сразу после №{holder}, а не после №{seq}.</source>
+            <comment>audit.entry_out_of_place</comment>
+            <translation>Audit entry #{seq} is out of place: entry #{next} was written right after entry #{holder}, not after #{seq}.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} изменена, а её хеш пересчитан: запись №{next} была сцеплена с другой записью перед ней (или запись между ними удалена).</source>
+            <comment>audit.entry_rehashed</comment>
+            <translation>Audit entry #{seq} was altered and its hash recomputed: entry #{next} was chained to a different entry before it (or an entry between them was removed).</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} удалена: запись №{next} была сцеплена с записью, которой в журнале больше нет.</source>
+            <comment>audit.entry_removed</comment>
+            <translation>Audit entry #{seq} was removed: entry #{next} was chained to an entry that is no longer in the log.</translation>
+        </message>
+        <message>
             <source>Записи №{seq} из отметки {head} больше нет: журнал теперь кончается на {newest}, значит записи удалены.</source>
             <comment>audit.head_gone</comment>
             <translation>Audit entry No. {seq} of the head {head} is gone: the log now ends at {newest}, so entries were removed.</translation>
@@ -845,6 +870,16 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>У записи №{seq} уже не тот хеш, что в отметке {head}: история до неё переписана (и хеши пересчитаны).</source>
             <comment>audit.head_rewritten</comment>
             <translation>Audit entry No. {seq} no longer has the hash of the head {head}: the history up to it was rewritten (and its hashes recomputed).</translation>
+        </message>
+        <message>
+            <source>Журнал аудита цел: записей — {count}.</source>
+            <comment>audit.intact</comment>
+            <translation>The audit log is intact: {count} entries.</translation>
+        </message>
+        <message>
+            <source>Журнал аудита цел: записей — {count}, последняя №{seq} от {at}.</source>
+            <comment>audit.intact_newest</comment>
+            <translation>The audit log is intact: {count} entries, the newest #{seq} at {at}.</translation>
         </message>
         <message>
             <source>сумма</source>
@@ -1900,6 +1935,16 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>выполнить, не спрашивая</source>
             <comment>cli.yes</comment>
             <translation>do it without asking</translation>
+        </message>
+        <message>
+            <source>Период кончается ({date_to}) раньше, чем начинается ({date_from}).</source>
+            <comment>dashboard.period_reversed</comment>
+            <translation>The period ends ({date_to}) before it starts ({date_from}).</translation>
+        </message>
+        <message>
+            <source>Период слишком длинный: {days} дн., а можно не больше {max}.</source>
+            <comment>dashboard.period_too_long</comment>
+            <translation>The period is too long: {days} days, at most {max}.</translation>
         </message>
         <message>
             <source>Пароль базы данных (не отображается): </source>
@@ -2993,9 +3038,37 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>The file is neither UTF-8 nor Windows-1251 (cp1251) text: save it as CSV UTF-8 or as XLSX.</translation>
         </message>
         <message>
+            <source>Это не файл CSV или XLSX (в нём двоичные данные): {save_as}.</source>
+            <comment>import.binary</comment>
+            <translation>This is not a CSV or XLSX file (it holds binary data): {save_as}.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать «{file}»: {error}.</source>
+            <comment>import.cannot_read</comment>
+            <translation>Cannot read '{file}': {error}.</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>
+        </message>
+        <message>
+            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.</source>
+            <comment>import.column_guessed</comment>
+            <translation>Took column '{column}' for {field}; {others} could also be it. If that is wrong, use --mapping '{mapping}'.</translation>
+        </message>
+        <message>
+            <source>Имя колонки</source>
+            <comment>import.column_name</comment>
+            <translation>Column name</translation>
+        </message>
+        <message numerus="yes">
+            <source>Колонка «{column}» встречается %n раз (колонки {letters}): дайте каждой колонке своё имя.</source>
+            <comment>import.column_repeated</comment>
+            <translation>
+                <numerusform>Column '{column}' appears %n time (columns {letters}): give each column its own name.</numerusform>
+                <numerusform>Column '{column}' appears %n times (columns {letters}): give each column its own name.</numerusform>
+            </translation>
         </message>
         <message>
             <source>В столбце {column} (№ {number}) есть значение или оформление, а в файле заказов не больше {max} столбцов: удалите столбцы правее заказов и сохраните файл снова.</source>
@@ -3003,9 +3076,59 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>column {column} (column {number}) holds a value or its formatting, but an order file has at most {max} columns: delete the columns right of the orders and save the file again.</translation>
         </message>
         <message>
+            <source>Не использованы колонки: {columns}.</source>
+            <comment>import.columns_ignored</comment>
+            <translation>Columns ignored: {columns}.</translation>
+        </message>
+        <message>
             <source>Дата пустая: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
             <comment>import.date_empty</comment>
             <translation>The date is empty: write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00.</translation>
+        </message>
+        <message>
+            <source>Файл пустой: выгрузите заказы снова, со строкой заголовков.</source>
+            <comment>import.empty_file</comment>
+            <translation>The file is empty: export the orders again, with the header row.</translation>
+        </message>
+        <message>
+            <source>сумма</source>
+            <comment>import.field.amount</comment>
+            <translation>the amount</translation>
+        </message>
+        <message>
+            <source>дата создания</source>
+            <comment>import.field.created_at</comment>
+            <translation>the creation date</translation>
+        </message>
+        <message>
+            <source>валюта</source>
+            <comment>import.field.currency</comment>
+            <translation>the currency</translation>
+        </message>
+        <message>
+            <source>покупатель</source>
+            <comment>import.field.customer</comment>
+            <translation>the customer</translation>
+        </message>
+        <message>
+            <source>номер заказа (invoiceId)</source>
+            <comment>import.field.invoice_id</comment>
+            <translation>the order number (invoiceId)</translation>
+        </message>
+        <message>
+            <source>оплачен или нет</source>
+            <comment>import.field.shop_paid</comment>
+            <translation>paid or not</translation>
+        </message>
+        <message>
+            <source>статус в магазине</source>
+            <comment>import.field.shop_status</comment>
+            <translation>the shop's status</translation>
+        </message>
+        <message>
+            <source>{field} (например, {names})</source>
+            <comment>import.field_named</comment>
+            <translation>{field} (named e.g. {names})</translation>
         </message>
         <message>
             <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
@@ -3013,9 +3136,79 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>The file is {size} MB, more than an order file can be (at most {max} MB): split the orders into several files (one per month, say).</translation>
         </message>
         <message>
+            <source>В колонке «{column}» числа: Excel отбрасывает у них нули в начале. Если номера заказов магазина начинаются с 0, сделайте колонку текстовой и выгрузите снова.</source>
+            <comment>import.ids_are_numbers</comment>
+            <translation>Column '{column}' holds numbers: Excel drops leading zeros from them. If the shop's order numbers start with 0, format the column as Text and export again.</translation>
+        </message>
+        <message>
+            <source>«{file}» — папка: выберите файл заказов в ней.</source>
+            <comment>import.is_folder</comment>
+            <translation>'{file}' is a folder: choose the order file inside it.</translation>
+        </message>
+        <message>
+            <source>В сопоставлении не указано имя колонки для {fields}.</source>
+            <comment>import.mapping_blank</comment>
+            <translation>The mapping gives no column name for {fields}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление отдаёт колонку «{column}» сразу двум полям: {first} и {second}.</source>
+            <comment>import.mapping_column_twice</comment>
+            <translation>The mapping gives column '{column}' to both {first} and {second}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление отдаёт полю {field} колонку «{column}», но такой колонки в файле нет. Колонки файла: {columns}.</source>
+            <comment>import.mapping_no_column</comment>
+            <translation>The mapping names column '{column}' for {field}, but the file has no such column. The file's columns are: {columns}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление — не правильный JSON ({error}, знак {position}): напишите его так: {example}.</source>
+            <comment>import.mapping_not_json</comment>
+            <translation>The mapping is not valid JSON ({error} at character {position}): write it as {example}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление должно быть объектом JSON из имён полей и имён колонок, например {example}.</source>
+            <comment>import.mapping_not_object</comment>
+            <translation>The mapping must be a JSON object of field names to column names, such as {example}.</translation>
+        </message>
+        <message>
+            <source>В сопоставлении неизвестные поля {fields}: используйте {known}.</source>
+            <comment>import.mapping_unknown_fields</comment>
+            <translation>The mapping names unknown field(s) {fields}: use {known}.</translation>
+        </message>
+        <message>
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation>… and {count} more: fix these and import the file again to see the rest.</translation>
+        </message>
+        <message>
+            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле или сопоставьте её, например --mapping '{mapping}'.</source>
+            <comment>import.no_column_for</comment>
+            <translation>The file has no column for {fields}. The file's columns are: {columns}. Rename the column in the file or map it, e.g. --mapping '{mapping}'.</translation>
+        </message>
+        <message>
+            <source>(нет)</source>
+            <comment>import.no_columns</comment>
+            <translation>(none)</translation>
+        </message>
+        <message>
+            <source>В файле нет колонки с датой создания: заказы загружены без дат.</source>
+            <comment>import.no_date_column</comment>
+            <translation>The file has no creation date column: orders are imported without dates.</translation>
+        </message>
+        <message>
+            <source>Файла «{file}» нет: проверьте его имя и папку.</source>
+            <comment>import.no_file</comment>
+            <translation>There is no file '{file}': check its name and folder.</translation>
+        </message>
+        <message>
+            <source>В файле есть заголовок (строка {row}), но под ним нет заказов.</source>
+            <comment>import.no_orders</comment>
+            <translation>The file has a header (row {row}) but no orders below it.</translation>
+        </message>
+        <message>
+            <source>В файле нет строк: выгрузите заказы снова, со строкой заголовков.</source>
+            <comment>import.no_rows</comment>
+            <translation>The file has no rows: export the orders again, with the header row.</translation>
         </message>
         <message>
             <source>В книге нет ни одного листа: поместите заказы на лист.</source>
@@ -3069,6 +3262,19 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>'{text}' is a number, not a date: format the column as a date in Excel or write it as 27.11.2026 14:03, 2026-11-27 14:03 or 2026-11-27T14:03:00+05:00.</translation>
         </message>
         <message>
+            <source>Это старый файл Excel .xls или книга с паролем: {save_as}, без пароля.</source>
+            <comment>import.old_xls</comment>
+            <translation>This is an old Excel .xls file or a password-protected workbook: {save_as}, without a password.</translation>
+        </message>
+        <message numerus="yes">
+            <source>Номер заказа {invoice} встречается в файле %n раз (строки {rows}): оставьте одну строку на заказ.</source>
+            <comment>import.order_repeated</comment>
+            <translation>
+                <numerusform>Order number {invoice} appears %n time in the file (rows {rows}): keep one row per order.</numerusform>
+                <numerusform>Order number {invoice} appears %n times in the file (rows {rows}): keep one row per order.</numerusform>
+            </translation>
+        </message>
+        <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.part_too_big</comment>
             <translation>The workbook unpacks to more than an order file can hold ({part} is {size} MB, at most {max} MB): split the orders into several files, or save them as CSV.</translation>
@@ -3079,6 +3285,36 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>this row is longer than {max} characters: a quote is probably never closed (a quote inside a value is written twice: ""), or the file is not an order list.</translation>
         </message>
         <message>
+            <source>Строки {rows} над заголовком (строка {row}) пропущены.</source>
+            <comment>import.rows_skipped</comment>
+            <translation>Row(s) {rows} above the header (row {row}) were skipped.</translation>
+        </message>
+        <message>
+            <source>откройте его в Excel и сохраните как XLSX или как CSV (с точкой с запятой)</source>
+            <comment>import.save_as</comment>
+            <translation>open it in Excel and save it as XLSX, or as CSV (semicolon-separated)</translation>
+        </message>
+        <message>
+            <source>запятая</source>
+            <comment>import.separator.comma</comment>
+            <translation>a comma</translation>
+        </message>
+        <message>
+            <source>разделитель</source>
+            <comment>import.separator.other</comment>
+            <translation>the separator</translation>
+        </message>
+        <message>
+            <source>точка с запятой</source>
+            <comment>import.separator.semicolon</comment>
+            <translation>a semicolon</translation>
+        </message>
+        <message>
+            <source>табуляция</source>
+            <comment>import.separator.tab</comment>
+            <translation>a tab</translation>
+        </message>
+        <message>
             <source>Текст в книге длиннее {max} символов (предел Excel для ячейки): файл сделан не в Excel или повреждён; выгрузите заказы заново.</source>
             <comment>import.shared_text_too_long</comment>
             <translation>A text in the workbook is longer than {max} characters (Excel's own limit for a cell): the file was not made by Excel or is damaged; export the orders again.</translation>
@@ -3087,6 +3323,26 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>На листе «{sheet}» больше {max} строк заказов: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.sheet_too_many_rows</comment>
             <translation>Sheet «{sheet}» has more than {max} rows of orders: split the orders into several files, or save them as CSV.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с суммой {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_amount</comment>
+            <translation>order {invoice} is already stored with amount {stored}; the file says {file}: correct the file, or leave this order out of it.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с валютой {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_currency</comment>
+            <translation>order {invoice} is already stored with currency {stored}; the file says {file}: correct the file, or leave this order out of it.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с датой создания {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_date</comment>
+            <translation>order {invoice} is already stored with creation date {stored}; the file says {file}: correct the file, or leave this order out of it.</translation>
+        </message>
+        <message>
+            <source>значений в строке — {values}, а колонок в заголовке — {columns}: видимо, в значении есть разделитель ({separator}); возьмите это значение в двойные кавычки ("...") или сохраните файл с другим разделителем.</source>
+            <comment>import.too_many_cells</comment>
+            <translation>this row has {values} values but the header has {columns} columns: a value probably contains the separator ({separator}); put that value in double quotes ("...") or save the file with another separator.</translation>
         </message>
         <message>
             <source>В файле больше {max} строк заказов: разбейте заказы на несколько файлов (например, по месяцам).</source>
@@ -3107,6 +3363,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>Файл начинается как UTF-16, но повреждён: выгрузите его снова.</source>
             <comment>import.utf16_damaged</comment>
             <translation>The file starts as UTF-16 but is damaged: export it again.</translation>
+        </message>
+        <message>
+            <source>Это веб-страница или XML, сохранённые под именем таблицы (такие файлы делает «Экспорт в Excel» 1С-Битрикс): {save_as}, или выгрузите список заказов в CSV.</source>
+            <comment>import.web_page</comment>
+            <translation>This is a web page or XML saved under a spreadsheet name (1C-Bitrix's "Export to Excel" makes such files): {save_as}, or export the order list as CSV.</translation>
         </message>
         <message>
             <source>Книга Excel повреждена и не читается: откройте её в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
@@ -3816,6 +4077,16 @@ Thank you for your order!</translation>
             <translation>A password must have at least {n} characters.</translation>
         </message>
         <message>
+            <source>Список не сортируется по «{sort}»: выберите одно из {choices}.</source>
+            <comment>payments.bad_sort</comment>
+            <translation>Cannot sort by '{sort}': choose one of {choices}.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет заказа {invoice}.</source>
+            <comment>payments.no_order</comment>
+            <translation>There is no order {invoice} in profile '{profile}'.</translation>
+        </message>
+        <message>
             <source>одобрять возвраты</source>
             <comment>permission.approve</comment>
             <translation>approve refunds</translation>
@@ -4196,6 +4467,21 @@ Thank you for your order!</translation>
             <translation>«{reason}» is not one of the reasons: {reasons}.</translation>
         </message>
         <message>
+            <source>отмена блокировки</source>
+            <comment>recon.action.cancel</comment>
+            <translation>hold release</translation>
+        </message>
+        <message>
+            <source>подтверждение (списание)</source>
+            <comment>recon.action.confirm</comment>
+            <translation>capture</translation>
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>recon.action.refund</comment>
+            <translation>refund</translation>
+        </message>
+        <message>
             <source>Сумма заказа {shop}, в банке списано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
             <comment>recon.amount_mismatch</comment>
             <translation>The order is for {shop}, the bank captured {bank}: a difference of {difference}. Check the order and the payment.</translation>
@@ -4204,6 +4490,21 @@ Thank you for your order!</translation>
             <source>Сумма заказа {shop}, в банке заблокировано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
             <comment>recon.amount_mismatch_held</comment>
             <translation>The order is for {shop}, the bank holds {bank}: a difference of {difference}. Check the order and the payment.</translation>
+        </message>
+        <message>
+            <source>«{category}» — не категория расхождений, которые отмечают решёнными: выберите одну из {choices}.</source>
+            <comment>recon.bad_category</comment>
+            <translation>'{category}' is not a category with discrepancies to resolve: choose one of {choices}.</translation>
+        </message>
+        <message>
+            <source>«{key}» — не ключ расхождения: ключи выглядят как invoice:000123, transaction:&lt;номер в банке&gt; или operation:&lt;номер&gt;; их показывает `halyk-desk reconcile --json`.</source>
+            <comment>recon.bad_key</comment>
+            <translation>'{key}' is not a discrepancy key: keys look like invoice:000123, transaction:&lt;bank id&gt; or operation:&lt;id&gt;; `halyk-desk reconcile --json` lists them.</translation>
+        </message>
+        <message>
+            <source>Допуск по сумме должен быть нулём или больше, в {currency}; сейчас он {tolerance}.</source>
+            <comment>recon.bad_tolerance</comment>
+            <translation>The amount tolerance must be zero or more, in {currency}; it is {tolerance}.</translation>
         </message>
         <message>
             <source>{status} — {state}</source>
@@ -4241,6 +4542,11 @@ Thank you for your order!</translation>
             <translation>Another payment for the same order: {bank} (status: {status}); the main payment is {first}. If the customer paid twice, refund the extra payment.</translation>
         </message>
         <message>
+            <source>Сверять нечего с {date_from} по {date_to} ({zone}): в профиле «{profile}» за эти дни нет ни заказов, ни платежей, ни операций. Проверьте даты, загрузите заказы магазина (`halyk-desk orders import`) и прочитайте их платежи (`halyk-desk sync`).</source>
+            <comment>recon.empty_period</comment>
+            <translation>Nothing to reconcile from {date_from} to {date_to} ({zone}): profile '{profile}' has no orders, payments or operations in those days. Check the dates, import the shop's orders (`halyk-desk orders import`) and read their payments (`halyk-desk sync`).</translation>
+        </message>
+        <message>
             <source>Сумма в {other}, а сверка ведётся в {report}: сверьте вручную.</source>
             <comment>recon.foreign_currency</comment>
             <translation>The amount is in {other}, the reconciliation is in {report}: reconcile it by hand.</translation>
@@ -4249,6 +4555,11 @@ Thank you for your order!</translation>
             <source>В магазине заказ отменён ({shop_status}), а в банке блокировка {bank}: снимите блокировку.</source>
             <comment>recon.held_for_cancelled</comment>
             <translation>The shop cancelled the order ({shop_status}), but the bank holds {bank}: release the hold.</translation>
+        </message>
+        <message>
+            <source>Блокировки отмечаются через {warn} дн., а истекают через {expire} дн.: отметка должна быть раньше истечения и не раньше, чем через день.</source>
+            <comment>recon.hold_days</comment>
+            <translation>Holds warn after {warn} days and expire after {expire}: the warning must come first, after at least one day.</translation>
         </message>
         <message>
             <source>Срок блокировки {held} истёк {at}: подтвердить её уже нельзя, деньги вернутся покупателю.</source>
@@ -4261,6 +4572,41 @@ Thank you for your order!</translation>
             <translation>The hold of {held} expires at {at} ({hours} h left): confirm or release it.</translation>
         </message>
         <message>
+            <source>выполнена</source>
+            <comment>recon.journal.done</comment>
+            <translation>done</translation>
+        </message>
+        <message>
+            <source>отправляется</source>
+            <comment>recon.journal.intent</comment>
+            <translation>being sent</translation>
+        </message>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <comment>recon.journal.pending_approval</comment>
+            <translation>waiting for a second manager's approval</translation>
+        </message>
+        <message>
+            <source>банк не выполнил</source>
+            <comment>recon.journal.refused</comment>
+            <translation>refused by the bank</translation>
+        </message>
+        <message>
+            <source>отклонена менеджером</source>
+            <comment>recon.journal.rejected</comment>
+            <translation>rejected by a manager</translation>
+        </message>
+        <message>
+            <source>отправлено, ждём ответа банка</source>
+            <comment>recon.journal.sent</comment>
+            <translation>sent, waiting for the bank's answer</translation>
+        </message>
+        <message>
+            <source>результат неизвестен, уточняется у банка</source>
+            <comment>recon.journal.unknown</comment>
+            <translation>outcome unknown, being checked with the bank</translation>
+        </message>
+        <message>
             <source>В банке нет оплаты заказа на {shop}. Уточните у покупателя или в магазине.</source>
             <comment>recon.missing_at_bank</comment>
             <translation>The bank has no payment for the order of {shop}. Ask the customer or the shop.</translation>
@@ -4271,9 +4617,89 @@ Thank you for your order!</translation>
             <translation>The bank has no payment for the order of {shop} (the last attempt at the bank: {attempt}). Ask the customer or the shop.</translation>
         </message>
         <message>
+            <source>Нужен комментарий: напишите, как расхождение решено.</source>
+            <comment>recon.note_required</comment>
+            <translation>A note is required: say how the discrepancy was resolved.</translation>
+        </message>
+        <message>
+            <source>Комментарий слишком длинный: не больше {max} знаков.</source>
+            <comment>recon.note_too_long</comment>
+            <translation>The note is too long: at most {max} characters.</translation>
+        </message>
+        <message>
             <source>Магазин считает заказ оплаченным, а банк деньги не списал (статус банка: {status}). Не отгружайте заказ, пока оплата не подтверждена.</source>
             <comment>recon.paid_not_captured</comment>
             <translation>The shop has the order paid, but the bank captured nothing (the bank's status: {status}). Do not ship the order until the payment is confirmed.</translation>
+        </message>
+        <message>
+            <source>Период начинается {start}, позже, чем кончается ({end}): сначала укажите более раннюю дату.</source>
+            <comment>recon.period_reversed</comment>
+            <translation>The period starts on {start}, after it ends on {end}: give the earlier date first.</translation>
+        </message>
+        <message>
+            <source>Записей без номера транзакции или даты: {count}; они не учтены.</source>
+            <comment>recon.records_skipped</comment>
+            <translation>{count} records without a transaction id or date were left out.</translation>
+        </message>
+        <message>
+            <source>Сверка остановлена; ничего не записано.</source>
+            <comment>recon.run_cancelled</comment>
+            <translation>The reconciliation was cancelled; nothing was recorded.</translation>
+        </message>
+        <message>
+            <source>Сверка остановлена.</source>
+            <comment>recon.run_stopped</comment>
+            <translation>The reconciliation was cancelled.</translation>
+        </message>
+        <message>
+            <source>списано</source>
+            <comment>recon.state.captured</comment>
+            <translation>captured</translation>
+        </message>
+        <message>
+            <source>не прошёл</source>
+            <comment>recon.state.failed</comment>
+            <translation>failed</translation>
+        </message>
+        <message>
+            <source>блокировка, ожидает подтверждения</source>
+            <comment>recon.state.held</comment>
+            <translation>held, awaiting capture</translation>
+        </message>
+        <message>
+            <source>требует проверки</source>
+            <comment>recon.state.needs_review</comment>
+            <translation>needs review</translation>
+        </message>
+        <message>
+            <source>не найден в банке</source>
+            <comment>recon.state.not_found</comment>
+            <translation>not found at the bank</translation>
+        </message>
+        <message>
+            <source>частичный возврат</source>
+            <comment>recon.state.partially_refunded</comment>
+            <translation>partly refunded</translation>
+        </message>
+        <message>
+            <source>в обработке</source>
+            <comment>recon.state.pending</comment>
+            <translation>processing</translation>
+        </message>
+        <message>
+            <source>возвращено</source>
+            <comment>recon.state.refunded</comment>
+            <translation>refunded</translation>
+        </message>
+        <message>
+            <source>блокировка снята</source>
+            <comment>recon.state.released</comment>
+            <translation>hold released</translation>
+        </message>
+        <message>
+            <source>неизвестно</source>
+            <comment>recon.state.unknown</comment>
+            <translation>unknown</translation>
         </message>
         <message>
             <source>Платёж банка с номером заказа {invoice} на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
@@ -5149,9 +5575,34 @@ Thank you for your order!</translation>
             <translation>Cannot open the database {database}: {reason}. Check the address (--db, {env} or Settings → Database), that the server is running, and the user's rights.</translation>
         </message>
         <message>
+            <source>Для базы данных нужен файл SQLite, а не база в памяти.</source>
+            <comment>store.in_memory</comment>
+            <translation>The store needs a SQLite file, not an in-memory database.</translation>
+        </message>
+        <message>
+            <source>Обновление схемы нарушило внешние ключи: {rows}; ничего не изменено.</source>
+            <comment>store.migration_broke_keys</comment>
+            <translation>Migration broke foreign keys: {rows}; nothing was changed.</translation>
+        </message>
+        <message>
+            <source>База данных {database} записана более новой версией Halyk Desk (ревизия схемы {revision}): чтобы открыть её, установите ту версию или более позднюю.</source>
+            <comment>store.newer_schema</comment>
+            <translation>The database {database} was written by a newer Halyk Desk (schema revision {revision}); install that version or a later one to open it.</translation>
+        </message>
+        <message>
             <source>База данных не открылась: {reason}. Проверьте, что её пользователь — владелец базы данных (см. руководство администратора).</source>
             <comment>store.refused</comment>
             <translation>The database refused to open: {reason}. Check that its user owns the database (see the admin guide).</translation>
+        </message>
+        <message>
+            <source>Профиля «{name}» нет; какие профили есть, показывает `halyk-desk profile list`.</source>
+            <comment>store.unknown_profile</comment>
+            <translation>There is no profile named '{name}'; `halyk-desk profile list` shows the profiles there are.</translation>
+        </message>
+        <message>
+            <source>База данных «{kind}» не поддерживается: укажите файл SQLite (sqlite:///путь/halyk-desk.sqlite3) или PostgreSQL (postgresql+psycopg://user@host/db).</source>
+            <comment>store.unsupported</comment>
+            <translation>Unsupported database '{kind}': use a SQLite file (sqlite:///path/halyk-desk.sqlite3) or PostgreSQL (postgresql+psycopg://user@host/db).</translation>
         </message>
         <message>
             <source>Списано</source>

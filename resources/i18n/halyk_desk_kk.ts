@@ -832,6 +832,31 @@
             <translation>«{text}» — журнал белгісі емес: оны `audit head` басып шығарғандай жазыңыз: жазба нөмірі, қос нүкте және 64 таңбалы хеш.</translation>
         </message>
         <message>
+            <source>Запись №{seq} ({action}, {subject}) изменена: её содержимое больше не совпадает с её хешем.</source>
+            <comment>audit.entry_altered</comment>
+            <translation>№{seq} жазба ({action}, {subject}) өзгертілген: оның мазмұны енді хешіне сәйкес келмейді.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} не на своём месте: её записали после записи №{holder}, которая теперь стоит в журнале позже.</source>
+            <comment>audit.entry_out_of_order</comment>
+            <translation>№{seq} жазба өз орнында емес: ол №{holder} жазбадан кейін жазылған, ал ол жазба енді журналда кейінірек тұр.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} не на своём месте: запись №{next} была записана сразу после №{holder}, а не после №{seq}.</source>
+            <comment>audit.entry_out_of_place</comment>
+            <translation>№{seq} жазба өз орнында емес: №{next} жазба №{seq} жазбадан емес, №{holder} жазбадан кейін бірден жазылған.</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} изменена, а её хеш пересчитан: запись №{next} была сцеплена с другой записью перед ней (или запись между ними удалена).</source>
+            <comment>audit.entry_rehashed</comment>
+            <translation>№{seq} жазба өзгертіліп, хеші қайта есептелген: №{next} жазба алдындағы басқа жазбаға тізбектелген еді (немесе олардың арасындағы жазба жойылған).</translation>
+        </message>
+        <message>
+            <source>Запись №{seq} удалена: запись №{next} была сцеплена с записью, которой в журнале больше нет.</source>
+            <comment>audit.entry_removed</comment>
+            <translation>№{seq} жазба жойылған: №{next} жазба журналда енді жоқ жазбаға тізбектелген.</translation>
+        </message>
+        <message>
             <source>Записи №{seq} из отметки {head} больше нет: журнал теперь кончается на {newest}, значит записи удалены.</source>
             <comment>audit.head_gone</comment>
             <translation>{head} белгісіндегі №{seq} жазба жоқ: журнал енді {newest} жазбасымен аяқталады, демек жазбалар жойылған.</translation>
@@ -845,6 +870,16 @@
             <source>У записи №{seq} уже не тот хеш, что в отметке {head}: история до неё переписана (и хеши пересчитаны).</source>
             <comment>audit.head_rewritten</comment>
             <translation>№{seq} жазбаның хеші {head} белгісіндегідей емес: оған дейінгі тарих қайта жазылған (хештері қайта есептелген).</translation>
+        </message>
+        <message>
+            <source>Журнал аудита цел: записей — {count}.</source>
+            <comment>audit.intact</comment>
+            <translation>Аудит журналы бүтін: жазбалар саны — {count}.</translation>
+        </message>
+        <message>
+            <source>Журнал аудита цел: записей — {count}, последняя №{seq} от {at}.</source>
+            <comment>audit.intact_newest</comment>
+            <translation>Аудит журналы бүтін: жазбалар саны — {count}, соңғысы №{seq}, {at}.</translation>
         </message>
         <message>
             <source>сумма</source>
@@ -1900,6 +1935,16 @@
             <source>выполнить, не спрашивая</source>
             <comment>cli.yes</comment>
             <translation>сұрамай орындау</translation>
+        </message>
+        <message>
+            <source>Период кончается ({date_to}) раньше, чем начинается ({date_from}).</source>
+            <comment>dashboard.period_reversed</comment>
+            <translation>Кезең басталуынан ({date_from}) бұрын аяқталады ({date_to}).</translation>
+        </message>
+        <message>
+            <source>Период слишком длинный: {days} дн., а можно не больше {max}.</source>
+            <comment>dashboard.period_too_long</comment>
+            <translation>Кезең тым ұзақ: {days} күн, ал {max} күннен аспауы керек.</translation>
         </message>
         <message>
             <source>Пароль базы данных (не отображается): </source>
@@ -2993,9 +3038,37 @@
             <translation>Файл UTF-8 те, Windows-1251 (cp1251) те мәтін емес: оны CSV UTF-8 немесе XLSX ретінде сақтаңыз.</translation>
         </message>
         <message>
+            <source>Это не файл CSV или XLSX (в нём двоичные данные): {save_as}.</source>
+            <comment>import.binary</comment>
+            <translation>Бұл CSV не XLSX файлы емес (ішінде екілік деректер бар): {save_as}.</translation>
+        </message>
+        <message>
+            <source>Не удаётся прочитать «{file}»: {error}.</source>
+            <comment>import.cannot_read</comment>
+            <translation>«{file}» оқылмайды: {error}.</translation>
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.</source>
+            <comment>import.column_guessed</comment>
+            <translation>«{field}» өрісі үшін «{column}» бағаны алынды; {others} да сәйкес келуі мүмкін. Егер бұл қате болса, --mapping '{mapping}' көрсетіңіз.</translation>
+        </message>
+        <message>
+            <source>Имя колонки</source>
+            <comment>import.column_name</comment>
+            <translation>Баған атауы</translation>
+        </message>
+        <message numerus="yes">
+            <source>Колонка «{column}» встречается %n раз (колонки {letters}): дайте каждой колонке своё имя.</source>
+            <comment>import.column_repeated</comment>
+            <translation>
+                <numerusform>«{column}» бағаны %n рет кездеседі ({letters} бағандары): әр бағанға өз атауын беріңіз.</numerusform>
+                <numerusform>«{column}» бағаны %n рет кездеседі ({letters} бағандары): әр бағанға өз атауын беріңіз.</numerusform>
+            </translation>
         </message>
         <message>
             <source>В столбце {column} (№ {number}) есть значение или оформление, а в файле заказов не больше {max} столбцов: удалите столбцы правее заказов и сохраните файл снова.</source>
@@ -3003,9 +3076,59 @@
             <translation>{column} бағанында (№ {number}) мән немесе пішім бар, ал тапсырыстар файлында {max} бағаннан аспауы керек: тапсырыстардың оң жағындағы бағандарды жойып, файлды қайта сақтаңыз.</translation>
         </message>
         <message>
+            <source>Не использованы колонки: {columns}.</source>
+            <comment>import.columns_ignored</comment>
+            <translation>Пайдаланылмаған бағандар: {columns}.</translation>
+        </message>
+        <message>
             <source>Дата пустая: напишите 27.11.2026 14:03, 2026-11-27 14:03 или 2026-11-27T14:03:00+05:00.</source>
             <comment>import.date_empty</comment>
             <translation>Күн бос: 27.11.2026 14:03, 2026-11-27 14:03 немесе 2026-11-27T14:03:00+05:00 түрінде жазыңыз.</translation>
+        </message>
+        <message>
+            <source>Файл пустой: выгрузите заказы снова, со строкой заголовков.</source>
+            <comment>import.empty_file</comment>
+            <translation>Файл бос: тапсырыстарды тақырып жолымен бірге қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>сумма</source>
+            <comment>import.field.amount</comment>
+            <translation>сома</translation>
+        </message>
+        <message>
+            <source>дата создания</source>
+            <comment>import.field.created_at</comment>
+            <translation>құрылған күні</translation>
+        </message>
+        <message>
+            <source>валюта</source>
+            <comment>import.field.currency</comment>
+            <translation>валюта</translation>
+        </message>
+        <message>
+            <source>покупатель</source>
+            <comment>import.field.customer</comment>
+            <translation>сатып алушы</translation>
+        </message>
+        <message>
+            <source>номер заказа (invoiceId)</source>
+            <comment>import.field.invoice_id</comment>
+            <translation>тапсырыс нөмірі (invoiceId)</translation>
+        </message>
+        <message>
+            <source>оплачен или нет</source>
+            <comment>import.field.shop_paid</comment>
+            <translation>төленген бе, жоқ па</translation>
+        </message>
+        <message>
+            <source>статус в магазине</source>
+            <comment>import.field.shop_status</comment>
+            <translation>дүкендегі күйі</translation>
+        </message>
+        <message>
+            <source>{field} (например, {names})</source>
+            <comment>import.field_named</comment>
+            <translation>{field} (мысалы, {names})</translation>
         </message>
         <message>
             <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
@@ -3013,9 +3136,79 @@
             <translation>Файл көлемі {size} МБ, ал тапсырыстар файлы {max} МБ-тан аспауы керек: тапсырыстарды бірнеше файлға бөліңіз (мысалы, айлар бойынша).</translation>
         </message>
         <message>
+            <source>В колонке «{column}» числа: Excel отбрасывает у них нули в начале. Если номера заказов магазина начинаются с 0, сделайте колонку текстовой и выгрузите снова.</source>
+            <comment>import.ids_are_numbers</comment>
+            <translation>«{column}» бағанында сандар бар: Excel олардың басындағы нөлдерді алып тастайды. Егер дүкен тапсырыстарының нөмірлері 0-ден басталса, бағанды мәтіндік пішімге келтіріп, қайта түсіріңіз.</translation>
+        </message>
+        <message>
+            <source>«{file}» — папка: выберите файл заказов в ней.</source>
+            <comment>import.is_folder</comment>
+            <translation>«{file}» — қалта: оның ішіндегі тапсырыстар файлын таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>В сопоставлении не указано имя колонки для {fields}.</source>
+            <comment>import.mapping_blank</comment>
+            <translation>Сәйкестендіруде {fields} үшін баған атауы берілмеген.</translation>
+        </message>
+        <message>
+            <source>Сопоставление отдаёт колонку «{column}» сразу двум полям: {first} и {second}.</source>
+            <comment>import.mapping_column_twice</comment>
+            <translation>Сәйкестендіру «{column}» бағанын бірден екі өріске береді: {first} және {second}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление отдаёт полю {field} колонку «{column}», но такой колонки в файле нет. Колонки файла: {columns}.</source>
+            <comment>import.mapping_no_column</comment>
+            <translation>Сәйкестендіру {field} өрісіне «{column}» бағанын береді, бірақ файлда ондай баған жоқ. Файлдың бағандары: {columns}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление — не правильный JSON ({error}, знак {position}): напишите его так: {example}.</source>
+            <comment>import.mapping_not_json</comment>
+            <translation>Сәйкестендіру дұрыс JSON емес ({error}, {position}-таңба): оны былай жазыңыз: {example}.</translation>
+        </message>
+        <message>
+            <source>Сопоставление должно быть объектом JSON из имён полей и имён колонок, например {example}.</source>
+            <comment>import.mapping_not_object</comment>
+            <translation>Сәйкестендіру өріс атаулары мен баған атауларынан тұратын JSON объектісі болуы керек, мысалы {example}.</translation>
+        </message>
+        <message>
+            <source>В сопоставлении неизвестные поля {fields}: используйте {known}.</source>
+            <comment>import.mapping_unknown_fields</comment>
+            <translation>Сәйкестендіруде белгісіз өрістер бар: {fields}; {known} өрістерін пайдаланыңыз.</translation>
+        </message>
+        <message>
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
             <translation>… тағы {count} мәселе бар. Осыларды түзетіп, қалғанын көру үшін файлды қайта жүктеңіз.</translation>
+        </message>
+        <message>
+            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле или сопоставьте её, например --mapping '{mapping}'.</source>
+            <comment>import.no_column_for</comment>
+            <translation>Файлда мына өрістер үшін баған жоқ: {fields}. Файлдың бағандары: {columns}. Файлдағы бағанның атауын өзгертіңіз немесе оны сәйкестендіріңіз, мысалы --mapping '{mapping}'.</translation>
+        </message>
+        <message>
+            <source>(нет)</source>
+            <comment>import.no_columns</comment>
+            <translation>(жоқ)</translation>
+        </message>
+        <message>
+            <source>В файле нет колонки с датой создания: заказы загружены без дат.</source>
+            <comment>import.no_date_column</comment>
+            <translation>Файлда құрылған күні бағаны жоқ: тапсырыстар күнсіз жүктелді.</translation>
+        </message>
+        <message>
+            <source>Файла «{file}» нет: проверьте его имя и папку.</source>
+            <comment>import.no_file</comment>
+            <translation>«{file}» файлы жоқ: оның атауы мен қалтасын тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>В файле есть заголовок (строка {row}), но под ним нет заказов.</source>
+            <comment>import.no_orders</comment>
+            <translation>Файлда тақырып бар ({row}-жол), бірақ оның астында тапсырыстар жоқ.</translation>
+        </message>
+        <message>
+            <source>В файле нет строк: выгрузите заказы снова, со строкой заголовков.</source>
+            <comment>import.no_rows</comment>
+            <translation>Файлда жолдар жоқ: тапсырыстарды тақырып жолымен бірге қайта түсіріңіз.</translation>
         </message>
         <message>
             <source>В книге нет ни одного листа: поместите заказы на лист.</source>
@@ -3069,6 +3262,19 @@
             <translation>«{text}» — күн емес, сан: Excel-де бағанды күн ретінде пішімдеңіз немесе 27.11.2026 14:03, 2026-11-27 14:03 немесе 2026-11-27T14:03:00+05:00 түрінде жазыңыз.</translation>
         </message>
         <message>
+            <source>Это старый файл Excel .xls или книга с паролем: {save_as}, без пароля.</source>
+            <comment>import.old_xls</comment>
+            <translation>Бұл ескі Excel .xls файлы немесе құпиясөзбен қорғалған кітап: {save_as}, құпиясөзсіз.</translation>
+        </message>
+        <message numerus="yes">
+            <source>Номер заказа {invoice} встречается в файле %n раз (строки {rows}): оставьте одну строку на заказ.</source>
+            <comment>import.order_repeated</comment>
+            <translation>
+                <numerusform>{invoice} тапсырыс нөмірі файлда %n рет кездеседі ({rows} жолдары): бір тапсырысқа бір жол қалдырыңыз.</numerusform>
+                <numerusform>{invoice} тапсырыс нөмірі файлда %n рет кездеседі ({rows} жолдары): бір тапсырысқа бір жол қалдырыңыз.</numerusform>
+            </translation>
+        </message>
+        <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.part_too_big</comment>
             <translation>Кітап тым үлкен көлемге ашылады ({part} — {size} МБ, ал {max} МБ-тан аспауы керек): тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
@@ -3079,6 +3285,36 @@
             <translation>Жол {max} таңбадан ұзын: тырнақша жабылмаған болуы мүмкін (мән ішіндегі тырнақша екі рет жазылады: ""), немесе бұл тапсырыстар тізімі емес.</translation>
         </message>
         <message>
+            <source>Строки {rows} над заголовком (строка {row}) пропущены.</source>
+            <comment>import.rows_skipped</comment>
+            <translation>Тақырыптың ({row}-жол) үстіндегі {rows} жолдары өткізіп жіберілді.</translation>
+        </message>
+        <message>
+            <source>откройте его в Excel и сохраните как XLSX или как CSV (с точкой с запятой)</source>
+            <comment>import.save_as</comment>
+            <translation>оны Excel-де ашып, XLSX немесе CSV (нүктелі үтірмен) ретінде сақтаңыз</translation>
+        </message>
+        <message>
+            <source>запятая</source>
+            <comment>import.separator.comma</comment>
+            <translation>үтір</translation>
+        </message>
+        <message>
+            <source>разделитель</source>
+            <comment>import.separator.other</comment>
+            <translation>бөлгіш</translation>
+        </message>
+        <message>
+            <source>точка с запятой</source>
+            <comment>import.separator.semicolon</comment>
+            <translation>нүктелі үтір</translation>
+        </message>
+        <message>
+            <source>табуляция</source>
+            <comment>import.separator.tab</comment>
+            <translation>табуляция белгісі</translation>
+        </message>
+        <message>
             <source>Текст в книге длиннее {max} символов (предел Excel для ячейки): файл сделан не в Excel или повреждён; выгрузите заказы заново.</source>
             <comment>import.shared_text_too_long</comment>
             <translation>Кітаптағы мәтін {max} таңбадан ұзын (Excel ұяшығының шегі): файл Excel-де жасалмаған немесе бүлінген; тапсырыстарды қайта түсіріңіз.</translation>
@@ -3087,6 +3323,26 @@
             <source>На листе «{sheet}» больше {max} строк заказов: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.sheet_too_many_rows</comment>
             <translation>«{sheet}» парағында {max} жолдан артық тапсырыс бар: тапсырыстарды бірнеше файлға бөліңіз немесе CSV ретінде сақтаңыз.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с суммой {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_amount</comment>
+            <translation>{invoice} тапсырысы {stored} сомасымен сақталған, ал файлда {file}: файлды түзетіңіз немесе бұл тапсырысты одан алып тастаңыз.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с валютой {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_currency</comment>
+            <translation>{invoice} тапсырысы {stored} валютасымен сақталған, ал файлда {file}: файлды түзетіңіз немесе бұл тапсырысты одан алып тастаңыз.</translation>
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с датой создания {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_date</comment>
+            <translation>{invoice} тапсырысы {stored} құрылған күнімен сақталған, ал файлда {file}: файлды түзетіңіз немесе бұл тапсырысты одан алып тастаңыз.</translation>
+        </message>
+        <message>
+            <source>значений в строке — {values}, а колонок в заголовке — {columns}: видимо, в значении есть разделитель ({separator}); возьмите это значение в двойные кавычки ("...") или сохраните файл с другим разделителем.</source>
+            <comment>import.too_many_cells</comment>
+            <translation>Жолда {values} мән бар, ал тақырыпта {columns} баған: мәннің ішінде бөлгіш ({separator}) болса керек; ол мәнді қос тырнақшаға ("...") алыңыз немесе файлды басқа бөлгішпен сақтаңыз.</translation>
         </message>
         <message>
             <source>В файле больше {max} строк заказов: разбейте заказы на несколько файлов (например, по месяцам).</source>
@@ -3107,6 +3363,11 @@
             <source>Файл начинается как UTF-16, но повреждён: выгрузите его снова.</source>
             <comment>import.utf16_damaged</comment>
             <translation>Файл UTF-16 ретінде басталады, бірақ зақымдалған: оны қайта жүктеп шығарыңыз.</translation>
+        </message>
+        <message>
+            <source>Это веб-страница или XML, сохранённые под именем таблицы (такие файлы делает «Экспорт в Excel» 1С-Битрикс): {save_as}, или выгрузите список заказов в CSV.</source>
+            <comment>import.web_page</comment>
+            <translation>Бұл кесте атауымен сақталған веб-бет немесе XML (мұндай файлдарды 1С-Битрикс «Excel-ге экспорттау» жасайды): {save_as} немесе тапсырыстар тізімін CSV-ге түсіріңіз.</translation>
         </message>
         <message>
             <source>Книга Excel повреждена и не читается: откройте её в Excel и сохраните снова как XLSX или как CSV (с точкой с запятой).</source>
@@ -3816,6 +4077,16 @@
             <translation>Құпиясөз кемінде {n} таңбадан тұруы керек.</translation>
         </message>
         <message>
+            <source>Список не сортируется по «{sort}»: выберите одно из {choices}.</source>
+            <comment>payments.bad_sort</comment>
+            <translation>Тізім «{sort}» бойынша сұрыпталмайды: {choices} ішінен біреуін таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет заказа {invoice}.</source>
+            <comment>payments.no_order</comment>
+            <translation>«{profile}» профилінде {invoice} тапсырысы жоқ.</translation>
+        </message>
+        <message>
             <source>одобрять возвраты</source>
             <comment>permission.approve</comment>
             <translation>қайтаруларды мақұлдай</translation>
@@ -4196,6 +4467,21 @@
             <translation>«{reason}» себептер тізімінде жоқ: {reasons}.</translation>
         </message>
         <message>
+            <source>отмена блокировки</source>
+            <comment>recon.action.cancel</comment>
+            <translation>бұғаттауды алу</translation>
+        </message>
+        <message>
+            <source>подтверждение (списание)</source>
+            <comment>recon.action.confirm</comment>
+            <translation>растау (есептен шығару)</translation>
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>recon.action.refund</comment>
+            <translation>қайтару</translation>
+        </message>
+        <message>
             <source>Сумма заказа {shop}, в банке списано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
             <comment>recon.amount_mismatch</comment>
             <translation>Тапсырыс сомасы {shop}, банкте {bank} есептен шығарылды: айырма {difference}. Тапсырыс пен төлемді тексеріңіз.</translation>
@@ -4204,6 +4490,21 @@
             <source>Сумма заказа {shop}, в банке заблокировано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
             <comment>recon.amount_mismatch_held</comment>
             <translation>Тапсырыс сомасы {shop}, банкте {bank} бұғатталды: айырма {difference}. Тапсырыс пен төлемді тексеріңіз.</translation>
+        </message>
+        <message>
+            <source>«{category}» — не категория расхождений, которые отмечают решёнными: выберите одну из {choices}.</source>
+            <comment>recon.bad_category</comment>
+            <translation>«{category}» — шешілді деп белгіленетін сәйкессіздіктер санаты емес: {choices} ішінен біреуін таңдаңыз.</translation>
+        </message>
+        <message>
+            <source>«{key}» — не ключ расхождения: ключи выглядят как invoice:000123, transaction:&lt;номер в банке&gt; или operation:&lt;номер&gt;; их показывает `halyk-desk reconcile --json`.</source>
+            <comment>recon.bad_key</comment>
+            <translation>«{key}» — сәйкессіздік кілті емес: кілттер invoice:000123, transaction:&lt;банктегі нөмір&gt; немесе operation:&lt;нөмір&gt; түрінде болады; оларды `halyk-desk reconcile --json` көрсетеді.</translation>
+        </message>
+        <message>
+            <source>Допуск по сумме должен быть нулём или больше, в {currency}; сейчас он {tolerance}.</source>
+            <comment>recon.bad_tolerance</comment>
+            <translation>Сома бойынша рұқсат етілген айырма нөл немесе одан көп болуы керек, {currency} валютасында; қазір ол {tolerance}.</translation>
         </message>
         <message>
             <source>{status} — {state}</source>
@@ -4241,6 +4542,11 @@
             <translation>Сол тапсырыс бойынша тағы бір төлем: {bank} (мәртебесі: {status}); негізгі төлем — {first}. Сатып алушы екі рет төлесе, артық төлемді қайтарыңыз.</translation>
         </message>
         <message>
+            <source>Сверять нечего с {date_from} по {date_to} ({zone}): в профиле «{profile}» за эти дни нет ни заказов, ни платежей, ни операций. Проверьте даты, загрузите заказы магазина (`halyk-desk orders import`) и прочитайте их платежи (`halyk-desk sync`).</source>
+            <comment>recon.empty_period</comment>
+            <translation>{date_from} – {date_to} ({zone}) аралығында салыстыратын ештеңе жоқ: «{profile}» профилінде бұл күндері тапсырыс та, төлем де, операция да жоқ. Күндерді тексеріңіз, дүкен тапсырыстарын жүктеңіз (`halyk-desk orders import`) және олардың төлемдерін оқыңыз (`halyk-desk sync`).</translation>
+        </message>
+        <message>
             <source>Сумма в {other}, а сверка ведётся в {report}: сверьте вручную.</source>
             <comment>recon.foreign_currency</comment>
             <translation>Сома {other} валютасында, ал салыстыру {report} валютасында жүргізіледі: қолмен салыстырыңыз.</translation>
@@ -4249,6 +4555,11 @@
             <source>В магазине заказ отменён ({shop_status}), а в банке блокировка {bank}: снимите блокировку.</source>
             <comment>recon.held_for_cancelled</comment>
             <translation>Дүкенде тапсырыс болдырылмаған ({shop_status}), ал банкте {bank} бұғаттау тұр: бұғаттауды алыңыз.</translation>
+        </message>
+        <message>
+            <source>Блокировки отмечаются через {warn} дн., а истекают через {expire} дн.: отметка должна быть раньше истечения и не раньше, чем через день.</source>
+            <comment>recon.hold_days</comment>
+            <translation>Бұғаттаулар {warn} күннен кейін белгіленеді, ал мерзімі {expire} күннен кейін өтеді: белгі мерзім өткенге дейін және кемінде бір күннен кейін қойылуы керек.</translation>
         </message>
         <message>
             <source>Срок блокировки {held} истёк {at}: подтвердить её уже нельзя, деньги вернутся покупателю.</source>
@@ -4261,6 +4572,41 @@
             <translation>{held} бұғаттауы {at} бітеді ({hours} сағ қалды): оны растаңыз немесе алыңыз.</translation>
         </message>
         <message>
+            <source>выполнена</source>
+            <comment>recon.journal.done</comment>
+            <translation>орындалды</translation>
+        </message>
+        <message>
+            <source>отправляется</source>
+            <comment>recon.journal.intent</comment>
+            <translation>жіберілуде</translation>
+        </message>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <comment>recon.journal.pending_approval</comment>
+            <translation>екінші менеджердің мақұлдауын күтуде</translation>
+        </message>
+        <message>
+            <source>банк не выполнил</source>
+            <comment>recon.journal.refused</comment>
+            <translation>банк орындамады</translation>
+        </message>
+        <message>
+            <source>отклонена менеджером</source>
+            <comment>recon.journal.rejected</comment>
+            <translation>менеджер қабылдамады</translation>
+        </message>
+        <message>
+            <source>отправлено, ждём ответа банка</source>
+            <comment>recon.journal.sent</comment>
+            <translation>жіберілді, банктің жауабын күтеміз</translation>
+        </message>
+        <message>
+            <source>результат неизвестен, уточняется у банка</source>
+            <comment>recon.journal.unknown</comment>
+            <translation>нәтижесі белгісіз, банктен нақтыланып жатыр</translation>
+        </message>
+        <message>
             <source>В банке нет оплаты заказа на {shop}. Уточните у покупателя или в магазине.</source>
             <comment>recon.missing_at_bank</comment>
             <translation>Банкте {shop} тапсырысының төлемі жоқ. Сатып алушыдан немесе дүкеннен нақтылаңыз.</translation>
@@ -4271,9 +4617,89 @@
             <translation>Банкте {shop} тапсырысының төлемі жоқ (банктегі соңғы әрекет: {attempt}). Сатып алушыдан немесе дүкеннен нақтылаңыз.</translation>
         </message>
         <message>
+            <source>Нужен комментарий: напишите, как расхождение решено.</source>
+            <comment>recon.note_required</comment>
+            <translation>Түсініктеме қажет: сәйкессіздік қалай шешілгенін жазыңыз.</translation>
+        </message>
+        <message>
+            <source>Комментарий слишком длинный: не больше {max} знаков.</source>
+            <comment>recon.note_too_long</comment>
+            <translation>Түсініктеме тым ұзын: {max} таңбадан аспауы керек.</translation>
+        </message>
+        <message>
             <source>Магазин считает заказ оплаченным, а банк деньги не списал (статус банка: {status}). Не отгружайте заказ, пока оплата не подтверждена.</source>
             <comment>recon.paid_not_captured</comment>
             <translation>Дүкен тапсырысты төленген деп санайды, ал банк ақшаны есептен шығармаған (банк мәртебесі: {status}). Төлем расталмайынша тапсырысты жөнелтпеңіз.</translation>
+        </message>
+        <message>
+            <source>Период начинается {start}, позже, чем кончается ({end}): сначала укажите более раннюю дату.</source>
+            <comment>recon.period_reversed</comment>
+            <translation>Кезең {start} басталады, бұл оның аяқталуынан ({end}) кейін: алдымен ертерек күнді көрсетіңіз.</translation>
+        </message>
+        <message>
+            <source>Записей без номера транзакции или даты: {count}; они не учтены.</source>
+            <comment>recon.records_skipped</comment>
+            <translation>Транзакция нөмірі немесе күні жоқ жазбалар: {count}; олар есепке алынбады.</translation>
+        </message>
+        <message>
+            <source>Сверка остановлена; ничего не записано.</source>
+            <comment>recon.run_cancelled</comment>
+            <translation>Салыстыру тоқтатылды; ештеңе жазылмады.</translation>
+        </message>
+        <message>
+            <source>Сверка остановлена.</source>
+            <comment>recon.run_stopped</comment>
+            <translation>Салыстыру тоқтатылды.</translation>
+        </message>
+        <message>
+            <source>списано</source>
+            <comment>recon.state.captured</comment>
+            <translation>есептен шығарылды</translation>
+        </message>
+        <message>
+            <source>не прошёл</source>
+            <comment>recon.state.failed</comment>
+            <translation>өтпеді</translation>
+        </message>
+        <message>
+            <source>блокировка, ожидает подтверждения</source>
+            <comment>recon.state.held</comment>
+            <translation>бұғатталған, растауды күтуде</translation>
+        </message>
+        <message>
+            <source>требует проверки</source>
+            <comment>recon.state.needs_review</comment>
+            <translation>тексеруді қажет етеді</translation>
+        </message>
+        <message>
+            <source>не найден в банке</source>
+            <comment>recon.state.not_found</comment>
+            <translation>банкте табылмады</translation>
+        </message>
+        <message>
+            <source>частичный возврат</source>
+            <comment>recon.state.partially_refunded</comment>
+            <translation>ішінара қайтарылды</translation>
+        </message>
+        <message>
+            <source>в обработке</source>
+            <comment>recon.state.pending</comment>
+            <translation>өңделуде</translation>
+        </message>
+        <message>
+            <source>возвращено</source>
+            <comment>recon.state.refunded</comment>
+            <translation>қайтарылды</translation>
+        </message>
+        <message>
+            <source>блокировка снята</source>
+            <comment>recon.state.released</comment>
+            <translation>бұғаттау алынды</translation>
+        </message>
+        <message>
+            <source>неизвестно</source>
+            <comment>recon.state.unknown</comment>
+            <translation>белгісіз</translation>
         </message>
         <message>
             <source>Платёж банка с номером заказа {invoice} на {bank} (статус: {status}) не найден среди заказов магазина. Найдите заказ или обратитесь в банк.</source>
@@ -5149,9 +5575,34 @@
             <translation>{database} деректер базасын ашу мүмкін емес: {reason}. Мекенжайды (--db, {env} немесе Баптаулар → Деректер базасы), сервердің іске қосылғанын және пайдаланушының құқықтарын тексеріңіз.</translation>
         </message>
         <message>
+            <source>Для базы данных нужен файл SQLite, а не база в памяти.</source>
+            <comment>store.in_memory</comment>
+            <translation>Дерекқор үшін жадтағы база емес, SQLite файлы керек.</translation>
+        </message>
+        <message>
+            <source>Обновление схемы нарушило внешние ключи: {rows}; ничего не изменено.</source>
+            <comment>store.migration_broke_keys</comment>
+            <translation>Схеманы жаңарту сыртқы кілттерді бұзды: {rows}; ештеңе өзгертілмеді.</translation>
+        </message>
+        <message>
+            <source>База данных {database} записана более новой версией Halyk Desk (ревизия схемы {revision}): чтобы открыть её, установите ту версию или более позднюю.</source>
+            <comment>store.newer_schema</comment>
+            <translation>{database} дерекқорын Halyk Desk-тің жаңарақ нұсқасы жазған (схема ревизиясы {revision}): оны ашу үшін сол нұсқаны немесе одан кейінгісін орнатыңыз.</translation>
+        </message>
+        <message>
             <source>База данных не открылась: {reason}. Проверьте, что её пользователь — владелец базы данных (см. руководство администратора).</source>
             <comment>store.refused</comment>
             <translation>Деректер базасы ашылмады: {reason}. Оның пайдаланушысы деректер базасының иесі екенін тексеріңіз (әкімші нұсқаулығын қараңыз).</translation>
+        </message>
+        <message>
+            <source>Профиля «{name}» нет; какие профили есть, показывает `halyk-desk profile list`.</source>
+            <comment>store.unknown_profile</comment>
+            <translation>«{name}» профилі жоқ; бар профильдерді `halyk-desk profile list` көрсетеді.</translation>
+        </message>
+        <message>
+            <source>База данных «{kind}» не поддерживается: укажите файл SQLite (sqlite:///путь/halyk-desk.sqlite3) или PostgreSQL (postgresql+psycopg://user@host/db).</source>
+            <comment>store.unsupported</comment>
+            <translation>«{kind}» дерекқорына қолдау жоқ: SQLite файлын (sqlite:///жол/halyk-desk.sqlite3) немесе PostgreSQL (postgresql+psycopg://user@host/db) көрсетіңіз.</translation>
         </message>
         <message>
             <source>Списано</source>

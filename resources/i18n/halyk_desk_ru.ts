@@ -830,6 +830,31 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Запись №{seq} ({action}, {subject}) изменена: её содержимое больше не совпадает с её хешем.</source>
+            <comment>audit.entry_altered</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Запись №{seq} не на своём месте: её записали после записи №{holder}, которая теперь стоит в журнале позже.</source>
+            <comment>audit.entry_out_of_order</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Запись №{seq} не на своём месте: запись №{next} была записана сразу после №{holder}, а не после №{seq}.</source>
+            <comment>audit.entry_out_of_place</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Запись №{seq} изменена, а её хеш пересчитан: запись №{next} была сцеплена с другой записью перед ней (или запись между ними удалена).</source>
+            <comment>audit.entry_rehashed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Запись №{seq} удалена: запись №{next} была сцеплена с записью, которой в журнале больше нет.</source>
+            <comment>audit.entry_removed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Записи №{seq} из отметки {head} больше нет: журнал теперь кончается на {newest}, значит записи удалены.</source>
             <comment>audit.head_gone</comment>
             <translation type="unfinished" />
@@ -842,6 +867,16 @@
         <message>
             <source>У записи №{seq} уже не тот хеш, что в отметке {head}: история до неё переписана (и хеши пересчитаны).</source>
             <comment>audit.head_rewritten</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Журнал аудита цел: записей — {count}.</source>
+            <comment>audit.intact</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Журнал аудита цел: записей — {count}, последняя №{seq} от {at}.</source>
+            <comment>audit.intact_newest</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1892,6 +1927,16 @@
         <message>
             <source>выполнить, не спрашивая</source>
             <comment>cli.yes</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Период кончается ({date_to}) раньше, чем начинается ({date_from}).</source>
+            <comment>dashboard.period_reversed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Период слишком длинный: {days} дн., а можно не больше {max}.</source>
+            <comment>dashboard.period_too_long</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -2988,13 +3033,47 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Это не файл CSV или XLSX (в нём двоичные данные): {save_as}.</source>
+            <comment>import.binary</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не удаётся прочитать «{file}»: {error}.</source>
+            <comment>import.cannot_read</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Значение длиннее {max} символов (предел Excel для ячейки): сократите его или выгрузите заказы заново.</source>
             <comment>import.cell_too_long</comment>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.</source>
+            <comment>import.column_guessed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Имя колонки</source>
+            <comment>import.column_name</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>Колонка «{column}» встречается %n раз (колонки {letters}): дайте каждой колонке своё имя.</source>
+            <comment>import.column_repeated</comment>
+            <translation>
+                <numerusform>Колонка «{column}» встречается %n раз (колонки {letters}): дайте каждой колонке своё имя.</numerusform>
+                <numerusform>Колонка «{column}» встречается %n раза (колонки {letters}): дайте каждой колонке своё имя.</numerusform>
+                <numerusform>Колонка «{column}» встречается %n раз (колонки {letters}): дайте каждой колонке своё имя.</numerusform>
+            </translation>
+        </message>
+        <message>
             <source>В столбце {column} (№ {number}) есть значение или оформление, а в файле заказов не больше {max} столбцов: удалите столбцы правее заказов и сохраните файл снова.</source>
             <comment>import.column_too_far</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Не использованы колонки: {columns}.</source>
+            <comment>import.columns_ignored</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3003,13 +3082,128 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Файл пустой: выгрузите заказы снова, со строкой заголовков.</source>
+            <comment>import.empty_file</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>сумма</source>
+            <comment>import.field.amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>дата создания</source>
+            <comment>import.field.created_at</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>валюта</source>
+            <comment>import.field.currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>покупатель</source>
+            <comment>import.field.customer</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>номер заказа (invoiceId)</source>
+            <comment>import.field.invoice_id</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>оплачен или нет</source>
+            <comment>import.field.shop_paid</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>статус в магазине</source>
+            <comment>import.field.shop_status</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{field} (например, {names})</source>
+            <comment>import.field_named</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Файл занимает {size} МБ, а файл заказов — не больше {max} МБ: разбейте заказы на несколько файлов (например, по месяцам).</source>
             <comment>import.file_too_big</comment>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>В колонке «{column}» числа: Excel отбрасывает у них нули в начале. Если номера заказов магазина начинаются с 0, сделайте колонку текстовой и выгрузите снова.</source>
+            <comment>import.ids_are_numbers</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{file}» — папка: выберите файл заказов в ней.</source>
+            <comment>import.is_folder</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В сопоставлении не указано имя колонки для {fields}.</source>
+            <comment>import.mapping_blank</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сопоставление отдаёт колонку «{column}» сразу двум полям: {first} и {second}.</source>
+            <comment>import.mapping_column_twice</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сопоставление отдаёт полю {field} колонку «{column}», но такой колонки в файле нет. Колонки файла: {columns}.</source>
+            <comment>import.mapping_no_column</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сопоставление — не правильный JSON ({error}, знак {position}): напишите его так: {example}.</source>
+            <comment>import.mapping_not_json</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сопоставление должно быть объектом JSON из имён полей и имён колонок, например {example}.</source>
+            <comment>import.mapping_not_object</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В сопоставлении неизвестные поля {fields}: используйте {known}.</source>
+            <comment>import.mapping_unknown_fields</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>… и ещё проблем: {count}. Исправьте эти и загрузите файл снова, чтобы увидеть остальные.</source>
             <comment>import.more_problems</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле или сопоставьте её, например --mapping '{mapping}'.</source>
+            <comment>import.no_column_for</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>(нет)</source>
+            <comment>import.no_columns</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В файле нет колонки с датой создания: заказы загружены без дат.</source>
+            <comment>import.no_date_column</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Файла «{file}» нет: проверьте его имя и папку.</source>
+            <comment>import.no_file</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В файле есть заголовок (строка {row}), но под ним нет заказов.</source>
+            <comment>import.no_orders</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В файле нет строк: выгрузите заказы снова, со строкой заголовков.</source>
+            <comment>import.no_rows</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3066,6 +3260,20 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Это старый файл Excel .xls или книга с паролем: {save_as}, без пароля.</source>
+            <comment>import.old_xls</comment>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>Номер заказа {invoice} встречается в файле %n раз (строки {rows}): оставьте одну строку на заказ.</source>
+            <comment>import.order_repeated</comment>
+            <translation>
+                <numerusform>Номер заказа {invoice} встречается в файле %n раз (строки {rows}): оставьте одну строку на заказ.</numerusform>
+                <numerusform>Номер заказа {invoice} встречается в файле %n раза (строки {rows}): оставьте одну строку на заказ.</numerusform>
+                <numerusform>Номер заказа {invoice} встречается в файле %n раз (строки {rows}): оставьте одну строку на заказ.</numerusform>
+            </translation>
+        </message>
+        <message>
             <source>Книга распаковывается в слишком большой объём ({part} — {size} МБ, а можно не больше {max} МБ): разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.part_too_big</comment>
             <translation type="unfinished" />
@@ -3076,6 +3284,36 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Строки {rows} над заголовком (строка {row}) пропущены.</source>
+            <comment>import.rows_skipped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>откройте его в Excel и сохраните как XLSX или как CSV (с точкой с запятой)</source>
+            <comment>import.save_as</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>запятая</source>
+            <comment>import.separator.comma</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>разделитель</source>
+            <comment>import.separator.other</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>точка с запятой</source>
+            <comment>import.separator.semicolon</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>табуляция</source>
+            <comment>import.separator.tab</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Текст в книге длиннее {max} символов (предел Excel для ячейки): файл сделан не в Excel или повреждён; выгрузите заказы заново.</source>
             <comment>import.shared_text_too_long</comment>
             <translation type="unfinished" />
@@ -3083,6 +3321,26 @@
         <message>
             <source>На листе «{sheet}» больше {max} строк заказов: разбейте заказы на несколько файлов или сохраните их как CSV.</source>
             <comment>import.sheet_too_many_rows</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с суммой {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_amount</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с валютой {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_currency</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>заказ {invoice} уже сохранён с датой создания {stored}, а в файле {file}: исправьте файл или уберите из него этот заказ.</source>
+            <comment>import.stored_date</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>значений в строке — {values}, а колонок в заголовке — {columns}: видимо, в значении есть разделитель ({separator}); возьмите это значение в двойные кавычки ("...") или сохраните файл с другим разделителем.</source>
+            <comment>import.too_many_cells</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3103,6 +3361,11 @@
         <message>
             <source>Файл начинается как UTF-16, но повреждён: выгрузите его снова.</source>
             <comment>import.utf16_damaged</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Это веб-страница или XML, сохранённые под именем таблицы (такие файлы делает «Экспорт в Excel» 1С-Битрикс): {save_as}, или выгрузите список заказов в CSV.</source>
+            <comment>import.web_page</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -3802,6 +4065,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Список не сортируется по «{sort}»: выберите одно из {choices}.</source>
+            <comment>payments.bad_sort</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В профиле «{profile}» нет заказа {invoice}.</source>
+            <comment>payments.no_order</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>одобрять возвраты</source>
             <comment>permission.approve</comment>
             <translation type="unfinished" />
@@ -4182,6 +4455,21 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>отмена блокировки</source>
+            <comment>recon.action.cancel</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>подтверждение (списание)</source>
+            <comment>recon.action.confirm</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>возврат</source>
+            <comment>recon.action.refund</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Сумма заказа {shop}, в банке списано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
             <comment>recon.amount_mismatch</comment>
             <translation type="unfinished" />
@@ -4189,6 +4477,21 @@
         <message>
             <source>Сумма заказа {shop}, в банке заблокировано {bank}: разница {difference}. Проверьте заказ и платёж.</source>
             <comment>recon.amount_mismatch_held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{category}» — не категория расхождений, которые отмечают решёнными: выберите одну из {choices}.</source>
+            <comment>recon.bad_category</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>«{key}» — не ключ расхождения: ключи выглядят как invoice:000123, transaction:&lt;номер в банке&gt; или operation:&lt;номер&gt;; их показывает `halyk-desk reconcile --json`.</source>
+            <comment>recon.bad_key</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Допуск по сумме должен быть нулём или больше, в {currency}; сейчас он {tolerance}.</source>
+            <comment>recon.bad_tolerance</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4227,6 +4530,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Сверять нечего с {date_from} по {date_to} ({zone}): в профиле «{profile}» за эти дни нет ни заказов, ни платежей, ни операций. Проверьте даты, загрузите заказы магазина (`halyk-desk orders import`) и прочитайте их платежи (`halyk-desk sync`).</source>
+            <comment>recon.empty_period</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Сумма в {other}, а сверка ведётся в {report}: сверьте вручную.</source>
             <comment>recon.foreign_currency</comment>
             <translation type="unfinished" />
@@ -4234,6 +4542,11 @@
         <message>
             <source>В магазине заказ отменён ({shop_status}), а в банке блокировка {bank}: снимите блокировку.</source>
             <comment>recon.held_for_cancelled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировки отмечаются через {warn} дн., а истекают через {expire} дн.: отметка должна быть раньше истечения и не раньше, чем через день.</source>
+            <comment>recon.hold_days</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -4247,6 +4560,41 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>выполнена</source>
+            <comment>recon.journal.done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отправляется</source>
+            <comment>recon.journal.intent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <comment>recon.journal.pending_approval</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк не выполнил</source>
+            <comment>recon.journal.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отклонена менеджером</source>
+            <comment>recon.journal.rejected</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>отправлено, ждём ответа банка</source>
+            <comment>recon.journal.sent</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>результат неизвестен, уточняется у банка</source>
+            <comment>recon.journal.unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>В банке нет оплаты заказа на {shop}. Уточните у покупателя или в магазине.</source>
             <comment>recon.missing_at_bank</comment>
             <translation type="unfinished" />
@@ -4257,8 +4605,88 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Нужен комментарий: напишите, как расхождение решено.</source>
+            <comment>recon.note_required</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Комментарий слишком длинный: не больше {max} знаков.</source>
+            <comment>recon.note_too_long</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Магазин считает заказ оплаченным, а банк деньги не списал (статус банка: {status}). Не отгружайте заказ, пока оплата не подтверждена.</source>
             <comment>recon.paid_not_captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Период начинается {start}, позже, чем кончается ({end}): сначала укажите более раннюю дату.</source>
+            <comment>recon.period_reversed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Записей без номера транзакции или даты: {count}; они не учтены.</source>
+            <comment>recon.records_skipped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверка остановлена; ничего не записано.</source>
+            <comment>recon.run_cancelled</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверка остановлена.</source>
+            <comment>recon.run_stopped</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>списано</source>
+            <comment>recon.state.captured</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не прошёл</source>
+            <comment>recon.state.failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>блокировка, ожидает подтверждения</source>
+            <comment>recon.state.held</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>требует проверки</source>
+            <comment>recon.state.needs_review</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не найден в банке</source>
+            <comment>recon.state.not_found</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>частичный возврат</source>
+            <comment>recon.state.partially_refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>в обработке</source>
+            <comment>recon.state.pending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>возвращено</source>
+            <comment>recon.state.refunded</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>блокировка снята</source>
+            <comment>recon.state.released</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>неизвестно</source>
+            <comment>recon.state.unknown</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -5131,8 +5559,33 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Для базы данных нужен файл SQLite, а не база в памяти.</source>
+            <comment>store.in_memory</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Обновление схемы нарушило внешние ключи: {rows}; ничего не изменено.</source>
+            <comment>store.migration_broke_keys</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База данных {database} записана более новой версией Halyk Desk (ревизия схемы {revision}): чтобы открыть её, установите ту версию или более позднюю.</source>
+            <comment>store.newer_schema</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>База данных не открылась: {reason}. Проверьте, что её пользователь — владелец базы данных (см. руководство администратора).</source>
             <comment>store.refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Профиля «{name}» нет; какие профили есть, показывает `halyk-desk profile list`.</source>
+            <comment>store.unknown_profile</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>База данных «{kind}» не поддерживается: укажите файл SQLite (sqlite:///путь/halyk-desk.sqlite3) или PostgreSQL (postgresql+psycopg://user@host/db).</source>
+            <comment>store.unsupported</comment>
             <translation type="unfinished" />
         </message>
         <message>

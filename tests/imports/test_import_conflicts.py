@@ -53,8 +53,8 @@ def test_a_changed_amount_currency_or_date_is_a_conflict_in_the_files_columns(fi
         (3, "Сумма", "100.00"), (4, "Валюта", "USD"), (5, "Дата", "28.11.2023 14:03:11"),
     ]  # fmt: skip
     assert str(conflicts[0]) == (
-        "row 3, column Сумма: order 123457 is already stored with amount 100,50\u00a0₸; "
-        "the file says 100,00\u00a0₸: correct the file, or leave this order out of it."
+        "row 3, column Сумма: order 123457 is already stored with amount KZT 100.50; "
+        "the file says KZT 100.00: correct the file, or leave this order out of it."
     )
     assert "already stored with currency KZT; the file says USD" in conflicts[1].message
     assert (

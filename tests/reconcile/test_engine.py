@@ -158,7 +158,7 @@ def test_an_empty_period_has_every_category_at_zero():
 
 
 def test_from_after_to_is_refused_with_both_dates():
-    with pytest.raises(ReconcileError, match=r"starts on 2026-03-05, after it ends on 2026-03-01"):
+    with pytest.raises(ReconcileError, match=r"starts on 05/03/2026, after it ends on 01/03/2026"):
         reconcile(date(2026, 3, 5), date(2026, 3, 1), [], [])
 
 

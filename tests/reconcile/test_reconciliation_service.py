@@ -246,7 +246,7 @@ def test_from_after_to_and_an_empty_period_are_refused_and_nothing_is_recorded(d
     start, end = month(orders)
     with pytest.raises(ReconcileError, match="after it ends"):
         run_reconciliation(ctx, end, start)
-    with pytest.raises(EmptyPeriod, match=r"Nothing to reconcile from 01\.01\.2020 to 3"):
+    with pytest.raises(EmptyPeriod, match=r"Nothing to reconcile from 01/01/2020 to 31/01/2020"):
         run_reconciliation(ctx, date(2020, 1, 1), date(2020, 1, 31))
     assert list_runs(ctx) == []
 

@@ -73,7 +73,7 @@ def test_sorted_and_paged_by_the_database(ctx, synced):
     pages = [list_payments(ctx, PaymentFilter(), sort="invoice_id", descending=False,
                            offset=offset, limit=4) for offset in (0, 4, 8)]
     assert [r.invoice_id for page in pages for r in page] == sorted(synced)
-    with pytest.raises(ValueError, match="cannot sort"):
+    with pytest.raises(ValueError, match="Cannot sort"):
         list_payments(ctx, PaymentFilter(), sort="raw_reply")
 
 
