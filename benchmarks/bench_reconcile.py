@@ -196,7 +196,7 @@ def _export_xlsxwriter(result: ReconcileResult, path: Path, constant_memory: boo
     def table(title, columns, rows) -> None:
         ws = wb.add_worksheet(title)
         for n, c in enumerate(columns):
-            width = len(c.title) + 2
+            width = len(str(c.title)) + 2
             if c.kind == TEXT:
                 width = max(width, max((len(str(v)) for v in map(c.get, rows) if v), default=0))
             ws.set_column(n, n, min(width + 2, 80))
