@@ -37,7 +37,7 @@ from halyk_desk.services.changes import Changes
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.date_fields import date_edit, pydate
 from halyk_desk.ui.roles import RowRole, SortRole
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 _CONTEXT = "AuditView"
 #: How many entries the tab shows at most (newest first); filters narrow it down.
@@ -223,17 +223,17 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         ctx, flt = self._ctx, self.current_filter()
-        run_task(lambda: (audit.entries(ctx, flt, limit=SHOWN), audit.filter_values(ctx)),
-                 self._arrived, owner=self)
+        run(lambda: (audit.entries(ctx, flt, limit=SHOWN), audit.filter_values(ctx)),
+            self._arrived,
+            lambda error: self.count_label.setText(tr("Ошибка чтения: {error}").format(
+                error=error)),
+            owner=self)
 
     def on_changed(self, changes: Changes) -> None:
         if changes.touches("audit"):
             self.refresh()
 
-    def _arrived(self, result: Any, error: BaseException | None) -> None:
-        if error is not None or result is None:
-            self.count_label.setText(tr("Ошибка чтения: {error}").format(error=error))
-            return
+    def _arrived(self, result: Any) -> None:
         entries, (operators, actions) = result
         self.model.set_entries(entries)
         self.count_label.setText(tr("Записей: {n}").format(n=fmt.grouped(len(entries))))
@@ -259,15 +259,19 @@ class AuditView(QWidget):
         self.verify_label.setText(tr("Проверяю цепочку записей…"))
         self.verify_label.setStyleSheet("")
         ctx = self._ctx
-        run_task(lambda: audit.verify_log(ctx), self._verified, owner=self)
+        run(lambda: audit.verify_log(ctx), self._verified, self._verify_failed,
+            settle=self._verify_ended, owner=self)
 
-    def _verified(self, result: VerifyResult | None, error: BaseException | None) -> None:
+    def _verify_ended(self) -> None:
         self.verify_button.setEnabled(True)
         self.refresh()  # the list shows what was just checked
-        if error is not None or result is None:
-            self.verify_label.setText(tr("Проверка не удалась: {error}").format(error=error))
-            self.verify_label.setStyleSheet(BROKEN_STYLE)
-        elif result.ok:
+
+    def _verify_failed(self, error: BaseException) -> None:
+        self.verify_label.setText(tr("Проверка не удалась: {error}").format(error=error))
+        self.verify_label.setStyleSheet(BROKEN_STYLE)
+
+    def _verified(self, result: VerifyResult) -> None:
+        if result.ok:
             self.verify_label.setText(tr("Журнал цел: {n} записей, цепочка хешей сходится.")
                                       .format(n=fmt.grouped(result.checked)))
             self.verify_label.setStyleSheet(OK_STYLE)

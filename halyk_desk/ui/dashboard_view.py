@@ -36,7 +36,7 @@ from halyk_desk.services.dashboard import CAPTURED_STATES, REFUNDED_STATES, Dash
 from halyk_desk.services.payments import PaymentFilter
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.daily_chart import ChartDay, DailyChart
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 CARD_STYLE = """
 QFrame[card="true"] { background: #fafafa; border: 1px solid #d0d0d0; border-radius: 6px; }
@@ -244,18 +244,18 @@ class DashboardView(QWidget):
             return figures, (count(ctx) if count is not None else None)
 
         self.refresh_button.setEnabled(False)
-        run_task(job, lambda result, error: self._arrived(generation, result, error), owner=self)
+        run(job, self._arrived, self._failed,
+            settle=lambda: self.refresh_button.setEnabled(True),
+            current=lambda: generation == self._generation,  # else a newer request is on its way
+            owner=self)
 
-    def _arrived(self, generation: int, result: Any, error: BaseException | None) -> None:
-        if generation != self._generation:
-            return  # a newer request is on its way
-        self.refresh_button.setEnabled(True)
-        if error is not None or result is None:
-            self.error_label.setText(self.tr(
-                "Не удалось прочитать сводку: {error}. Нажмите «Обновить»; если не поможет, "
-                "проверьте доступ к базе данных.").format(error=str(error).rstrip(".")))
-            self.error_label.setVisible(True)
-            return
+    def _failed(self, error: BaseException) -> None:
+        self.error_label.setText(self.tr(
+            "Не удалось прочитать сводку: {error}. Нажмите «Обновить»; если не поможет, "
+            "проверьте доступ к базе данных.").format(error=str(error).rstrip(".")))
+        self.error_label.setVisible(True)
+
+    def _arrived(self, result: tuple[Dashboard, int | None]) -> None:
         self.error_label.setVisible(False)
         self.data, self.discrepancies = result
         self._show(self.data)

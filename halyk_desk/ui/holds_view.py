@@ -32,7 +32,7 @@ from halyk_desk.ui.holds_model import (
 )
 from halyk_desk.ui.roles import RowRole
 from halyk_desk.ui.state_look import HOLD_EXPIRED_BACKGROUND, HOLD_WARN_BACKGROUND, INK
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 _COLUMN_WIDTHS = (120, 220, 130, 130, 90, 100, 130)
 
@@ -120,7 +120,7 @@ class HoldsView(QWidget):
         def job() -> HoldList:
             return prepare(payment_service.list_holds(ctx), business_day_of(utc_now()))
 
-        run_task(job, self._arrived, owner=self)
+        run(job, self._arrived, self._failed, owner=self)
 
     def on_changed(self, changes: Changes) -> None:
         if changes.touches("holds"):
@@ -147,13 +147,13 @@ class HoldsView(QWidget):
         """The holds in the order the table shows them."""
         return self.model.holds
 
-    def _arrived(self, holds: HoldList | None, error: BaseException | None) -> None:
-        if error is not None or holds is None:
-            self.summary_label.setText(
-                self.tr("Не удалось прочитать блокировки: {error}").format(error=error)
-            )
-            self.summary_label.setStyleSheet("color: #b00020;")
-            return
+    def _failed(self, error: BaseException) -> None:
+        self.summary_label.setText(
+            self.tr("Не удалось прочитать блокировки: {error}").format(error=error)
+        )
+        self.summary_label.setStyleSheet("color: #b00020;")
+
+    def _arrived(self, holds: HoldList) -> None:
         # A reload (after a sync, an operation) must not drop the holds the manager has chosen.
         chosen = {index.data(RowRole).invoice_id
                   for index in self.table.selectionModel().selectedRows()}

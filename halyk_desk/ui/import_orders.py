@@ -75,24 +75,23 @@ class OrdersImporter(QObject):
 
         ctx = self.window.ctx
         self.window.show_message(tr("Загружаю заказы из {file}…").format(file=Path(path).name))
-        self.task = tasks.run_task(lambda: import_orders(ctx, Path(path)), self._done,
-                                   owner=self.window)
+        self.task = tasks.run(lambda: import_orders(ctx, Path(path)), self._done, self._failed,
+                              owner=self.window)
 
-    def _done(self, summary: Any, error: BaseException | None) -> None:
+    def _failed(self, error: BaseException) -> None:
         from halyk_desk.imports import ImportFailed
 
-        notifier = self.window.notifier
         if isinstance(error, ImportFailed):
             self.window.show_message(tr("Заказы не загружены: в файле есть ошибки."))
-            notifier.error(self.window, tr("Заказы не загружены"), refused_text(error))
-            return
-        if error is not None:
+            text = refused_text(error)
+        else:
             self.window.show_message(tr("Заказы не загружены."))
-            notifier.error(self.window, tr("Заказы не загружены"),
-                           tr("Не удалось загрузить файл: {error}").format(error=error))
-            return
+            text = tr("Не удалось загрузить файл: {error}").format(error=error)
+        self.window.notifier.error(self.window, tr("Заказы не загружены"), text)
+
+    def _done(self, summary: Any) -> None:
         self.window.show_message(done_text(summary).split("\n", 1)[0])
-        notifier.info(self.window, tr("Заказы загружены"), done_text(summary))
+        self.window.notifier.info(self.window, tr("Заказы загружены"), done_text(summary))
         from halyk_desk.services import orders
 
         self.window.changed.emit(orders.CHANGES)

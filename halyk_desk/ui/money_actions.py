@@ -33,7 +33,7 @@ from halyk_desk.ui.operation_dialogs import (
     outcome_text,
     result_title,
 )
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import error_box, run
 
 _CONTEXT = "MoneyActions"
 OpenDialog = Callable[[QDialog], None]
@@ -107,15 +107,11 @@ class MoneyActions(QObject):
             return run(ctx, request.invoice_id, amount=request.amount, note=request.note,
                        reason=request.reason)
 
-        run_task(operate, lambda outcome, error: self._done(outcome, error, parent), owner=parent)
-
-    def _done(self, outcome: Outcome | None, error: BaseException | None, parent: QWidget) -> None:
-        if error is not None or outcome is None:
-            self.notifier.error(parent, tr("Операция не выполнена"),
-                                tr("Операция не выполнена: {error}").format(error=error))
-        else:
-            self.report(outcome, parent)
-        self.changed.emit(operations.CHANGES)
+        # Whatever became of it, the journal and the payment changed: the lists read again.
+        run(operate, lambda outcome: self.report(outcome, parent),
+            error_box(self.notifier, parent, tr("Операция не выполнена"),
+                      lambda error: tr("Операция не выполнена: {error}").format(error=error)),
+            settle=lambda: self.changed.emit(operations.CHANGES), owner=parent)
 
     def report(self, outcome: Outcome, parent: QWidget) -> None:
         """Tell the operator what became of an operation: good news as information."""
@@ -129,13 +125,13 @@ class MoneyActions(QObject):
     def resolve(self) -> None:
         """Settle what is left unresolved (at start, after a sync) from the bank's statuses."""
         ctx = self.ctx
-        run_task(lambda: operations.resolve_unresolved(ctx), self._resolved, owner=self)
+        run(lambda: operations.resolve_unresolved(ctx), self._resolved,
+            lambda error: self.message.emit(tr(
+                "Не удалось уточнить результат операций у банка: {error}").format(error=error)),
+            owner=self)
 
-    def _resolved(self, outcomes: list[Outcome] | None, error: BaseException | None) -> None:
-        if error is not None:
-            self.message.emit(tr("Не удалось уточнить результат операций у банка: "
-                                 "{error}").format(error=error))
-        elif outcomes:
+    def _resolved(self, outcomes: list[Outcome]) -> None:
+        if outcomes:
             settled = sum(1 for o in outcomes if o.result != "unknown")
             self.message.emit(tr("Уточнено у банка операций: {settled} из {total}.")
                               .format(settled=settled, total=len(outcomes)))
@@ -164,17 +160,17 @@ class MoneyActions(QObject):
             if shiboken6.isValid(dialog):
                 dialog.show_result(outcome)
 
-        def done(outcomes: list[Outcome] | None, error: BaseException | None) -> None:
-            if outcomes is not None:
-                self.last_outcomes = outcomes
+        def done(outcomes: list[Outcome]) -> None:
+            self.last_outcomes = outcomes
             if shiboken6.isValid(dialog):  # the operator may have closed it meanwhile
-                if error is not None or outcomes is None:
-                    dialog.show_failure(error)
-                else:
-                    dialog.show_results(outcomes)
-            self.changed.emit(operations.CHANGES)
+                dialog.show_results(outcomes)
 
-        run_task(operate, done, progress=arrived, owner=self)
+        def failed(error: BaseException) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_failure(error)
+
+        run(operate, done, failed, settle=lambda: self.changed.emit(operations.CHANGES),
+            progress=arrived, owner=self)
 
 
 class HoldActions(QWidget):
@@ -212,14 +208,12 @@ class HoldActions(QWidget):
     def refresh(self) -> None:
         """Read who may act and which payments are held by an operation."""
         ctx = self.money.ctx
-        run_task(lambda: (_can_move_money(ctx), operations.unresolved_by_invoice(ctx)),
-                 self._arrived, owner=self)
+        run(lambda: (_can_move_money(ctx), operations.unresolved_by_invoice(ctx)), self._arrived,
+            lambda error: self.busy_label.setText(tr(
+                "Не удалось прочитать операции: {error}").format(error=error)),
+            owner=self)
 
-    def _arrived(self, result: Any, error: BaseException | None) -> None:
-        if error is not None or result is None:
-            self.busy_label.setText(tr("Не удалось прочитать операции: {error}").format(
-                error=error))
-            return
+    def _arrived(self, result: tuple[bool, dict[str, OperationRow]]) -> None:
         self.allowed, self.unresolved = result
         holds = {h.invoice_id for h in self.view.visible_holds()}
         busy = [op for invoice, op in sorted(self.unresolved.items()) if invoice in holds]
@@ -250,17 +244,16 @@ class HoldActions(QWidget):
             return
         if len(chosen) == 1:
             ctx, invoice_id = self.money.ctx, chosen[0].invoice_id
-            run_task(lambda: operations.action_limits(ctx, invoice_id),
-                     lambda limits, error: self._limits(limits, error, action), owner=self)
+            run(lambda: operations.action_limits(ctx, invoice_id),
+                lambda limits: self._limits(limits, action),
+                error_box(self.money.notifier, self, action_title(action)), owner=self)
             return
         blocked = {invoice: tr("пропущена: {status}").format(status=status_text(op))
                    for invoice, op in self.unresolved.items()}
         self.money.ask_bulk(action, chosen, blocked, self.window())
 
-    def _limits(self, limits: ActionLimits | None, error: Any, action: Action) -> None:
-        if error is not None or limits is None:
-            self.money.notifier.error(self.window(), action_title(action), str(error))
-        elif not limits.allowed(action):
+    def _limits(self, limits: ActionLimits, action: Action) -> None:
+        if not limits.allowed(action):
             why = (status_text(limits.blocked_by) if limits.blocked_by
                    else str(limits.why_not.get(action, "")))
             self.money.notifier.error(self.window(), action_title(action), why)
@@ -309,8 +302,11 @@ class PaymentActions(QWidget):
         if invoice_id is None:
             return
         ctx = self.money.ctx
-        run_task(lambda: (_can_move_money(ctx), operations.action_limits(ctx, invoice_id)),
-                 lambda result, error: self._arrived(invoice_id, result, error), owner=self)
+        run(lambda: (_can_move_money(ctx), operations.action_limits(ctx, invoice_id)),
+            self._arrived,
+            lambda error: self.busy_label.setText(tr("Не удалось прочитать: {error}").format(
+                error=error)),
+            current=lambda: invoice_id == self.invoice_id, owner=self)
 
     def reload(self) -> None:
         self.show_payment(self.invoice_id)
@@ -319,12 +315,7 @@ class PaymentActions(QWidget):
         if changes.touches("payments", "operations"):
             self.reload()
 
-    def _arrived(self, invoice_id: str, result: Any, error: BaseException | None) -> None:
-        if invoice_id != self.invoice_id:
-            return
-        if error is not None or result is None:
-            self.busy_label.setText(tr("Не удалось прочитать: {error}").format(error=error))
-            return
+    def _arrived(self, result: tuple[bool, ActionLimits]) -> None:
         self.allowed, self.limits = result
         self._update()
 

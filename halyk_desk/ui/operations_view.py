@@ -3,7 +3,8 @@ and everything done — with approve, reject and "ask the bank now"."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -36,9 +37,10 @@ from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.money_actions import MoneyActions
 from halyk_desk.ui.operation_dialogs import PROBLEM_STYLE, action_title
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import error_box, run
 
 _CONTEXT = "OperationsView"
+T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 _COLUMNS = (
     QT_TRANSLATE_NOOP("OperationsView", "№"),
@@ -267,9 +269,11 @@ class OperationsView(QWidget):
 
     def refresh(self) -> None:
         ctx, statuses = self.ctx, self.filter_combo.currentData()
-        run_task(lambda: (operators.current(ctx),
-                          operations.list_operations(ctx, statuses=statuses)),
-                 self._arrived, owner=self)
+        run(lambda: (operators.current(ctx), operations.list_operations(ctx, statuses=statuses)),
+            self._arrived,
+            lambda error: self.count_label.setText(tr("Ошибка чтения: {error}").format(
+                error=error)),
+            owner=self)
 
     def show_unresolved(self) -> None:
         """The operations still waiting (approval, the bank's answer): the filter's first."""
@@ -279,10 +283,7 @@ class OperationsView(QWidget):
         if changes.touches("operations"):
             self.refresh()
 
-    def _arrived(self, result: Any, error: BaseException | None) -> None:
-        if error is not None or result is None:
-            self.count_label.setText(tr("Ошибка чтения: {error}").format(error=error))
-            return
+    def _arrived(self, result: tuple[operators.OperatorInfo | None, list[OperationRow]]) -> None:
         self.who, rows = result
         chosen = self.selected()
         self.model.set_rows(rows)
@@ -320,8 +321,8 @@ class OperationsView(QWidget):
 
     def _approve(self, op: OperationRow) -> None:
         ctx = self.ctx
-        run_task(lambda: operations.approve(ctx, op.id),
-                 lambda outcome, error: self._done(outcome, error), owner=self)
+        self._run(lambda: operations.approve(ctx, op.id),
+                  lambda outcome: self.money.report(outcome, self.window()))
 
     def ask_reject(self) -> None:
         op = self.selected()
@@ -333,22 +334,24 @@ class OperationsView(QWidget):
 
     def _reject(self, op: OperationRow, reason: str) -> None:
         ctx = self.ctx
-        run_task(lambda: operations.reject(ctx, op.id, reason),
-                 lambda _row, error: self._done(None, error), owner=self)
+        self._run(lambda: operations.reject(ctx, op.id, reason), lambda _row: None)
 
     def resolve(self) -> None:
         self.resolve_button.setEnabled(False)
         ctx = self.ctx
 
-        def done(_outcomes: Any, error: BaseException | None) -> None:
-            self.resolve_button.setEnabled(True)
-            self._done(None, error)
+        self._run(lambda: operations.resolve_unresolved(ctx), lambda _outcomes: None,
+                  settle=lambda: self.resolve_button.setEnabled(True))
 
-        run_task(lambda: operations.resolve_unresolved(ctx), done, owner=self)
+    def _run(self, func: Callable[[], T], done: Callable[[T], None], *,
+             settle: Callable[[], None] | None = None) -> None:
+        """An approval, rejection or resolution; a refusal is told in an error box. Whatever
+        its end, the journal changed: this list reads again with the others."""
 
-    def _done(self, outcome: Any, error: BaseException | None) -> None:
-        if error is not None:
-            self.money.notifier.error(self.window(), tr("Операции"), str(error))
-        elif outcome is not None:
-            self.money.report(outcome, self.window())
-        self.changed.emit(operations.CHANGES)  # this list reads again with the others
+        def settled() -> None:
+            if settle is not None:
+                settle()
+            self.changed.emit(operations.CHANGES)
+
+        run(func, done, error_box(self.money.notifier, self, tr("Операции")), settle=settled,
+            owner=self)

@@ -23,7 +23,7 @@ from halyk_desk.services.payments import PaymentDetail
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.payment_links import link_state_text
 from halyk_desk.ui.state_look import INK, state_background, state_label
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 
 def _read_only_table(headers: list[str], parent: QWidget | None) -> QTableWidget:
@@ -136,9 +136,13 @@ class PaymentDetailPane(QWidget):
             self._show_nothing()
             return
         ctx = self._ctx
-        run_task(
+        run(
             lambda: payment_service.payment_detail(ctx, invoice_id),
-            lambda detail, error: self._arrived(invoice_id, detail, error),
+            self._arrived,
+            lambda error: self._show_nothing(
+                self.tr("Не удалось прочитать платёж {invoice}: {error}").format(
+                    invoice=invoice_id, error=error)),
+            current=lambda: invoice_id == self._invoice_id,  # else the user has moved on
             owner=self,
         )
 
@@ -146,16 +150,7 @@ class PaymentDetailPane(QWidget):
         if self._invoice_id is not None:
             self.show_payment(self._invoice_id)
 
-    def _arrived(self, invoice_id: str, detail: PaymentDetail | None, error: Any) -> None:
-        if invoice_id != self._invoice_id:
-            return  # the user has moved on to another payment
-        if error is not None or detail is None:
-            self._show_nothing(
-                self.tr("Не удалось прочитать платёж {invoice}: {error}").format(
-                    invoice=invoice_id, error=error
-                )
-            )
-            return
+    def _arrived(self, detail: PaymentDetail) -> None:
         self._detail = detail
         row = detail.row
         self.title_label.setText(self.tr("Заказ {invoice}").format(invoice=row.invoice_id))

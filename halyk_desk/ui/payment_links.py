@@ -37,7 +37,7 @@ from halyk_desk.services.bank import is_sandbox, pay_sandbox_link
 from halyk_desk.services.links import LinkInfo
 from halyk_desk.services.operations import parse_amount
 from halyk_desk.ui import formatting as fmt
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 _CONTEXT = "PaymentLinks"
 PROBLEM_STYLE = "color: #b00020;"
@@ -262,13 +262,13 @@ class LinkResultDialog(QDialog):
 
         self.pay_button.setEnabled(False)
         self.note.setText(tr("Покупатель платит тестовой картой…"))
-        run_task(pay, self._paid, owner=self)
+        run(pay, self._paid, self._not_paid, owner=self)
 
-    def _paid(self, status: str | None, error: BaseException | None) -> None:
-        if error is not None or status is None:
-            self.pay_button.setEnabled(True)
-            self.note.setText(tr("Оплата не прошла: {error}").format(error=error))
-            return
+    def _not_paid(self, error: BaseException) -> None:
+        self.pay_button.setEnabled(True)
+        self.note.setText(tr("Оплата не прошла: {error}").format(error=error))
+
+    def _paid(self, status: str) -> None:
         self.note.setText(tr("Оплачено тестовой картой; статус у банка: {status}.").format(
             status=status))
         self.paid.emit()
@@ -331,14 +331,12 @@ class LinkActions(QObject):
                                      email=request.email, phone=request.phone,
                                      expires=request.expires, language=request.language)
 
-        run_task(create, lambda info, error: self._done(info, error, request, dialog),
-                 owner=self)
+        run(create, lambda info: self._done(info, request, dialog),
+            lambda error: dialog.show_problem(tr("Ссылка не создана: {error}").format(
+                error=error)),
+            owner=self)
 
-    def _done(self, info: LinkInfo | None, error: BaseException | None, request: LinkRequest,
-              dialog: CreateLinkDialog) -> None:
-        if error is not None or info is None:
-            dialog.show_problem(tr("Ссылка не создана: {error}").format(error=error))
-            return
+    def _done(self, info: LinkInfo, request: LinkRequest, dialog: CreateLinkDialog) -> None:
         dialog.accept()
         self.result_dialog = LinkResultDialog(
             info, request.language, self.ctx.settings["business_tz"], self.open_url, self.window,

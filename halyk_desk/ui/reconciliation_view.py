@@ -63,7 +63,7 @@ from halyk_desk.ui.reconciliation_model import (
     category_title,
 )
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.tasks import Task, run_task
+from halyk_desk.ui.tasks import Task, error_box, run, run_task
 
 WARN_STYLE = "color: #8a4b00;"
 ERROR_STYLE = "color: #b00020;"
@@ -397,8 +397,8 @@ class ReconciliationView(QWidget):
             period=self._period_text(first, last)))
         self.status_label.setStyleSheet("")
         self._set_busy(True)
-        self._task = run_task(job, self._ran, progress=self._progress, cancellable=True,
-                              owner=self)
+        self._task = run(job, self._ran, self._run_failed, settle=self._ended,
+                         progress=self._progress, cancellable=True, owner=self)
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -425,24 +425,27 @@ class ReconciliationView(QWidget):
         self.progress_bar.setFormat(text)
         self.progress_bar.setToolTip(text)
 
-    def _ran(self, recon: Reconciliation | None, error: BaseException | None) -> None:
+    def _ended(self) -> None:
+        """A run or an export ended, however (the buttons follow once what is shown is)."""
         self._task = None
-        if error is not None or recon is None:
-            if isinstance(error, ReconciliationCancelled) and self.recon is not None:
-                # The earlier result stays, under its own dates.
-                shown = self.recon.result
-                self.set_period(shown.period_from, shown.period_to)
-            else:
-                self._clear_result()
-            self._set_busy(False)
-            self._failed(self._run_error_text(error))
-            return
+
+    def _ran(self, recon: Reconciliation) -> None:
         self.recon = recon
         self._set_busy(False)
         self._show_result(recon)
         self.ran.emit(recon)
 
-    def _run_error_text(self, error: BaseException | None) -> str:
+    def _run_failed(self, error: BaseException) -> None:
+        if isinstance(error, ReconciliationCancelled) and self.recon is not None:
+            # The earlier result stays, under its own dates.
+            shown = self.recon.result
+            self.set_period(shown.period_from, shown.period_to)
+        else:
+            self._clear_result()
+        self._set_busy(False)
+        self._failed(self._run_error_text(error))
+
+    def _run_error_text(self, error: BaseException) -> str:
         if isinstance(error, ReconciliationCancelled):
             return self.tr("Сверка отменена: ничего не сохранено.")
         if isinstance(error, EmptyPeriod):
@@ -598,13 +601,14 @@ class ReconciliationView(QWidget):
 
     def _mark(self, item: Discrepancy, note: str) -> None:
         ctx = self._ctx
-        run_task(lambda: service.mark_resolved(ctx, item.key, note, category=item.category),
-                 lambda mark, error: self._marked(item, mark, error), owner=self)
+        run(lambda: service.mark_resolved(ctx, item.key, note, category=item.category),
+            lambda mark: self._marked(item, mark),
+            error_box(self.notifier, self, self.tr("Отметить решённым"), lambda error: self.tr(
+                "Не удалось отметить расхождение: {error}").format(error=error)),
+            owner=self)
 
-    def _marked(self, item: Discrepancy, mark: Any, error: BaseException | None) -> None:
-        if error is not None or mark is None or self.recon is None:
-            self.notifier.error(self.window(), self.tr("Отметить решённым"), self.tr(
-                "Не удалось отметить расхождение: {error}").format(error=error))
+    def _marked(self, item: Discrepancy, mark: Any) -> None:
+        if self.recon is None:  # cleared by a failed run meanwhile: nothing shown to mark
             return
         self.recon = self.recon.with_mark(mark)
         self.model.replace_items(list(self.recon.result.discrepancies))
@@ -643,26 +647,26 @@ class ReconciliationView(QWidget):
             return service.export_workbook(ctx, recon, path, progress=progress, cancel=cancel)
 
         self._set_busy(True)
-        self._task = run_task(job, self._exported, progress=self._progress, cancellable=True,
-                              owner=self)
+        self._task = run(job, self._exported, self._export_failed, settle=self._ended,
+                         progress=self._progress, cancellable=True, owner=self)
 
-    def _exported(self, path: Path | None, error: BaseException | None) -> None:
-        self._task = None
+    def _export_failed(self, error: BaseException) -> None:
         self._set_busy(False)
-        if error is not None or path is None:
-            if isinstance(error, ExportCancelled):
-                text = self.tr("Экспорт отменён: файл не записан.")
-            elif isinstance(error, ExportError):  # its message says where and what to do
-                text = str(error)
-                self.notifier.error(self.window(), self.tr("Экспорт"), text)
-            else:
-                text = self.tr("Книга Excel не записана: {error}").format(error=error)
-                self.notifier.error(self.window(), self.tr("Экспорт"), text)
-            self.warning_label.setText(text)
-            self.warning_label.setVisible(True)
-            self.message.emit(text)  # in place of an earlier export's «записана»
-            self.failed.emit(text)
-            return
+        if isinstance(error, ExportCancelled):
+            text = self.tr("Экспорт отменён: файл не записан.")
+        elif isinstance(error, ExportError):  # its message says where and what to do
+            text = str(error)
+            self.notifier.error(self.window(), self.tr("Экспорт"), text)
+        else:
+            text = self.tr("Книга Excel не записана: {error}").format(error=error)
+            self.notifier.error(self.window(), self.tr("Экспорт"), text)
+        self.warning_label.setText(text)
+        self.warning_label.setVisible(True)
+        self.message.emit(text)  # in place of an earlier export's «записана»
+        self.failed.emit(text)
+
+    def _exported(self, path: Path) -> None:
+        self._set_busy(False)
         self.message.emit(self.tr("Книга Excel записана: {path}").format(path=path))
         self.exported.emit(path)
 

@@ -45,18 +45,17 @@ class SupportReporter(QObject):
 
         ctx = self.window.ctx
         self.window.show_message(tr("Записываю отчёт для поддержки…"))
-        self.task = tasks.run_task(lambda: report_of(ctx, Path(path)), self._done,
-                                   owner=self.window)
+        self.task = tasks.run(lambda: report_of(ctx, Path(path)), self._done, self._failed,
+                              owner=self.window)
 
-    def _done(self, report: Any, error: BaseException | None) -> None:
-        notifier = self.window.notifier
-        title = tr("Отчёт для поддержки")
-        if error is not None:
-            self.window.show_message(tr("Отчёт для поддержки не записан."))
-            notifier.error(self.window, title, tr("Отчёт не записан: {error}").format(error=error))
-            return
+    def _failed(self, error: BaseException) -> None:
+        self.window.show_message(tr("Отчёт для поддержки не записан."))
+        self.window.notifier.error(self.window, tr("Отчёт для поддержки"),
+                                   tr("Отчёт не записан: {error}").format(error=error))
+
+    def _done(self, report: Any) -> None:
         self.window.show_message(tr("Отчёт для поддержки записан."))
-        notifier.info(self.window, title, tr(
+        self.window.notifier.info(self.window, tr("Отчёт для поддержки"), tr(
             "Отчёт записан: {path}\n\nОтправьте этот файл в поддержку. В нём журнал, версии, "
             "настройки и сведения о базе; секретов, токенов и номеров карт в нём нет."
         ).format(path=report.path))

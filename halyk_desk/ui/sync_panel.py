@@ -14,7 +14,7 @@ from halyk_desk.services.payments import SyncRunInfo
 from halyk_desk.services.sync import SyncProgress, SyncSummary
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.notify import Notifier
-from halyk_desk.ui.tasks import Task, run_task
+from halyk_desk.ui.tasks import Task, run, run_task
 
 #: What the Sync button runs: services.sync.sync_statuses, or the same bound to another bank.
 SyncFunc = Callable[..., SyncSummary]
@@ -89,9 +89,11 @@ class SyncPanel(QWidget):
         self.progress_bar.setRange(0, 0)  # busy until the first progress tells the total
         self.rate_label.setText(self.tr("Подготовка…"))
         self._show_running(True)
-        self._task = run_task(
+        self._task = run(
             lambda progress, cancel: sync(ctx, progress=progress, cancel=cancel),
             self._done,
+            self._failed,
+            settle=self._ended,
             progress=self._progress,
             cancellable=True,
             owner=self,
@@ -137,18 +139,22 @@ class SyncPanel(QWidget):
             )
         )
 
-    def _done(self, summary: SyncSummary | None, error: BaseException | None) -> None:
+    def _ended(self) -> None:
         self._task = None
         self._show_running(False)
-        if error is not None or summary is None:
-            text = self.tr("Синхронизация не удалась: {error}").format(error=error)
-            self.message.emit(text)
-            self._notifier.error(self.window(), self.tr("Синхронизация"), text)
-        else:
-            self.last_summary = summary
-            self.message.emit(summary_text(summary))
+
+    def _done(self, summary: SyncSummary) -> None:
+        self.last_summary = summary
+        self.message.emit(summary_text(summary))
         self.refresh_last_sync()
         self.finished.emit(summary)
+
+    def _failed(self, error: BaseException) -> None:
+        text = self.tr("Синхронизация не удалась: {error}").format(error=error)
+        self.message.emit(text)
+        self._notifier.error(self.window(), self.tr("Синхронизация"), text)
+        self.refresh_last_sync()
+        self.finished.emit(None)  # what it read before it failed is kept: lists read again
 
     def _last_sync_arrived(self, info: SyncRunInfo | None, error: BaseException | None) -> None:
         label = self.last_sync_label

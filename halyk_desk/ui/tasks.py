@@ -1,7 +1,11 @@
 """Background work for the window, in the manner of MusicBrainz Picard's `run_task`.
 
-`run_task(func, on_done)` runs `func` on a worker thread of one application pool and calls
-`on_done(result, error)` on the GUI thread when it ends. A task that reports progress gets a
+`run(func, done, failed)` runs `func` on a worker thread of one application pool and, on the GUI
+thread when it ends, calls `done(result)` or `failed(error)`; `error_box(...)` is the usual
+`failed`: an error box saying what could not be done. An unexpected fault (a bug, not a refusal
+that explains itself) reaches `failed` as UnexpectedError, whose text is one plain sentence; its
+traceback went to the log. `run_task(func, on_done)` is the one-callback form underneath, for the
+few callers that treat a result and an error alike. A task that reports progress gets a
 thread-safe `progress` callable; one that can be stopped gets a `cancel` threading.Event — the
 same keyword arguments the services take, so a service function can be passed as it is.
 Nothing long ever runs on the GUI thread.
@@ -12,16 +16,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from halyk_desk import logs
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from halyk_desk.ui.notify import Notifier
+
 log = logging.getLogger(__name__)
 
 OnDone = Callable[[Any, BaseException | None], None]
+#: What to do when a task failed (its exception).
+Failed = Callable[[BaseException], None]
+T = TypeVar("T")
 
 _pool: QThreadPool | None = None
 _running: set[Task] = set()
@@ -153,6 +165,47 @@ def run_task(
     _running.add(task)
     pool().start(_Job(task, func, kwargs))
     return task
+
+
+def run(
+    func: Callable[..., T],
+    done: Callable[[T], None],
+    failed: Failed,
+    *,
+    settle: Callable[[], None] | None = None,
+    current: Callable[[], bool] | None = None,
+    progress: Callable[[Any], None] | None = None,
+    cancellable: bool = False,
+    owner: QObject | None = None,
+) -> Task:
+    """Run `func` in the pool; on the GUI thread `done(result)` follows when it returned,
+    `failed(error)` when it raised. `settle()` comes first either way (a button enabled again,
+    a busy mark cleared). With `current`, a result is dropped when `current()` is False by then
+    (a newer request of the same view is on its way). `progress`, `cancellable` and `owner` as
+    for run_task."""
+
+    def on_done(result: Any, error: BaseException | None) -> None:
+        if current is not None and not current():
+            return
+        if settle is not None:
+            settle()
+        if error is None:
+            done(result)
+        else:
+            failed(error)
+
+    return run_task(func, on_done, progress=progress, cancellable=cancellable, owner=owner)
+
+
+def error_box(notifier: Notifier, parent: QWidget, title: str,
+              text: Callable[[BaseException], str] = str) -> Failed:
+    """The default way a failure reaches the person: an error box titled `title` over
+    `parent`'s window, saying `text(error)` (by default what the error says)."""
+
+    def failed(error: BaseException) -> None:
+        notifier.error(parent.window(), title, text(error))
+
+    return failed
 
 
 def cancel_all() -> None:
