@@ -130,12 +130,12 @@ class ColumnResolver:
 
         missing = [name for name in REQUIRED if name not in index and name not in settled]
         if missing:
-            wanted = [msg("import.field_named", "{field} (например, {names})",
+            needed = [msg("import.field_named", "{field} (например, {names})",
                           field=TITLES[name], names=list(ALIASES[name][:4])) for name in missing]
             errors.append(msg(
                 "import.no_column_for", "В файле нет колонки для: {fields}. Колонки файла: "
                 "{columns}. Переименуйте колонку в файле или сопоставьте её, например "
-                "--mapping '{mapping}'.", fields=wanted, columns=listing,
+                "--mapping '{mapping}'.", fields=needed, columns=listing,
                 mapping=json.dumps({missing[0]: str(msg("import.column_name", "Имя колонки"))},
                                    ensure_ascii=False)))
         if errors:
