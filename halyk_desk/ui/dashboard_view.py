@@ -134,7 +134,7 @@ class DashboardView(QWidget):
         self._ctx = ctx
         self._generation = 0
         self.data: Dashboard | None = None
-        self._discrepancy_count: Callable[[Any], int] | None = None
+        self._discrepancy_count: Callable[[Any], int | None] | None = None
         self._discrepancy_open: Callable[[], None] | None = None
         self.discrepancies: int | None = None
 
@@ -213,7 +213,7 @@ class DashboardView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
 
     # --- hooks --------------------------------------------------------------------------------
-    def set_discrepancy_source(self, count: Callable[[Any], int],
+    def set_discrepancy_source(self, count: Callable[[Any], int | None],
                                open_list: Callable[[], None]) -> None:
         """Reconciliation's hook: `count(ctx)` (run on a worker with the other figures) gives the
         open discrepancies, `open_list()` shows them. The card appears from now on."""

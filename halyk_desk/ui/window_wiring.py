@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from halyk_desk.services import reconciliation as reconciliation_service
 from halyk_desk.services import sync as sync_service
 from halyk_desk.services.dashboard import HoldBucket
+from halyk_desk.services.payments import PaymentFilter
 from halyk_desk.services.workspace import AppContext
 from halyk_desk.ui.audit_view import AuditView
 from halyk_desk.ui.dashboard_view import DashboardView
@@ -131,6 +132,14 @@ def build(
                              window)
 
     # --- the dashboard's figures open the lists they count ----------------------------------
+    def open_payments(flt: PaymentFilter) -> None:
+        show(payments)
+        payments.show_filter(flt)
+
+    def open_operations() -> None:
+        show(operations)
+        operations.show_unresolved()
+
     def open_holds(bucket: HoldBucket) -> None:
         show(holds)
         wanted = set(bucket.invoice_ids)
@@ -140,9 +149,9 @@ def build(
         show(reconciliation)
         reconciliation.show_latest()
 
-    dashboard.open_payments.connect(lambda flt: (show(payments), payments.show_filter(flt)))
+    dashboard.open_payments.connect(open_payments)
     dashboard.open_holds.connect(open_holds)
-    dashboard.open_operations.connect(lambda: (show(operations), operations.show_unresolved()))
+    dashboard.open_operations.connect(open_operations)
     dashboard.set_discrepancy_source(reconciliation_service.open_discrepancy_count,
                                      open_discrepancies)
 
