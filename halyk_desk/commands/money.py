@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+from halyk_desk.commands.running import exit_codes_epilog, parser_kwargs
 from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
 from halyk_desk.domain.roles import ROLES
 from halyk_desk.domain.text import TextError
@@ -53,9 +54,8 @@ class UsageError(MessageError):
 
 def register(subparsers: Any) -> None:
     def money(name: str, help_text: Message, *, amount: bool, note: bool) -> None:
-        cmd = subparsers.add_parser(name, help=str(help_text),
-                                    description=f"{help_text}. {EXITS}",
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        cmd = subparsers.add_parser(name, help=str(help_text), description=str(help_text),
+                                    epilog=_money_exit_codes(), **parser_kwargs())
         cmd.add_argument("invoice", metavar="INVOICE", help=str(msg(
             "cli.money.invoice", "invoiceId заказа")))
         if amount:
@@ -99,8 +99,8 @@ def register(subparsers: Any) -> None:
                                 "другим менеджером); после этого он отправляется")),
         description=str(msg("cli.approve.description", "Одобряет запрос на возврат ID, "
                             "сделанный другим менеджером; возврат проверяется ещё раз и "
-                            "отправляется. {exits}", exits=EXITS)),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                            "отправляется.")),
+        epilog=_money_exit_codes(), **parser_kwargs())
     approve.add_argument("id", type=int, metavar="ID")
     _yes_json(approve)
     approve.set_defaults(func=lambda args: _run(args, _approve))
@@ -174,10 +174,16 @@ def register(subparsers: Any) -> None:
     show.set_defaults(func=lambda args: _run(args, _audit_list))
 
 
-EXITS = msg("cli.money.exits", "Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — "
-            "ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — "
-            "итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — "
-            "другая ошибка.")
+def _money_exit_codes() -> str:
+    """The exit codes of confirm, cancel, refund and approve, for their --help."""
+    return exit_codes_epilog(
+        "0  " + str(msg("cli.money.exit_done", "выполнено (подтверждено статусом в банке)")),
+        "1  " + str(msg("cli.money.exit_failed", "другая ошибка")),
+        "2  " + str(msg("cli.money.exit_usage", "ошибка в команде")),
+        "3  " + str(msg("cli.money.exit_refused", "банк отказал")),
+        "4  " + str(msg("cli.money.exit_not_allowed", "не разрешено (ничего не отправлено)")),
+        "5  " + str(msg("cli.money.exit_unknown", "итог неизвестен (выяснится позже)")),
+        "6  " + str(msg("cli.money.exit_pending", "ждёт одобрения второго менеджера")))
 
 
 def _yes_json(cmd: argparse.ArgumentParser) -> None:

@@ -1239,9 +1239,9 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>refunds waiting for a second manager</translation>
         </message>
         <message>
-            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется. {exits}</source>
+            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется.</source>
             <comment>cli.approve.description</comment>
-            <translation>Approve refund request ID, made by another manager; it is checked again and sent. {exits}</translation>
+            <translation>Approve refund request ID, made by another manager; it is checked again and sent.</translation>
         </message>
         <message>
             <source>одобрить ждущий возврат (запрошенный другим менеджером); после этого он отправляется</source>
@@ -1394,9 +1394,39 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>amount in the payment's currency, e.g. 1200,50 (default: the most allowed)</translation>
         </message>
         <message>
-            <source>Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — другая ошибка.</source>
-            <comment>cli.money.exits</comment>
-            <translation>Exit codes: 0 done (confirmed by the bank's status), 2 usage, 3 refused by the bank, 4 not allowed (nothing sent), 5 outcome unknown (resolved later), 6 waiting for a second manager's approval, 1 other failure.</translation>
+            <source>выполнено (подтверждено статусом в банке)</source>
+            <comment>cli.money.exit_done</comment>
+            <translation>done (confirmed by the bank's status)</translation>
+        </message>
+        <message>
+            <source>другая ошибка</source>
+            <comment>cli.money.exit_failed</comment>
+            <translation>other failure</translation>
+        </message>
+        <message>
+            <source>не разрешено (ничего не отправлено)</source>
+            <comment>cli.money.exit_not_allowed</comment>
+            <translation>not allowed (nothing sent)</translation>
+        </message>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <comment>cli.money.exit_pending</comment>
+            <translation>waiting for a second manager's approval</translation>
+        </message>
+        <message>
+            <source>банк отказал</source>
+            <comment>cli.money.exit_refused</comment>
+            <translation>refused by the bank</translation>
+        </message>
+        <message>
+            <source>итог неизвестен (выяснится позже)</source>
+            <comment>cli.money.exit_unknown</comment>
+            <translation>outcome unknown (resolved later)</translation>
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>cli.money.exit_usage</comment>
+            <translation>usage error</translation>
         </message>
         <message>
             <source>invoiceId заказа</source>
@@ -6772,16 +6802,16 @@ Reason: {reason}.</translation>
             <translation>The orders were not loaded: the file has errors.</translation>
         </message>
         <message>
-            <source>Заказы не загружены</source>
-            <translation>Orders not loaded</translation>
-        </message>
-        <message>
             <source>Заказы не загружены.</source>
             <translation>The orders were not loaded.</translation>
         </message>
         <message>
             <source>Не удалось загрузить файл: {error}</source>
             <translation>Could not load the file: {error}</translation>
+        </message>
+        <message>
+            <source>Заказы не загружены</source>
+            <translation>Orders not loaded</translation>
         </message>
         <message>
             <source>Заказы загружены</source>
@@ -8018,12 +8048,12 @@ Valid until {until}.</translation>
             <translation>Writing the report for support…</translation>
         </message>
         <message>
-            <source>Отчёт для поддержки</source>
-            <translation>Report for support</translation>
-        </message>
-        <message>
             <source>Отчёт для поддержки не записан.</source>
             <translation>The report for support is not written.</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки</source>
+            <translation>Report for support</translation>
         </message>
         <message>
             <source>Отчёт не записан: {error}</source>

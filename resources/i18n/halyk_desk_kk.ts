@@ -1239,9 +1239,9 @@
             <translation>екінші менеджерді күтіп тұрған қайтарулар</translation>
         </message>
         <message>
-            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется. {exits}</source>
+            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется.</source>
             <comment>cli.approve.description</comment>
-            <translation>Басқа менеджер жасаған ID қайтару сұрауын мақұлдайды; қайтару қайта тексеріліп, жіберіледі. {exits}</translation>
+            <translation>Басқа менеджер жасаған ID қайтару сұрауын мақұлдайды; қайтару қайта тексеріліп, жіберіледі.</translation>
         </message>
         <message>
             <source>одобрить ждущий возврат (запрошенный другим менеджером); после этого он отправляется</source>
@@ -1394,9 +1394,39 @@
             <translation>төлем валютасындағы сома, мысалы 1200,50 (әдепкі бойынша — рұқсат етілген ең үлкен сома)</translation>
         </message>
         <message>
-            <source>Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — другая ошибка.</source>
-            <comment>cli.money.exits</comment>
-            <translation>Шығу кодтары: 0 — орындалды (банктегі мәртебемен расталды), 2 — командадағы қате, 3 — банк бас тартты, 4 — рұқсат етілмейді (ештеңе жіберілмеді), 5 — нәтижесі белгісіз (кейін анықталады), 6 — екінші менеджердің мақұлдауын күтуде, 1 — басқа қате.</translation>
+            <source>выполнено (подтверждено статусом в банке)</source>
+            <comment>cli.money.exit_done</comment>
+            <translation>орындалды (банктегі мәртебемен расталды)</translation>
+        </message>
+        <message>
+            <source>другая ошибка</source>
+            <comment>cli.money.exit_failed</comment>
+            <translation>басқа қате</translation>
+        </message>
+        <message>
+            <source>не разрешено (ничего не отправлено)</source>
+            <comment>cli.money.exit_not_allowed</comment>
+            <translation>рұқсат етілмейді (ештеңе жіберілмеді)</translation>
+        </message>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <comment>cli.money.exit_pending</comment>
+            <translation>екінші менеджердің мақұлдауын күтуде</translation>
+        </message>
+        <message>
+            <source>банк отказал</source>
+            <comment>cli.money.exit_refused</comment>
+            <translation>банк бас тартты</translation>
+        </message>
+        <message>
+            <source>итог неизвестен (выяснится позже)</source>
+            <comment>cli.money.exit_unknown</comment>
+            <translation>нәтижесі белгісіз (кейін анықталады)</translation>
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>cli.money.exit_usage</comment>
+            <translation>командадағы қате</translation>
         </message>
         <message>
             <source>invoiceId заказа</source>
@@ -6772,16 +6802,16 @@
             <translation>Тапсырыстар жүктелмеді: файлда қателер бар.</translation>
         </message>
         <message>
-            <source>Заказы не загружены</source>
-            <translation>Тапсырыстар жүктелмеді</translation>
-        </message>
-        <message>
             <source>Заказы не загружены.</source>
             <translation>Тапсырыстар жүктелмеді.</translation>
         </message>
         <message>
             <source>Не удалось загрузить файл: {error}</source>
             <translation>Файлды жүктеу мүмкін болмады: {error}</translation>
+        </message>
+        <message>
+            <source>Заказы не загружены</source>
+            <translation>Тапсырыстар жүктелмеді</translation>
         </message>
         <message>
             <source>Заказы загружены</source>
@@ -8018,12 +8048,12 @@
             <translation>Қолдау қызметіне есеп жазылуда…</translation>
         </message>
         <message>
-            <source>Отчёт для поддержки</source>
-            <translation>Қолдау қызметіне есеп</translation>
-        </message>
-        <message>
             <source>Отчёт для поддержки не записан.</source>
             <translation>Қолдау қызметіне есеп жазылмады.</translation>
+        </message>
+        <message>
+            <source>Отчёт для поддержки</source>
+            <translation>Қолдау қызметіне есеп</translation>
         </message>
         <message>
             <source>Отчёт не записан: {error}</source>

@@ -1231,7 +1231,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется. {exits}</source>
+            <source>Одобряет запрос на возврат ID, сделанный другим менеджером; возврат проверяется ещё раз и отправляется.</source>
             <comment>cli.approve.description</comment>
             <translation type="unfinished" />
         </message>
@@ -1386,8 +1386,38 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Коды выхода: 0 — выполнено (подтверждено статусом в банке), 2 — ошибка в команде, 3 — банк отказал, 4 — не разрешено (ничего не отправлено), 5 — итог неизвестен (выяснится позже), 6 — ждёт одобрения второго менеджера, 1 — другая ошибка.</source>
-            <comment>cli.money.exits</comment>
+            <source>выполнено (подтверждено статусом в банке)</source>
+            <comment>cli.money.exit_done</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>другая ошибка</source>
+            <comment>cli.money.exit_failed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>не разрешено (ничего не отправлено)</source>
+            <comment>cli.money.exit_not_allowed</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ждёт одобрения второго менеджера</source>
+            <comment>cli.money.exit_pending</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>банк отказал</source>
+            <comment>cli.money.exit_refused</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>итог неизвестен (выяснится позже)</source>
+            <comment>cli.money.exit_unknown</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ошибка в команде</source>
+            <comment>cli.money.exit_usage</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -6754,15 +6784,15 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Заказы не загружены</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <source>Заказы не загружены.</source>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Не удалось загрузить файл: {error}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Заказы не загружены</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -8000,11 +8030,11 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Отчёт для поддержки</source>
+            <source>Отчёт для поддержки не записан.</source>
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Отчёт для поддержки не записан.</source>
+            <source>Отчёт для поддержки</source>
             <translation type="unfinished" />
         </message>
         <message>
