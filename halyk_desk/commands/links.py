@@ -65,7 +65,8 @@ def register(subparsers: Any) -> None:
         "links.email_help", "e-mail покупателя (банк отправит ссылку туда)")))
     create.add_argument("--phone", metavar="P", help="+77011234567")
     create.add_argument("--expires", default="1d", metavar="PERIOD",
-                        help="30m, 12h, 1d (default), ≤ 30d")
+                        help=str(msg("links.expires_help", "30m, 12h, 1d (по умолчанию), "
+                                     "≤ 30d")))
     create.add_argument("--invoice", metavar="ID", help=str(msg(
         "links.invoice_help", "номер заказа (6–15 цифр) вместо нового")))
     create.add_argument("--language", default="rus", choices=links.LANGUAGES)

@@ -3497,6 +3497,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>the customer's e-mail (the bank sends the link there)</translation>
         </message>
         <message>
+            <source>30m, 12h, 1d (по умолчанию), ≤ 30d</source>
+            <comment>links.expires_help</comment>
+            <translation>30m, 12h, 1d (default), ≤ 30d</translation>
+        </message>
+        <message>
             <source>номер заказа (6–15 цифр) вместо нового</source>
             <comment>links.invoice_help</comment>
             <translation>the order number (6–15 digits) instead of a new one</translation>

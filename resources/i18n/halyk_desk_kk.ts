@@ -3497,6 +3497,11 @@
             <translation>сатып алушының e-mail-ы (банк сілтемені соған жібереді)</translation>
         </message>
         <message>
+            <source>30m, 12h, 1d (по умолчанию), ≤ 30d</source>
+            <comment>links.expires_help</comment>
+            <translation>30m, 12h, 1d (әдепкі), ≤ 30d</translation>
+        </message>
+        <message>
             <source>номер заказа (6–15 цифр) вместо нового</source>
             <comment>links.invoice_help</comment>
             <translation>жаңасының орнына тапсырыс нөмірі (6–15 сан)</translation>

@@ -3490,6 +3490,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>30m, 12h, 1d (по умолчанию), ≤ 30d</source>
+            <comment>links.expires_help</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>номер заказа (6–15 цифр) вместо нового</source>
             <comment>links.invoice_help</comment>
             <translation type="unfinished" />
