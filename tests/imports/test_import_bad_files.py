@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from halyk_desk import messages
 from halyk_desk.imports import ImportFailed, Mapping, RowError, read_orders
 
 
@@ -209,3 +210,22 @@ def test_a_truncated_or_damaged_workbook(files):
     [error] = _failure(files.raw(buffer.getvalue(), ".xlsx")).errors
     assert "damaged" in error.message
     assert "save it again as XLSX" in error.message
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("ru", ["Номер заказа 123456 встречается в файле 2 раза (строки 2, 3)",
+            "Колонка «Сумма» встречается 2 раза (колонки B, C)", "Файла «"]),
+    ("kk", ["123456 тапсырыс нөмірі файлда 2 рет кездеседі (2, 3 жолдары)",
+            "«Сумма» бағаны 2 рет кездеседі (B, C бағандары)", "файлы жоқ"]),
+    ("en", ["Order number 123456 appears 2 times in the file (rows 2, 3)",
+            "Column 'Сумма' appears 2 times (columns B, C)", "There is no file '"]),
+])
+def test_a_files_problems_read_in_the_users_language(files, language, says):
+    """The accountant reads what is wrong with the file in the window's language, not English."""
+    messages.use(language)
+    repeated_order = files.csv([["ID", "Сумма"], ["123456", "10"], ["123456", "20"]])
+    repeated_column = files.csv([["ID", "Сумма", "Сумма"], ["123456", "10", "20"]])
+    missing = repeated_order.with_name("нет-такого.csv")
+    said = [str(_failure(path)) for path in (repeated_order, repeated_column, missing)]
+    for text, fragment in zip(said, says, strict=True):
+        assert fragment in text, (language, text)
