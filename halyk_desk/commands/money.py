@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from halyk_desk.commands.running import exit_codes_epilog, parser_kwargs
+from halyk_desk.commands.running import exit_codes_epilog, parser_kwargs, whole_number
 from halyk_desk.domain import InvoiceIdError, MoneyError, normalize_invoice_id
 from halyk_desk.domain.roles import ROLES
 from halyk_desk.domain.text import TextError
@@ -101,13 +101,13 @@ def register(subparsers: Any) -> None:
                             "сделанный другим менеджером; возврат проверяется ещё раз и "
                             "отправляется.")),
         epilog=_money_exit_codes(), **parser_kwargs())
-    approve.add_argument("id", type=int, metavar="ID")
+    approve.add_argument("id", type=whole_number, metavar="ID")
     _yes_json(approve)
     approve.set_defaults(func=lambda args: _run(args, _approve))
 
     reject = subparsers.add_parser("reject", help=str(msg(
         "cli.reject.help", "отклонить ждущий возврат; ничего не отправляется")))
-    reject.add_argument("id", type=int, metavar="ID")
+    reject.add_argument("id", type=whole_number, metavar="ID")
     reject.add_argument("--reason", required=True, metavar="R")
     reject.add_argument("--json", action="store_true")
     reject.set_defaults(func=lambda args: _run(args, _reject))
@@ -169,7 +169,7 @@ def register(subparsers: Any) -> None:
                       help=str(msg("cli.audit_list.from", "первый день (по времени Алматы)")))
     show.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
                       help=str(msg("cli.audit_list.to", "последний день, включительно")))
-    show.add_argument("--limit", type=int, default=100, metavar="N")
+    show.add_argument("--limit", type=whole_number, default=100, metavar="N")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=lambda args: _run(args, _audit_list))
 

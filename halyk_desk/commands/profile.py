@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from halyk_desk.commands.running import number
 from halyk_desk.epay.errors import EpayError
 from halyk_desk.jsonfile import JsonFileError
 from halyk_desk.messages import Message, msg, of_error
@@ -126,7 +127,7 @@ def register(subparsers: Any) -> None:
     )
     test.add_argument("name", nargs="?", metavar="NAME", help=str(msg(
         "profile.test.name", "какой профиль проверить (по умолчанию — используемый)")))
-    test.add_argument("--timeout", type=float, default=10.0, metavar="S", help=str(msg(
+    test.add_argument("--timeout", type=number, default=10.0, metavar="S", help=str(msg(
         "profile.test.timeout", "сколько секунд ждать каждого ответа (по умолчанию 10)")))
     test.set_defaults(func=test_command)
 

@@ -37,6 +37,24 @@ def date_arg(text: str) -> date:
         "cli.not_a_date", "«{text}» — не дата: напишите 2026-11-01 или 01.11.2026.", text=text)))
 
 
+def whole_number(text: str) -> int:
+    """An option's whole number (argparse would say "invalid int value", in English)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(str(msg(
+            "cli.not_whole", "{text} — не целое число", text=repr(text)))) from None
+
+
+def number(text: str) -> float:
+    """An option's number, with a point or a comma: 2.5 or 2,5."""
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(str(msg(
+            "cli.not_a_number", "{text} — не число", text=repr(text)))) from None
+
+
 def range_problem(args: argparse.Namespace) -> Message | None:
     """Why --from/--to make no period, or None."""
     if args.date_from and args.date_to and args.date_from > args.date_to:

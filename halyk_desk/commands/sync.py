@@ -22,6 +22,7 @@ from halyk_desk.commands.running import (
     parser_kwargs,
     range_problem,
     say_error,
+    whole_number,
     with_context,
 )
 from halyk_desk.epay.errors import EpayError
@@ -78,11 +79,7 @@ def register(subparsers: Any) -> None:
 
 
 def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(str(msg(
-            "cli.sync.not_whole", "{text} — не целое число", text=repr(text)))) from None
+    value = whole_number(text)
     if not 1 <= value <= MAX_CONCURRENCY:
         raise argparse.ArgumentTypeError(str(msg(
             "cli.sync.concurrency_range", "укажите от 1 до {most}, а не {value}",

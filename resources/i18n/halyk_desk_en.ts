@@ -1469,6 +1469,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>'{text}' is not a date: write 2026-11-01 or 01.11.2026.</translation>
         </message>
         <message>
+            <source>{text} — не число</source>
+            <comment>cli.not_a_number</comment>
+            <translation>{text} is not a number</translation>
+        </message>
+        <message>
             <source>Не разрешено: {why}</source>
             <comment>cli.not_allowed</comment>
             <translation>Not allowed: {why}</translation>
@@ -1477,6 +1482,11 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>«{text}» — не дата вида 2026-11-01.</source>
             <comment>cli.not_an_iso_date</comment>
             <translation>'{text}' is not a date such as 2026-11-01.</translation>
+        </message>
+        <message>
+            <source>{text} — не целое число</source>
+            <comment>cli.not_whole</comment>
+            <translation>{text} is not a whole number</translation>
         </message>
         <message>
             <source>Ничего не отправлено.</source>
@@ -1925,11 +1935,6 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <source>прочитать из банка статус платежа каждого заказа</source>
             <comment>cli.sync.help</comment>
             <translation>read every order's payment status from the bank</translation>
-        </message>
-        <message>
-            <source>{text} — не целое число</source>
-            <comment>cli.sync.not_whole</comment>
-            <translation>{text} is not a whole number</translation>
         </message>
         <message>
             <source>последний день заказов для чтения, включительно (по умолчанию — самый последний)</source>

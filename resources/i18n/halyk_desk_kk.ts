@@ -1469,6 +1469,11 @@
             <translation>«{text}» — күн емес: 2026-11-01 немесе 01.11.2026 түрінде жазыңыз.</translation>
         </message>
         <message>
+            <source>{text} — не число</source>
+            <comment>cli.not_a_number</comment>
+            <translation>{text} — сан емес</translation>
+        </message>
+        <message>
             <source>Не разрешено: {why}</source>
             <comment>cli.not_allowed</comment>
             <translation>Рұқсат етілмейді: {why}</translation>
@@ -1477,6 +1482,11 @@
             <source>«{text}» — не дата вида 2026-11-01.</source>
             <comment>cli.not_an_iso_date</comment>
             <translation>«{text}» — 2026-11-01 түріндегі күн емес.</translation>
+        </message>
+        <message>
+            <source>{text} — не целое число</source>
+            <comment>cli.not_whole</comment>
+            <translation>{text} — бүтін сан емес</translation>
         </message>
         <message>
             <source>Ничего не отправлено.</source>
@@ -1925,11 +1935,6 @@
             <source>прочитать из банка статус платежа каждого заказа</source>
             <comment>cli.sync.help</comment>
             <translation>әр тапсырыс төлемінің мәртебесін банктен оқу</translation>
-        </message>
-        <message>
-            <source>{text} — не целое число</source>
-            <comment>cli.sync.not_whole</comment>
-            <translation>{text} — бүтін сан емес</translation>
         </message>
         <message>
             <source>последний день заказов для чтения, включительно (по умолчанию — самый последний)</source>

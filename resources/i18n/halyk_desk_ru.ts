@@ -1461,6 +1461,11 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>{text} — не число</source>
+            <comment>cli.not_a_number</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Не разрешено: {why}</source>
             <comment>cli.not_allowed</comment>
             <translation type="unfinished" />
@@ -1468,6 +1473,11 @@
         <message>
             <source>«{text}» — не дата вида 2026-11-01.</source>
             <comment>cli.not_an_iso_date</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{text} — не целое число</source>
+            <comment>cli.not_whole</comment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -1917,11 +1927,6 @@
         <message>
             <source>прочитать из банка статус платежа каждого заказа</source>
             <comment>cli.sync.help</comment>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>{text} — не целое число</source>
-            <comment>cli.sync.not_whole</comment>
             <translation type="unfinished" />
         </message>
         <message>

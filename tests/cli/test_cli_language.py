@@ -73,6 +73,8 @@ def test_a_bad_choice_and_a_missing_value_in_kazakh(capsys):
     _, _, err = said(capsys, "--lang", "kk", "refund", "42", "--reason", "x", "--amount")
     assert "--amount аргументі: бір мән қажет" in err
     assert ARGPARSE_ENGLISH.findall(err) == []
+    _, _, err = said(capsys, "--lang", "kk", "approve", "abc")
+    assert "ID аргументі: 'abc' — бүтін сан емес" in err  # not argparse's "invalid int value"
 
 
 def test_help_in_english(capsys):
