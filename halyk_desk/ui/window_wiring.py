@@ -35,11 +35,6 @@ from halyk_desk.ui.sync_panel import SyncFunc, SyncPanel
 from halyk_desk.ui.table_menus import TableMenus
 
 
-def _title(context: str, text: str) -> str:
-    """A tab's title, in the translation context it has always had in the catalogue."""
-    return QCoreApplication.translate(context, text)
-
-
 @dataclass(frozen=True)
 class WindowParts:
     """Everything the window shows over the open data (tests reach them here)."""
@@ -51,13 +46,13 @@ class WindowParts:
     operations: OperationsView
     audit: AuditView
     sync_panel: SyncPanel
-    #: Running money operations: dialogs, results (shared by the buttons and the journal).
+    # Running money operations: dialogs, results (shared by the buttons and the journal).
     money: MoneyActions
-    #: Confirm / release on the Holds tab.
+    # Confirm / release on the Holds tab.
     hold_actions: HoldActions
-    #: Confirm / release / refund of the payment in the Payments tab's detail pane.
+    # Confirm / release / refund of the payment in the Payments tab's detail pane.
     payment_actions: PaymentActions
-    #: «Выставить счёт…» and Ctrl+N.
+    # «Выставить счёт…» and Ctrl+N.
     links: LinkActions
     table_menus: TableMenus
     layout: LayoutState
@@ -92,6 +87,8 @@ def build(
     changed in the store (a services.changes.Changes); `show_message` writes the status line.
     The layout remembered from the last run is restored last, once every tab exists."""
     # --- the views, in the order of their tabs --------------------------------------------
+    # Titles in the context "WindowWiring", written out in each call: lupdate reads only
+    # literal contexts and texts.
     dashboard = DashboardView(ctx, window)
     payments = PaymentsView(ctx, window)
     holds = HoldsView(ctx, window)
@@ -100,12 +97,12 @@ def build(
     operations = OperationsView(money, window)
     audit = AuditView(ctx, window)
     for view, title in (
-        (dashboard, _title("DashboardLinks", "Сводка")),
-        (payments, _title("MainWindow", "Платежи")),
-        (holds, _title("MainWindow", "Блокировки")),
-        (reconciliation, _title("ReconciliationTab", "Сверка")),
-        (operations, _title("MoneyActions", "Операции")),
-        (audit, _title("MoneyActions", "Аудит")),
+        (dashboard, QCoreApplication.translate("WindowWiring", "Сводка")),
+        (payments, QCoreApplication.translate("WindowWiring", "Платежи")),
+        (holds, QCoreApplication.translate("WindowWiring", "Блокировки")),
+        (reconciliation, QCoreApplication.translate("WindowWiring", "Сверка")),
+        (operations, QCoreApplication.translate("WindowWiring", "Операции")),
+        (audit, QCoreApplication.translate("WindowWiring", "Аудит")),
     ):
         tabs.addTab(view, title)
     tabs.setCurrentWidget(dashboard)
@@ -173,7 +170,7 @@ def build(
         speaker.message.connect(show_message)
 
     def holds_loaded(count: int) -> None:
-        title = _title("MainWindow", "Блокировки")
+        title = QCoreApplication.translate("WindowWiring", "Блокировки")
         tabs.setTabText(tabs.indexOf(holds), f"{title} ({count})" if count else title)
 
     holds.loaded.connect(holds_loaded)

@@ -8277,4 +8277,31 @@ Send this file to support. It holds the journal, versions, settings and the data
             <translation>Operator {name} is working now.</translation>
         </message>
     </context>
+    <context>
+        <name>WindowWiring</name>
+        <message>
+            <source>Сводка</source>
+            <translation>Dashboard</translation>
+        </message>
+        <message>
+            <source>Платежи</source>
+            <translation>Payments</translation>
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <translation>Holds</translation>
+        </message>
+        <message>
+            <source>Сверка</source>
+            <translation>Reconciliation</translation>
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation>Operations</translation>
+        </message>
+        <message>
+            <source>Аудит</source>
+            <translation>Audit</translation>
+        </message>
+    </context>
 </TS>

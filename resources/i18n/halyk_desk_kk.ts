@@ -8277,4 +8277,31 @@
             <translation>Қазір {name} операторы жұмыс істейді.</translation>
         </message>
     </context>
+    <context>
+        <name>WindowWiring</name>
+        <message>
+            <source>Сводка</source>
+            <translation>Жиынтық</translation>
+        </message>
+        <message>
+            <source>Платежи</source>
+            <translation>Төлемдер</translation>
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <translation>Бұғаттаулар</translation>
+        </message>
+        <message>
+            <source>Сверка</source>
+            <translation>Салыстыру</translation>
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation>Операциялар</translation>
+        </message>
+        <message>
+            <source>Аудит</source>
+            <translation>Аудит</translation>
+        </message>
+    </context>
 </TS>

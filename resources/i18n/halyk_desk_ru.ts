@@ -8257,4 +8257,31 @@
             <translation type="unfinished" />
         </message>
     </context>
+    <context>
+        <name>WindowWiring</name>
+        <message>
+            <source>Сводка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Платежи</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Блокировки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сверка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Операции</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Аудит</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
 </TS>
