@@ -38,7 +38,7 @@ from halyk_desk.services.payments import PaymentFilter, PaymentRow
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.roles import RowRole, SortRole
 from halyk_desk.ui.state_look import INK, state_background, state_label
-from halyk_desk.ui.tasks import Task, run_task
+from halyk_desk.ui.tasks import Task, run, run_task
 
 #: Rows per database query: one indexed LIMIT query, small enough to be instant.
 BLOCK_SIZE = 200
@@ -322,7 +322,8 @@ class PaymentsModel(QAbstractTableModel):
     def fetch_rows(
         self,
         rows: Iterable[int],
-        on_done: Callable[[list[PaymentRow] | None, BaseException | None], None],
+        done: Callable[[list[PaymentRow]], None],
+        failed: Callable[[BaseException], None],
     ) -> None:
         """The given rows, in order, fetched from the database on a worker (for copying)."""
         wanted = sorted(set(rows))
@@ -338,7 +339,7 @@ class PaymentsModel(QAbstractTableModel):
                 found.update(zip(range(start, start + len(got)), got, strict=False))
             return [found[r] for r in wanted if r in found]
 
-        run_task(job, on_done, owner=self)
+        run(job, done, failed, owner=self)
 
     # --- loading ------------------------------------------------------------------------------
     def _query(self) -> _Query:
@@ -360,77 +361,58 @@ class PaymentsModel(QAbstractTableModel):
         if keep_position:
             # After a sync or an import: rows and count together, so that the list keeps its
             # place and changes its length at most once. The old rows and count stay meanwhile.
-            run_task(
+            run(
                 lambda: (payment_service.count_payments(ctx, query.filter), first_block()),
-                lambda result, error: self._refreshed(sequence, query, result, error),
+                lambda result: self._apply(sequence, query, result[1], result[0],
+                                           keep_position=True),
+                self._failed,
+                current=lambda: self._wanted(sequence, query),
                 owner=self,
             )
             return
         self.loading.emit()
         if recount:
-            run_task(
+            run(
                 lambda: payment_service.count_payments(ctx, query.filter),
-                lambda total, error: self._counted(sequence, query, total, error),
+                lambda total: self._counted(sequence, total),
+                self._failed,
+                current=lambda: not self._stale(sequence, query),
                 owner=self,
             )
         else:
             self._counts[sequence] = self._total
-        run_task(
+        run(
             first_block,
-            lambda rows, error: self._first_block(sequence, query, rows, error),
+            lambda rows: self._first_block(sequence, query, rows),
+            self._failed,
+            current=lambda: self._wanted(sequence, query),
             owner=self,
         )
+
+    def _failed(self, error: BaseException) -> None:
+        self.failed.emit(_message(error))
 
     def _stale(self, sequence: int, query: _Query) -> bool:
         """Another filter or sort was asked for since, or newer rows of this one are shown."""
         return query != self._query() or sequence < self._applied
 
-    def _first_block(
-        self,
-        sequence: int,
-        query: _Query,
-        rows: list[_Shown] | None,
-        error: BaseException | None,
-    ) -> None:
-        if self._stale(sequence, query) or sequence == self._applied:
-            return
-        if error is not None or rows is None:
-            self.failed.emit(_message(error))
-            return
+    def _wanted(self, sequence: int, query: _Query) -> bool:
+        """Rows of this request are still wanted: not stale, and not shown already."""
+        return not self._stale(sequence, query) and sequence != self._applied
+
+    def _first_block(self, sequence: int, query: _Query, rows: list[_Shown]) -> None:
         total = self._counts.get(sequence)
         if total is None and len(rows) < self._block_size:
             total = len(rows)  # the whole list fits in its first block
         self._apply(sequence, query, rows, total, keep_position=False)
 
-    def _counted(
-        self, sequence: int, query: _Query, total: int | None, error: BaseException | None
-    ) -> None:
-        if self._stale(sequence, query):
-            return
-        if error is not None or total is None:
-            self.failed.emit(_message(error))
-            return
+    def _counted(self, sequence: int, total: int) -> None:
         if sequence > self._applied:
             self._counts[sequence] = total  # its first block is still on its way
         elif self._counting:
             self._counting = False
             self._resize(total)
             self._done(total)
-
-    def _refreshed(
-        self,
-        sequence: int,
-        query: _Query,
-        result: tuple[int, list[_Shown]] | None,
-        error: BaseException | None,
-    ) -> None:
-        if self._stale(sequence, query) or sequence == self._applied:
-            return
-        if error is not None or result is None:
-            self.failed.emit(_message(error))
-            return
-        total, rows = result
-        self._apply(sequence, query, rows, total, keep_position=True)
 
     def _apply(
         self,

@@ -392,13 +392,8 @@ class PaymentsView(QWidget):
         if all(row is not None for row in loaded):
             self._put_on_clipboard([row for row in loaded if row is not None])
         else:
-            self.model.fetch_rows(rows, self._fetched_for_copy)
-
-    def _fetched_for_copy(self, rows: list[PaymentRow] | None, error: BaseException | None) -> None:
-        if error is not None or rows is None:
-            self._failed(str(error))
-            return
-        self._put_on_clipboard(rows)
+            self.model.fetch_rows(rows, self._put_on_clipboard,
+                                  lambda error: self._failed(str(error)))
 
     def _put_on_clipboard(self, rows: list[PaymentRow]) -> None:
         header = [

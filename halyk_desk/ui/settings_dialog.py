@@ -39,7 +39,7 @@ from halyk_desk.ui.settings_pages import (
     SignInPage,
 )
 from halyk_desk.ui.settings_profiles import ProfilesPage, fallback_text
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 #: Settings that take effect only when the program starts again.
 ON_RESTART = frozenset({"language", "database_url", "last_profile", "shared_computer",
@@ -115,21 +115,26 @@ class SettingsDialog(QDialog):
         """Read what the pages show from the store, and who may change what."""
         self.profiles_page.load()
         ctx = self.ctx
-        run_task(lambda: operators.current(ctx), self._who_arrived, owner=self)
+        run(lambda: operators.current(ctx), self._who_arrived,
+            lambda error: self._permissions(False, self.tr(
+                "Не удалось узнать права оператора: {error}").format(error=error)),
+            owner=self)
 
-    def _who_arrived(self, who: Any, error: BaseException | None) -> None:
-        self.may_edit = who is not None and who.can(operators.SETTINGS)
-        if error is not None:
-            text = self.tr("Не удалось узнать права оператора: {error}").format(error=error)
-        elif who is None:
+    def _who_arrived(self, who: Any) -> None:
+        may_edit = who is not None and who.can(operators.SETTINGS)
+        if who is None:
             text = self.tr("Оператор {name} не зарегистрирован: менять можно только язык. "
                            "Попросите администратора добавить вас.").format(name=self.ctx.operator)
-        elif self.may_edit:
+        elif may_edit:
             text = self.tr("Вы вошли как {name} (администратор): можно менять всё.").format(
                 name=who.name)
         else:
             text = self.tr("Вы вошли как {name}: эти настройки меняет администратор, вам "
                            "доступны язык и проверка соединения.").format(name=who.name)
+        self._permissions(may_edit, text)
+
+    def _permissions(self, may_edit: bool, text: str) -> None:
+        self.may_edit = may_edit
         self.who_label.setText(text)
         self._set_editable(self.may_edit)
         # After identify(): on a new store the first operator has just been registered.
@@ -175,22 +180,22 @@ class SettingsDialog(QDialog):
             secret = service.save_database_password(ctx, password)
             return service.save_settings(ctx, values), secret
 
-        run_task(job, self._saved, owner=self)
+        run(job, self._saved, self._not_saved,
+            settle=lambda: self.save_button.setEnabled(True), owner=self)
 
-    def _saved(self, result: Any, error: BaseException | None) -> None:
-        self.save_button.setEnabled(True)
-        if error is not None:
-            if isinstance(error, operators.NotAllowed):
-                text = self.tr("Эти настройки меняет администратор; ничего не сохранено.")
-            elif isinstance(error, OSError):
-                text = self.tr("Файл настроек не записан ({error}): проверьте, что диск не "
-                               "заполнен и папка доступна для записи, и сохраните снова; "
-                               "ничего не изменено.").format(error=error)
-            else:
-                text = self.tr("Настройки не сохранены: {error}").format(error=error)
-            self.problem_label.setStyleSheet(PROBLEM_STYLE)
-            self.problem_label.setText(text)
-            return
+    def _not_saved(self, error: BaseException) -> None:
+        if isinstance(error, operators.NotAllowed):
+            text = self.tr("Эти настройки меняет администратор; ничего не сохранено.")
+        elif isinstance(error, OSError):
+            text = self.tr("Файл настроек не записан ({error}): проверьте, что диск не "
+                           "заполнен и папка доступна для записи, и сохраните снова; "
+                           "ничего не изменено.").format(error=error)
+        else:
+            text = self.tr("Настройки не сохранены: {error}").format(error=error)
+        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.problem_label.setText(text)
+
+    def _saved(self, result: Any) -> None:
         changes, secret = result
         warning = fallback_text(secret) if secret is not None and secret.warning else ""
         self.saved.emit(changes, warning)

@@ -44,7 +44,7 @@ from halyk_desk.services.operators import OperatorInfo
 from halyk_desk.services.settings_service import DatabaseCheck
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui import i18n
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 PROBLEM_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -516,21 +516,22 @@ class DatabasePage(Page):
         ctx = self._ctx
         self.check_button.setEnabled(False)
         self.result.busy(self.tr("Подключаюсь…"))
-        run_task(lambda: service.check_database(
+        run(lambda: service.check_database(
             target, password, stored_password=service.stored_database_password(ctx)),
-            self._checked, owner=self)
+            self._checked, self._check_failed,
+            settle=lambda: self.check_button.setEnabled(True), owner=self)
 
-    def _checked(self, check: DatabaseCheck | None, error: BaseException | None) -> None:
-        self.check_button.setEnabled(True)
-        if check is not None:
-            self.result.show_result(check.schema != "newer", database_check_text(check),
-                                    check.address)
-        else:
-            self.result.show_result(False, self.tr(
-                "Не удалось подключиться. Проверьте адрес, что сервер запущен и доступен по "
-                "сети, имя пользователя и пароль, затем нажмите «Проверить» ещё раз."),
-                str(error))
-        self.checked.emit(check is not None and check.schema != "newer")
+    def _check_failed(self, error: BaseException) -> None:
+        self.result.show_result(False, self.tr(
+            "Не удалось подключиться. Проверьте адрес, что сервер запущен и доступен по "
+            "сети, имя пользователя и пароль, затем нажмите «Проверить» ещё раз."),
+            str(error))
+        self.checked.emit(False)
+
+    def _checked(self, check: DatabaseCheck) -> None:
+        self.result.show_result(check.schema != "newer", database_check_text(check),
+                                check.address)
+        self.checked.emit(check.schema != "newer")
 
 
 # --- operators --------------------------------------------------------------------------------
@@ -591,12 +592,12 @@ class OperatorsPage(Page):
 
     def load(self) -> None:
         ctx = self._ctx
-        run_task(lambda: operators.list_operators(ctx), self._arrived, owner=self)
+        run(lambda: operators.list_operators(ctx), self._arrived,
+            lambda error: self._problem(self.tr("Не удалось прочитать операторов: {error}")
+                                        .format(error=error)),
+            owner=self)
 
-    def _arrived(self, found: list[OperatorInfo] | None, error: BaseException | None) -> None:
-        if error is not None or found is None:
-            self._problem(self.tr("Не удалось прочитать операторов: {error}").format(error=error))
-            return
+    def _arrived(self, found: list[OperatorInfo]) -> None:
         self.operators = found
         self.table.setRowCount(len(found))
         for row, info in enumerate(found):
@@ -654,16 +655,17 @@ class OperatorsPage(Page):
         self.save_button.setEnabled(False)
         self.disable_button.setEnabled(False)
 
-        def done(_result: Any, error: BaseException | None) -> None:
+        def ended() -> None:
             self.save_button.setEnabled(True)
             self.disable_button.setEnabled(True)
-            if isinstance(error, operators.NotAllowed):
-                self._problem(self.tr("Менять операторов может только администратор."))
-            elif error is not None:
-                self._problem(str(error))
-            else:
-                self.status.setStyleSheet(OK_STYLE)
-                self.status.setText(done_text)
             self.load()
 
-        run_task(job, done, owner=self)
+        def done(_result: Any) -> None:
+            self.status.setStyleSheet(OK_STYLE)
+            self.status.setText(done_text)
+
+        def failed(error: BaseException) -> None:
+            self._problem(self.tr("Менять операторов может только администратор.")
+                          if isinstance(error, operators.NotAllowed) else str(error))
+
+        run(job, done, failed, settle=ended, owner=self)

@@ -37,7 +37,7 @@ from halyk_desk.ui.settings_pages import (
     PageError,
     note,
 )
-from halyk_desk.ui.tasks import run_task
+from halyk_desk.ui.tasks import run
 
 _CONTEXT = "ProfilesPage"
 #: A profile every field of which passes profiles.custom_profile: each field is checked by
@@ -213,15 +213,12 @@ class ProfilesPage(Page):
     # --- loading --------------------------------------------------------------------------------
     def load(self, select: str | None = None) -> None:
         ctx = self._ctx
-        run_task(lambda: service.list_profiles(ctx),
-                 lambda infos, error: self._arrived(infos, error, select), owner=self)
+        run(lambda: service.list_profiles(ctx), lambda infos: self._arrived(infos, select),
+            lambda error: self._status(self.tr("Не удалось прочитать профили: {error}").format(
+                error=error), PROBLEM_STYLE),
+            owner=self)
 
-    def _arrived(self, infos: list[ProfileInfo] | None, error: BaseException | None,
-                 select: str | None) -> None:
-        if error is not None or infos is None:
-            self._status(self.tr("Не удалось прочитать профили: {error}").format(error=error),
-                         PROBLEM_STYLE)
-            return
+    def _arrived(self, infos: list[ProfileInfo], select: str | None) -> None:
         start = self.start_combo.currentData() or self._ctx.settings["last_profile"]
         self.infos = infos
         self.list.blockSignals(True)
@@ -428,14 +425,13 @@ class ProfilesPage(Page):
             return
         ctx = self._ctx
         self.links_button.setEnabled(False)
-        run_task(lambda: service.save_link_fields(ctx, name, shop, callback),
-                 lambda _record, error: self._links_saved(name, error), owner=self)
+        run(lambda: service.save_link_fields(ctx, name, shop, callback),
+            lambda _record: self._links_saved(name),
+            lambda error: self._status(self.tr("Не сохранено: {error}").format(error=error),
+                                       PROBLEM_STYLE),
+            settle=lambda: self.links_button.setEnabled(True), owner=self)
 
-    def _links_saved(self, name: str, error: BaseException | None) -> None:
-        self.links_button.setEnabled(True)
-        if error is not None:
-            self._status(self.tr("Не сохранено: {error}").format(error=error), PROBLEM_STYLE)
-            return
+    def _links_saved(self, name: str) -> None:
         self._status(self.tr("Поля ссылок на оплату профиля «{name}» сохранены.").format(
             name=name), OK_STYLE)
         self.load(select=name)
@@ -451,19 +447,18 @@ class ProfilesPage(Page):
         cabinet_password = self.cabinet_password_edit.text()
         self.save_button.setEnabled(False)
         self._status(self.tr("Сохраняю…"), "")
-        run_task(lambda: service.save_profile(ctx, record, secret or None,
-                                              cabinet_password or None),
-                 lambda saved, error: self._saved(record.name, saved, error), owner=self)
+        run(lambda: service.save_profile(ctx, record, secret or None, cabinet_password or None),
+            lambda saved: self._saved(record.name, saved), self._not_saved,
+            settle=lambda: self.save_button.setEnabled(True), owner=self)
 
-    def _saved(self, name: str, saved: SecretSaved | None, error: BaseException | None) -> None:
-        self.save_button.setEnabled(True)
-        if error is not None:
-            if isinstance(error, service.operators.NotAllowed):
-                text = self.tr("Сохранять профили может только администратор.")
-            else:
-                text = self.tr("Профиль не сохранён: {error}").format(error=error)
-            self._status(text, PROBLEM_STYLE)
-            return
+    def _not_saved(self, error: BaseException) -> None:
+        if isinstance(error, service.operators.NotAllowed):
+            text = self.tr("Сохранять профили может только администратор.")
+        else:
+            text = self.tr("Профиль не сохранён: {error}").format(error=error)
+        self._status(text, PROBLEM_STYLE)
+
+    def _saved(self, name: str, saved: SecretSaved | None) -> None:
         if saved is not None and saved.warning:
             self._status(fallback_text(saved), WARNING_STYLE)
         else:
@@ -486,19 +481,20 @@ class ProfilesPage(Page):
         cabinet_password = self.cabinet_password_edit.text()
         self.test_button.setEnabled(False)
         self.result.busy(self.tr("Подключаюсь к банку…"))
-        run_task(lambda: service.test_profile(ctx, record, secret or None,
-                                              cabinet_password=cabinet_password or None),
-                 self._tested, owner=self)
+        run(lambda: service.test_profile(ctx, record, secret or None,
+                                         cabinet_password=cabinet_password or None),
+            self._tested, self._test_failed,
+            settle=lambda: self.test_button.setEnabled(True), owner=self)
 
-    def _tested(self, check: ConnectionCheck | None, error: BaseException | None) -> None:
-        self.test_button.setEnabled(True)
-        if check is None:
-            self.result.show_result(False, self.tr("Проверка не удалась: {error}").format(
-                error=error))
-        else:
-            self.result.show_result(check.ok, connection_text(check),
-                                    "" if check.ok else check.detail)
-        self.checked.emit(check is not None and check.ok)
+    def _test_failed(self, error: BaseException) -> None:
+        self.result.show_result(False, self.tr("Проверка не удалась: {error}").format(
+            error=error))
+        self.checked.emit(False)
+
+    def _tested(self, check: ConnectionCheck) -> None:
+        self.result.show_result(check.ok, connection_text(check),
+                                "" if check.ok else check.detail)
+        self.checked.emit(check.ok)
 
     def _status(self, text: str, style: str) -> None:
         self.status.setStyleSheet(style)

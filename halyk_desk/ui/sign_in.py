@@ -96,23 +96,23 @@ class SignInDialog(QDialog):
         self.sign_in_button.setEnabled(False)
         self._say(self.tr("Проверяю…"))
         from halyk_desk.services import signin
-        from halyk_desk.ui.tasks import run_task
+        from halyk_desk.ui.tasks import run
 
         store = self._ctx.store
-        run_task(lambda: signin.authenticate(store, name, password, by=signin.os_user()),
-                 self._checked, owner=self)
+        run(lambda: signin.authenticate(store, name, password, by=signin.os_user()),
+            self._checked, self._refused, settle=lambda: self.sign_in_button.setEnabled(True),
+            owner=self)
 
-    def _checked(self, who: Any, error: BaseException | None) -> None:
+    def _refused(self, error: BaseException) -> None:
         from halyk_desk.services import signin
 
-        self.sign_in_button.setEnabled(True)
-        if error is not None:
-            self.password_edit.clear()
-            self.password_edit.setFocus()
-            self._say(str(error))
-            if not isinstance(error, signin.SignInRefused):
-                raise error
-            return
+        self.password_edit.clear()
+        self.password_edit.setFocus()
+        self._say(str(error))
+        if not isinstance(error, signin.SignInRefused):
+            raise error
+
+    def _checked(self, who: Any) -> None:
         self._say("")
         self.signed_in.emit(who.name)
         self.accept()

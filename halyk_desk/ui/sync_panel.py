@@ -14,7 +14,7 @@ from halyk_desk.services.payments import SyncRunInfo
 from halyk_desk.services.sync import SyncProgress, SyncSummary
 from halyk_desk.ui import formatting as fmt
 from halyk_desk.ui.notify import Notifier
-from halyk_desk.ui.tasks import Task, run, run_task
+from halyk_desk.ui.tasks import Task, run
 
 #: What the Sync button runs: services.sync.sync_statuses, or the same bound to another bank.
 SyncFunc = Callable[..., SyncSummary]
@@ -80,7 +80,8 @@ class SyncPanel(QWidget):
 
     def refresh_last_sync(self) -> None:
         ctx = self._ctx
-        run_task(lambda: payment_service.last_sync(ctx), self._last_sync_arrived, owner=self)
+        run(lambda: payment_service.last_sync(ctx), self._last_sync_arrived,
+            self._last_sync_unknown, owner=self)
 
     def start_sync(self) -> None:
         if self._task is not None or not self.sync_button.isEnabled():
@@ -156,13 +157,14 @@ class SyncPanel(QWidget):
         self.refresh_last_sync()
         self.finished.emit(None)  # what it read before it failed is kept: lists read again
 
-    def _last_sync_arrived(self, info: SyncRunInfo | None, error: BaseException | None) -> None:
+    def _last_sync_unknown(self, error: BaseException) -> None:
+        self.last_sync_label.setText(self.tr("Последняя синхронизация: неизвестно"))
+        self.last_sync_label.setToolTip(str(error))
+
+    def _last_sync_arrived(self, info: SyncRunInfo | None) -> None:
         label = self.last_sync_label
         label.setToolTip(self.tr("Время Алматы"))
-        if error is not None:
-            label.setText(self.tr("Последняя синхронизация: неизвестно"))
-            label.setToolTip(str(error))
-        elif info is None:
+        if info is None:
             label.setText(self.tr("Синхронизации ещё не было"))
         elif info.status == "interrupted":
             label.setText(self.tr("Синхронизация от {when} прервана: программа была остановлена. "
