@@ -21,9 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import text
-from sqlalchemy.engine import URL, make_url
-
 from halyk_desk.epay import EpayClient, EpayProfile, errors
 from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.paths import AppPaths
@@ -31,8 +28,10 @@ from halyk_desk.secrets import SecretSaved, SecretStore, cabinet_entry
 from halyk_desk.services import audit, operators, profiles
 from halyk_desk.services.bank import BankSetupError, open_bank
 from halyk_desk.settings import Settings, SettingsError, option
-from halyk_desk.store import DB_FILE, migrate, repository
-from halyk_desk.store.engine import create_store_engine, normalize_url
+from halyk_desk.store import DB_FILE, migrate, probe, repository
+
+# Database addresses are SQLAlchemy's URL values; the store names them.
+from halyk_desk.store.engine import URL, make_url, normalize_url
 from halyk_desk.store.records import ProfileRecord
 
 if TYPE_CHECKING:
@@ -404,18 +403,10 @@ def _check_sqlite(url: URL) -> DatabaseCheck:
                                          "создать или записать в неё", folder=str(path.parent)))
         return DatabaseCheck("sqlite", str(path), "absent")
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            tables = {row[0] for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            revision = (connection.execute("SELECT version_num FROM alembic_version").fetchone()
-                        if "alembic_version" in tables else None)
-            server = "SQLite " + sqlite3.sqlite_version
-        finally:
-            connection.close()
+        revision, server = probe.sqlite_file(path)
     except sqlite3.Error as exc:
         raise DatabaseCheckError(f"{path}: {exc}") from exc
-    return DatabaseCheck("sqlite", str(path), _schema(revision[0] if revision else None), server)
+    return DatabaseCheck("sqlite", str(path), _schema(revision), server)
 
 
 def _writable(folder: Path) -> bool:
@@ -437,18 +428,12 @@ def check_database(address: str, password: str | None = None, *,
     if secret and not url.password:
         url = url.set(password=secret)
     url = url.update_query_dict({"connect_timeout": str(int(TEST_TIMEOUT_S))})
-    engine = create_store_engine(url, pooled=False)
     try:
-        with engine.connect() as connection:
-            server = str(connection.execute(text("SHOW server_version")).scalar())
-            revision = migrate.current_revision(connection)
+        revision, server = probe.postgresql(url)
     except Exception as exc:  # the driver's OperationalError and kin: shown as they are
         original = getattr(exc, "orig", None) or exc
         raise DatabaseCheckError(str(original).strip()) from exc
-    finally:
-        engine.dispose()
-    return DatabaseCheck("postgresql", _address(url.set(query={})), _schema(revision),
-                         "PostgreSQL " + server)
+    return DatabaseCheck("postgresql", _address(url.set(query={})), _schema(revision), server)
 
 
 def database_address(url: str | URL) -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, NullPool, create_engine, event
-from sqlalchemy.engine import URL, Connection, make_url
+
+# A database address, and how one is read from text: the services name them through here.
+from sqlalchemy.engine import URL as URL
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine import make_url as make_url
 
 from halyk_desk.messages import MessageError, msg
 
