@@ -7,7 +7,8 @@
   temporary name and moved into place; PostgreSQL through pg_dump -Fc (password in PGPASSWORD,
   never on the command line), checked with pg_restore --list when that is installed.
 - `copy_database`: every table into an empty database at the latest schema, in one transaction on
-  the target that commits only after the row counts and the audit chain check out there.
+  the target that commits only after the row counts and the audit chain check out there (the
+  copying itself is store/tables.py).
 - `use_database`: what the settings dialog's Database page does, for the command line: this
   computer opens that database from the next start (its password in the keyring).
 """
@@ -26,20 +27,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Table, delete, func, select, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.orm import Session
-
 from halyk_desk.domain import utc_now
 from halyk_desk.messages import Message, MessageError, msg
 from halyk_desk.paths import AppPaths, private_folder
 from halyk_desk.secrets import SecretSaved
 from halyk_desk.services import audit, profiles, settings_service
 from halyk_desk.services.settings_service import DatabaseCheck, DatabaseCheckError
-from halyk_desk.store import DB_ENV, Store, migrate
-from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, normalize_url
-from halyk_desk.store.models import Base, Profile
+from halyk_desk.store import DB_ENV, Session, Store, migrate
+from halyk_desk.store import tables as whole
+from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, URL, make_url, normalize_url
+
+# Copying whole databases is the store's (store/tables.py); its names, for the command line.
+from halyk_desk.store.tables import CopyError as CopyError
+from halyk_desk.store.tables import CopyProgress as CopyProgress
 
 if TYPE_CHECKING:
     from halyk_desk.services.workspace import AppContext
@@ -63,17 +63,8 @@ class BackupError(MessageError, RuntimeError):
     """No backup was made (nothing was left behind); the message says why and what to do."""
 
 
-class CopyError(MessageError, RuntimeError):
-    """Nothing was copied; the message says why and what to do."""
-
-
 class UseError(MessageError, RuntimeError):
     """The database was not made this computer's; the message says why."""
-
-
-def tables() -> list[Table]:
-    """Every table of the program, parents before the tables that refer to them."""
-    return list(Base.metadata.sorted_tables)
 
 
 def address(url: str | URL) -> str:
@@ -160,14 +151,7 @@ def _made(path: Path) -> tuple[str, int]:
 
 
 def database_info(store: Store, paths: AppPaths) -> DatabaseInfo:
-    with store.engine.connect() as conn, conn.begin():
-        revision = migrate.current_revision(conn)
-        counts = {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0)
-                  for t in tables()}
-        if store.dialect == "postgresql":
-            server = f"PostgreSQL {conn.scalar(text('SHOW server_version'))}"
-        else:
-            server = f"SQLite {sqlite3.sqlite_version}"
+    revision, counts, server = whole.contents(store)
     database = sqlite_file(store)
     size = upgrade_copy = None
     if database is not None:
@@ -356,10 +340,6 @@ class CopyResult:
     revision: str
 
 
-#: progress(table, rows copied so far, rows in the table)
-CopyProgress = Callable[[str, int, int], None]
-
-
 def same_database(a: URL, b: URL) -> bool:
     if a.get_backend_name() != b.get_backend_name():
         return False
@@ -386,148 +366,25 @@ def copy_database(source: Store, target_url: str | URL, paths: AppPaths, *,
         raise CopyError(msg("db_admin.copy_onto_itself", "{target} — это база, в которой вы "
                             "работаете: укажите адрес другой.", target=shown))
     with Store.open(url, paths) as target:
-        try:
-            return _copy(source, target, shown, batch, progress)
-        except DBAPIError as exc:  # a lock not granted, a connection lost...
-            raise CopyError(msg("db_admin.copy_refused", "В {target} ничего не скопировано: "
-                                "{error}. Если база занята, закройте Halyk Desk везде и "
-                                "скопируйте снова.", target=shown, error=_reason(exc))) from exc
+        counts, revision, checked = whole.copy_all(
+            source, target, shown, batch=batch, progress=progress,
+            builtin_profiles={name: p.kind for name, p in profiles.BUILTIN.items()},
+            check=_audit_alike(shown))
+    return CopyResult(shown, counts, checked, revision)
 
 
-def _copy(source: Store, target: Store, shown: str, batch: int,
-          progress: CopyProgress | None) -> CopyResult:
-    with _reading(source) as src, target.engine.connect() as dst:
-        dst.execution_options(**{WRITE_OPTION: True})
-        with src.begin():
-            if source.dialect == "postgresql":
-                _lock(src, "SHARE")  # before the first read: the snapshot comes after the locks
-            with dst.begin():
-                if target.dialect == "postgresql":
-                    _lock(dst, "SHARE ROW EXCLUSIVE")
-                _refuse_rows(dst, shown)
-                counts = {t.name: _copy_table(src, dst, t, shown, batch, progress)
-                          for t in tables()}
-                if target.dialect == "postgresql":
-                    _reset_sequences(dst)
-                result = _verify(src, dst, counts, shown)
-                revision = migrate.current_revision(dst) or ""
-    return CopyResult(shown, counts, result, revision)
-
-
-def _reading(source: Store) -> Connection:
-    """A connection that reads the source as one snapshot and keeps writers out meanwhile:
-    SQLite's write lock (BEGIN IMMEDIATE), or PostgreSQL's repeatable read under table locks."""
-    conn = source.engine.connect()
-    if source.dialect == "postgresql":
-        return conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn.execution_options(**{WRITE_OPTION: True})
-
-
-def _lock(conn: Connection, mode: str) -> None:
-    names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in tables())
-    conn.exec_driver_sql(f"LOCK TABLE {names} IN {mode} MODE")
-
-
-def _refuse_rows(conn: Connection, shown: str) -> None:
-    """Refuse a target that holds data. A database the program merely opened (a `db info`, a
-    start after `db use`) holds only the built-in profiles: those are removed, as the copy brings
-    its own."""
-    filled = {t.name: n for t in tables()
-              if (n := int(conn.scalar(select(func.count()).select_from(t)) or 0))}
-    if set(filled) <= {Profile.__tablename__}:
-        builtin = [Profile.name.in_(list(profiles.BUILTIN)),
-                   Profile.kind.in_([p.kind for p in profiles.BUILTIN.values()])]
-        if conn.scalar(select(func.count()).select_from(Profile).where(*builtin)) == filled.get(
-                Profile.__tablename__, 0):
-            conn.execute(delete(Profile).where(*builtin))
-            return
-    listing = [msg("db_admin.table_rows", "{table} (%n строк)", table=name, n=n)
-               for name, n in filled.items()]
-    raise CopyError(msg("db_admin.target_not_empty", "Целевая база {target} не пуста: {tables}. "
-                        "Ничего не скопировано. Копируйте в новую, пустую базу (см. руководство "
-                        "администратора) или сначала удалите эту, если в ней нет ничего "
-                        "нужного.", target=shown, tables=listing))
-
-
-def _copy_table(src: Connection, dst: Connection, table: Table, shown: str, batch: int,
-                progress: CopyProgress | None) -> int:
-    total = int(src.scalar(select(func.count()).select_from(table)) or 0)
-    if progress:
-        progress(table.name, 0, total)
-    query = select(table).order_by(*table.primary_key.columns)
-    rows = src.execute(query.execution_options(yield_per=batch))
-    copied = 0
-    for part in rows.mappings().partitions(batch):
-        chunk = [dict(row) for row in part]
-        try:
-            with dst.begin_nested():  # a savepoint, so a refused batch can be searched
-                dst.execute(table.insert(), chunk)
-        except StatementError as exc:  # the target's refusal, or a column's own (too long)
-            row, why = _refused_row(dst, table, chunk, exc)
-            raise CopyError(msg(
-                "db_admin.row_refused", "Целевая база {target} не приняла строку таблицы "
-                "{table} с {key}: {error}. Ничего не скопировано. Исправьте эту строку в "
-                "текущей базе (или отправьте это сообщение тому, кто вам помогает) и скопируйте "
-                "снова.", target=shown, table=table.name, key=_key(table, row), error=why)
-            ) from exc
-        copied += len(chunk)
-        if progress:
-            progress(table.name, copied, total)
-    return copied
-
-
-def _refused_row(dst: Connection, table: Table, chunk: list[dict[str, object]],
-                 exc: StatementError) -> tuple[dict[str, object], str]:
-    """The first row of a refused batch that the target refuses on its own, and why."""
-    for row in chunk:
-        try:
-            with dst.begin_nested() as savepoint:
-                dst.execute(table.insert(), [row])
-                savepoint.rollback()
-        except StatementError as refused:
-            return row, _reason(refused)
-    return chunk[0], _reason(exc)
-
-
-def _reason(exc: StatementError) -> str:
-    return str(exc.orig).strip().splitlines()[0].rstrip(".")
-
-
-def _key(table: Table, row: dict[str, object]) -> str:
-    return ", ".join(f"{c.name} {row[c.name]}" for c in table.primary_key.columns)
-
-
-def _reset_sequences(conn: Connection) -> None:
-    """Rows came with their ids; each id sequence must continue after the largest one."""
-    for table in tables():
-        for column in table.primary_key.columns:
-            sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                   {"t": table.name, "c": column.name})
-            if sequence is None:
-                continue
-            largest = conn.scalar(select(func.max(column)))
-            conn.execute(text("SELECT setval(:s, :v, :called)"),
-                         {"s": sequence, "v": largest or 1, "called": largest is not None})
-
-
-def _verify(src: Connection, dst: Connection, counts: dict[str, int],
-            shown: str) -> audit.VerifyResult:
-    for table in tables():
-        there = int(dst.scalar(select(func.count()).select_from(table)) or 0)
-        here = int(src.scalar(select(func.count()).select_from(table)) or 0)
-        if not here == there == counts[table.name]:
-            raise CopyError(msg("db_admin.counts_differ", "Таблица {table}: здесь строк {here}, "
-                                "в {target} после копирования — {there}. Ничего не "
-                                "скопировано; запустите копирование снова.", table=table.name,
-                                here=here, there=there, target=shown))
-    with Session(bind=src) as source, Session(bind=dst) as target:
+def _audit_alike(shown: str) -> Callable[[Session, Session], audit.VerifyResult]:
+    """The copy's last check: the audit chain verifies in the target as it does in the source."""
+    def check(source: Session, target: Session) -> audit.VerifyResult:
         expected, found = audit.verify(source), audit.verify(target)
-    if _chain(found) != _chain(expected):
-        raise CopyError(msg("db_admin.audit_differs", "Журнал аудита в {target} проверяется не "
-                            "так, как здесь ({found} / здесь: {expected}). Ничего не "
-                            "скопировано.", target=shown, found=found.message,
-                            expected=expected.message))
-    return found
+        if _chain(found) != _chain(expected):
+            raise CopyError(msg("db_admin.audit_differs", "Журнал аудита в {target} проверяется "
+                                "не так, как здесь ({found} / здесь: {expected}). Ничего не "
+                                "скопировано.", target=shown, found=found.message,
+                                expected=expected.message))
+        return found
+
+    return check
 
 
 def _chain(result: audit.VerifyResult) -> tuple[object, ...]:

@@ -15,8 +15,8 @@ from halyk_desk.cli import main
 from halyk_desk.domain import utc_now
 from halyk_desk.domain.timeutil import ALMATY
 from halyk_desk.paths import AppPaths
-from halyk_desk.services.database_admin import tables
 from halyk_desk.store import Store
+from halyk_desk.store.tables import tables
 
 
 def halyk(*argv: str) -> tuple[int, str, str]:
