@@ -33,9 +33,9 @@ from halyk_desk.paths import AppPaths, private_folder
 from halyk_desk.secrets import SecretSaved
 from halyk_desk.services import audit, profiles, settings_service
 from halyk_desk.services.settings_service import DatabaseCheck, DatabaseCheckError
-from halyk_desk.store import DB_ENV, Session, Store, migrate
+from halyk_desk.store import DB_ENV, Session, Store, migrate, sqlite_backup
 from halyk_desk.store import tables as whole
-from halyk_desk.store.engine import SQLITE_BUSY_TIMEOUT_MS, URL, make_url, normalize_url
+from halyk_desk.store.engine import URL, make_url, normalize_url
 
 # Copying whole databases is the store's (store/tables.py); its names, for the command line.
 from halyk_desk.store.tables import CopyError as CopyError
@@ -257,23 +257,14 @@ def _refuse_live_file(database: Path, target: Path) -> None:
 
 
 def _sqlite_copy(database: Path, scratch: Path) -> str:
-    """Copy with the backup API in one step (a single read snapshot, so writers of other
-    connections never make it start over or mix two states), make the copy one self-contained
-    file (journal_mode DELETE) and check it."""
+    """Copy and check it (store/sqlite_backup.py); BackupError with what to do otherwise."""
     try:
-        source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True,
-                                 timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        source = sqlite_backup.open_source(database)
     except sqlite3.Error as exc:
         raise BackupError(msg("db_admin.cannot_read", "Не удалось прочитать {database}: {error}.",
                               database=str(database), error=str(exc))) from exc
     try:
-        copy = sqlite3.connect(scratch)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")
-            problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
-        finally:
-            copy.close()
+        problems = sqlite_backup.copy_into(source, scratch)
     except sqlite3.Error as exc:
         raise BackupError(msg("db_admin.backup_failed", "Резервная копия {database} не удалась: "
                               "{error}.", database=str(database), error=str(exc))) from exc
