@@ -23,6 +23,9 @@ def test_the_layer_contracts_hold():
     assert done.returncode == 0, done.stdout + done.stderr
     # Every contract of pyproject.toml was checked, none skipped.
     assert "7 kept, 0 broken" in done.stdout
+    # None holds only thanks to a list of exceptions: SQL written in services/ again (contract
+    # sql-only-in-store) would have to be added to such a list.
+    assert "ignored" not in done.stdout
 
 
 def test_the_contracts_catch_an_indirect_import_up_the_layers(tmp_path):
