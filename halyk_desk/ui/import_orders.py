@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from halyk_desk.ui import tasks
+from halyk_desk.ui.frame import Frame
 
 #: How many of a refused file's errors the message lists; the rest are counted.
 SHOWN_ERRORS = 25
@@ -59,39 +60,39 @@ def done_text(summary: Any) -> str:
 class OrdersImporter(QObject):
     """Asks for a file, imports it in the background, says what happened, refreshes the lists."""
 
-    def __init__(self, window: Any, *, choose_file: ChooseFile = choose_orders_file) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, frame: Frame, *, choose_file: ChooseFile = choose_orders_file) -> None:
+        super().__init__(frame.window)
+        self.frame = frame
         self.choose_file = choose_file
         self.task: tasks.Task | None = None
 
     def run(self) -> None:
         if self.task is not None and self.task.running:
             return  # one import at a time
-        path = self.choose_file(self.window)
+        path = self.choose_file(self.frame.window)
         if not path:
             return
         from halyk_desk.services.orders import import_orders
 
-        ctx = self.window.ctx
-        self.window.show_message(tr("Загружаю заказы из {file}…").format(file=Path(path).name))
+        ctx = self.frame.ctx
+        self.frame.show_message(tr("Загружаю заказы из {file}…").format(file=Path(path).name))
         self.task = tasks.run(lambda: import_orders(ctx, Path(path)), self._done, self._failed,
-                              owner=self.window)
+                              owner=self.frame.window)
 
     def _failed(self, error: BaseException) -> None:
         from halyk_desk.imports import ImportFailed
 
         if isinstance(error, ImportFailed):
-            self.window.show_message(tr("Заказы не загружены: в файле есть ошибки."))
+            self.frame.show_message(tr("Заказы не загружены: в файле есть ошибки."))
             text = refused_text(error)
         else:
-            self.window.show_message(tr("Заказы не загружены."))
+            self.frame.show_message(tr("Заказы не загружены."))
             text = tr("Не удалось загрузить файл: {error}").format(error=error)
-        self.window.notifier.error(self.window, tr("Заказы не загружены"), text)
+        self.frame.notifier.error(self.frame.window, tr("Заказы не загружены"), text)
 
     def _done(self, summary: Any) -> None:
-        self.window.show_message(done_text(summary).split("\n", 1)[0])
-        self.window.notifier.info(self.window, tr("Заказы загружены"), done_text(summary))
+        self.frame.show_message(done_text(summary).split("\n", 1)[0])
+        self.frame.notifier.info(self.frame.window, tr("Заказы загружены"), done_text(summary))
         from halyk_desk.services import orders
 
-        self.window.changed.emit(orders.CHANGES)
+        self.frame.report(orders.CHANGES)

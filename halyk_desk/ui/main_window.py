@@ -19,7 +19,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
 
-from halyk_desk.ui import menus
+from halyk_desk.ui.frame import Frame
+from halyk_desk.ui.menus import WindowMenus
 from halyk_desk.ui.notify import MessageBoxNotifier, Notifier
 from halyk_desk.ui.sign_in import WindowSignIn
 
@@ -147,9 +148,11 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(False)
         self.addAction(self.sync_action)
         #: Menus and shortcuts; what needs the data waits for `ready` (issue 6).
-        self.menus = menus.install(self)
+        self.menus = WindowMenus(self, self.tabs, self.sync_action,
+                                 lambda: self.sign_in.switch_operator())
         #: Who is working: the sign-in dialog, switching operator, the idle lock (issue 9).
-        self.sign_in = WindowSignIn(self)
+        self.sign_in = WindowSignIn(self, lambda dialog: self.menus.open_dialog(dialog))
+        self.sign_in.operator_changed.connect(self._operator_changed)
         self.resize(1400, 820)
         if ctx is not None:
             self.attach(ctx)
@@ -251,8 +254,11 @@ class MainWindow(QMainWindow):
 
         self.sync_action.triggered.connect(self.sync_panel.start_sync)
         self.sync_action.setEnabled(True)
-        self.sign_in.attached()
-        self.menus.attached(self.parts.exporters())
+        #: What the window-wide parts (menus, sign-in, import, support report) use of it.
+        self.frame = Frame(self, self.tabs, ctx, self.notifier, self.show_message,
+                           self.changed.emit)
+        self.sign_in.attached(self.frame)
+        self.menus.attached(self.frame, self.parts.exporters(), self._find)
         self.ready.emit()
 
     # The parts other code reaches most (menus, benchmarks, tests).
@@ -307,8 +313,14 @@ class MainWindow(QMainWindow):
             self.show_message("")
         self._load()
 
-    def reload(self) -> None:
-        """Read everything again (another operator: what they may do differs)."""
+    def _find(self) -> None:
+        """Ctrl+F: the Payments tab, its search chosen."""
+        self.tabs.setCurrentWidget(self.parts.payments)
+        self.parts.payments.focus_search()
+
+    def _operator_changed(self, name: str) -> None:
+        """Another operator works now: what they may do differs, so everything reads again."""
+        self.operator_label.setText(self.tr("Оператор: {name}").format(name=name))
         self._load()
 
     def _load(self) -> None:

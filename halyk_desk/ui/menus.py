@@ -18,11 +18,14 @@ are enabled by `attached()`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
+
+if TYPE_CHECKING:
+    from halyk_desk.ui.frame import Frame
 
 OpenDialog = Callable[[QDialog], None]
 
@@ -33,18 +36,23 @@ def open_window_modal(dialog: QDialog) -> None:
 
 
 class WindowMenus(QObject):
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: QMainWindow, tabs: QTabWidget, sync_action: QAction,
+                 switch_operator: Callable[[], None]) -> None:
         super().__init__(window)
         self.window = window
+        self.tabs = tabs
         self.open_dialog: OpenDialog = open_window_modal
         self.importer: Any = None  # made on first use: it imports the services
-        self._exporters: Mapping[QWidget, Callable[[], object]] = {}
         self.reporter: Any = None
+        #: The window over its open data (attached).
+        self.frame: Frame | None = None
+        self._exporters: Mapping[QWidget, Callable[[], object]] = {}
+        self._find: Callable[[], None] | None = None
         bar = window.menuBar()
 
         file_menu = bar.addMenu(self.tr("&Файл"))
         file_menu.setObjectName("fileMenu")
-        file_menu.addAction(window.sync_action)
+        file_menu.addAction(sync_action)
         self.import_action = self._action(self.tr("&Импорт заказов…"), "Ctrl+I", self.import_orders)
         file_menu.addAction(self.import_action)
         self.export_action = self._action(self.tr("&Экспорт…"), "Ctrl+E", self.export)
@@ -53,7 +61,7 @@ class WindowMenus(QObject):
         self.settings_action = self._action(self.tr("&Настройки…"), "Ctrl+,", self.open_settings)
         file_menu.addAction(self.settings_action)
         self.switch_operator_action = self._action(self.tr("Сменить &оператора…"), "",
-                                                   lambda: window.sign_in.switch_operator())
+                                                   switch_operator)
         file_menu.addAction(self.switch_operator_action)
         file_menu.addSeparator()
         self.quit_action = self._action(self.tr("В&ыход"), "Ctrl+Q", window.close)
@@ -77,12 +85,15 @@ class WindowMenus(QObject):
                             self.find_action, self.about_action, self.support_action)
         for action in self._needs_data:
             action.setEnabled(False)
-        window.tabs.currentChanged.connect(self._tab_changed)
+        tabs.currentChanged.connect(self._tab_changed)
 
-    def attached(self, exporters: Mapping[QWidget, Callable[[], object]]) -> None:
+    def attached(self, frame: Frame, exporters: Mapping[QWidget, Callable[[], object]],
+                 find: Callable[[], None]) -> None:
         """The window's data are open: everything may be used. `exporters`: what Ctrl+E runs
-        on the tabs that export."""
+        on the tabs that export; `find`: Ctrl+F (the payments' search)."""
+        self.frame = frame
         self._exporters = exporters
+        self._find = find
         for action in self._needs_data:
             action.setEnabled(True)
         self._tab_changed()
@@ -97,54 +108,57 @@ class WindowMenus(QObject):
         return action
 
     # --- actions ------------------------------------------------------------------------------
+    def _attached(self) -> Frame:
+        assert self.frame is not None, "the window's data are not open yet"
+        return self.frame
+
     def open_settings(self) -> QDialog:
         from halyk_desk.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.window.ctx, self.window)
+        dialog = SettingsDialog(self._attached().ctx, self.window)
         dialog.saved.connect(self._settings_saved)
         self.open_dialog(dialog)
         dialog.load()
         return dialog
 
     def _settings_saved(self, changes: list[Any], warning: str) -> None:
+        from halyk_desk.services.changes import EVERYTHING
         from halyk_desk.ui.settings_dialog import restart_note
 
-        self.window.show_message(restart_note(changes))
+        frame = self._attached()
+        frame.show_message(restart_note(changes))
         if warning:
-            self.window.notifier.info(self.window, self.tr("Пароль базы данных"), warning)
-        from halyk_desk.services.changes import EVERYTHING
-
+            frame.notifier.info(self.window, self.tr("Пароль базы данных"), warning)
         # Hold days, the time zone and reasons change what the tabs show: read them again.
-        self.window.changed.emit(EVERYTHING)
+        frame.report(EVERYTHING)
 
     def import_orders(self) -> None:
         from halyk_desk.ui.import_orders import OrdersImporter
 
         if self.importer is None:
-            self.importer = OrdersImporter(self.window)
+            self.importer = OrdersImporter(self._attached())
         self.importer.run()
 
     def save_support_report(self) -> None:
         from halyk_desk.ui.support_report import SupportReporter
 
         if self.reporter is None:
-            self.reporter = SupportReporter(self.window)
+            self.reporter = SupportReporter(self._attached())
         self.reporter.run()
 
     def open_about(self) -> QDialog:
         from halyk_desk.ui.about import AboutDialog
 
-        dialog = AboutDialog(self.window.ctx, self.window)
+        dialog = AboutDialog(self._attached().ctx, self.window)
         self.open_dialog(dialog)
         return dialog
 
     def find(self) -> None:
-        window = self.window
-        window.tabs.setCurrentWidget(window.payments_view)
-        window.payments_view.focus_search()
+        if self._find is not None:
+            self._find()
 
     def _exporter(self) -> Callable[[], object] | None:
-        return self._exporters.get(self.window.tabs.currentWidget())
+        return self._exporters.get(self.tabs.currentWidget())
 
     def export(self) -> None:
         exporter = self._exporter()
@@ -152,11 +166,8 @@ class WindowMenus(QObject):
             exporter()
 
     def _tab_changed(self, _index: int = -1) -> None:
-        can = self.window.ctx is not None and self._exporter() is not None
+        can = self.frame is not None and self._exporter() is not None
         self.export_action.setEnabled(can)
         self.export_action.setToolTip("" if can else self.tr(
             "Выгружать в Excel можно со вкладки, которая это умеет, например со сверки."))
 
-
-def install(window: Any) -> WindowMenus:
-    return WindowMenus(window)

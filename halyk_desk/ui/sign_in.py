@@ -10,7 +10,8 @@ for the password again (or for another operator). The password is checked by the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -20,9 +21,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from halyk_desk.ui.frame import Frame
 
 # Qt only at import: the window's frame imports this module before the data are open; the
 # services are imported when a dialog is used.
@@ -145,18 +150,21 @@ class IdleLock(QObject):
 
 
 class WindowSignIn(QObject):
-    """The window's side: ask before the tabs are built, switch operator, lock when idle."""
+    """The window's side: ask before the tabs are built, switch operator, lock when idle.
+    `open_dialog` shows a dialog window-modal (tests replace it)."""
 
-    #: Another operator is working now (their name); for tests.
+    #: Another operator is working now (their name): the window shows it and reads again.
     operator_changed = Signal(str)
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: QMainWindow, open_dialog: Callable[[QDialog], None]) -> None:
         super().__init__(window)
         self.window = window
+        self.open_dialog = open_dialog
+        self.frame: Frame | None = None
         self.idle: IdleLock | None = None
         self.locked = False
 
-    def ask_first(self, ctx: Any, then: Any) -> None:
+    def ask_first(self, ctx: Any, then: Callable[[], None]) -> None:
         """Nothing is shown until someone proves who they are; closing the dialog closes the
         window."""
         dialog = SignInDialog(ctx, self.window)
@@ -167,54 +175,61 @@ class WindowSignIn(QObject):
 
         dialog.signed_in.connect(signed_in)
         dialog.rejected.connect(self.window.close)
-        self.window.menus.open_dialog(dialog)
+        self.open_dialog(dialog)
 
-    def attached(self) -> None:
+    def attached(self, frame: Frame) -> None:
         """The tabs are built: on a shared computer, start watching for idleness."""
         from halyk_desk.services import signin
 
-        ctx = self.window.ctx
+        self.frame = frame
+        ctx = frame.ctx
         if ctx.settings["shared_computer"] and not signin.is_team(ctx.store):
             self.idle = IdleLock(self, ctx.settings["idle_lock_minutes"], self.lock)
+
+    def _attached(self) -> Frame:
+        assert self.frame is not None, "the window's data are not open yet"
+        return self.frame
 
     def switch_operator(self) -> None:
         """File → «Сменить оператора…»: another operator signs in; cancelling changes nothing."""
         from halyk_desk.services import signin
 
-        if signin.is_team(self.window.ctx.store):
-            self.window.show_message(self.tr(
+        frame = self._attached()
+        if signin.is_team(frame.ctx.store):
+            frame.show_message(self.tr(
                 "В общей базе оператор — логин базы: чтобы работать другим оператором, "
                 "подключитесь под его логином (Файл → Настройки → База данных)."))
             return
-        dialog = SignInDialog(self.window.ctx, self.window)
+        dialog = SignInDialog(frame.ctx, self.window)
         dialog.quit_button.setText(self.tr("Отмена"))
         dialog.signed_in.connect(self._changed)
-        self.window.menus.open_dialog(dialog)
+        self.open_dialog(dialog)
 
     def lock(self) -> None:
         """Hide the data and ask for the password again; closing the dialog closes the window."""
         if self.locked:
             return
+        frame = self._attached()
         self.locked = True
-        self.window.tabs.setVisible(False)
-        dialog = SignInDialog(self.window.ctx, self.window, locked=True,
-                              operator=self.window.ctx.operator)
+        frame.tabs.setVisible(False)
+        dialog = SignInDialog(frame.ctx, self.window, locked=True, operator=frame.ctx.operator)
         dialog.signed_in.connect(self._unlocked)
         dialog.rejected.connect(self.window.close)
-        self.window.menus.open_dialog(dialog)
+        self.open_dialog(dialog)
 
     def _unlocked(self, name: str) -> None:
+        frame = self._attached()
         self.locked = False
-        self.window.tabs.setVisible(True)
+        frame.tabs.setVisible(True)
         if self.idle is not None:
             self.idle.timer.start()
-        if name != self.window.ctx.operator:
+        if name != frame.ctx.operator:
             self._changed(name)
 
     def _changed(self, name: str) -> None:
-        """Every view acts as `name` from now on; what depends on the role is read again."""
-        self.window.ctx.operator = name
-        self.window.operator_label.setText(self.tr("Оператор: {name}").format(name=name))
-        self.window.show_message(self.tr("Работает оператор {name}.").format(name=name))
-        self.window.reload()
+        """Every view acts as `name` from now on; what depends on the role is read again (the
+        window does, on operator_changed)."""
+        frame = self._attached()
+        frame.ctx.operator = name
+        frame.show_message(self.tr("Работает оператор {name}.").format(name=name))
         self.operator_changed.emit(name)

@@ -646,6 +646,7 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
+            <extracomment>What the window-wide parts (menus, sign-in, import, support report) use of it.</extracomment>
             <translation>Preparing the sandbox's demo data…</translation>
         </message>
         <message>
@@ -8130,12 +8131,12 @@ Send this file to support. It holds the journal, versions, settings and the data
             <translation>Sync</translation>
         </message>
         <message>
-            <source>Время Алматы</source>
-            <translation>Almaty time</translation>
-        </message>
-        <message>
             <source>Последняя синхронизация: неизвестно</source>
             <translation>Last sync: unknown</translation>
+        </message>
+        <message>
+            <source>Время Алматы</source>
+            <translation>Almaty time</translation>
         </message>
         <message>
             <source>Синхронизации ещё не было</source>
@@ -8206,6 +8207,7 @@ Send this file to support. It holds the journal, versions, settings and the data
         <name>WindowMenus</name>
         <message>
             <source>&amp;Файл</source>
+            <extracomment>The window over its open data (attached).</extracomment>
             <translation>&amp;File</translation>
         </message>
         <message>
@@ -8261,16 +8263,12 @@ Send this file to support. It holds the journal, versions, settings and the data
         <name>WindowSignIn</name>
         <message>
             <source>В общей базе оператор — логин базы: чтобы работать другим оператором, подключитесь под его логином (Файл → Настройки → База данных).</source>
-            <extracomment>Another operator is working now (their name); for tests.</extracomment>
+            <extracomment>Another operator is working now (their name): the window shows it and reads again.</extracomment>
             <translation>On a team database the operator is the database login: to work as another operator, connect with their login (File → Settings → Database).</translation>
         </message>
         <message>
             <source>Отмена</source>
             <translation>Cancel</translation>
-        </message>
-        <message>
-            <source>Оператор: {name}</source>
-            <translation>Operator: {name}</translation>
         </message>
         <message>
             <source>Работает оператор {name}.</source>

@@ -646,6 +646,7 @@
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
+            <extracomment>What the window-wide parts (menus, sign-in, import, support report) use of it.</extracomment>
             <translation>Құмсалғыштың демо деректерін дайындап жатырмын…</translation>
         </message>
         <message>
@@ -8130,12 +8131,12 @@
             <translation>Синхрондау</translation>
         </message>
         <message>
-            <source>Время Алматы</source>
-            <translation>Алматы уақыты</translation>
-        </message>
-        <message>
             <source>Последняя синхронизация: неизвестно</source>
             <translation>Соңғы синхрондау: белгісіз</translation>
+        </message>
+        <message>
+            <source>Время Алматы</source>
+            <translation>Алматы уақыты</translation>
         </message>
         <message>
             <source>Синхронизации ещё не было</source>
@@ -8206,6 +8207,7 @@
         <name>WindowMenus</name>
         <message>
             <source>&amp;Файл</source>
+            <extracomment>The window over its open data (attached).</extracomment>
             <translation>&amp;Файл</translation>
         </message>
         <message>
@@ -8261,16 +8263,12 @@
         <name>WindowSignIn</name>
         <message>
             <source>В общей базе оператор — логин базы: чтобы работать другим оператором, подключитесь под его логином (Файл → Настройки → База данных).</source>
-            <extracomment>Another operator is working now (their name); for tests.</extracomment>
+            <extracomment>Another operator is working now (their name): the window shows it and reads again.</extracomment>
             <translation>Ортақ дерекқорда оператор — дерекқор логині: басқа оператор ретінде жұмыс істеу үшін оның логинімен қосылыңыз (Файл → Баптаулар → Дерекқор).</translation>
         </message>
         <message>
             <source>Отмена</source>
             <translation>Болдырмау</translation>
-        </message>
-        <message>
-            <source>Оператор: {name}</source>
-            <translation>Оператор: {name}</translation>
         </message>
         <message>
             <source>Работает оператор {name}.</source>

@@ -644,6 +644,7 @@
         </message>
         <message>
             <source>Готовлю демонстрационные данные песочницы…</source>
+            <extracomment>What the window-wide parts (menus, sign-in, import, support report) use of it.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -8110,11 +8111,11 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Время Алматы</source>
+            <source>Последняя синхронизация: неизвестно</source>
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Последняя синхронизация: неизвестно</source>
+            <source>Время Алматы</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -8186,6 +8187,7 @@
         <name>WindowMenus</name>
         <message>
             <source>&amp;Файл</source>
+            <extracomment>The window over its open data (attached).</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
@@ -8241,15 +8243,11 @@
         <name>WindowSignIn</name>
         <message>
             <source>В общей базе оператор — логин базы: чтобы работать другим оператором, подключитесь под его логином (Файл → Настройки → База данных).</source>
-            <extracomment>Another operator is working now (their name); for tests.</extracomment>
+            <extracomment>Another operator is working now (their name): the window shows it and reads again.</extracomment>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Отмена</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <source>Оператор: {name}</source>
             <translation type="unfinished" />
         </message>
         <message>

@@ -14,7 +14,7 @@ def write(path, rows):
 
 
 def importer(window, path):
-    return OrdersImporter(window, choose_file=lambda parent: str(path))
+    return OrdersImporter(window.frame, choose_file=lambda parent: str(path))
 
 
 def test_a_good_file_is_imported_and_shows_up_in_the_list(qtbot, window, notifier, tmp_path):
@@ -64,7 +64,7 @@ def test_a_long_list_of_errors_is_cut_and_counted(qtbot, window, notifier, tmp_p
 
 
 def test_no_file_chosen_does_nothing(window, notifier):
-    OrdersImporter(window, choose_file=lambda parent: None).run()
+    OrdersImporter(window.frame, choose_file=lambda parent: None).run()
     assert notifier.infos == notifier.errors == []
 
 

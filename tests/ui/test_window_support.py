@@ -29,7 +29,7 @@ def test_the_help_menu_saves_a_support_report(qtbot, window, notifier, tmp_path)
     help_menu.grab().save(str(SHOTS / "help-menu.png"))
     target = tmp_path / "report.zip"
     suggested = []
-    reporter = SupportReporter(window, choose=lambda parent, name: suggested.append(name)
+    reporter = SupportReporter(window.frame, choose=lambda parent, name: suggested.append(name)
                                or str(target))
 
     reporter.run()
