@@ -183,13 +183,7 @@ class MainWindow(QMainWindow):
                 raise
             return box["ctx"]
 
-        def done(ctx: Any, error: BaseException | None) -> None:
-            if self._opening is not box:
-                return  # closed meanwhile: closeEvent dealt with it
-            self._opening = None
-            if error is not None:
-                self._open_failed(error)
-                return
+        def opened(ctx: Any) -> None:
             self._owns_context = True
             if getattr(ctx, "needs_sign_in", False):
                 # Nothing is shown until someone proves who they are (ui/sign_in.py).
@@ -197,7 +191,12 @@ class MainWindow(QMainWindow):
                 return
             self._show(ctx)
 
-        tasks.run_task(job, done, owner=self)
+        def settle() -> None:
+            self._opening = None
+
+        # Closed meanwhile (no longer current): closeEvent dealt with what was opened.
+        tasks.run(job, opened, self._open_failed, settle=settle,
+                  current=lambda: self._opening is box, owner=self)
 
     def _show(self, ctx: Any) -> None:
         # The sandbox's demo data (made on the first start) are prepared on a worker while
@@ -295,22 +294,21 @@ class MainWindow(QMainWindow):
         if self._demo_started or not is_sandbox(ctx):
             return
         self._demo_started = True
-        tasks.run_task(lambda: demo_service.ensure_demo(ctx), self._demo_ready, owner=self)
+        tasks.run(lambda: demo_service.ensure_demo(ctx), self._demo_ready, self._demo_failed,
+                  settle=lambda: self.sync_panel.sync_button.setEnabled(True), owner=self)
 
     def show_message(self, text: str) -> None:
         self.message_label.setText(text)
         self.message_label.setToolTip(text)
 
-    def _demo_ready(self, created: bool | None, error: BaseException | None) -> None:
-        self.sync_panel.sync_button.setEnabled(True)
-        if error is not None:
-            text = self.tr("Не удалось подготовить демо-данные: {error}").format(error=error)
-            self.show_message(text)
-            self.notifier.error(self, self.tr("Песочница"), text)
-        elif created:
-            self.show_message(self.tr("Демо-данные песочницы загружены."))
-        else:
-            self.show_message("")
+    def _demo_failed(self, error: BaseException) -> None:
+        text = self.tr("Не удалось подготовить демо-данные: {error}").format(error=error)
+        self.show_message(text)
+        self.notifier.error(self, self.tr("Песочница"), text)
+        self._load()  # what there is
+
+    def _demo_ready(self, created: bool) -> None:
+        self.show_message(self.tr("Демо-данные песочницы загружены.") if created else "")
         self._load()
 
     def _find(self) -> None:

@@ -63,7 +63,7 @@ from halyk_desk.ui.reconciliation_model import (
     category_title,
 )
 from halyk_desk.ui.roles import RowRole
-from halyk_desk.ui.tasks import Task, error_box, run, run_task
+from halyk_desk.ui.tasks import Task, error_box, run
 
 WARN_STYLE = "color: #8a4b00;"
 ERROR_STYLE = "color: #b00020;"
@@ -678,9 +678,11 @@ class ReconciliationView(QWidget):
         if self.recon is not None or self.busy:
             return
         ctx = self._ctx
-        run_task(lambda: service.list_runs(ctx, limit=1), self._latest_arrived, owner=self)
+        # Unreadable runs are no reason not to reconcile: the period shown is run then.
+        run(lambda: service.list_runs(ctx, limit=1), self._latest_arrived,
+            lambda _error: self._latest_arrived([]), owner=self)
 
-    def _latest_arrived(self, runs: list[service.RunRecord] | None, error: Any) -> None:
+    def _latest_arrived(self, runs: list[service.RunRecord]) -> None:
         if runs:
             self.set_period(runs[0].date_from, runs[0].date_to)
         if self.recon is None and not self.busy:
