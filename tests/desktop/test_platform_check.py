@@ -86,7 +86,7 @@ def test_with_no_language_chosen_the_message_follows_the_system_locale(tmp_path)
 
 
 def test_command_line_commands_do_not_need_the_display_libraries(tmp_path):
-    done = start_window(tmp_path, ["-m", "halyk_desk", "--help"])
+    done = start_window(tmp_path, ["-m", "halyk_desk", "--lang", "en", "--help"])
     assert done.returncode == 0
     assert done.stdout.startswith("usage: halyk-desk")
 
