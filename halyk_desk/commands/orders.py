@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,10 @@ def _mapping(text: str | None) -> Mapping | None:
     return Mapping.parse(text)
 
 
+def _json(mapping: dict[str, str]) -> str:
+    return json.dumps(mapping, ensure_ascii=False)
+
+
 @with_context
 def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
     try:
@@ -90,10 +95,17 @@ def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
         summary = import_orders(ctx, args.file, mapping)
     except ImportFailed as failed:
         print(str(failed), file=sys.stderr)
+        if failed.mapping_example:
+            print(msg("cli.orders_import.map_missing", "Или сопоставьте колонку сами, например "
+                      "--mapping '{mapping}'.", mapping=_json(failed.mapping_example)),
+                  file=sys.stderr)
         return FAILED
     for warning in summary.warnings:
         print(msg("cli.orders_import.warning", "предупреждение: {warning}", warning=warning),
               file=sys.stderr)
+    if summary.other_choice:
+        print(msg("cli.orders_import.map_other", "Или укажите колонку сами: --mapping "
+                  "'{mapping}'.", mapping=_json(summary.other_choice)), file=sys.stderr)
     said = {"file": summary.source_file, "profile": ctx.profile.name, "added": summary.added,
             "unchanged": summary.unchanged}
     if summary.updated:

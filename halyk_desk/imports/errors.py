@@ -38,15 +38,20 @@ class RowError:
 
 class ImportFailed(Exception):
     """Nothing was imported; `errors` lists the problems found in the file, in file order: all
-    of them, or the first MAX_LISTED_PROBLEMS with `more` counting the rest."""
+    of them, or the first MAX_LISTED_PROBLEMS with `more` counting the rest. `mapping_example`:
+    when a column was not recognised, a mapping that would name it (the command line offers it
+    as --mapping)."""
 
     def __init__(
-        self, errors: Iterable[RowError], source_file: str | None = None, more: int = 0
+        self, errors: Iterable[RowError], source_file: str | None = None, more: int = 0,
+        mapping_example: dict[str, str] | None = None,
     ) -> None:
         self.errors = list(errors)
         self.source_file = source_file
         self.more = more
-        super().__init__(self.errors, source_file, more)  # keeps the exception picklable
+        self.mapping_example = mapping_example
+        # All four as args: keeps the exception picklable.
+        super().__init__(self.errors, source_file, more, mapping_example)
 
     @property
     def count(self) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,10 +55,13 @@ _KNOWN_KEYS = frozenset(key for keys in _ALIAS_KEYS.values() for key in keys)
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """The outcome: field -> column index, plus notes for the import report."""
+    """The outcome: field -> column index, plus notes for the import report. `other_choice`:
+    a mapping that would take the other column where a field had two candidates (the command
+    line offers it as --mapping; the window has no mapping, so its user renames a column)."""
 
     index: dict[str, int]
     warnings: list[Message]
+    other_choice: dict[str, str]
 
 
 class ColumnResolver:
@@ -78,6 +80,7 @@ class ColumnResolver:
             or msg("import.no_columns", "(нет)")
         errors: list[Message] = []
         warnings: list[Message] = []
+        other_choice: dict[str, str] = {}
         index: dict[str, int] = {}
         # Fields the mapping decides, or already reported: not to be called missing as well.
         settled = set(self.mapping)
@@ -123,10 +126,10 @@ class ColumnResolver:
             if others:
                 warnings.append(msg(
                     "import.column_guessed", "Для поля «{field}» взята колонка «{column}»; "
-                    "подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.",
-                    field=TITLES[name], column=headers[best[0]],
-                    others=", ".join(map(repr, others)),
-                    mapping=json.dumps({name: others[0]}, ensure_ascii=False)))
+                    "подошли бы и {others}. Если нужна другая, переименуйте лишнюю колонку в "
+                    "файле.", field=TITLES[name], column=headers[best[0]],
+                    others=", ".join(map(repr, others))))
+                other_choice[name] = others[0]
 
         missing = [name for name in REQUIRED if name not in index and name not in settled]
         if missing:
@@ -134,15 +137,16 @@ class ColumnResolver:
                           field=TITLES[name], names=list(ALIASES[name][:4])) for name in missing]
             errors.append(msg(
                 "import.no_column_for", "В файле нет колонки для: {fields}. Колонки файла: "
-                "{columns}. Переименуйте колонку в файле или сопоставьте её, например "
-                "--mapping '{mapping}'.", fields=needed, columns=listing,
-                mapping=json.dumps({missing[0]: str(msg("import.column_name", "Имя колонки"))},
-                                   ensure_ascii=False)))
+                "{columns}. Переименуйте колонку в файле: подойдёт любое из названий в скобках.",
+                fields=needed, columns=listing))
         if errors:
-            raise ImportFailed(RowError(None, None, None, message) for message in errors)
+            example = {missing[0]: str(msg("import.column_name", "Имя колонки"))} \
+                if missing else None
+            raise ImportFailed((RowError(None, None, None, message) for message in errors),
+                               mapping_example=example)
 
         ignored = [h for i, h in enumerate(headers) if keys[i] and i not in index.values()]
         if ignored:
             warnings.append(msg("import.columns_ignored", "Не использованы колонки: {columns}.",
                                 columns=ignored))
-        return Columns(index, warnings)
+        return Columns(index, warnings, other_choice)

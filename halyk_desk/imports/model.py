@@ -52,6 +52,8 @@ class ImportReport:
     sheet: str | None  # the worksheet read; None for CSV
     columns: dict[str, str]  # field -> header as written in the file
     warnings: list[Message] = field(default_factory=list)
+    #: field -> the other column that could have been it (see headers.Columns.other_choice).
+    other_choice: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,8 @@ def read_orders(
     try:
         return _read(path, Mapping.of(mapping), default_currency, tz)
     except ImportFailed as failed:
-        raise ImportFailed(failed.errors, path.name, failed.more) from None
+        raise ImportFailed(failed.errors, path.name, failed.more, failed.mapping_example) \
+            from None
 
 
 def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> ImportReport:
@@ -123,6 +124,7 @@ def _read(path: Path, mapping: Mapping, default_currency: str, tz: tzinfo) -> Im
         sheet=table.sheet,
         columns={name: headers[i] for name, i in sorted(columns.index.items(), key=_field_order)},
         warnings=warnings,
+        other_choice=columns.other_choice,
     )
 
 

@@ -42,6 +42,8 @@ class ImportSummary:
     updated: int = 0
     #: Things about the file worth knowing that did not stop the import.
     warnings: tuple[Message, ...] = field(default=())
+    #: field -> the other column that could have been it, for a --mapping the command line offers.
+    other_choice: dict[str, str] = field(default_factory=dict)
 
 
 def _record(row: OrderRow, source_file: str, created_at: datetime) -> OrderRecord:
@@ -88,4 +90,5 @@ def import_orders(
     return ImportSummary(
         added=result.inserted, unchanged=result.unchanged, source_file=report.source_file,
         updated=result.updated, warnings=tuple(report.warnings),
+        other_choice=report.other_choice,
     )

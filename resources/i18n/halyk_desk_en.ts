@@ -1585,6 +1585,16 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>import an order file (CSV or XLSX), all rows or none</translation>
         </message>
         <message>
+            <source>Или сопоставьте колонку сами, например --mapping '{mapping}'.</source>
+            <comment>cli.orders_import.map_missing</comment>
+            <translation>Or map the column yourself, e.g. --mapping '{mapping}'.</translation>
+        </message>
+        <message>
+            <source>Или укажите колонку сами: --mapping '{mapping}'.</source>
+            <comment>cli.orders_import.map_other</comment>
+            <translation>Or name the column yourself: --mapping '{mapping}'.</translation>
+        </message>
+        <message>
             <source>какая колонка содержит какое поле, в JSON: {{"invoice_id": "Номер", "amount": "Итого"}}; или @PATH, чтобы прочитать этот JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</source>
             <comment>cli.orders_import.mapping</comment>
             <translation>which column holds which field, as JSON: {{"invoice_id": "Order No", "amount": "Total"}}; or @PATH to read that JSON from a file. Fields: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</translation>
@@ -3089,9 +3099,9 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>a value is longer than {max} characters (Excel's limit for a cell): shorten it or export the orders again.</translation>
         </message>
         <message>
-            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.</source>
+            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если нужна другая, переименуйте лишнюю колонку в файле.</source>
             <comment>import.column_guessed</comment>
-            <translation>Took column '{column}' for {field}; {others} could also be it. If that is wrong, use --mapping '{mapping}'.</translation>
+            <translation>Took column '{column}' for {field}; {others} could also be it. If you meant another, rename the extra column in the file.</translation>
         </message>
         <message>
             <source>Имя колонки</source>
@@ -3217,9 +3227,9 @@ Check the database address (the --db option or the HALYK_DESK_DB variable) and t
             <translation>… and {count} more: fix these and import the file again to see the rest.</translation>
         </message>
         <message>
-            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле или сопоставьте её, например --mapping '{mapping}'.</source>
+            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле: подойдёт любое из названий в скобках.</source>
             <comment>import.no_column_for</comment>
-            <translation>The file has no column for {fields}. The file's columns are: {columns}. Rename the column in the file or map it, e.g. --mapping '{mapping}'.</translation>
+            <translation>The file has no column for {fields}. The file's columns are: {columns}. Rename the column in the file: any of the names in brackets will do.</translation>
         </message>
         <message>
             <source>(нет)</source>

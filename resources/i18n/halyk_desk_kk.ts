@@ -1585,6 +1585,16 @@
             <translation>тапсырыстар файлын жүктеу (CSV немесе XLSX): барлық жолдарды немесе ешқайсысын</translation>
         </message>
         <message>
+            <source>Или сопоставьте колонку сами, например --mapping '{mapping}'.</source>
+            <comment>cli.orders_import.map_missing</comment>
+            <translation>Немесе бағанды өзіңіз сәйкестендіріңіз, мысалы --mapping '{mapping}'.</translation>
+        </message>
+        <message>
+            <source>Или укажите колонку сами: --mapping '{mapping}'.</source>
+            <comment>cli.orders_import.map_other</comment>
+            <translation>Немесе бағанды өзіңіз көрсетіңіз: --mapping '{mapping}'.</translation>
+        </message>
+        <message>
             <source>какая колонка содержит какое поле, в JSON: {{"invoice_id": "Номер", "amount": "Итого"}}; или @PATH, чтобы прочитать этот JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</source>
             <comment>cli.orders_import.mapping</comment>
             <translation>қай бағанда қай өріс бар, JSON түрінде: {{"invoice_id": "Нөмір", "amount": "Барлығы"}}; немесе сол JSON-ды файлдан оқу үшін @PATH. Өрістер: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</translation>
@@ -3089,9 +3099,9 @@
             <translation>Мән {max} таңбадан ұзын (Excel ұяшығының шегі): оны қысқартыңыз немесе тапсырыстарды қайта түсіріңіз.</translation>
         </message>
         <message>
-            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.</source>
+            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если нужна другая, переименуйте лишнюю колонку в файле.</source>
             <comment>import.column_guessed</comment>
-            <translation>«{field}» өрісі үшін «{column}» бағаны алынды; {others} да сәйкес келуі мүмкін. Егер бұл қате болса, --mapping '{mapping}' көрсетіңіз.</translation>
+            <translation>«{field}» өрісі үшін «{column}» бағаны алынды; {others} да сәйкес келуі мүмкін. Басқасы керек болса, файлдағы артық бағанның атауын өзгертіңіз.</translation>
         </message>
         <message>
             <source>Имя колонки</source>
@@ -3217,9 +3227,9 @@
             <translation>… тағы {count} мәселе бар. Осыларды түзетіп, қалғанын көру үшін файлды қайта жүктеңіз.</translation>
         </message>
         <message>
-            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле или сопоставьте её, например --mapping '{mapping}'.</source>
+            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле: подойдёт любое из названий в скобках.</source>
             <comment>import.no_column_for</comment>
-            <translation>Файлда мына өрістер үшін баған жоқ: {fields}. Файлдың бағандары: {columns}. Файлдағы бағанның атауын өзгертіңіз немесе оны сәйкестендіріңіз, мысалы --mapping '{mapping}'.</translation>
+            <translation>Файлда мына өрістер үшін баған жоқ: {fields}. Файлдың бағандары: {columns}. Файлдағы бағанның атауын өзгертіңіз: жақшадағы атаулардың кез келгені жарайды.</translation>
         </message>
         <message>
             <source>(нет)</source>

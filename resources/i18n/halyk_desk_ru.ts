@@ -1577,6 +1577,16 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Или сопоставьте колонку сами, например --mapping '{mapping}'.</source>
+            <comment>cli.orders_import.map_missing</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Или укажите колонку сами: --mapping '{mapping}'.</source>
+            <comment>cli.orders_import.map_other</comment>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>какая колонка содержит какое поле, в JSON: {{"invoice_id": "Номер", "amount": "Итого"}}; или @PATH, чтобы прочитать этот JSON из файла. Поля: invoice_id, amount, currency, created_at, customer, shop_paid, shop_status</source>
             <comment>cli.orders_import.mapping</comment>
             <translation type="unfinished" />
@@ -3084,7 +3094,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если это не так, укажите --mapping '{mapping}'.</source>
+            <source>Для поля «{field}» взята колонка «{column}»; подошли бы и {others}. Если нужна другая, переименуйте лишнюю колонку в файле.</source>
             <comment>import.column_guessed</comment>
             <translation type="unfinished" />
         </message>
@@ -3213,7 +3223,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле или сопоставьте её, например --mapping '{mapping}'.</source>
+            <source>В файле нет колонки для: {fields}. Колонки файла: {columns}. Переименуйте колонку в файле: подойдёт любое из названий в скобках.</source>
             <comment>import.no_column_for</comment>
             <translation type="unfinished" />
         </message>

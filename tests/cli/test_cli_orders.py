@@ -81,6 +81,29 @@ def test_a_mapping_as_json_or_from_a_file(capsys, store_url, shop, tmp_path):
     assert code == 0 and "1 unchanged" in out
 
 
+def test_unknown_columns_are_refused_with_the_mapping_that_would_name_them(
+        capsys, store_url, shop, tmp_path):
+    path = write(tmp_path / "o.csv", [["No", "Total"], ["654321", "12.50"]], delimiter=",")
+
+    code, _, err = run(capsys, store_url, "orders", "import", path)
+
+    assert code == 1
+    assert "Rename the column in the file" in err
+    assert "Or map the column yourself, e.g. --mapping '{\"invoice_id\": \"Column name\"}'." in err
+    assert payments(capsys, store_url) == []
+
+
+def test_a_column_taken_of_two_candidates_comes_with_the_mapping_for_the_other(
+        capsys, store_url, shop, tmp_path):
+    path = write(tmp_path / "o.csv", [["ID", "Номер заказа", "Сумма"], ["1", "123456", "10"]])
+
+    code, _, err = run(capsys, store_url, "orders", "import", path)
+
+    assert code == 0
+    assert "Took column 'Номер заказа' for the order number (invoiceId)" in err
+    assert "Or name the column yourself: --mapping '{\"invoice_id\": \"ID\"}'." in err
+
+
 @pytest.mark.parametrize("mapping", ['{"invoice_id": ', '{"order": "No"}', "@/no/such/file"])
 def test_a_bad_mapping_is_a_usage_error(capsys, store_url, shop, tmp_path, mapping):
     path = write(tmp_path / "o.csv", [HEADER, *ROWS])

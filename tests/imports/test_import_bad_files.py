@@ -74,12 +74,16 @@ def test_amounts_that_are_not_amounts(files, amount):
 
 def test_missing_required_columns_are_named_with_the_headers_found(files):
     path = files.csv([["Номер п/п", "Покупатель", "Итого"], ["1", "Ким", "10"]])
-    [error] = _failure(path).errors
+    failure = _failure(path)
+    [error] = failure.errors
     assert error.row is None
     assert "no column for the order number (invoiceId)" in error.message
     assert "), the amount (named e.g. Сумма, Amount" in error.message
     assert "The file's columns are: 'Номер п/п', 'Покупатель', 'Итого'." in error.message
-    assert "--mapping" in error.message
+    # What to do, in words the window's user can follow too; the command line adds --mapping.
+    assert "Rename the column in the file: any of the names in brackets will do." in error.message
+    assert "--mapping" not in error.message
+    assert failure.mapping_example == {"invoice_id": "Column name"}
 
 
 def test_mapping_to_a_column_that_is_not_there_lists_the_files_columns(files):

@@ -247,8 +247,9 @@ def test_when_two_columns_could_be_the_order_number_the_user_is_told(files):
     assert report.columns["invoice_id"] == "Номер заказа"
     assert str(report.warnings[0]) == (
         "Took column 'Номер заказа' for the order number (invoiceId); 'ID' could also be it. "
-        "If that is wrong, use --mapping '{\"invoice_id\": \"ID\"}'."
+        "If you meant another, rename the extra column in the file."
     )
+    assert report.other_choice == {"invoice_id": "ID"}
 
 
 def test_a_csv_saved_under_an_excel_name_is_read_by_its_content(files):
