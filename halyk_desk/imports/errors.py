@@ -65,10 +65,14 @@ class ImportFailed(Exception):
         else:
             head = msg("import.nothing_imported", "Ничего не загружено: %n проблем исправить в "
                        "файле, прежде чем загрузить его снова.", n=self.count)
-        more = msg("import.more_problems", "… и ещё проблем: {count}. Исправьте эти и "
-                   "загрузите файл снова, чтобы увидеть остальные.", count=self.more)
-        tail = [f"  {more}"] if self.more else []
+        tail = [f"  {more_problems(self.more)}"] if self.more else []
         return "\n".join([str(head), *(f"  {error}" for error in self.errors), *tail])
+
+
+def more_problems(count: int) -> Message:
+    """The line that stands for the problems not listed (the window lists fewer than kept)."""
+    return msg("import.more_problems", "… и ещё проблем: {count}. Исправьте эти и загрузите "
+               "файл снова, чтобы увидеть остальные.", count=count)
 
 
 class Problems:

@@ -37,13 +37,14 @@ def choose_orders_file(parent: QWidget) -> str | None:
 
 def refused_text(error: Any) -> str:
     """What the accountant reads when a file is refused: every problem, or the first ones."""
+    from halyk_desk.imports.errors import more_problems
+
     problems = [str(problem) for problem in error.errors]
     lines = [tr("Ничего не загружено: исправьте файл и загрузите его снова."), ""]
     lines += problems[:SHOWN_ERRORS]
     hidden = len(problems) - len(problems[:SHOWN_ERRORS]) + getattr(error, "more", 0)
     if hidden:
-        lines.append(tr("…и ещё {count}. Полный список: halyk-desk orders import {file}").format(
-            count=hidden, file=error.source_file or ""))
+        lines.append(str(more_problems(hidden)))
     return "\n".join(lines)
 
 

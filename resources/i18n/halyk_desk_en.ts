@@ -6807,10 +6807,6 @@ Reason: {reason}.</translation>
             <translation>Nothing was loaded: fix the file and load it again.</translation>
         </message>
         <message>
-            <source>…и ещё {count}. Полный список: halyk-desk orders import {file}</source>
-            <translation>…and {count} more. The full list: halyk-desk orders import {file}</translation>
-        </message>
-        <message>
             <source>Файл {file}: новых заказов — {added}, без изменений — {unchanged}, обновлено — {updated}.</source>
             <translation>File {file}: new orders — {added}, unchanged — {unchanged}, updated — {updated}.</translation>
         </message>

@@ -6807,10 +6807,6 @@
             <translation>Ештеңе жүктелмеді: файлды түзетіп, қайта жүктеңіз.</translation>
         </message>
         <message>
-            <source>…и ещё {count}. Полный список: halyk-desk orders import {file}</source>
-            <translation>…және тағы {count}. Толық тізім: halyk-desk orders import {file}</translation>
-        </message>
-        <message>
             <source>Файл {file}: новых заказов — {added}, без изменений — {unchanged}, обновлено — {updated}.</source>
             <translation>{file} файлы: жаңа тапсырыстар — {added}, өзгеріссіз — {unchanged}, жаңартылды — {updated}.</translation>
         </message>

@@ -6789,10 +6789,6 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>…и ещё {count}. Полный список: halyk-desk orders import {file}</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <source>Файл {file}: новых заказов — {added}, без изменений — {unchanged}, обновлено — {updated}.</source>
             <translation type="unfinished" />
         </message>

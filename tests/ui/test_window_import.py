@@ -60,7 +60,8 @@ def test_a_long_list_of_errors_is_cut_and_counted(qtbot, window, notifier, tmp_p
     qtbot.waitUntil(lambda: bool(notifier.errors), timeout=20_000)
 
     text = notifier.errors[-1][1]
-    assert f"…и ещё {40 - SHOWN_ERRORS}." in text
+    assert f"… и ещё проблем: {40 - SHOWN_ERRORS}." in text
+    assert "halyk-desk" not in text  # what to do in the window, not a command to run
 
 
 def test_no_file_chosen_does_nothing(window, notifier):
