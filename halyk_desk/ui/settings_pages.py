@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from halyk_desk.domain import Money, MoneyError
-from halyk_desk.services import operators
+from halyk_desk.services import operators, signin
 from halyk_desk.services import settings_service as service
 from halyk_desk.services.operators import OperatorInfo
 from halyk_desk.services.settings_service import DatabaseCheck
@@ -563,7 +563,20 @@ class OperatorsPage(Page):
         self.role_combo.setObjectName("operatorRole")
         for role in operators.ROLE_PERMISSIONS:
             self.role_combo.addItem(role_title(role), role)
-        self.save_button = QPushButton(self.tr("Добавить или сменить роль"), self)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setObjectName("operatorPassword")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # A team's operators sign in with their database login, whose password is the database's.
+        self._team = signin.is_team(ctx.store)
+        if self._team:
+            self.password_edit.setEnabled(False)
+            self.password_edit.setPlaceholderText(self.tr("пароль входа в базу данных"))
+            self.password_edit.setToolTip(self.tr(
+                "В общей базе оператор входит своим логином базы данных; его пароль задаёт "
+                "администратор базы данных."))
+        else:
+            self.password_edit.setPlaceholderText(self.tr("новый пароль (пусто — не менять)"))
+        self.save_button = QPushButton(self.tr("Сохранить оператора"), self)
         self.save_button.setObjectName("saveOperator")
         self.disable_button = QPushButton(self.tr("Отключить"), self)
         self.disable_button.setObjectName("disableOperator")
@@ -574,6 +587,7 @@ class OperatorsPage(Page):
         form = QHBoxLayout()
         form.addWidget(self.name_edit, 2)
         form.addWidget(self.role_combo, 1)
+        form.addWidget(self.password_edit, 2)
         form.addWidget(self.save_button)
         form.addWidget(self.disable_button)
         layout = QVBoxLayout(self)
@@ -581,7 +595,7 @@ class OperatorsPage(Page):
             "Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет "
             "блокировки и делает возвраты; администратор ещё меняет настройки и операторов. "
             "Оператор — это имя входа в систему; другим оператором входят с его паролем "
-            "(Файл → Сменить оператора…), который задаёт администратор."), self))
+            "(Файл → Сменить оператора…), который администратор задаёт здесь."), self))
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
         layout.addWidget(self.status)
@@ -589,6 +603,10 @@ class OperatorsPage(Page):
         self.table.itemSelectionChanged.connect(self._selected)
         self.save_button.clicked.connect(self.save_operator)
         self.disable_button.clicked.connect(self.disable_operator)
+
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
+        self.password_edit.setEnabled(editable and not self._team)
 
     def load(self) -> None:
         ctx = self._ctx
@@ -632,10 +650,14 @@ class OperatorsPage(Page):
             self._problem(self.tr("{name} — единственный администратор: сначала назначьте "
                                   "администратором кого-то ещё.").format(name=name))
             return
+        password = self.password_edit.text() or None
+        done = self.tr("{name}: роль «{role}» сохранена.").format(name=name,
+                                                                 role=role_title(role))
+        if password is not None:
+            done = self.tr("{name}: роль «{role}» и новый пароль сохранены.").format(
+                name=name, role=role_title(role))
         ctx = self._ctx
-        self._run(lambda: operators.add_operator(ctx, name, role),
-                  self.tr("{name}: роль «{role}» сохранена.").format(name=name,
-                                                                     role=role_title(role)))
+        self._run(lambda: operators.add_operator(ctx, name, role, password), done)
 
     def disable_operator(self) -> None:
         name = self.name_edit.text().strip()
@@ -661,6 +683,7 @@ class OperatorsPage(Page):
             self.load()
 
         def done(_result: Any) -> None:
+            self.password_edit.clear()  # a typed password is not kept on screen
             self.status.setStyleSheet(OK_STYLE)
             self.status.setText(done_text)
 

@@ -6743,16 +6743,28 @@ Reason: {reason}.</translation>
             <translation>login name, for example anna</translation>
         </message>
         <message>
-            <source>Добавить или сменить роль</source>
-            <translation>Add or change the role</translation>
+            <source>пароль входа в базу данных</source>
+            <translation>database login password</translation>
+        </message>
+        <message>
+            <source>В общей базе оператор входит своим логином базы данных; его пароль задаёт администратор базы данных.</source>
+            <translation>On a shared database an operator signs in with their database login; its password is set by the database's administrator.</translation>
+        </message>
+        <message>
+            <source>новый пароль (пусто — не менять)</source>
+            <translation>new password (empty: keep)</translation>
+        </message>
+        <message>
+            <source>Сохранить оператора</source>
+            <translation>Save operator</translation>
         </message>
         <message>
             <source>Отключить</source>
             <translation>Disable</translation>
         </message>
         <message>
-            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который задаёт администратор.</source>
-            <translation>An accountant looks, reconciles and exports; a manager also confirms, releases holds and refunds; an admin also changes settings and operators. An operator is a login name of the system; another operator signs in with their password (File → Switch operator…), which an admin sets.</translation>
+            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который администратор задаёт здесь.</source>
+            <translation>An accountant looks, reconciles and exports; a manager also confirms, releases holds and refunds; an admin also changes settings and operators. An operator is a login name of the system; another operator signs in with their password (File → Switch operator…), which an admin sets here.</translation>
         </message>
         <message>
             <source>Не удалось прочитать операторов: {error}</source>
@@ -6777,6 +6789,10 @@ Reason: {reason}.</translation>
         <message>
             <source>{name}: роль «{role}» сохранена.</source>
             <translation>{name}: role “{role}” saved.</translation>
+        </message>
+        <message>
+            <source>{name}: роль «{role}» и новый пароль сохранены.</source>
+            <translation>{name}: role “{role}” and the new password saved.</translation>
         </message>
         <message>
             <source>Выберите оператора в списке.</source>

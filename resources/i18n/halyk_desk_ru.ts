@@ -6725,7 +6725,19 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Добавить или сменить роль</source>
+            <source>пароль входа в базу данных</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>В общей базе оператор входит своим логином базы данных; его пароль задаёт администратор базы данных.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>новый пароль (пусто — не менять)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Сохранить оператора</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -6733,7 +6745,7 @@
             <translation type="unfinished" />
         </message>
         <message>
-            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который задаёт администратор.</source>
+            <source>Бухгалтер смотрит, сверяет и выгружает; менеджер ещё подтверждает, отменяет блокировки и делает возвраты; администратор ещё меняет настройки и операторов. Оператор — это имя входа в систему; другим оператором входят с его паролем (Файл → Сменить оператора…), который администратор задаёт здесь.</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -6758,6 +6770,10 @@
         </message>
         <message>
             <source>{name}: роль «{role}» сохранена.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{name}: роль «{role}» и новый пароль сохранены.</source>
             <translation type="unfinished" />
         </message>
         <message>

@@ -17,7 +17,7 @@ from halyk_desk.sandbox import (
     SandboxBank,
     SandboxServer,
 )
-from halyk_desk.services import operators
+from halyk_desk.services import operators, signin
 from halyk_desk.services import settings_service as service
 from halyk_desk.settings import Settings
 from halyk_desk.ui.settings_dialog import SettingsDialog
@@ -134,6 +134,7 @@ def test_an_accountant_may_change_the_language_only(qtbot, ctx):
     assert not found.holds_page.warn_spin.isEnabled()
     assert not found.reasons_page.add_button.isEnabled()
     assert not found.operators_page.save_button.isEnabled()
+    assert not found.operators_page.password_edit.isEnabled()
     assert found.profiles_page.test_button.isEnabled()  # testing a connection harms nothing
     found.language_page.buttons["en"].setChecked(True)
     [change] = save(qtbot, found)
@@ -271,6 +272,34 @@ def test_operators_are_added_and_the_last_admin_is_kept(qtbot, dialog, ctx):
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     assert "единственный администратор" in page.status.text()
     assert operators.current(ctx).role == "admin"
+
+
+def test_an_admin_sets_an_operators_password_in_the_window(qtbot, dialog, ctx, tmp_path):
+    page = dialog.operators_page
+    assert page.password_edit.isEnabled()
+    assert page.password_edit.echoMode() == page.password_edit.EchoMode.Password
+    page.name_edit.setText("anna")
+    page.role_combo.setCurrentIndex(page.role_combo.findData("manager"))
+
+    page.password_edit.setText("short")
+    with qtbot.waitSignal(page.refreshed, timeout=LOAD_TIMEOUT):
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert "не короче 8 знаков" in page.status.text()
+    assert "anna" not in {o.name for o in operators.list_operators(ctx)}  # nothing half-done
+
+    page.password_edit.setText("anna-secret-1")
+    with qtbot.waitSignal(page.refreshed, timeout=LOAD_TIMEOUT):
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.status.text() == "anna: роль «менеджер» и новый пароль сохранены."
+    assert page.password_edit.text() == ""  # not left on screen
+    dialog.nav.setCurrentRow(dialog.pages.index(page))
+    for width, height in ((1366, 768), (1920, 1080)):
+        dialog.resize(width, height)
+        qtbot.wait(50)
+        assert dialog.grab().save(str(tmp_path / f"operators-{width}.png"))
+    assert signin.authenticate(ctx.store, "anna", "anna-secret-1", by="test").name == "anna"
+    with pytest.raises(signin.SignInRefused):
+        signin.authenticate(ctx.store, "anna", "short", by="test")
 
 
 def test_a_profile_gets_the_cabinet_login_tested_and_kept_in_the_keyring(
