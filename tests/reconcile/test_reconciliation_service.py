@@ -276,11 +276,16 @@ def shop_profile(ctx: AppContext, server: SandboxServer, secret: str) -> AppCont
                       MANAGER)
 
 
+def the_shops_days() -> tuple[date, date]:
+    """The business days of shop_profile's orders: two, just after midnight in Almaty."""
+    return business_day_of(utc_now() - timedelta(minutes=10)), business_day_of(utc_now())
+
+
 def test_a_bank_that_refuses_the_operations_list_is_noted_and_the_store_still_reconciles(demo):
     ctx, _ = demo
     with SandboxServer(SandboxBank(), port=0) as server:
         shop = shop_profile(ctx, server, secret="not-the-secret")
-        recon = run_reconciliation(shop, business_day_of(utc_now()), business_day_of(utc_now()))
+        recon = run_reconciliation(shop, *the_shops_days())
     assert recon.operations_list.status == reconciliation.LIST_NOT_AVAILABLE
     assert recon.operations_list.note
     assert recon.unread_orders == 2  # never synced: they count as missing at the bank
@@ -292,8 +297,7 @@ def test_a_bank_that_cannot_be_read_is_noted_and_the_store_still_reconciles(demo
     with SandboxServer(SandboxBank(), port=0) as server:
         server.set_fault("http5xx", match="/operations")
         shop = shop_profile(ctx, server, secret=TEST_CLIENT_SECRET)
-        today = business_day_of(utc_now())
-        recon = run_reconciliation(shop, today, today)
+        recon = run_reconciliation(shop, *the_shops_days())
     assert recon.operations_list.status == reconciliation.LIST_FAILED
     assert recon.operations_list.note
     assert Counter(d.category for d in recon.result.discrepancies) == {"missing_at_bank": 2}
