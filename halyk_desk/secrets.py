@@ -216,8 +216,9 @@ class SecretStore:
                 backend.delete_password(SERVICE, key)
         self._drop_from_file(key)
 
-    def _read_file(self) -> dict[str, str]:
-        refuse_shared_file(self.fallback_path)
+    def _read_file(self, *, refuse_shared: bool = True) -> dict[str, str]:
+        if refuse_shared:
+            refuse_shared_file(self.fallback_path)
         try:
             data = read_json_object(self.fallback_path,
                                     msg("secrets.file", "файл секретов")) or {}
@@ -229,6 +230,8 @@ class SecretStore:
         return {str(k): str(v) for k, v in data.items()}
 
     def _drop_from_file(self, profile: str) -> None:
-        stored = self._read_file()
+        # Only takes a secret out (and rewrites the file 0600): an old file others could read
+        # must not stop a secret from reaching the keyring.
+        stored = self._read_file(refuse_shared=False)
         if stored.pop(profile, None) is not None:
             write_json_atomic(self.fallback_path, stored, mode=0o600)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from halyk_desk.domain.text import neutralise
 from halyk_desk.messages import Message, MessageError, msg, register_money
 
 DEFAULT_CURRENCY = "KZT"
@@ -95,6 +96,12 @@ class Money:
         if not raw:
             raise MoneyError(msg("money.empty", "Сумма пустая: наберите сумму, например "
                                  "1 234,50."))
+        if any(char.isdigit() and not char.isascii() for char in raw):
+            # Decimal would take full-width ８ or Arabic-Indic digits; the bank and the shop's
+            # books know only 0–9.
+            raise MoneyError(msg("money.ascii_digits", "В сумме «{raw}» есть цифры не из набора "
+                                 "0–9 (например, полноширинные): наберите сумму обычными "
+                                 "цифрами, например 1 234,50.", raw=neutralise(raw)))
         s = raw
         for sym in (*SYMBOLS.values(), "тг", "тенге", "tg"):
             s = s.replace(sym, "")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-from halyk_desk.domain.money import MoneyError
 from halyk_desk.messages import Message, MessageError, msg, verbatim
 
 #: The longest text each field holds: the store's columns are declared with these (store/models.py,
@@ -39,20 +38,6 @@ _NAMES = {"\x1b": "ESC", "\x07": "BEL", "\r": "CR", "\n": "LF", "\t": "TAB", "\x
 
 class TextError(MessageError, ValueError):
     """Typed or imported text a field cannot hold; the message says what to change."""
-
-
-class DigitsError(MoneyError):
-    """An amount typed with digits other than ASCII 0–9 (Decimal would take them)."""
-
-
-def amount_text(raw: str) -> str:
-    """Typed or imported amount text, refused when it holds digits other than 0–9 (full-width
-    ８, Arabic-Indic...): the bank and the shop's books know only these. Then Money.parse."""
-    if any(char.isdigit() and not char.isascii() for char in raw):
-        raise DigitsError(msg("money.ascii_digits", "В сумме «{raw}» есть цифры не из набора "
-                              "0–9 (например, полноширинные): наберите сумму обычными "
-                              "цифрами, например 1 234,50.", raw=neutralise(raw)))
-    return raw
 
 
 def char_name(char: str) -> str:

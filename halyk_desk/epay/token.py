@@ -8,9 +8,9 @@ the client tell the difference (design: issue 11):
 - a token is first used by the thread that fetched it, alone: the others wait until that first
   request is answered. A token refused on its very first use is a real refusal; one refused after
   others used it may simply have been used up;
-- no thread starves: one refused again and again while others use up each new token asks for a
-  token of its own (`renew(..., own=True)`), fetched once the current one's first request is
-  answered, and so is its first user.
+- no thread is left to lose forever: one refused again and again while others use up each new
+  token asks for a token of its own (`renew(..., own=True)`), fetched once the current one's
+  first request is answered, and so is its first user.
 """
 
 from __future__ import annotations
@@ -127,11 +127,14 @@ class TokenCache:
     def _own(self) -> Lease:
         """A fresh token for this caller alone. Fetched only once the current token's first
         request is answered: a bank that revokes older tokens on issue would otherwise refuse
-        that request and make a real refusal of a token that did nothing wrong."""
+        that request and make a real refusal of a token that did nothing wrong. Like
+        _after_first_use, it waits no longer than FIRST_USE_WAIT for a request that hangs."""
+        deadline = time.monotonic() + FIRST_USE_WAIT
         while True:
-            self._first_use.wait(FIRST_USE_WAIT)
+            self._first_use.wait(max(0.0, deadline - time.monotonic()))
             with self._lock:
-                if self._first_use.is_set() or self._token is None:
+                if (self._first_use.is_set() or self._token is None
+                        or time.monotonic() >= deadline):
                     return self._renewed()
 
     def _renewed(self) -> Lease:

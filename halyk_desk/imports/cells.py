@@ -9,7 +9,7 @@ from decimal import Context, Decimal
 
 from halyk_desk.domain import Money, MoneyError, as_utc, normalize_invoice_id
 from halyk_desk.domain.money import SYMBOLS
-from halyk_desk.domain.text import amount_text, check_text
+from halyk_desk.domain.text import check_text
 from halyk_desk.messages import MessageError, msg
 
 #: What a CSV field or an XLSX cell can hold (openpyxl gives numbers, dates and booleans as such).
@@ -83,7 +83,7 @@ def parse_amount(value: Cell, currency: str) -> Money:
         return Money.parse(str(value), currency)
     if isinstance(value, float):
         return Money.parse(format(_excel_decimal(value), "f"), currency)
-    return Money.parse(amount_text(value or ""), currency)
+    return Money.parse(value or "", currency)
 
 
 def parse_currency(value: Cell, default: str) -> str:

@@ -1,5 +1,6 @@
-"""Wording for the accountant: the Russian state and operation names of the workbook's tables,
-and each discrepancy's message (halyk_desk.messages: rendered in the reader's language)."""
+"""Wording for the accountant: the state and operation names of the workbook's tables (rendered
+once per language by reports.sheets.word), and each discrepancy's message (halyk_desk.messages:
+rendered in the reader's language)."""
 
 from __future__ import annotations
 
@@ -30,16 +31,6 @@ ACTION_TITLES: dict[str, Message] = {
     "release": msg("recon.action.cancel", "отмена блокировки"),
     "refund": msg("recon.action.refund", "возврат"),
 }
-
-
-def state_title(state: State) -> str:
-    """A state as the workbook's tables name it, in the current language."""
-    return str(STATE_TITLES[state])
-
-
-def action_title(action: str) -> str:
-    """An operation as the workbook and the window name it, in the current language."""
-    return str(ACTION_TITLES.get(action.strip().lower()) or action)
 
 
 #: Each operation's name in a discrepancy (the same codes as the money journal's).

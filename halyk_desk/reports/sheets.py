@@ -21,7 +21,7 @@ from halyk_desk.reconcile.categories import (
     HOLDS_EXPIRING,
     Category,
 )
-from halyk_desk.reconcile.wording import action_title, state_title
+from halyk_desk.reconcile.wording import ACTION_TITLES, STATE_TITLES
 from halyk_desk.reports.xlsx import COUNT, DAY, HOURS, MOMENT, MONEY, TEXT, Column
 
 
@@ -53,6 +53,12 @@ def word(message: Message) -> str:
     if text is None:
         text = _words[key] = message.render()
     return text
+
+
+def _action_title(op: OperationLine) -> str:
+    """The operation's name (the bank's own word when it is not one of ours)."""
+    title = ACTION_TITLES.get(op.action.strip().lower())
+    return word(title) if title is not None else op.action
 
 
 _YES = msg("workbook.yes", "Да")
@@ -195,7 +201,7 @@ PAYMENT_COLUMNS: list[Column[Pair]] = [
     # the bank's side
     Column(_TRANSACTION, TEXT, lambda p: p.payment.transaction_id if p.payment else None),
     Column(_BANK_STATUS, TEXT, lambda p: p.payment.status_name if p.payment else None),
-    Column(_STATE, TEXT, lambda p: state_title(p.payment.state) if p.payment else None),
+    Column(_STATE, TEXT, lambda p: word(STATE_TITLES[p.payment.state]) if p.payment else None),
     Column(_PAYMENT_CREATED, MOMENT, lambda p: p.payment.created_at if p.payment else None),
     Column(_PAYMENT_AMOUNT, MONEY, lambda p: p.payment.original if p.payment else None, total=True,
            currency=_PAYMENT_CURRENCY_COLUMN),
@@ -262,7 +268,7 @@ _OPERATION_CURRENCY: Column[OperationLine] = Column(
     _CURRENCY, TEXT, lambda o: o.amount.currency if o.amount else None)
 OPERATION_COLUMNS: list[Column[OperationLine]] = [
     Column(_CREATED, MOMENT, lambda o: o.created_at),
-    Column(_ACTION, TEXT, lambda o: action_title(o.action)),
+    Column(_ACTION, TEXT, _action_title),
     Column(_INVOICE_ID, TEXT, lambda o: o.invoice_id),
     Column(_TRANSACTION, TEXT, lambda o: o.transaction_id),
     Column(_AMOUNT, MONEY, lambda o: o.amount, total=True, currency=_OPERATION_CURRENCY),

@@ -180,12 +180,23 @@ def _widths(titles: list[str], columns: Sequence[Column[R]], rows: Sequence[R]) 
     for title, column in zip(titles, columns, strict=True):
         width = len(title)
         if column.kind == TEXT:
-            longest = max((len(str(v)) for v in map(column.get, rows) if v is not None), default=0)
-            width = max(width, longest)
+            width = max(width, _longest(column, rows, _MAX_WIDTH - 2))
         else:
             width = max(width, _WIDTHS[column.kind])
         widths.append(min(width + 2, _MAX_WIDTH))
     return widths
+
+
+def _longest(column: Column[R], rows: Sequence[R], enough: int) -> int:
+    """The longest text of the column, or `enough` as soon as one reaches it: a column is never
+    wider than _MAX_WIDTH, so rendering the rest of a long table would not change it."""
+    longest = 0
+    for value in map(column.get, rows):
+        if value is not None:
+            longest = max(longest, len(str(value)))
+            if longest >= enough:
+                return enough
+    return longest
 
 
 def _formula_cell(ref: str, formula: str, cached: str, style: str = "") -> str:

@@ -59,7 +59,7 @@ from halyk_desk.domain import (
 from halyk_desk.domain.journal import UNRESOLVED, Action, result_of
 from halyk_desk.domain.journal import OperationResult as Result
 from halyk_desk.domain.journal import OperationStatus as Status
-from halyk_desk.domain.text import amount_text, check_text
+from halyk_desk.domain.text import check_text
 from halyk_desk.epay import EpayClient, PaymentStatus
 from halyk_desk.epay.errors import (
     AuthenticationFailed,
@@ -251,7 +251,7 @@ def parse_amount(text: str, currency: str) -> Money:
     """Typed amount → Money; in the currency it names ("12.30 USD"), else in `currency`. A
     currency other than the payment's is then refused by the rules, with a message."""
     named = _CURRENCY_CODE.search(text or "")
-    return Money.parse(amount_text(text or ""), named.group(1).upper() if named else currency,
+    return Money.parse(text or "", named.group(1).upper() if named else currency,
                        allow_zero=False)
 
 

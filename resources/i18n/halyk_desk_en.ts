@@ -8043,8 +8043,8 @@ Valid until {until}.</translation>
             <translation>Lock the window when idle for:</translation>
         </message>
         <message>
-            <source>На общем компьютере окно при запуске спрашивает имя оператора и пароль, а если с ним никто не работает дольше этого времени, прячет данные и спрашивает пароль снова. Пароли операторов задаёт администратор в командной строке (см. руководство администратора). Действует со следующего запуска.</source>
-            <translation>On a shared computer the window asks for the operator's name and password at start, and when nobody works in it for longer than this it hides the data and asks for the password again. An admin sets the operators' passwords on the command line (see the admin guide). Used from the next start.</translation>
+            <source>На общем компьютере окно при запуске спрашивает имя оператора и пароль, а если с ним никто не работает дольше этого времени, прячет данные и спрашивает пароль снова. Пароли операторов задаёт администратор на странице «Операторы». Действует со следующего запуска.</source>
+            <translation>On a shared computer the window asks for the operator's name and password at start, and when nobody works in it for longer than this it hides the data and asks for the password again. An admin sets the operators' passwords on the Operators page. Used from the next start.</translation>
         </message>
     </context>
     <context>
